@@ -1,0 +1,125 @@
+//! The facts recorded on account streams.
+
+use crate::conversation::message::str_at;
+use crate::event::{DecodeError, DomainEvent, RecordedEvent};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A WhatsApp business number as configured by the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountConfigured {
+    pub phone_number_id: String,
+    /// The number as people dial it (`WHATSAPP_PHONE_NUMBER`).
+    pub phone_number: Option<String>,
+    pub meta_app_id: Option<String>,
+}
+
+/// One change of a webhook body that is about an account rather than a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountChange {
+    /// The webhook field (`account_update`, `message_template_status_update`, `calls`, ...), or a name of
+    /// ours for things that are not a change (`unrecognised_body`, `unroutable_message`, `errors`).
+    pub field: String,
+    /// The WhatsApp Business Account id (`entry[].id`), when the body had one.
+    pub waba_id: Option<String>,
+    /// `entry[].time`, or the change's own timestamp.
+    pub time: Option<DateTime<Utc>>,
+    /// The change's `value` (or the whole body) exactly as Meta sent it.
+    pub value: Value,
+}
+
+impl AccountChange {
+    /// A string field of the change's value.
+    pub fn str(&self, key: &str) -> Option<String> {
+        str_at(&self.value, key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccountEvent {
+    Configured(AccountConfigured),
+    /// `phone_number_quality_update`: the number's quality or messaging limit changed.
+    QualityUpdated(AccountChange),
+    /// `message_template_status_update`: a template was approved, rejected, paused, ...
+    TemplateStatusUpdated(AccountChange),
+    /// `account_update`: violations, restrictions, partner changes, ...
+    AccountUpdated(AccountChange),
+    /// Any other change, kept raw.
+    ChangeRecorded(AccountChange),
+}
+
+impl AccountEvent {
+    pub const CONFIGURED: &'static str = "account.configured";
+    pub const QUALITY_UPDATED: &'static str = "account.quality_updated";
+    pub const TEMPLATE_STATUS_UPDATED: &'static str = "account.template_status_updated";
+    pub const ACCOUNT_UPDATED: &'static str = "account.updated";
+    pub const CHANGE_RECORDED: &'static str = "account.change_recorded";
+
+    pub fn from_change(change: AccountChange) -> AccountEvent {
+        match change.field.as_str() {
+            "phone_number_quality_update" => AccountEvent::QualityUpdated(change),
+            "message_template_status_update" => AccountEvent::TemplateStatusUpdated(change),
+            "account_update" => AccountEvent::AccountUpdated(change),
+            _ => AccountEvent::ChangeRecorded(change),
+        }
+    }
+
+    fn change(&self) -> Option<&AccountChange> {
+        match self {
+            AccountEvent::Configured(_) => None,
+            AccountEvent::QualityUpdated(c)
+            | AccountEvent::TemplateStatusUpdated(c)
+            | AccountEvent::AccountUpdated(c)
+            | AccountEvent::ChangeRecorded(c) => Some(c),
+        }
+    }
+}
+
+impl DomainEvent for AccountEvent {
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            AccountEvent::Configured(_) => Self::CONFIGURED,
+            AccountEvent::QualityUpdated(_) => Self::QUALITY_UPDATED,
+            AccountEvent::TemplateStatusUpdated(_) => Self::TEMPLATE_STATUS_UPDATED,
+            AccountEvent::AccountUpdated(_) => Self::ACCOUNT_UPDATED,
+            AccountEvent::ChangeRecorded(_) => Self::CHANGE_RECORDED,
+        }
+    }
+
+    fn natural_key(&self) -> String {
+        // serde_json sorts object keys, so the same change always serialises to the same text.
+        match self {
+            AccountEvent::Configured(c) => serde_json::to_string(c).unwrap_or_default(),
+            other => other.change().and_then(|c| serde_json::to_string(c).ok()).unwrap_or_default(),
+        }
+    }
+
+    fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        self.change().and_then(|c| c.time)
+    }
+
+    fn payload(&self) -> Value {
+        let value = match self {
+            AccountEvent::Configured(c) => serde_json::to_value(c),
+            other => serde_json::to_value(other.change()),
+        };
+        value.unwrap_or_default()
+    }
+
+    fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {
+        let payload = event.payload.clone();
+        let change = || serde_json::from_value::<AccountChange>(payload.clone());
+        let decoded = match (event.event_type.as_str(), event.schema_version) {
+            (Self::CONFIGURED, 1) => serde_json::from_value(payload.clone()).map(AccountEvent::Configured),
+            (Self::QUALITY_UPDATED, 1) => change().map(AccountEvent::QualityUpdated),
+            (Self::TEMPLATE_STATUS_UPDATED, 1) => change().map(AccountEvent::TemplateStatusUpdated),
+            (Self::ACCOUNT_UPDATED, 1) => change().map(AccountEvent::AccountUpdated),
+            (Self::CHANGE_RECORDED, 1) => change().map(AccountEvent::ChangeRecorded),
+            _ => return Err(DecodeError::new(event, "unknown event type or schema version")),
+        };
+        decoded.map_err(|e| DecodeError::new(event, e.to_string()))
+    }
+}

@@ -1,0 +1,138 @@
+//! A conversation between one business number and one customer (or group): its facts and its rules.
+//!
+//! Rules: a message delivered twice is recorded once; a status only moves a message forward, whatever
+//! order statuses arrive in; `failed` is kept; a status for a message not known yet is recorded and
+//! applies once the message is known; the customer's profile is recorded when it first appears or changes.
+
+pub mod events;
+pub mod message;
+pub mod status;
+
+use crate::aggregate::Aggregate;
+use chrono::{DateTime, Utc};
+use events::{ContactProfile, ConversationEvent};
+use message::{EchoedMessage, InboundMessage};
+use status::{Delivery, DeliveryStatus, StatusReport};
+use std::collections::{HashMap, HashSet};
+
+/// Something a webhook told us about a conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConversationFact {
+    Message(InboundMessage),
+    Echo(EchoedMessage),
+    Status(StatusReport),
+    Contact(ContactProfile),
+}
+
+/// The state a conversation actor decides from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Conversation {
+    /// Messages the customer sent, by wamid.
+    inbound: HashSet<String>,
+    /// Messages the business sent that we know of, by wamid.
+    outbound: HashSet<String>,
+    /// Reported statuses per wamid, including wamids not known yet.
+    deliveries: HashMap<String, Delivery>,
+    /// (wamid, status string) pairs recorded, including statuses we do not model.
+    statuses_recorded: HashSet<(String, String)>,
+    contact: Option<ContactProfile>,
+    last_inbound_at: Option<DateTime<Utc>>,
+}
+
+impl Conversation {
+    /// Whether a message (either direction) has been recorded.
+    pub fn knows_message(&self, wamid: &str) -> bool {
+        self.inbound.contains(wamid) || self.outbound.contains(wamid)
+    }
+
+    /// The delivery state of a known outbound message. Statuses of messages not known yet are held
+    /// back until the message is known.
+    pub fn delivery(&self, wamid: &str) -> Option<&Delivery> {
+        if self.outbound.contains(wamid) {
+            self.deliveries.get(wamid)
+        } else {
+            None
+        }
+    }
+
+    /// The current status of a known outbound message.
+    pub fn status_of(&self, wamid: &str) -> Option<DeliveryStatus> {
+        self.delivery(wamid).and_then(Delivery::current)
+    }
+
+    /// How many messages have statuses but are not known yet.
+    pub fn messages_awaiting_statuses(&self) -> usize {
+        self.deliveries.keys().filter(|w| !self.outbound.contains(*w)).count()
+    }
+
+    pub fn contact(&self) -> Option<&ContactProfile> {
+        self.contact.as_ref()
+    }
+
+    pub fn inbound_count(&self) -> usize {
+        self.inbound.len()
+    }
+
+    /// When the customer last wrote: the 24-hour reply window runs from here.
+    pub fn last_inbound_at(&self) -> Option<DateTime<Utc>> {
+        self.last_inbound_at
+    }
+
+    fn merged_profile(&self, seen: &ContactProfile) -> Option<ContactProfile> {
+        let old = self.contact.clone().unwrap_or_default();
+        let merged = ContactProfile {
+            wa_id: seen.wa_id.clone().or(old.wa_id.clone()),
+            user_id: seen.user_id.clone().or(old.user_id.clone()),
+            parent_user_id: seen.parent_user_id.clone().or(old.parent_user_id.clone()),
+            name: seen.name.clone().or(old.name.clone()),
+            username: seen.username.clone().or(old.username.clone()),
+        };
+        (self.contact.as_ref() != Some(&merged)).then_some(merged)
+    }
+}
+
+impl Aggregate for Conversation {
+    type Fact = ConversationFact;
+    type Event = ConversationEvent;
+
+    fn decide(&self, fact: &ConversationFact) -> Vec<ConversationEvent> {
+        let event = match fact {
+            ConversationFact::Message(m) if !self.knows_message(&m.wamid) => {
+                Some(ConversationEvent::MessageReceived(m.clone()))
+            }
+            ConversationFact::Echo(m) if !self.knows_message(&m.wamid) => {
+                Some(ConversationEvent::MessageEchoed(m.clone()))
+            }
+            ConversationFact::Status(s) if !self.statuses_recorded.contains(&(s.wamid.clone(), s.status.clone())) => {
+                Some(ConversationEvent::MessageStatusChanged(s.clone()))
+            }
+            ConversationFact::Contact(c) => self.merged_profile(c).map(ConversationEvent::ContactProfileSeen),
+            _ => None,
+        };
+        event.into_iter().collect()
+    }
+
+    fn apply(&mut self, event: &ConversationEvent) {
+        match event {
+            ConversationEvent::MessageReceived(m) => {
+                self.inbound.insert(m.wamid.clone());
+                if let Some(at) = m.timestamp {
+                    self.last_inbound_at = Some(self.last_inbound_at.map_or(at, |prev| prev.max(at)));
+                }
+            }
+            ConversationEvent::MessageEchoed(m) => {
+                self.outbound.insert(m.wamid.clone());
+            }
+            ConversationEvent::MessageStatusChanged(s) => {
+                self.statuses_recorded.insert((s.wamid.clone(), s.status.clone()));
+                if let Some(status) = s.delivery_status() {
+                    self.deliveries.entry(s.wamid.clone()).or_default().record(status, s.timestamp, &s.errors);
+                }
+            }
+            ConversationEvent::ContactProfileSeen(c) => self.contact = Some(c.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,213 @@
+//! The directory of live stream actors of one aggregate type: spawns an actor on a stream's first fact,
+//! forwards facts to it, passivates it when idle, and forgets it when it fails.
+//!
+//! Lookup and spawn are serialised here, so two requests for the same new stream never spawn two actors.
+//! Passivation is a handshake: an idle actor asks; the directory stops routing to it and then sends it
+//! `Passivate` through the same mailbox as the facts, so every fact routed to it earlier is handled
+//! before it stops. A failed actor is not restarted eagerly: the next fact for its stream spawns a fresh
+//! one, which rebuilds from the stream (if the store is down, eager restarts would only fail too).
+//! Memory therefore follows the number of recently active conversations, not of all conversations.
+
+use crate::aggregate::Aggregate;
+use crate::event::{EventMetadata, StreamId};
+use crate::store::EventStore;
+use crate::stream_actor::{CommandError, RecordOutcome, StreamActor, StreamActorArgs, StreamMsg};
+use ractor::concurrency::oneshot;
+use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub enum DirectoryMsg<A: Aggregate> {
+    /// Forward a message to the stream's actor, spawning it if needed.
+    Route { stream: StreamId, msg: StreamMsg<A> },
+    /// From a stream actor that has been idle.
+    Idle { stream: StreamId, actor: ActorId },
+    /// How many stream actors are alive.
+    LiveCount(RpcReplyPort<usize>),
+}
+
+pub struct Directory<A>(std::marker::PhantomData<fn() -> A>);
+
+impl<A> Default for Directory<A> {
+    fn default() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+#[derive(Clone)]
+pub struct DirectoryArgs {
+    pub store: Arc<dyn EventStore>,
+    /// A stream actor that handled nothing for this long passivates.
+    pub idle_after: Duration,
+    pub stats: Arc<DirectoryStats>,
+}
+
+/// Counters a directory keeps, readable from outside (health, metrics).
+#[derive(Debug, Default)]
+pub struct DirectoryStats {
+    pub spawned: AtomicU64,
+    pub passivated: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+pub struct DirectoryState<A: Aggregate> {
+    args: DirectoryArgs,
+    live: HashMap<StreamId, ActorRef<StreamMsg<A>>>,
+    streams_by_actor: HashMap<ActorId, StreamId>,
+}
+
+impl<A: Aggregate> DirectoryState<A> {
+    fn forget(&mut self, actor: ActorId) -> Option<StreamId> {
+        let stream = self.streams_by_actor.remove(&actor)?;
+        if self.live.get(&stream).is_some_and(|a| a.get_id() == actor) {
+            self.live.remove(&stream);
+        }
+        Some(stream)
+    }
+}
+
+impl<A: Aggregate> Actor for Directory<A> {
+    type Msg = DirectoryMsg<A>;
+    type State = DirectoryState<A>;
+    type Arguments = DirectoryArgs;
+
+    async fn pre_start(&self, _: ActorRef<Self::Msg>, args: DirectoryArgs) -> Result<Self::State, ActorProcessingErr> {
+        Ok(DirectoryState { args, live: HashMap::new(), streams_by_actor: HashMap::new() })
+    }
+
+    async fn handle(&self, myself: ActorRef<Self::Msg>, msg: Self::Msg, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
+        match msg {
+            DirectoryMsg::Route { stream, msg } => {
+                let actor = match state.live.get(&stream) {
+                    Some(actor) => actor.clone(),
+                    None => {
+                        let args = StreamActorArgs {
+                            stream: stream.clone(),
+                            store: state.args.store.clone(),
+                            directory: myself.clone(),
+                            idle_after: state.args.idle_after,
+                        };
+                        // `pre_start` does no I/O (the actor loads its stream when its first message
+                        // arrives), so this does not hold up the directory.
+                        let spawned = Actor::spawn_linked(None, StreamActor::<A>::default(), args, myself.get_cell()).await;
+                        match spawned {
+                            Ok((actor, _)) => {
+                                state.args.stats.spawned.fetch_add(1, Ordering::Relaxed);
+                                state.streams_by_actor.insert(actor.get_id(), stream.clone());
+                                state.live.insert(stream.clone(), actor.clone());
+                                actor
+                            }
+                            Err(e) => {
+                                tracing::error!(%stream, error = %e, "cannot spawn stream actor");
+                                // Dropping `msg` closes its reply port: the caller sees `Interrupted`.
+                                return Ok(());
+                            }
+                        }
+                    }
+                };
+                if let Err(e) = actor.send_message(msg) {
+                    tracing::warn!(%stream, error = %e, "stream actor gone before its message arrived");
+                }
+            }
+            DirectoryMsg::Idle { stream, actor } => {
+                let current = state.live.get(&stream).filter(|a| a.get_id() == actor).cloned();
+                if let Some(current) = current {
+                    state.live.remove(&stream);
+                    let _ = current.send_message(StreamMsg::Passivate);
+                }
+            }
+            DirectoryMsg::LiveCount(reply) => {
+                let _ = reply.send(state.live.len());
+            }
+        }
+        Ok(())
+    }
+
+    /// Overridden on purpose: ractor's default stops the directory when any child exits, which would take
+    /// every conversation down with the first one that passivates.
+    async fn handle_supervisor_evt(&self, _: ActorRef<Self::Msg>, event: SupervisionEvent, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
+        match event {
+            SupervisionEvent::ActorTerminated(cell, _, _) => {
+                if state.forget(cell.get_id()).is_some() {
+                    state.args.stats.passivated.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            SupervisionEvent::ActorFailed(cell, error) => {
+                let stream = state.forget(cell.get_id());
+                state.args.stats.failed.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("inbox_stream_actor_failures_total").increment(1);
+                tracing::warn!(stream = ?stream.map(|s| s.to_string()), %error, "stream actor failed; it will be rebuilt from its stream on next use");
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// A cheap, cloneable handle for sending facts to the stream actors of one aggregate type.
+pub struct StreamRouter<A: Aggregate> {
+    directory: ActorRef<DirectoryMsg<A>>,
+    timeout: Duration,
+}
+
+impl<A: Aggregate> Clone for StreamRouter<A> {
+    fn clone(&self) -> Self {
+        Self { directory: self.directory.clone(), timeout: self.timeout }
+    }
+}
+
+impl<A: Aggregate> StreamRouter<A> {
+    /// Starts a directory (unsupervised: its owner stops it at shutdown).
+    pub async fn start(args: DirectoryArgs, timeout: Duration) -> Result<Self, ractor::SpawnErr> {
+        let (directory, _) = Actor::spawn(None, Directory::<A>::default(), args).await?;
+        Ok(Self { directory, timeout })
+    }
+
+    /// Records facts on a stream; returns once the resulting events are durably appended. Retried once
+    /// when the actor stopped before answering: recording is idempotent, so a retry cannot duplicate.
+    pub async fn record(&self, stream: StreamId, facts: Vec<A::Fact>, metadata: EventMetadata) -> Result<RecordOutcome, CommandError>
+    where
+        A::Fact: Clone,
+    {
+        match self.record_once(stream.clone(), facts.clone(), metadata.clone()).await {
+            Err(CommandError::Interrupted) => self.record_once(stream, facts, metadata).await,
+            other => other,
+        }
+    }
+
+    async fn record_once(&self, stream: StreamId, facts: Vec<A::Fact>, metadata: EventMetadata) -> Result<RecordOutcome, CommandError> {
+        self.ask(stream, |reply| StreamMsg::Record { facts, metadata, reply }).await?
+    }
+
+    /// The stream's current state and version, as its actor holds it.
+    pub async fn inspect(&self, stream: StreamId) -> Result<(A, u64), CommandError> {
+        self.ask(stream, StreamMsg::Inspect).await?
+    }
+
+    /// How many stream actors are alive.
+    pub async fn live_count(&self) -> Result<usize, CommandError> {
+        let (tx, rx) = oneshot();
+        self.directory.send_message(DirectoryMsg::LiveCount(tx.into())).map_err(|_| CommandError::Interrupted)?;
+        tokio::time::timeout(self.timeout, rx).await.map_err(|_| CommandError::Timeout)?.map_err(|_| CommandError::Interrupted)
+    }
+
+    async fn ask<T>(&self, stream: StreamId, msg: impl FnOnce(RpcReplyPort<T>) -> StreamMsg<A>) -> Result<T, CommandError> {
+        let (tx, rx) = oneshot();
+        self.directory
+            .send_message(DirectoryMsg::Route { stream, msg: msg(tx.into()) })
+            .map_err(|_| CommandError::Interrupted)?;
+        match tokio::time::timeout(self.timeout, rx).await {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(_)) => Err(CommandError::Interrupted),
+            Err(_) => Err(CommandError::Timeout),
+        }
+    }
+
+    /// Stops every stream actor (letting each finish the message it is handling), then the directory.
+    pub async fn stop(&self, timeout: Duration) {
+        self.directory.stop_children_and_wait(Some("shutdown".into()), Some(timeout)).await;
+        let _ = self.directory.stop_and_wait(Some("shutdown".into()), Some(timeout)).await;
+    }
+}

@@ -1,0 +1,19 @@
+//! The write side of the inbox: events, the event store, and the actors that decide what gets appended.
+//!
+//! Layout:
+//! - [`event`]: the envelope every stored event travels in (ids, stream, versions, times, causes);
+//! - [`store`]: the event-store contract and its PostgreSQL and in-memory backends;
+//! - [`webhook`]: turns a verified Meta webhook body into facts addressed to streams;
+//! - [`conversation`]: one actor per conversation stream and its domain rules (duplicates, status order);
+//! - [`account`]: one actor per WhatsApp business number (and per business account) for account facts;
+//! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily.
+#![forbid(unsafe_code)]
+
+pub mod account;
+pub mod conversation;
+pub mod directory;
+pub mod event;
+pub mod store;
+pub mod webhook;
+pub mod aggregate;
+pub mod stream_actor;

@@ -1,0 +1,418 @@
+//! PostgreSQL backend (the default). The schema and why readers never skip an event are explained in
+//! `migrations/20261121000001_event_store.sql`.
+
+use super::{
+    validate, without_known_ids, AppendError, AppendOutcome, AppendRequest, AppendedEvent, EventStore,
+    StoreError,
+};
+use crate::event::{EventMetadata, NewEvent, RecordedEvent, StreamId};
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgListener, PgPool};
+use sqlx::types::Json;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// The channel the `events_notify` trigger notifies on.
+const CHANNEL: &str = "inbox_events";
+/// How often an append transaction is retried when it lost a race to another node (deadlock, or the same
+/// event id appended concurrently).
+const RACE_RETRIES: usize = 3;
+
+pub struct PostgresEventStore {
+    pool: PgPool,
+    head: watch::Sender<u64>,
+    listener: JoinHandle<()>,
+}
+
+impl PostgresEventStore {
+    /// Wraps a pool and starts listening for appends (of this node and every other node).
+    pub fn new(pool: PgPool) -> Self {
+        let (head, _) = watch::channel(0);
+        let listener = tokio::spawn(listen(pool.clone(), head.clone()));
+        Self { pool, head, listener }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Stops the listener. The pool is closed by its owner.
+    pub fn shutdown(&self) {
+        self.listener.abort();
+    }
+
+    async fn try_append(
+        &self,
+        requests: &[AppendRequest],
+    ) -> Result<Vec<Result<AppendOutcome, AppendError>>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+
+        let all_ids: Vec<Uuid> = requests.iter().flat_map(|r| r.events.iter().map(|e| e.id)).collect();
+        let known = known_event_ids(&mut tx, &all_ids).await?;
+
+        let mut stream_ids: Vec<String> = requests.iter().map(|r| r.stream_id.as_str().to_owned()).collect();
+        stream_ids.sort();
+        stream_ids.dedup();
+        let mut versions = lock_streams(&mut tx, &stream_ids).await?;
+
+        let mut results = Vec::with_capacity(requests.len());
+        let mut rows = EventRows::default();
+        for request in requests {
+            let current = versions.get(request.stream_id.as_str()).copied().unwrap_or(0);
+            let (fresh, duplicates) = without_known_ids(request.events.clone(), |id| known.contains(id));
+            if fresh.is_empty() {
+                results.push(Ok(AppendOutcome { version: current, appended: vec![], duplicates }));
+                continue;
+            }
+            if !request.expected.admits(current) {
+                results.push(Err(AppendError::Conflict {
+                    stream_id: request.stream_id.clone(),
+                    expected: request.expected,
+                    actual: current,
+                }));
+                continue;
+            }
+            let version = current + fresh.len() as u64;
+            let appended = fresh
+                .iter()
+                .enumerate()
+                .map(|(i, e)| AppendedEvent { id: e.id, stream_version: current + 1 + i as u64, global_position: 0 })
+                .collect();
+            for (i, event) in fresh.into_iter().enumerate() {
+                rows.push(&request.stream_id, current + 1 + i as u64, event);
+            }
+            versions.insert(request.stream_id.as_str().to_owned(), version);
+            results.push(Ok(AppendOutcome { version, appended, duplicates }));
+        }
+
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(results);
+        }
+        set_stream_versions(&mut tx, &versions).await?;
+        let positions = insert_events(&mut tx, rows).await?;
+        tx.commit().await?;
+
+        for outcome in results.iter_mut().flatten() {
+            for appended in &mut outcome.appended {
+                appended.global_position = positions.get(&appended.id).copied().unwrap_or_default();
+            }
+        }
+        Ok(results)
+    }
+}
+
+impl Drop for PostgresEventStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+#[async_trait]
+impl EventStore for PostgresEventStore {
+    async fn append_batch(&self, requests: Vec<AppendRequest>) -> Vec<Result<AppendOutcome, AppendError>> {
+        // Invalid requests are answered without touching the database.
+        let mut answers: Vec<Option<Result<AppendOutcome, AppendError>>> = Vec::with_capacity(requests.len());
+        let mut valid = Vec::with_capacity(requests.len());
+        for request in requests {
+            match validate(&request.stream_id) {
+                Ok(()) => {
+                    answers.push(None);
+                    valid.push(request);
+                }
+                Err(e) => answers.push(Some(Err(e))),
+            }
+        }
+        let mut attempt = 0;
+        let outcome = loop {
+            attempt += 1;
+            match self.try_append(&valid).await {
+                Err(e) if attempt < RACE_RETRIES && lost_a_race(&e) => {
+                    tracing::debug!(error = %e, attempt, "append lost a race; retrying");
+                }
+                other => break other,
+            }
+        };
+        let mut valid_results: std::vec::IntoIter<Result<AppendOutcome, AppendError>> = match outcome {
+            Ok(results) => results.into_iter(),
+            Err(e) => {
+                let message = format!("{e:#}");
+                valid
+                    .iter()
+                    .map(|_| Err(AppendError::Unavailable(StoreError(anyhow::anyhow!(message.clone())))))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+            }
+        };
+        answers
+            .into_iter()
+            .map(|answer| {
+                answer.unwrap_or_else(|| {
+                    valid_results.next().unwrap_or_else(|| {
+                        Err(AppendError::Unavailable(StoreError(anyhow::anyhow!("missing append result"))))
+                    })
+                })
+            })
+            .collect()
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: &StreamId,
+        after_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query_as!(
+            EventRow,
+            r#"select global_position, event_id, stream_id, stream_version, event_type, schema_version,
+                      payload, metadata as "metadata: Json<EventMetadata>", occurred_at, recorded_at
+               from events
+               where stream_id = $1 and stream_version > $2
+               order by stream_version
+               limit $3"#,
+            stream_id.as_str(),
+            to_i64(after_version),
+            to_i64(limit as u64),
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("reading a stream")
+        .map_err(StoreError)?;
+        Ok(rows.into_iter().map(RecordedEvent::from).collect())
+    }
+
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query_as!(
+            EventRow,
+            r#"select global_position, event_id, stream_id, stream_version, event_type, schema_version,
+                      payload, metadata as "metadata: Json<EventMetadata>", occurred_at, recorded_at
+               from events
+               where global_position > $1
+               order by global_position
+               limit $2"#,
+            to_i64(after_position),
+            to_i64(limit as u64),
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the global log")
+        .map_err(StoreError)?;
+        Ok(rows.into_iter().map(RecordedEvent::from).collect())
+    }
+
+    async fn stream_version(&self, stream_id: &StreamId) -> Result<u64, StoreError> {
+        let version = sqlx::query_scalar!("select version from streams where stream_id = $1", stream_id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(version.map_or(0, to_u64))
+    }
+
+    fn head(&self) -> watch::Receiver<u64> {
+        self.head.subscribe()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query_scalar!("select 1 as one").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Event ids among `ids` that are already stored.
+async fn known_event_ids(
+    tx: &mut sqlx::PgConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, sqlx::Error> {
+    let known = sqlx::query_scalar!("select event_id from events where event_id = any($1)", ids)
+        .fetch_all(&mut *tx)
+        .await?;
+    Ok(known.into_iter().collect())
+}
+
+/// Creates missing stream rows, then locks the rows of `stream_ids` (sorted, so two nodes appending to
+/// overlapping streams lock them in the same order) and returns their versions.
+async fn lock_streams(
+    tx: &mut sqlx::PgConnection,
+    stream_ids: &[String],
+) -> Result<HashMap<String, u64>, sqlx::Error> {
+    sqlx::query!(
+        "insert into streams (stream_id) select * from unnest($1::text[]) on conflict (stream_id) do nothing",
+        stream_ids
+    )
+    .execute(&mut *tx)
+    .await?;
+    let rows = sqlx::query!(
+        "select stream_id, version from streams where stream_id = any($1) order by stream_id for update",
+        stream_ids
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.stream_id, to_u64(r.version))).collect())
+}
+
+async fn set_stream_versions(
+    tx: &mut sqlx::PgConnection,
+    versions: &HashMap<String, u64>,
+) -> Result<(), sqlx::Error> {
+    let (ids, values): (Vec<String>, Vec<i64>) = versions.iter().map(|(k, v)| (k.clone(), to_i64(*v))).unzip();
+    sqlx::query!(
+        "update streams set version = u.version, updated_at = now()
+         from unnest($1::text[], $2::bigint[]) as u(stream_id, version)
+         where streams.stream_id = u.stream_id and streams.version <> u.version",
+        &ids,
+        &values
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Column arrays for one multi-row insert.
+#[derive(Default)]
+struct EventRows {
+    ids: Vec<Uuid>,
+    streams: Vec<String>,
+    versions: Vec<i64>,
+    types: Vec<String>,
+    schema_versions: Vec<i32>,
+    payloads: Vec<serde_json::Value>,
+    metadata: Vec<serde_json::Value>,
+    occurred: Vec<Option<DateTime<Utc>>>,
+}
+
+impl EventRows {
+    fn push(&mut self, stream_id: &StreamId, version: u64, event: NewEvent) {
+        self.ids.push(event.id);
+        self.streams.push(stream_id.as_str().to_owned());
+        self.versions.push(to_i64(version));
+        self.types.push(event.event_type);
+        self.schema_versions.push(i32::try_from(event.schema_version).unwrap_or(i32::MAX));
+        self.payloads.push(event.payload);
+        self.metadata.push(serde_json::to_value(&event.metadata).unwrap_or(serde_json::Value::Null));
+        self.occurred.push(event.occurred_at);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Inserts the rows in the order given (so a stream's events take increasing positions in version order)
+/// and returns each event's global position.
+async fn insert_events(tx: &mut sqlx::PgConnection, rows: EventRows) -> Result<HashMap<Uuid, u64>, sqlx::Error> {
+    let inserted = sqlx::query!(
+        r#"insert into events (event_id, stream_id, stream_version, event_type, schema_version, payload,
+                               metadata, occurred_at)
+           select event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, occurred_at
+           from unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[],
+                       $8::timestamptz[])
+                with ordinality as t(event_id, stream_id, stream_version, event_type, schema_version, payload,
+                                     metadata, occurred_at, ord)
+           order by ord
+           returning event_id, global_position"#,
+        &rows.ids,
+        &rows.streams,
+        &rows.versions,
+        &rows.types,
+        &rows.schema_versions,
+        &rows.payloads,
+        &rows.metadata,
+        &rows.occurred as &[Option<DateTime<Utc>>],
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(inserted.into_iter().map(|r| (r.event_id, to_u64(r.global_position))).collect())
+}
+
+/// A deadlock, a serialization failure, or the same event id inserted by a concurrent transaction: the
+/// whole append can simply run again (it re-reads what is stored).
+fn lost_a_race(error: &sqlx::Error) -> bool {
+    let Some(db) = error.as_database_error() else { return false };
+    match db.code().as_deref() {
+        Some("40P01") | Some("40001") => true,
+        Some("23505") => db.constraint() == Some("events_event_id_key") || db.constraint() == Some("streams_pkey"),
+        _ => false,
+    }
+}
+
+/// Follows `NOTIFY inbox_events` and moves the head watch. Reconnects on its own; after a reconnect it
+/// wakes every subscriber, since notifications sent meanwhile are lost.
+async fn listen(pool: PgPool, head: watch::Sender<u64>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "event listener cannot connect; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %e, "event listener cannot LISTEN; retrying");
+            tokio::time::sleep(backoff).await;
+            continue;
+        }
+        backoff = Duration::from_millis(100);
+        head.send_modify(|_| {});
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    let position = notification.payload().parse::<u64>().unwrap_or(0);
+                    head.send_modify(|h| *h = (*h).max(position));
+                }
+                // The connection was lost and re-established inside the listener: wake everyone.
+                Ok(None) => head.send_modify(|_| {}),
+                Err(e) => {
+                    tracing::warn!(error = %e, "event listener failed; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+struct EventRow {
+    global_position: i64,
+    event_id: Uuid,
+    stream_id: String,
+    stream_version: i64,
+    event_type: String,
+    schema_version: i32,
+    payload: serde_json::Value,
+    metadata: Json<EventMetadata>,
+    occurred_at: Option<DateTime<Utc>>,
+    recorded_at: DateTime<Utc>,
+}
+
+impl From<EventRow> for RecordedEvent {
+    fn from(row: EventRow) -> Self {
+        RecordedEvent {
+            id: row.event_id,
+            stream_id: StreamId::new(row.stream_id),
+            stream_version: to_u64(row.stream_version),
+            global_position: to_u64(row.global_position),
+            event_type: row.event_type,
+            schema_version: u32::try_from(row.schema_version).unwrap_or(0),
+            payload: row.payload,
+            metadata: row.metadata.0,
+            occurred_at: row.occurred_at,
+            recorded_at: row.recorded_at,
+        }
+    }
+}
+
+/// Versions and positions are non-negative `bigint`s in the database (checked by constraints).
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+

@@ -1,0 +1,192 @@
+//! One typed configuration, read from environment variables (and an optional `.env` file).
+//!
+//! The variable names are the ones users of the original system already have. A missing or malformed
+//! setting stops start-up with one line naming it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A value that must never be logged or returned: `Debug` prints `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`: PostgreSQL (with pgvector) holding the event store. May carry a password.
+    pub database_url: Secret,
+    /// `INBOX_LISTEN`: where the HTTP server listens (default `127.0.0.1:8000`).
+    pub listen: SocketAddr,
+    pub whatsapp: WhatsAppSettings,
+    /// `INBOX_ACTOR_IDLE_SECS`: a conversation actor idle this long is stopped (default 300 s).
+    pub actor_idle_after: Duration,
+    /// `INBOX_SHUTDOWN_GRACE_SECS`: how long in-flight requests may take to finish on SIGTERM (default 20 s).
+    pub shutdown_grace: Duration,
+    /// `INBOX_DB_MAX_CONNECTIONS` (default 20).
+    pub db_max_connections: u32,
+}
+
+/// The WhatsApp business number configured from the environment, and the Meta app it belongs to.
+#[derive(Debug, Clone)]
+pub struct WhatsAppSettings {
+    /// `WHATSAPP_TOKEN`: Graph API access token, used for sending (optional until then).
+    pub token: Option<Secret>,
+    /// `WHATSAPP_PHONE_ID`: the number's phone-number id.
+    pub phone_number_id: String,
+    /// `WHATSAPP_PHONE_NUMBER`: the number as people dial it (optional).
+    pub phone_number: Option<String>,
+    /// `WHATSAPP_VERIFY_TOKEN`: what Meta must send in the webhook verification handshake.
+    pub verify_token: Secret,
+    /// `META_APP_ID` (optional).
+    pub app_id: Option<String>,
+    /// `META_APP_SECRET`: the key of every webhook body's `X-Hub-Signature-256`.
+    pub app_secret: Secret,
+}
+
+/// A setting that is missing or malformed; the message names it.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {name} {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl Settings {
+    /// Reads `.env` (if present; real environment variables win) and then the environment.
+    pub fn load() -> Result<Settings, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can configure without touching the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |name: &'static str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let required = |name: &'static str| get(name).ok_or(ConfigError { name, problem: "is not set".into() });
+
+        let database_url = required("DATABASE_URL")?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError { name: "DATABASE_URL", problem: "must be a postgres:// URL".into() });
+        }
+        let listen = match get("INBOX_LISTEN") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8000)),
+            Some(v) => v.parse().map_err(|_| ConfigError {
+                name: "INBOX_LISTEN",
+                problem: format!("must be an address and port such as 127.0.0.1:8000, not {v:?}"),
+            })?,
+        };
+        let phone_number_id = required("WHATSAPP_PHONE_ID")?;
+        if !phone_number_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ConfigError { name: "WHATSAPP_PHONE_ID", problem: "must be Meta's numeric phone-number id".into() });
+        }
+        let phone_number = get("WHATSAPP_PHONE_NUMBER");
+        if let Some(n) = &phone_number {
+            let digits = n.chars().filter(char::is_ascii_digit).count();
+            if digits < 6 || n.chars().any(|c| !(c.is_ascii_digit() || " +-()".contains(c))) {
+                return Err(ConfigError { name: "WHATSAPP_PHONE_NUMBER", problem: "must be a phone number such as +15551234567".into() });
+            }
+        }
+        let whatsapp = WhatsAppSettings {
+            token: get("WHATSAPP_TOKEN").map(Secret::new),
+            phone_number_id,
+            phone_number,
+            verify_token: Secret::new(required("WHATSAPP_VERIFY_TOKEN")?),
+            app_id: get("META_APP_ID"),
+            app_secret: Secret::new(required("META_APP_SECRET")?),
+        };
+        Ok(Settings {
+            database_url: Secret::new(database_url),
+            listen,
+            whatsapp,
+            actor_idle_after: Duration::from_secs(number(&get, "INBOX_ACTOR_IDLE_SECS", 300)?),
+            shutdown_grace: Duration::from_secs(number(&get, "INBOX_SHUTDOWN_GRACE_SECS", 20)?),
+            db_max_connections: u32::try_from(number(&get, "INBOX_DB_MAX_CONNECTIONS", 20)?)
+                .map_err(|_| ConfigError { name: "INBOX_DB_MAX_CONNECTIONS", problem: "is too large".into() })?,
+        })
+    }
+}
+
+fn number(get: &impl Fn(&'static str) -> Option<String>, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or(ConfigError { name, problem: format!("must be a positive whole number, not {v:?}") }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn base() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("DATABASE_URL", "postgres://u:pw@localhost/inbox"),
+            ("WHATSAPP_PHONE_ID", "1122334455667"),
+            ("WHATSAPP_VERIFY_TOKEN", "verify-me"),
+            ("META_APP_SECRET", "s3cret"),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn minimal_settings_load_with_defaults() {
+        let s = load(&base()).expect("valid settings");
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8000");
+        assert_eq!(s.actor_idle_after, Duration::from_secs(300));
+        assert!(s.whatsapp.token.is_none());
+    }
+
+    #[test]
+    fn each_missing_required_setting_is_named() {
+        for name in ["DATABASE_URL", "WHATSAPP_PHONE_ID", "WHATSAPP_VERIFY_TOKEN", "META_APP_SECRET"] {
+            let mut vars = base();
+            vars.remove(name);
+            let err = load(&vars).expect_err("must fail");
+            assert_eq!(err.name, name);
+            assert!(err.to_string().contains(name) && err.to_string().contains("not set"), "{err}");
+        }
+    }
+
+    #[test]
+    fn malformed_settings_are_named() {
+        for (name, bad) in [
+            ("INBOX_LISTEN", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("WHATSAPP_PHONE_ID", "abc"),
+            ("WHATSAPP_PHONE_NUMBER", "call me"),
+            ("INBOX_ACTOR_IDLE_SECS", "-1"),
+        ] {
+            let mut vars = base();
+            vars.insert(name, bad);
+            assert_eq!(load(&vars).expect_err(name).name, name);
+        }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let s = load(&base()).unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("s3cret") && !printed.contains("verify-me") && !printed.contains(":pw@"), "{printed}");
+    }
+}

@@ -1,0 +1,38 @@
+//! `GET /health`: liveness, database reachability, and the ingest counters.
+
+use super::AppState;
+use poem::web::{Data, Json};
+use poem::handler;
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[handler]
+pub async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
+    let started = Instant::now();
+    let database = tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await;
+    let (reachable, error) = match database {
+        Ok(Ok(())) => (true, None),
+        Ok(Err(e)) => (false, Some(format!("{:#}", e.0).lines().next().unwrap_or_default().to_owned())),
+        Err(_) => (false, Some("no answer within 2 s".to_owned())),
+    };
+    let conversations_live = state.ingest.conversations.live_count().await.ok();
+    let actors = &state.conversation_stats;
+    Json(json!({
+        "status": if reachable { "ok" } else { "degraded" },
+        "uptime_seconds": state.started.elapsed().as_secs(),
+        "database": {
+            "reachable": reachable,
+            "latency_ms": started.elapsed().as_secs_f64() * 1000.0,
+            "error": error,
+        },
+        "counters": state.ingest.stats.snapshot(),
+        "conversation_actors": {
+            "live": conversations_live,
+            "spawned": actors.spawned.load(Ordering::Relaxed),
+            "passivated": actors.passivated.load(Ordering::Relaxed),
+            "failed": actors.failed.load(Ordering::Relaxed),
+        },
+    }))
+}

@@ -1,0 +1,111 @@
+//! Meta's webhook: the verification handshake (GET) and signed deliveries (POST).
+//!
+//! A POST is answered 200 only after every fact in it is durably appended; any failure to store
+//! answers 503 so Meta redelivers (it retries for up to 7 days, and redelivery is idempotent).
+
+use super::signature::{self, SignatureError};
+use super::AppState;
+use poem::http::StatusCode;
+use poem::web::{Data, Query};
+use poem::{handler, Body, Request, Response};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+use tracing::Instrument;
+use uuid::Uuid;
+
+/// Meta batches up to 1000 updates in one body, capped at 3 MB.
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// `GET /webhook/whatsapp?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`
+#[handler]
+pub async fn verify(Query(params): Query<HashMap<String, String>>, state: Data<&Arc<AppState>>) -> Response {
+    let mode = params.get("hub.mode").map(String::as_str);
+    let token = params.get("hub.verify_token").map(String::as_bytes).unwrap_or_default();
+    let expected = state.settings.whatsapp.verify_token.expose().as_bytes();
+    match (mode, params.get("hub.challenge")) {
+        (Some("subscribe"), Some(challenge)) if bool::from(token.ct_eq(expected)) => {
+            tracing::info!("webhook verification succeeded");
+            Response::builder().content_type("text/plain; charset=utf-8").body(challenge.clone())
+        }
+        _ => {
+            tracing::warn!(mode = ?mode, "webhook verification refused");
+            problem(StatusCode::FORBIDDEN, "verification_failed", "hub.mode must be subscribe and hub.verify_token must match")
+        }
+    }
+}
+
+/// `POST /webhook/whatsapp`: a signed delivery.
+#[handler]
+pub async fn receive(request: &Request, body: Body, state: Data<&Arc<AppState>>) -> Response {
+    let request_id = Uuid::new_v4();
+    let span = tracing::info_span!("webhook", %request_id);
+    let mut response = receive_body(request, body, &state, request_id).instrument(span).await;
+    if let Ok(value) = request_id.to_string().parse() {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+async fn receive_body(request: &Request, body: Body, state: &AppState, request_id: Uuid) -> Response {
+    let stats = &state.ingest.stats;
+    stats.body_received(1);
+    let declared_too_large = request
+        .header("content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > MAX_BODY_BYTES);
+    let bytes = match declared_too_large {
+        true => None,
+        false => body.into_bytes_limit(MAX_BODY_BYTES).await.map(Some).unwrap_or_else(|e| {
+            if matches!(e, poem::error::ReadBodyError::PayloadTooLarge) {
+                None
+            } else {
+                tracing::warn!(error = %e, "could not read the body");
+                Some(Default::default())
+            }
+        }),
+    };
+    let Some(bytes) = bytes else {
+        tracing::warn!("body over 3 MB refused");
+        return problem(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "webhook bodies are at most 3 MB");
+    };
+
+    let secret = state.settings.whatsapp.app_secret.expose().as_bytes();
+    if let Err(e) = signature::verify(secret, &bytes, request.header(signature::HEADER)) {
+        stats.signature_failure(1);
+        tracing::warn!(reason = %e, bytes = bytes.len(), "webhook signature refused");
+        let code = if e == SignatureError::Missing { "signature_missing" } else { "signature_invalid" };
+        return problem(StatusCode::UNAUTHORIZED, code, &e.to_string());
+    }
+
+    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "signed body is not JSON");
+            return problem(StatusCode::BAD_REQUEST, "invalid_json", &format!("the body is not JSON: {e}"));
+        }
+    };
+
+    match state.ingest.record_body(&value, request_id).await {
+        Ok(summary) => {
+            tracing::info!(streams = summary.streams, appended = summary.events_appended, duplicates = summary.duplicates_ignored, "webhook body recorded");
+            Response::builder().status(StatusCode::OK).content_type("application/json").body(json!({"status": "recorded", "events_appended": summary.events_appended, "duplicates_ignored": summary.duplicates_ignored}).to_string())
+        }
+        Err(e) => {
+            stats.error(1);
+            tracing::error!(error = %e, "webhook body not stored; answering 503 so Meta redelivers");
+            let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the body was not stored; retry later");
+            response.headers_mut().insert("retry-after", poem::http::HeaderValue::from_static("5"));
+            response
+        }
+    }
+}
+
+/// The one error body of this API: `{"error": {"code", "message"}}`.
+pub fn problem(status: StatusCode, code: &str, message: &str) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(json!({"error": {"code": code, "message": message}}).to_string())
+}

@@ -1,0 +1,16 @@
+//! The `inbox` server: configuration, CLI, HTTP edge, wiring, start-up and shutdown.
+//!
+//! - [`config`]: the one typed configuration, from environment variables;
+//! - [`startup`]: `App::build` wires pool, migrations, event store, actors and HTTP; `run_until_stopped`;
+//! - [`http`]: routes — Meta's webhook (`http::webhook`, `http::signature`) and `/health`;
+//! - [`ingest`]: records a verified webhook body through the stream actors;
+//! - [`stats`]: runtime counters of the ingest path.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod ingest;
+pub mod startup;
+pub mod stats;
+pub mod telemetry;

@@ -1,0 +1,153 @@
+//! Wiring: pool, migrations, event store, actors, HTTP; and the order things stop in.
+
+use crate::config::Settings;
+use crate::http::{self, AppState};
+use crate::ingest::Ingest;
+use crate::stats::IngestStats;
+use actors::account::events::AccountConfigured;
+use actors::account::{Account, AccountFact};
+use actors::conversation::Conversation;
+use actors::directory::{DirectoryArgs, DirectoryStats, StreamRouter};
+use actors::event::{EventMetadata, StreamId};
+use actors::store::{EventStore, PostgresEventStore};
+use anyhow::Context;
+use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a webhook waits for its facts to be stored before answering 503. Longer than the pool's
+/// acquire timeout, so a database outage surfaces as a store error rather than a timeout.
+const RECORD_TIMEOUT: Duration = Duration::from_secs(15);
+const ACTORS_STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connects to PostgreSQL. Acquiring a connection gives up after a few seconds, so requests fail fast
+/// (503) while the database is down, and the pool reconnects by itself when it is back.
+pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(settings.db_max_connections)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect(settings.database_url.expose())
+        .await
+        .context("cannot connect to the database named by DATABASE_URL")
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(pool).await.context("running database migrations")
+}
+
+/// A built application, listening but not yet serving.
+pub struct App {
+    acceptor: poem::listener::BoxAcceptor,
+    address: SocketAddr,
+    state: Arc<AppState>,
+    pool: PgPool,
+    pg_store: Arc<PostgresEventStore>,
+    accounts: StreamRouter<Account>,
+}
+
+impl App {
+    /// Connects, migrates, starts the actors and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        let pool = connect(&settings).await?;
+        migrate(&pool).await?;
+        let pg_store = Arc::new(PostgresEventStore::new(pool.clone()));
+        let store: Arc<dyn EventStore> = pg_store.clone();
+
+        let conversation_stats = Arc::new(DirectoryStats::default());
+        let conversations = StreamRouter::<Conversation>::start(
+            DirectoryArgs { store: store.clone(), idle_after: settings.actor_idle_after, stats: conversation_stats.clone() },
+            RECORD_TIMEOUT,
+        )
+        .await
+        .context("starting the conversation directory")?;
+        let accounts = StreamRouter::<Account>::start(
+            DirectoryArgs { store: store.clone(), idle_after: settings.actor_idle_after, stats: Arc::default() },
+            RECORD_TIMEOUT,
+        )
+        .await
+        .context("starting the account directory")?;
+        configure_account(&accounts, &settings).await?;
+
+        let acceptor = TcpListener::bind(settings.listen)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on INBOX_LISTEN={}", settings.listen))?;
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .context("the listener has no address")?;
+
+        let ingest = Ingest { conversations, accounts: accounts.clone(), stats: Arc::new(IngestStats::default()) };
+        let state = Arc::new(AppState { settings, store, ingest, conversation_stats, started: Instant::now() });
+        Ok(App { acceptor: acceptor.boxed(), address, state, pool, pg_store, accounts })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` completes, then: stops intake and lets in-flight requests finish, stops
+    /// the actors, stops the store's listener, and closes the pool.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let grace = self.state.settings.shutdown_grace;
+        tracing::info!(address = %self.address, "inbox listening");
+        let served = poem::Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(http::routes(self.state.clone()), shutdown, Some(grace))
+            .await;
+        tracing::info!("intake stopped; stopping actors");
+        self.state.ingest.conversations.stop(ACTORS_STOP_TIMEOUT).await;
+        self.accounts.stop(ACTORS_STOP_TIMEOUT).await;
+        self.pg_store.shutdown();
+        self.pool.close().await;
+        tracing::info!("stopped");
+        served.context("the HTTP server failed")
+    }
+}
+
+/// Records the number from the settings on its account stream (a no-op when unchanged).
+async fn configure_account(accounts: &StreamRouter<Account>, settings: &Settings) -> anyhow::Result<()> {
+    let w = &settings.whatsapp;
+    let fact = AccountFact::Configured(AccountConfigured {
+        phone_number_id: w.phone_number_id.clone(),
+        phone_number: w.phone_number.clone(),
+        meta_app_id: w.app_id.clone(),
+    });
+    accounts
+        .record(StreamId::account(&w.phone_number_id), vec![fact], EventMetadata::system("configuration from environment"))
+        .await
+        .context("recording the configured WhatsApp account")?;
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}
