@@ -23,8 +23,6 @@ use std::time::{Duration, Instant};
 const RECORD_TIMEOUT: Duration = Duration::from_secs(15);
 const ACTORS_STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
 /// Connects to PostgreSQL. Acquiring a connection gives up after a few seconds, so requests fail fast
 /// (503) while the database is down, and the pool reconnects by itself when it is back.
 pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
@@ -37,7 +35,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR.run(pool).await.context("running database migrations")
+    actors::store::MIGRATOR.run(pool).await.context("running database migrations")
 }
 
 /// A built application, listening but not yet serving.

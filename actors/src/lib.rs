@@ -17,3 +17,5 @@ pub mod store;
 pub mod webhook;
 pub mod aggregate;
 pub mod stream_actor;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,53 @@
+use super::events::{AccountChange, AccountConfigured, AccountEvent};
+use super::{Account, AccountFact};
+use crate::aggregate::Aggregate;
+use crate::event::{DomainEvent, EventMetadata};
+use serde_json::json;
+
+fn configured(number: &str) -> AccountConfigured {
+    AccountConfigured { phone_number_id: "1122".into(), phone_number: Some(number.into()), meta_app_id: None }
+}
+
+fn change(field: &str, value: serde_json::Value) -> AccountChange {
+    AccountChange { field: field.into(), waba_id: Some("waba1".into()), time: None, value }
+}
+
+#[test]
+fn configuration_is_recorded_only_when_it_changes() {
+    let mut a = Account::default();
+    let first = a.decide(&AccountFact::Configured(configured("+15550001")));
+    assert_eq!(first.len(), 1);
+    a.apply(&first[0]);
+    assert!(a.decide(&AccountFact::Configured(configured("+15550001"))).is_empty());
+    assert_eq!(a.decide(&AccountFact::Configured(configured("+15550002"))).len(), 1);
+}
+
+#[test]
+fn known_changes_update_the_account_and_unknown_ones_are_kept_raw() {
+    let mut a = Account::default();
+    for fact in [
+        change("message_template_status_update", json!({"event": "APPROVED", "message_template_name": "order", "message_template_language": "en_US"})),
+        change("phone_number_quality_update", json!({"event": "FLAGGED", "display_phone_number": "1555"})),
+        change("account_update", json!({"event": "ACCOUNT_VIOLATION"})),
+        change("some_future_field", json!({"anything": 1})),
+    ] {
+        for e in a.decide(&AccountFact::Change(fact)) {
+            a.apply(&e);
+        }
+    }
+    assert_eq!(a.template_status("order", "en_US"), Some("APPROVED"));
+    assert_eq!(a.quality(), Some("FLAGGED"));
+    assert_eq!(a.last_account_update(), Some("ACCOUNT_VIOLATION"));
+    assert_eq!(a.changes_recorded(), 4);
+}
+
+#[test]
+fn the_same_change_always_gets_the_same_event_id() {
+    let c = change("account_update", json!({"event": "X", "b": 1, "a": 2}));
+    let meta = EventMetadata::system("test");
+    let one = AccountEvent::from_change(c.clone()).to_new_event(&meta);
+    let two = AccountEvent::from_change(c).to_new_event(&meta);
+    let other = AccountEvent::from_change(change("account_update", json!({"event": "Y"}))).to_new_event(&meta);
+    assert_eq!(one.id, two.id);
+    assert_ne!(one.id, other.id);
+}

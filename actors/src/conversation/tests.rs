@@ -1,0 +1,185 @@
+//! Given recorded events, when a fact arrives, then these events are decided (and this state results).
+
+use super::events::{ContactProfile, ConversationEvent};
+use super::message::{EchoedMessage, InboundMessage};
+use super::status::{DeliveryStatus, StatusReport};
+use super::{Conversation, ConversationFact};
+use crate::aggregate::Aggregate;
+use serde_json::json;
+
+fn given(events: &[ConversationEvent]) -> Conversation {
+    let mut c = Conversation::default();
+    for e in events {
+        c.apply(e);
+    }
+    c
+}
+
+/// Decides and applies a sequence of facts, as the actor does; returns the events.
+fn when(c: &mut Conversation, facts: &[ConversationFact]) -> Vec<ConversationEvent> {
+    let mut out = vec![];
+    for f in facts {
+        for e in c.decide(f) {
+            c.apply(&e);
+            out.push(e);
+        }
+    }
+    out
+}
+
+fn text(wamid: &str, body: &str, ts: i64) -> InboundMessage {
+    InboundMessage::parse(&json!({"from": "15550001111", "id": wamid, "timestamp": ts.to_string(), "type": "text", "text": {"body": body}})).unwrap()
+}
+
+fn echo(wamid: &str) -> EchoedMessage {
+    EchoedMessage::parse(&json!({"from": "15559990000", "to": "15550001111", "id": wamid, "timestamp": "1700000000", "type": "text", "text": {"body": "hi"}})).unwrap()
+}
+
+fn status(wamid: &str, s: &str, ts: i64) -> StatusReport {
+    let mut raw = json!({"id": wamid, "status": s, "timestamp": ts.to_string(), "recipient_id": "15550001111"});
+    if s == "failed" {
+        raw["errors"] = json!([{"code": 131047, "title": "Re-engagement message", "error_data": {"details": "more than 24 hours"}}]);
+    }
+    StatusReport::parse(&raw).unwrap()
+}
+
+#[test]
+fn a_new_message_is_recorded() {
+    let mut c = given(&[]);
+    let events = when(&mut c, &[ConversationFact::Message(text("wamid.1", "hello", 100))]);
+    assert!(matches!(&events[..], [ConversationEvent::MessageReceived(m)] if m.wamid == "wamid.1"));
+    assert_eq!(c.inbound_count(), 1);
+    assert_eq!(c.last_inbound_at().map(|t| t.timestamp()), Some(100));
+}
+
+#[test]
+fn a_duplicate_message_appends_nothing() {
+    let mut c = given(&[ConversationEvent::MessageReceived(text("wamid.1", "hello", 100))]);
+    assert!(when(&mut c, &[ConversationFact::Message(text("wamid.1", "hello", 100))]).is_empty());
+    // Also within one body.
+    let mut fresh = given(&[]);
+    let twice = [ConversationFact::Message(text("wamid.2", "x", 1)), ConversationFact::Message(text("wamid.2", "x", 1))];
+    assert_eq!(when(&mut fresh, &twice).len(), 1);
+}
+
+#[test]
+fn statuses_only_move_forward_whatever_order_they_arrive_in() {
+    // read before delivered, and a late sent after read.
+    let mut c = given(&[ConversationEvent::MessageEchoed(echo("wamid.out"))]);
+    let facts = [status("wamid.out", "read", 30), status("wamid.out", "delivered", 20), status("wamid.out", "sent", 10)];
+    let events = when(&mut c, &facts.map(ConversationFact::Status));
+    assert_eq!(events.len(), 3, "each status is a fact worth its timestamp");
+    assert_eq!(c.status_of("wamid.out"), Some(DeliveryStatus::Read));
+    let d = c.delivery("wamid.out").unwrap();
+    assert_eq!(d.sent_at.map(|t| t.timestamp()), Some(10));
+    assert_eq!(d.delivered_at.map(|t| t.timestamp()), Some(20));
+}
+
+#[test]
+fn read_without_delivered_or_sent_still_counts_as_read() {
+    let mut c = given(&[ConversationEvent::MessageEchoed(echo("wamid.out"))]);
+    when(&mut c, &[ConversationFact::Status(status("wamid.out", "read", 5))]);
+    assert_eq!(c.status_of("wamid.out"), Some(DeliveryStatus::Read));
+}
+
+#[test]
+fn every_order_of_the_same_statuses_ends_in_the_same_state() {
+    let all = [status("w", "sent", 1), status("w", "delivered", 2), status("w", "read", 3), status("w", "played", 4)];
+    let reference = {
+        let mut c = given(&[ConversationEvent::MessageEchoed(echo("w"))]);
+        when(&mut c, &all.clone().map(ConversationFact::Status));
+        c
+    };
+    // All 24 permutations.
+    let mut idx = [0usize, 1, 2, 3];
+    let mut permutations = vec![idx];
+    while next_permutation(&mut idx) {
+        permutations.push(idx);
+    }
+    assert_eq!(permutations.len(), 24);
+    for p in permutations {
+        let mut c = given(&[ConversationEvent::MessageEchoed(echo("w"))]);
+        let facts: Vec<_> = p.iter().map(|&i| ConversationFact::Status(all[i].clone())).collect();
+        when(&mut c, &facts);
+        assert_eq!(c.delivery("w"), reference.delivery("w"), "order {p:?}");
+        assert_eq!(c.status_of("w"), Some(DeliveryStatus::Played));
+    }
+}
+
+fn next_permutation(a: &mut [usize; 4]) -> bool {
+    let Some(i) = (0..3).rev().find(|&i| a[i] < a[i + 1]) else { return false };
+    let j = (i + 1..4).rev().find(|&j| a[j] > a[i]).unwrap_or(i + 1);
+    a.swap(i, j);
+    a[i + 1..].reverse();
+    true
+}
+
+#[test]
+fn failed_is_kept_even_if_a_later_status_arrives() {
+    let mut c = given(&[ConversationEvent::MessageEchoed(echo("wamid.out"))]);
+    when(&mut c, &[ConversationFact::Status(status("wamid.out", "failed", 10)), ConversationFact::Status(status("wamid.out", "delivered", 20))]);
+    let d = c.delivery("wamid.out").unwrap();
+    assert_eq!(c.status_of("wamid.out"), Some(DeliveryStatus::Failed));
+    assert_eq!(d.progress(), Some(DeliveryStatus::Delivered));
+    assert_eq!(d.failure[0].code, Some(131047));
+}
+
+#[test]
+fn a_repeated_status_appends_nothing() {
+    let mut c = given(&[ConversationEvent::MessageStatusChanged(status("wamid.out", "delivered", 20))]);
+    assert!(when(&mut c, &[ConversationFact::Status(status("wamid.out", "delivered", 20))]).is_empty());
+}
+
+#[test]
+fn a_status_for_an_unknown_message_is_kept_and_applied_once_the_message_is_known() {
+    let mut c = given(&[]);
+    let events = when(&mut c, &[ConversationFact::Status(status("wamid.later", "delivered", 20))]);
+    assert_eq!(events.len(), 1, "the status is recorded although the message is unknown");
+    assert_eq!(c.status_of("wamid.later"), None);
+    assert_eq!(c.messages_awaiting_statuses(), 1);
+
+    when(&mut c, &[ConversationFact::Echo(echo("wamid.later"))]);
+    assert_eq!(c.status_of("wamid.later"), Some(DeliveryStatus::Delivered));
+    assert_eq!(c.messages_awaiting_statuses(), 0);
+}
+
+#[test]
+fn the_contact_profile_is_recorded_when_new_or_changed_only() {
+    let seen = ContactProfile { wa_id: Some("1555".into()), name: Some("Ann".into()), ..Default::default() };
+    let mut c = given(&[]);
+    assert_eq!(when(&mut c, &[ConversationFact::Contact(seen.clone())]).len(), 1);
+    assert!(when(&mut c, &[ConversationFact::Contact(seen.clone())]).is_empty());
+    // A body without the name does not erase it.
+    let nameless = ContactProfile { wa_id: Some("1555".into()), ..Default::default() };
+    assert!(when(&mut c, &[ConversationFact::Contact(nameless)]).is_empty());
+    let renamed = ContactProfile { name: Some("Ann B".into()), username: Some("@annb".into()), ..seen };
+    let events = when(&mut c, &[ConversationFact::Contact(renamed)]);
+    assert!(matches!(&events[..], [ConversationEvent::ContactProfileSeen(p)] if p.name.as_deref() == Some("Ann B") && p.wa_id.as_deref() == Some("1555")));
+}
+
+#[test]
+fn events_survive_the_round_trip_through_their_stored_form() {
+    use crate::event::{DomainEvent, EventMetadata, RecordedEvent, StreamId};
+    let events = [
+        ConversationEvent::MessageReceived(text("wamid.1", "héllo", 1)),
+        ConversationEvent::MessageEchoed(echo("wamid.2")),
+        ConversationEvent::MessageStatusChanged(status("wamid.2", "failed", 2)),
+        ConversationEvent::ContactProfileSeen(ContactProfile { name: Some("Ann".into()), ..Default::default() }),
+    ];
+    for (i, e) in events.iter().enumerate() {
+        let new = e.to_new_event(&EventMetadata::system("test"));
+        let recorded = RecordedEvent {
+            id: new.id,
+            stream_id: StreamId::new("conversation-1-2"),
+            stream_version: i as u64 + 1,
+            global_position: i as u64 + 1,
+            event_type: new.event_type,
+            schema_version: new.schema_version,
+            payload: new.payload,
+            metadata: new.metadata,
+            occurred_at: new.occurred_at,
+            recorded_at: chrono::Utc::now(),
+        };
+        assert_eq!(&ConversationEvent::from_recorded(&recorded).unwrap(), e);
+    }
+}

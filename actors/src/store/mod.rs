@@ -23,6 +23,9 @@ use crate::event::{NewEvent, RecordedEvent, StreamId};
 use async_trait::async_trait;
 use tokio::sync::watch;
 
+/// The schema migrations (`migrations/` at the workspace root), embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
 /// The version a stream is expected to be at when appending (the number of events it holds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpectedVersion {

@@ -1,0 +1,247 @@
+//! The event-store contract, run against every backend: in-memory and PostgreSQL.
+
+use actors::event::{EventMetadata, NewEvent, StreamId};
+use actors::store::{
+    subscribe, AppendError, AppendRequest, EventStore, ExpectedVersion, InMemoryEventStore, PostgresEventStore,
+};
+use actors::testing::TestDatabase;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+fn event(n: u64) -> NewEvent {
+    NewEvent {
+        id: Uuid::new_v4(),
+        event_type: "test.happened".into(),
+        schema_version: 1,
+        payload: serde_json::json!({"n": n}),
+        metadata: EventMetadata::system("contract test"),
+        occurred_at: None,
+    }
+}
+
+fn stream() -> StreamId {
+    StreamId::new(format!("test-{}", Uuid::new_v4().simple()))
+}
+
+/// Runs a contract case against both backends. The PostgreSQL one gets a database of its own.
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod in_memory {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                super::$case(std::sync::Arc::new(actors::store::InMemoryEventStore::new())).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let db = actors::testing::TestDatabase::create().await;
+                super::$case(std::sync::Arc::new(actors::store::PostgresEventStore::new(db.pool().await))).await;
+            })*
+        }
+    };
+}
+
+contract!(
+    appends_read_back_in_order,
+    a_wrong_expected_version_is_a_typed_conflict,
+    known_event_ids_are_skipped_without_error,
+    each_request_of_a_batch_succeeds_or_fails_on_its_own,
+    reads_page_through_streams_and_the_global_log,
+    a_follower_sees_every_event_of_concurrent_writers_exactly_once_in_order,
+);
+
+async fn appends_read_back_in_order(store: Arc<dyn EventStore>) {
+    let s = stream();
+    let first = store.append(s.clone(), ExpectedVersion::NoStream, vec![event(1), event(2)]).await.unwrap();
+    assert_eq!(first.version, 2);
+    let second = store.append(s.clone(), ExpectedVersion::Exact(2), vec![event(3)]).await.unwrap();
+    assert_eq!(second.version, 3);
+    let events = store.read_stream(&s, 0, 100).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.stream_version).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(events.iter().map(|e| e.payload["n"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 2, 3]);
+    assert!(events.windows(2).all(|w| w[0].global_position < w[1].global_position));
+    assert_eq!(events[2].global_position, second.appended[0].global_position);
+    assert_eq!(store.stream_version(&s).await.unwrap(), 3);
+    assert_eq!(store.stream_version(&stream()).await.unwrap(), 0);
+}
+
+async fn a_wrong_expected_version_is_a_typed_conflict(store: Arc<dyn EventStore>) {
+    let s = stream();
+    store.append(s.clone(), ExpectedVersion::NoStream, vec![event(1)]).await.unwrap();
+    for expected in [ExpectedVersion::NoStream, ExpectedVersion::Exact(0), ExpectedVersion::Exact(5)] {
+        match store.append(s.clone(), expected, vec![event(2)]).await {
+            Err(AppendError::Conflict { actual: 1, .. }) => {}
+            other => panic!("expected a conflict for {expected:?}, got {other:?}"),
+        }
+    }
+    assert_eq!(store.read_stream(&s, 0, 10).await.unwrap().len(), 1, "a conflict writes nothing");
+    assert_eq!(store.append(s.clone(), ExpectedVersion::Any, vec![event(2)]).await.unwrap().version, 2);
+}
+
+async fn known_event_ids_are_skipped_without_error(store: Arc<dyn EventStore>) {
+    let s = stream();
+    let (a, b, c) = (event(1), event(2), event(3));
+    store.append(s.clone(), ExpectedVersion::NoStream, vec![a.clone(), b.clone()]).await.unwrap();
+    // The same events again, even with a stale expected version: nothing appended, no error.
+    let again = store.append(s.clone(), ExpectedVersion::NoStream, vec![a.clone(), b.clone()]).await.unwrap();
+    assert_eq!((again.appended.len(), again.duplicates, again.version), (0, 2, 2));
+    // A mix: only the new one is appended; a repeat inside the request counts once.
+    let mixed = store.append(s.clone(), ExpectedVersion::Exact(2), vec![b.clone(), c.clone(), c.clone()]).await.unwrap();
+    assert_eq!((mixed.appended.len(), mixed.duplicates, mixed.version), (1, 2, 3));
+    let ids: Vec<_> = store.read_stream(&s, 0, 10).await.unwrap().into_iter().map(|e| e.id).collect();
+    assert_eq!(ids, [a.id, b.id, c.id]);
+}
+
+async fn each_request_of_a_batch_succeeds_or_fails_on_its_own(store: Arc<dyn EventStore>) {
+    let (s1, s2, s3) = (stream(), stream(), stream());
+    store.append(s2.clone(), ExpectedVersion::NoStream, vec![event(0)]).await.unwrap();
+    let results = store
+        .append_batch(vec![
+            AppendRequest { stream_id: s1.clone(), expected: ExpectedVersion::NoStream, events: vec![event(1)] },
+            AppendRequest { stream_id: s2.clone(), expected: ExpectedVersion::NoStream, events: vec![event(2)] },
+            AppendRequest { stream_id: StreamId::new("x".repeat(600)), expected: ExpectedVersion::Any, events: vec![event(3)] },
+            AppendRequest { stream_id: s3.clone(), expected: ExpectedVersion::Any, events: vec![event(4), event(5)] },
+        ])
+        .await;
+    assert!(matches!(results[0], Ok(ref o) if o.version == 1));
+    assert!(matches!(results[1], Err(AppendError::Conflict { .. })));
+    assert!(matches!(results[2], Err(AppendError::Invalid { .. })));
+    assert!(matches!(results[3], Ok(ref o) if o.version == 2));
+    assert_eq!(store.stream_version(&s2).await.unwrap(), 1);
+}
+
+async fn reads_page_through_streams_and_the_global_log(store: Arc<dyn EventStore>) {
+    let s = stream();
+    store.append(s.clone(), ExpectedVersion::Any, (1..=7).map(event).collect()).await.unwrap();
+    let page = store.read_stream(&s, 3, 2).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.stream_version).collect::<Vec<_>>(), [4, 5]);
+    let whole = actors::store::read_whole_stream(store.as_ref(), &s).await.unwrap();
+    assert_eq!(whole.len(), 7);
+    let all = store.read_all(0, 1000).await.unwrap();
+    assert!(all.windows(2).all(|w| w[0].global_position < w[1].global_position));
+    let tail = store.read_all(all[2].global_position, 2).await.unwrap();
+    assert_eq!(tail.iter().map(|e| e.id).collect::<Vec<_>>(), all[3..5].iter().map(|e| e.id).collect::<Vec<_>>());
+}
+
+/// Many writers commit concurrently (out of sequence order, as transactions do) while a subscriber follows
+/// the global log from a checkpoint: it must see every event exactly once, in increasing position order.
+async fn a_follower_sees_every_event_of_concurrent_writers_exactly_once_in_order(store: Arc<dyn EventStore>) {
+    const WRITERS: u64 = 8;
+    const APPENDS: u64 = 25;
+    let start = store.read_all(0, 100_000).await.unwrap().last().map_or(0, |e| e.global_position);
+    let mut follower = subscribe(store.clone(), start);
+    let reader = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while seen.len() < (WRITERS * APPENDS * 2) as usize {
+            let batch = tokio::time::timeout(Duration::from_secs(30), follower.next_batch()).await.expect("follower stalled").unwrap();
+            seen.extend(batch.into_iter().map(|e| (e.global_position, e.id)));
+        }
+        seen
+    });
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..APPENDS {
+                let events = vec![event(w * 1000 + i), event(w * 1000 + i)];
+                ids.extend(events.iter().map(|e| e.id));
+                // Half the writers share one stream per pair, so conflicts and retries happen too.
+                let s = StreamId::new(format!("test-writer-{w}-{}", i % 3));
+                store.append(s, ExpectedVersion::Any, events).await.unwrap();
+            }
+            ids
+        }));
+    }
+    let mut written = HashSet::new();
+    for w in writers {
+        written.extend(w.await.unwrap());
+    }
+    let seen = reader.await.unwrap();
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "positions handed out in increasing order");
+    let seen_ids: HashSet<_> = seen.iter().map(|(_, id)| *id).collect();
+    assert_eq!(seen_ids.len(), seen.len(), "no event delivered twice");
+    assert_eq!(seen_ids, written, "every event delivered");
+}
+
+/// PostgreSQL only: a transaction that took its position first but commits last must not be skipped by a
+/// reader that already saw a later writer's commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_reader_never_skips_a_transaction_that_commits_late() {
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    let store = Arc::new(PostgresEventStore::new(pool.clone()));
+    store.append(StreamId::new("test-late"), ExpectedVersion::Any, vec![event(0)]).await.unwrap();
+    let checkpoint = store.read_all(0, 10).await.unwrap().last().unwrap().global_position;
+
+    // T1: takes its position (the insert fires the append lock) and stays open.
+    let mut t1 = pool.begin().await.unwrap();
+    let late_id = Uuid::new_v4();
+    sqlx::query("insert into events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata) values ($1, 'test-late', 2, 'test.happened', 1, '{}', $2)")
+        .bind(late_id)
+        .bind(serde_json::to_value(EventMetadata::system("t1")).unwrap())
+        .execute(&mut *t1)
+        .await
+        .unwrap();
+
+    // T2: a concurrent append through the store. It must wait for T1, not commit a higher position first.
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move { store.append(StreamId::new("test-other"), ExpectedVersion::Any, vec![event(2)]).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!writer.is_finished(), "T2 committed while T1, which holds an earlier position, is still open");
+    assert!(store.read_all(checkpoint, 10).await.unwrap().is_empty(), "nothing is visible past the checkpoint yet");
+
+    t1.commit().await.unwrap();
+    let t2 = writer.await.unwrap().unwrap();
+    let after = store.read_all(checkpoint, 10).await.unwrap();
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0].id, late_id, "T1's event comes first");
+    assert_eq!(after[1].global_position, t2.appended[0].global_position);
+}
+
+/// PostgreSQL only: another node's append wakes this node's subscribers through NOTIFY, not through polling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_append_on_another_node_wakes_subscribers() {
+    let db = TestDatabase::create().await;
+    let node_a = PostgresEventStore::new(db.pool().await);
+    let node_b = PostgresEventStore::new(db.pool().await);
+    let mut head = node_a.head();
+    head.borrow_and_update();
+    // Node A's listener connects in the background; append on node B until a notification reaches A.
+    for _ in 0..100 {
+        let appended = node_b.append(stream(), ExpectedVersion::Any, vec![event(1)]).await.unwrap();
+        let woke = tokio::time::timeout(Duration::from_millis(200), head.changed()).await.is_ok();
+        // The head carries the notified position: only node B's NOTIFY can have moved it this far.
+        if woke && *head.borrow_and_update() >= appended.appended[0].global_position {
+            return;
+        }
+    }
+    panic!("no notification reached node A");
+}
+
+/// Stored events cannot be edited or deleted, even with direct SQL.
+#[tokio::test]
+async fn postgres_stored_events_are_immutable() {
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    let store = PostgresEventStore::new(pool.clone());
+    store.append(stream(), ExpectedVersion::Any, vec![event(1)]).await.unwrap();
+    for statement in ["update events set payload = '{}'", "delete from events", "truncate events cascade"] {
+        let err = sqlx::query(statement).execute(&pool).await.expect_err(statement);
+        assert!(err.to_string().contains("immutable"), "{statement}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn in_memory_store_reports_its_head() {
+    let store = InMemoryEventStore::new();
+    let mut head = store.head();
+    store.append(stream(), ExpectedVersion::Any, vec![event(1), event(2)]).await.unwrap();
+    head.changed().await.unwrap();
+    assert_eq!(*head.borrow(), 2);
+}
