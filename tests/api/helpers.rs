@@ -1,0 +1,137 @@
+//! A running inbox on a free port with a database of its own, and typed helpers to talk to it.
+
+use actors::testing::TestDatabase;
+use inbox::config::Settings;
+use inbox::http::signature;
+use inbox::startup::App;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+pub const PHONE_NUMBER_ID: &str = "1122334455667";
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub state: std::sync::Arc<inbox::http::AppState>,
+    pub db: TestDatabase,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts the app; `overrides` are extra environment settings.
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
+        if std::env::var("TEST_LOG").is_ok() {
+            inbox::telemetry::init();
+        }
+        let db = TestDatabase::create().await;
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("DATABASE_URL".into(), db.url.clone()),
+            ("INBOX_LISTEN".into(), "127.0.0.1:0".into()),
+            ("WHATSAPP_PHONE_ID".into(), PHONE_NUMBER_ID.into()),
+            ("WHATSAPP_VERIFY_TOKEN".into(), VERIFY_TOKEN.into()),
+            ("META_APP_SECRET".into(), APP_SECRET.into()),
+        ]);
+        vars.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
+        let app = App::build(settings).await.expect("app builds");
+        let address = app.address();
+        let state = app.state();
+        let (stop, stopped) = oneshot::channel();
+        let server = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        TestApp { address, state, db, client: reqwest::Client::new(), stop: Some(stop), server: Some(server) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    /// POSTs `body` signed the way Meta signs it.
+    pub async fn post_signed(&self, body: &[u8]) -> reqwest::Response {
+        self.post_webhook(body, Some(signature::sign(APP_SECRET.as_bytes(), body))).await
+    }
+
+    pub async fn post_webhook(&self, body: &[u8], signature: Option<String>) -> reqwest::Response {
+        let mut request = self.client.post(self.url("/webhook/whatsapp")).header("content-type", "application/json").body(body.to_vec());
+        if let Some(s) = signature {
+            request = request.header("x-hub-signature-256", s);
+        }
+        request.send().await.expect("request reaches the app")
+    }
+
+    pub async fn health(&self) -> serde_json::Value {
+        self.client.get(self.url("/health")).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Every stored event as (stream, version, type, payload), in global order.
+    pub async fn events(&self) -> Vec<(String, i64, String, serde_json::Value)> {
+        let pool = self.db.pool().await;
+        let rows: Vec<(String, i64, String, serde_json::Value)> =
+            sqlx::query_as("select stream_id, stream_version, event_type, payload from events order by global_position")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        rows
+    }
+
+    /// Stored events other than the start-up configuration of the account.
+    pub async fn webhook_events(&self) -> Vec<(String, i64, String, serde_json::Value)> {
+        self.events().await.into_iter().filter(|e| e.2 != "account.configured").collect()
+    }
+
+    /// Stops the server as SIGTERM would, and waits for it.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A webhook body with the given messages (and contacts) for our number.
+pub fn messages_body(contacts: serde_json::Value, messages: serde_json::Value) -> Vec<u8> {
+    change_body("messages", serde_json::json!({"contacts": contacts, "messages": messages}))
+}
+
+pub fn statuses_body(statuses: serde_json::Value) -> Vec<u8> {
+    change_body("messages", serde_json::json!({"statuses": statuses}))
+}
+
+fn change_body(field: &str, extra: serde_json::Value) -> Vec<u8> {
+    let mut value = serde_json::json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID}
+    });
+    value.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    serde_json::to_vec(&serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": field, "value": value}]}]
+    }))
+    .unwrap()
+}
+
+pub fn text(from: &str, wamid: &str, body: &str) -> serde_json::Value {
+    serde_json::json!({"from": from, "id": wamid, "timestamp": "1700000000", "type": "text", "text": {"body": body}})
+}
