@@ -6,7 +6,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "inbox", version, about = "Self-hosted shared inbox for WhatsApp Business")]
+#[command(
+    name = "inbox",
+    version,
+    about = "Self-hosted shared inbox for WhatsApp Business"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,8 +35,11 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let _ = dotenvy::dotenv();
-            let url = std::env::var("DATABASE_URL").context("configuration error: DATABASE_URL is not set")?;
-            let pool = sqlx::PgPool::connect(&url).await.context("cannot connect to the database named by DATABASE_URL")?;
+            let url = std::env::var("DATABASE_URL")
+                .context("configuration error: DATABASE_URL is not set")?;
+            let pool = sqlx::PgPool::connect(&url)
+                .await
+                .context("cannot connect to the database named by DATABASE_URL")?;
             startup::migrate(&pool).await?;
             pool.close().await;
             tracing::info!("migrations applied");

@@ -75,12 +75,24 @@ impl Settings {
 
     /// Reads settings through `lookup`, so tests can configure without touching the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        let get = |name: &'static str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let required = |name: &'static str| get(name).ok_or(ConfigError { name, problem: "is not set".into() });
+        let get = |name: &'static str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let required = |name: &'static str| {
+            get(name).ok_or(ConfigError {
+                name,
+                problem: "is not set".into(),
+            })
+        };
 
         let database_url = required("DATABASE_URL")?;
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(ConfigError { name: "DATABASE_URL", problem: "must be a postgres:// URL".into() });
+            return Err(ConfigError {
+                name: "DATABASE_URL",
+                problem: "must be a postgres:// URL".into(),
+            });
         }
         let listen = match get("INBOX_LISTEN") {
             None => SocketAddr::from(([127, 0, 0, 1], 8000)),
@@ -91,13 +103,22 @@ impl Settings {
         };
         let phone_number_id = required("WHATSAPP_PHONE_ID")?;
         if !phone_number_id.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ConfigError { name: "WHATSAPP_PHONE_ID", problem: "must be Meta's numeric phone-number id".into() });
+            return Err(ConfigError {
+                name: "WHATSAPP_PHONE_ID",
+                problem: "must be Meta's numeric phone-number id".into(),
+            });
         }
         let phone_number = get("WHATSAPP_PHONE_NUMBER");
         if let Some(n) = &phone_number {
             let digits = n.chars().filter(char::is_ascii_digit).count();
-            if digits < 6 || n.chars().any(|c| !(c.is_ascii_digit() || " +-()".contains(c))) {
-                return Err(ConfigError { name: "WHATSAPP_PHONE_NUMBER", problem: "must be a phone number such as +15551234567".into() });
+            if digits < 6
+                || n.chars()
+                    .any(|c| !(c.is_ascii_digit() || " +-()".contains(c)))
+            {
+                return Err(ConfigError {
+                    name: "WHATSAPP_PHONE_NUMBER",
+                    problem: "must be a phone number such as +15551234567".into(),
+                });
             }
         }
         let whatsapp = WhatsAppSettings {
@@ -115,19 +136,25 @@ impl Settings {
             actor_idle_after: Duration::from_secs(number(&get, "INBOX_ACTOR_IDLE_SECS", 300)?),
             shutdown_grace: Duration::from_secs(number(&get, "INBOX_SHUTDOWN_GRACE_SECS", 20)?),
             db_max_connections: u32::try_from(number(&get, "INBOX_DB_MAX_CONNECTIONS", 20)?)
-                .map_err(|_| ConfigError { name: "INBOX_DB_MAX_CONNECTIONS", problem: "is too large".into() })?,
+                .map_err(|_| ConfigError {
+                    name: "INBOX_DB_MAX_CONNECTIONS",
+                    problem: "is too large".into(),
+                })?,
         })
     }
 }
 
-fn number(get: &impl Fn(&'static str) -> Option<String>, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+fn number(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
     match get(name) {
         None => Ok(default),
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or(ConfigError { name, problem: format!("must be a positive whole number, not {v:?}") }),
+        Some(v) => v.parse::<u64>().ok().filter(|n| *n > 0).ok_or(ConfigError {
+            name,
+            problem: format!("must be a positive whole number, not {v:?}"),
+        }),
     }
 }
 
@@ -159,12 +186,20 @@ mod tests {
 
     #[test]
     fn each_missing_required_setting_is_named() {
-        for name in ["DATABASE_URL", "WHATSAPP_PHONE_ID", "WHATSAPP_VERIFY_TOKEN", "META_APP_SECRET"] {
+        for name in [
+            "DATABASE_URL",
+            "WHATSAPP_PHONE_ID",
+            "WHATSAPP_VERIFY_TOKEN",
+            "META_APP_SECRET",
+        ] {
             let mut vars = base();
             vars.remove(name);
             let err = load(&vars).expect_err("must fail");
             assert_eq!(err.name, name);
-            assert!(err.to_string().contains(name) && err.to_string().contains("not set"), "{err}");
+            assert!(
+                err.to_string().contains(name) && err.to_string().contains("not set"),
+                "{err}"
+            );
         }
     }
 
@@ -187,6 +222,11 @@ mod tests {
     fn secrets_never_show_in_debug_output() {
         let s = load(&base()).unwrap();
         let printed = format!("{s:?}");
-        assert!(!printed.contains("s3cret") && !printed.contains("verify-me") && !printed.contains(":pw@"), "{printed}");
+        assert!(
+            !printed.contains("s3cret")
+                && !printed.contains("verify-me")
+                && !printed.contains(":pw@"),
+            "{printed}"
+        );
     }
 }

@@ -31,7 +31,11 @@ impl Ingest {
     /// Routes the body's facts to their streams, all streams at once, and waits for every append.
     /// Any failure fails the whole body: Meta then redelivers it, and what was already stored is
     /// recognised as duplicate.
-    pub async fn record_body(&self, body: &serde_json::Value, request_id: Uuid) -> Result<BodySummary, CommandError> {
+    pub async fn record_body(
+        &self,
+        body: &serde_json::Value,
+        request_id: Uuid,
+    ) -> Result<BodySummary, CommandError> {
         let routed = webhook::route(body);
         self.stats.messages_received(routed.messages as u64);
         self.stats.statuses_received(routed.statuses as u64);
@@ -42,15 +46,24 @@ impl Ingest {
             .conversations
             .into_iter()
             .map(|(stream, facts)| self.conversations.record(stream, facts, metadata.clone()));
-        let accounts =
-            routed.accounts.into_iter().map(|(stream, facts)| self.accounts.record(stream, facts, metadata.clone()));
+        let accounts = routed
+            .accounts
+            .into_iter()
+            .map(|(stream, facts)| self.accounts.record(stream, facts, metadata.clone()));
         let (a, b) = futures::join!(join_all(conversations), join_all(accounts));
 
-        let mut summary = BodySummary { streams, ..BodySummary::default() };
+        let mut summary = BodySummary {
+            streams,
+            ..BodySummary::default()
+        };
         let mut first_error = None;
         for result in a.into_iter().chain(b) {
             match result {
-                Ok(RecordOutcome { appended, duplicates, .. }) => {
+                Ok(RecordOutcome {
+                    appended,
+                    duplicates,
+                    ..
+                }) => {
                     summary.events_appended += appended;
                     summary.duplicates_ignored += duplicates;
                 }
@@ -60,7 +73,8 @@ impl Ingest {
             }
         }
         self.stats.events_appended(summary.events_appended as u64);
-        self.stats.duplicates_ignored(summary.duplicates_ignored as u64);
+        self.stats
+            .duplicates_ignored(summary.duplicates_ignored as u64);
         match first_error {
             Some(e) => Err(e),
             None => Ok(summary),

@@ -35,7 +35,10 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    actors::store::MIGRATOR.run(pool).await.context("running database migrations")
+    actors::store::MIGRATOR
+        .run(pool)
+        .await
+        .context("running database migrations")
 }
 
 /// A built application, listening but not yet serving.
@@ -58,13 +61,21 @@ impl App {
 
         let conversation_stats = Arc::new(DirectoryStats::default());
         let conversations = StreamRouter::<Conversation>::start(
-            DirectoryArgs { store: store.clone(), idle_after: settings.actor_idle_after, stats: conversation_stats.clone() },
+            DirectoryArgs {
+                store: store.clone(),
+                idle_after: settings.actor_idle_after,
+                stats: conversation_stats.clone(),
+            },
             RECORD_TIMEOUT,
         )
         .await
         .context("starting the conversation directory")?;
         let accounts = StreamRouter::<Account>::start(
-            DirectoryArgs { store: store.clone(), idle_after: settings.actor_idle_after, stats: Arc::default() },
+            DirectoryArgs {
+                store: store.clone(),
+                idle_after: settings.actor_idle_after,
+                stats: Arc::default(),
+            },
             RECORD_TIMEOUT,
         )
         .await
@@ -81,9 +92,26 @@ impl App {
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
 
-        let ingest = Ingest { conversations, accounts: accounts.clone(), stats: Arc::new(IngestStats::default()) };
-        let state = Arc::new(AppState { settings, store, ingest, conversation_stats, started: Instant::now() });
-        Ok(App { acceptor: acceptor.boxed(), address, state, pool, pg_store, accounts })
+        let ingest = Ingest {
+            conversations,
+            accounts: accounts.clone(),
+            stats: Arc::new(IngestStats::default()),
+        };
+        let state = Arc::new(AppState {
+            settings,
+            store,
+            ingest,
+            conversation_stats,
+            started: Instant::now(),
+        });
+        Ok(App {
+            acceptor: acceptor.boxed(),
+            address,
+            state,
+            pool,
+            pg_store,
+            accounts,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -96,14 +124,21 @@ impl App {
 
     /// Serves until `shutdown` completes, then: stops intake and lets in-flight requests finish, stops
     /// the actors, stops the store's listener, and closes the pool.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
         let grace = self.state.settings.shutdown_grace;
         tracing::info!(address = %self.address, "inbox listening");
         let served = poem::Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(http::routes(self.state.clone()), shutdown, Some(grace))
             .await;
         tracing::info!("intake stopped; stopping actors");
-        self.state.ingest.conversations.stop(ACTORS_STOP_TIMEOUT).await;
+        self.state
+            .ingest
+            .conversations
+            .stop(ACTORS_STOP_TIMEOUT)
+            .await;
         self.accounts.stop(ACTORS_STOP_TIMEOUT).await;
         self.pg_store.shutdown();
         self.pool.close().await;
@@ -113,7 +148,10 @@ impl App {
 }
 
 /// Records the number from the settings on its account stream (a no-op when unchanged).
-async fn configure_account(accounts: &StreamRouter<Account>, settings: &Settings) -> anyhow::Result<()> {
+async fn configure_account(
+    accounts: &StreamRouter<Account>,
+    settings: &Settings,
+) -> anyhow::Result<()> {
     let w = &settings.whatsapp;
     let fact = AccountFact::Configured(AccountConfigured {
         phone_number_id: w.phone_number_id.clone(),
@@ -121,7 +159,11 @@ async fn configure_account(accounts: &StreamRouter<Account>, settings: &Settings
         meta_app_id: w.app_id.clone(),
     });
     accounts
-        .record(StreamId::account(&w.phone_number_id), vec![fact], EventMetadata::system("configuration from environment"))
+        .record(
+            StreamId::account(&w.phone_number_id),
+            vec![fact],
+            EventMetadata::system("configuration from environment"),
+        )
         .await
         .context("recording the configured WhatsApp account")?;
     Ok(())

@@ -41,9 +41,21 @@ impl IngestStats {
     counter_fn!(body_received, webhook_bodies, "inbox_webhook_bodies_total");
     counter_fn!(messages_received, messages, "inbox_webhook_messages_total");
     counter_fn!(statuses_received, statuses, "inbox_webhook_statuses_total");
-    counter_fn!(events_appended, events_appended, "inbox_events_appended_total");
-    counter_fn!(duplicates_ignored, duplicates_ignored, "inbox_duplicates_ignored_total");
-    counter_fn!(signature_failure, signature_failures, "inbox_webhook_signature_failures_total");
+    counter_fn!(
+        events_appended,
+        events_appended,
+        "inbox_events_appended_total"
+    );
+    counter_fn!(
+        duplicates_ignored,
+        duplicates_ignored,
+        "inbox_duplicates_ignored_total"
+    );
+    counter_fn!(
+        signature_failure,
+        signature_failures,
+        "inbox_webhook_signature_failures_total"
+    );
     counter_fn!(error, errors, "inbox_webhook_errors_total");
 
     pub fn snapshot(&self) -> IngestCounters {

@@ -73,11 +73,24 @@ impl<A: Aggregate> Actor for Directory<A> {
     type State = DirectoryState<A>;
     type Arguments = DirectoryArgs;
 
-    async fn pre_start(&self, _: ActorRef<Self::Msg>, args: DirectoryArgs) -> Result<Self::State, ActorProcessingErr> {
-        Ok(DirectoryState { args, live: HashMap::new(), streams_by_actor: HashMap::new() })
+    async fn pre_start(
+        &self,
+        _: ActorRef<Self::Msg>,
+        args: DirectoryArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        Ok(DirectoryState {
+            args,
+            live: HashMap::new(),
+            streams_by_actor: HashMap::new(),
+        })
     }
 
-    async fn handle(&self, myself: ActorRef<Self::Msg>, msg: Self::Msg, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
+    async fn handle(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
         match msg {
             DirectoryMsg::Route { stream, msg } => {
                 let actor = match state.live.get(&stream) {
@@ -91,11 +104,19 @@ impl<A: Aggregate> Actor for Directory<A> {
                         };
                         // `pre_start` does no I/O (the actor loads its stream when its first message
                         // arrives), so this does not hold up the directory.
-                        let spawned = Actor::spawn_linked(None, StreamActor::<A>::default(), args, myself.get_cell()).await;
+                        let spawned = Actor::spawn_linked(
+                            None,
+                            StreamActor::<A>::default(),
+                            args,
+                            myself.get_cell(),
+                        )
+                        .await;
                         match spawned {
                             Ok((actor, _)) => {
                                 state.args.stats.spawned.fetch_add(1, Ordering::Relaxed);
-                                state.streams_by_actor.insert(actor.get_id(), stream.clone());
+                                state
+                                    .streams_by_actor
+                                    .insert(actor.get_id(), stream.clone());
                                 state.live.insert(stream.clone(), actor.clone());
                                 actor
                             }
@@ -112,7 +133,11 @@ impl<A: Aggregate> Actor for Directory<A> {
                 }
             }
             DirectoryMsg::Idle { stream, actor } => {
-                let current = state.live.get(&stream).filter(|a| a.get_id() == actor).cloned();
+                let current = state
+                    .live
+                    .get(&stream)
+                    .filter(|a| a.get_id() == actor)
+                    .cloned();
                 if let Some(current) = current {
                     state.live.remove(&stream);
                     let _ = current.send_message(StreamMsg::Passivate);
@@ -127,7 +152,12 @@ impl<A: Aggregate> Actor for Directory<A> {
 
     /// Overridden on purpose: ractor's default stops the directory when any child exits, which would take
     /// every conversation down with the first one that passivates.
-    async fn handle_supervisor_evt(&self, _: ActorRef<Self::Msg>, event: SupervisionEvent, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
+    async fn handle_supervisor_evt(
+        &self,
+        _: ActorRef<Self::Msg>,
+        event: SupervisionEvent,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
         match event {
             SupervisionEvent::ActorTerminated(cell, _, _) => {
                 if state.forget(cell.get_id()).is_some() {
@@ -154,7 +184,10 @@ pub struct StreamRouter<A: Aggregate> {
 
 impl<A: Aggregate> Clone for StreamRouter<A> {
     fn clone(&self) -> Self {
-        Self { directory: self.directory.clone(), timeout: self.timeout }
+        Self {
+            directory: self.directory.clone(),
+            timeout: self.timeout,
+        }
     }
 }
 
@@ -167,18 +200,36 @@ impl<A: Aggregate> StreamRouter<A> {
 
     /// Records facts on a stream; returns once the resulting events are durably appended. Retried once
     /// when the actor stopped before answering: recording is idempotent, so a retry cannot duplicate.
-    pub async fn record(&self, stream: StreamId, facts: Vec<A::Fact>, metadata: EventMetadata) -> Result<RecordOutcome, CommandError>
+    pub async fn record(
+        &self,
+        stream: StreamId,
+        facts: Vec<A::Fact>,
+        metadata: EventMetadata,
+    ) -> Result<RecordOutcome, CommandError>
     where
         A::Fact: Clone,
     {
-        match self.record_once(stream.clone(), facts.clone(), metadata.clone()).await {
+        match self
+            .record_once(stream.clone(), facts.clone(), metadata.clone())
+            .await
+        {
             Err(CommandError::Interrupted) => self.record_once(stream, facts, metadata).await,
             other => other,
         }
     }
 
-    async fn record_once(&self, stream: StreamId, facts: Vec<A::Fact>, metadata: EventMetadata) -> Result<RecordOutcome, CommandError> {
-        self.ask(stream, |reply| StreamMsg::Record { facts, metadata, reply }).await?
+    async fn record_once(
+        &self,
+        stream: StreamId,
+        facts: Vec<A::Fact>,
+        metadata: EventMetadata,
+    ) -> Result<RecordOutcome, CommandError> {
+        self.ask(stream, |reply| StreamMsg::Record {
+            facts,
+            metadata,
+            reply,
+        })
+        .await?
     }
 
     /// The stream's current state and version, as its actor holds it.
@@ -189,14 +240,26 @@ impl<A: Aggregate> StreamRouter<A> {
     /// How many stream actors are alive.
     pub async fn live_count(&self) -> Result<usize, CommandError> {
         let (tx, rx) = oneshot();
-        self.directory.send_message(DirectoryMsg::LiveCount(tx.into())).map_err(|_| CommandError::Interrupted)?;
-        tokio::time::timeout(self.timeout, rx).await.map_err(|_| CommandError::Timeout)?.map_err(|_| CommandError::Interrupted)
+        self.directory
+            .send_message(DirectoryMsg::LiveCount(tx.into()))
+            .map_err(|_| CommandError::Interrupted)?;
+        tokio::time::timeout(self.timeout, rx)
+            .await
+            .map_err(|_| CommandError::Timeout)?
+            .map_err(|_| CommandError::Interrupted)
     }
 
-    async fn ask<T>(&self, stream: StreamId, msg: impl FnOnce(RpcReplyPort<T>) -> StreamMsg<A>) -> Result<T, CommandError> {
+    async fn ask<T>(
+        &self,
+        stream: StreamId,
+        msg: impl FnOnce(RpcReplyPort<T>) -> StreamMsg<A>,
+    ) -> Result<T, CommandError> {
         let (tx, rx) = oneshot();
         self.directory
-            .send_message(DirectoryMsg::Route { stream, msg: msg(tx.into()) })
+            .send_message(DirectoryMsg::Route {
+                stream,
+                msg: msg(tx.into()),
+            })
             .map_err(|_| CommandError::Interrupted)?;
         match tokio::time::timeout(self.timeout, rx).await {
             Ok(Ok(answer)) => Ok(answer),
@@ -207,7 +270,12 @@ impl<A: Aggregate> StreamRouter<A> {
 
     /// Stops every stream actor (letting each finish the message it is handling), then the directory.
     pub async fn stop(&self, timeout: Duration) {
-        self.directory.stop_children_and_wait(Some("shutdown".into()), Some(timeout)).await;
-        let _ = self.directory.stop_and_wait(Some("shutdown".into()), Some(timeout)).await;
+        self.directory
+            .stop_children_and_wait(Some("shutdown".into()), Some(timeout))
+            .await;
+        let _ = self
+            .directory
+            .stop_and_wait(Some("shutdown".into()), Some(timeout))
+            .await;
     }
 }

@@ -96,14 +96,22 @@ impl EventMetadata {
         Self {
             correlation_id: request_id,
             causation_id: request_id,
-            caused_by: CausedBy::Webhook { request_id: request_id.to_string() },
+            caused_by: CausedBy::Webhook {
+                request_id: request_id.to_string(),
+            },
         }
     }
 
     /// Metadata for something the system did on its own.
     pub fn system(reason: impl Into<String>) -> Self {
         let id = Uuid::new_v4();
-        Self { correlation_id: id, causation_id: id, caused_by: CausedBy::System { reason: reason.into() } }
+        Self {
+            correlation_id: id,
+            causation_id: id,
+            caused_by: CausedBy::System {
+                reason: reason.into(),
+            },
+        }
     }
 }
 

@@ -10,12 +10,12 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod aggregate;
 pub mod conversation;
 pub mod directory;
 pub mod event;
 pub mod store;
-pub mod webhook;
-pub mod aggregate;
 pub mod stream_actor;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod webhook;

@@ -60,7 +60,11 @@ impl From<StoreError> for CommandError {
 
 pub enum StreamMsg<A: Aggregate> {
     /// Record facts; the reply comes after the resulting events are durably appended.
-    Record { facts: Vec<A::Fact>, metadata: EventMetadata, reply: RpcReplyPort<Result<RecordOutcome, CommandError>> },
+    Record {
+        facts: Vec<A::Fact>,
+        metadata: EventMetadata,
+        reply: RpcReplyPort<Result<RecordOutcome, CommandError>>,
+    },
     /// A copy of the current state and version (loading it if needed).
     Inspect(RpcReplyPort<Result<(A, u64), CommandError>>),
     /// Timer: check whether the actor has been idle long enough to passivate.
@@ -103,7 +107,11 @@ impl<A: Aggregate> Actor for StreamActor<A> {
     type State = StreamState<A>;
     type Arguments = StreamActorArgs<A>;
 
-    async fn pre_start(&self, myself: ActorRef<Self::Msg>, args: Self::Arguments) -> Result<Self::State, ActorProcessingErr> {
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: Self::Arguments,
+    ) -> Result<Self::State, ActorProcessingErr> {
         let period = (args.idle_after / 2).max(Duration::from_millis(10));
         let ticker = myself.send_interval(period, || StreamMsg::Tick);
         Ok(StreamState {
@@ -118,19 +126,35 @@ impl<A: Aggregate> Actor for StreamActor<A> {
         })
     }
 
-    async fn post_stop(&self, _: ActorRef<Self::Msg>, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
+    async fn post_stop(
+        &self,
+        _: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
         if let Some(ticker) = state.ticker.take() {
             ticker.abort();
         }
         Ok(())
     }
 
-    async fn handle(&self, myself: ActorRef<Self::Msg>, msg: Self::Msg, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
+    async fn handle(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
         match msg {
-            StreamMsg::Record { facts, metadata, reply } => {
+            StreamMsg::Record {
+                facts,
+                metadata,
+                reply,
+            } => {
                 state.last_active = Instant::now();
                 let result = state.record(&facts, &metadata).await;
-                let failed = matches!(&result, Err(CommandError::Unavailable(_) | CommandError::Corrupt { .. }));
+                let failed = matches!(
+                    &result,
+                    Err(CommandError::Unavailable(_) | CommandError::Corrupt { .. })
+                );
                 let _ = reply.send(result.clone());
                 if failed {
                     // Our in-memory state may be ahead of (or behind) the stream: start over from it.
@@ -145,7 +169,10 @@ impl<A: Aggregate> Actor for StreamActor<A> {
             StreamMsg::Tick => {
                 if !state.asked_to_passivate && state.last_active.elapsed() >= state.idle_after {
                     state.asked_to_passivate = true;
-                    let _ = state.directory.cast(DirectoryMsg::Idle { stream: state.stream.clone(), actor: myself.get_id() });
+                    let _ = state.directory.cast(DirectoryMsg::Idle {
+                        stream: state.stream.clone(),
+                        actor: myself.get_id(),
+                    });
                 }
             }
             StreamMsg::Passivate => myself.stop(Some("passivated".into())),
@@ -163,7 +190,11 @@ impl<A: Aggregate> StreamState<A> {
         self.loaded.as_mut().ok_or(CommandError::Interrupted)
     }
 
-    async fn record(&mut self, facts: &[A::Fact], metadata: &EventMetadata) -> Result<RecordOutcome, CommandError> {
+    async fn record(
+        &mut self,
+        facts: &[A::Fact],
+        metadata: &EventMetadata,
+    ) -> Result<RecordOutcome, CommandError> {
         for _ in 0..CONFLICT_RETRIES {
             let stream = self.stream.clone();
             let (aggregate, version) = self.ensure_loaded().await?;
@@ -181,12 +212,26 @@ impl<A: Aggregate> StreamState<A> {
                 }
             }
             if events.is_empty() {
-                return Ok(RecordOutcome { appended: 0, duplicates: unchanged, version: expected });
+                return Ok(RecordOutcome {
+                    appended: 0,
+                    duplicates: unchanged,
+                    version: expected,
+                });
             }
-            let expected_version = if expected == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(expected) };
-            match self.store.append(stream.clone(), expected_version, events).await {
+            let expected_version = if expected == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(expected)
+            };
+            match self
+                .store
+                .append(stream.clone(), expected_version, events)
+                .await
+            {
                 Ok(outcome) => {
-                    if outcome.duplicates > 0 || outcome.version != expected + outcome.appended.len() as u64 {
+                    if outcome.duplicates > 0
+                        || outcome.version != expected + outcome.appended.len() as u64
+                    {
                         // Another writer stored some of these events: our state no longer matches the stream.
                         self.loaded = None;
                     } else if let Some((_, v)) = self.loaded.as_mut() {
@@ -214,15 +259,19 @@ impl<A: Aggregate> StreamState<A> {
 }
 
 /// Rebuilds an aggregate from its stream.
-pub async fn load<A: Aggregate>(store: &dyn EventStore, stream: &StreamId) -> Result<(A, u64), CommandError> {
+pub async fn load<A: Aggregate>(
+    store: &dyn EventStore,
+    stream: &StreamId,
+) -> Result<(A, u64), CommandError> {
     let events = read_whole_stream(store, stream).await?;
     let mut aggregate = A::default();
     let mut version = 0;
     for recorded in &events {
-        let event = A::Event::from_recorded(recorded).map_err(|e: DecodeError| CommandError::Corrupt {
-            stream: stream.clone(),
-            reason: e.to_string(),
-        })?;
+        let event =
+            A::Event::from_recorded(recorded).map_err(|e: DecodeError| CommandError::Corrupt {
+                stream: stream.clone(),
+                reason: e.to_string(),
+            })?;
         aggregate.apply(&event);
         version = recorded.stream_version;
     }

@@ -19,7 +19,14 @@ use serde_json::Value;
 pub const UNRECOGNISED_STREAM: &str = "webhook-unrecognised";
 
 /// Keys of a `messages` change value that we route; any other key keeps the whole change raw as well.
-const ROUTED_KEYS: &[&str] = &["messaging_product", "metadata", "contacts", "messages", "message_echoes", "statuses"];
+const ROUTED_KEYS: &[&str] = &[
+    "messaging_product",
+    "metadata",
+    "contacts",
+    "messages",
+    "message_echoes",
+    "statuses",
+];
 
 /// The facts of one body, grouped per stream in the order they appeared.
 #[derive(Debug, Default)]
@@ -51,12 +58,20 @@ fn push_grouped<F>(groups: &mut Vec<(StreamId, Vec<F>)>, stream: StreamId, fact:
 /// Routes a parsed webhook body.
 pub fn route(body: &Value) -> RoutedBody {
     let mut routed = RoutedBody::default();
-    let entries = match (body.get("object").and_then(Value::as_str), body.get("entry").and_then(Value::as_array)) {
+    let entries = match (
+        body.get("object").and_then(Value::as_str),
+        body.get("entry").and_then(Value::as_array),
+    ) {
         (Some("whatsapp_business_account"), Some(entries)) => entries,
         _ => {
             routed.account(
                 StreamId::new(UNRECOGNISED_STREAM),
-                AccountChange { field: "unrecognised_body".into(), waba_id: None, time: None, value: body.clone() },
+                AccountChange {
+                    field: "unrecognised_body".into(),
+                    waba_id: None,
+                    time: None,
+                    value: body.clone(),
+                },
             );
             return routed;
         }
@@ -66,7 +81,15 @@ pub fn route(body: &Value) -> RoutedBody {
         let time = timestamp_at(entry, "time");
         let Some(changes) = entry.get("changes").and_then(Value::as_array) else {
             let stream = account_stream(None, waba_id.as_deref());
-            routed.account(stream, AccountChange { field: "unrecognised_entry".into(), waba_id, time, value: entry.clone() });
+            routed.account(
+                stream,
+                AccountChange {
+                    field: "unrecognised_entry".into(),
+                    waba_id,
+                    time,
+                    value: entry.clone(),
+                },
+            );
             continue;
         };
         for change in changes {
@@ -76,10 +99,17 @@ pub fn route(body: &Value) -> RoutedBody {
     routed
 }
 
-fn route_change(routed: &mut RoutedBody, change: &Value, waba_id: Option<&str>, time: Option<chrono::DateTime<chrono::Utc>>) {
+fn route_change(
+    routed: &mut RoutedBody,
+    change: &Value,
+    waba_id: Option<&str>,
+    time: Option<chrono::DateTime<chrono::Utc>>,
+) {
     let field = str_at(change, "field").unwrap_or_else(|| "unknown".to_owned());
     let value = change.get("value").cloned().unwrap_or(Value::Null);
-    let phone_number_id = value.get("metadata").and_then(|m| str_at(m, "phone_number_id"));
+    let phone_number_id = value
+        .get("metadata")
+        .and_then(|m| str_at(m, "phone_number_id"));
     let account = account_stream(phone_number_id.as_deref(), waba_id);
     let raw_change = |field: &str, value: Value| AccountChange {
         field: field.to_owned(),
@@ -104,7 +134,10 @@ fn route_change(routed: &mut RoutedBody, change: &Value, waba_id: Option<&str>, 
         };
         match conversation_stream(pnid, [&profile.wa_id, &profile.user_id]) {
             Some(stream) => routed.conversation(stream, ConversationFact::Contact(profile)),
-            None => routed.account(account.clone(), raw_change("unroutable_contact", contact.clone())),
+            None => routed.account(
+                account.clone(),
+                raw_change("unroutable_contact", contact.clone()),
+            ),
         }
     }
     for raw in array(&value, "messages") {
@@ -115,48 +148,72 @@ fn route_change(routed: &mut RoutedBody, change: &Value, waba_id: Option<&str>, 
             .and_then(|m| conversation_stream(pnid, [&m.group_id, &m.from, &m.from_user_id]));
         match (parsed, stream) {
             (Some(m), Some(stream)) => routed.conversation(stream, ConversationFact::Message(m)),
-            _ => routed.account(account.clone(), raw_change("unroutable_message", raw.clone())),
+            _ => routed.account(
+                account.clone(),
+                raw_change("unroutable_message", raw.clone()),
+            ),
         }
     }
     for raw in array(&value, "message_echoes") {
         routed.messages += 1;
         let parsed = EchoedMessage::parse(raw);
-        let stream = parsed.as_ref().and_then(|m| conversation_stream(pnid, [&m.to, &m.to_user_id]));
+        let stream = parsed
+            .as_ref()
+            .and_then(|m| conversation_stream(pnid, [&m.to, &m.to_user_id]));
         match (parsed, stream) {
             (Some(m), Some(stream)) => routed.conversation(stream, ConversationFact::Echo(m)),
-            _ => routed.account(account.clone(), raw_change("unroutable_message", raw.clone())),
+            _ => routed.account(
+                account.clone(),
+                raw_change("unroutable_message", raw.clone()),
+            ),
         }
     }
     for raw in array(&value, "statuses") {
         routed.statuses += 1;
         let parsed = StatusReport::parse(raw);
-        let stream =
-            parsed.as_ref().and_then(|s| conversation_stream(pnid, [&s.recipient_id, &s.recipient_user_id]));
+        let stream = parsed
+            .as_ref()
+            .and_then(|s| conversation_stream(pnid, [&s.recipient_id, &s.recipient_user_id]));
         match (parsed, stream) {
             (Some(s), Some(stream)) => routed.conversation(stream, ConversationFact::Status(s)),
-            _ => routed.account(account.clone(), raw_change("unroutable_status", raw.clone())),
+            _ => routed.account(
+                account.clone(),
+                raw_change("unroutable_status", raw.clone()),
+            ),
         }
     }
     // System-level errors and any key we do not route: keep the whole change, so nothing is lost.
-    let unrouted = value.as_object().is_some_and(|o| o.keys().any(|k| !ROUTED_KEYS.contains(&k.as_str())));
+    let unrouted = value
+        .as_object()
+        .is_some_and(|o| o.keys().any(|k| !ROUTED_KEYS.contains(&k.as_str())));
     if unrouted {
         routed.account(account, raw_change(&field, value));
     }
 }
 
 fn array<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
-    value.get(key).and_then(Value::as_array).into_iter().flatten()
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }
 
 /// The conversation stream for the first usable contact key; `None` if there is none.
-fn conversation_stream<const N: usize>(phone_number_id: &str, keys: [&Option<String>; N]) -> Option<StreamId> {
+fn conversation_stream<const N: usize>(
+    phone_number_id: &str,
+    keys: [&Option<String>; N],
+) -> Option<StreamId> {
     let contact = keys.into_iter().flatten().find(|k| !k.trim().is_empty())?;
     let stream = StreamId::conversation(phone_number_id, contact);
     (stream.as_str().len() <= StreamId::MAX_LEN).then_some(stream)
 }
 
 fn account_stream(phone_number_id: Option<&str>, waba_id: Option<&str>) -> StreamId {
-    let candidates = [phone_number_id.map(StreamId::account), waba_id.map(StreamId::business_account)];
+    let candidates = [
+        phone_number_id.map(StreamId::account),
+        waba_id.map(StreamId::business_account),
+    ];
     candidates
         .into_iter()
         .flatten()

@@ -2,7 +2,8 @@
 
 use actors::event::{EventMetadata, NewEvent, StreamId};
 use actors::store::{
-    subscribe, AppendError, AppendRequest, EventStore, ExpectedVersion, InMemoryEventStore, PostgresEventStore,
+    subscribe, AppendError, AppendRequest, EventStore, ExpectedVersion, InMemoryEventStore,
+    PostgresEventStore,
 };
 use actors::testing::TestDatabase;
 use std::collections::HashSet;
@@ -55,55 +56,149 @@ contract!(
 
 async fn appends_read_back_in_order(store: Arc<dyn EventStore>) {
     let s = stream();
-    let first = store.append(s.clone(), ExpectedVersion::NoStream, vec![event(1), event(2)]).await.unwrap();
+    let first = store
+        .append(
+            s.clone(),
+            ExpectedVersion::NoStream,
+            vec![event(1), event(2)],
+        )
+        .await
+        .unwrap();
     assert_eq!(first.version, 2);
-    let second = store.append(s.clone(), ExpectedVersion::Exact(2), vec![event(3)]).await.unwrap();
+    let second = store
+        .append(s.clone(), ExpectedVersion::Exact(2), vec![event(3)])
+        .await
+        .unwrap();
     assert_eq!(second.version, 3);
     let events = store.read_stream(&s, 0, 100).await.unwrap();
-    assert_eq!(events.iter().map(|e| e.stream_version).collect::<Vec<_>>(), [1, 2, 3]);
-    assert_eq!(events.iter().map(|e| e.payload["n"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 2, 3]);
-    assert!(events.windows(2).all(|w| w[0].global_position < w[1].global_position));
-    assert_eq!(events[2].global_position, second.appended[0].global_position);
+    assert_eq!(
+        events.iter().map(|e| e.stream_version).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e.payload["n"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert!(events
+        .windows(2)
+        .all(|w| w[0].global_position < w[1].global_position));
+    assert_eq!(
+        events[2].global_position,
+        second.appended[0].global_position
+    );
     assert_eq!(store.stream_version(&s).await.unwrap(), 3);
     assert_eq!(store.stream_version(&stream()).await.unwrap(), 0);
 }
 
 async fn a_wrong_expected_version_is_a_typed_conflict(store: Arc<dyn EventStore>) {
     let s = stream();
-    store.append(s.clone(), ExpectedVersion::NoStream, vec![event(1)]).await.unwrap();
-    for expected in [ExpectedVersion::NoStream, ExpectedVersion::Exact(0), ExpectedVersion::Exact(5)] {
+    store
+        .append(s.clone(), ExpectedVersion::NoStream, vec![event(1)])
+        .await
+        .unwrap();
+    for expected in [
+        ExpectedVersion::NoStream,
+        ExpectedVersion::Exact(0),
+        ExpectedVersion::Exact(5),
+    ] {
         match store.append(s.clone(), expected, vec![event(2)]).await {
             Err(AppendError::Conflict { actual: 1, .. }) => {}
             other => panic!("expected a conflict for {expected:?}, got {other:?}"),
         }
     }
-    assert_eq!(store.read_stream(&s, 0, 10).await.unwrap().len(), 1, "a conflict writes nothing");
-    assert_eq!(store.append(s.clone(), ExpectedVersion::Any, vec![event(2)]).await.unwrap().version, 2);
+    assert_eq!(
+        store.read_stream(&s, 0, 10).await.unwrap().len(),
+        1,
+        "a conflict writes nothing"
+    );
+    assert_eq!(
+        store
+            .append(s.clone(), ExpectedVersion::Any, vec![event(2)])
+            .await
+            .unwrap()
+            .version,
+        2
+    );
 }
 
 async fn known_event_ids_are_skipped_without_error(store: Arc<dyn EventStore>) {
     let s = stream();
     let (a, b, c) = (event(1), event(2), event(3));
-    store.append(s.clone(), ExpectedVersion::NoStream, vec![a.clone(), b.clone()]).await.unwrap();
+    store
+        .append(
+            s.clone(),
+            ExpectedVersion::NoStream,
+            vec![a.clone(), b.clone()],
+        )
+        .await
+        .unwrap();
     // The same events again, even with a stale expected version: nothing appended, no error.
-    let again = store.append(s.clone(), ExpectedVersion::NoStream, vec![a.clone(), b.clone()]).await.unwrap();
-    assert_eq!((again.appended.len(), again.duplicates, again.version), (0, 2, 2));
+    let again = store
+        .append(
+            s.clone(),
+            ExpectedVersion::NoStream,
+            vec![a.clone(), b.clone()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.appended.len(), again.duplicates, again.version),
+        (0, 2, 2)
+    );
     // A mix: only the new one is appended; a repeat inside the request counts once.
-    let mixed = store.append(s.clone(), ExpectedVersion::Exact(2), vec![b.clone(), c.clone(), c.clone()]).await.unwrap();
-    assert_eq!((mixed.appended.len(), mixed.duplicates, mixed.version), (1, 2, 3));
-    let ids: Vec<_> = store.read_stream(&s, 0, 10).await.unwrap().into_iter().map(|e| e.id).collect();
+    let mixed = store
+        .append(
+            s.clone(),
+            ExpectedVersion::Exact(2),
+            vec![b.clone(), c.clone(), c.clone()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (mixed.appended.len(), mixed.duplicates, mixed.version),
+        (1, 2, 3)
+    );
+    let ids: Vec<_> = store
+        .read_stream(&s, 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
     assert_eq!(ids, [a.id, b.id, c.id]);
 }
 
 async fn each_request_of_a_batch_succeeds_or_fails_on_its_own(store: Arc<dyn EventStore>) {
     let (s1, s2, s3) = (stream(), stream(), stream());
-    store.append(s2.clone(), ExpectedVersion::NoStream, vec![event(0)]).await.unwrap();
+    store
+        .append(s2.clone(), ExpectedVersion::NoStream, vec![event(0)])
+        .await
+        .unwrap();
     let results = store
         .append_batch(vec![
-            AppendRequest { stream_id: s1.clone(), expected: ExpectedVersion::NoStream, events: vec![event(1)] },
-            AppendRequest { stream_id: s2.clone(), expected: ExpectedVersion::NoStream, events: vec![event(2)] },
-            AppendRequest { stream_id: StreamId::new("x".repeat(600)), expected: ExpectedVersion::Any, events: vec![event(3)] },
-            AppendRequest { stream_id: s3.clone(), expected: ExpectedVersion::Any, events: vec![event(4), event(5)] },
+            AppendRequest {
+                stream_id: s1.clone(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![event(1)],
+            },
+            AppendRequest {
+                stream_id: s2.clone(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![event(2)],
+            },
+            AppendRequest {
+                stream_id: StreamId::new("x".repeat(600)),
+                expected: ExpectedVersion::Any,
+                events: vec![event(3)],
+            },
+            AppendRequest {
+                stream_id: s3.clone(),
+                expected: ExpectedVersion::Any,
+                events: vec![event(4), event(5)],
+            },
         ])
         .await;
     assert!(matches!(results[0], Ok(ref o) if o.version == 1));
@@ -115,28 +210,55 @@ async fn each_request_of_a_batch_succeeds_or_fails_on_its_own(store: Arc<dyn Eve
 
 async fn reads_page_through_streams_and_the_global_log(store: Arc<dyn EventStore>) {
     let s = stream();
-    store.append(s.clone(), ExpectedVersion::Any, (1..=7).map(event).collect()).await.unwrap();
+    store
+        .append(
+            s.clone(),
+            ExpectedVersion::Any,
+            (1..=7).map(event).collect(),
+        )
+        .await
+        .unwrap();
     let page = store.read_stream(&s, 3, 2).await.unwrap();
-    assert_eq!(page.iter().map(|e| e.stream_version).collect::<Vec<_>>(), [4, 5]);
-    let whole = actors::store::read_whole_stream(store.as_ref(), &s).await.unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.stream_version).collect::<Vec<_>>(),
+        [4, 5]
+    );
+    let whole = actors::store::read_whole_stream(store.as_ref(), &s)
+        .await
+        .unwrap();
     assert_eq!(whole.len(), 7);
     let all = store.read_all(0, 1000).await.unwrap();
-    assert!(all.windows(2).all(|w| w[0].global_position < w[1].global_position));
+    assert!(all
+        .windows(2)
+        .all(|w| w[0].global_position < w[1].global_position));
     let tail = store.read_all(all[2].global_position, 2).await.unwrap();
-    assert_eq!(tail.iter().map(|e| e.id).collect::<Vec<_>>(), all[3..5].iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(
+        tail.iter().map(|e| e.id).collect::<Vec<_>>(),
+        all[3..5].iter().map(|e| e.id).collect::<Vec<_>>()
+    );
 }
 
 /// Many writers commit concurrently (out of sequence order, as transactions do) while a subscriber follows
 /// the global log from a checkpoint: it must see every event exactly once, in increasing position order.
-async fn a_follower_sees_every_event_of_concurrent_writers_exactly_once_in_order(store: Arc<dyn EventStore>) {
+async fn a_follower_sees_every_event_of_concurrent_writers_exactly_once_in_order(
+    store: Arc<dyn EventStore>,
+) {
     const WRITERS: u64 = 8;
     const APPENDS: u64 = 25;
-    let start = store.read_all(0, 100_000).await.unwrap().last().map_or(0, |e| e.global_position);
+    let start = store
+        .read_all(0, 100_000)
+        .await
+        .unwrap()
+        .last()
+        .map_or(0, |e| e.global_position);
     let mut follower = subscribe(store.clone(), start);
     let reader = tokio::spawn(async move {
         let mut seen = Vec::new();
         while seen.len() < (WRITERS * APPENDS * 2) as usize {
-            let batch = tokio::time::timeout(Duration::from_secs(30), follower.next_batch()).await.expect("follower stalled").unwrap();
+            let batch = tokio::time::timeout(Duration::from_secs(30), follower.next_batch())
+                .await
+                .expect("follower stalled")
+                .unwrap();
             seen.extend(batch.into_iter().map(|e| (e.global_position, e.id)));
         }
         seen
@@ -161,7 +283,10 @@ async fn a_follower_sees_every_event_of_concurrent_writers_exactly_once_in_order
         written.extend(w.await.unwrap());
     }
     let seen = reader.await.unwrap();
-    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "positions handed out in increasing order");
+    assert!(
+        seen.windows(2).all(|w| w[0].0 < w[1].0),
+        "positions handed out in increasing order"
+    );
     let seen_ids: HashSet<_> = seen.iter().map(|(_, id)| *id).collect();
     assert_eq!(seen_ids.len(), seen.len(), "no event delivered twice");
     assert_eq!(seen_ids, written, "every event delivered");
@@ -174,8 +299,21 @@ async fn postgres_a_reader_never_skips_a_transaction_that_commits_late() {
     let db = TestDatabase::create().await;
     let pool = db.pool().await;
     let store = Arc::new(PostgresEventStore::new(pool.clone()));
-    store.append(StreamId::new("test-late"), ExpectedVersion::Any, vec![event(0)]).await.unwrap();
-    let checkpoint = store.read_all(0, 10).await.unwrap().last().unwrap().global_position;
+    store
+        .append(
+            StreamId::new("test-late"),
+            ExpectedVersion::Any,
+            vec![event(0)],
+        )
+        .await
+        .unwrap();
+    let checkpoint = store
+        .read_all(0, 10)
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .global_position;
 
     // T1: takes its position (the insert fires the append lock) and stays open.
     let mut t1 = pool.begin().await.unwrap();
@@ -190,11 +328,25 @@ async fn postgres_a_reader_never_skips_a_transaction_that_commits_late() {
     // T2: a concurrent append through the store. It must wait for T1, not commit a higher position first.
     let writer = {
         let store = store.clone();
-        tokio::spawn(async move { store.append(StreamId::new("test-other"), ExpectedVersion::Any, vec![event(2)]).await })
+        tokio::spawn(async move {
+            store
+                .append(
+                    StreamId::new("test-other"),
+                    ExpectedVersion::Any,
+                    vec![event(2)],
+                )
+                .await
+        })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!writer.is_finished(), "T2 committed while T1, which holds an earlier position, is still open");
-    assert!(store.read_all(checkpoint, 10).await.unwrap().is_empty(), "nothing is visible past the checkpoint yet");
+    assert!(
+        !writer.is_finished(),
+        "T2 committed while T1, which holds an earlier position, is still open"
+    );
+    assert!(
+        store.read_all(checkpoint, 10).await.unwrap().is_empty(),
+        "nothing is visible past the checkpoint yet"
+    );
 
     t1.commit().await.unwrap();
     let t2 = writer.await.unwrap().unwrap();
@@ -214,8 +366,13 @@ async fn postgres_an_append_on_another_node_wakes_subscribers() {
     head.borrow_and_update();
     // Node A's listener connects in the background; append on node B until a notification reaches A.
     for _ in 0..100 {
-        let appended = node_b.append(stream(), ExpectedVersion::Any, vec![event(1)]).await.unwrap();
-        let woke = tokio::time::timeout(Duration::from_millis(200), head.changed()).await.is_ok();
+        let appended = node_b
+            .append(stream(), ExpectedVersion::Any, vec![event(1)])
+            .await
+            .unwrap();
+        let woke = tokio::time::timeout(Duration::from_millis(200), head.changed())
+            .await
+            .is_ok();
         // The head carries the notified position: only node B's NOTIFY can have moved it this far.
         if woke && *head.borrow_and_update() >= appended.appended[0].global_position {
             return;
@@ -230,9 +387,19 @@ async fn postgres_stored_events_are_immutable() {
     let db = TestDatabase::create().await;
     let pool = db.pool().await;
     let store = PostgresEventStore::new(pool.clone());
-    store.append(stream(), ExpectedVersion::Any, vec![event(1)]).await.unwrap();
-    for statement in ["update events set payload = '{}'", "delete from events", "truncate events cascade"] {
-        let err = sqlx::query(statement).execute(&pool).await.expect_err(statement);
+    store
+        .append(stream(), ExpectedVersion::Any, vec![event(1)])
+        .await
+        .unwrap();
+    for statement in [
+        "update events set payload = '{}'",
+        "delete from events",
+        "truncate events cascade",
+    ] {
+        let err = sqlx::query(statement)
+            .execute(&pool)
+            .await
+            .expect_err(statement);
         assert!(err.to_string().contains("immutable"), "{statement}: {err}");
     }
 }
@@ -241,7 +408,10 @@ async fn postgres_stored_events_are_immutable() {
 async fn in_memory_store_reports_its_head() {
     let store = InMemoryEventStore::new();
     let mut head = store.head();
-    store.append(stream(), ExpectedVersion::Any, vec![event(1), event(2)]).await.unwrap();
+    store
+        .append(stream(), ExpectedVersion::Any, vec![event(1), event(2)])
+        .await
+        .unwrap();
     head.changed().await.unwrap();
     assert_eq!(*head.borrow(), 2);
 }

@@ -1,8 +1,8 @@
 //! `GET /health`: liveness, database reachability, and the ingest counters.
 
 use super::AppState;
-use poem::web::{Data, Json};
 use poem::handler;
+use poem::web::{Data, Json};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -14,7 +14,16 @@ pub async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
     let database = tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await;
     let (reachable, error) = match database {
         Ok(Ok(())) => (true, None),
-        Ok(Err(e)) => (false, Some(format!("{:#}", e.0).lines().next().unwrap_or_default().to_owned())),
+        Ok(Err(e)) => (
+            false,
+            Some(
+                format!("{:#}", e.0)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+        ),
         Err(_) => (false, Some("no answer within 2 s".to_owned())),
     };
     let conversations_live = state.ingest.conversations.live_count().await.ok();

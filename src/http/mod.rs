@@ -24,7 +24,10 @@ pub struct AppState {
 pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
     Route::new()
         // `/webhook` is the path the second original system used; both stay valid for existing Meta apps.
-        .at("/webhook/whatsapp", get(webhook::verify).post(webhook::receive))
+        .at(
+            "/webhook/whatsapp",
+            get(webhook::verify).post(webhook::receive),
+        )
         .at("/webhook", get(webhook::verify).post(webhook::receive))
         .at("/health", get(health::health))
         .data(state)

@@ -21,7 +21,9 @@ pub enum SignatureError {
 /// Checks `header` against the body, comparing in constant time.
 pub fn verify(app_secret: &[u8], body: &[u8], header: Option<&str>) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?.trim();
-    let hex_digest = header.strip_prefix("sha256=").ok_or(SignatureError::Malformed)?;
+    let hex_digest = header
+        .strip_prefix("sha256=")
+        .ok_or(SignatureError::Malformed)?;
     let given = hex::decode(hex_digest).map_err(|_| SignatureError::Malformed)?;
     if given.len() != 32 {
         return Err(SignatureError::Malformed);
@@ -41,7 +43,8 @@ pub fn sign(app_secret: &[u8], body: &[u8]) -> String {
 
 fn digest(app_secret: &[u8], body: &[u8]) -> Vec<u8> {
     // HMAC accepts keys of any length.
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(body);
     mac.finalize().into_bytes().to_vec()
 }
@@ -53,7 +56,10 @@ mod tests {
     #[test]
     fn a_signature_made_with_the_secret_verifies() {
         let body = br#"{"object":"whatsapp_business_account"}"#;
-        assert_eq!(verify(b"secret", body, Some(&sign(b"secret", body))), Ok(()));
+        assert_eq!(
+            verify(b"secret", body, Some(&sign(b"secret", body))),
+            Ok(())
+        );
     }
 
     #[test]
@@ -69,9 +75,21 @@ mod tests {
     fn wrong_missing_and_malformed_signatures_are_told_apart() {
         let body = b"{}";
         assert_eq!(verify(b"secret", body, None), Err(SignatureError::Missing));
-        assert_eq!(verify(b"secret", body, Some("md5=abc")), Err(SignatureError::Malformed));
-        assert_eq!(verify(b"secret", body, Some("sha256=zz")), Err(SignatureError::Malformed));
-        assert_eq!(verify(b"secret", body, Some(&sign(b"other", body))), Err(SignatureError::Mismatch));
-        assert_eq!(verify(b"secret", b"{ }", Some(&sign(b"secret", body))), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(b"secret", body, Some("md5=abc")),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify(b"secret", body, Some("sha256=zz")),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify(b"secret", body, Some(&sign(b"other", body))),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify(b"secret", b"{ }", Some(&sign(b"secret", body))),
+            Err(SignatureError::Mismatch)
+        );
     }
 }

@@ -20,18 +20,30 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
 /// `GET /webhook/whatsapp?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`
 #[handler]
-pub async fn verify(Query(params): Query<HashMap<String, String>>, state: Data<&Arc<AppState>>) -> Response {
+pub async fn verify(
+    Query(params): Query<HashMap<String, String>>,
+    state: Data<&Arc<AppState>>,
+) -> Response {
     let mode = params.get("hub.mode").map(String::as_str);
-    let token = params.get("hub.verify_token").map(String::as_bytes).unwrap_or_default();
+    let token = params
+        .get("hub.verify_token")
+        .map(String::as_bytes)
+        .unwrap_or_default();
     let expected = state.settings.whatsapp.verify_token.expose().as_bytes();
     match (mode, params.get("hub.challenge")) {
         (Some("subscribe"), Some(challenge)) if bool::from(token.ct_eq(expected)) => {
             tracing::info!("webhook verification succeeded");
-            Response::builder().content_type("text/plain; charset=utf-8").body(challenge.clone())
+            Response::builder()
+                .content_type("text/plain; charset=utf-8")
+                .body(challenge.clone())
         }
         _ => {
             tracing::warn!(mode = ?mode, "webhook verification refused");
-            problem(StatusCode::FORBIDDEN, "verification_failed", "hub.mode must be subscribe and hub.verify_token must match")
+            problem(
+                StatusCode::FORBIDDEN,
+                "verification_failed",
+                "hub.mode must be subscribe and hub.verify_token must match",
+            )
         }
     }
 }
@@ -41,14 +53,21 @@ pub async fn verify(Query(params): Query<HashMap<String, String>>, state: Data<&
 pub async fn receive(request: &Request, body: Body, state: Data<&Arc<AppState>>) -> Response {
     let request_id = Uuid::new_v4();
     let span = tracing::info_span!("webhook", %request_id);
-    let mut response = receive_body(request, body, &state, request_id).instrument(span).await;
+    let mut response = receive_body(request, body, &state, request_id)
+        .instrument(span)
+        .await;
     if let Ok(value) = request_id.to_string().parse() {
         response.headers_mut().insert("x-request-id", value);
     }
     response
 }
 
-async fn receive_body(request: &Request, body: Body, state: &AppState, request_id: Uuid) -> Response {
+async fn receive_body(
+    request: &Request,
+    body: Body,
+    state: &AppState,
+    request_id: Uuid,
+) -> Response {
     let stats = &state.ingest.stats;
     stats.body_received(1);
     let declared_too_large = request
@@ -57,25 +76,37 @@ async fn receive_body(request: &Request, body: Body, state: &AppState, request_i
         .is_some_and(|n| n > MAX_BODY_BYTES);
     let bytes = match declared_too_large {
         true => None,
-        false => body.into_bytes_limit(MAX_BODY_BYTES).await.map(Some).unwrap_or_else(|e| {
-            if matches!(e, poem::error::ReadBodyError::PayloadTooLarge) {
-                None
-            } else {
-                tracing::warn!(error = %e, "could not read the body");
-                Some(Default::default())
-            }
-        }),
+        false => body
+            .into_bytes_limit(MAX_BODY_BYTES)
+            .await
+            .map(Some)
+            .unwrap_or_else(|e| {
+                if matches!(e, poem::error::ReadBodyError::PayloadTooLarge) {
+                    None
+                } else {
+                    tracing::warn!(error = %e, "could not read the body");
+                    Some(Default::default())
+                }
+            }),
     };
     let Some(bytes) = bytes else {
         tracing::warn!("body over 3 MB refused");
-        return problem(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "webhook bodies are at most 3 MB");
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "webhook bodies are at most 3 MB",
+        );
     };
 
     let secret = state.settings.whatsapp.app_secret.expose().as_bytes();
     if let Err(e) = signature::verify(secret, &bytes, request.header(signature::HEADER)) {
         stats.signature_failure(1);
         tracing::warn!(reason = %e, bytes = bytes.len(), "webhook signature refused");
-        let code = if e == SignatureError::Missing { "signature_missing" } else { "signature_invalid" };
+        let code = if e == SignatureError::Missing {
+            "signature_missing"
+        } else {
+            "signature_invalid"
+        };
         return problem(StatusCode::UNAUTHORIZED, code, &e.to_string());
     }
 
@@ -83,20 +114,35 @@ async fn receive_body(request: &Request, body: Body, state: &AppState, request_i
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "signed body is not JSON");
-            return problem(StatusCode::BAD_REQUEST, "invalid_json", &format!("the body is not JSON: {e}"));
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                &format!("the body is not JSON: {e}"),
+            );
         }
     };
 
     match state.ingest.record_body(&value, request_id).await {
         Ok(summary) => {
-            tracing::info!(streams = summary.streams, appended = summary.events_appended, duplicates = summary.duplicates_ignored, "webhook body recorded");
+            tracing::info!(
+                streams = summary.streams,
+                appended = summary.events_appended,
+                duplicates = summary.duplicates_ignored,
+                "webhook body recorded"
+            );
             Response::builder().status(StatusCode::OK).content_type("application/json").body(json!({"status": "recorded", "events_appended": summary.events_appended, "duplicates_ignored": summary.duplicates_ignored}).to_string())
         }
         Err(e) => {
             stats.error(1);
             tracing::error!(error = %e, "webhook body not stored; answering 503 so Meta redelivers");
-            let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the body was not stored; retry later");
-            response.headers_mut().insert("retry-after", poem::http::HeaderValue::from_static("5"));
+            let mut response = problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the body was not stored; retry later",
+            );
+            response
+                .headers_mut()
+                .insert("retry-after", poem::http::HeaderValue::from_static("5"));
             response
         }
     }

@@ -6,12 +6,17 @@ use serde_json::Value;
 
 #[tokio::test]
 async fn every_shared_fixture_is_accepted_and_recorded() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/meta-webhooks");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/meta-webhooks");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("{} not present; the corpus run is skipped", dir.display());
         return;
     };
-    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut paths: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     paths.sort();
     assert!(paths.len() >= 78, "found {} fixtures", paths.len());
     for path in paths {
@@ -20,27 +25,47 @@ async fn every_shared_fixture_is_accepted_and_recorded() {
         let app = TestApp::spawn().await;
         let response = app.post_signed(&bytes).await;
         assert_eq!(response.status(), 200, "{name}");
-        let payloads: Vec<Value> = app.webhook_events().await.into_iter().map(|e| e.3).collect();
-        let recorded = |item: &Value| payloads.iter().any(|p| p.get("raw") == Some(item) || p.get("value") == Some(item));
+        let payloads: Vec<Value> = app
+            .webhook_events()
+            .await
+            .into_iter()
+            .map(|e| e.3)
+            .collect();
+        let recorded = |item: &Value| {
+            payloads
+                .iter()
+                .any(|p| p.get("raw") == Some(item) || p.get("value") == Some(item))
+        };
 
         let body: Value = serde_json::from_slice(&bytes).unwrap();
         for entry in body["entry"].as_array().unwrap() {
             for change in entry["changes"].as_array().unwrap() {
                 let value = &change["value"];
-                if matches!(change["field"].as_str(), Some("messages" | "smb_message_echoes")) {
+                if matches!(
+                    change["field"].as_str(),
+                    Some("messages" | "smb_message_echoes")
+                ) {
                     for key in ["messages", "message_echoes", "statuses"] {
                         for item in value[key].as_array().into_iter().flatten() {
                             assert!(recorded(item), "{name}: {key} item not recorded: {item}");
                         }
                     }
                 } else {
-                    assert!(recorded(value), "{name}: change {} not recorded", change["field"]);
+                    assert!(
+                        recorded(value),
+                        "{name}: change {} not recorded",
+                        change["field"]
+                    );
                 }
             }
         }
         // Redelivery changes nothing.
         let before = app.events().await.len();
-        assert_eq!(app.post_signed(&bytes).await.status(), 200, "{name} redelivered");
+        assert_eq!(
+            app.post_signed(&bytes).await.status(),
+            200,
+            "{name} redelivered"
+        );
         assert_eq!(app.events().await.len(), before, "{name} redelivered");
     }
 }

@@ -6,7 +6,14 @@ async fn health_reports_liveness_the_database_and_counters() {
     let health = app.health().await;
     assert_eq!(health["status"], "ok");
     assert_eq!(health["database"]["reachable"], true);
-    for counter in ["webhook_bodies_received", "messages_received", "statuses_received", "duplicates_ignored", "signature_failures", "errors"] {
+    for counter in [
+        "webhook_bodies_received",
+        "messages_received",
+        "statuses_received",
+        "duplicates_ignored",
+        "signature_failures",
+        "errors",
+    ] {
         assert_eq!(health["counters"][counter], 0, "{counter}");
     }
 }
@@ -29,14 +36,22 @@ async fn the_binary_exits_zero_on_sigterm() {
     let client = reqwest::Client::new();
     let mut up = false;
     for _ in 0..100 {
-        if client.get(format!("http://127.0.0.1:{port}/health")).send().await.is_ok() {
+        if client
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await
+            .is_ok()
+        {
             up = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(up, "the server did not start");
-    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));

@@ -40,8 +40,13 @@ impl TestApp {
             ("WHATSAPP_VERIFY_TOKEN".into(), VERIFY_TOKEN.into()),
             ("META_APP_SECRET".into(), APP_SECRET.into()),
         ]);
-        vars.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
+        vars.extend(
+            overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let settings =
+            Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
         let app = App::build(settings).await.expect("app builds");
         let address = app.address();
         let state = app.state();
@@ -49,7 +54,14 @@ impl TestApp {
         let server = tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
         }));
-        TestApp { address, state, db, client: reqwest::Client::new(), stop: Some(stop), server: Some(server) }
+        TestApp {
+            address,
+            state,
+            db,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            server: Some(server),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -58,11 +70,16 @@ impl TestApp {
 
     /// POSTs `body` signed the way Meta signs it.
     pub async fn post_signed(&self, body: &[u8]) -> reqwest::Response {
-        self.post_webhook(body, Some(signature::sign(APP_SECRET.as_bytes(), body))).await
+        self.post_webhook(body, Some(signature::sign(APP_SECRET.as_bytes(), body)))
+            .await
     }
 
     pub async fn post_webhook(&self, body: &[u8], signature: Option<String>) -> reqwest::Response {
-        let mut request = self.client.post(self.url("/webhook/whatsapp")).header("content-type", "application/json").body(body.to_vec());
+        let mut request = self
+            .client
+            .post(self.url("/webhook/whatsapp"))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
         if let Some(s) = signature {
             request = request.header("x-hub-signature-256", s);
         }
@@ -70,7 +87,14 @@ impl TestApp {
     }
 
     pub async fn health(&self) -> serde_json::Value {
-        self.client.get(self.url("/health")).send().await.unwrap().json().await.unwrap()
+        self.client
+            .get(self.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     /// Every stored event as (stream, version, type, payload), in global order.
@@ -87,7 +111,11 @@ impl TestApp {
 
     /// Stored events other than the start-up configuration of the account.
     pub async fn webhook_events(&self) -> Vec<(String, i64, String, serde_json::Value)> {
-        self.events().await.into_iter().filter(|e| e.2 != "account.configured").collect()
+        self.events()
+            .await
+            .into_iter()
+            .filter(|e| e.2 != "account.configured")
+            .collect()
     }
 
     /// Stops the server as SIGTERM would, and waits for it.
@@ -112,7 +140,10 @@ impl Drop for TestApp {
 
 /// A webhook body with the given messages (and contacts) for our number.
 pub fn messages_body(contacts: serde_json::Value, messages: serde_json::Value) -> Vec<u8> {
-    change_body("messages", serde_json::json!({"contacts": contacts, "messages": messages}))
+    change_body(
+        "messages",
+        serde_json::json!({"contacts": contacts, "messages": messages}),
+    )
 }
 
 pub fn statuses_body(statuses: serde_json::Value) -> Vec<u8> {
@@ -124,7 +155,10 @@ fn change_body(field: &str, extra: serde_json::Value) -> Vec<u8> {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID}
     });
-    value.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    value
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
     serde_json::to_vec(&serde_json::json!({
         "object": "whatsapp_business_account",
         "entry": [{"id": "102290129340398", "changes": [{"field": field, "value": value}]}]

@@ -6,17 +6,44 @@ use std::collections::BTreeSet;
 async fn the_verification_handshake_answers_the_challenge_only_for_the_right_token() {
     let app = TestApp::spawn().await;
     for path in ["/webhook/whatsapp", "/webhook"] {
-        let ok = app.client.get(app.url(path)).query(&[("hub.mode", "subscribe"), ("hub.verify_token", VERIFY_TOKEN), ("hub.challenge", "1158201444")]).send().await.unwrap();
+        let ok = app
+            .client
+            .get(app.url(path))
+            .query(&[
+                ("hub.mode", "subscribe"),
+                ("hub.verify_token", VERIFY_TOKEN),
+                ("hub.challenge", "1158201444"),
+            ])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(ok.status(), 200);
-        assert!(ok.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        assert!(ok.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"));
         assert_eq!(ok.text().await.unwrap(), "1158201444");
 
         for query in [
-            vec![("hub.mode", "subscribe"), ("hub.verify_token", "wrong"), ("hub.challenge", "1")],
-            vec![("hub.mode", "unsubscribe"), ("hub.verify_token", VERIFY_TOKEN), ("hub.challenge", "1")],
+            vec![
+                ("hub.mode", "subscribe"),
+                ("hub.verify_token", "wrong"),
+                ("hub.challenge", "1"),
+            ],
+            vec![
+                ("hub.mode", "unsubscribe"),
+                ("hub.verify_token", VERIFY_TOKEN),
+                ("hub.challenge", "1"),
+            ],
             vec![("hub.verify_token", VERIFY_TOKEN), ("hub.challenge", "1")],
         ] {
-            let refused = app.client.get(app.url(path)).query(&query).send().await.unwrap();
+            let refused = app
+                .client
+                .get(app.url(path))
+                .query(&query)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(refused.status(), 403, "{query:?}");
         }
     }
@@ -25,7 +52,10 @@ async fn the_verification_handshake_answers_the_challenge_only_for_the_right_tok
 #[tokio::test]
 async fn a_missing_or_wrong_signature_is_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
-    let body = messages_body(json!([]), json!([text("15550002222", "wamid.sig", "hello")]));
+    let body = messages_body(
+        json!([]),
+        json!([text("15550002222", "wamid.sig", "hello")]),
+    );
     let missing = app.post_webhook(&body, None).await;
     assert_eq!(missing.status(), 401);
     let error: serde_json::Value = missing.json().await.unwrap();
@@ -39,9 +69,17 @@ async fn a_missing_or_wrong_signature_is_refused_and_nothing_is_stored() {
     let mut altered = body.clone();
     let at = altered.iter().position(|&b| b == b'h').unwrap();
     altered[at] = b'j';
-    assert_eq!(app.post_webhook(&altered, Some(signature)).await.status(), 401);
+    assert_eq!(
+        app.post_webhook(&altered, Some(signature)).await.status(),
+        401
+    );
 
-    assert_eq!(app.post_webhook(&body, Some("sha256=nothex".into())).await.status(), 401);
+    assert_eq!(
+        app.post_webhook(&body, Some("sha256=nothex".into()))
+            .await
+            .status(),
+        401
+    );
     assert!(app.webhook_events().await.is_empty());
     assert_eq!(app.health().await["counters"]["signature_failures"], 4);
 }
@@ -80,7 +118,10 @@ async fn signed_json_of_an_unknown_shape_is_accepted_and_kept_raw() {
     let events = app.webhook_events().await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].0, "webhook-unrecognised");
-    assert_eq!(events[0].3["value"], serde_json::from_slice::<serde_json::Value>(body).unwrap());
+    assert_eq!(
+        events[0].3["value"],
+        serde_json::from_slice::<serde_json::Value>(body).unwrap()
+    );
 }
 
 #[tokio::test]
@@ -88,14 +129,33 @@ async fn one_body_with_several_conversations_records_each_in_its_own_stream() {
     let app = TestApp::spawn().await;
     let body = messages_body(
         json!([{"wa_id": "15550002222", "profile": {"name": "Ann"}}, {"wa_id": "15550003333", "profile": {"name": "Bob"}}]),
-        json!([text("15550002222", "wamid.a1", "one"), text("15550003333", "wamid.b1", "two"), text("15550002222", "wamid.a2", "three")]),
+        json!([
+            text("15550002222", "wamid.a1", "one"),
+            text("15550003333", "wamid.b1", "two"),
+            text("15550002222", "wamid.a2", "three")
+        ]),
     );
     let response = app.post_signed(&body).await;
     assert_eq!(response.status(), 200);
     let events = app.webhook_events().await;
-    let ann: Vec<_> = events.iter().filter(|e| e.0 == "conversation-1122334455667-15550002222").map(|e| (e.1, e.2.as_str())).collect();
-    let bob: Vec<_> = events.iter().filter(|e| e.0 == "conversation-1122334455667-15550003333").map(|e| (e.1, e.2.as_str())).collect();
-    assert_eq!(ann, [(1, "contact.profile_seen"), (2, "message.received"), (3, "message.received")]);
+    let ann: Vec<_> = events
+        .iter()
+        .filter(|e| e.0 == "conversation-1122334455667-15550002222")
+        .map(|e| (e.1, e.2.as_str()))
+        .collect();
+    let bob: Vec<_> = events
+        .iter()
+        .filter(|e| e.0 == "conversation-1122334455667-15550003333")
+        .map(|e| (e.1, e.2.as_str()))
+        .collect();
+    assert_eq!(
+        ann,
+        [
+            (1, "contact.profile_seen"),
+            (2, "message.received"),
+            (3, "message.received")
+        ]
+    );
     assert_eq!(bob, [(1, "contact.profile_seen"), (2, "message.received")]);
     let counters = &app.health().await["counters"];
     assert_eq!(counters["messages_received"], 3);
@@ -104,17 +164,36 @@ async fn one_body_with_several_conversations_records_each_in_its_own_stream() {
 
 fn bodies() -> Vec<Vec<u8>> {
     vec![
-        messages_body(json!([{"wa_id": "15550002222", "profile": {"name": "Ann"}}]), json!([text("15550002222", "wamid.r1", "first")])),
-        messages_body(json!([]), json!([text("15550002222", "wamid.r2", "second"), text("15550004444", "wamid.r3", "other")])),
-        statuses_body(json!([{"id": "wamid.out1", "status": "read", "timestamp": "1700000100", "recipient_id": "15550002222"}])),
-        statuses_body(json!([{"id": "wamid.out1", "status": "delivered", "timestamp": "1700000050", "recipient_id": "15550002222"}])),
-        statuses_body(json!([{"id": "wamid.out1", "status": "sent", "timestamp": "1700000010", "recipient_id": "15550002222"}])),
+        messages_body(
+            json!([{"wa_id": "15550002222", "profile": {"name": "Ann"}}]),
+            json!([text("15550002222", "wamid.r1", "first")]),
+        ),
+        messages_body(
+            json!([]),
+            json!([
+                text("15550002222", "wamid.r2", "second"),
+                text("15550004444", "wamid.r3", "other")
+            ]),
+        ),
+        statuses_body(
+            json!([{"id": "wamid.out1", "status": "read", "timestamp": "1700000100", "recipient_id": "15550002222"}]),
+        ),
+        statuses_body(
+            json!([{"id": "wamid.out1", "status": "delivered", "timestamp": "1700000050", "recipient_id": "15550002222"}]),
+        ),
+        statuses_body(
+            json!([{"id": "wamid.out1", "status": "sent", "timestamp": "1700000010", "recipient_id": "15550002222"}]),
+        ),
     ]
 }
 
 /// The set of facts stored, without positions (which depend on arrival order).
 async fn stored_facts(app: &TestApp) -> BTreeSet<(String, String, String)> {
-    app.webhook_events().await.into_iter().map(|(s, _, t, p)| (s, t, p.to_string())).collect()
+    app.webhook_events()
+        .await
+        .into_iter()
+        .map(|(s, _, t, p)| (s, t, p.to_string()))
+        .collect()
 }
 
 #[tokio::test]
@@ -134,7 +213,12 @@ async fn redelivering_bodies_any_number_of_times_in_any_order_stores_what_one_de
     }
     assert_eq!(again.webhook_events().await.len(), count, "no duplicates");
     assert_eq!(stored_facts(&again).await, expected);
-    assert!(again.health().await["counters"]["duplicates_ignored"].as_u64().unwrap() > 0);
+    assert!(
+        again.health().await["counters"]["duplicates_ignored"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 
     // Concurrent redelivery of the same body: still once.
     let futures: Vec<_> = (0..8).map(|_| again.post_signed(&b[1])).collect();
@@ -147,11 +231,17 @@ async fn redelivering_bodies_any_number_of_times_in_any_order_stores_what_one_de
 #[tokio::test]
 async fn the_database_going_down_answers_503_and_the_server_recovers_by_itself() {
     let app = TestApp::spawn().await;
-    let first = messages_body(json!([]), json!([text("15550002222", "wamid.d1", "before")]));
+    let first = messages_body(
+        json!([]),
+        json!([text("15550002222", "wamid.d1", "before")]),
+    );
     assert_eq!(app.post_signed(&first).await.status(), 200);
 
     app.db.take_offline().await;
-    let during = messages_body(json!([]), json!([text("15550002222", "wamid.d2", "during")]));
+    let during = messages_body(
+        json!([]),
+        json!([text("15550002222", "wamid.d2", "during")]),
+    );
     let response = app.post_signed(&during).await;
     assert_eq!(response.status(), 503);
     assert!(response.headers().contains_key("retry-after"));
@@ -168,7 +258,17 @@ async fn the_database_going_down_answers_503_and_the_server_recovers_by_itself()
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert_eq!(status, 200, "the server did not recover");
-    let texts: Vec<_> = app.webhook_events().await.into_iter().map(|e| e.3["content"]["body"].as_str().unwrap_or_default().to_owned()).collect();
+    let texts: Vec<_> = app
+        .webhook_events()
+        .await
+        .into_iter()
+        .map(|e| {
+            e.3["content"]["body"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
     assert_eq!(texts, ["before", "during"]);
     assert_eq!(app.health().await["database"]["reachable"], true);
 }
@@ -176,13 +276,18 @@ async fn the_database_going_down_answers_503_and_the_server_recovers_by_itself()
 #[tokio::test]
 async fn an_idle_conversation_actor_is_passivated_and_rebuilt_from_its_stream() {
     let app = TestApp::spawn_with(&[("INBOX_ACTOR_IDLE_SECS", "1")]).await;
-    let body = messages_body(json!([{"wa_id": "15550002222", "profile": {"name": "Ann"}}]), json!([text("15550002222", "wamid.p1", "hi")]));
+    let body = messages_body(
+        json!([{"wa_id": "15550002222", "profile": {"name": "Ann"}}]),
+        json!([text("15550002222", "wamid.p1", "hi")]),
+    );
     assert_eq!(app.post_signed(&body).await.status(), 200);
 
     let mut passivated = false;
     for _ in 0..100 {
         let health = app.health().await;
-        if health["conversation_actors"]["live"] == 0 && health["conversation_actors"]["passivated"] == 1 {
+        if health["conversation_actors"]["live"] == 0
+            && health["conversation_actors"]["passivated"] == 1
+        {
             passivated = true;
             break;
         }
@@ -192,10 +297,19 @@ async fn an_idle_conversation_actor_is_passivated_and_rebuilt_from_its_stream() 
 
     // A fresh actor rebuilds the conversation from its stream.
     let stream = actors::event::StreamId::conversation(PHONE_NUMBER_ID, "15550002222");
-    let (conversation, version) = app.state.ingest.conversations.inspect(stream).await.unwrap();
+    let (conversation, version) = app
+        .state
+        .ingest
+        .conversations
+        .inspect(stream)
+        .await
+        .unwrap();
     assert_eq!(version, 2);
     assert!(conversation.knows_message("wamid.p1"));
-    assert_eq!(conversation.contact().and_then(|c| c.name.as_deref()), Some("Ann"));
+    assert_eq!(
+        conversation.contact().and_then(|c| c.name.as_deref()),
+        Some("Ann")
+    );
 
     // The redelivered body is recognised; a new message continues the stream.
     assert_eq!(app.post_signed(&body).await.status(), 200);

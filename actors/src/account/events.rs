@@ -93,7 +93,10 @@ impl DomainEvent for AccountEvent {
         // serde_json sorts object keys, so the same change always serialises to the same text.
         match self {
             AccountEvent::Configured(c) => serde_json::to_string(c).unwrap_or_default(),
-            other => other.change().and_then(|c| serde_json::to_string(c).ok()).unwrap_or_default(),
+            other => other
+                .change()
+                .and_then(|c| serde_json::to_string(c).ok())
+                .unwrap_or_default(),
         }
     }
 
@@ -113,12 +116,19 @@ impl DomainEvent for AccountEvent {
         let payload = event.payload.clone();
         let change = || serde_json::from_value::<AccountChange>(payload.clone());
         let decoded = match (event.event_type.as_str(), event.schema_version) {
-            (Self::CONFIGURED, 1) => serde_json::from_value(payload.clone()).map(AccountEvent::Configured),
+            (Self::CONFIGURED, 1) => {
+                serde_json::from_value(payload.clone()).map(AccountEvent::Configured)
+            }
             (Self::QUALITY_UPDATED, 1) => change().map(AccountEvent::QualityUpdated),
             (Self::TEMPLATE_STATUS_UPDATED, 1) => change().map(AccountEvent::TemplateStatusUpdated),
             (Self::ACCOUNT_UPDATED, 1) => change().map(AccountEvent::AccountUpdated),
             (Self::CHANGE_RECORDED, 1) => change().map(AccountEvent::ChangeRecorded),
-            _ => return Err(DecodeError::new(event, "unknown event type or schema version")),
+            _ => {
+                return Err(DecodeError::new(
+                    event,
+                    "unknown event type or schema version",
+                ))
+            }
         };
         decoded.map_err(|e| DecodeError::new(event, e.to_string()))
     }

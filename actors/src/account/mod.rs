@@ -41,7 +41,9 @@ impl Account {
     }
 
     pub fn template_status(&self, name: &str, language: &str) -> Option<&str> {
-        self.templates.get(&format!("{name}/{language}")).map(String::as_str)
+        self.templates
+            .get(&format!("{name}/{language}"))
+            .map(String::as_str)
     }
 
     pub fn last_account_update(&self) -> Option<&str> {
@@ -79,9 +81,11 @@ impl Aggregate for Account {
             }
             AccountEvent::TemplateStatusUpdated(c) => {
                 self.changes += 1;
-                if let (Some(name), Some(language), Some(status)) =
-                    (c.str("message_template_name"), c.str("message_template_language"), c.str("event"))
-                {
+                if let (Some(name), Some(language), Some(status)) = (
+                    c.str("message_template_name"),
+                    c.str("message_template_language"),
+                    c.str("event"),
+                ) {
                     self.templates.insert(format!("{name}/{language}"), status);
                 }
             }

@@ -5,11 +5,20 @@ use crate::event::{DomainEvent, EventMetadata};
 use serde_json::json;
 
 fn configured(number: &str) -> AccountConfigured {
-    AccountConfigured { phone_number_id: "1122".into(), phone_number: Some(number.into()), meta_app_id: None }
+    AccountConfigured {
+        phone_number_id: "1122".into(),
+        phone_number: Some(number.into()),
+        meta_app_id: None,
+    }
 }
 
 fn change(field: &str, value: serde_json::Value) -> AccountChange {
-    AccountChange { field: field.into(), waba_id: Some("waba1".into()), time: None, value }
+    AccountChange {
+        field: field.into(),
+        waba_id: Some("waba1".into()),
+        time: None,
+        value,
+    }
 }
 
 #[test]
@@ -18,16 +27,28 @@ fn configuration_is_recorded_only_when_it_changes() {
     let first = a.decide(&AccountFact::Configured(configured("+15550001")));
     assert_eq!(first.len(), 1);
     a.apply(&first[0]);
-    assert!(a.decide(&AccountFact::Configured(configured("+15550001"))).is_empty());
-    assert_eq!(a.decide(&AccountFact::Configured(configured("+15550002"))).len(), 1);
+    assert!(a
+        .decide(&AccountFact::Configured(configured("+15550001")))
+        .is_empty());
+    assert_eq!(
+        a.decide(&AccountFact::Configured(configured("+15550002")))
+            .len(),
+        1
+    );
 }
 
 #[test]
 fn known_changes_update_the_account_and_unknown_ones_are_kept_raw() {
     let mut a = Account::default();
     for fact in [
-        change("message_template_status_update", json!({"event": "APPROVED", "message_template_name": "order", "message_template_language": "en_US"})),
-        change("phone_number_quality_update", json!({"event": "FLAGGED", "display_phone_number": "1555"})),
+        change(
+            "message_template_status_update",
+            json!({"event": "APPROVED", "message_template_name": "order", "message_template_language": "en_US"}),
+        ),
+        change(
+            "phone_number_quality_update",
+            json!({"event": "FLAGGED", "display_phone_number": "1555"}),
+        ),
         change("account_update", json!({"event": "ACCOUNT_VIOLATION"})),
         change("some_future_field", json!({"anything": 1})),
     ] {
@@ -47,7 +68,8 @@ fn the_same_change_always_gets_the_same_event_id() {
     let meta = EventMetadata::system("test");
     let one = AccountEvent::from_change(c.clone()).to_new_event(&meta);
     let two = AccountEvent::from_change(c).to_new_event(&meta);
-    let other = AccountEvent::from_change(change("account_update", json!({"event": "Y"}))).to_new_event(&meta);
+    let other = AccountEvent::from_change(change("account_update", json!({"event": "Y"})))
+        .to_new_event(&meta);
     assert_eq!(one.id, two.id);
     assert_ne!(one.id, other.id);
 }

@@ -55,7 +55,9 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::MessageEchoed(m) => m.wamid.clone(),
             ConversationEvent::MessageStatusChanged(s) => format!("{}:{}", s.wamid, s.status),
             // A profile event is only decided when the profile changed, so its content is its key.
-            ConversationEvent::ContactProfileSeen(c) => serde_json::to_string(c).unwrap_or_default(),
+            ConversationEvent::ContactProfileSeen(c) => {
+                serde_json::to_string(c).unwrap_or_default()
+            }
         }
     }
 
@@ -82,15 +84,24 @@ impl DomainEvent for ConversationEvent {
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {
         let payload = event.payload.clone();
         let decoded = match (event.event_type.as_str(), event.schema_version) {
-            (Self::MESSAGE_RECEIVED, 1) => serde_json::from_value(payload).map(ConversationEvent::MessageReceived),
-            (Self::MESSAGE_ECHOED, 1) => serde_json::from_value(payload).map(ConversationEvent::MessageEchoed),
+            (Self::MESSAGE_RECEIVED, 1) => {
+                serde_json::from_value(payload).map(ConversationEvent::MessageReceived)
+            }
+            (Self::MESSAGE_ECHOED, 1) => {
+                serde_json::from_value(payload).map(ConversationEvent::MessageEchoed)
+            }
             (Self::MESSAGE_STATUS_CHANGED, 1) => {
                 serde_json::from_value(payload).map(ConversationEvent::MessageStatusChanged)
             }
             (Self::CONTACT_PROFILE_SEEN, 1) => {
                 serde_json::from_value(payload).map(ConversationEvent::ContactProfileSeen)
             }
-            _ => return Err(DecodeError::new(event, "unknown event type or schema version")),
+            _ => {
+                return Err(DecodeError::new(
+                    event,
+                    "unknown event type or schema version",
+                ))
+            }
         };
         decoded.map_err(|e| DecodeError::new(event, e.to_string()))
     }

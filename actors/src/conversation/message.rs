@@ -83,36 +83,92 @@ pub struct Media {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "content_type", rename_all = "snake_case")]
 pub enum MessageContent {
-    Text { body: String },
-    Image { media: Media },
-    Audio { media: Media, voice: bool },
-    Video { media: Media },
-    Document { media: Media },
-    Sticker { media: Media, animated: bool },
-    Location { latitude: f64, longitude: f64, name: Option<String>, address: Option<String>, url: Option<String> },
+    Text {
+        body: String,
+    },
+    Image {
+        media: Media,
+    },
+    Audio {
+        media: Media,
+        voice: bool,
+    },
+    Video {
+        media: Media,
+    },
+    Document {
+        media: Media,
+    },
+    Sticker {
+        media: Media,
+        animated: bool,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+        name: Option<String>,
+        address: Option<String>,
+        url: Option<String>,
+    },
     /// Contact cards, kept as Meta sent them.
-    Contacts { contacts: Vec<Value> },
+    Contacts {
+        contacts: Vec<Value>,
+    },
     /// A tap on an interactive reply button.
-    ButtonReply { id: String, title: String },
+    ButtonReply {
+        id: String,
+        title: String,
+    },
     /// A choice from an interactive list.
-    ListReply { id: String, title: String, description: Option<String> },
+    ListReply {
+        id: String,
+        title: String,
+        description: Option<String>,
+    },
     /// A completed WhatsApp Flow; `response_json` is the flow's answer as Meta sent it (a JSON string).
-    FlowReply { name: Option<String>, body: Option<String>, response_json: Option<String> },
+    FlowReply {
+        name: Option<String>,
+        body: Option<String>,
+        response_json: Option<String>,
+    },
     /// A tap on a template's quick-reply button.
-    TemplateButton { payload: Option<String>, text: Option<String> },
+    TemplateButton {
+        payload: Option<String>,
+        text: Option<String>,
+    },
     /// A reaction to another message; `emoji: None` removes the reaction.
-    Reaction { message_id: String, emoji: Option<String> },
-    Order { catalog_id: Option<String>, text: Option<String>, product_items: Vec<Value> },
+    Reaction {
+        message_id: String,
+        emoji: Option<String>,
+    },
+    Order {
+        catalog_id: Option<String>,
+        text: Option<String>,
+        product_items: Vec<Value>,
+    },
     /// A system notice, such as `user_changed_number` (with the new wa_id) or `customer_identity_changed`.
-    System { system_type: Option<String>, body: Option<String>, new_wa_id: Option<String> },
+    System {
+        system_type: Option<String>,
+        body: Option<String>,
+        new_wa_id: Option<String>,
+    },
     /// The customer edited an earlier message; `content` is the new version.
-    Edit { original_message_id: String, content: Box<MessageContent> },
+    Edit {
+        original_message_id: String,
+        content: Box<MessageContent>,
+    },
     /// The customer deleted an earlier message for everyone.
-    Revoke { original_message_id: String },
+    Revoke {
+        original_message_id: String,
+    },
     /// Meta could not show us this message (`type: unsupported`), e.g. polls.
-    Unsupported { unsupported_type: Option<String> },
+    Unsupported {
+        unsupported_type: Option<String>,
+    },
     /// A kind we do not model, or a known kind whose fields were missing; the raw message has it all.
-    Unknown { kind: String },
+    Unknown {
+        kind: String,
+    },
 }
 
 /// Meta's error object, as found in webhooks (`errors[]`) and Graph API responses.
@@ -127,7 +183,10 @@ pub struct MetaError {
 
 impl MetaError {
     pub fn parse_list(value: Option<&Value>) -> Vec<MetaError> {
-        value.and_then(Value::as_array).map(|a| a.iter().map(MetaError::parse).collect()).unwrap_or_default()
+        value
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(MetaError::parse).collect())
+            .unwrap_or_default()
     }
 
     fn parse(value: &Value) -> MetaError {
@@ -175,7 +234,10 @@ impl InboundMessage {
             content: MessageContent::parse(&kind, raw),
             context: MessageContext {
                 reply_to: context.and_then(|c| str_at(c, "id")),
-                forwarded: context.and_then(|c| c.get("forwarded")).and_then(Value::as_bool).unwrap_or(false),
+                forwarded: context
+                    .and_then(|c| c.get("forwarded"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 frequently_forwarded: context
                     .and_then(|c| c.get("frequently_forwarded"))
                     .and_then(Value::as_bool)
@@ -236,20 +298,43 @@ impl Media {
 impl MessageContent {
     /// Reads the content of a message object whose `type` is `kind`.
     pub fn parse(kind: &str, message: &Value) -> MessageContent {
-        Self::try_parse(kind, message).unwrap_or_else(|| MessageContent::Unknown { kind: kind.to_owned() })
+        Self::try_parse(kind, message).unwrap_or_else(|| MessageContent::Unknown {
+            kind: kind.to_owned(),
+        })
     }
 
     fn try_parse(kind: &str, message: &Value) -> Option<MessageContent> {
         let body = message.get(kind);
-        let flag = |key: &str| body.and_then(|b| b.get(key)).and_then(Value::as_bool).unwrap_or(false);
+        let flag = |key: &str| {
+            body.and_then(|b| b.get(key))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
         Some(match kind {
-            "text" => MessageContent::Text { body: str_at(body?, "body")? },
-            "image" => MessageContent::Image { media: Media::parse(body?) },
-            "audio" => MessageContent::Audio { media: Media::parse(body?), voice: flag("voice") },
-            "voice" => MessageContent::Audio { media: Media::parse(body?), voice: true },
-            "video" => MessageContent::Video { media: Media::parse(body?) },
-            "document" => MessageContent::Document { media: Media::parse(body?) },
-            "sticker" => MessageContent::Sticker { media: Media::parse(body?), animated: flag("animated") },
+            "text" => MessageContent::Text {
+                body: str_at(body?, "body")?,
+            },
+            "image" => MessageContent::Image {
+                media: Media::parse(body?),
+            },
+            "audio" => MessageContent::Audio {
+                media: Media::parse(body?),
+                voice: flag("voice"),
+            },
+            "voice" => MessageContent::Audio {
+                media: Media::parse(body?),
+                voice: true,
+            },
+            "video" => MessageContent::Video {
+                media: Media::parse(body?),
+            },
+            "document" => MessageContent::Document {
+                media: Media::parse(body?),
+            },
+            "sticker" => MessageContent::Sticker {
+                media: Media::parse(body?),
+                animated: flag("animated"),
+            },
             "location" => {
                 let b = body?;
                 MessageContent::Location {
@@ -260,11 +345,16 @@ impl MessageContent {
                     url: str_at(b, "url"),
                 }
             }
-            "contacts" => MessageContent::Contacts { contacts: body?.as_array()?.clone() },
+            "contacts" => MessageContent::Contacts {
+                contacts: body?.as_array()?.clone(),
+            },
             "interactive" => Self::parse_interactive(body?)?,
             "button" => {
                 let b = body?;
-                MessageContent::TemplateButton { payload: str_at(b, "payload"), text: str_at(b, "text") }
+                MessageContent::TemplateButton {
+                    payload: str_at(b, "payload"),
+                    text: str_at(b, "text"),
+                }
             }
             "reaction" => {
                 let b = body?;
@@ -279,7 +369,11 @@ impl MessageContent {
                 MessageContent::Order {
                     catalog_id: str_at(b, "catalog_id"),
                     text: str_at(b, "text").filter(|t| !t.is_empty()),
-                    product_items: b.get("product_items").and_then(Value::as_array).cloned().unwrap_or_default(),
+                    product_items: b
+                        .get("product_items")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default(),
                 }
             }
             "system" => {
@@ -299,8 +393,12 @@ impl MessageContent {
                     content: Box::new(MessageContent::parse(&inner_kind, inner)),
                 }
             }
-            "revoke" => MessageContent::Revoke { original_message_id: str_at(body?, "original_message_id")? },
-            "unsupported" => MessageContent::Unsupported { unsupported_type: body.and_then(|b| str_at(b, "type")) },
+            "revoke" => MessageContent::Revoke {
+                original_message_id: str_at(body?, "original_message_id")?,
+            },
+            "unsupported" => MessageContent::Unsupported {
+                unsupported_type: body.and_then(|b| str_at(b, "type")),
+            },
             _ => return None,
         })
     }
@@ -309,7 +407,10 @@ impl MessageContent {
         let kind = str_at(body, "type")?;
         let reply = body.get(&kind)?;
         Some(match kind.as_str() {
-            "button_reply" => MessageContent::ButtonReply { id: str_at(reply, "id")?, title: str_at(reply, "title")? },
+            "button_reply" => MessageContent::ButtonReply {
+                id: str_at(reply, "id")?,
+                title: str_at(reply, "title")?,
+            },
             "list_reply" => MessageContent::ListReply {
                 id: str_at(reply, "id")?,
                 title: str_at(reply, "title")?,

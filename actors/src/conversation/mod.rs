@@ -62,7 +62,10 @@ impl Conversation {
 
     /// How many messages have statuses but are not known yet.
     pub fn messages_awaiting_statuses(&self) -> usize {
-        self.deliveries.keys().filter(|w| !self.outbound.contains(*w)).count()
+        self.deliveries
+            .keys()
+            .filter(|w| !self.outbound.contains(*w))
+            .count()
     }
 
     pub fn contact(&self) -> Option<&ContactProfile> {
@@ -103,10 +106,16 @@ impl Aggregate for Conversation {
             ConversationFact::Echo(m) if !self.knows_message(&m.wamid) => {
                 Some(ConversationEvent::MessageEchoed(m.clone()))
             }
-            ConversationFact::Status(s) if !self.statuses_recorded.contains(&(s.wamid.clone(), s.status.clone())) => {
+            ConversationFact::Status(s)
+                if !self
+                    .statuses_recorded
+                    .contains(&(s.wamid.clone(), s.status.clone())) =>
+            {
                 Some(ConversationEvent::MessageStatusChanged(s.clone()))
             }
-            ConversationFact::Contact(c) => self.merged_profile(c).map(ConversationEvent::ContactProfileSeen),
+            ConversationFact::Contact(c) => self
+                .merged_profile(c)
+                .map(ConversationEvent::ContactProfileSeen),
             _ => None,
         };
         event.into_iter().collect()
@@ -117,16 +126,22 @@ impl Aggregate for Conversation {
             ConversationEvent::MessageReceived(m) => {
                 self.inbound.insert(m.wamid.clone());
                 if let Some(at) = m.timestamp {
-                    self.last_inbound_at = Some(self.last_inbound_at.map_or(at, |prev| prev.max(at)));
+                    self.last_inbound_at =
+                        Some(self.last_inbound_at.map_or(at, |prev| prev.max(at)));
                 }
             }
             ConversationEvent::MessageEchoed(m) => {
                 self.outbound.insert(m.wamid.clone());
             }
             ConversationEvent::MessageStatusChanged(s) => {
-                self.statuses_recorded.insert((s.wamid.clone(), s.status.clone()));
+                self.statuses_recorded
+                    .insert((s.wamid.clone(), s.status.clone()));
                 if let Some(status) = s.delivery_status() {
-                    self.deliveries.entry(s.wamid.clone()).or_default().record(status, s.timestamp, &s.errors);
+                    self.deliveries.entry(s.wamid.clone()).or_default().record(
+                        status,
+                        s.timestamp,
+                        &s.errors,
+                    );
                 }
             }
             ConversationEvent::ContactProfileSeen(c) => self.contact = Some(c.clone()),

@@ -106,7 +106,12 @@ pub struct Delivery {
 impl Delivery {
     /// Adds one reported status. Order-independent: applying the same reports in any order gives the
     /// same `Delivery`.
-    pub fn record(&mut self, status: DeliveryStatus, at: Option<DateTime<Utc>>, errors: &[MetaError]) {
+    pub fn record(
+        &mut self,
+        status: DeliveryStatus,
+        at: Option<DateTime<Utc>>,
+        errors: &[MetaError],
+    ) {
         let slot = match status {
             DeliveryStatus::Sent => &mut self.sent_at,
             DeliveryStatus::Delivered => &mut self.delivered_at,
@@ -138,7 +143,11 @@ impl Delivery {
     /// The furthest the message got: played > read > delivered > sent. `None` if only `failed` (or
     /// nothing) was reported.
     pub fn progress(&self) -> Option<DeliveryStatus> {
-        self.reported.iter().rev().copied().find(|s| *s != DeliveryStatus::Failed)
+        self.reported
+            .iter()
+            .rev()
+            .copied()
+            .find(|s| *s != DeliveryStatus::Failed)
     }
 
     pub fn failed(&self) -> bool {

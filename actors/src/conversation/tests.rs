@@ -46,7 +46,10 @@ fn status(wamid: &str, s: &str, ts: i64) -> StatusReport {
 #[test]
 fn a_new_message_is_recorded() {
     let mut c = given(&[]);
-    let events = when(&mut c, &[ConversationFact::Message(text("wamid.1", "hello", 100))]);
+    let events = when(
+        &mut c,
+        &[ConversationFact::Message(text("wamid.1", "hello", 100))],
+    );
     assert!(matches!(&events[..], [ConversationEvent::MessageReceived(m)] if m.wamid == "wamid.1"));
     assert_eq!(c.inbound_count(), 1);
     assert_eq!(c.last_inbound_at().map(|t| t.timestamp()), Some(100));
@@ -54,11 +57,20 @@ fn a_new_message_is_recorded() {
 
 #[test]
 fn a_duplicate_message_appends_nothing() {
-    let mut c = given(&[ConversationEvent::MessageReceived(text("wamid.1", "hello", 100))]);
-    assert!(when(&mut c, &[ConversationFact::Message(text("wamid.1", "hello", 100))]).is_empty());
+    let mut c = given(&[ConversationEvent::MessageReceived(text(
+        "wamid.1", "hello", 100,
+    ))]);
+    assert!(when(
+        &mut c,
+        &[ConversationFact::Message(text("wamid.1", "hello", 100))]
+    )
+    .is_empty());
     // Also within one body.
     let mut fresh = given(&[]);
-    let twice = [ConversationFact::Message(text("wamid.2", "x", 1)), ConversationFact::Message(text("wamid.2", "x", 1))];
+    let twice = [
+        ConversationFact::Message(text("wamid.2", "x", 1)),
+        ConversationFact::Message(text("wamid.2", "x", 1)),
+    ];
     assert_eq!(when(&mut fresh, &twice).len(), 1);
 }
 
@@ -66,7 +78,11 @@ fn a_duplicate_message_appends_nothing() {
 fn statuses_only_move_forward_whatever_order_they_arrive_in() {
     // read before delivered, and a late sent after read.
     let mut c = given(&[ConversationEvent::MessageEchoed(echo("wamid.out"))]);
-    let facts = [status("wamid.out", "read", 30), status("wamid.out", "delivered", 20), status("wamid.out", "sent", 10)];
+    let facts = [
+        status("wamid.out", "read", 30),
+        status("wamid.out", "delivered", 20),
+        status("wamid.out", "sent", 10),
+    ];
     let events = when(&mut c, &facts.map(ConversationFact::Status));
     assert_eq!(events.len(), 3, "each status is a fact worth its timestamp");
     assert_eq!(c.status_of("wamid.out"), Some(DeliveryStatus::Read));
@@ -78,13 +94,21 @@ fn statuses_only_move_forward_whatever_order_they_arrive_in() {
 #[test]
 fn read_without_delivered_or_sent_still_counts_as_read() {
     let mut c = given(&[ConversationEvent::MessageEchoed(echo("wamid.out"))]);
-    when(&mut c, &[ConversationFact::Status(status("wamid.out", "read", 5))]);
+    when(
+        &mut c,
+        &[ConversationFact::Status(status("wamid.out", "read", 5))],
+    );
     assert_eq!(c.status_of("wamid.out"), Some(DeliveryStatus::Read));
 }
 
 #[test]
 fn every_order_of_the_same_statuses_ends_in_the_same_state() {
-    let all = [status("w", "sent", 1), status("w", "delivered", 2), status("w", "read", 3), status("w", "played", 4)];
+    let all = [
+        status("w", "sent", 1),
+        status("w", "delivered", 2),
+        status("w", "read", 3),
+        status("w", "played", 4),
+    ];
     let reference = {
         let mut c = given(&[ConversationEvent::MessageEchoed(echo("w"))]);
         when(&mut c, &all.clone().map(ConversationFact::Status));
@@ -99,7 +123,10 @@ fn every_order_of_the_same_statuses_ends_in_the_same_state() {
     assert_eq!(permutations.len(), 24);
     for p in permutations {
         let mut c = given(&[ConversationEvent::MessageEchoed(echo("w"))]);
-        let facts: Vec<_> = p.iter().map(|&i| ConversationFact::Status(all[i].clone())).collect();
+        let facts: Vec<_> = p
+            .iter()
+            .map(|&i| ConversationFact::Status(all[i].clone()))
+            .collect();
         when(&mut c, &facts);
         assert_eq!(c.delivery("w"), reference.delivery("w"), "order {p:?}");
         assert_eq!(c.status_of("w"), Some(DeliveryStatus::Played));
@@ -107,7 +134,9 @@ fn every_order_of_the_same_statuses_ends_in_the_same_state() {
 }
 
 fn next_permutation(a: &mut [usize; 4]) -> bool {
-    let Some(i) = (0..3).rev().find(|&i| a[i] < a[i + 1]) else { return false };
+    let Some(i) = (0..3).rev().find(|&i| a[i] < a[i + 1]) else {
+        return false;
+    };
     let j = (i + 1..4).rev().find(|&j| a[j] > a[i]).unwrap_or(i + 1);
     a.swap(i, j);
     a[i + 1..].reverse();
@@ -117,7 +146,13 @@ fn next_permutation(a: &mut [usize; 4]) -> bool {
 #[test]
 fn failed_is_kept_even_if_a_later_status_arrives() {
     let mut c = given(&[ConversationEvent::MessageEchoed(echo("wamid.out"))]);
-    when(&mut c, &[ConversationFact::Status(status("wamid.out", "failed", 10)), ConversationFact::Status(status("wamid.out", "delivered", 20))]);
+    when(
+        &mut c,
+        &[
+            ConversationFact::Status(status("wamid.out", "failed", 10)),
+            ConversationFact::Status(status("wamid.out", "delivered", 20)),
+        ],
+    );
     let d = c.delivery("wamid.out").unwrap();
     assert_eq!(c.status_of("wamid.out"), Some(DeliveryStatus::Failed));
     assert_eq!(d.progress(), Some(DeliveryStatus::Delivered));
@@ -126,15 +161,38 @@ fn failed_is_kept_even_if_a_later_status_arrives() {
 
 #[test]
 fn a_repeated_status_appends_nothing() {
-    let mut c = given(&[ConversationEvent::MessageStatusChanged(status("wamid.out", "delivered", 20))]);
-    assert!(when(&mut c, &[ConversationFact::Status(status("wamid.out", "delivered", 20))]).is_empty());
+    let mut c = given(&[ConversationEvent::MessageStatusChanged(status(
+        "wamid.out",
+        "delivered",
+        20,
+    ))]);
+    assert!(when(
+        &mut c,
+        &[ConversationFact::Status(status(
+            "wamid.out",
+            "delivered",
+            20
+        ))]
+    )
+    .is_empty());
 }
 
 #[test]
 fn a_status_for_an_unknown_message_is_kept_and_applied_once_the_message_is_known() {
     let mut c = given(&[]);
-    let events = when(&mut c, &[ConversationFact::Status(status("wamid.later", "delivered", 20))]);
-    assert_eq!(events.len(), 1, "the status is recorded although the message is unknown");
+    let events = when(
+        &mut c,
+        &[ConversationFact::Status(status(
+            "wamid.later",
+            "delivered",
+            20,
+        ))],
+    );
+    assert_eq!(
+        events.len(),
+        1,
+        "the status is recorded although the message is unknown"
+    );
     assert_eq!(c.status_of("wamid.later"), None);
     assert_eq!(c.messages_awaiting_statuses(), 1);
 
@@ -145,16 +203,32 @@ fn a_status_for_an_unknown_message_is_kept_and_applied_once_the_message_is_known
 
 #[test]
 fn the_contact_profile_is_recorded_when_new_or_changed_only() {
-    let seen = ContactProfile { wa_id: Some("1555".into()), name: Some("Ann".into()), ..Default::default() };
+    let seen = ContactProfile {
+        wa_id: Some("1555".into()),
+        name: Some("Ann".into()),
+        ..Default::default()
+    };
     let mut c = given(&[]);
-    assert_eq!(when(&mut c, &[ConversationFact::Contact(seen.clone())]).len(), 1);
+    assert_eq!(
+        when(&mut c, &[ConversationFact::Contact(seen.clone())]).len(),
+        1
+    );
     assert!(when(&mut c, &[ConversationFact::Contact(seen.clone())]).is_empty());
     // A body without the name does not erase it.
-    let nameless = ContactProfile { wa_id: Some("1555".into()), ..Default::default() };
+    let nameless = ContactProfile {
+        wa_id: Some("1555".into()),
+        ..Default::default()
+    };
     assert!(when(&mut c, &[ConversationFact::Contact(nameless)]).is_empty());
-    let renamed = ContactProfile { name: Some("Ann B".into()), username: Some("@annb".into()), ..seen };
+    let renamed = ContactProfile {
+        name: Some("Ann B".into()),
+        username: Some("@annb".into()),
+        ..seen
+    };
     let events = when(&mut c, &[ConversationFact::Contact(renamed)]);
-    assert!(matches!(&events[..], [ConversationEvent::ContactProfileSeen(p)] if p.name.as_deref() == Some("Ann B") && p.wa_id.as_deref() == Some("1555")));
+    assert!(
+        matches!(&events[..], [ConversationEvent::ContactProfileSeen(p)] if p.name.as_deref() == Some("Ann B") && p.wa_id.as_deref() == Some("1555"))
+    );
 }
 
 #[test]
@@ -164,7 +238,10 @@ fn events_survive_the_round_trip_through_their_stored_form() {
         ConversationEvent::MessageReceived(text("wamid.1", "héllo", 1)),
         ConversationEvent::MessageEchoed(echo("wamid.2")),
         ConversationEvent::MessageStatusChanged(status("wamid.2", "failed", 2)),
-        ConversationEvent::ContactProfileSeen(ContactProfile { name: Some("Ann".into()), ..Default::default() }),
+        ConversationEvent::ContactProfileSeen(ContactProfile {
+            name: Some("Ann".into()),
+            ..Default::default()
+        }),
     ];
     for (i, e) in events.iter().enumerate() {
         let new = e.to_new_event(&EventMetadata::system("test"));

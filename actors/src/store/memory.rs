@@ -1,8 +1,8 @@
 //! In-memory backend for unit tests: the same contract, no I/O.
 
 use super::{
-    validate, without_known_ids, AppendError, AppendOutcome, AppendRequest, AppendedEvent, EventStore,
-    StoreError,
+    validate, without_known_ids, AppendError, AppendOutcome, AppendRequest, AppendedEvent,
+    EventStore, StoreError,
 };
 use crate::event::{RecordedEvent, StreamId};
 use async_trait::async_trait;
@@ -27,7 +27,10 @@ pub struct InMemoryEventStore {
 
 impl Default for InMemoryEventStore {
     fn default() -> Self {
-        Self { inner: Mutex::default(), head: watch::channel(0).0 }
+        Self {
+            inner: Mutex::default(),
+            head: watch::channel(0).0,
+        }
     }
 }
 
@@ -39,13 +42,18 @@ impl InMemoryEventStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave `Inner` half-updated (appends push in one step),
         // so a poisoned lock is still safe to use.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 #[async_trait]
 impl EventStore for InMemoryEventStore {
-    async fn append_batch(&self, requests: Vec<AppendRequest>) -> Vec<Result<AppendOutcome, AppendError>> {
+    async fn append_batch(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Vec<Result<AppendOutcome, AppendError>> {
         let mut inner = self.lock();
         let mut results = Vec::with_capacity(requests.len());
         for request in requests {
@@ -53,10 +61,18 @@ impl EventStore for InMemoryEventStore {
                 results.push(Err(e));
                 continue;
             }
-            let current = inner.streams.get(&request.stream_id).map_or(0, |v| v.len() as u64);
-            let (fresh, duplicates) = without_known_ids(request.events, |id| inner.ids.contains(id));
+            let current = inner
+                .streams
+                .get(&request.stream_id)
+                .map_or(0, |v| v.len() as u64);
+            let (fresh, duplicates) =
+                without_known_ids(request.events, |id| inner.ids.contains(id));
             if fresh.is_empty() {
-                results.push(Ok(AppendOutcome { version: current, appended: vec![], duplicates }));
+                results.push(Ok(AppendOutcome {
+                    version: current,
+                    appended: vec![],
+                    duplicates,
+                }));
                 continue;
             }
             if !request.expected.admits(current) {
@@ -89,11 +105,19 @@ impl EventStore for InMemoryEventStore {
                     global_position: recorded.global_position,
                 });
                 inner.ids.insert(recorded.id);
-                inner.streams.entry(request.stream_id.clone()).or_default().push(index);
+                inner
+                    .streams
+                    .entry(request.stream_id.clone())
+                    .or_default()
+                    .push(index);
                 inner.log.push(recorded);
             }
             let version = current + appended.len() as u64;
-            results.push(Ok(AppendOutcome { version, appended, duplicates }));
+            results.push(Ok(AppendOutcome {
+                version,
+                appended,
+                duplicates,
+            }));
         }
         let head = inner.log.len() as u64;
         drop(inner);
@@ -112,17 +136,38 @@ impl EventStore for InMemoryEventStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let inner = self.lock();
-        let Some(indexes) = inner.streams.get(stream_id) else { return Ok(vec![]) };
-        Ok(indexes.iter().skip(after_version as usize).take(limit).map(|&i| inner.log[i].clone()).collect())
+        let Some(indexes) = inner.streams.get(stream_id) else {
+            return Ok(vec![]);
+        };
+        Ok(indexes
+            .iter()
+            .skip(after_version as usize)
+            .take(limit)
+            .map(|&i| inner.log[i].clone())
+            .collect())
     }
 
-    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         let inner = self.lock();
-        Ok(inner.log.iter().skip(after_position as usize).take(limit).cloned().collect())
+        Ok(inner
+            .log
+            .iter()
+            .skip(after_position as usize)
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     async fn stream_version(&self, stream_id: &StreamId) -> Result<u64, StoreError> {
-        Ok(self.lock().streams.get(stream_id).map_or(0, |v| v.len() as u64))
+        Ok(self
+            .lock()
+            .streams
+            .get(stream_id)
+            .map_or(0, |v| v.len() as u64))
     }
 
     fn head(&self) -> watch::Receiver<u64> {

@@ -78,7 +78,11 @@ pub struct AppendedEvent {
 pub enum AppendError {
     /// The stream was not at the expected version: someone else wrote to it. Reload and decide again.
     #[error("stream {stream_id} is at version {actual}, expected {expected:?}")]
-    Conflict { stream_id: StreamId, expected: ExpectedVersion, actual: u64 },
+    Conflict {
+        stream_id: StreamId,
+        expected: ExpectedVersion,
+        actual: u64,
+    },
     /// The request itself is invalid (for example an over-long stream name).
     #[error("invalid append to {stream_id}: {reason}")]
     Invalid { stream_id: StreamId, reason: String },
@@ -104,7 +108,10 @@ pub trait EventStore: Send + Sync + 'static {
     /// Appends events to several streams at once. Each request succeeds or fails on its own; on backends
     /// that support it (PostgreSQL) all successful requests commit in one transaction, which is how the
     /// ingest path batches appends across conversations.
-    async fn append_batch(&self, requests: Vec<AppendRequest>) -> Vec<Result<AppendOutcome, AppendError>>;
+    async fn append_batch(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Vec<Result<AppendOutcome, AppendError>>;
 
     /// Appends events to one stream.
     async fn append(
@@ -113,9 +120,17 @@ pub trait EventStore: Send + Sync + 'static {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, AppendError> {
-        let mut results = self.append_batch(vec![AppendRequest { stream_id, expected, events }]).await;
+        let mut results = self
+            .append_batch(vec![AppendRequest {
+                stream_id,
+                expected,
+                events,
+            }])
+            .await;
         results.pop().unwrap_or_else(|| {
-            Err(AppendError::Unavailable(StoreError(anyhow::anyhow!("the backend returned no result"))))
+            Err(AppendError::Unavailable(StoreError(anyhow::anyhow!(
+                "the backend returned no result"
+            ))))
         })
     }
 
@@ -128,7 +143,11 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// Reads up to `limit` events of the global log with positions above `after_position`, in order.
-    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// The version of a stream (0 when it holds no event).
     async fn stream_version(&self, stream_id: &StreamId) -> Result<u64, StoreError>;
@@ -149,7 +168,10 @@ pub async fn read_whole_stream(
     const PAGE: usize = 1000;
     let mut all = Vec::new();
     loop {
-        let after = all.last().map(|e: &RecordedEvent| e.stream_version).unwrap_or(0);
+        let after = all
+            .last()
+            .map(|e: &RecordedEvent| e.stream_version)
+            .unwrap_or(0);
         let page = store.read_stream(stream_id, after, PAGE).await?;
         let done = page.len() < PAGE;
         all.extend(page);
@@ -172,7 +194,10 @@ fn without_known_ids(
 ) -> (Vec<NewEvent>, usize) {
     let total = events.len();
     let mut seen = std::collections::HashSet::with_capacity(total);
-    let fresh: Vec<NewEvent> = events.into_iter().filter(|e| !is_known(&e.id) && seen.insert(e.id)).collect();
+    let fresh: Vec<NewEvent> = events
+        .into_iter()
+        .filter(|e| !is_known(&e.id) && seen.insert(e.id))
+        .collect();
     let duplicates = total - fresh.len();
     (fresh, duplicates)
 }

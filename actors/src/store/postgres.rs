@@ -2,8 +2,8 @@
 //! `migrations/20261121000001_event_store.sql`.
 
 use super::{
-    validate, without_known_ids, AppendError, AppendOutcome, AppendRequest, AppendedEvent, EventStore,
-    StoreError,
+    validate, without_known_ids, AppendError, AppendOutcome, AppendRequest, AppendedEvent,
+    EventStore, StoreError,
 };
 use crate::event::{EventMetadata, NewEvent, RecordedEvent, StreamId};
 use anyhow::Context;
@@ -34,7 +34,11 @@ impl PostgresEventStore {
     pub fn new(pool: PgPool) -> Self {
         let (head, _) = watch::channel(0);
         let listener = tokio::spawn(listen(pool.clone(), head.clone()));
-        Self { pool, head, listener }
+        Self {
+            pool,
+            head,
+            listener,
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -52,10 +56,16 @@ impl PostgresEventStore {
     ) -> Result<Vec<Result<AppendOutcome, AppendError>>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
 
-        let all_ids: Vec<Uuid> = requests.iter().flat_map(|r| r.events.iter().map(|e| e.id)).collect();
+        let all_ids: Vec<Uuid> = requests
+            .iter()
+            .flat_map(|r| r.events.iter().map(|e| e.id))
+            .collect();
         let known = known_event_ids(&mut tx, &all_ids).await?;
 
-        let mut stream_ids: Vec<String> = requests.iter().map(|r| r.stream_id.as_str().to_owned()).collect();
+        let mut stream_ids: Vec<String> = requests
+            .iter()
+            .map(|r| r.stream_id.as_str().to_owned())
+            .collect();
         stream_ids.sort();
         stream_ids.dedup();
         let mut versions = lock_streams(&mut tx, &stream_ids).await?;
@@ -63,10 +73,18 @@ impl PostgresEventStore {
         let mut results = Vec::with_capacity(requests.len());
         let mut rows = EventRows::default();
         for request in requests {
-            let current = versions.get(request.stream_id.as_str()).copied().unwrap_or(0);
-            let (fresh, duplicates) = without_known_ids(request.events.clone(), |id| known.contains(id));
+            let current = versions
+                .get(request.stream_id.as_str())
+                .copied()
+                .unwrap_or(0);
+            let (fresh, duplicates) =
+                without_known_ids(request.events.clone(), |id| known.contains(id));
             if fresh.is_empty() {
-                results.push(Ok(AppendOutcome { version: current, appended: vec![], duplicates }));
+                results.push(Ok(AppendOutcome {
+                    version: current,
+                    appended: vec![],
+                    duplicates,
+                }));
                 continue;
             }
             if !request.expected.admits(current) {
@@ -81,13 +99,21 @@ impl PostgresEventStore {
             let appended = fresh
                 .iter()
                 .enumerate()
-                .map(|(i, e)| AppendedEvent { id: e.id, stream_version: current + 1 + i as u64, global_position: 0 })
+                .map(|(i, e)| AppendedEvent {
+                    id: e.id,
+                    stream_version: current + 1 + i as u64,
+                    global_position: 0,
+                })
                 .collect();
             for (i, event) in fresh.into_iter().enumerate() {
                 rows.push(&request.stream_id, current + 1 + i as u64, event);
             }
             versions.insert(request.stream_id.as_str().to_owned(), version);
-            results.push(Ok(AppendOutcome { version, appended, duplicates }));
+            results.push(Ok(AppendOutcome {
+                version,
+                appended,
+                duplicates,
+            }));
         }
 
         if rows.is_empty() {
@@ -115,9 +141,13 @@ impl Drop for PostgresEventStore {
 
 #[async_trait]
 impl EventStore for PostgresEventStore {
-    async fn append_batch(&self, requests: Vec<AppendRequest>) -> Vec<Result<AppendOutcome, AppendError>> {
+    async fn append_batch(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Vec<Result<AppendOutcome, AppendError>> {
         // Invalid requests are answered without touching the database.
-        let mut answers: Vec<Option<Result<AppendOutcome, AppendError>>> = Vec::with_capacity(requests.len());
+        let mut answers: Vec<Option<Result<AppendOutcome, AppendError>>> =
+            Vec::with_capacity(requests.len());
         let mut valid = Vec::with_capacity(requests.len());
         for request in requests {
             match validate(&request.stream_id) {
@@ -138,23 +168,30 @@ impl EventStore for PostgresEventStore {
                 other => break other,
             }
         };
-        let mut valid_results: std::vec::IntoIter<Result<AppendOutcome, AppendError>> = match outcome {
-            Ok(results) => results.into_iter(),
-            Err(e) => {
-                let message = format!("{e:#}");
-                valid
-                    .iter()
-                    .map(|_| Err(AppendError::Unavailable(StoreError(anyhow::anyhow!(message.clone())))))
-                    .collect::<Vec<_>>()
-                    .into_iter()
-            }
-        };
+        let mut valid_results: std::vec::IntoIter<Result<AppendOutcome, AppendError>> =
+            match outcome {
+                Ok(results) => results.into_iter(),
+                Err(e) => {
+                    let message = format!("{e:#}");
+                    valid
+                        .iter()
+                        .map(|_| {
+                            Err(AppendError::Unavailable(StoreError(anyhow::anyhow!(
+                                message.clone()
+                            ))))
+                        })
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                }
+            };
         answers
             .into_iter()
             .map(|answer| {
                 answer.unwrap_or_else(|| {
                     valid_results.next().unwrap_or_else(|| {
-                        Err(AppendError::Unavailable(StoreError(anyhow::anyhow!("missing append result"))))
+                        Err(AppendError::Unavailable(StoreError(anyhow::anyhow!(
+                            "missing append result"
+                        ))))
                     })
                 })
             })
@@ -186,7 +223,11 @@ impl EventStore for PostgresEventStore {
         Ok(rows.into_iter().map(RecordedEvent::from).collect())
     }
 
-    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         let rows = sqlx::query_as!(
             EventRow,
             r#"select global_position, event_id, stream_id, stream_version, event_type, schema_version,
@@ -206,9 +247,12 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn stream_version(&self, stream_id: &StreamId) -> Result<u64, StoreError> {
-        let version = sqlx::query_scalar!("select version from streams where stream_id = $1", stream_id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let version = sqlx::query_scalar!(
+            "select version from streams where stream_id = $1",
+            stream_id.as_str()
+        )
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(version.map_or(0, to_u64))
     }
 
@@ -217,7 +261,9 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query_scalar!("select 1 as one").fetch_one(&self.pool).await?;
+        sqlx::query_scalar!("select 1 as one")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(())
     }
 }
@@ -251,14 +297,20 @@ async fn lock_streams(
     )
     .fetch_all(&mut *tx)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.stream_id, to_u64(r.version))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.stream_id, to_u64(r.version)))
+        .collect())
 }
 
 async fn set_stream_versions(
     tx: &mut sqlx::PgConnection,
     versions: &HashMap<String, u64>,
 ) -> Result<(), sqlx::Error> {
-    let (ids, values): (Vec<String>, Vec<i64>) = versions.iter().map(|(k, v)| (k.clone(), to_i64(*v))).unzip();
+    let (ids, values): (Vec<String>, Vec<i64>) = versions
+        .iter()
+        .map(|(k, v)| (k.clone(), to_i64(*v)))
+        .unzip();
     sqlx::query!(
         "update streams set version = u.version, updated_at = now()
          from unnest($1::text[], $2::bigint[]) as u(stream_id, version)
@@ -290,9 +342,11 @@ impl EventRows {
         self.streams.push(stream_id.as_str().to_owned());
         self.versions.push(to_i64(version));
         self.types.push(event.event_type);
-        self.schema_versions.push(i32::try_from(event.schema_version).unwrap_or(i32::MAX));
+        self.schema_versions
+            .push(i32::try_from(event.schema_version).unwrap_or(i32::MAX));
         self.payloads.push(event.payload);
-        self.metadata.push(serde_json::to_value(&event.metadata).unwrap_or(serde_json::Value::Null));
+        self.metadata
+            .push(serde_json::to_value(&event.metadata).unwrap_or(serde_json::Value::Null));
         self.occurred.push(event.occurred_at);
     }
 
@@ -303,7 +357,10 @@ impl EventRows {
 
 /// Inserts the rows in the order given (so a stream's events take increasing positions in version order)
 /// and returns each event's global position.
-async fn insert_events(tx: &mut sqlx::PgConnection, rows: EventRows) -> Result<HashMap<Uuid, u64>, sqlx::Error> {
+async fn insert_events(
+    tx: &mut sqlx::PgConnection,
+    rows: EventRows,
+) -> Result<HashMap<Uuid, u64>, sqlx::Error> {
     let inserted = sqlx::query!(
         r#"insert into events (event_id, stream_id, stream_version, event_type, schema_version, payload,
                                metadata, occurred_at)
@@ -325,16 +382,24 @@ async fn insert_events(tx: &mut sqlx::PgConnection, rows: EventRows) -> Result<H
     )
     .fetch_all(&mut *tx)
     .await?;
-    Ok(inserted.into_iter().map(|r| (r.event_id, to_u64(r.global_position))).collect())
+    Ok(inserted
+        .into_iter()
+        .map(|r| (r.event_id, to_u64(r.global_position)))
+        .collect())
 }
 
 /// A deadlock, a serialization failure, or the same event id inserted by a concurrent transaction: the
 /// whole append can simply run again (it re-reads what is stored).
 fn lost_a_race(error: &sqlx::Error) -> bool {
-    let Some(db) = error.as_database_error() else { return false };
+    let Some(db) = error.as_database_error() else {
+        return false;
+    };
     match db.code().as_deref() {
         Some("40P01") | Some("40001") => true,
-        Some("23505") => db.constraint() == Some("events_event_id_key") || db.constraint() == Some("streams_pkey"),
+        Some("23505") => {
+            db.constraint() == Some("events_event_id_key")
+                || db.constraint() == Some("streams_pkey")
+        }
         _ => false,
     }
 }
@@ -415,4 +480,3 @@ fn to_u64(v: i64) -> u64 {
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
-

@@ -21,7 +21,11 @@ pub struct Subscription {
 impl Subscription {
     pub(super) fn new(store: Arc<dyn EventStore>, after_position: u64) -> Self {
         let head = store.head();
-        Self { store, position: after_position, head }
+        Self {
+            store,
+            position: after_position,
+            head,
+        }
     }
 
     /// The position of the last event handed out: the checkpoint to resume from.
