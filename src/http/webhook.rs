@@ -74,28 +74,28 @@ async fn receive_body(
         .header("content-length")
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|n| n > MAX_BODY_BYTES);
-    let bytes = match declared_too_large {
-        true => None,
-        false => body
-            .into_bytes_limit(MAX_BODY_BYTES)
-            .await
-            .map(Some)
-            .unwrap_or_else(|e| {
-                if matches!(e, poem::error::ReadBodyError::PayloadTooLarge) {
-                    None
-                } else {
-                    tracing::warn!(error = %e, "could not read the body");
-                    Some(Default::default())
-                }
-            }),
+    let read = match declared_too_large {
+        true => Err(poem::error::ReadBodyError::PayloadTooLarge),
+        false => body.into_bytes_limit(MAX_BODY_BYTES).await,
     };
-    let Some(bytes) = bytes else {
-        tracing::warn!("body over 3 MB refused");
-        return problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "webhook bodies are at most 3 MB",
-        );
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+            tracing::warn!("body over 3 MB refused");
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "webhook bodies are at most 3 MB",
+            );
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the body");
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "body_unreadable",
+                "the body could not be read completely",
+            );
+        }
     };
 
     let secret = state.settings.whatsapp.app_secret.expose().as_bytes();

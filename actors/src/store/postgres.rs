@@ -158,6 +158,7 @@ impl EventStore for PostgresEventStore {
                 Err(e) => answers.push(Some(Err(e))),
             }
         }
+        let started = std::time::Instant::now();
         let mut attempt = 0;
         let outcome = loop {
             attempt += 1;
@@ -168,6 +169,7 @@ impl EventStore for PostgresEventStore {
                 other => break other,
             }
         };
+        record_append_metrics(started.elapsed(), &outcome);
         let mut valid_results: std::vec::IntoIter<Result<AppendOutcome, AppendError>> =
             match outcome {
                 Ok(results) => results.into_iter(),
@@ -265,6 +267,26 @@ impl EventStore for PostgresEventStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+/// The store boundary's metrics: append latency, events written, failed transactions.
+fn record_append_metrics(
+    elapsed: Duration,
+    outcome: &Result<Vec<Result<AppendOutcome, AppendError>>, sqlx::Error>,
+) {
+    metrics::histogram!("inbox_event_store_append_seconds").record(elapsed.as_secs_f64());
+    match outcome {
+        Ok(results) => {
+            let written: usize = results.iter().flatten().map(|o| o.appended.len()).sum();
+            let conflicts = results
+                .iter()
+                .filter(|r| matches!(r, Err(AppendError::Conflict { .. })))
+                .count();
+            metrics::counter!("inbox_event_store_events_written_total").increment(written as u64);
+            metrics::counter!("inbox_event_store_conflicts_total").increment(conflicts as u64);
+        }
+        Err(_) => metrics::counter!("inbox_event_store_append_failures_total").increment(1),
     }
 }
 
