@@ -102,6 +102,17 @@ impl EventMetadata {
         }
     }
 
+    /// Metadata for a user's command; the command id is both correlation and cause.
+    pub fn user(user_id: impl Into<String>, command_id: Uuid) -> Self {
+        Self {
+            correlation_id: command_id,
+            causation_id: command_id,
+            caused_by: CausedBy::User {
+                user_id: user_id.into(),
+            },
+        }
+    }
+
     /// Metadata for something the system did on its own.
     pub fn system(reason: impl Into<String>) -> Self {
         let id = Uuid::new_v4();

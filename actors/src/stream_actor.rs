@@ -28,6 +28,8 @@ pub struct RecordOutcome {
     pub duplicates: usize,
     /// The stream's version afterwards.
     pub version: u64,
+    /// The global position of the last event written, if any: a reader can wait for projections to reach it.
+    pub last_position: Option<u64>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -216,6 +218,7 @@ impl<A: Aggregate> StreamState<A> {
                     appended: 0,
                     duplicates: unchanged,
                     version: expected,
+                    last_position: None,
                 });
             }
             let expected_version = if expected == 0 {
@@ -241,6 +244,7 @@ impl<A: Aggregate> StreamState<A> {
                         appended: outcome.appended.len(),
                         duplicates: unchanged + outcome.duplicates,
                         version: outcome.version,
+                        last_position: outcome.appended.iter().map(|a| a.global_position).max(),
                     });
                 }
                 Err(AppendError::Conflict { .. }) => {

@@ -5,6 +5,7 @@ use super::status::StatusReport;
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// A customer's WhatsApp profile as a webhook showed it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +16,24 @@ pub struct ContactProfile {
     pub parent_user_id: Option<String>,
     pub name: Option<String>,
     pub username: Option<String>,
+}
+
+/// An inbox user marked the conversation read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMarked {
+    /// The command that caused it; retrying a command with the same id records nothing new.
+    pub command_id: Uuid,
+    pub at: DateTime<Utc>,
+    /// The customer's latest message at that moment.
+    pub through: Option<String>,
+}
+
+/// An inbox user switched a conversation setting (favourite, archived, bot) on or off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingChanged {
+    pub command_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub value: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +47,12 @@ pub enum ConversationEvent {
     MessageStatusChanged(StatusReport),
     /// The customer's profile (name, username, ids) as first seen or changed.
     ContactProfileSeen(ContactProfile),
+    /// Someone read the conversation: its unread count starts again from zero.
+    ReadMarked(ReadMarked),
+    FavouriteSet(SettingChanged),
+    ArchivedSet(SettingChanged),
+    /// Whether the bot answers in this conversation (off means a human has taken over).
+    BotSet(SettingChanged),
 }
 
 impl ConversationEvent {
@@ -35,6 +60,22 @@ impl ConversationEvent {
     pub const MESSAGE_ECHOED: &'static str = "message.echoed";
     pub const MESSAGE_STATUS_CHANGED: &'static str = "message.status_changed";
     pub const CONTACT_PROFILE_SEEN: &'static str = "contact.profile_seen";
+    pub const READ_MARKED: &'static str = "conversation.read_marked";
+    pub const FAVOURITE_SET: &'static str = "conversation.favourite_set";
+    pub const ARCHIVED_SET: &'static str = "conversation.archived_set";
+    pub const BOT_SET: &'static str = "conversation.bot_set";
+
+    /// Every wire name this version writes and reads.
+    pub const TYPES: [&'static str; 8] = [
+        Self::MESSAGE_RECEIVED,
+        Self::MESSAGE_ECHOED,
+        Self::MESSAGE_STATUS_CHANGED,
+        Self::CONTACT_PROFILE_SEEN,
+        Self::READ_MARKED,
+        Self::FAVOURITE_SET,
+        Self::ARCHIVED_SET,
+        Self::BOT_SET,
+    ];
 }
 
 impl DomainEvent for ConversationEvent {
@@ -46,6 +87,10 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::MessageEchoed(_) => Self::MESSAGE_ECHOED,
             ConversationEvent::MessageStatusChanged(_) => Self::MESSAGE_STATUS_CHANGED,
             ConversationEvent::ContactProfileSeen(_) => Self::CONTACT_PROFILE_SEEN,
+            ConversationEvent::ReadMarked(_) => Self::READ_MARKED,
+            ConversationEvent::FavouriteSet(_) => Self::FAVOURITE_SET,
+            ConversationEvent::ArchivedSet(_) => Self::ARCHIVED_SET,
+            ConversationEvent::BotSet(_) => Self::BOT_SET,
         }
     }
 
@@ -58,6 +103,10 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::ContactProfileSeen(c) => {
                 serde_json::to_string(c).unwrap_or_default()
             }
+            ConversationEvent::ReadMarked(r) => r.command_id.to_string(),
+            ConversationEvent::FavouriteSet(c)
+            | ConversationEvent::ArchivedSet(c)
+            | ConversationEvent::BotSet(c) => c.command_id.to_string(),
         }
     }
 
@@ -67,6 +116,10 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::MessageEchoed(m) => m.timestamp,
             ConversationEvent::MessageStatusChanged(s) => s.timestamp,
             ConversationEvent::ContactProfileSeen(_) => None,
+            ConversationEvent::ReadMarked(r) => Some(r.at),
+            ConversationEvent::FavouriteSet(c)
+            | ConversationEvent::ArchivedSet(c)
+            | ConversationEvent::BotSet(c) => Some(c.at),
         }
     }
 
@@ -76,6 +129,10 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::MessageEchoed(m) => serde_json::to_value(m),
             ConversationEvent::MessageStatusChanged(s) => serde_json::to_value(s),
             ConversationEvent::ContactProfileSeen(c) => serde_json::to_value(c),
+            ConversationEvent::ReadMarked(r) => serde_json::to_value(r),
+            ConversationEvent::FavouriteSet(c)
+            | ConversationEvent::ArchivedSet(c)
+            | ConversationEvent::BotSet(c) => serde_json::to_value(c),
         };
         // These types have only string keys, so serialising them cannot fail.
         value.unwrap_or_default()
@@ -96,6 +153,16 @@ impl DomainEvent for ConversationEvent {
             (Self::CONTACT_PROFILE_SEEN, 1) => {
                 serde_json::from_value(payload).map(ConversationEvent::ContactProfileSeen)
             }
+            (Self::READ_MARKED, 1) => {
+                serde_json::from_value(payload).map(ConversationEvent::ReadMarked)
+            }
+            (Self::FAVOURITE_SET, 1) => {
+                serde_json::from_value(payload).map(ConversationEvent::FavouriteSet)
+            }
+            (Self::ARCHIVED_SET, 1) => {
+                serde_json::from_value(payload).map(ConversationEvent::ArchivedSet)
+            }
+            (Self::BOT_SET, 1) => serde_json::from_value(payload).map(ConversationEvent::BotSet),
             _ => {
                 return Err(DecodeError::new(
                     event,

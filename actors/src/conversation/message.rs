@@ -171,6 +171,19 @@ pub enum MessageContent {
     },
 }
 
+impl MessageContent {
+    /// Whether the message stands on its own in the conversation. Reactions, edits and revocations only
+    /// change another message; they are not shown (or counted as unread) by themselves.
+    pub fn is_standalone(&self) -> bool {
+        !matches!(
+            self,
+            MessageContent::Reaction { .. }
+                | MessageContent::Edit { .. }
+                | MessageContent::Revoke { .. }
+        )
+    }
+}
+
 /// Meta's error object, as found in webhooks (`errors[]`) and Graph API responses.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetaError {

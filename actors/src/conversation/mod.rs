@@ -10,7 +10,7 @@ pub mod status;
 
 use crate::aggregate::Aggregate;
 use chrono::{DateTime, Utc};
-use events::{ContactProfile, ConversationEvent};
+use events::{ContactProfile, ConversationEvent, ReadMarked, SettingChanged};
 use message::{EchoedMessage, InboundMessage};
 use status::{Delivery, DeliveryStatus, StatusReport};
 use std::collections::{HashMap, HashSet};
@@ -22,6 +22,24 @@ pub enum ConversationFact {
     Echo(EchoedMessage),
     Status(StatusReport),
     Contact(ContactProfile),
+    /// Something an inbox user asked for.
+    Command(ConversationCommand),
+}
+
+/// A user's command on a conversation. `command_id` makes retries safe: the same id is recorded once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationCommand {
+    pub command_id: uuid::Uuid,
+    pub at: DateTime<Utc>,
+    pub action: ConversationAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationAction {
+    MarkRead,
+    Favourite(bool),
+    Archive(bool),
+    Bot(bool),
 }
 
 /// The state a conversation actor decides from.
@@ -37,6 +55,13 @@ pub struct Conversation {
     statuses_recorded: HashSet<(String, String)>,
     contact: Option<ContactProfile>,
     last_inbound_at: Option<DateTime<Utc>>,
+    last_inbound_wamid: Option<String>,
+    /// Standalone customer messages, and how many there were when the conversation was last read.
+    standalone_inbound: usize,
+    standalone_inbound_at_read: usize,
+    favourite: bool,
+    archived: bool,
+    bot_disabled: bool,
 }
 
 impl Conversation {
@@ -81,6 +106,50 @@ impl Conversation {
         self.last_inbound_at
     }
 
+    pub fn has_unread(&self) -> bool {
+        self.standalone_inbound > self.standalone_inbound_at_read
+    }
+
+    pub fn is_favourite(&self) -> bool {
+        self.favourite
+    }
+
+    /// Archived until archived is switched off, or the customer writes again.
+    pub fn is_archived(&self) -> bool {
+        self.archived
+    }
+
+    /// The bot answers by default, until someone switches it off.
+    pub fn bot_enabled(&self) -> bool {
+        !self.bot_disabled
+    }
+
+    fn decide_command(&self, command: &ConversationCommand) -> Option<ConversationEvent> {
+        let setting = |value| SettingChanged {
+            command_id: command.command_id,
+            at: command.at,
+            value,
+        };
+        match command.action {
+            ConversationAction::MarkRead => self.has_unread().then(|| {
+                ConversationEvent::ReadMarked(ReadMarked {
+                    command_id: command.command_id,
+                    at: command.at,
+                    through: self.last_inbound_wamid.clone(),
+                })
+            }),
+            ConversationAction::Favourite(on) => {
+                (on != self.favourite).then(|| ConversationEvent::FavouriteSet(setting(on)))
+            }
+            ConversationAction::Archive(on) => {
+                (on != self.archived).then(|| ConversationEvent::ArchivedSet(setting(on)))
+            }
+            ConversationAction::Bot(on) => {
+                (on != self.bot_enabled()).then(|| ConversationEvent::BotSet(setting(on)))
+            }
+        }
+    }
+
     fn merged_profile(&self, seen: &ContactProfile) -> Option<ContactProfile> {
         let old = self.contact.clone().unwrap_or_default();
         let merged = ContactProfile {
@@ -116,6 +185,7 @@ impl Aggregate for Conversation {
             ConversationFact::Contact(c) => self
                 .merged_profile(c)
                 .map(ConversationEvent::ContactProfileSeen),
+            ConversationFact::Command(c) => self.decide_command(c),
             _ => None,
         };
         event.into_iter().collect()
@@ -126,8 +196,14 @@ impl Aggregate for Conversation {
             ConversationEvent::MessageReceived(m) => {
                 self.inbound.insert(m.wamid.clone());
                 if let Some(at) = m.timestamp {
-                    self.last_inbound_at =
-                        Some(self.last_inbound_at.map_or(at, |prev| prev.max(at)));
+                    if self.last_inbound_at.is_none_or(|prev| at >= prev) {
+                        self.last_inbound_at = Some(at);
+                        self.last_inbound_wamid = Some(m.wamid.clone());
+                    }
+                }
+                if m.content.is_standalone() {
+                    self.standalone_inbound += 1;
+                    self.archived = false;
                 }
             }
             ConversationEvent::MessageEchoed(m) => {
@@ -145,6 +221,12 @@ impl Aggregate for Conversation {
                 }
             }
             ConversationEvent::ContactProfileSeen(c) => self.contact = Some(c.clone()),
+            ConversationEvent::ReadMarked(_) => {
+                self.standalone_inbound_at_read = self.standalone_inbound;
+            }
+            ConversationEvent::FavouriteSet(c) => self.favourite = c.value,
+            ConversationEvent::ArchivedSet(c) => self.archived = c.value,
+            ConversationEvent::BotSet(c) => self.bot_disabled = !c.value,
         }
     }
 }

@@ -260,3 +260,106 @@ fn events_survive_the_round_trip_through_their_stored_form() {
         assert_eq!(&ConversationEvent::from_recorded(&recorded).unwrap(), e);
     }
 }
+
+fn command(action: super::ConversationAction) -> ConversationFact {
+    ConversationFact::Command(super::ConversationCommand {
+        command_id: uuid::Uuid::new_v4(),
+        at: chrono::DateTime::from_timestamp(1_700_000_500, 0).unwrap(),
+        action,
+    })
+}
+
+#[test]
+fn marking_read_is_recorded_only_when_something_is_unread() {
+    use super::ConversationAction::MarkRead;
+    let mut c = given(&[]);
+    assert!(when(&mut c, &[command(MarkRead)]).is_empty());
+    when(
+        &mut c,
+        &[ConversationFact::Message(text("wamid.1", "hi", 100))],
+    );
+    assert!(c.has_unread());
+    let events = when(&mut c, &[command(MarkRead)]);
+    assert!(
+        matches!(&events[..], [ConversationEvent::ReadMarked(r)] if r.through.as_deref() == Some("wamid.1"))
+    );
+    assert!(!c.has_unread());
+    assert!(when(&mut c, &[command(MarkRead)]).is_empty());
+}
+
+#[test]
+fn settings_change_only_when_switched_to_the_other_value() {
+    use super::ConversationAction::{Archive, Bot, Favourite};
+    let mut c = given(&[]);
+    assert!(c.bot_enabled() && !c.is_favourite() && !c.is_archived());
+    assert!(when(
+        &mut c,
+        &[
+            command(Bot(true)),
+            command(Favourite(false)),
+            command(Archive(false))
+        ]
+    )
+    .is_empty());
+    let events = when(
+        &mut c,
+        &[
+            command(Favourite(true)),
+            command(Favourite(true)),
+            command(Bot(false)),
+        ],
+    );
+    assert!(matches!(
+        &events[..],
+        [ConversationEvent::FavouriteSet(f), ConversationEvent::BotSet(b)] if f.value && !b.value
+    ));
+    assert!(c.is_favourite() && !c.bot_enabled());
+}
+
+#[test]
+fn a_new_customer_message_takes_the_conversation_out_of_the_archive() {
+    use super::ConversationAction::Archive;
+    let mut c = given(&[]);
+    when(&mut c, &[command(Archive(true))]);
+    assert!(c.is_archived());
+    when(
+        &mut c,
+        &[ConversationFact::Message(text(
+            "wamid.2",
+            "back again",
+            200,
+        ))],
+    );
+    assert!(!c.is_archived());
+    // So archiving again is a change, and is recorded.
+    assert_eq!(when(&mut c, &[command(Archive(true))]).len(), 1);
+}
+
+#[test]
+fn command_events_read_back_as_written() {
+    use crate::event::{DomainEvent, EventMetadata, RecordedEvent, StreamId};
+    let mut c = given(&[ConversationEvent::MessageReceived(text("wamid.1", "hi", 1))]);
+    let events = when(
+        &mut c,
+        &[
+            command(super::ConversationAction::MarkRead),
+            command(super::ConversationAction::Archive(true)),
+        ],
+    );
+    for event in events {
+        let new = event.to_new_event(&EventMetadata::user("u1", uuid::Uuid::new_v4()));
+        let recorded = RecordedEvent {
+            id: new.id,
+            stream_id: StreamId::new("conversation-1-2"),
+            stream_version: 1,
+            global_position: 1,
+            event_type: new.event_type.clone(),
+            schema_version: new.schema_version,
+            payload: new.payload.clone(),
+            metadata: new.metadata.clone(),
+            occurred_at: new.occurred_at,
+            recorded_at: chrono::Utc::now(),
+        };
+        assert_eq!(ConversationEvent::from_recorded(&recorded).unwrap(), event);
+    }
+}

@@ -11,6 +11,7 @@
 //! The shapes follow EventStoreDB's (expected revisions, event ids, `$all` positions), so its backend can
 //! implement the same trait.
 
+pub mod chain;
 mod memory;
 mod postgres;
 mod subscription;
