@@ -1,0 +1,229 @@
+//! The accounts projection: the WhatsApp business numbers, their configuration and the quality and
+//! messaging limit Meta last reported.
+
+use crate::inbox::view::conversation_ids;
+use crate::projection::Projection;
+use crate::rows::{self, Table};
+use actors::account::events::AccountEvent;
+use actors::event::{DomainEvent, RecordedEvent};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use std::collections::BTreeMap;
+
+pub const ACCOUNTS: Table = Table {
+    name: "inbox_accounts",
+    key: &["account_id"],
+};
+pub const NUMBER_QUALITY: Table = Table {
+    name: "inbox_number_quality",
+    key: &["phone_digits"],
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRow {
+    /// Meta's phone number id.
+    pub account_id: String,
+    pub phone_number: Option<String>,
+    pub meta_app_id: Option<String>,
+    /// Configured by the operator (not only seen in a webhook).
+    pub configured: bool,
+    pub first_seen_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub position: i64,
+}
+
+/// Meta's latest quality report for a number, keyed by the number's digits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberQualityRow {
+    pub phone_digits: String,
+    pub waba_id: Option<String>,
+    /// `FLAGGED`, `UNFLAGGED`, `UPGRADE`, `DOWNGRADE`, ...
+    pub quality_event: Option<String>,
+    /// The messaging limit tier (`TIER_1K`, ...).
+    pub messaging_limit: Option<String>,
+    pub reported_at: Option<DateTime<Utc>>,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountsView {
+    pub accounts: BTreeMap<String, AccountRow>,
+    pub quality: BTreeMap<String, NumberQualityRow>,
+}
+
+/// What the accounts projection reads from an event.
+#[derive(Debug, Clone)]
+pub enum AccountFactSeen {
+    /// A conversation on this number exists.
+    NumberSeen {
+        account_id: String,
+    },
+    Event(AccountEvent),
+}
+
+pub fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Decodes what the accounts projection needs; `Ok(None)` for anything else.
+pub fn decode(event: &RecordedEvent) -> anyhow::Result<Option<AccountFactSeen>> {
+    if let Some((_, account_id, _)) = conversation_ids(event.stream_id.as_str()) {
+        return Ok(Some(AccountFactSeen::NumberSeen {
+            account_id: account_id.to_owned(),
+        }));
+    }
+    let known = [
+        AccountEvent::CONFIGURED,
+        AccountEvent::QUALITY_UPDATED,
+        AccountEvent::TEMPLATE_STATUS_UPDATED,
+        AccountEvent::ACCOUNT_UPDATED,
+        AccountEvent::CHANGE_RECORDED,
+    ];
+    if !known.contains(&event.event_type.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some(AccountFactSeen::Event(AccountEvent::from_recorded(
+        event,
+    )?)))
+}
+
+/// Applies one event. Pure.
+pub fn apply(view: &mut AccountsView, event: &RecordedEvent, fact: &AccountFactSeen) {
+    let position = i64::try_from(event.global_position).unwrap_or(i64::MAX);
+    let at = event.recorded_at;
+    let account = |view: &mut AccountsView, id: &str| -> AccountRow {
+        view.accounts.get(id).cloned().unwrap_or(AccountRow {
+            account_id: id.to_owned(),
+            phone_number: None,
+            meta_app_id: None,
+            configured: false,
+            first_seen_at: at,
+            updated_at: at,
+            position,
+        })
+    };
+    match fact {
+        AccountFactSeen::NumberSeen { account_id } => {
+            if !view.accounts.contains_key(account_id) {
+                let row = account(view, account_id);
+                view.accounts.insert(account_id.clone(), row);
+            }
+        }
+        AccountFactSeen::Event(AccountEvent::Configured(c)) => {
+            let mut row = account(view, &c.phone_number_id);
+            row.phone_number.clone_from(&c.phone_number);
+            row.meta_app_id.clone_from(&c.meta_app_id);
+            row.configured = true;
+            row.updated_at = at;
+            row.position = position;
+            view.accounts.insert(c.phone_number_id.clone(), row);
+        }
+        AccountFactSeen::Event(AccountEvent::QualityUpdated(change)) => {
+            let Some(number) = change.str("display_phone_number") else {
+                return;
+            };
+            let key = digits(&number);
+            let row = view
+                .quality
+                .entry(key.clone())
+                .or_insert_with(|| NumberQualityRow {
+                    phone_digits: key,
+                    waba_id: None,
+                    quality_event: None,
+                    messaging_limit: None,
+                    reported_at: None,
+                    position,
+                });
+            let reported = change.time.unwrap_or(at);
+            if row.reported_at.is_some_and(|prev| prev > reported) {
+                return;
+            }
+            row.waba_id = change.waba_id.clone().or(row.waba_id.take());
+            row.quality_event = change.str("event").or(row.quality_event.take());
+            row.messaging_limit = change
+                .str("current_limit")
+                .or_else(|| change.str("max_daily_conversation_per_phone_number"))
+                .or(row.messaging_limit.take());
+            row.reported_at = Some(reported);
+            row.position = position;
+        }
+        AccountFactSeen::Event(_) => {}
+    }
+}
+
+pub struct AccountsProjection;
+
+#[async_trait]
+impl Projection for AccountsProjection {
+    fn name(&self) -> &'static str {
+        "accounts"
+    }
+
+    fn tables(&self) -> &'static [Table] {
+        &[ACCOUNTS, NUMBER_QUALITY]
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+        let mut facts = Vec::new();
+        for event in events {
+            if let Some(fact) = decode(event)? {
+                facts.push((event, fact));
+            }
+        }
+        if facts.is_empty() {
+            return Ok(());
+        }
+        // Quality reports are few; load every row they may touch, and the accounts by id.
+        let mut account_probes = Vec::new();
+        let mut quality_probes = Vec::new();
+        for (_, fact) in &facts {
+            match fact {
+                AccountFactSeen::NumberSeen { account_id } => {
+                    account_probes.push(serde_json::json!({ "account_id": account_id }))
+                }
+                AccountFactSeen::Event(AccountEvent::Configured(c)) => {
+                    account_probes.push(serde_json::json!({ "account_id": c.phone_number_id }))
+                }
+                AccountFactSeen::Event(AccountEvent::QualityUpdated(change)) => {
+                    if let Some(n) = change.str("display_phone_number") {
+                        quality_probes.push(serde_json::json!({ "phone_digits": digits(&n) }));
+                    }
+                }
+                AccountFactSeen::Event(_) => {}
+            }
+        }
+        let accounts: Vec<AccountRow> = rows::load(conn, ACCOUNTS, &account_probes).await?;
+        let quality: Vec<NumberQualityRow> =
+            rows::load(conn, NUMBER_QUALITY, &quality_probes).await?;
+        let before = AccountsView {
+            accounts: accounts
+                .into_iter()
+                .map(|a| (a.account_id.clone(), a))
+                .collect(),
+            quality: quality
+                .into_iter()
+                .map(|q| (q.phone_digits.clone(), q))
+                .collect(),
+        };
+        let mut view = before.clone();
+        for (event, fact) in &facts {
+            apply(&mut view, event, fact);
+        }
+        let accounts: Vec<&AccountRow> = view
+            .accounts
+            .iter()
+            .filter(|(k, r)| before.accounts.get(*k) != Some(r))
+            .map(|(_, r)| r)
+            .collect();
+        let quality: Vec<&NumberQualityRow> = view
+            .quality
+            .iter()
+            .filter(|(k, r)| before.quality.get(*k) != Some(r))
+            .map(|(_, r)| r)
+            .collect();
+        rows::save(conn, ACCOUNTS, &accounts).await?;
+        rows::save(conn, NUMBER_QUALITY, &quality).await
+    }
+}

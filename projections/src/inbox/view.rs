@@ -1,0 +1,500 @@
+//! The inbox view as plain data, and the pure function that applies one event to it.
+//!
+//! The same fold serves three callers: the live projection (rows loaded from PostgreSQL, changed here,
+//! written back), a rebuild (the same, from position 0), and the audit's `as_of` replay (one conversation's
+//! events folded in memory). Keeping it free of I/O is what makes them agree, and what the tests check.
+
+use actors::conversation::events::ConversationEvent;
+use actors::conversation::message::{MessageContent, MetaError};
+use actors::conversation::status::DeliveryStatus;
+use actors::event::{DecodeError, DomainEvent, RecordedEvent};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Longest last-message preview kept on a conversation, in characters.
+const PREVIEW_CHARS: usize = 160;
+
+/// One conversation as the inbox lists it. Field names are the `inbox_conversations` columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationRow {
+    pub conversation_id: String,
+    pub account_id: String,
+    pub contact_id: String,
+    pub contact_wa_id: Option<String>,
+    pub contact_user_id: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_username: Option<String>,
+    pub is_group: bool,
+    pub last_message_id: Option<String>,
+    pub last_message_at: Option<DateTime<Utc>>,
+    pub last_message_preview: Option<String>,
+    pub last_message_kind: Option<String>,
+    pub last_message_direction: Option<String>,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    pub unread_count: i32,
+    pub read_at: Option<DateTime<Utc>>,
+    pub favourite: bool,
+    pub archived: bool,
+    pub bot_enabled: bool,
+    pub message_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub sort_at: DateTime<Utc>,
+    pub position: i64,
+}
+
+/// One message of a conversation, with everything said about it since folded in. Field names are the
+/// `inbox_messages` columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageRow {
+    pub conversation_id: String,
+    pub message_id: String,
+    /// False while only statuses, reactions or edits of the message are known.
+    pub present: bool,
+    pub direction: Option<String>,
+    pub kind: Option<String>,
+    pub body: Option<String>,
+    pub media: Option<Value>,
+    pub content: Option<Value>,
+    pub reply_to: Option<String>,
+    pub forwarded: bool,
+    pub sender: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub sort_at: DateTime<Utc>,
+    pub seq: i64,
+    pub status: Option<String>,
+    pub statuses: BTreeMap<String, DateTime<Utc>>,
+    pub failure: Option<Value>,
+    pub reactions: Vec<Reaction>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub edits: Vec<Value>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub position: i64,
+}
+
+/// One person's reaction to a message; a new reaction by the same person replaces the old one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub from: String,
+    pub emoji: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The rows an event can touch, keyed as in the tables.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InboxView {
+    pub conversations: BTreeMap<String, ConversationRow>,
+    pub messages: BTreeMap<(String, String), MessageRow>,
+}
+
+/// A conversation event with what the fold needs from its envelope.
+#[derive(Debug, Clone)]
+pub struct InboxEvent {
+    pub conversation_id: String,
+    pub account_id: String,
+    pub contact_id: String,
+    pub position: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub event: ConversationEvent,
+}
+
+/// Splits a conversation stream name `conversation-{account_id}-{contact_id}` into
+/// (conversation id, account id, contact id).
+pub fn conversation_ids(stream: &str) -> Option<(&str, &str, &str)> {
+    let id = stream.strip_prefix("conversation-")?;
+    let (account, contact) = id.split_once('-')?;
+    (!account.is_empty() && !contact.is_empty()).then_some((id, account, contact))
+}
+
+impl InboxEvent {
+    /// Decodes a stored event for the inbox: `Ok(None)` for events of other streams and for event types
+    /// this version does not know (a newer node may write them); an error for a known type that does not
+    /// decode, which must stop the projection rather than be skipped.
+    pub fn decode(event: &RecordedEvent) -> Result<Option<InboxEvent>, DecodeError> {
+        let Some((conversation_id, account_id, contact_id)) =
+            conversation_ids(event.stream_id.as_str())
+        else {
+            return Ok(None);
+        };
+        if !ConversationEvent::TYPES.contains(&event.event_type.as_str()) {
+            return Ok(None);
+        }
+        Ok(Some(InboxEvent {
+            conversation_id: conversation_id.to_owned(),
+            account_id: account_id.to_owned(),
+            contact_id: contact_id.to_owned(),
+            position: i64::try_from(event.global_position).unwrap_or(i64::MAX),
+            recorded_at: event.recorded_at,
+            occurred_at: event.occurred_at,
+            event: ConversationEvent::from_recorded(event)?,
+        }))
+    }
+
+    /// The messages this event touches (beside its conversation).
+    pub fn message_ids(&self) -> Vec<&str> {
+        match &self.event {
+            ConversationEvent::MessageReceived(m) => match &m.content {
+                MessageContent::Reaction { message_id, .. } => vec![message_id.as_str()],
+                MessageContent::Edit {
+                    original_message_id,
+                    ..
+                }
+                | MessageContent::Revoke {
+                    original_message_id,
+                } => vec![original_message_id.as_str()],
+                _ => vec![m.wamid.as_str()],
+            },
+            ConversationEvent::MessageEchoed(m) => match &m.content {
+                MessageContent::Reaction { message_id, .. } => vec![message_id.as_str()],
+                _ => vec![m.wamid.as_str()],
+            },
+            ConversationEvent::MessageStatusChanged(s) => vec![s.wamid.as_str()],
+            _ => vec![],
+        }
+    }
+
+    fn at(&self) -> DateTime<Utc> {
+        self.occurred_at.unwrap_or(self.recorded_at)
+    }
+}
+
+/// A standalone message as the fold records it.
+struct Incoming<'a> {
+    wamid: &'a str,
+    direction: &'static str,
+    kind: &'a str,
+    content: &'a MessageContent,
+    reply_to: Option<&'a str>,
+    forwarded: bool,
+    sender: Option<String>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+/// Applies one event to the view. Pure: the result depends only on the view and the event.
+pub fn apply(view: &mut InboxView, e: &InboxEvent) {
+    let at = e.at();
+    match &e.event {
+        ConversationEvent::MessageReceived(m) => {
+            let sent = m.timestamp.unwrap_or(e.recorded_at);
+            let sender = m.from.clone().or_else(|| m.from_user_id.clone());
+            {
+                let conversation = conversation_mut(view, e);
+                conversation.last_inbound_at = Some(
+                    conversation
+                        .last_inbound_at
+                        .map_or(sent, |prev| prev.max(sent)),
+                );
+                conversation.is_group |= m.group_id.is_some();
+            }
+            match &m.content {
+                MessageContent::Reaction { message_id, emoji } => {
+                    react(view, e, message_id, sender, emoji.as_deref(), sent)
+                }
+                MessageContent::Edit {
+                    original_message_id,
+                    content,
+                } => {
+                    let row = message_mut(view, e, original_message_id, sent);
+                    if row.edited_at.is_none_or(|prev| sent >= prev) {
+                        if let Some(old) = row.body.take() {
+                            row.edits.push(Value::String(old));
+                        }
+                        row.body = body_of(content);
+                        row.edited_at = Some(sent);
+                    } else if let Some(older) = body_of(content) {
+                        row.edits.push(Value::String(older));
+                    }
+                }
+                MessageContent::Revoke {
+                    original_message_id,
+                } => {
+                    let row = message_mut(view, e, original_message_id, sent);
+                    row.revoked_at = Some(sent);
+                    row.body = None;
+                    row.media = None;
+                }
+                content => record_message(
+                    view,
+                    e,
+                    Incoming {
+                        wamid: &m.wamid,
+                        direction: "inbound",
+                        kind: &m.kind,
+                        content,
+                        reply_to: m.context.reply_to.as_deref(),
+                        forwarded: m.context.forwarded || m.context.frequently_forwarded,
+                        sender,
+                        sent_at: m.timestamp,
+                    },
+                ),
+            }
+        }
+        ConversationEvent::MessageEchoed(m) => {
+            let sent = m.timestamp.unwrap_or(e.recorded_at);
+            match &m.content {
+                MessageContent::Reaction { message_id, emoji } => react(
+                    view,
+                    e,
+                    message_id,
+                    Some("business".to_owned()),
+                    emoji.as_deref(),
+                    sent,
+                ),
+                content => record_message(
+                    view,
+                    e,
+                    Incoming {
+                        wamid: &m.wamid,
+                        direction: "outbound",
+                        kind: &m.kind,
+                        content,
+                        reply_to: None,
+                        forwarded: false,
+                        sender: Some("business".to_owned()),
+                        sent_at: m.timestamp,
+                    },
+                ),
+            }
+        }
+        ConversationEvent::MessageStatusChanged(s) => {
+            conversation_mut(view, e);
+            let row = message_mut(view, e, &s.wamid, at);
+            if row.direction.is_none() {
+                row.direction = Some("outbound".to_owned());
+            }
+            let first = row.statuses.entry(s.status.clone()).or_insert(at);
+            *first = (*first).min(at);
+            row.status = current_status(&row.statuses);
+            if s.status == DeliveryStatus::Failed.as_str() {
+                row.failure = Some(failure_of(&s.errors));
+            }
+        }
+        ConversationEvent::ContactProfileSeen(c) => {
+            let conversation = conversation_mut(view, e);
+            let fields = [
+                (&mut conversation.contact_wa_id, &c.wa_id),
+                (&mut conversation.contact_user_id, &c.user_id),
+                (&mut conversation.contact_name, &c.name),
+                (&mut conversation.contact_username, &c.username),
+            ];
+            for (field, seen) in fields {
+                if seen.is_some() {
+                    field.clone_from(seen);
+                }
+            }
+        }
+        ConversationEvent::ReadMarked(r) => {
+            let conversation = conversation_mut(view, e);
+            conversation.unread_count = 0;
+            conversation.read_at = Some(r.at);
+        }
+        ConversationEvent::FavouriteSet(s) => conversation_mut(view, e).favourite = s.value,
+        ConversationEvent::ArchivedSet(s) => conversation_mut(view, e).archived = s.value,
+        ConversationEvent::BotSet(s) => conversation_mut(view, e).bot_enabled = s.value,
+    }
+    let conversation = conversation_mut(view, e);
+    conversation.updated_at = conversation.updated_at.max(e.recorded_at);
+    conversation.position = e.position;
+}
+
+fn record_message(view: &mut InboxView, e: &InboxEvent, m: Incoming<'_>) {
+    let sent = m.sent_at.unwrap_or(e.recorded_at);
+    let row = message_mut(view, e, m.wamid, sent);
+    if row.present {
+        return;
+    }
+    let body = body_of(m.content);
+    row.present = true;
+    row.direction = Some(m.direction.to_owned());
+    row.kind = Some(m.kind.to_owned());
+    if row.revoked_at.is_none() {
+        if row.edited_at.is_some() {
+            // An edit arrived before its original: the edit stays current, the original is history.
+            if let Some(original) = body.clone() {
+                row.edits.insert(0, Value::String(original));
+            }
+        } else {
+            row.body = body.clone();
+        }
+        row.media = media_of(m.content);
+    }
+    row.content = serde_json::to_value(m.content).ok();
+    row.reply_to = m.reply_to.map(str::to_owned);
+    row.forwarded = m.forwarded;
+    row.sender = m.sender;
+    row.sent_at = m.sent_at;
+    row.sort_at = sent;
+    row.seq = e.position;
+    let preview = row
+        .body
+        .clone()
+        .or(body)
+        .unwrap_or_else(|| format!("[{}]", m.kind));
+    let inbound = m.direction == "inbound";
+
+    let conversation = conversation_mut(view, e);
+    conversation.message_count += 1;
+    if inbound {
+        conversation.unread_count += 1;
+        conversation.archived = false;
+    }
+    let newest = conversation.last_message_at.is_none_or(|last| sent >= last);
+    if newest {
+        conversation.last_message_id = Some(m.wamid.to_owned());
+        conversation.last_message_at = Some(sent);
+        conversation.last_message_preview = Some(preview.chars().take(PREVIEW_CHARS).collect());
+        conversation.last_message_kind = Some(m.kind.to_owned());
+        conversation.last_message_direction = Some(m.direction.to_owned());
+        conversation.sort_at = conversation.sort_at.max(sent);
+    }
+}
+
+fn react(
+    view: &mut InboxView,
+    e: &InboxEvent,
+    message_id: &str,
+    from: Option<String>,
+    emoji: Option<&str>,
+    at: DateTime<Utc>,
+) {
+    let from = from.unwrap_or_else(|| "customer".to_owned());
+    let row = message_mut(view, e, message_id, at);
+    if let Some(existing) = row.reactions.iter().find(|r| r.from == from) {
+        // Reactions can arrive out of order: an older one never replaces a newer one.
+        if existing.at > at {
+            return;
+        }
+    }
+    row.reactions.retain(|r| r.from != from);
+    if let Some(emoji) = emoji.filter(|e| !e.is_empty()) {
+        row.reactions.push(Reaction {
+            from,
+            emoji: emoji.to_owned(),
+            at,
+        });
+    }
+}
+
+fn conversation_mut<'v>(view: &'v mut InboxView, e: &InboxEvent) -> &'v mut ConversationRow {
+    let at = e.at();
+    view.conversations
+        .entry(e.conversation_id.clone())
+        .or_insert_with(|| ConversationRow {
+            conversation_id: e.conversation_id.clone(),
+            account_id: e.account_id.clone(),
+            contact_id: e.contact_id.clone(),
+            contact_wa_id: None,
+            contact_user_id: None,
+            contact_name: None,
+            contact_username: None,
+            is_group: false,
+            last_message_id: None,
+            last_message_at: None,
+            last_message_preview: None,
+            last_message_kind: None,
+            last_message_direction: None,
+            last_inbound_at: None,
+            unread_count: 0,
+            read_at: None,
+            favourite: false,
+            archived: false,
+            bot_enabled: true,
+            message_count: 0,
+            created_at: at,
+            updated_at: e.recorded_at,
+            sort_at: at,
+            position: e.position,
+        })
+}
+
+fn message_mut<'v>(
+    view: &'v mut InboxView,
+    e: &InboxEvent,
+    message_id: &str,
+    at: DateTime<Utc>,
+) -> &'v mut MessageRow {
+    let row = view
+        .messages
+        .entry((e.conversation_id.clone(), message_id.to_owned()))
+        .or_insert_with(|| MessageRow {
+            conversation_id: e.conversation_id.clone(),
+            message_id: message_id.to_owned(),
+            present: false,
+            direction: None,
+            kind: None,
+            body: None,
+            media: None,
+            content: None,
+            reply_to: None,
+            forwarded: false,
+            sender: None,
+            sent_at: None,
+            sort_at: at,
+            seq: e.position,
+            status: None,
+            statuses: BTreeMap::new(),
+            failure: None,
+            reactions: Vec::new(),
+            edited_at: None,
+            edits: Vec::new(),
+            revoked_at: None,
+            position: e.position,
+        });
+    row.position = e.position;
+    row
+}
+
+/// The status a message shows: failed if it ever failed, else the furthest it got.
+fn current_status(statuses: &BTreeMap<String, DateTime<Utc>>) -> Option<String> {
+    let known = statuses.keys().filter_map(|s| DeliveryStatus::parse(s));
+    known.max().map(|s| s.as_str().to_owned())
+}
+
+fn failure_of(errors: &[MetaError]) -> Value {
+    serde_json::to_value(errors).unwrap_or(Value::Null)
+}
+
+/// The text a message shows: its text, or its media's caption, or what stands for it.
+pub fn body_of(content: &MessageContent) -> Option<String> {
+    match content {
+        MessageContent::Text { body } => Some(body.clone()),
+        MessageContent::Image { media }
+        | MessageContent::Video { media }
+        | MessageContent::Document { media }
+        | MessageContent::Audio { media, .. }
+        | MessageContent::Sticker { media, .. } => media.caption.clone(),
+        MessageContent::Location { name, address, .. } => name.clone().or_else(|| address.clone()),
+        MessageContent::ButtonReply { title, .. } | MessageContent::ListReply { title, .. } => {
+            Some(title.clone())
+        }
+        MessageContent::TemplateButton { text, payload } => {
+            text.clone().or_else(|| payload.clone())
+        }
+        MessageContent::FlowReply { body, name, .. } => body.clone().or_else(|| name.clone()),
+        MessageContent::Order { text, .. } => text.clone(),
+        MessageContent::System { body, .. } => body.clone(),
+        MessageContent::Edit { content, .. } => body_of(content),
+        MessageContent::Contacts { .. }
+        | MessageContent::Reaction { .. }
+        | MessageContent::Revoke { .. }
+        | MessageContent::Unsupported { .. }
+        | MessageContent::Unknown { .. } => None,
+    }
+}
+
+fn media_of(content: &MessageContent) -> Option<Value> {
+    match content {
+        MessageContent::Image { media }
+        | MessageContent::Video { media }
+        | MessageContent::Document { media }
+        | MessageContent::Audio { media, .. }
+        | MessageContent::Sticker { media, .. } => serde_json::to_value(media).ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,240 @@
+//! The inbox fold without I/O: given rows, when events are applied, then these rows.
+
+use super::*;
+use actors::conversation::events::{ContactProfile, ReadMarked, SettingChanged};
+use actors::conversation::message::{EchoedMessage, InboundMessage};
+use actors::conversation::status::StatusReport;
+use proptest::prelude::*;
+use serde_json::json;
+
+const CONVERSATIONS: [&str; 2] = ["1122-447700900001", "1122-447700900002"];
+
+fn t(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
+}
+
+fn event(position: i64, conversation: &str, event: ConversationEvent) -> InboxEvent {
+    let (account, contact) = conversation.split_once('-').unwrap();
+    InboxEvent {
+        conversation_id: conversation.to_owned(),
+        account_id: account.to_owned(),
+        contact_id: contact.to_owned(),
+        position,
+        recorded_at: t(10_000 + position),
+        occurred_at: event.occurred_at(),
+        event,
+    }
+}
+
+fn inbound(raw: serde_json::Value) -> ConversationEvent {
+    ConversationEvent::MessageReceived(InboundMessage::parse(&raw).unwrap())
+}
+
+fn text(wamid: &str, body: &str, at: i64) -> ConversationEvent {
+    inbound(
+        json!({"from": "447700900001", "id": wamid, "timestamp": (1_700_000_000 + at).to_string(),
+                   "type": "text", "text": {"body": body}}),
+    )
+}
+
+fn fold(events: &[InboxEvent]) -> InboxView {
+    let mut view = InboxView::default();
+    for e in events {
+        apply(&mut view, e);
+    }
+    view
+}
+
+use actors::event::DomainEvent;
+
+#[test]
+fn statuses_that_arrive_before_their_message_apply_once_it_is_known() {
+    let c = CONVERSATIONS[0];
+    let status = |s: &str, at: i64| {
+        ConversationEvent::MessageStatusChanged(
+            StatusReport::parse(&json!({"id": "wamid.out", "status": s, "timestamp": (1_700_000_000 + at).to_string()}))
+                .unwrap(),
+        )
+    };
+    let echo = ConversationEvent::MessageEchoed(
+        EchoedMessage::parse(&json!({"to": "447700900001", "id": "wamid.out", "timestamp": "1700000001", "type": "text", "text": {"body": "ok"}}))
+            .unwrap(),
+    );
+    let view = fold(&[
+        event(1, c, status("read", 30)),
+        event(2, c, status("delivered", 20)),
+        event(3, c, echo),
+    ]);
+    let m = &view.messages[&(c.to_owned(), "wamid.out".to_owned())];
+    assert!(m.present);
+    assert_eq!(m.status.as_deref(), Some("read"));
+    assert_eq!(m.body.as_deref(), Some("ok"));
+    assert_eq!(m.statuses.keys().collect::<Vec<_>>(), ["delivered", "read"]);
+    let conversation = &view.conversations[c];
+    assert_eq!(
+        (conversation.message_count, conversation.unread_count),
+        (1, 0)
+    );
+}
+
+#[test]
+fn an_edit_that_arrives_before_its_original_stays_the_current_text() {
+    let c = CONVERSATIONS[0];
+    let edit = inbound(
+        json!({"from": "447700900001", "id": "wamid.e", "timestamp": "1700000050", "type": "edit",
+        "edit": {"original_message_id": "wamid.1", "message": {"type": "text", "text": {"body": "new"}}}}),
+    );
+    let view = fold(&[event(1, c, edit), event(2, c, text("wamid.1", "old", 10))]);
+    let m = &view.messages[&(c.to_owned(), "wamid.1".to_owned())];
+    assert_eq!(m.body.as_deref(), Some("new"));
+    assert_eq!(m.edits, vec![json!("old")]);
+    assert_eq!(
+        view.conversations[c].last_message_preview.as_deref(),
+        Some("new")
+    );
+}
+
+#[test]
+fn a_newer_reaction_replaces_the_older_and_an_empty_one_removes_it() {
+    let c = CONVERSATIONS[0];
+    let react = |id: &str, emoji: &str, at: i64| {
+        inbound(
+            json!({"from": "447700900001", "id": id, "timestamp": (1_700_000_000 + at).to_string(),
+                       "type": "reaction", "reaction": {"message_id": "wamid.1", "emoji": emoji}}),
+        )
+    };
+    let view = fold(&[
+        event(1, c, text("wamid.1", "hi", 1)),
+        event(2, c, react("r2", "❤️", 20)),
+        event(3, c, react("r1", "👍", 10)),
+    ]);
+    let m = &view.messages[&(c.to_owned(), "wamid.1".to_owned())];
+    assert_eq!(
+        m.reactions
+            .iter()
+            .map(|r| r.emoji.as_str())
+            .collect::<Vec<_>>(),
+        ["❤️"]
+    );
+    let view = fold(&[
+        event(1, c, text("wamid.1", "hi", 1)),
+        event(2, c, react("r2", "❤️", 20)),
+        event(3, c, react("r3", "", 30)),
+    ]);
+    assert!(view.messages[&(c.to_owned(), "wamid.1".to_owned())]
+        .reactions
+        .is_empty());
+}
+
+#[test]
+fn reading_clears_unread_and_a_new_message_unarchives() {
+    let c = CONVERSATIONS[0];
+    let setting = |value| SettingChanged {
+        command_id: uuid::Uuid::nil(),
+        at: t(100),
+        value,
+    };
+    let view = fold(&[
+        event(1, c, text("wamid.1", "a", 1)),
+        event(2, c, text("wamid.2", "b", 2)),
+        event(
+            3,
+            c,
+            ConversationEvent::ReadMarked(ReadMarked {
+                command_id: uuid::Uuid::nil(),
+                at: t(50),
+                through: None,
+            }),
+        ),
+        event(4, c, ConversationEvent::ArchivedSet(setting(true))),
+    ]);
+    let row = &view.conversations[c];
+    assert_eq!(
+        (row.unread_count, row.archived, row.read_at),
+        (0, true, Some(t(50)))
+    );
+    let mut view = view;
+    apply(&mut view, &event(5, c, text("wamid.3", "c", 200)));
+    let row = &view.conversations[c];
+    assert_eq!((row.unread_count, row.archived), (1, false));
+}
+
+fn arbitrary_event() -> impl Strategy<Value = (usize, ConversationEvent)> {
+    let wamid = (0..5usize).prop_map(|i| format!("wamid.{i}"));
+    let at = 0..500i64;
+    let kind = prop_oneof![
+        (wamid.clone(), at.clone()).prop_map(|(w, a)| text(&w, &format!("text {a}"), a)),
+        (wamid.clone(), at.clone(), prop_oneof![Just(""), Just("👍"), Just("😂")]).prop_map(|(w, a, e)| inbound(json!({
+            "from": "447700900001", "id": format!("r{a}"), "timestamp": (1_700_000_000 + a).to_string(),
+            "type": "reaction", "reaction": {"message_id": w, "emoji": e}}))),
+        (wamid.clone(), at.clone()).prop_map(|(w, a)| inbound(json!({
+            "from": "447700900001", "id": format!("e{a}"), "timestamp": (1_700_000_000 + a).to_string(), "type": "edit",
+            "edit": {"original_message_id": w, "message": {"type": "text", "text": {"body": format!("edit {a}")}}}}))),
+        (wamid.clone(), at.clone()).prop_map(|(w, a)| inbound(json!({
+            "from": "447700900001", "id": format!("v{a}"), "timestamp": (1_700_000_000 + a).to_string(), "type": "revoke",
+            "revoke": {"original_message_id": w}}))),
+        (wamid.clone(), at.clone()).prop_map(|(w, a)| ConversationEvent::MessageEchoed(EchoedMessage::parse(&json!({
+            "to": "447700900001", "id": w, "timestamp": (1_700_000_000 + a).to_string(), "type": "image",
+            "image": {"id": "media-1", "mime_type": "image/jpeg", "caption": "look"}})).unwrap())),
+        (wamid, at.clone(), prop_oneof![Just("sent"), Just("delivered"), Just("read"), Just("failed")]).prop_map(|(w, a, s)| {
+            ConversationEvent::MessageStatusChanged(StatusReport::parse(&json!({"id": w, "status": s,
+                "timestamp": (1_700_000_000 + a).to_string(), "errors": [{"code": 131026}]})).unwrap())
+        }),
+        prop_oneof![Just("Alice"), Just("Bob")].prop_map(|n| ConversationEvent::ContactProfileSeen(ContactProfile {
+            wa_id: Some("447700900001".into()), name: Some(n.into()), ..ContactProfile::default() })),
+        at.clone().prop_map(|a| ConversationEvent::ReadMarked(ReadMarked { command_id: uuid::Uuid::nil(), at: t(a), through: None })),
+        (any::<bool>(), at.clone()).prop_map(|(v, a)| ConversationEvent::FavouriteSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v })),
+        (any::<bool>(), at).prop_map(|(v, a)| ConversationEvent::ArchivedSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v })),
+    ];
+    (0..CONVERSATIONS.len(), kind)
+}
+
+/// Round-trips rows the way the database does (through JSON), as the live projection does between batches.
+fn stored(view: &InboxView) -> InboxView {
+    let conversations: Vec<ConversationRow> = serde_json::from_value(
+        serde_json::to_value(view.conversations.values().collect::<Vec<_>>()).unwrap(),
+    )
+    .unwrap();
+    let messages: Vec<MessageRow> = serde_json::from_value(
+        serde_json::to_value(view.messages.values().collect::<Vec<_>>()).unwrap(),
+    )
+    .unwrap();
+    InboxView {
+        conversations: conversations
+            .into_iter()
+            .map(|c| (c.conversation_id.clone(), c))
+            .collect(),
+        messages: messages
+            .into_iter()
+            .map(|m| ((m.conversation_id.clone(), m.message_id.clone()), m))
+            .collect(),
+    }
+}
+
+proptest! {
+    /// However the log is cut into batches, and with the rows stored and reloaded between batches, the view
+    /// ends the same as one pass over the whole log (which is what a rebuild does).
+    #[test]
+    fn batching_and_storing_between_batches_never_changes_the_view(
+        events in proptest::collection::vec(arbitrary_event(), 1..60),
+        cuts in proptest::collection::vec(1..10usize, 1..20),
+    ) {
+        let events: Vec<InboxEvent> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, (c, e))| event(i as i64 + 1, CONVERSATIONS[c], e))
+            .collect();
+        let rebuilt = fold(&events);
+
+        let mut live = InboxView::default();
+        let mut rest = &events[..];
+        for cut in cuts.iter().cycle() {
+            if rest.is_empty() { break; }
+            let (batch, tail) = rest.split_at((*cut).min(rest.len()));
+            for e in batch { apply(&mut live, e); }
+            live = stored(&live);
+            rest = tail;
+        }
+        prop_assert_eq!(stored(&rebuilt), live);
+    }
+}
