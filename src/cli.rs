@@ -1,4 +1,4 @@
-//! The command line: `inbox serve`, `inbox migrate`.
+//! The command line: `inbox serve`, `inbox migrate`, `inbox audit verify`, `inbox projections rebuild`.
 
 use crate::config::Settings;
 use crate::startup::{self, App};
@@ -18,10 +18,43 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the server (webhook, API, actors); migrates the database first.
+    /// Run the server (webhook, API, actors, projections); migrates the database first.
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Check the stored history.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Manage the read models.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every stream's hash chain; exits non-zero at any altered, removed or reordered event.
+    Verify {
+        /// Only this stream (for example conversation-1122334455667-447700900123).
+        #[arg(long)]
+        stream: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProjectionsCommand {
+    /// Rebuild read models from the events into fresh tables, then swap them in (the inbox stays
+    /// readable meanwhile).
+    Rebuild {
+        /// Projection names (inbox, contacts, accounts).
+        names: Vec<String>,
+        /// Rebuild every projection.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 pub async fn run() -> anyhow::Result<()> {
@@ -34,16 +67,44 @@ pub async fn run() -> anyhow::Result<()> {
             app.run_until_stopped(startup::shutdown_signal()).await
         }
         Command::Migrate => {
-            let _ = dotenvy::dotenv();
-            let url = std::env::var("DATABASE_URL")
-                .context("configuration error: DATABASE_URL is not set")?;
-            let pool = sqlx::PgPool::connect(&url)
-                .await
-                .context("cannot connect to the database named by DATABASE_URL")?;
+            let pool = database().await?;
             startup::migrate(&pool).await?;
             pool.close().await;
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Verify { stream },
+        } => {
+            let pool = database().await?;
+            let intact = crate::audit::verify(&pool, stream.as_deref()).await?;
+            pool.close().await;
+            if intact {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
+        Command::Projections {
+            command: ProjectionsCommand::Rebuild { names, all },
+        } => {
+            let pool = database().await?;
+            startup::migrate(&pool).await?;
+            crate::audit::rebuild(&pool, &names, all).await?;
+            pool.close().await;
+            Ok(())
+        }
     }
+}
+
+/// A pool from `DATABASE_URL` alone: operator commands need no WhatsApp settings.
+async fn database() -> anyhow::Result<sqlx::PgPool> {
+    let _ = dotenvy::dotenv();
+    let url =
+        std::env::var("DATABASE_URL").context("configuration error: DATABASE_URL is not set")?;
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&url)
+        .await
+        .context("cannot connect to the database named by DATABASE_URL")
 }

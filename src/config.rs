@@ -39,6 +39,12 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// `INBOX_DB_MAX_CONNECTIONS` (default 20).
     pub db_max_connections: u32,
+    /// `INBOX_API_TOKEN`: the bearer token the inbox API accepts (at least 16 characters). Without it the
+    /// API refuses every call; the webhook keeps working.
+    pub api_token: Option<Secret>,
+    /// `INBOX_RUN_PROJECTIONS`: whether this node runs projections (default true). Several nodes may all
+    /// run them: each projection is applied by one node at a time.
+    pub run_projections: bool,
 }
 
 /// The WhatsApp business number configured from the environment, and the Meta app it belongs to.
@@ -140,6 +146,25 @@ impl Settings {
                     name: "INBOX_DB_MAX_CONNECTIONS",
                     problem: "is too large".into(),
                 })?,
+            api_token: match get("INBOX_API_TOKEN") {
+                Some(t) if t.chars().count() < 16 => {
+                    return Err(ConfigError {
+                        name: "INBOX_API_TOKEN",
+                        problem: "must be at least 16 characters long".into(),
+                    })
+                }
+                t => t.map(Secret::new),
+            },
+            run_projections: match get("INBOX_RUN_PROJECTIONS").as_deref() {
+                None | Some("true") | Some("1") => true,
+                Some("false") | Some("0") => false,
+                Some(v) => {
+                    return Err(ConfigError {
+                        name: "INBOX_RUN_PROJECTIONS",
+                        problem: format!("must be true or false, not {v:?}"),
+                    })
+                }
+            },
         })
     }
 }
@@ -211,6 +236,8 @@ mod tests {
             ("WHATSAPP_PHONE_ID", "abc"),
             ("WHATSAPP_PHONE_NUMBER", "call me"),
             ("INBOX_ACTOR_IDLE_SECS", "-1"),
+            ("INBOX_API_TOKEN", "short"),
+            ("INBOX_RUN_PROJECTIONS", "maybe"),
         ] {
             let mut vars = base();
             vars.insert(name, bad);

@@ -3,10 +3,14 @@
 //! - [`config`]: the one typed configuration, from environment variables;
 //! - [`startup`]: `App::build` wires pool, migrations, event store, actors and HTTP; `run_until_stopped`;
 //! - [`http`]: routes — Meta's webhook (`http::webhook`, `http::signature`) and `/health`;
+//! - [`api`]: the inbox API under `/api/v1` (OpenAPI), live updates, audit;
+//! - [`audit`]: `inbox audit verify` and `inbox projections rebuild` on the command line;
 //! - [`ingest`]: records a verified webhook body through the stream actors;
 //! - [`stats`]: runtime counters of the ingest path.
 #![forbid(unsafe_code)]
 
+pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod http;

@@ -12,11 +12,14 @@ use actors::event::{EventMetadata, StreamId};
 use actors::store::{EventStore, PostgresEventStore};
 use anyhow::Context;
 use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
+use projections::live::Checkpoints;
+use projections::runner::Runners;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// How long a webhook waits for its facts to be stored before answering 503. Longer than the pool's
 /// acquire timeout, so a database outage surfaces as a store error rather than a timeout.
@@ -49,6 +52,7 @@ pub struct App {
     pool: PgPool,
     pg_store: Arc<PostgresEventStore>,
     accounts: StreamRouter<Account>,
+    runners: Option<Runners>,
 }
 
 impl App {
@@ -92,6 +96,14 @@ impl App {
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
 
+        let stopping = CancellationToken::new();
+        let all = projections::projection::all();
+        let names: Vec<&'static str> = all.iter().map(|p| p.name()).collect();
+        let checkpoints = Checkpoints::follow(pool.clone(), &names);
+        let runners = settings
+            .run_projections
+            .then(|| Runners::start(pool.clone(), store.clone(), all, stopping.child_token()));
+
         let ingest = Ingest {
             conversations,
             accounts: accounts.clone(),
@@ -103,7 +115,17 @@ impl App {
             ingest,
             conversation_stats,
             started: Instant::now(),
+            pool: pool.clone(),
+            checkpoints,
+            projections: runners
+                .as_ref()
+                .map(|r| r.statuses.clone())
+                .unwrap_or_default(),
+            stopping,
         });
+        if state.settings.api_token.is_none() {
+            tracing::warn!("INBOX_API_TOKEN is not set: the inbox API refuses every call");
+        }
         Ok(App {
             acceptor: acceptor.boxed(),
             address,
@@ -111,6 +133,7 @@ impl App {
             pool,
             pg_store,
             accounts,
+            runners,
         })
     }
 
@@ -130,9 +153,16 @@ impl App {
     ) -> anyhow::Result<()> {
         let grace = self.state.settings.shutdown_grace;
         tracing::info!(address = %self.address, "inbox listening");
+        let stopping = self.state.stopping.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Live streams never end by themselves; end them so in-flight requests can drain.
+            stopping.cancel();
+        };
         let served = poem::Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(http::routes(self.state.clone()), shutdown, Some(grace))
             .await;
+        self.state.stopping.cancel();
         tracing::info!("intake stopped; stopping actors");
         self.state
             .ingest
@@ -140,6 +170,10 @@ impl App {
             .stop(ACTORS_STOP_TIMEOUT)
             .await;
         self.accounts.stop(ACTORS_STOP_TIMEOUT).await;
+        if let Some(runners) = self.runners {
+            runners.join().await;
+        }
+        self.state.checkpoints.shutdown();
         self.pg_store.shutdown();
         self.pool.close().await;
         tracing::info!("stopped");

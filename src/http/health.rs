@@ -1,4 +1,4 @@
-//! `GET /health`: liveness, database reachability, and the ingest counters.
+//! `GET /health`: liveness, database reachability, the ingest counters and each projection's progress.
 
 use super::AppState;
 use poem::handler;
@@ -28,8 +28,10 @@ pub async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
     };
     let conversations_live = state.ingest.conversations.live_count().await.ok();
     let actors = &state.conversation_stats;
+    let projections: Vec<_> = state.projections.iter().map(|p| p.report()).collect();
+    let projections_healthy = state.projections.iter().all(|p| p.healthy());
     Json(json!({
-        "status": if reachable { "ok" } else { "degraded" },
+        "status": if reachable && projections_healthy { "ok" } else { "degraded" },
         "uptime_seconds": state.started.elapsed().as_secs(),
         "database": {
             "reachable": reachable,
@@ -43,5 +45,6 @@ pub async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
             "passivated": actors.passivated.load(Ordering::Relaxed),
             "failed": actors.failed.load(Ordering::Relaxed),
         },
+        "projections": projections,
     }))
 }

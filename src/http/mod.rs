@@ -8,7 +8,10 @@ use crate::config::Settings;
 use crate::ingest::Ingest;
 use actors::directory::DirectoryStats;
 use actors::store::EventStore;
-use poem::{get, EndpointExt, Route};
+use poem::{get, EndpointExt, IntoEndpoint, Route};
+use projections::live::Checkpoints;
+use projections::runner::RunnerStatus;
+use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,10 +22,29 @@ pub struct AppState {
     pub ingest: Ingest,
     pub conversation_stats: Arc<DirectoryStats>,
     pub started: Instant,
+    pub pool: PgPool,
+    /// Where each projection stands (for live updates and read-your-writes).
+    pub checkpoints: Checkpoints,
+    /// The projections this node runs (empty when `INBOX_RUN_PROJECTIONS=false`).
+    pub projections: Vec<Arc<RunnerStatus>>,
+    /// Cancelled when the server stops: ends live streams so shutdown need not wait for them.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
+    let api = crate::api::service();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
     Route::new()
+        // The API's paths carry their `/api/v1` prefix in the spec; it also answers unknown paths, in the
+        // API's error shape.
+        .nest(
+            "/",
+            api.into_endpoint()
+                .catch_all_error(|e| async move { crate::api::error::render(e) }),
+        )
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
         // `/webhook` is the path the second original system used; both stay valid for existing Meta apps.
         .at(
             "/webhook/whatsapp",

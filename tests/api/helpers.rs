@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 pub const APP_SECRET: &str = "test-app-secret";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
 pub const PHONE_NUMBER_ID: &str = "1122334455667";
+pub const API_TOKEN: &str = "test-api-token-0123456789";
 
 pub struct TestApp {
     pub address: SocketAddr,
@@ -39,6 +40,7 @@ impl TestApp {
             ("WHATSAPP_PHONE_ID".into(), PHONE_NUMBER_ID.into()),
             ("WHATSAPP_VERIFY_TOKEN".into(), VERIFY_TOKEN.into()),
             ("META_APP_SECRET".into(), APP_SECRET.into()),
+            ("INBOX_API_TOKEN".into(), API_TOKEN.into()),
         ]);
         vars.extend(
             overrides
@@ -118,6 +120,55 @@ impl TestApp {
             .collect()
     }
 
+    /// Calls the API with the test token; returns the status and the JSON body (null when not JSON).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(API_TOKEN)
+            .send()
+            .await
+            .expect("request reaches the app");
+        let status = response.status();
+        let body = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    /// GET with the test token; panics unless 200.
+    pub async fn get_ok(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.api(reqwest::Method::GET, path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// Waits until every projection has applied every stored event (a synchronisation point, not a
+    /// timing assertion: it fails only if the projections stop making progress altogether).
+    pub async fn settled(&self) {
+        let pool = self.db.pool().await;
+        let head: i64 = sqlx::query_scalar("select coalesce(max(global_position), 0) from events")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        for status in &self.state.projections {
+            let reached = self
+                .state
+                .checkpoints
+                .wait_for(status.name, head as u64, std::time::Duration::from_secs(60))
+                .await;
+            assert!(
+                reached,
+                "projection {} stopped at {:?}",
+                status.name,
+                status.report()
+            );
+        }
+    }
+
     /// Stops the server as SIGTERM would, and waits for it.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
@@ -164,6 +215,16 @@ fn change_body(field: &str, extra: serde_json::Value) -> Vec<u8> {
         "entry": [{"id": "102290129340398", "changes": [{"field": field, "value": value}]}]
     }))
     .unwrap()
+}
+
+/// A text message sent `seconds` after 2023-11-14 22:13:20 UTC.
+pub fn text_at(from: &str, wamid: &str, body: &str, seconds: i64) -> serde_json::Value {
+    serde_json::json!({"from": from, "id": wamid, "timestamp": (1_700_000_000 + seconds).to_string(),
+                       "type": "text", "text": {"body": body}})
+}
+
+pub fn contact(wa_id: &str, name: &str) -> serde_json::Value {
+    serde_json::json!([{"wa_id": wa_id, "profile": {"name": name}}])
 }
 
 pub fn text(from: &str, wamid: &str, body: &str) -> serde_json::Value {

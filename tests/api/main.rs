@@ -1,6 +1,9 @@
 //! The inbox through its HTTP API, against a real PostgreSQL (a database per test).
 
+mod audit;
 mod fixtures;
 mod health;
 mod helpers;
+mod inbox;
+mod live;
 mod webhook;

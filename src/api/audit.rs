@@ -1,0 +1,128 @@
+//! The audit trail: a conversation's immutable events, and the conversation as it stood at any moment.
+
+use super::auth::{ApiAuth, Permission};
+use super::cursor;
+use super::error::ApiError;
+use super::models::{AuditEvent, AuditTrail, Conversation, ConversationState, Message};
+use super::Tag;
+use crate::http::AppState;
+use actors::event::StreamId;
+use actors::store::{chain, read_whole_stream};
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::OpenApi;
+use std::sync::Arc;
+
+pub struct AuditApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Audit")]
+impl AuditApi {
+    /// The conversation's stored events in order, with versions, global positions, both timestamps,
+    /// who caused each, and its hash-chain link.
+    ///
+    /// With `as_of` (RFC 3339): only the events recorded until then, and `state`: the conversation and its
+    /// messages as they stood at that moment, rebuilt from those events.
+    #[oai(
+        path = "/conversations/:id/events",
+        method = "get",
+        operation_id = "conversationEvents"
+    )]
+    async fn events(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        /// Events after this stream version (default 0: from the start).
+        after_version: Query<Option<u64>>,
+        /// 1 to 1000 (default 500).
+        limit: Query<Option<u32>>,
+        as_of: Query<Option<DateTime<Utc>>>,
+    ) -> Result<Json<AuditTrail>, ApiError> {
+        caller.require(Permission::AuditView)?;
+        let stream = StreamId::new(format!("conversation-{}", id.0));
+        let limit = cursor::limit(limit.0, 500, 1000)?;
+        let after = i64::try_from(after_version.0.unwrap_or(0))
+            .map_err(|_| ApiError::bad_request("invalid_version", "after_version is too large"))?;
+        let exists = sqlx::query_scalar!(
+            "select version from streams where stream_id = $1",
+            stream.as_str()
+        )
+        .fetch_optional(&state.pool)
+        .await?;
+        if exists.is_none() {
+            return Err(ApiError::not_found("conversation", &id.0));
+        }
+        let rows = sqlx::query!(
+            r#"select global_position, event_id, stream_version, event_type, schema_version, payload,
+                      metadata, occurred_at, recorded_at, hash
+               from events
+               where stream_id = $1 and stream_version > $2
+                 and ($3::timestamptz is null or recorded_at <= $3)
+               order by stream_version
+               limit $4"#,
+            stream.as_str(),
+            after,
+            as_of.0,
+            limit + 1
+        )
+        .fetch_all(&state.pool)
+        .await?;
+        let more = rows.len() as i64 > limit;
+        let events: Vec<AuditEvent> = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(|r| AuditEvent {
+                event_id: r.event_id.to_string(),
+                stream_id: stream.to_string(),
+                stream_version: u64::try_from(r.stream_version).unwrap_or(0),
+                global_position: u64::try_from(r.global_position).unwrap_or(0),
+                event_type: r.event_type,
+                schema_version: u32::try_from(r.schema_version).unwrap_or(0),
+                payload: r.payload,
+                metadata: r.metadata,
+                occurred_at: r.occurred_at,
+                recorded_at: r.recorded_at,
+                hash: chain::hex(&r.hash),
+            })
+            .collect();
+        let next_after_version = more
+            .then(|| events.last().map(|e| e.stream_version))
+            .flatten();
+
+        let state_then = match as_of.0 {
+            None => None,
+            Some(moment) => {
+                let all = read_whole_stream(state.store.as_ref(), &stream)
+                    .await
+                    .map_err(|e| ApiError::unavailable(format!("{:#}", e.0)))?;
+                let until: Vec<_> = all
+                    .into_iter()
+                    .filter(|e| e.recorded_at <= moment)
+                    .collect();
+                let view = projections::inbox::replay(&until)?;
+                let conversation = view
+                    .conversations
+                    .into_values()
+                    .next()
+                    .map(|c| Conversation::from_row(c, moment));
+                let mut messages: Vec<_> =
+                    view.messages.into_values().filter(|m| m.present).collect();
+                messages.sort_by(|a, b| (a.sort_at, a.seq).cmp(&(b.sort_at, b.seq)));
+                conversation.map(|conversation| ConversationState {
+                    conversation,
+                    messages: messages.into_iter().map(Message::from).collect(),
+                })
+            }
+        };
+        Ok(Json(AuditTrail {
+            conversation_id: id.0,
+            stream_id: stream.to_string(),
+            events,
+            next_after_version,
+            as_of: as_of.0,
+            state: state_then,
+        }))
+    }
+}

@@ -1,0 +1,457 @@
+//! Conversations, their messages, and the commands agents give on them.
+
+use super::auth::{ApiAuth, Permission};
+use super::cursor::{self, Cursor};
+use super::error::ApiError;
+use super::models::{Conversation, ConversationPage, Message, MessagePage};
+use super::Tag;
+use crate::http::AppState;
+use actors::conversation::{ConversationAction, ConversationCommand, ConversationFact};
+use actors::event::{derived_event_id, EventMetadata, StreamId};
+use actors::stream_actor::CommandError;
+use chrono::{DateTime, SubsecRound, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use projections::inbox::view::{ConversationRow, MessageRow};
+use projections::inbox::InboxProjection;
+use sqlx::types::Json as SqlJson;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a command waits for the inbox view to show its effect before answering 202.
+const READ_YOUR_WRITE: Duration = Duration::from_secs(5);
+
+pub struct ConversationsApi;
+
+#[derive(ApiResponse)]
+pub enum CommandResponse {
+    /// Done; the conversation as it now stands.
+    #[oai(status = 200)]
+    Applied(Json<Conversation>),
+    /// Recorded, but the view has not caught up yet; the conversation as it stood.
+    #[oai(status = 202)]
+    Accepted(Json<Conversation>),
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Conversations")]
+impl ConversationsApi {
+    /// List conversations, most recent first.
+    ///
+    /// Filters combine. `q` matches the contact's name (case-insensitive) or number. Pages are keyset
+    /// cursors: inserts and updates elsewhere never make a page repeat or skip a conversation that did not
+    /// itself move.
+    #[oai(
+        path = "/conversations",
+        method = "get",
+        operation_id = "listConversations"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        /// Only this business number (phone number id).
+        account: Query<Option<String>>,
+        /// true: only conversations with unread messages; false: only those without.
+        unread: Query<Option<bool>>,
+        favourite: Query<Option<bool>>,
+        archived: Query<Option<bool>>,
+        /// true: only group conversations.
+        group: Query<Option<bool>>,
+        /// true: only conversations the bot answers; false: only those a human handles.
+        bot: Query<Option<bool>>,
+        /// Text to find in the contact's name or number.
+        q: Query<Option<String>>,
+        /// 1 to 200 (default 50).
+        limit: Query<Option<u32>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<ConversationPage>, ApiError> {
+        caller.require(Permission::ConversationsView)?;
+        let limit = cursor::limit(limit.0, 50, 200)?;
+        let after = cursor.0.as_deref().map(Cursor::decode).transpose()?;
+        let text = q.0.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if text.is_some_and(|t| t.chars().count() > 100) {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "q must be at most 100 characters",
+            ));
+        }
+        let name_pattern = text.map(|t| format!("%{}%", escape_like(t)));
+        let digits: Option<String> = text
+            .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter(|d| !d.is_empty())
+            .map(|d| format!("%{d}%"));
+        let rows = sqlx::query_scalar!(
+            r#"select to_jsonb(c) as "row!: SqlJson<ConversationRow>" from inbox_conversations c
+               where ($1::text is null or account_id = $1)
+                 and ($2::bool is null or (unread_count > 0) = $2)
+                 and ($3::bool is null or favourite = $3)
+                 and ($4::bool is null or archived = $4)
+                 and ($5::bool is null or is_group = $5)
+                 and ($6::bool is null or bot_enabled = $6)
+                 and ($7::text is null or contact_name ilike $7 or contact_username ilike $7
+                      or contact_id like $8 or contact_wa_id like $8)
+                 and ($9::timestamptz is null or (sort_at, conversation_id) < ($9, $10))
+               order by sort_at desc, conversation_id desc
+               limit $11"#,
+            account.0,
+            unread.0,
+            favourite.0,
+            archived.0,
+            group.0,
+            bot.0,
+            name_pattern,
+            digits.or(Some(String::new())).filter(|_| text.is_some()),
+            after.as_ref().map(|c| c.at),
+            after.as_ref().map(|c| c.key.clone()),
+            limit + 1,
+        )
+        .fetch_all(&state.pool)
+        .await?;
+        let now = Utc::now();
+        let mut conversations: Vec<ConversationRow> = rows.into_iter().map(|r| r.0).collect();
+        let more = conversations.len() as i64 > limit;
+        conversations.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| conversations.last())
+            .flatten()
+            .map(|c| Cursor::new(c.sort_at, c.conversation_id.clone()).encode());
+        Ok(Json(ConversationPage {
+            conversations: conversations
+                .into_iter()
+                .map(|c| Conversation::from_row(c, now))
+                .collect(),
+            next_cursor,
+        }))
+    }
+
+    /// One conversation.
+    #[oai(
+        path = "/conversations/:id",
+        method = "get",
+        operation_id = "getConversation"
+    )]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+    ) -> Result<Json<Conversation>, ApiError> {
+        caller.require(Permission::ConversationsView)?;
+        let row = load_conversation(&state, &id.0).await?;
+        Ok(Json(Conversation::from_row(row, Utc::now())))
+    }
+
+    /// A page of a conversation's messages, oldest first within the page.
+    ///
+    /// Without a cursor: the newest messages. `before`: older ones than that cursor. `after`: newer ones
+    /// (poll it, or follow `/api/v1/stream`, for messages that arrive later).
+    #[oai(
+        path = "/conversations/:id/messages",
+        method = "get",
+        operation_id = "listMessages"
+    )]
+    async fn messages(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        before: Query<Option<String>>,
+        after: Query<Option<String>>,
+        /// 1 to 200 (default 50).
+        limit: Query<Option<u32>>,
+    ) -> Result<Json<MessagePage>, ApiError> {
+        caller.require(Permission::MessagesView)?;
+        let limit = cursor::limit(limit.0, 50, 200)?;
+        if before.0.is_some() && after.0.is_some() {
+            return Err(ApiError::bad_request(
+                "invalid_cursor",
+                "give before or after, not both",
+            ));
+        }
+        load_conversation(&state, &id.0).await?;
+        let (mut rows, older, has_newer) = match after.0.as_deref() {
+            Some(raw) => {
+                let c = Cursor::decode(raw)?;
+                let seq = cursor_seq(&c)?;
+                let rows = sqlx::query_scalar!(
+                    r#"select to_jsonb(m) as "row!: SqlJson<MessageRow>" from inbox_messages m
+                       where conversation_id = $1 and present and (sort_at, seq) > ($2, $3)
+                       order by sort_at, seq
+                       limit $4"#,
+                    id.0,
+                    c.at,
+                    seq,
+                    limit + 1
+                )
+                .fetch_all(&state.pool)
+                .await?;
+                let mut rows: Vec<MessageRow> = rows.into_iter().map(|r| r.0).collect();
+                let has_newer = rows.len() as i64 > limit;
+                rows.truncate(limit as usize);
+                (rows, true, has_newer)
+            }
+            None => {
+                let c = before.0.as_deref().map(Cursor::decode).transpose()?;
+                let seq = c.as_ref().map(cursor_seq).transpose()?;
+                let rows = sqlx::query_scalar!(
+                    r#"select to_jsonb(m) as "row!: SqlJson<MessageRow>" from inbox_messages m
+                       where conversation_id = $1 and present
+                         and ($2::timestamptz is null or (sort_at, seq) < ($2, $3))
+                       order by sort_at desc, seq desc
+                       limit $4"#,
+                    id.0,
+                    c.as_ref().map(|c| c.at),
+                    seq,
+                    limit + 1
+                )
+                .fetch_all(&state.pool)
+                .await?;
+                let mut rows: Vec<MessageRow> = rows.into_iter().map(|r| r.0).collect();
+                let older = rows.len() as i64 > limit;
+                rows.truncate(limit as usize);
+                rows.reverse();
+                (rows, older, c.is_some())
+            }
+        };
+        let cursor_of = |m: &MessageRow| Cursor::new(m.sort_at, m.seq.to_string()).encode();
+        let older_cursor = if older {
+            rows.first().map(cursor_of)
+        } else {
+            None
+        };
+        let newer_cursor = rows.last().map(cursor_of).or(after.0.clone());
+        Ok(Json(MessagePage {
+            messages: rows.drain(..).map(Message::from).collect(),
+            older_cursor,
+            newer_cursor,
+            has_newer,
+        }))
+    }
+
+    /// Mark the conversation read: its unread count goes back to zero.
+    #[oai(
+        path = "/conversations/:id/read",
+        method = "post",
+        operation_id = "markRead"
+    )]
+    async fn mark_read(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        /// Retrying with the same key records the command once.
+        #[oai(name = "Idempotency-Key")]
+        key: Header<Option<String>>,
+    ) -> Result<CommandResponse, ApiError> {
+        caller.require(Permission::ConversationsManage)?;
+        command(
+            &state,
+            &caller.user_id,
+            &id.0,
+            key.0,
+            ConversationAction::MarkRead,
+        )
+        .await
+    }
+
+    /// Mark the conversation as a favourite.
+    #[oai(
+        path = "/conversations/:id/favourite",
+        method = "put",
+        operation_id = "favourite"
+    )]
+    async fn favourite(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<CommandResponse, ApiError> {
+        caller.require(Permission::ConversationsManage)?;
+        let action = ConversationAction::Favourite(true);
+        command(&state, &caller.user_id, &id.0, key.0, action).await
+    }
+
+    /// Remove the conversation from the favourites.
+    #[oai(
+        path = "/conversations/:id/favourite",
+        method = "delete",
+        operation_id = "unfavourite"
+    )]
+    async fn unfavourite(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<CommandResponse, ApiError> {
+        caller.require(Permission::ConversationsManage)?;
+        let action = ConversationAction::Favourite(false);
+        command(&state, &caller.user_id, &id.0, key.0, action).await
+    }
+
+    /// Archive the conversation. A new message from the customer brings it back.
+    #[oai(
+        path = "/conversations/:id/archive",
+        method = "put",
+        operation_id = "archive"
+    )]
+    async fn archive(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<CommandResponse, ApiError> {
+        caller.require(Permission::ConversationsManage)?;
+        let action = ConversationAction::Archive(true);
+        command(&state, &caller.user_id, &id.0, key.0, action).await
+    }
+
+    /// Take the conversation out of the archive.
+    #[oai(
+        path = "/conversations/:id/archive",
+        method = "delete",
+        operation_id = "unarchive"
+    )]
+    async fn unarchive(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<CommandResponse, ApiError> {
+        caller.require(Permission::ConversationsManage)?;
+        let action = ConversationAction::Archive(false);
+        command(&state, &caller.user_id, &id.0, key.0, action).await
+    }
+
+    /// Let the bot answer in this conversation.
+    #[oai(
+        path = "/conversations/:id/bot",
+        method = "put",
+        operation_id = "enableBot"
+    )]
+    async fn enable_bot(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<CommandResponse, ApiError> {
+        caller.require(Permission::ConversationsManage)?;
+        let action = ConversationAction::Bot(true);
+        command(&state, &caller.user_id, &id.0, key.0, action).await
+    }
+
+    /// Stop the bot in this conversation (a human takes over).
+    #[oai(
+        path = "/conversations/:id/bot",
+        method = "delete",
+        operation_id = "disableBot"
+    )]
+    async fn disable_bot(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<CommandResponse, ApiError> {
+        caller.require(Permission::ConversationsManage)?;
+        let action = ConversationAction::Bot(false);
+        command(&state, &caller.user_id, &id.0, key.0, action).await
+    }
+}
+
+pub async fn load_conversation(state: &AppState, id: &str) -> Result<ConversationRow, ApiError> {
+    let row = sqlx::query_scalar!(
+        r#"select to_jsonb(c) as "row!: SqlJson<ConversationRow>" from inbox_conversations c
+           where conversation_id = $1"#,
+        id
+    )
+    .fetch_optional(&state.pool)
+    .await?;
+    row.map(|r| r.0)
+        .ok_or_else(|| ApiError::not_found("conversation", id))
+}
+
+/// Records a command through the conversation's actor, then waits (briefly) until the inbox view shows it.
+async fn command(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+    idempotency_key: Option<String>,
+    action: ConversationAction,
+) -> Result<CommandResponse, ApiError> {
+    load_conversation(state, id).await?;
+    if idempotency_key.as_ref().is_some_and(|k| k.len() > 200) {
+        return Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be at most 200 characters",
+        ));
+    }
+    let command_id = match &idempotency_key {
+        Some(key) => derived_event_id("command", &format!("{user_id}:{id}:{action:?}:{key}")),
+        None => uuid::Uuid::new_v4(),
+    };
+    // Stored times have microsecond precision; keep the command's time exactly as it will read back.
+    let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
+    let fact = ConversationFact::Command(ConversationCommand {
+        command_id,
+        at,
+        action,
+    });
+    let outcome = state
+        .ingest
+        .conversations
+        .record(
+            StreamId::new(format!("conversation-{id}")),
+            vec![fact],
+            EventMetadata::user(user_id, command_id),
+        )
+        .await
+        .map_err(command_error)?;
+    let caught_up = match outcome.last_position {
+        Some(position) => {
+            state
+                .checkpoints
+                .wait_for(InboxProjection::NAME, position, READ_YOUR_WRITE)
+                .await
+        }
+        None => true,
+    };
+    let conversation = Conversation::from_row(load_conversation(state, id).await?, Utc::now());
+    Ok(if caught_up {
+        CommandResponse::Applied(Json(conversation))
+    } else {
+        CommandResponse::Accepted(Json(conversation))
+    })
+}
+
+fn command_error(e: CommandError) -> ApiError {
+    match e {
+        CommandError::Invalid(reason) => ApiError::unprocessable("invalid_command", reason),
+        other => ApiError::unavailable(other),
+    }
+}
+
+fn cursor_seq(c: &Cursor) -> Result<i64, ApiError> {
+    c.key.parse().map_err(|_| {
+        ApiError::bad_request("invalid_cursor", "the cursor is not one this API gave out")
+    })
+}
+
+/// Escapes LIKE's wildcards so user text matches literally.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

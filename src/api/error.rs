@@ -1,0 +1,136 @@
+//! The one error shape of the API: `{"error": {"code", "message", "details"}}` for every 4xx and 5xx.
+
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Object)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable (`not_found`, `invalid_cursor`, ...).
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// Anything that helps fix the request (the offending parameter, ...).
+    #[oai(skip_serializing_if_is_none)]
+    pub details: Option<Value>,
+}
+
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "bad_request")]
+pub enum ApiError {
+    /// The request is malformed (a parameter, the body, a cursor).
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No valid bearer token.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The token is valid but may not do this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The request is well-formed but breaks a rule.
+    #[oai(status = 422)]
+    Unprocessable(Json<ErrorBody>),
+    /// The database or the actors are unavailable; retry later.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+fn body(code: &str, message: impl Into<String>, details: Option<Value>) -> Json<ErrorBody> {
+    Json(ErrorBody {
+        error: ErrorDetail {
+            code: code.to_owned(),
+            message: message.into(),
+            details,
+        },
+    })
+}
+
+impl ApiError {
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest(body(code, message, None))
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        ApiError::Unauthorized(body("unauthorized", message, None))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden(body("forbidden", message, None))
+    }
+
+    pub fn not_found(what: &str, id: &str) -> Self {
+        ApiError::NotFound(body(
+            "not_found",
+            format!("no {what} {id:?}"),
+            Some(serde_json::json!({ "id": id })),
+        ))
+    }
+
+    pub fn unprocessable(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Unprocessable(body(code, message, None))
+    }
+
+    /// The database failed. The cause is logged, not returned: it may name internals.
+    pub fn unavailable(error: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %error, "API request failed on the database");
+        ApiError::Unavailable(body(
+            "unavailable",
+            "the inbox cannot reach its database; retry shortly",
+            None,
+        ))
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::unavailable(e)
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::unavailable(format!("{e:#}"))
+    }
+}
+
+/// Parameters or bodies the OpenAPI layer could not parse.
+fn bad_request(err: poem::Error) -> ApiError {
+    ApiError::BadRequest(body("invalid_request", err.to_string(), None))
+}
+
+/// Renders any error that did not come from a handler (unknown route, wrong method, a failed extractor)
+/// in the same shape.
+pub fn render(err: poem::Error) -> poem::Response {
+    use poem::IntoResponse;
+    // Errors of our handlers already carry their response in this shape.
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let code = match status.as_u16() {
+        400 => "invalid_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        s if s >= 500 => "internal",
+        _ => "error",
+    };
+    let message = if status.is_server_error() {
+        tracing::error!(error = %err, "unhandled API error");
+        "the inbox failed to answer".to_owned()
+    } else {
+        err.to_string()
+    };
+    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    poem::web::Json(body).with_status(status).into_response()
+}

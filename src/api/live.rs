@@ -1,0 +1,179 @@
+//! `GET /api/v1/stream`: conversation and message changes as Server-Sent Events.
+//!
+//! A change is sent only once the inbox projection has applied it (this node learns that from the
+//! checkpoint notifications, whichever node applied it), so a client that reads the API on receipt sees
+//! it. Each event's id is its global position: reconnecting with `Last-Event-ID` resumes right after the
+//! last event received, without gaps or repeats.
+
+use super::auth::{ApiAuth, Permission};
+use super::error::ApiError;
+use super::Tag;
+use crate::http::AppState;
+use actors::conversation::events::ConversationEvent;
+use actors::event::{DomainEvent, RecordedEvent};
+use actors::store::EventStore;
+use futures::stream::{self, BoxStream, StreamExt};
+use poem::web::sse::Event;
+use poem::web::Data;
+use poem_openapi::param::{Header, Query};
+use poem_openapi::payload::EventStream;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{Object, OpenApi};
+use projections::inbox::view::{conversation_ids, InboxEvent};
+use projections::inbox::InboxProjection;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+const PAGE: usize = 500;
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// One change. The SSE event name is `message` (a message changed) or `conversation` (the conversation
+/// itself changed); read the named resource to see it.
+#[derive(Debug, Clone, Object)]
+pub struct LiveChange {
+    /// The global position of the event; also the SSE id.
+    pub position: u64,
+    /// `message` or `conversation`.
+    pub kind: String,
+    /// The event's wire name (`message.received`, `message.status_changed`, `conversation.read_marked`, ...).
+    pub event_type: String,
+    pub conversation_id: String,
+    pub account_id: String,
+    /// The message that changed, for `message` changes.
+    pub message_id: Option<String>,
+}
+
+pub struct LiveApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Live")]
+impl LiveApi {
+    /// Follow conversation and message changes as Server-Sent Events.
+    ///
+    /// Without `Last-Event-ID` the stream starts with what happens from now on.
+    #[oai(path = "/stream", method = "get", operation_id = "stream")]
+    async fn stream(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        #[oai(name = "Last-Event-ID")] last_event_id: Header<Option<String>>,
+        /// For clients that cannot set headers: the same as `Last-Event-ID`.
+        last_event_id_query: Query<Option<u64>>,
+    ) -> Result<EventStream<BoxStream<'static, LiveChange>>, ApiError> {
+        caller.require(Permission::ConversationsView)?;
+        let resume = match last_event_id.0.as_deref().map(str::trim) {
+            Some(raw) => Some(raw.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_last_event_id",
+                    "Last-Event-ID must be an event id this stream sent",
+                )
+            })?),
+            None => last_event_id_query.0,
+        };
+        let checkpoint = state
+            .checkpoints
+            .watch(InboxProjection::NAME)
+            .ok_or_else(|| ApiError::unavailable("the inbox projection is not followed"))?;
+        let start = resume.unwrap_or_else(|| *checkpoint.borrow());
+        let changes = follow(state.store.clone(), checkpoint, start)
+            .take_until(state.stopping.clone().cancelled_owned())
+            .boxed();
+        Ok(EventStream::new(changes)
+            .keep_alive(KEEP_ALIVE)
+            .to_event(|change| {
+                Event::message(change.to_json_string())
+                    .id(change.position.to_string())
+                    .event_type(change.kind.clone())
+            }))
+    }
+}
+
+struct Follow {
+    store: Arc<dyn EventStore>,
+    checkpoint: watch::Receiver<u64>,
+    position: u64,
+    ready: VecDeque<LiveChange>,
+}
+
+/// The changes after `position`, each released once the projection has passed it.
+fn follow(
+    store: Arc<dyn EventStore>,
+    checkpoint: watch::Receiver<u64>,
+    position: u64,
+) -> BoxStream<'static, LiveChange> {
+    let state = Follow {
+        store,
+        checkpoint,
+        position,
+        ready: VecDeque::new(),
+    };
+    stream::unfold(state, |mut s| async move {
+        loop {
+            if let Some(change) = s.ready.pop_front() {
+                return Some((change, s));
+            }
+            let applied = *s.checkpoint.borrow_and_update();
+            if applied <= s.position {
+                // Wait for the projection to move; the sender lives as long as the server.
+                s.checkpoint.changed().await.ok()?;
+                continue;
+            }
+            match s.store.read_all(s.position, PAGE).await {
+                Ok(events) => {
+                    let full = events.len() == PAGE;
+                    let mut beyond = false;
+                    for event in &events {
+                        if event.global_position > applied {
+                            beyond = true;
+                            break;
+                        }
+                        s.position = event.global_position;
+                        s.ready.extend(change_of(event));
+                    }
+                    // Everything up to the checkpoint has been read (positions below it that were not
+                    // returned are rollback holes).
+                    if beyond || !full {
+                        s.position = s.position.max(applied);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %format!("{:#}", e.0), "live stream cannot read events; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    })
+    .boxed()
+}
+
+fn change_of(event: &RecordedEvent) -> Option<LiveChange> {
+    let (conversation_id, account_id, _) = conversation_ids(event.stream_id.as_str())?;
+    let decoded = InboxEvent::decode(event).ok().flatten();
+    let message_id = decoded
+        .as_ref()
+        .and_then(|d| d.message_ids().first().map(|m| (*m).to_owned()));
+    let is_message = decoded.as_ref().is_some_and(|d| {
+        matches!(
+            d.event,
+            ConversationEvent::MessageReceived(_)
+                | ConversationEvent::MessageEchoed(_)
+                | ConversationEvent::MessageStatusChanged(_)
+        )
+    });
+    Some(LiveChange {
+        position: event.global_position,
+        kind: if is_message {
+            "message"
+        } else {
+            "conversation"
+        }
+        .to_owned(),
+        event_type: decoded
+            .map(|d| d.event.event_type().to_owned())
+            .unwrap_or_else(|| event.event_type.clone()),
+        conversation_id: conversation_id.to_owned(),
+        account_id: account_id.to_owned(),
+        message_id: if is_message { message_id } else { None },
+    })
+}

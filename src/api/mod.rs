@@ -1,0 +1,53 @@
+//! The inbox API (`/api/v1`), described by OpenAPI at `/openapi.json` with Swagger UI at `/docs`.
+//!
+//! Every handler authenticates with [`auth::ApiAuth`] and states the permission it needs in its first
+//! line; every error has the shape of [`error::ErrorBody`].
+
+pub mod audit;
+pub mod auth;
+pub mod conversations;
+pub mod cursor;
+pub mod directory;
+pub mod error;
+pub mod live;
+pub mod models;
+
+use poem_openapi::{OpenApiService, Tags};
+
+#[derive(Tags)]
+pub enum Tag {
+    /// The WhatsApp business numbers.
+    Accounts,
+    /// Conversations, their messages, and commands on them.
+    Conversations,
+    /// Customers across all accounts.
+    Contacts,
+    /// Immutable history and point-in-time replay.
+    Audit,
+    /// Live updates.
+    Live,
+}
+
+pub type Apis = (
+    conversations::ConversationsApi,
+    directory::DirectoryApi,
+    audit::AuditApi,
+    live::LiveApi,
+);
+
+pub fn service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            conversations::ConversationsApi,
+            directory::DirectoryApi,
+            audit::AuditApi,
+            live::LiveApi,
+        ),
+        "WhatsApp shared inbox",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Conversations, messages, contacts and accounts of a self-hosted WhatsApp Business inbox. \
+         Authenticate with `Authorization: Bearer <INBOX_API_TOKEN>`.",
+    )
+}

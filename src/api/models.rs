@@ -1,0 +1,302 @@
+//! What the API returns, as documented in the OpenAPI spec, and how read-model rows map onto it.
+
+use chrono::{DateTime, Duration, Utc};
+use poem_openapi::Object;
+use projections::accounts::{AccountRow, NumberQualityRow};
+use projections::contacts::ContactRow;
+use projections::inbox::view::{ConversationRow, MessageRow};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Free-form replies are allowed for this long after the customer's last message.
+const REPLY_WINDOW_HOURS: i64 = 24;
+
+#[derive(Debug, Clone, Object)]
+pub struct Contact {
+    pub contact_id: String,
+    pub wa_id: Option<String>,
+    /// Business-scoped user id (`US.…`).
+    pub user_id: Option<String>,
+    pub name: Option<String>,
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct LastMessage {
+    pub message_id: String,
+    pub at: DateTime<Utc>,
+    pub preview: Option<String>,
+    pub kind: Option<String>,
+    /// `inbound` or `outbound`.
+    pub direction: Option<String>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct Conversation {
+    /// `{account_id}-{contact_id}`.
+    pub id: String,
+    /// The business number's phone number id.
+    pub account_id: String,
+    pub contact: Contact,
+    pub is_group: bool,
+    pub last_message: Option<LastMessage>,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    /// Whether a free-form reply is allowed now (within 24 hours of the customer's last message).
+    pub reply_window_open: bool,
+    pub reply_window_closes_at: Option<DateTime<Utc>>,
+    pub unread_count: i32,
+    pub read_at: Option<DateTime<Utc>>,
+    pub favourite: bool,
+    pub archived: bool,
+    pub bot_enabled: bool,
+    pub message_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Conversation {
+    pub fn from_row(row: ConversationRow, now: DateTime<Utc>) -> Self {
+        let closes = row
+            .last_inbound_at
+            .map(|t| t + Duration::hours(REPLY_WINDOW_HOURS));
+        Conversation {
+            id: row.conversation_id,
+            account_id: row.account_id,
+            contact: Contact {
+                contact_id: row.contact_id,
+                wa_id: row.contact_wa_id,
+                user_id: row.contact_user_id,
+                name: row.contact_name,
+                username: row.contact_username,
+            },
+            is_group: row.is_group,
+            last_message: match (row.last_message_id, row.last_message_at) {
+                (Some(message_id), Some(at)) => Some(LastMessage {
+                    message_id,
+                    at,
+                    preview: row.last_message_preview,
+                    kind: row.last_message_kind,
+                    direction: row.last_message_direction,
+                }),
+                _ => None,
+            },
+            last_inbound_at: row.last_inbound_at,
+            reply_window_open: closes.is_some_and(|c| c > now),
+            reply_window_closes_at: closes,
+            unread_count: row.unread_count,
+            read_at: row.read_at,
+            favourite: row.favourite,
+            archived: row.archived,
+            bot_enabled: row.bot_enabled,
+            message_count: row.message_count,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct Reaction {
+    /// Who reacted: the customer's wa_id, or `business`.
+    pub from: String,
+    pub emoji: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct Message {
+    pub id: String,
+    pub conversation_id: String,
+    /// `inbound` (from the customer) or `outbound`.
+    pub direction: Option<String>,
+    /// Meta's message type (`text`, `image`, `interactive`, ...).
+    pub kind: Option<String>,
+    /// The text or caption, after edits; absent once revoked.
+    pub body: Option<String>,
+    /// Media reference (Meta's media id, MIME type, SHA-256, file name).
+    pub media: Option<Value>,
+    /// The typed content as recorded (`content_type` tells which).
+    pub content: Option<Value>,
+    /// The message this one replies to.
+    pub reply_to: Option<String>,
+    pub forwarded: bool,
+    pub sender: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Current delivery status of an outbound message: `sent`, `delivered`, `read`, `played` or `failed`.
+    pub status: Option<String>,
+    /// When each status was first reported.
+    pub statuses: BTreeMap<String, DateTime<Utc>>,
+    /// Meta's errors when the message failed.
+    pub failure: Option<Value>,
+    pub reactions: Vec<Reaction>,
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Earlier versions of an edited message, oldest first.
+    pub edits: Vec<Value>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(row: MessageRow) -> Self {
+        Message {
+            id: row.message_id,
+            conversation_id: row.conversation_id,
+            direction: row.direction,
+            kind: row.kind,
+            body: row.body,
+            media: row.media,
+            content: row.content,
+            reply_to: row.reply_to,
+            forwarded: row.forwarded,
+            sender: row.sender,
+            sent_at: row.sent_at,
+            status: row.status,
+            statuses: row.statuses,
+            failure: row.failure,
+            reactions: row
+                .reactions
+                .into_iter()
+                .map(|r| Reaction {
+                    from: r.from,
+                    emoji: r.emoji,
+                    at: r.at,
+                })
+                .collect(),
+            edited_at: row.edited_at,
+            edits: row.edits,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct ConversationPage {
+    pub conversations: Vec<Conversation>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct MessagePage {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    /// Pass as `before` for older messages; absent when there are none.
+    pub older_cursor: Option<String>,
+    /// Pass as `after` for newer messages (also later, to fetch what arrived since).
+    pub newer_cursor: Option<String>,
+    pub has_newer: bool,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct ContactDetail {
+    pub contact_id: String,
+    pub wa_id: Option<String>,
+    pub user_id: Option<String>,
+    pub name: Option<String>,
+    pub username: Option<String>,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+impl From<ContactRow> for ContactDetail {
+    fn from(row: ContactRow) -> Self {
+        ContactDetail {
+            contact_id: row.contact_id,
+            wa_id: row.wa_id,
+            user_id: row.user_id,
+            name: row.name,
+            username: row.username,
+            first_seen_at: row.first_seen_at,
+            last_seen_at: row.last_seen_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct ContactPage {
+    pub contacts: Vec<ContactDetail>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct ContactWithConversations {
+    pub contact: ContactDetail,
+    /// The contact's conversations on every account, most recent first.
+    pub conversations: Vec<Conversation>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct Account {
+    /// Meta's phone number id.
+    pub id: String,
+    pub phone_number: Option<String>,
+    pub meta_app_id: Option<String>,
+    /// Configured by the operator, as opposed to only seen in webhooks.
+    pub configured: bool,
+    pub waba_id: Option<String>,
+    /// Meta's latest quality event for the number (`FLAGGED`, `UNFLAGGED`, `UPGRADE`, ...).
+    pub quality_event: Option<String>,
+    /// The messaging limit tier Meta last reported (`TIER_1K`, ...).
+    pub messaging_limit: Option<String>,
+    pub quality_reported_at: Option<DateTime<Utc>>,
+    pub first_seen_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Account {
+    pub fn from_rows(row: AccountRow, quality: Option<NumberQualityRow>) -> Self {
+        let quality = quality.as_ref();
+        Account {
+            id: row.account_id,
+            phone_number: row.phone_number,
+            meta_app_id: row.meta_app_id,
+            configured: row.configured,
+            waba_id: quality.and_then(|q| q.waba_id.clone()),
+            quality_event: quality.and_then(|q| q.quality_event.clone()),
+            messaging_limit: quality.and_then(|q| q.messaging_limit.clone()),
+            quality_reported_at: quality.and_then(|q| q.reported_at),
+            first_seen_at: row.first_seen_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// One stored event, as an auditor reads it.
+#[derive(Debug, Clone, Object)]
+pub struct AuditEvent {
+    pub event_id: String,
+    pub stream_id: String,
+    pub stream_version: u64,
+    pub global_position: u64,
+    pub event_type: String,
+    pub schema_version: u32,
+    pub payload: Value,
+    /// Correlation and causation ids, and who caused it (`caused_by`).
+    pub metadata: Value,
+    /// When it happened according to its source (Meta, or the user's command).
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// When it was stored.
+    pub recorded_at: DateTime<Utc>,
+    /// SHA-256 chaining this event to the previous one of the stream (hex).
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct ConversationState {
+    pub conversation: Conversation,
+    /// Oldest first.
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct AuditTrail {
+    pub conversation_id: String,
+    pub stream_id: String,
+    /// In stream order.
+    pub events: Vec<AuditEvent>,
+    /// Pass as `after_version` for the next page; absent on the last page.
+    pub next_after_version: Option<u64>,
+    /// With `as_of`: the moment asked for.
+    pub as_of: Option<DateTime<Utc>>,
+    /// With `as_of`: the conversation and its messages as they stood then, rebuilt from the events.
+    pub state: Option<ConversationState>,
+}

@@ -1,0 +1,110 @@
+//! Operator commands on the stored history: verifying the hash chains and rebuilding projections.
+
+use actors::store::{chain, EventStore, PostgresEventStore};
+use anyhow::Context;
+use sqlx::PgPool;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+/// `inbox audit verify [--stream S]`: true when every chain is intact. Prints a line per break.
+pub async fn verify(pool: &PgPool, stream: Option<&str>) -> anyhow::Result<bool> {
+    let report = chain::verify(pool, stream).await?;
+    for b in &report.breaks {
+        let line = match b {
+            chain::ChainBreak::Altered {
+                stream_id,
+                stream_version,
+                global_position,
+            } => format!(
+                "ALTERED  {stream_id} version {stream_version} (position {global_position}): its hash does not match its content and the previous event"
+            ),
+            chain::ChainBreak::Missing {
+                stream_id,
+                expected_version,
+                found_version,
+            } => format!(
+                "MISSING  {stream_id} version {expected_version}: found version {found_version} in its place (an event was removed or moved)"
+            ),
+            chain::ChainBreak::Truncated {
+                stream_id,
+                stream_version,
+                last_stored_version,
+            } => format!(
+                "TRUNCATED {stream_id}: the stream is at version {stream_version} but its events stop at {last_stored_version}"
+            ),
+        };
+        println!("{line}");
+    }
+    println!(
+        "{} streams, {} events verified: {}",
+        report.streams,
+        report.events,
+        if report.intact() {
+            "all chains intact".to_owned()
+        } else {
+            format!("{} broken", report.breaks.len())
+        }
+    );
+    println!("heads digest {}", report.heads_digest);
+    Ok(report.intact())
+}
+
+/// `inbox projections rebuild <name>|--all`.
+pub async fn rebuild(pool: &PgPool, names: &[String], all: bool) -> anyhow::Result<()> {
+    let projections = if all {
+        projections::projection::all()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                projections::projection::named(n).with_context(|| {
+                    let known: Vec<_> = projections::projection::all()
+                        .iter()
+                        .map(|p| p.name())
+                        .collect();
+                    format!("no projection named {n:?} (known: {})", known.join(", "))
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    if projections.is_empty() {
+        anyhow::bail!("name a projection or pass --all");
+    }
+    let store = Arc::new(PostgresEventStore::new(pool.clone()));
+    let dyn_store: Arc<dyn EventStore> = store.clone();
+    let terminal = std::io::stderr().is_terminal();
+    for projection in projections {
+        let name = projection.name();
+        let mut last_print = std::time::Instant::now();
+        let done =
+            projections::rebuild::rebuild(pool, dyn_store.clone(), projection.as_ref(), |p| {
+                if terminal && last_print.elapsed().as_millis() >= 250 {
+                    last_print = std::time::Instant::now();
+                    let mut err = std::io::stderr();
+                    let _ = write!(
+                        err,
+                        "\r{name}: position {} of {}, {} remaining, {:.0} events/s   ",
+                        p.position,
+                        p.head,
+                        p.remaining(),
+                        p.rate()
+                    );
+                    let _ = err.flush();
+                }
+            })
+            .await
+            .with_context(|| format!("rebuilding {name}"))?;
+        if terminal {
+            eprintln!();
+        }
+        println!(
+            "{name}: rebuilt from {} events in {:.1} s ({:.0} events/s), now at position {}",
+            done.events,
+            done.elapsed.as_secs_f64(),
+            done.rate(),
+            done.position
+        );
+    }
+    store.shutdown();
+    Ok(())
+}
