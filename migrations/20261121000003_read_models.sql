@@ -120,11 +120,12 @@ create table inbox_accounts (
     position      bigint not null
 );
 
--- Quality and throughput reports name a number only by its display form, so they are kept by digits and
--- joined to the accounts when read.
+-- What Meta reports about a number (quality, messaging limit, throughput upgrades, approved display name)
+-- names it only by its display form, so it is kept by digits and joined to the accounts when read.
 create table inbox_number_quality (
     phone_digits    text primary key,
     waba_id         text,
+    display_name    text,
     quality_event   text,
     messaging_limit text,
     reported_at     timestamptz,

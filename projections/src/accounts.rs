@@ -39,7 +39,9 @@ pub struct AccountRow {
 pub struct NumberQualityRow {
     pub phone_digits: String,
     pub waba_id: Option<String>,
-    /// `FLAGGED`, `UNFLAGGED`, `UPGRADE`, `DOWNGRADE`, ...
+    /// The business name Meta approved for the number (`phone_number_name_update`).
+    pub display_name: Option<String>,
+    /// `FLAGGED`, `UNFLAGGED`, `UPGRADE`, `DOWNGRADE`, `THROUGHPUT_UPGRADE`, ...
     pub quality_event: Option<String>,
     /// The messaging limit tier (`TIER_1K`, ...).
     pub messaging_limit: Option<String>,
@@ -89,6 +91,28 @@ pub fn decode(event: &RecordedEvent) -> anyhow::Result<Option<AccountFactSeen>> 
     )?)))
 }
 
+/// The webhook field that reports a number's display-name review.
+const NAME_UPDATE: &str = "phone_number_name_update";
+
+fn report_row<'v>(
+    view: &'v mut AccountsView,
+    number: &str,
+    position: i64,
+) -> &'v mut NumberQualityRow {
+    let key = digits(number);
+    view.quality
+        .entry(key.clone())
+        .or_insert_with(|| NumberQualityRow {
+            phone_digits: key,
+            waba_id: None,
+            display_name: None,
+            quality_event: None,
+            messaging_limit: None,
+            reported_at: None,
+            position,
+        })
+}
+
 /// Applies one event. Pure.
 pub fn apply(view: &mut AccountsView, event: &RecordedEvent, fact: &AccountFactSeen) {
     let position = i64::try_from(event.global_position).unwrap_or(i64::MAX);
@@ -124,18 +148,7 @@ pub fn apply(view: &mut AccountsView, event: &RecordedEvent, fact: &AccountFactS
             let Some(number) = change.str("display_phone_number") else {
                 return;
             };
-            let key = digits(&number);
-            let row = view
-                .quality
-                .entry(key.clone())
-                .or_insert_with(|| NumberQualityRow {
-                    phone_digits: key,
-                    waba_id: None,
-                    quality_event: None,
-                    messaging_limit: None,
-                    reported_at: None,
-                    position,
-                });
+            let row = report_row(view, &number, position);
             let reported = change.time.unwrap_or(at);
             if row.reported_at.is_some_and(|prev| prev > reported) {
                 return;
@@ -147,6 +160,22 @@ pub fn apply(view: &mut AccountsView, event: &RecordedEvent, fact: &AccountFactS
                 .or_else(|| change.str("max_daily_conversation_per_phone_number"))
                 .or(row.messaging_limit.take());
             row.reported_at = Some(reported);
+            row.position = position;
+        }
+        AccountFactSeen::Event(AccountEvent::ChangeRecorded(change))
+            if change.field == NAME_UPDATE =>
+        {
+            let (Some(number), Some("APPROVED")) = (
+                change.str("display_phone_number"),
+                change.str("decision").as_deref(),
+            ) else {
+                return;
+            };
+            let row = report_row(view, &number, position);
+            if let Some(name) = change.str("requested_verified_name") {
+                row.display_name = Some(name);
+            }
+            row.waba_id = change.waba_id.clone().or(row.waba_id.take());
             row.position = position;
         }
         AccountFactSeen::Event(_) => {}
@@ -186,7 +215,9 @@ impl Projection for AccountsProjection {
                 AccountFactSeen::Event(AccountEvent::Configured(c)) => {
                     account_probes.push(serde_json::json!({ "account_id": c.phone_number_id }))
                 }
-                AccountFactSeen::Event(AccountEvent::QualityUpdated(change)) => {
+                AccountFactSeen::Event(
+                    AccountEvent::QualityUpdated(change) | AccountEvent::ChangeRecorded(change),
+                ) => {
                     if let Some(n) = change.str("display_phone_number") {
                         quality_probes.push(serde_json::json!({ "phone_digits": digits(&n) }));
                     }

@@ -229,11 +229,14 @@ pub struct Account {
     /// Meta's phone number id.
     pub id: String,
     pub phone_number: Option<String>,
+    /// The business name Meta approved for the number.
+    pub display_name: Option<String>,
     pub meta_app_id: Option<String>,
     /// Configured by the operator, as opposed to only seen in webhooks.
     pub configured: bool,
     pub waba_id: Option<String>,
-    /// Meta's latest quality event for the number (`FLAGGED`, `UNFLAGGED`, `UPGRADE`, ...).
+    /// Meta's latest quality or throughput event for the number (`FLAGGED`, `UNFLAGGED`, `UPGRADE`,
+    /// `THROUGHPUT_UPGRADE`, ...).
     pub quality_event: Option<String>,
     /// The messaging limit tier Meta last reported (`TIER_1K`, ...).
     pub messaging_limit: Option<String>,
@@ -248,6 +251,7 @@ impl Account {
         Account {
             id: row.account_id,
             phone_number: row.phone_number,
+            display_name: quality.and_then(|q| q.display_name.clone()),
             meta_app_id: row.meta_app_id,
             configured: row.configured,
             waba_id: quality.and_then(|q| q.waba_id.clone()),

@@ -538,3 +538,32 @@ async fn the_openapi_spec_and_its_ui_are_served() {
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("swagger"));
 }
+
+#[tokio::test]
+async fn accounts_show_what_meta_reports_about_the_number() {
+    let app = TestApp::spawn_with(&[("WHATSAPP_PHONE_NUMBER", "+1 555-000-1111")]).await;
+    let change = |field: &str, value: Value| {
+        serde_json::to_vec(
+            &json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398",
+            "time": 1700000000, "changes": [{"field": field, "value": value}]}]}),
+        )
+        .unwrap()
+    };
+    app.post_signed(&change(
+        "phone_number_quality_update",
+        json!({
+        "display_phone_number": "15550001111", "event": "FLAGGED", "current_limit": "TIER_10K"}),
+    ))
+    .await;
+    app.post_signed(&change("phone_number_name_update", json!({
+        "display_phone_number": "15550001111", "decision": "APPROVED", "requested_verified_name": "Chrono Traders"}))).await;
+    app.settled().await;
+    let account = app
+        .get_ok(&format!("/api/v1/accounts/{PHONE_NUMBER_ID}"))
+        .await;
+    assert_eq!(account["phone_number"], "+1 555-000-1111");
+    assert_eq!(account["display_name"], "Chrono Traders", "{account}");
+    assert_eq!(account["quality_event"], "FLAGGED");
+    assert_eq!(account["messaging_limit"], "TIER_10K");
+    assert_eq!(account["waba_id"], "102290129340398");
+}

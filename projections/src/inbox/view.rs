@@ -149,6 +149,13 @@ impl InboxEvent {
             },
             ConversationEvent::MessageEchoed(m) => match &m.content {
                 MessageContent::Reaction { message_id, .. } => vec![message_id.as_str()],
+                MessageContent::Edit {
+                    original_message_id,
+                    ..
+                }
+                | MessageContent::Revoke {
+                    original_message_id,
+                } => vec![original_message_id.as_str()],
                 _ => vec![m.wamid.as_str()],
             },
             ConversationEvent::MessageStatusChanged(s) => vec![s.wamid.as_str()],
@@ -196,26 +203,10 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
                 MessageContent::Edit {
                     original_message_id,
                     content,
-                } => {
-                    let row = message_mut(view, e, original_message_id, sent);
-                    if row.edited_at.is_none_or(|prev| sent >= prev) {
-                        if let Some(old) = row.body.take() {
-                            row.edits.push(Value::String(old));
-                        }
-                        row.body = body_of(content);
-                        row.edited_at = Some(sent);
-                    } else if let Some(older) = body_of(content) {
-                        row.edits.push(Value::String(older));
-                    }
-                }
+                } => edit(view, e, original_message_id, content, sent),
                 MessageContent::Revoke {
                     original_message_id,
-                } => {
-                    let row = message_mut(view, e, original_message_id, sent);
-                    row.revoked_at = Some(sent);
-                    row.body = None;
-                    row.media = None;
-                }
+                } => revoke(view, e, original_message_id, sent),
                 content => record_message(
                     view,
                     e,
@@ -243,6 +234,13 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
                     emoji.as_deref(),
                     sent,
                 ),
+                MessageContent::Edit {
+                    original_message_id,
+                    content,
+                } => edit(view, e, original_message_id, content, sent),
+                MessageContent::Revoke {
+                    original_message_id,
+                } => revoke(view, e, original_message_id, sent),
                 content => record_message(
                     view,
                     e,
@@ -350,6 +348,36 @@ fn record_message(view: &mut InboxView, e: &InboxEvent, m: Incoming<'_>) {
         conversation.last_message_direction = Some(m.direction.to_owned());
         conversation.sort_at = conversation.sort_at.max(sent);
     }
+}
+
+/// The latest edit wins, whatever order edits and the original arrive in; earlier texts are kept in order.
+fn edit(
+    view: &mut InboxView,
+    e: &InboxEvent,
+    original: &str,
+    content: &MessageContent,
+    at: DateTime<Utc>,
+) {
+    let row = message_mut(view, e, original, at);
+    if row.edited_at.is_none_or(|prev| at >= prev) {
+        if let Some(old) = row.body.take() {
+            row.edits.push(Value::String(old));
+        }
+        if row.revoked_at.is_none() {
+            row.body = body_of(content);
+        }
+        row.edited_at = Some(at);
+    } else if let Some(older) = body_of(content) {
+        row.edits.push(Value::String(older));
+    }
+}
+
+/// Deleted for everyone: the text and media are no longer shown (the events keep them for audit).
+fn revoke(view: &mut InboxView, e: &InboxEvent, original: &str, at: DateTime<Utc>) {
+    let row = message_mut(view, e, original, at);
+    row.revoked_at = Some(at);
+    row.body = None;
+    row.media = None;
 }
 
 fn react(
