@@ -1,6 +1,6 @@
 //! Operator commands on the stored history: verifying the hash chains and rebuilding projections.
 
-use actors::store::{chain, EventStore, PostgresEventStore};
+use actors::store::{chain, PostgresEventStore};
 use anyhow::Context;
 use sqlx::PgPool;
 use std::io::{IsTerminal, Write};
@@ -71,13 +71,12 @@ pub async fn rebuild(pool: &PgPool, names: &[String], all: bool) -> anyhow::Resu
         anyhow::bail!("name a projection or pass --all");
     }
     let store = Arc::new(PostgresEventStore::new(pool.clone()));
-    let dyn_store: Arc<dyn EventStore> = store.clone();
     let terminal = std::io::stderr().is_terminal();
     for projection in projections {
         let name = projection.name();
         let mut last_print = std::time::Instant::now();
         let done =
-            projections::rebuild::rebuild(pool, dyn_store.clone(), projection.as_ref(), |p| {
+            projections::rebuild::rebuild(pool, store.clone(), projection.as_ref(), |p| {
                 if terminal && last_print.elapsed().as_millis() >= 250 {
                     last_print = std::time::Instant::now();
                     let mut err = std::io::stderr();

@@ -17,6 +17,25 @@ pub trait Projection: Send + Sync + 'static {
     /// transaction. Loading the touched rows, folding them with the projection's pure function and
     /// writing them back is the usual shape.
     async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()>;
+
+    /// For a view whose rows each belong to one stream with this name prefix (and that ignores every
+    /// other stream): a rebuild may then fold whole streams and bulk-load the rows, instead of following
+    /// the log event by event.
+    fn stream_prefix(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Folds complete streams (each stream's events in version order, streams one after the other) into
+    /// rows that are all new, as CSV for each of [`Projection::tables`] with the columns given (in the
+    /// same order). Pure; only used when [`Projection::stream_prefix`] is set.
+    fn fold_streams(
+        &self,
+        events: &[RecordedEvent],
+        columns: &[Vec<String>],
+    ) -> anyhow::Result<Vec<Vec<u8>>> {
+        let _ = (events, columns);
+        anyhow::bail!("{} cannot be folded stream by stream", self.name())
+    }
 }
 
 /// The projections this build runs, in a stable order.

@@ -90,3 +90,116 @@ fn qualified(alias: &str, columns: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// A table's columns in their order, as the connection's `search_path` resolves the table's name.
+pub async fn columns(conn: &mut PgConnection, table: Table) -> anyhow::Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "select attname::text from pg_attribute where attrelid = $1::regclass and attnum > 0 \
+         and not attisdropped order by attnum",
+    )
+    .bind(table.name)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// A row that writes its own CSV fields, by column name (faster than going through JSON: a rebuild
+/// writes millions). Writing an unknown column is an error, so a table and its row type cannot drift apart
+/// silently.
+pub trait CsvRow {
+    fn write_field(&self, column: &str, out: &mut CsvWriter) -> anyhow::Result<()>;
+}
+
+/// Rows as CSV with the given columns (for [`copy_csv`]).
+pub fn csv<T: CsvRow>(rows: &[&T], columns: &[String]) -> anyhow::Result<Vec<u8>> {
+    let mut out = CsvWriter(String::with_capacity(rows.len() * 512));
+    for row in rows {
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                out.0.push(',');
+            }
+            row.write_field(column, &mut out)?;
+        }
+        out.0.push('\n');
+    }
+    Ok(out.0.into_bytes())
+}
+
+/// CSV fields: unquoted empty for NULL, everything else quoted (so an empty string stays a string).
+pub struct CsvWriter(String);
+
+impl CsvWriter {
+    pub fn null(&mut self) {}
+
+    pub fn text(&mut self, s: &str) {
+        self.0.push('"');
+        if s.contains('"') {
+            self.0.push_str(&s.replace('"', "\"\""));
+        } else {
+            self.0.push_str(s);
+        }
+        self.0.push('"');
+    }
+
+    pub fn opt_text(&mut self, s: Option<&str>) {
+        if let Some(s) = s {
+            self.text(s);
+        }
+    }
+
+    pub fn boolean(&mut self, b: bool) {
+        self.0.push_str(if b { "t" } else { "f" });
+    }
+
+    pub fn int(&mut self, n: i64) {
+        self.0.push_str(&n.to_string());
+    }
+
+    pub fn time(&mut self, t: chrono::DateTime<chrono::Utc>) {
+        self.text(&t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    }
+
+    pub fn opt_time(&mut self, t: Option<chrono::DateTime<chrono::Utc>>) {
+        if let Some(t) = t {
+            self.time(t);
+        }
+    }
+
+    pub fn json<T: Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
+        let text = serde_json::to_string(value)?;
+        self.text(&text);
+        Ok(())
+    }
+
+    pub fn opt_json<T: Serialize>(&mut self, value: Option<&T>) -> anyhow::Result<()> {
+        match value {
+            Some(v) => self.json(v),
+            None => Ok(()),
+        }
+    }
+}
+
+pub fn unknown_column(table: &str, column: &str) -> anyhow::Error {
+    anyhow::anyhow!("{table} has a column {column} that its row type does not know")
+}
+
+/// Bulk-loads CSV rows (from [`csv`], same columns) with `COPY`: a rebuild's first pass, where every row
+/// is new.
+pub async fn copy_csv(
+    conn: &mut PgConnection,
+    table: Table,
+    columns: &[String],
+    csv: Vec<u8>,
+) -> anyhow::Result<()> {
+    if csv.is_empty() {
+        return Ok(());
+    }
+    let statement = format!(
+        "copy {} ({}) from stdin (format csv)",
+        table.name,
+        columns.join(", ")
+    );
+    let mut copy = conn.copy_in_raw(&statement).await?;
+    copy.send(csv).await?;
+    copy.finish().await?;
+    Ok(())
+}

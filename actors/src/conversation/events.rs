@@ -139,30 +139,31 @@ impl DomainEvent for ConversationEvent {
     }
 
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {
-        let payload = event.payload.clone();
+        // Deserialising from a borrowed value avoids copying the payload (projections decode millions).
+        let payload = &event.payload;
         let decoded = match (event.event_type.as_str(), event.schema_version) {
             (Self::MESSAGE_RECEIVED, 1) => {
-                serde_json::from_value(payload).map(ConversationEvent::MessageReceived)
+                Deserialize::deserialize(payload).map(ConversationEvent::MessageReceived)
             }
             (Self::MESSAGE_ECHOED, 1) => {
-                serde_json::from_value(payload).map(ConversationEvent::MessageEchoed)
+                Deserialize::deserialize(payload).map(ConversationEvent::MessageEchoed)
             }
             (Self::MESSAGE_STATUS_CHANGED, 1) => {
-                serde_json::from_value(payload).map(ConversationEvent::MessageStatusChanged)
+                Deserialize::deserialize(payload).map(ConversationEvent::MessageStatusChanged)
             }
             (Self::CONTACT_PROFILE_SEEN, 1) => {
-                serde_json::from_value(payload).map(ConversationEvent::ContactProfileSeen)
+                Deserialize::deserialize(payload).map(ConversationEvent::ContactProfileSeen)
             }
             (Self::READ_MARKED, 1) => {
-                serde_json::from_value(payload).map(ConversationEvent::ReadMarked)
+                Deserialize::deserialize(payload).map(ConversationEvent::ReadMarked)
             }
             (Self::FAVOURITE_SET, 1) => {
-                serde_json::from_value(payload).map(ConversationEvent::FavouriteSet)
+                Deserialize::deserialize(payload).map(ConversationEvent::FavouriteSet)
             }
             (Self::ARCHIVED_SET, 1) => {
-                serde_json::from_value(payload).map(ConversationEvent::ArchivedSet)
+                Deserialize::deserialize(payload).map(ConversationEvent::ArchivedSet)
             }
-            (Self::BOT_SET, 1) => serde_json::from_value(payload).map(ConversationEvent::BotSet),
+            (Self::BOT_SET, 1) => Deserialize::deserialize(payload).map(ConversationEvent::BotSet),
             _ => {
                 return Err(DecodeError::new(
                     event,

@@ -3,7 +3,7 @@
 pub mod view;
 
 use crate::projection::Projection;
-use crate::rows::{self, Table};
+use crate::rows::{self, unknown_column, CsvRow, CsvWriter, Table};
 use actors::event::RecordedEvent;
 use async_trait::async_trait;
 use serde_json::json;
@@ -37,15 +37,19 @@ impl Projection for InboxProjection {
     }
 
     async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
         let events = decode_all(events)?;
         if events.is_empty() {
             return Ok(());
         }
+        let decoded = started.elapsed();
         let before = load(conn, &events).await?;
+        let loaded = started.elapsed();
         let mut view = before.clone();
         for event in &events {
             view::apply(&mut view, event);
         }
+        let folded = started.elapsed();
         let conversations: Vec<&ConversationRow> = view
             .conversations
             .iter()
@@ -60,7 +64,33 @@ impl Projection for InboxProjection {
             .collect();
         rows::save(conn, CONVERSATIONS, &conversations).await?;
         rows::save(conn, MESSAGES, &messages).await?;
+        tracing::trace!(
+            events = events.len(),
+            decode_ms = decoded.as_millis() as u64,
+            load_ms = (loaded - decoded).as_millis() as u64,
+            fold_ms = (folded - loaded).as_millis() as u64,
+            save_ms = (started.elapsed() - folded).as_millis() as u64,
+            "inbox batch applied"
+        );
         Ok(())
+    }
+
+    fn stream_prefix(&self) -> Option<&'static str> {
+        Some("conversation-")
+    }
+
+    fn fold_streams(
+        &self,
+        events: &[RecordedEvent],
+        columns: &[Vec<String>],
+    ) -> anyhow::Result<Vec<Vec<u8>>> {
+        let view = replay(events)?;
+        let conversations: Vec<&ConversationRow> = view.conversations.values().collect();
+        let messages: Vec<&MessageRow> = view.messages.values().collect();
+        Ok(vec![
+            rows::csv(&conversations, &columns[0])?,
+            rows::csv(&messages, &columns[1])?,
+        ])
     }
 }
 
@@ -118,4 +148,68 @@ pub fn replay(events: &[RecordedEvent]) -> anyhow::Result<InboxView> {
         view::apply(&mut view, &event);
     }
     Ok(view)
+}
+
+impl CsvRow for ConversationRow {
+    fn write_field(&self, column: &str, out: &mut CsvWriter) -> anyhow::Result<()> {
+        match column {
+            "conversation_id" => out.text(&self.conversation_id),
+            "account_id" => out.text(&self.account_id),
+            "contact_id" => out.text(&self.contact_id),
+            "contact_wa_id" => out.opt_text(self.contact_wa_id.as_deref()),
+            "contact_user_id" => out.opt_text(self.contact_user_id.as_deref()),
+            "contact_name" => out.opt_text(self.contact_name.as_deref()),
+            "contact_username" => out.opt_text(self.contact_username.as_deref()),
+            "is_group" => out.boolean(self.is_group),
+            "last_message_id" => out.opt_text(self.last_message_id.as_deref()),
+            "last_message_at" => out.opt_time(self.last_message_at),
+            "last_message_preview" => out.opt_text(self.last_message_preview.as_deref()),
+            "last_message_kind" => out.opt_text(self.last_message_kind.as_deref()),
+            "last_message_direction" => out.opt_text(self.last_message_direction.as_deref()),
+            "last_inbound_at" => out.opt_time(self.last_inbound_at),
+            "unread_count" => out.int(self.unread_count.into()),
+            "read_at" => out.opt_time(self.read_at),
+            "favourite" => out.boolean(self.favourite),
+            "archived" => out.boolean(self.archived),
+            "bot_enabled" => out.boolean(self.bot_enabled),
+            "message_count" => out.int(self.message_count.into()),
+            "created_at" => out.time(self.created_at),
+            "updated_at" => out.time(self.updated_at),
+            "sort_at" => out.time(self.sort_at),
+            "position" => out.int(self.position),
+            other => return Err(unknown_column(CONVERSATIONS.name, other)),
+        }
+        Ok(())
+    }
+}
+
+impl CsvRow for MessageRow {
+    fn write_field(&self, column: &str, out: &mut CsvWriter) -> anyhow::Result<()> {
+        match column {
+            "conversation_id" => out.text(&self.conversation_id),
+            "message_id" => out.text(&self.message_id),
+            "present" => out.boolean(self.present),
+            "direction" => out.opt_text(self.direction.as_deref()),
+            "kind" => out.opt_text(self.kind.as_deref()),
+            "body" => out.opt_text(self.body.as_deref()),
+            "media" => out.opt_json(self.media.as_ref())?,
+            "content" => out.opt_json(self.content.as_ref())?,
+            "reply_to" => out.opt_text(self.reply_to.as_deref()),
+            "forwarded" => out.boolean(self.forwarded),
+            "sender" => out.opt_text(self.sender.as_deref()),
+            "sent_at" => out.opt_time(self.sent_at),
+            "sort_at" => out.time(self.sort_at),
+            "seq" => out.int(self.seq),
+            "status" => out.opt_text(self.status.as_deref()),
+            "statuses" => out.json(&self.statuses)?,
+            "failure" => out.opt_json(self.failure.as_ref())?,
+            "reactions" => out.json(&self.reactions)?,
+            "edited_at" => out.opt_time(self.edited_at),
+            "edits" => out.json(&self.edits)?,
+            "revoked_at" => out.opt_time(self.revoked_at),
+            "position" => out.int(self.position),
+            other => return Err(unknown_column(MESSAGES.name, other)),
+        }
+        Ok(())
+    }
 }
