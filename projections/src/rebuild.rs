@@ -54,7 +54,7 @@ pub async fn rebuild(
     mut progress: impl FnMut(Progress),
 ) -> anyhow::Result<Progress> {
     let schema = format!("rebuild_{}", projection.name());
-    let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
+    let mut conn = PgConnection::connect_with(&quiet(pool)).await?;
     prepare_schema(&mut conn, &schema, projection).await?;
     conn.execute(format!("set search_path = {schema}, public").as_str())
         .await?;
@@ -197,7 +197,7 @@ async fn load_streams(
     for table in tables {
         columns.push(rows::columns(conn, *table).await?);
     }
-    let mut copier_conn = PgConnection::connect_with(&pool.connect_options()).await?;
+    let mut copier_conn = PgConnection::connect_with(&quiet(pool)).await?;
     copier_conn
         .execute(format!("set search_path = {schema}, public").as_str())
         .await?;
@@ -287,6 +287,15 @@ async fn load_streams(
     }
     copied?;
     Ok(folded)
+}
+
+/// Connection options for bulk work: index builds and large copies are slow by design, not worth a
+/// warning each.
+fn quiet(pool: &PgPool) -> sqlx::postgres::PgConnectOptions {
+    use sqlx::ConnectOptions;
+    (*pool.connect_options())
+        .clone()
+        .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(1))
 }
 
 /// The highest position in the log (0 when empty).
