@@ -75,24 +75,24 @@ pub async fn rebuild(pool: &PgPool, names: &[String], all: bool) -> anyhow::Resu
     for projection in projections {
         let name = projection.name();
         let mut last_print = std::time::Instant::now();
-        let done =
-            projections::rebuild::rebuild(pool, store.clone(), projection.as_ref(), |p| {
-                if terminal && last_print.elapsed().as_millis() >= 250 {
-                    last_print = std::time::Instant::now();
-                    let mut err = std::io::stderr();
-                    let _ = write!(
-                        err,
-                        "\r{name}: position {} of {}, {} remaining, {:.0} events/s   ",
-                        p.position,
-                        p.head,
-                        p.remaining(),
-                        p.rate()
-                    );
-                    let _ = err.flush();
-                }
-            })
-            .await
-            .with_context(|| format!("rebuilding {name}"))?;
+        let done = projections::rebuild::rebuild(pool, store.clone(), projection.as_ref(), |p| {
+            if terminal && last_print.elapsed().as_millis() >= 250 {
+                last_print = std::time::Instant::now();
+                let mut err = std::io::stderr();
+                let _ = write!(
+                    err,
+                    "\r{name}: {} events applied, log position {} of {}, ~{} remaining, {:.0} events/s   ",
+                    p.events,
+                    p.position,
+                    p.head,
+                    p.remaining(),
+                    p.rate()
+                );
+                let _ = err.flush();
+            }
+        })
+        .await
+        .with_context(|| format!("rebuilding {name}"))?;
         if terminal {
             eprintln!();
         }

@@ -80,10 +80,7 @@ pub async fn rebuild(
     }
     let indexing = Instant::now();
     add_indexes(&mut conn, &schema, projection).await?;
-    tracing::debug!(
-        ms = indexing.elapsed().as_millis() as u64,
-        "indexes built"
-    );
+    tracing::debug!(ms = indexing.elapsed().as_millis() as u64, "indexes built");
 
     let store: Arc<dyn EventStore> = store;
     loop {
@@ -300,11 +297,10 @@ fn quiet(pool: &PgPool) -> sqlx::postgres::PgConnectOptions {
 
 /// The highest position in the log (0 when empty).
 pub async fn last_position(pool: &PgPool) -> anyhow::Result<u64> {
-    let head = sqlx::query_scalar!(
-        r#"select coalesce(max(global_position), 0) as "head!" from events"#
-    )
-    .fetch_one(pool)
-    .await?;
+    let head =
+        sqlx::query_scalar!(r#"select coalesce(max(global_position), 0) as "head!" from events"#)
+            .fetch_one(pool)
+            .await?;
     Ok(u64::try_from(head).unwrap_or(0))
 }
 
@@ -372,7 +368,10 @@ async fn add_indexes(
                 &format!(" ON {schema}.{name} "),
                 1,
             );
-            anyhow::ensure!(local != definition, "unexpected index definition: {definition}");
+            anyhow::ensure!(
+                local != definition,
+                "unexpected index definition: {definition}"
+            );
             conn.execute(local.as_str()).await?;
         }
         conn.execute(format!("analyze {schema}.{name}").as_str())

@@ -84,7 +84,11 @@ async fn live_equals_rebuilt(history: Vec<(usize, ConversationEvent)>, batches: 
         for (c, e) in batch {
             let stream = StreamId::conversation("1122", &format!("44770090000{c}"));
             dyn_store
-                .append(stream, ExpectedVersion::Any, vec![e.to_new_event(&metadata)])
+                .append(
+                    stream,
+                    ExpectedVersion::Any,
+                    vec![e.to_new_event(&metadata)],
+                )
                 .await
                 .unwrap();
         }

@@ -71,13 +71,7 @@ impl ConversationsApi {
         caller.require(Permission::ConversationsView)?;
         let limit = cursor::limit(limit.0, 50, 200)?;
         let after = cursor.0.as_deref().map(Cursor::decode).transpose()?;
-        let text = q.0.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        if text.is_some_and(|t| t.chars().count() > 100) {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                "q must be at most 100 characters",
-            ));
-        }
+        let text = search_text(q.0.as_deref())?;
         let name_pattern = text.map(|t| format!("%{}%", escape_like(t)));
         let digits: Option<String> = text
             .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
@@ -257,113 +251,76 @@ impl ConversationsApi {
         .await
     }
 
-    /// Mark the conversation as a favourite.
+    /// Switch a conversation setting on: `favourite`, `archive` (a new message from the customer brings
+    /// the conversation back), or `bot` (the bot answers).
     #[oai(
-        path = "/conversations/:id/favourite",
+        path = "/conversations/:id/:setting",
         method = "put",
-        operation_id = "favourite"
+        operation_id = "switchOn"
     )]
-    async fn favourite(
+    async fn switch_on(
         &self,
         state: Data<&Arc<AppState>>,
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
+        setting: Path<Setting>,
         #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
         caller.require(Permission::ConversationsManage)?;
-        let action = ConversationAction::Favourite(true);
+        let action = setting.0.action(true);
         command(&state, &caller.user_id, &id.0, key.0, action).await
     }
 
-    /// Remove the conversation from the favourites.
+    /// Switch a conversation setting off: un-favourite, take out of the archive, or stop the bot (a human
+    /// takes over).
     #[oai(
-        path = "/conversations/:id/favourite",
+        path = "/conversations/:id/:setting",
         method = "delete",
-        operation_id = "unfavourite"
+        operation_id = "switchOff"
     )]
-    async fn unfavourite(
+    async fn switch_off(
         &self,
         state: Data<&Arc<AppState>>,
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
+        setting: Path<Setting>,
         #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
         caller.require(Permission::ConversationsManage)?;
-        let action = ConversationAction::Favourite(false);
+        let action = setting.0.action(false);
         command(&state, &caller.user_id, &id.0, key.0, action).await
     }
+}
 
-    /// Archive the conversation. A new message from the customer brings it back.
-    #[oai(
-        path = "/conversations/:id/archive",
-        method = "put",
-        operation_id = "archive"
-    )]
-    async fn archive(
-        &self,
-        state: Data<&Arc<AppState>>,
-        ApiAuth(caller): ApiAuth,
-        id: Path<String>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
-    ) -> Result<CommandResponse, ApiError> {
-        caller.require(Permission::ConversationsManage)?;
-        let action = ConversationAction::Archive(true);
-        command(&state, &caller.user_id, &id.0, key.0, action).await
-    }
+/// A conversation setting that is switched on with `PUT` and off with `DELETE`.
+#[derive(Debug, Clone, Copy, poem_openapi::Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum Setting {
+    Favourite,
+    Archive,
+    Bot,
+}
 
-    /// Take the conversation out of the archive.
-    #[oai(
-        path = "/conversations/:id/archive",
-        method = "delete",
-        operation_id = "unarchive"
-    )]
-    async fn unarchive(
-        &self,
-        state: Data<&Arc<AppState>>,
-        ApiAuth(caller): ApiAuth,
-        id: Path<String>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
-    ) -> Result<CommandResponse, ApiError> {
-        caller.require(Permission::ConversationsManage)?;
-        let action = ConversationAction::Archive(false);
-        command(&state, &caller.user_id, &id.0, key.0, action).await
+impl Setting {
+    fn action(self, on: bool) -> ConversationAction {
+        match self {
+            Setting::Favourite => ConversationAction::Favourite(on),
+            Setting::Archive => ConversationAction::Archive(on),
+            Setting::Bot => ConversationAction::Bot(on),
+        }
     }
+}
 
-    /// Let the bot answer in this conversation.
-    #[oai(
-        path = "/conversations/:id/bot",
-        method = "put",
-        operation_id = "enableBot"
-    )]
-    async fn enable_bot(
-        &self,
-        state: Data<&Arc<AppState>>,
-        ApiAuth(caller): ApiAuth,
-        id: Path<String>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
-    ) -> Result<CommandResponse, ApiError> {
-        caller.require(Permission::ConversationsManage)?;
-        let action = ConversationAction::Bot(true);
-        command(&state, &caller.user_id, &id.0, key.0, action).await
+/// The trimmed search text of a `q` parameter, refused when unreasonably long.
+pub fn search_text(q: Option<&str>) -> Result<Option<&str>, ApiError> {
+    let text = q.map(str::trim).filter(|s| !s.is_empty());
+    if text.is_some_and(|t| t.chars().count() > 100) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "q must be at most 100 characters",
+        ));
     }
-
-    /// Stop the bot in this conversation (a human takes over).
-    #[oai(
-        path = "/conversations/:id/bot",
-        method = "delete",
-        operation_id = "disableBot"
-    )]
-    async fn disable_bot(
-        &self,
-        state: Data<&Arc<AppState>>,
-        ApiAuth(caller): ApiAuth,
-        id: Path<String>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
-    ) -> Result<CommandResponse, ApiError> {
-        caller.require(Permission::ConversationsManage)?;
-        let action = ConversationAction::Bot(false);
-        command(&state, &caller.user_id, &id.0, key.0, action).await
-    }
+    Ok(text)
 }
 
 pub async fn load_conversation(state: &AppState, id: &str) -> Result<ConversationRow, ApiError> {

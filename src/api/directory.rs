@@ -1,7 +1,7 @@
 //! Accounts (the business numbers) and contacts (the customers).
 
 use super::auth::{ApiAuth, Permission};
-use super::conversations::escape_like;
+use super::conversations::{escape_like, search_text};
 use super::cursor::{self, Cursor};
 use super::error::ApiError;
 use super::models::{Account, ContactDetail, ContactPage, ContactWithConversations, Conversation};
@@ -104,13 +104,7 @@ impl DirectoryApi {
         caller.require(Permission::ContactsView)?;
         let limit = cursor::limit(limit.0, 50, 200)?;
         let after = cursor.0.as_deref().map(Cursor::decode).transpose()?;
-        let text = q.0.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        if text.is_some_and(|t| t.chars().count() > 100) {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                "q must be at most 100 characters",
-            ));
-        }
+        let text = search_text(q.0.as_deref())?;
         let pattern = text.map(|t| format!("%{}%", escape_like(t)));
         // The cursor's time part is unused here: contacts page by (name, id).
         let (after_name, after_id) = match &after {

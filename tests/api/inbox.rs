@@ -567,3 +567,35 @@ async fn accounts_show_what_meta_reports_about_the_number() {
     assert_eq!(account["messaging_limit"], "TIER_10K");
     assert_eq!(account["waba_id"], "102290129340398");
 }
+
+#[tokio::test]
+async fn an_unknown_setting_or_conversation_is_refused_and_records_nothing() {
+    let app = TestApp::spawn().await;
+    app.post_signed(&messages_body(
+        json!([]),
+        json!([text(ALICE, "wamid.1", "one")]),
+    ))
+    .await;
+    app.settled().await;
+    let before = app.events().await.len();
+    let (status, body) = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/conversations/{}/pinned", conversation_id(ALICE)),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_request");
+    let (status, body) = app
+        .api(Method::PUT, "/api/v1/conversations/1-2/favourite")
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (status, _) = app
+        .api(Method::POST, "/api/v1/conversations/1-2/read")
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(app.events().await.len(), before);
+}
