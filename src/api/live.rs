@@ -59,6 +59,7 @@ impl LiveApi {
         ApiAuth(caller): ApiAuth,
         #[oai(name = "Last-Event-ID")] last_event_id: Header<Option<String>>,
         /// For clients that cannot set headers: the same as `Last-Event-ID`.
+        #[oai(name = "last_event_id")]
         last_event_id_query: Query<Option<u64>>,
     ) -> Result<EventStream<BoxStream<'static, LiveChange>>, ApiError> {
         caller.require(Permission::ConversationsView)?;
