@@ -1,7 +1,7 @@
 //! What a projection is: a name, the tables it owns, and how it applies a batch of events.
 
 use crate::rows::Table;
-use actors::event::RecordedEvent;
+use actors::event::{RawRecordedEvent, RecordedEvent};
 use async_trait::async_trait;
 use sqlx::PgConnection;
 
@@ -30,7 +30,7 @@ pub trait Projection: Send + Sync + 'static {
     /// same order). Pure; only used when [`Projection::stream_prefix`] is set.
     fn fold_streams(
         &self,
-        events: &[RecordedEvent],
+        events: &[RawRecordedEvent],
         columns: &[Vec<String>],
     ) -> anyhow::Result<Vec<Vec<u8>>> {
         let _ = (events, columns);

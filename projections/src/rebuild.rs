@@ -14,7 +14,7 @@
 
 use crate::projection::Projection;
 use crate::rows;
-use actors::event::RecordedEvent;
+use actors::event::RawRecordedEvent;
 use actors::store::{EventStore, PostgresEventStore};
 use sqlx::postgres::PgPool;
 use sqlx::{Connection, Executor, PgConnection};
@@ -164,7 +164,8 @@ async fn load_streams(
     head: u64,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<u64> {
-    let (pages, mut receive) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<RecordedEvent>>>(2);
+    let (pages, mut receive) =
+        tokio::sync::mpsc::channel::<anyhow::Result<Vec<RawRecordedEvent>>>(2);
     let reader_store = store.clone();
     let reader = tokio::spawn(async move {
         let mut after = (String::new(), 0u64);
@@ -210,7 +211,7 @@ async fn load_streams(
         anyhow::Ok(())
     });
 
-    let mut carried: Vec<RecordedEvent> = Vec::new();
+    let mut carried: Vec<RawRecordedEvent> = Vec::new();
     let mut folded = 0u64;
     let mut failed = None;
     let (mut folding, mut waiting) = (Duration::ZERO, Duration::ZERO);

@@ -78,6 +78,51 @@ impl ConversationEvent {
     ];
 }
 
+impl ConversationEvent {
+    /// Decodes a payload straight from its JSON text (see [`crate::event::RawRecordedEvent`]).
+    pub fn from_json(event_type: &str, schema_version: u32, payload: &str) -> Result<Self, String> {
+        let mut de = serde_json::Deserializer::from_str(payload);
+        let event = Self::decode(event_type, schema_version, &mut de)?;
+        de.end().map_err(|e| e.to_string())?;
+        Ok(event)
+    }
+
+    /// Decodes a payload of a given wire name and schema version from any JSON source.
+    fn decode<'de, D>(event_type: &str, schema_version: u32, payload: D) -> Result<Self, String>
+    where
+        D: serde::Deserializer<'de, Error = serde_json::Error>,
+    {
+        let decoded = match (event_type, schema_version) {
+            (Self::MESSAGE_RECEIVED, 1) => {
+                InboundMessage::deserialize(payload).map(ConversationEvent::MessageReceived)
+            }
+            (Self::MESSAGE_ECHOED, 1) => {
+                EchoedMessage::deserialize(payload).map(ConversationEvent::MessageEchoed)
+            }
+            (Self::MESSAGE_STATUS_CHANGED, 1) => {
+                StatusReport::deserialize(payload).map(ConversationEvent::MessageStatusChanged)
+            }
+            (Self::CONTACT_PROFILE_SEEN, 1) => {
+                ContactProfile::deserialize(payload).map(ConversationEvent::ContactProfileSeen)
+            }
+            (Self::READ_MARKED, 1) => {
+                ReadMarked::deserialize(payload).map(ConversationEvent::ReadMarked)
+            }
+            (Self::FAVOURITE_SET, 1) => {
+                SettingChanged::deserialize(payload).map(ConversationEvent::FavouriteSet)
+            }
+            (Self::ARCHIVED_SET, 1) => {
+                SettingChanged::deserialize(payload).map(ConversationEvent::ArchivedSet)
+            }
+            (Self::BOT_SET, 1) => {
+                SettingChanged::deserialize(payload).map(ConversationEvent::BotSet)
+            }
+            _ => return Err("unknown event type or schema version".to_owned()),
+        };
+        decoded.map_err(|e| e.to_string())
+    }
+}
+
 impl DomainEvent for ConversationEvent {
     const SCHEMA_VERSION: u32 = 1;
 
@@ -139,38 +184,8 @@ impl DomainEvent for ConversationEvent {
     }
 
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {
-        // Deserialising from a borrowed value avoids copying the payload (projections decode millions).
-        let payload = &event.payload;
-        let decoded = match (event.event_type.as_str(), event.schema_version) {
-            (Self::MESSAGE_RECEIVED, 1) => {
-                Deserialize::deserialize(payload).map(ConversationEvent::MessageReceived)
-            }
-            (Self::MESSAGE_ECHOED, 1) => {
-                Deserialize::deserialize(payload).map(ConversationEvent::MessageEchoed)
-            }
-            (Self::MESSAGE_STATUS_CHANGED, 1) => {
-                Deserialize::deserialize(payload).map(ConversationEvent::MessageStatusChanged)
-            }
-            (Self::CONTACT_PROFILE_SEEN, 1) => {
-                Deserialize::deserialize(payload).map(ConversationEvent::ContactProfileSeen)
-            }
-            (Self::READ_MARKED, 1) => {
-                Deserialize::deserialize(payload).map(ConversationEvent::ReadMarked)
-            }
-            (Self::FAVOURITE_SET, 1) => {
-                Deserialize::deserialize(payload).map(ConversationEvent::FavouriteSet)
-            }
-            (Self::ARCHIVED_SET, 1) => {
-                Deserialize::deserialize(payload).map(ConversationEvent::ArchivedSet)
-            }
-            (Self::BOT_SET, 1) => Deserialize::deserialize(payload).map(ConversationEvent::BotSet),
-            _ => {
-                return Err(DecodeError::new(
-                    event,
-                    "unknown event type or schema version",
-                ))
-            }
-        };
-        decoded.map_err(|e| DecodeError::new(event, e.to_string()))
+        // Deserialising from a borrowed value avoids copying the whole payload first.
+        Self::decode(&event.event_type, event.schema_version, &event.payload)
+            .map_err(|reason| DecodeError::new(event, reason))
     }
 }

@@ -5,7 +5,7 @@ use super::{
     validate, without_known_ids, AppendError, AppendOutcome, AppendRequest, AppendedEvent,
     EventStore, StoreError,
 };
-use crate::event::{EventMetadata, NewEvent, RecordedEvent, StreamId};
+use crate::event::{EventMetadata, NewEvent, RawRecordedEvent, RecordedEvent, StreamId};
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -54,12 +54,10 @@ impl PostgresEventStore {
         after: (&str, u64),
         up_to: u64,
         limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        // Names with the prefix sort between the prefix itself and the prefix followed by U+10FFFF.
-        let rows = sqlx::query_as!(
-            EventRow,
-            r#"select global_position, event_id, stream_id, stream_version, event_type, schema_version,
-                      payload, metadata as "metadata: Json<EventMetadata>", occurred_at, recorded_at
+    ) -> Result<Vec<RawRecordedEvent>, StoreError> {
+        let rows = sqlx::query!(
+            r#"select global_position, stream_id, stream_version, event_type, schema_version,
+                      payload::text as "payload!", occurred_at, recorded_at
                from events
                where (stream_id, stream_version) > ($1, $2) and starts_with(stream_id, $3)
                  and global_position <= $4
@@ -75,7 +73,19 @@ impl PostgresEventStore {
         .await
         .context("reading streams in order")
         .map_err(StoreError)?;
-        Ok(rows.into_iter().map(RecordedEvent::from).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| RawRecordedEvent {
+                stream_id: StreamId::new(r.stream_id),
+                stream_version: to_u64(r.stream_version),
+                global_position: to_u64(r.global_position),
+                event_type: r.event_type,
+                schema_version: u32::try_from(r.schema_version).unwrap_or(0),
+                payload: r.payload,
+                occurred_at: r.occurred_at,
+                recorded_at: r.recorded_at,
+            })
+            .collect())
     }
 
     /// Stops the listener. The pool is closed by its owner.

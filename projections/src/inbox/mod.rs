@@ -4,7 +4,7 @@ pub mod view;
 
 use crate::projection::Projection;
 use crate::rows::{self, unknown_column, CsvRow, CsvWriter, Table};
-use actors::event::RecordedEvent;
+use actors::event::{RawRecordedEvent, RecordedEvent};
 use async_trait::async_trait;
 use serde_json::json;
 use sqlx::PgConnection;
@@ -81,10 +81,15 @@ impl Projection for InboxProjection {
 
     fn fold_streams(
         &self,
-        events: &[RecordedEvent],
+        events: &[RawRecordedEvent],
         columns: &[Vec<String>],
     ) -> anyhow::Result<Vec<Vec<u8>>> {
-        let view = replay(events)?;
+        let mut view = InboxView::default();
+        for event in events {
+            if let Some(e) = InboxEvent::decode_raw(event)? {
+                view::apply(&mut view, &e);
+            }
+        }
         let conversations: Vec<&ConversationRow> = view.conversations.values().collect();
         let messages: Vec<&MessageRow> = view.messages.values().collect();
         Ok(vec![

@@ -7,7 +7,7 @@
 use actors::conversation::events::ConversationEvent;
 use actors::conversation::message::{MessageContent, MetaError};
 use actors::conversation::status::DeliveryStatus;
-use actors::event::{DecodeError, DomainEvent, RecordedEvent};
+use actors::event::{DecodeError, DomainEvent, RawRecordedEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -130,6 +130,37 @@ impl InboxEvent {
             recorded_at: event.recorded_at,
             occurred_at: event.occurred_at,
             event: ConversationEvent::from_recorded(event)?,
+        }))
+    }
+
+    /// Like [`InboxEvent::decode`], from an event whose payload is still JSON text (rebuilds).
+    pub fn decode_raw(event: &RawRecordedEvent) -> anyhow::Result<Option<InboxEvent>> {
+        let Some((conversation_id, account_id, contact_id)) =
+            conversation_ids(event.stream_id.as_str())
+        else {
+            return Ok(None);
+        };
+        if !ConversationEvent::TYPES.contains(&event.event_type.as_str()) {
+            return Ok(None);
+        }
+        let decoded =
+            ConversationEvent::from_json(&event.event_type, event.schema_version, &event.payload)
+                .map_err(|reason| {
+                anyhow::anyhow!(
+                    "cannot decode event at position {} ({} v{}): {reason}",
+                    event.global_position,
+                    event.event_type,
+                    event.schema_version
+                )
+            })?;
+        Ok(Some(InboxEvent {
+            conversation_id: conversation_id.to_owned(),
+            account_id: account_id.to_owned(),
+            contact_id: contact_id.to_owned(),
+            position: i64::try_from(event.global_position).unwrap_or(i64::MAX),
+            recorded_at: event.recorded_at,
+            occurred_at: event.occurred_at,
+            event: decoded,
         }))
     }
 
