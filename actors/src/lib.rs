@@ -4,6 +4,7 @@
 //! - [`event`]: the envelope every stored event travels in (ids, stream, versions, times, causes);
 //! - [`store`]: the event-store contract and its PostgreSQL and in-memory backends;
 //! - [`webhook`]: turns a verified Meta webhook body into facts addressed to streams;
+//! - [`graph`]: Meta's Graph API: its error object and whether an error is worth retrying;
 //! - [`conversation`]: one actor per conversation stream and its domain rules (duplicates, status order);
 //! - [`account`]: one actor per WhatsApp business number (and per business account) for account facts;
 //! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily.
@@ -14,6 +15,7 @@ pub mod aggregate;
 pub mod conversation;
 pub mod directory;
 pub mod event;
+pub mod graph;
 pub mod store;
 pub mod stream_actor;
 #[cfg(feature = "testing")]
