@@ -204,27 +204,35 @@ impl Projection for AccountsProjection {
         if facts.is_empty() {
             return Ok(());
         }
-        // Quality reports are few; load every row they may touch, and the accounts by id.
-        let mut account_probes = Vec::new();
-        let mut quality_probes = Vec::new();
+        // Every conversation event names its account: probe each account (and number) once per batch.
+        let mut account_ids = std::collections::BTreeSet::new();
+        let mut numbers = std::collections::BTreeSet::new();
         for (_, fact) in &facts {
             match fact {
                 AccountFactSeen::NumberSeen { account_id } => {
-                    account_probes.push(serde_json::json!({ "account_id": account_id }))
+                    account_ids.insert(account_id.as_str());
                 }
                 AccountFactSeen::Event(AccountEvent::Configured(c)) => {
-                    account_probes.push(serde_json::json!({ "account_id": c.phone_number_id }))
+                    account_ids.insert(c.phone_number_id.as_str());
                 }
                 AccountFactSeen::Event(
                     AccountEvent::QualityUpdated(change) | AccountEvent::ChangeRecorded(change),
                 ) => {
                     if let Some(n) = change.str("display_phone_number") {
-                        quality_probes.push(serde_json::json!({ "phone_digits": digits(&n) }));
+                        numbers.insert(digits(&n));
                     }
                 }
                 AccountFactSeen::Event(_) => {}
             }
         }
+        let account_probes: Vec<_> = account_ids
+            .iter()
+            .map(|id| serde_json::json!({ "account_id": id }))
+            .collect();
+        let quality_probes: Vec<_> = numbers
+            .iter()
+            .map(|n| serde_json::json!({ "phone_digits": n }))
+            .collect();
         let accounts: Vec<AccountRow> = rows::load(conn, ACCOUNTS, &account_probes).await?;
         let quality: Vec<NumberQualityRow> =
             rows::load(conn, NUMBER_QUALITY, &quality_probes).await?;

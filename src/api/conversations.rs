@@ -97,7 +97,8 @@ impl ConversationsApi {
             group.0,
             bot.0,
             name_pattern,
-            digits.or(Some(String::new())).filter(|_| text.is_some()),
+            // With text but no digits in it, match no number (an empty pattern) rather than any.
+            digits.or_else(|| text.map(|_| String::new())),
             after.as_ref().map(|c| c.at),
             after.as_ref().map(|c| c.key.clone()),
             limit + 1,

@@ -90,7 +90,24 @@ impl LiveApi {
     }
 }
 
+/// Counts open streams in `inbox_live_streams` for as long as it lives.
+struct OpenStream;
+
+impl OpenStream {
+    fn new() -> Self {
+        metrics::gauge!("inbox_live_streams").increment(1.0);
+        OpenStream
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        metrics::gauge!("inbox_live_streams").decrement(1.0);
+    }
+}
+
 struct Follow {
+    _open: OpenStream,
     store: Arc<dyn EventStore>,
     checkpoint: watch::Receiver<u64>,
     position: u64,
@@ -104,6 +121,7 @@ fn follow(
     position: u64,
 ) -> BoxStream<'static, LiveChange> {
     let state = Follow {
+        _open: OpenStream::new(),
         store,
         checkpoint,
         position,

@@ -149,16 +149,13 @@ impl TestApp {
     /// timing assertion: it fails only if the projections stop making progress altogether).
     pub async fn settled(&self) {
         let pool = self.db.pool().await;
-        let head: i64 = sqlx::query_scalar("select coalesce(max(global_position), 0) from events")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let head = projections::rebuild::last_position(&pool).await.unwrap();
         pool.close().await;
         for status in &self.state.projections {
             let reached = self
                 .state
                 .checkpoints
-                .wait_for(status.name, head as u64, std::time::Duration::from_secs(60))
+                .wait_for(status.name, head, std::time::Duration::from_secs(60))
                 .await;
             assert!(
                 reached,

@@ -178,9 +178,9 @@ pub async fn verify(pool: &PgPool, stream: Option<&str>) -> anyhow::Result<Chain
 
     let mut digest = Sha256::new();
     for (stream_id, (version, hash)) in &heads {
-        digest.update(format!("{stream_id}:{version}:{}\n", hex_of(hash)).as_bytes());
+        digest.update(format!("{stream_id}:{version}:{}\n", hex(hash)).as_bytes());
     }
-    report.heads_digest = hex_of(&digest.finalize());
+    report.heads_digest = hex(&digest.finalize());
     Ok(report)
 }
 
@@ -192,11 +192,7 @@ fn stream_of(b: &ChainBreak) -> String {
     }
 }
 
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A stored event's hash, hex-encoded (shown by the audit API).
+/// Lower-case hex, as hashes are shown (reports, the audit API).
 pub fn hex(bytes: &[u8]) -> String {
-    hex_of(bytes)
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -114,53 +114,65 @@ impl InboxEvent {
     /// this version does not know (a newer node may write them); an error for a known type that does not
     /// decode, which must stop the projection rather than be skipped.
     pub fn decode(event: &RecordedEvent) -> Result<Option<InboxEvent>, DecodeError> {
-        let Some((conversation_id, account_id, contact_id)) =
-            conversation_ids(event.stream_id.as_str())
-        else {
-            return Ok(None);
-        };
-        if !ConversationEvent::TYPES.contains(&event.event_type.as_str()) {
-            return Ok(None);
-        }
-        Ok(Some(InboxEvent {
-            conversation_id: conversation_id.to_owned(),
-            account_id: account_id.to_owned(),
-            contact_id: contact_id.to_owned(),
-            position: i64::try_from(event.global_position).unwrap_or(i64::MAX),
-            recorded_at: event.recorded_at,
-            occurred_at: event.occurred_at,
-            event: ConversationEvent::from_recorded(event)?,
-        }))
+        Self::with_envelope(
+            event.stream_id.as_str(),
+            &event.event_type,
+            event.global_position,
+            event.recorded_at,
+            event.occurred_at,
+            || ConversationEvent::from_recorded(event),
+        )
     }
 
     /// Like [`InboxEvent::decode`], from an event whose payload is still JSON text (rebuilds).
     pub fn decode_raw(event: &RawRecordedEvent) -> anyhow::Result<Option<InboxEvent>> {
-        let Some((conversation_id, account_id, contact_id)) =
-            conversation_ids(event.stream_id.as_str())
-        else {
+        Self::with_envelope(
+            event.stream_id.as_str(),
+            &event.event_type,
+            event.global_position,
+            event.recorded_at,
+            event.occurred_at,
+            || {
+                ConversationEvent::from_json(
+                    &event.event_type,
+                    event.schema_version,
+                    &event.payload,
+                )
+                .map_err(|reason| {
+                    anyhow::anyhow!(
+                        "cannot decode event at position {} ({} v{}): {reason}",
+                        event.global_position,
+                        event.event_type,
+                        event.schema_version
+                    )
+                })
+            },
+        )
+    }
+
+    /// The envelope part of both decoders: which events are the inbox's, and what it keeps of them.
+    fn with_envelope<E>(
+        stream: &str,
+        event_type: &str,
+        global_position: u64,
+        recorded_at: DateTime<Utc>,
+        occurred_at: Option<DateTime<Utc>>,
+        decode: impl FnOnce() -> Result<ConversationEvent, E>,
+    ) -> Result<Option<InboxEvent>, E> {
+        let Some((conversation_id, account_id, contact_id)) = conversation_ids(stream) else {
             return Ok(None);
         };
-        if !ConversationEvent::TYPES.contains(&event.event_type.as_str()) {
+        if !ConversationEvent::TYPES.contains(&event_type) {
             return Ok(None);
         }
-        let decoded =
-            ConversationEvent::from_json(&event.event_type, event.schema_version, &event.payload)
-                .map_err(|reason| {
-                anyhow::anyhow!(
-                    "cannot decode event at position {} ({} v{}): {reason}",
-                    event.global_position,
-                    event.event_type,
-                    event.schema_version
-                )
-            })?;
         Ok(Some(InboxEvent {
             conversation_id: conversation_id.to_owned(),
             account_id: account_id.to_owned(),
             contact_id: contact_id.to_owned(),
-            position: i64::try_from(event.global_position).unwrap_or(i64::MAX),
-            recorded_at: event.recorded_at,
-            occurred_at: event.occurred_at,
-            event: decoded,
+            position: i64::try_from(global_position).unwrap_or(i64::MAX),
+            recorded_at,
+            occurred_at,
+            event: decode()?,
         }))
     }
 
