@@ -45,6 +45,34 @@ pub struct Settings {
     /// `INBOX_RUN_PROJECTIONS`: whether this node runs projections (default true). Several nodes may all
     /// run them: each projection is applied by one node at a time.
     pub run_projections: bool,
+    pub graph: GraphSettings,
+    pub sending: SendingSettings,
+    /// `INBOX_MEDIA_DIR`: where media files are kept (default `media` in the working directory).
+    pub media_dir: std::path::PathBuf,
+}
+
+/// Where Meta's Graph API is (or the emulator standing in for it).
+#[derive(Debug, Clone)]
+pub struct GraphSettings {
+    /// `WHATSAPP_GRAPH_URL` (default `https://graph.facebook.com`).
+    pub base_url: String,
+    /// `WHATSAPP_GRAPH_VERSION` (default `v25.0`).
+    pub version: String,
+    /// `WHATSAPP_GRAPH_TIMEOUT_SECS` (default 30).
+    pub timeout: Duration,
+}
+
+/// How messages are sent.
+#[derive(Debug, Clone)]
+pub struct SendingSettings {
+    /// `INBOX_SEND_RATE`: messages per second per number (default 80, Meta's default throughput).
+    pub rate_per_second: u64,
+    /// `INBOX_SEND_GAP_MS`: least time between two messages to one conversation (default 250 ms).
+    pub recipient_gap: Duration,
+    /// `INBOX_SEND_MAX_ATTEMPTS`: attempts per message when Meta throttles or fails (default 6).
+    pub max_attempts: u32,
+    /// `INBOX_SEND_RETRY_BASE_MS`: the first back-off, doubled at each retry (default 2000 ms).
+    pub retry_base: Duration,
 }
 
 /// The WhatsApp business number configured from the environment, and the Meta app it belongs to.
@@ -62,6 +90,9 @@ pub struct WhatsAppSettings {
     pub app_id: Option<String>,
     /// `META_APP_SECRET`: the key of every webhook body's `X-Hub-Signature-256`.
     pub app_secret: Secret,
+    /// `WHATSAPP_BUSINESS_ACCOUNT_ID`: the WhatsApp Business Account (WABA) the number belongs to; needed
+    /// for templates, phone numbers and the webhook subscription (optional).
+    pub business_account_id: Option<String>,
 }
 
 /// A setting that is missing or malformed; the message names it.
@@ -134,6 +165,50 @@ impl Settings {
             verify_token: Secret::new(required("WHATSAPP_VERIFY_TOKEN")?),
             app_id: get("META_APP_ID"),
             app_secret: Secret::new(required("META_APP_SECRET")?),
+            business_account_id: match get("WHATSAPP_BUSINESS_ACCOUNT_ID") {
+                Some(id) if !id.chars().all(|c| c.is_ascii_digit()) => {
+                    return Err(ConfigError {
+                        name: "WHATSAPP_BUSINESS_ACCOUNT_ID",
+                        problem: "must be Meta's numeric business account id".into(),
+                    })
+                }
+                id => id,
+            },
+        };
+        let base_url = get("WHATSAPP_GRAPH_URL")
+            .unwrap_or_else(|| actors::graph::client::DEFAULT_BASE_URL.to_owned());
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(ConfigError {
+                name: "WHATSAPP_GRAPH_URL",
+                problem: "must be an http(s) URL".into(),
+            });
+        }
+        let version = get("WHATSAPP_GRAPH_VERSION")
+            .unwrap_or_else(|| actors::graph::client::DEFAULT_VERSION.to_owned());
+        if !(version.starts_with('v')
+            && version.len() > 1
+            && version[1..].chars().all(|c| c.is_ascii_digit() || c == '.'))
+        {
+            return Err(ConfigError {
+                name: "WHATSAPP_GRAPH_VERSION",
+                problem: format!("must look like v25.0, not {version:?}"),
+            });
+        }
+        let graph = GraphSettings {
+            base_url,
+            version,
+            timeout: Duration::from_secs(number(&get, "WHATSAPP_GRAPH_TIMEOUT_SECS", 30)?),
+        };
+        let sending = SendingSettings {
+            rate_per_second: number(&get, "INBOX_SEND_RATE", 80)?,
+            recipient_gap: Duration::from_millis(number(&get, "INBOX_SEND_GAP_MS", 250)?),
+            max_attempts: u32::try_from(number(&get, "INBOX_SEND_MAX_ATTEMPTS", 6)?).map_err(
+                |_| ConfigError {
+                    name: "INBOX_SEND_MAX_ATTEMPTS",
+                    problem: "is too large".into(),
+                },
+            )?,
+            retry_base: Duration::from_millis(number(&get, "INBOX_SEND_RETRY_BASE_MS", 2000)?),
         };
         Ok(Settings {
             database_url: Secret::new(database_url),
@@ -165,6 +240,11 @@ impl Settings {
                     })
                 }
             },
+            graph,
+            sending,
+            media_dir: get("INBOX_MEDIA_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::path::PathBuf::from("media")),
         })
     }
 }
@@ -207,6 +287,9 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8000");
         assert_eq!(s.actor_idle_after, Duration::from_secs(300));
         assert!(s.whatsapp.token.is_none());
+        assert_eq!(s.graph.base_url, "https://graph.facebook.com");
+        assert_eq!(s.graph.version, "v25.0");
+        assert_eq!(s.sending.rate_per_second, 80);
     }
 
     #[test]
@@ -238,6 +321,10 @@ mod tests {
             ("INBOX_ACTOR_IDLE_SECS", "-1"),
             ("INBOX_API_TOKEN", "short"),
             ("INBOX_RUN_PROJECTIONS", "maybe"),
+            ("WHATSAPP_GRAPH_URL", "graph.facebook.com"),
+            ("WHATSAPP_GRAPH_VERSION", "25"),
+            ("INBOX_SEND_RATE", "0"),
+            ("WHATSAPP_BUSINESS_ACCOUNT_ID", "waba"),
         ] {
             let mut vars = base();
             vars.insert(name, bad);

@@ -6,7 +6,9 @@
 //! - [`api`]: the inbox API under `/api/v1` (OpenAPI), live updates, audit;
 //! - [`audit`]: `inbox audit verify` and `inbox projections rebuild` on the command line;
 //! - [`ingest`]: records a verified webhook body through the stream actors;
-//! - [`stats`]: runtime counters of the ingest path.
+//! - [`sending`]: hands queued messages to their numbers' senders (also after a restart);
+//! - [`stats`]: runtime counters of the ingest path;
+//! - [`sim`]: `wa-sim`, the local WhatsApp Cloud API emulator (its own binary, `src/bin/wa-sim.rs`).
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -15,6 +17,8 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod ingest;
+pub mod sending;
+pub mod sim;
 pub mod startup;
 pub mod stats;
 pub mod telemetry;

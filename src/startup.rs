@@ -9,12 +9,18 @@ use actors::account::{Account, AccountFact};
 use actors::conversation::Conversation;
 use actors::directory::{DirectoryArgs, DirectoryStats, StreamRouter};
 use actors::event::{EventMetadata, StreamId};
+use actors::graph::{AccessToken, GraphClient, GraphConfig};
+use actors::media_store::MediaStore;
+use actors::outbound::pacing::RetryPolicy;
+use actors::outbound::sender::SenderConfig;
+use actors::outbound::Outbox;
 use actors::store::{EventStore, PostgresEventStore};
 use anyhow::Context;
 use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
 use projections::live::Checkpoints;
 use projections::runner::Runners;
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,6 +59,7 @@ pub struct App {
     pg_store: Arc<PostgresEventStore>,
     accounts: StreamRouter<Account>,
     runners: Option<Runners>,
+    dispatcher: tokio::task::JoinHandle<()>,
 }
 
 impl App {
@@ -85,6 +92,14 @@ impl App {
         .await
         .context("starting the account directory")?;
         configure_account(&accounts, &settings).await?;
+        let media = MediaStore::new(&settings.media_dir);
+        let outbox = Outbox::new(
+            sending_tokens(&settings),
+            graph_client(&settings)?,
+            conversations.clone(),
+            media.clone(),
+            sender_config(&settings),
+        );
 
         let acceptor = TcpListener::bind(settings.listen)
             .into_acceptor()
@@ -103,6 +118,12 @@ impl App {
         let runners = settings
             .run_projections
             .then(|| Runners::start(pool.clone(), store.clone(), all, stopping.child_token()));
+        let dispatcher = crate::sending::start(
+            pool.clone(),
+            checkpoints.clone(),
+            outbox.clone(),
+            stopping.child_token(),
+        );
 
         let ingest = Ingest {
             conversations,
@@ -122,6 +143,8 @@ impl App {
                 .map(|r| r.statuses.clone())
                 .unwrap_or_default(),
             stopping,
+            outbox,
+            media,
         });
         if state.settings.api_token.is_none() {
             tracing::warn!("INBOX_API_TOKEN is not set: the inbox API refuses every call");
@@ -134,6 +157,7 @@ impl App {
             pg_store,
             accounts,
             runners,
+            dispatcher,
         })
     }
 
@@ -164,6 +188,8 @@ impl App {
             .await;
         self.state.stopping.cancel();
         tracing::info!("intake stopped; stopping actors");
+        let _ = self.dispatcher.await;
+        self.state.outbox.stop().await;
         self.state
             .ingest
             .conversations
@@ -178,6 +204,38 @@ impl App {
         self.pool.close().await;
         tracing::info!("stopped");
         served.context("the HTTP server failed")
+    }
+}
+
+/// The numbers that can send, with their access tokens.
+fn sending_tokens(settings: &Settings) -> HashMap<String, AccessToken> {
+    let w = &settings.whatsapp;
+    w.token
+        .iter()
+        .map(|t| (w.phone_number_id.clone(), AccessToken::new(t.expose())))
+        .collect()
+}
+
+pub fn graph_client(settings: &Settings) -> anyhow::Result<GraphClient> {
+    GraphClient::new(GraphConfig {
+        base_url: settings.graph.base_url.clone(),
+        version: settings.graph.version.clone(),
+        timeout: settings.graph.timeout,
+    })
+    .context("building the Graph API client")
+}
+
+fn sender_config(settings: &Settings) -> SenderConfig {
+    let s = &settings.sending;
+    SenderConfig {
+        rate_per_second: s.rate_per_second as f64,
+        recipient_gap: s.recipient_gap,
+        retry: RetryPolicy {
+            max_attempts: s.max_attempts,
+            base: s.retry_base,
+            ..RetryPolicy::default()
+        },
+        ..SenderConfig::default()
     }
 }
 

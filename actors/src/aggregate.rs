@@ -16,4 +16,18 @@ pub trait Aggregate: Default + Clone + Send + Sync + 'static {
 
     /// Folds one recorded event into the state.
     fn apply(&mut self, event: &Self::Event);
+
+    /// Refuses a fact that breaks a rule (a command the user must change), before anything is decided.
+    /// Facts from Meta are never refused: they happened.
+    fn check(&self, _fact: &Self::Fact) -> Result<(), Refusal> {
+        Ok(())
+    }
+}
+
+/// Why a command was refused: a stable code for programs and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
 }

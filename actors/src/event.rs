@@ -113,6 +113,18 @@ impl EventMetadata {
         }
     }
 
+    /// Metadata for what a policy (the sender, the media fetcher) did about an earlier command or fact:
+    /// `correlation_id` ties it to that cause.
+    pub fn policy(correlation_id: Uuid, name: impl Into<String>) -> Self {
+        Self {
+            correlation_id,
+            causation_id: correlation_id,
+            caused_by: CausedBy::System {
+                reason: name.into(),
+            },
+        }
+    }
+
     /// Metadata for something the system did on its own.
     pub fn system(reason: impl Into<String>) -> Self {
         let id = Uuid::new_v4();

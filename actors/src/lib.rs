@@ -4,7 +4,9 @@
 //! - [`event`]: the envelope every stored event travels in (ids, stream, versions, times, causes);
 //! - [`store`]: the event-store contract and its PostgreSQL and in-memory backends;
 //! - [`webhook`]: turns a verified Meta webhook body into facts addressed to streams;
-//! - [`graph`]: Meta's Graph API: its error object and whether an error is worth retrying;
+//! - [`graph`]: a typed client for Meta's Graph API, its error object and whether an error is worth retrying;
+//! - [`outbound`]: one sender per business number, sending queued messages under the number's limits;
+//! - [`media_store`]: media files on local disk, by their SHA-256;
 //! - [`conversation`]: one actor per conversation stream and its domain rules (duplicates, status order);
 //! - [`account`]: one actor per WhatsApp business number (and per business account) for account facts;
 //! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily.
@@ -16,6 +18,8 @@ pub mod conversation;
 pub mod directory;
 pub mod event;
 pub mod graph;
+pub mod media_store;
+pub mod outbound;
 pub mod store;
 pub mod stream_actor;
 #[cfg(feature = "testing")]

@@ -6,7 +6,7 @@
 //! outcome of the append is unknown, so the actor replies with the error and stops as failed; the
 //! directory then rebuilds it from the stream on the next fact.
 
-use crate::aggregate::Aggregate;
+use crate::aggregate::{Aggregate, Refusal};
 use crate::directory::DirectoryMsg;
 use crate::event::{DecodeError, DomainEvent, EventMetadata, StreamId};
 use crate::store::{read_whole_stream, AppendError, EventStore, ExpectedVersion, StoreError};
@@ -46,6 +46,9 @@ pub enum CommandError {
     /// The request was refused (for example an invalid stream name).
     #[error("{0}")]
     Invalid(String),
+    /// A rule refused the command; nothing was recorded.
+    #[error(transparent)]
+    Refused(Refusal),
     /// The actor stopped before answering (failed or passivated with the fact still queued).
     #[error("the stream actor stopped before answering")]
     Interrupted,
@@ -201,6 +204,9 @@ impl<A: Aggregate> StreamState<A> {
             let stream = self.stream.clone();
             let (aggregate, version) = self.ensure_loaded().await?;
             let expected = *version;
+            for fact in facts {
+                aggregate.check(fact).map_err(CommandError::Refused)?;
+            }
             let mut events = Vec::new();
             let mut unchanged = 0;
             for fact in facts {

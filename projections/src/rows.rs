@@ -67,6 +67,30 @@ pub async fn save<T: Serialize>(
     Ok(())
 }
 
+/// Deletes the rows with the keys of `probes`.
+pub async fn delete(
+    conn: &mut PgConnection,
+    table: Table,
+    probes: &[serde_json::Value],
+) -> anyhow::Result<()> {
+    if probes.is_empty() {
+        return Ok(());
+    }
+    let key = table.key.join(", ");
+    let delete = format!(
+        "delete from {name} t using (select {key} from jsonb_populate_recordset(null::{name}, $1)) r \
+         where ({t_key}) = ({r_key})",
+        name = table.name,
+        t_key = qualified("t", table.key),
+        r_key = qualified("r", table.key),
+    );
+    sqlx::query(&delete)
+        .bind(serde_json::Value::Array(probes.to_vec()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Every row of a table, in key order (tests and rebuild comparisons).
 pub async fn all<T: DeserializeOwned>(
     conn: &mut PgConnection,

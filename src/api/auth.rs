@@ -17,8 +17,12 @@ pub enum Permission {
     ConversationsView,
     ConversationsManage,
     MessagesView,
+    MessagesSend,
     ContactsView,
     AuditView,
+    /// Phone numbers, business profile, webhook subscription and tokens.
+    AccountsManage,
+    TemplatesManage,
 }
 
 /// The authenticated caller.

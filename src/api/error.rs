@@ -34,9 +34,21 @@ pub enum ApiError {
     Forbidden(Json<ErrorBody>),
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+    /// The request conflicts with the current state (for example the number cannot send yet).
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// The uploaded file is larger than Meta accepts.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// The uploaded file's type is not one Meta accepts.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// The request is well-formed but breaks a rule.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
+    /// Meta's Graph API failed or did not answer; details carry Meta's error.
+    #[oai(status = 502)]
+    BadGateway(Json<ErrorBody>),
     /// The database or the actors are unavailable; retry later.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
@@ -75,6 +87,49 @@ impl ApiError {
 
     pub fn unprocessable(code: &str, message: impl Into<String>) -> Self {
         ApiError::Unprocessable(body(code, message, None))
+    }
+
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Conflict(body(code, message, None))
+    }
+
+    pub fn too_large(message: impl Into<String>) -> Self {
+        ApiError::PayloadTooLarge(body("payload_too_large", message, None))
+    }
+
+    pub fn unsupported_type(message: impl Into<String>) -> Self {
+        ApiError::UnsupportedMediaType(body("unsupported_media_type", message, None))
+    }
+
+    /// A Graph API call failed: Meta's refusal of the request is the caller's to fix (422, with Meta's
+    /// code and details); Meta failing or not answering is not (502).
+    pub fn graph(error: actors::graph::CallError) -> Self {
+        use actors::graph::CallError;
+        match error {
+            CallError::Api(e) if (400..500).contains(&e.http_status) => {
+                let message = e.remedy().map_or_else(|| e.message.clone(), str::to_owned);
+                ApiError::Unprocessable(body(
+                    "meta_refused",
+                    message,
+                    Some(serde_json::json!({
+                        "code": e.code,
+                        "subcode": e.subcode,
+                        "message": e.message,
+                        "details": e.details,
+                        "trace_id": e.trace_id,
+                    })),
+                ))
+            }
+            CallError::Refused { message } => ApiError::bad_request("invalid_request", message),
+            other => {
+                tracing::warn!(error = %other, "Graph API call failed");
+                ApiError::BadGateway(body(
+                    "meta_unavailable",
+                    other.to_string(),
+                    serde_json::to_value(&other).ok(),
+                ))
+            }
+        }
     }
 
     /// The database failed. The cause is logged, not returned: it may name internals.

@@ -171,7 +171,7 @@ fn change_of(event: &RecordedEvent) -> Option<LiveChange> {
     let decoded = InboxEvent::decode(event).ok().flatten();
     let message_id = decoded
         .as_ref()
-        .and_then(|d| d.message_ids().first().map(|m| (*m).to_owned()));
+        .and_then(|d| d.message_ids().into_iter().next());
     let is_message = decoded.as_ref().is_some_and(|d| {
         matches!(
             d.event,

@@ -10,7 +10,9 @@ pub mod cursor;
 pub mod directory;
 pub mod error;
 pub mod live;
+pub mod media;
 pub mod models;
+pub mod sending;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -26,10 +28,14 @@ pub enum Tag {
     Audit,
     /// Live updates.
     Live,
+    /// Files of media messages.
+    Media,
 }
 
 pub type Apis = (
     conversations::ConversationsApi,
+    sending::SendingApi,
+    media::MediaApi,
     directory::DirectoryApi,
     audit::AuditApi,
     live::LiveApi,
@@ -39,6 +45,8 @@ pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             conversations::ConversationsApi,
+            sending::SendingApi,
+            media::MediaApi,
             directory::DirectoryApi,
             audit::AuditApi,
             live::LiveApi,

@@ -122,8 +122,16 @@ pub struct Message {
     pub forwarded: bool,
     pub sender: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
-    /// Current delivery status of an outbound message: `sent`, `delivered`, `read`, `played` or `failed`.
+    /// Current status of an outbound message. Before Meta reports anything, how far the inbox got
+    /// sending it (`queued`, `sending`, `retrying`, `accepted`); then Meta's `sent`, `delivered`, `read`,
+    /// `played`; or `failed`.
     pub status: Option<String>,
+    /// Meta's id of a message sent through the inbox (`id` is then the inbox's own id).
+    pub wamid: Option<String>,
+    /// Attempts made to send it through the inbox.
+    pub attempts: i32,
+    /// When the next attempt comes, while it is retrying.
+    pub next_attempt_at: Option<DateTime<Utc>>,
     /// When each status was first reported.
     pub statuses: BTreeMap<String, DateTime<Utc>>,
     /// Meta's errors when the message failed.
@@ -150,6 +158,9 @@ impl From<MessageRow> for Message {
             sender: row.sender,
             sent_at: row.sent_at,
             status: row.status,
+            wamid: row.wamid,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
             statuses: row.statuses,
             failure: row.failure,
             reactions: row

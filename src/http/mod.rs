@@ -29,6 +29,9 @@ pub struct AppState {
     pub projections: Vec<Arc<RunnerStatus>>,
     /// Cancelled when the server stops: ends live streams so shutdown need not wait for them.
     pub stopping: tokio_util::sync::CancellationToken,
+    /// The senders of this node's numbers, and the Graph API client they share.
+    pub outbox: actors::outbound::Outbox,
+    pub media: actors::media_store::MediaStore,
 }
 
 pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {

@@ -327,7 +327,15 @@ async fn a_rebuild_reproduces_the_live_views_and_swaps_them_in() {
     .await
     .unwrap();
     pool.close().await;
-    assert_eq!(indexes, ["inbox_messages_order_idx", "inbox_messages_pkey"]);
+    assert_eq!(
+        indexes,
+        [
+            "inbox_messages_order_idx",
+            "inbox_messages_pkey",
+            "inbox_messages_unsent_idx",
+            "inbox_messages_wamid_idx"
+        ]
+    );
     let unknown = Command::new(env!("CARGO_BIN_EXE_inbox"))
         .args(["projections", "rebuild", "nonsense"])
         .env("DATABASE_URL", &app.db.url)

@@ -1,6 +1,7 @@
 //! The facts recorded on a conversation's stream.
 
 use super::message::{EchoedMessage, InboundMessage};
+use super::outbound::{AttemptFailed, MessageQueued, MessageSent, SendAttempted, SendFailed};
 use super::status::StatusReport;
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
@@ -53,6 +54,16 @@ pub enum ConversationEvent {
     ArchivedSet(SettingChanged),
     /// Whether the bot answers in this conversation (off means a human has taken over).
     BotSet(SettingChanged),
+    /// Someone asked to send a message; the account's sender takes it from here.
+    MessageQueued(MessageQueued),
+    /// A sender claimed an attempt to send a queued message.
+    SendAttempted(SendAttempted),
+    /// An attempt failed with an error worth retrying.
+    AttemptFailed(AttemptFailed),
+    /// Meta accepted a queued message and gave it a wamid.
+    MessageSent(MessageSent),
+    /// A queued message will not be sent.
+    SendFailed(SendFailed),
 }
 
 impl ConversationEvent {
@@ -64,9 +75,14 @@ impl ConversationEvent {
     pub const FAVOURITE_SET: &'static str = "conversation.favourite_set";
     pub const ARCHIVED_SET: &'static str = "conversation.archived_set";
     pub const BOT_SET: &'static str = "conversation.bot_set";
+    pub const MESSAGE_QUEUED: &'static str = "message.queued";
+    pub const SEND_ATTEMPTED: &'static str = "message.send_attempted";
+    pub const ATTEMPT_FAILED: &'static str = "message.attempt_failed";
+    pub const MESSAGE_SENT: &'static str = "message.sent";
+    pub const SEND_FAILED: &'static str = "message.send_failed";
 
     /// Every wire name this version writes and reads.
-    pub const TYPES: [&'static str; 8] = [
+    pub const TYPES: [&'static str; 13] = [
         Self::MESSAGE_RECEIVED,
         Self::MESSAGE_ECHOED,
         Self::MESSAGE_STATUS_CHANGED,
@@ -75,6 +91,11 @@ impl ConversationEvent {
         Self::FAVOURITE_SET,
         Self::ARCHIVED_SET,
         Self::BOT_SET,
+        Self::MESSAGE_QUEUED,
+        Self::SEND_ATTEMPTED,
+        Self::ATTEMPT_FAILED,
+        Self::MESSAGE_SENT,
+        Self::SEND_FAILED,
     ];
 }
 
@@ -117,6 +138,21 @@ impl ConversationEvent {
             (Self::BOT_SET, 1) => {
                 SettingChanged::deserialize(payload).map(ConversationEvent::BotSet)
             }
+            (Self::MESSAGE_QUEUED, 1) => {
+                MessageQueued::deserialize(payload).map(ConversationEvent::MessageQueued)
+            }
+            (Self::SEND_ATTEMPTED, 1) => {
+                SendAttempted::deserialize(payload).map(ConversationEvent::SendAttempted)
+            }
+            (Self::ATTEMPT_FAILED, 1) => {
+                AttemptFailed::deserialize(payload).map(ConversationEvent::AttemptFailed)
+            }
+            (Self::MESSAGE_SENT, 1) => {
+                MessageSent::deserialize(payload).map(ConversationEvent::MessageSent)
+            }
+            (Self::SEND_FAILED, 1) => {
+                SendFailed::deserialize(payload).map(ConversationEvent::SendFailed)
+            }
             _ => return Err("unknown event type or schema version".to_owned()),
         };
         decoded.map_err(|e| e.to_string())
@@ -136,6 +172,11 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::FavouriteSet(_) => Self::FAVOURITE_SET,
             ConversationEvent::ArchivedSet(_) => Self::ARCHIVED_SET,
             ConversationEvent::BotSet(_) => Self::BOT_SET,
+            ConversationEvent::MessageQueued(_) => Self::MESSAGE_QUEUED,
+            ConversationEvent::SendAttempted(_) => Self::SEND_ATTEMPTED,
+            ConversationEvent::AttemptFailed(_) => Self::ATTEMPT_FAILED,
+            ConversationEvent::MessageSent(_) => Self::MESSAGE_SENT,
+            ConversationEvent::SendFailed(_) => Self::SEND_FAILED,
         }
     }
 
@@ -152,6 +193,12 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::FavouriteSet(c)
             | ConversationEvent::ArchivedSet(c)
             | ConversationEvent::BotSet(c) => c.command_id.to_string(),
+            ConversationEvent::MessageQueued(q) => q.message_id.to_string(),
+            ConversationEvent::SendAttempted(a) => format!("{}:{}", a.message_id, a.attempt),
+            ConversationEvent::AttemptFailed(f) => format!("{}:{}", f.message_id, f.attempt),
+            // One outcome per message: a second sender's outcome is the same event, stored once.
+            ConversationEvent::MessageSent(s) => s.message_id.to_string(),
+            ConversationEvent::SendFailed(f) => f.message_id.to_string(),
         }
     }
 
@@ -165,6 +212,11 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::FavouriteSet(c)
             | ConversationEvent::ArchivedSet(c)
             | ConversationEvent::BotSet(c) => Some(c.at),
+            ConversationEvent::MessageQueued(q) => Some(q.at),
+            ConversationEvent::SendAttempted(a) => Some(a.at),
+            ConversationEvent::AttemptFailed(f) => Some(f.at),
+            ConversationEvent::MessageSent(s) => Some(s.at),
+            ConversationEvent::SendFailed(f) => Some(f.at),
         }
     }
 
@@ -178,6 +230,11 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::FavouriteSet(c)
             | ConversationEvent::ArchivedSet(c)
             | ConversationEvent::BotSet(c) => serde_json::to_value(c),
+            ConversationEvent::MessageQueued(q) => serde_json::to_value(q),
+            ConversationEvent::SendAttempted(a) => serde_json::to_value(a),
+            ConversationEvent::AttemptFailed(f) => serde_json::to_value(f),
+            ConversationEvent::MessageSent(s) => serde_json::to_value(s),
+            ConversationEvent::SendFailed(f) => serde_json::to_value(f),
         };
         // These types have only string keys, so serialising them cannot fail.
         value.unwrap_or_default()

@@ -6,12 +6,17 @@
 
 pub mod events;
 pub mod message;
+pub mod outbound;
 pub mod status;
 
-use crate::aggregate::Aggregate;
+use crate::aggregate::{Aggregate, Refusal};
 use chrono::{DateTime, Utc};
 use events::{ContactProfile, ConversationEvent, ReadMarked, SettingChanged};
 use message::{EchoedMessage, InboundMessage};
+use outbound::{
+    DeliveryFact, MessageQueued, MessageSent, Outgoing, SendAttempted, SendCommand, SendFailed,
+    SendRefusal, SERVICE_WINDOW,
+};
 use status::{Delivery, DeliveryStatus, StatusReport};
 use std::collections::{HashMap, HashSet};
 
@@ -24,6 +29,10 @@ pub enum ConversationFact {
     Contact(ContactProfile),
     /// Something an inbox user asked for.
     Command(ConversationCommand),
+    /// Send a message (from an inbox user or the bot).
+    Send(SendCommand),
+    /// What the account's sender did with a queued message.
+    Delivery(DeliveryFact),
 }
 
 /// A user's command on a conversation. `command_id` makes retries safe: the same id is recorded once.
@@ -62,6 +71,10 @@ pub struct Conversation {
     favourite: bool,
     archived: bool,
     bot_disabled: bool,
+    /// Queued messages not yet sent or failed, by our message id.
+    outgoing: HashMap<uuid::Uuid, Outgoing>,
+    /// Queued messages that are finished (sent or failed).
+    finished: HashSet<uuid::Uuid>,
 }
 
 impl Conversation {
@@ -122,6 +135,88 @@ impl Conversation {
     /// The bot answers by default, until someone switches it off.
     pub fn bot_enabled(&self) -> bool {
         !self.bot_disabled
+    }
+
+    /// A queued message that is not finished yet.
+    pub fn outgoing(&self, message_id: &uuid::Uuid) -> Option<&Outgoing> {
+        self.outgoing.get(message_id)
+    }
+
+    /// Messages queued and not yet sent or failed.
+    pub fn pending(&self) -> impl Iterator<Item = (&uuid::Uuid, &Outgoing)> {
+        self.outgoing.iter()
+    }
+
+    /// Whether a queued message was sent or failed for good.
+    pub fn is_finished(&self, message_id: &uuid::Uuid) -> bool {
+        self.finished.contains(message_id)
+    }
+
+    /// Whether free-form messages may be sent at `at`.
+    pub fn window_open(&self, at: DateTime<Utc>) -> bool {
+        self.last_inbound_at
+            .is_some_and(|last| at - last <= SERVICE_WINDOW)
+    }
+
+    fn refuse_send(&self, send: &SendCommand) -> Option<SendRefusal> {
+        if self.outgoing.contains_key(&send.message_id) || self.finished.contains(&send.message_id)
+        {
+            // A retried command: recorded once, never refused after the fact.
+            return None;
+        }
+        if let Err(reason) = send.message.content.validate() {
+            return Some(SendRefusal::Invalid(reason));
+        }
+        if send.message.content.needs_open_window() && !self.window_open(send.at) {
+            return Some(SendRefusal::WindowClosed {
+                last_inbound_at: self.last_inbound_at,
+            });
+        }
+        let named = match &send.message.content {
+            crate::graph::OutboundContent::Reaction(r) => Some(&r.message_id),
+            _ => None,
+        };
+        named
+            .into_iter()
+            .chain(send.message.reply_to.as_ref())
+            .find(|wamid| !self.knows_message(wamid))
+            .map(|wamid| SendRefusal::UnknownMessage(wamid.clone()))
+    }
+
+    fn decide_delivery(&self, fact: &DeliveryFact) -> Option<ConversationEvent> {
+        match fact {
+            DeliveryFact::Attempt {
+                message_id,
+                at,
+                lease,
+            } => {
+                let pending = self.outgoing.get(message_id)?;
+                let claimed = pending
+                    .in_flight_since
+                    .is_some_and(|since| *at - since < *lease);
+                let too_early = pending.retry_at.is_some_and(|retry| *at < retry);
+                (!claimed && !too_early).then(|| {
+                    ConversationEvent::SendAttempted(SendAttempted {
+                        message_id: *message_id,
+                        attempt: pending.attempts + 1,
+                        at: *at,
+                    })
+                })
+            }
+            DeliveryFact::Sent(sent) => self
+                .outgoing
+                .contains_key(&sent.message_id)
+                .then(|| ConversationEvent::MessageSent(sent.clone())),
+            DeliveryFact::AttemptFailed(failed) => self
+                .outgoing
+                .get(&failed.message_id)
+                .filter(|pending| pending.attempts == failed.attempt)
+                .map(|_| ConversationEvent::AttemptFailed(failed.clone())),
+            DeliveryFact::Failed(failed) => self
+                .outgoing
+                .contains_key(&failed.message_id)
+                .then(|| ConversationEvent::SendFailed(failed.clone())),
+        }
     }
 
     fn decide_command(&self, command: &ConversationCommand) -> Option<ConversationEvent> {
@@ -186,6 +281,17 @@ impl Aggregate for Conversation {
                 .merged_profile(c)
                 .map(ConversationEvent::ContactProfileSeen),
             ConversationFact::Command(c) => self.decide_command(c),
+            ConversationFact::Send(send)
+                if !self.outgoing.contains_key(&send.message_id)
+                    && !self.finished.contains(&send.message_id) =>
+            {
+                Some(ConversationEvent::MessageQueued(MessageQueued {
+                    message_id: send.message_id,
+                    at: send.at,
+                    message: send.message.clone(),
+                }))
+            }
+            ConversationFact::Delivery(d) => self.decide_delivery(d),
             _ => None,
         };
         event.into_iter().collect()
@@ -227,6 +333,58 @@ impl Aggregate for Conversation {
             ConversationEvent::FavouriteSet(c) => self.favourite = c.value,
             ConversationEvent::ArchivedSet(c) => self.archived = c.value,
             ConversationEvent::BotSet(c) => self.bot_disabled = !c.value,
+            ConversationEvent::MessageQueued(q) => {
+                self.outgoing.insert(
+                    q.message_id,
+                    Outgoing {
+                        message: q.message.clone(),
+                        queued_at: q.at,
+                        attempts: 0,
+                        in_flight_since: None,
+                        retry_at: None,
+                    },
+                );
+            }
+            ConversationEvent::SendAttempted(a) => {
+                if let Some(pending) = self.outgoing.get_mut(&a.message_id) {
+                    pending.attempts = pending.attempts.max(a.attempt);
+                    pending.in_flight_since = Some(a.at);
+                }
+            }
+            ConversationEvent::AttemptFailed(f) => {
+                if let Some(pending) = self.outgoing.get_mut(&f.message_id) {
+                    pending.in_flight_since = None;
+                    pending.retry_at = Some(f.retry_at);
+                }
+            }
+            ConversationEvent::MessageSent(MessageSent {
+                message_id, wamid, ..
+            }) => {
+                self.outgoing.remove(message_id);
+                self.finished.insert(*message_id);
+                self.outbound.insert(wamid.clone());
+            }
+            ConversationEvent::SendFailed(SendFailed { message_id, .. }) => {
+                self.outgoing.remove(message_id);
+                self.finished.insert(*message_id);
+            }
+        }
+    }
+
+    fn check(&self, fact: &ConversationFact) -> Result<(), Refusal> {
+        let ConversationFact::Send(send) = fact else {
+            return Ok(());
+        };
+        match self.refuse_send(send) {
+            None => Ok(()),
+            Some(refusal) => Err(Refusal {
+                code: match refusal {
+                    SendRefusal::WindowClosed { .. } => "window_closed",
+                    SendRefusal::UnknownMessage(_) => "unknown_message",
+                    SendRefusal::Invalid(_) => "invalid_message",
+                },
+                message: refusal.to_string(),
+            }),
         }
     }
 }

@@ -363,3 +363,149 @@ fn command_events_read_back_as_written() {
         assert_eq!(ConversationEvent::from_recorded(&recorded).unwrap(), event);
     }
 }
+
+mod sending {
+    use super::*;
+    use crate::conversation::outbound::{
+        DeliveryFact, MessageSent, SendCommand, SendFailed, SERVICE_WINDOW,
+    };
+    use crate::graph::messages::{ReactionMessage, TemplateMessage, TextMessage};
+    use crate::graph::{CallError, OutboundContent, OutboundMessage};
+    use chrono::{DateTime, Duration, Utc};
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).unwrap()
+    }
+
+    fn send(id: u128, content: OutboundContent, seconds: i64) -> ConversationFact {
+        ConversationFact::Send(SendCommand {
+            message_id: uuid::Uuid::from_u128(id),
+            at: at(seconds),
+            message: OutboundMessage {
+                to: "15550001111".into(),
+                group: false,
+                reply_to: None,
+                content,
+                callback_data: None,
+            },
+        })
+    }
+
+    fn hello() -> OutboundContent {
+        OutboundContent::Text(TextMessage {
+            body: "hello".into(),
+            preview_url: false,
+        })
+    }
+
+    fn template() -> OutboundContent {
+        OutboundContent::Template(TemplateMessage {
+            name: "order_update".into(),
+            language: "en_US".into(),
+            components: vec![],
+        })
+    }
+
+    fn attempt(id: u128, seconds: i64) -> ConversationFact {
+        ConversationFact::Delivery(DeliveryFact::Attempt {
+            message_id: uuid::Uuid::from_u128(id),
+            at: at(seconds),
+            lease: Duration::seconds(120),
+        })
+    }
+
+    fn customer_wrote_at(seconds: i64) -> Conversation {
+        given(&[ConversationEvent::MessageReceived(text(
+            "wamid.in", "hi", seconds,
+        ))])
+    }
+
+    #[test]
+    fn a_reply_within_24_hours_is_queued_once() {
+        let mut c = customer_wrote_at(1_000);
+        let fact = send(1, hello(), 1_000 + 3_600);
+        assert!(c.check(&fact).is_ok());
+        let events = when(&mut c, &[fact.clone(), fact]);
+        assert!(
+            matches!(&events[..], [ConversationEvent::MessageQueued(q)] if q.message_id == uuid::Uuid::from_u128(1))
+        );
+        assert!(c.outgoing(&uuid::Uuid::from_u128(1)).is_some());
+    }
+
+    #[test]
+    fn free_form_outside_the_window_is_refused_but_a_template_is_not() {
+        let c = customer_wrote_at(1_000);
+        let late = 1_000 + SERVICE_WINDOW.num_seconds() + 1;
+        let refusal = c.check(&send(1, hello(), late)).unwrap_err();
+        assert_eq!(refusal.code, "window_closed");
+        assert!(refusal.message.contains("template"), "{}", refusal.message);
+        assert!(c.check(&send(2, template(), late)).is_ok());
+        let never_wrote = Conversation::default();
+        assert_eq!(
+            never_wrote.check(&send(3, hello(), 10)).unwrap_err().code,
+            "window_closed"
+        );
+    }
+
+    #[test]
+    fn a_reaction_must_name_a_message_of_the_conversation() {
+        let c = customer_wrote_at(1_000);
+        let react = |wamid: &str| {
+            OutboundContent::Reaction(ReactionMessage {
+                message_id: wamid.into(),
+                emoji: "👍".into(),
+            })
+        };
+        assert!(c.check(&send(1, react("wamid.in"), 1_100)).is_ok());
+        assert_eq!(
+            c.check(&send(2, react("wamid.elsewhere"), 1_100))
+                .unwrap_err()
+                .code,
+            "unknown_message"
+        );
+    }
+
+    #[test]
+    fn one_sender_at_a_time_until_its_claim_expires() {
+        let mut c = customer_wrote_at(1_000);
+        when(&mut c, &[send(1, hello(), 1_010)]);
+        let first = when(&mut c, &[attempt(1, 1_020)]);
+        assert!(matches!(&first[..], [ConversationEvent::SendAttempted(a)] if a.attempt == 1));
+        assert!(when(&mut c, &[attempt(1, 1_030)]).is_empty(), "claimed");
+        let taken_over = when(&mut c, &[attempt(1, 1_020 + 121)]);
+        assert!(matches!(&taken_over[..], [ConversationEvent::SendAttempted(a)] if a.attempt == 2));
+    }
+
+    #[test]
+    fn the_first_outcome_is_final_and_statuses_then_apply() {
+        let mut c = customer_wrote_at(1_000);
+        let id = uuid::Uuid::from_u128(1);
+        when(&mut c, &[send(1, hello(), 1_010), attempt(1, 1_011)]);
+        let sent = ConversationFact::Delivery(DeliveryFact::Sent(MessageSent {
+            message_id: id,
+            attempt: 1,
+            at: at(1_012),
+            wamid: "wamid.out".into(),
+            wa_id: None,
+        }));
+        let failed = ConversationFact::Delivery(DeliveryFact::Failed(SendFailed {
+            message_id: id,
+            attempt: 1,
+            at: at(1_013),
+            error: CallError::Timeout { seconds: 30 },
+            remedy: None,
+        }));
+        assert_eq!(when(&mut c, &[sent, failed]).len(), 1);
+        assert!(c.is_finished(&id));
+        assert!(when(&mut c, &[attempt(1, 2_000)]).is_empty());
+        when(
+            &mut c,
+            &[ConversationFact::Status(status(
+                "wamid.out",
+                "delivered",
+                1_020,
+            ))],
+        );
+        assert_eq!(c.status_of("wamid.out"), Some(DeliveryStatus::Delivered));
+    }
+}

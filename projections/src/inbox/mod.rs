@@ -62,6 +62,14 @@ impl Projection for InboxProjection {
             .filter(|(k, row)| before.messages.get(*k) != Some(row))
             .map(|(_, row)| row)
             .collect();
+        // Rows the fold merged into others (an early status row, once its message is known by its wamid).
+        let merged: Vec<serde_json::Value> = before
+            .messages
+            .keys()
+            .filter(|k| !view.messages.contains_key(*k))
+            .map(|(c, m)| json!({ "conversation_id": c, "message_id": m }))
+            .collect();
+        rows::delete(conn, MESSAGES, &merged).await?;
         rows::save(conn, CONVERSATIONS, &conversations).await?;
         rows::save(conn, MESSAGES, &messages).await?;
         tracing::trace!(
@@ -114,7 +122,7 @@ pub fn decode_all(events: &[RecordedEvent]) -> anyhow::Result<Vec<InboxEvent>> {
 async fn load(conn: &mut PgConnection, events: &[InboxEvent]) -> anyhow::Result<InboxView> {
     let conversation_ids: BTreeSet<&str> =
         events.iter().map(|e| e.conversation_id.as_str()).collect();
-    let message_keys: BTreeSet<(&str, &str)> = events
+    let message_keys: BTreeSet<(&str, String)> = events
         .iter()
         .flat_map(|e| {
             e.message_ids()
@@ -132,8 +140,24 @@ async fn load(conn: &mut PgConnection, events: &[InboxEvent]) -> anyhow::Result<
         .collect();
     let conversations: Vec<ConversationRow> =
         rows::load(conn, CONVERSATIONS, &conversation_probes).await?;
-    let messages: Vec<MessageRow> = rows::load(conn, MESSAGES, &message_probes).await?;
-    Ok(InboxView {
+    let mut messages: Vec<MessageRow> = rows::load(conn, MESSAGES, &message_probes).await?;
+    // A wamid may name a message the inbox sent, whose row is keyed by the inbox's own id.
+    let wamid_probes: Vec<_> = message_keys
+        .iter()
+        .map(|(c, m)| json!({ "conversation_id": c, "wamid": m }))
+        .collect();
+    let by_wamid: Vec<serde_json::Value> = sqlx::query_scalar(
+        "select to_jsonb(t) from inbox_messages t \
+         join (select distinct conversation_id, wamid from jsonb_to_recordset($1) \
+               as k(conversation_id text, wamid text)) k using (conversation_id, wamid)",
+    )
+    .bind(serde_json::Value::Array(wamid_probes))
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in by_wamid {
+        messages.push(serde_json::from_value(row)?);
+    }
+    let mut view = InboxView {
         conversations: conversations
             .into_iter()
             .map(|c| (c.conversation_id.clone(), c))
@@ -142,7 +166,10 @@ async fn load(conn: &mut PgConnection, events: &[InboxEvent]) -> anyhow::Result<
             .into_iter()
             .map(|m| ((m.conversation_id.clone(), m.message_id.clone()), m))
             .collect(),
-    })
+        aliases: Default::default(),
+    };
+    view.index_wamids();
+    Ok(view)
 }
 
 /// Folds one conversation's events in memory: the conversation and its messages as they stood after the
@@ -212,6 +239,10 @@ impl CsvRow for MessageRow {
             "edited_at" => out.opt_time(self.edited_at),
             "edits" => out.json(&self.edits)?,
             "revoked_at" => out.opt_time(self.revoked_at),
+            "wamid" => out.opt_text(self.wamid.as_deref()),
+            "send_state" => out.opt_text(self.send_state.as_deref()),
+            "attempts" => out.int(self.attempts.into()),
+            "next_attempt_at" => out.opt_time(self.next_attempt_at),
             "position" => out.int(self.position),
             other => return Err(unknown_column(MESSAGES.name, other)),
         }

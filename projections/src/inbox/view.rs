@@ -6,6 +6,7 @@
 
 use actors::conversation::events::ConversationEvent;
 use actors::conversation::message::{MessageContent, MetaError};
+use actors::conversation::outbound::{MessageQueued, MessageSent};
 use actors::conversation::status::DeliveryStatus;
 use actors::event::{DecodeError, DomainEvent, RawRecordedEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
@@ -71,6 +72,12 @@ pub struct MessageRow {
     pub edited_at: Option<DateTime<Utc>>,
     pub edits: Vec<Value>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Meta's id of a message sent through the inbox (whose `message_id` is the inbox's own id).
+    pub wamid: Option<String>,
+    /// For messages sent through the inbox: `queued`, `sending`, `retrying`, `accepted` or `failed`.
+    pub send_state: Option<String>,
+    pub attempts: i32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
     pub position: i64,
 }
 
@@ -87,6 +94,22 @@ pub struct Reaction {
 pub struct InboxView {
     pub conversations: BTreeMap<String, ConversationRow>,
     pub messages: BTreeMap<(String, String), MessageRow>,
+    /// (conversation, wamid) → the inbox's id of a message it sent: statuses and reactions name the wamid.
+    pub aliases: BTreeMap<(String, String), String>,
+}
+
+impl InboxView {
+    /// Notes the wamids of loaded rows, so events naming a wamid find the row of the message it names.
+    pub fn index_wamids(&mut self) {
+        for row in self.messages.values() {
+            if let Some(wamid) = &row.wamid {
+                self.aliases.insert(
+                    (row.conversation_id.clone(), wamid.clone()),
+                    row.message_id.clone(),
+                );
+            }
+        }
+    }
 }
 
 /// A conversation event with what the fold needs from its envelope.
@@ -176,33 +199,34 @@ impl InboxEvent {
         }))
     }
 
-    /// The messages this event touches (beside its conversation).
-    pub fn message_ids(&self) -> Vec<&str> {
+    /// The messages this event touches (beside its conversation), as named in the event: a wamid, or the
+    /// inbox's own id of a message it sent.
+    pub fn message_ids(&self) -> Vec<String> {
+        let named = |content: &MessageContent, wamid: &str| match content {
+            MessageContent::Reaction { message_id, .. } => message_id.clone(),
+            MessageContent::Edit {
+                original_message_id,
+                ..
+            }
+            | MessageContent::Revoke {
+                original_message_id,
+            } => original_message_id.clone(),
+            _ => wamid.to_owned(),
+        };
         match &self.event {
-            ConversationEvent::MessageReceived(m) => match &m.content {
-                MessageContent::Reaction { message_id, .. } => vec![message_id.as_str()],
-                MessageContent::Edit {
-                    original_message_id,
-                    ..
-                }
-                | MessageContent::Revoke {
-                    original_message_id,
-                } => vec![original_message_id.as_str()],
-                _ => vec![m.wamid.as_str()],
-            },
-            ConversationEvent::MessageEchoed(m) => match &m.content {
-                MessageContent::Reaction { message_id, .. } => vec![message_id.as_str()],
-                MessageContent::Edit {
-                    original_message_id,
-                    ..
-                }
-                | MessageContent::Revoke {
-                    original_message_id,
-                } => vec![original_message_id.as_str()],
-                _ => vec![m.wamid.as_str()],
-            },
-            ConversationEvent::MessageStatusChanged(s) => vec![s.wamid.as_str()],
-            _ => vec![],
+            ConversationEvent::MessageReceived(m) => vec![named(&m.content, &m.wamid)],
+            ConversationEvent::MessageEchoed(m) => vec![named(&m.content, &m.wamid)],
+            ConversationEvent::MessageStatusChanged(s) => vec![s.wamid.clone()],
+            ConversationEvent::MessageQueued(q) => vec![q.message_id.to_string()],
+            ConversationEvent::SendAttempted(a) => vec![a.message_id.to_string()],
+            ConversationEvent::AttemptFailed(f) => vec![f.message_id.to_string()],
+            ConversationEvent::MessageSent(m) => vec![m.message_id.to_string(), m.wamid.clone()],
+            ConversationEvent::SendFailed(f) => vec![f.message_id.to_string()],
+            ConversationEvent::ContactProfileSeen(_)
+            | ConversationEvent::ReadMarked(_)
+            | ConversationEvent::FavouriteSet(_)
+            | ConversationEvent::ArchivedSet(_)
+            | ConversationEvent::BotSet(_) => vec![],
         }
     }
 
@@ -308,10 +332,47 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
             }
             let first = row.statuses.entry(s.status.clone()).or_insert(at);
             *first = (*first).min(at);
-            row.status = current_status(&row.statuses);
             if s.status == DeliveryStatus::Failed.as_str() {
                 row.failure = Some(failure_of(&s.errors));
             }
+            refresh_status(row);
+        }
+        ConversationEvent::MessageQueued(q) => record_queued(view, e, q),
+        ConversationEvent::SendAttempted(a) => {
+            let row = message_mut(view, e, &a.message_id.to_string(), at);
+            if row.send_state.as_deref() != Some("accepted")
+                && row.send_state.as_deref() != Some("failed")
+            {
+                row.send_state = Some("sending".to_owned());
+            }
+            row.attempts = row
+                .attempts
+                .max(i32::try_from(a.attempt).unwrap_or(i32::MAX));
+            row.next_attempt_at = None;
+            refresh_status(row);
+        }
+        ConversationEvent::AttemptFailed(f) => {
+            let row = message_mut(view, e, &f.message_id.to_string(), at);
+            if row.send_state.as_deref() == Some("sending") {
+                row.send_state = Some("retrying".to_owned());
+                row.next_attempt_at = Some(f.retry_at);
+            }
+            row.failure = serde_json::to_value(&f.error).ok();
+            refresh_status(row);
+        }
+        ConversationEvent::MessageSent(m) => sent(view, e, m),
+        ConversationEvent::SendFailed(f) => {
+            let row = message_mut(view, e, &f.message_id.to_string(), at);
+            if row.send_state.as_deref() != Some("accepted") {
+                row.send_state = Some("failed".to_owned());
+                row.next_attempt_at = None;
+                let mut failure = serde_json::to_value(&f.error).unwrap_or(Value::Null);
+                if let (Some(remedy), Some(object)) = (&f.remedy, failure.as_object_mut()) {
+                    object.insert("remedy".to_owned(), Value::String(remedy.clone()));
+                }
+                row.failure = Some(failure);
+            }
+            refresh_status(row);
         }
         ConversationEvent::ContactProfileSeen(c) => {
             let conversation = conversation_mut(view, e);
@@ -339,6 +400,75 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
     let conversation = conversation_mut(view, e);
     conversation.updated_at = conversation.updated_at.max(e.recorded_at);
     conversation.position = e.position;
+}
+
+/// A message the inbox is about to send: shown at once, with its sending state.
+fn record_queued(view: &mut InboxView, e: &InboxEvent, q: &MessageQueued) {
+    let id = q.message_id.to_string();
+    let row = message_mut(view, e, &id, q.at);
+    if row.present {
+        return;
+    }
+    let content = &q.message.content;
+    let preview = content
+        .preview()
+        .unwrap_or_else(|| format!("[{}]", content.kind()));
+    row.present = true;
+    row.direction = Some("outbound".to_owned());
+    row.kind = Some(content.kind().to_owned());
+    row.body = content.preview();
+    row.media = content.media().and_then(|m| serde_json::to_value(m).ok());
+    row.content = serde_json::to_value(content).ok();
+    row.reply_to = q.message.reply_to.clone();
+    row.sender = Some("business".to_owned());
+    row.sent_at = Some(q.at);
+    row.sort_at = q.at;
+    row.seq = e.position;
+    row.send_state = Some("queued".to_owned());
+    refresh_status(row);
+
+    let conversation = conversation_mut(view, e);
+    conversation.message_count += 1;
+    if conversation.last_message_at.is_none_or(|last| q.at >= last) {
+        conversation.last_message_id = Some(id);
+        conversation.last_message_at = Some(q.at);
+        conversation.last_message_preview = Some(preview.chars().take(PREVIEW_CHARS).collect());
+        conversation.last_message_kind = Some(content.kind().to_owned());
+        conversation.last_message_direction = Some("outbound".to_owned());
+        conversation.sort_at = conversation.sort_at.max(q.at);
+    }
+}
+
+/// Meta accepted a message: from now on its wamid names it. What arrived under the wamid before (a fast
+/// status webhook) moves onto the message's row.
+fn sent(view: &mut InboxView, e: &InboxEvent, m: &MessageSent) {
+    let id = m.message_id.to_string();
+    let early = view
+        .messages
+        .remove(&(e.conversation_id.clone(), m.wamid.clone()));
+    view.aliases
+        .insert((e.conversation_id.clone(), m.wamid.clone()), id.clone());
+    let row = message_mut(view, e, &id, m.at);
+    row.wamid = Some(m.wamid.clone());
+    if row.send_state.as_deref() != Some("failed") {
+        row.send_state = Some("accepted".to_owned());
+        row.next_attempt_at = None;
+        row.failure = None;
+    }
+    if let Some(early) = early {
+        for (status, at) in early.statuses {
+            let first = row.statuses.entry(status).or_insert(at);
+            *first = (*first).min(at);
+        }
+        if early.failure.is_some() {
+            row.failure = early.failure;
+        }
+        for reaction in early.reactions {
+            row.reactions.retain(|r| r.from != reaction.from);
+            row.reactions.push(reaction);
+        }
+    }
+    refresh_status(row);
 }
 
 fn record_message(view: &mut InboxView, e: &InboxEvent, m: Incoming<'_>) {
@@ -487,41 +617,56 @@ fn message_mut<'v>(
     message_id: &str,
     at: DateTime<Utc>,
 ) -> &'v mut MessageRow {
-    let row = view
-        .messages
-        .entry((e.conversation_id.clone(), message_id.to_owned()))
-        .or_insert_with(|| MessageRow {
-            conversation_id: e.conversation_id.clone(),
-            message_id: message_id.to_owned(),
-            present: false,
-            direction: None,
-            kind: None,
-            body: None,
-            media: None,
-            content: None,
-            reply_to: None,
-            forwarded: false,
-            sender: None,
-            sent_at: None,
-            sort_at: at,
-            seq: e.position,
-            status: None,
-            statuses: BTreeMap::new(),
-            failure: None,
-            reactions: Vec::new(),
-            edited_at: None,
-            edits: Vec::new(),
-            revoked_at: None,
-            position: e.position,
-        });
+    let mut key = (e.conversation_id.clone(), message_id.to_owned());
+    if let Some(id) = view.aliases.get(&key) {
+        key.1 = id.clone();
+    }
+    let message_id = key.1.clone();
+    let row = view.messages.entry(key).or_insert_with(|| MessageRow {
+        conversation_id: e.conversation_id.clone(),
+        message_id,
+        present: false,
+        direction: None,
+        kind: None,
+        body: None,
+        media: None,
+        content: None,
+        reply_to: None,
+        forwarded: false,
+        sender: None,
+        sent_at: None,
+        sort_at: at,
+        seq: e.position,
+        status: None,
+        statuses: BTreeMap::new(),
+        failure: None,
+        reactions: Vec::new(),
+        edited_at: None,
+        edits: Vec::new(),
+        revoked_at: None,
+        wamid: None,
+        send_state: None,
+        attempts: 0,
+        next_attempt_at: None,
+        position: e.position,
+    });
     row.position = e.position;
     row
 }
 
-/// The status a message shows: failed if it ever failed, else the furthest it got.
-fn current_status(statuses: &BTreeMap<String, DateTime<Utc>>) -> Option<String> {
-    let known = statuses.keys().filter_map(|s| DeliveryStatus::parse(s));
-    known.max().map(|s| s.as_str().to_owned())
+/// The status a message shows: failed if it ever failed, else the furthest Meta reported it got; before
+/// Meta reports anything, how far the inbox got sending it.
+fn refresh_status(row: &mut MessageRow) {
+    let reported = row
+        .statuses
+        .keys()
+        .filter_map(|s| DeliveryStatus::parse(s))
+        .max();
+    row.status = match (reported, row.send_state.as_deref()) {
+        (_, Some("failed")) => Some(DeliveryStatus::Failed.as_str().to_owned()),
+        (Some(status), _) => Some(status.as_str().to_owned()),
+        (None, state) => state.map(str::to_owned),
+    };
 }
 
 fn failure_of(errors: &[MetaError]) -> Value {

@@ -3,7 +3,10 @@
 use super::*;
 use actors::conversation::events::{ContactProfile, ReadMarked, SettingChanged};
 use actors::conversation::message::{EchoedMessage, InboundMessage};
+use actors::conversation::outbound::{AttemptFailed, SendFailed};
 use actors::conversation::status::StatusReport;
+use actors::graph::messages::TextMessage;
+use actors::graph::{CallError, OutboundContent, OutboundMessage};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -35,6 +38,38 @@ fn text(wamid: &str, body: &str, at: i64) -> ConversationEvent {
         json!({"from": "447700900001", "id": wamid, "timestamp": (1_700_000_000 + at).to_string(),
                    "type": "text", "text": {"body": body}}),
     )
+}
+
+/// Messages sent through the inbox: the i-th gets the wamid `wamid.{i + 3}` when Meta accepts it.
+fn outbound_id(i: usize) -> uuid::Uuid {
+    uuid::Uuid::from_u128(0xa000 + i as u128)
+}
+
+fn queued(i: usize, at: i64) -> ConversationEvent {
+    ConversationEvent::MessageQueued(MessageQueued {
+        message_id: outbound_id(i),
+        at: t(at),
+        message: OutboundMessage {
+            to: "447700900001".into(),
+            group: false,
+            reply_to: None,
+            content: OutboundContent::Text(TextMessage {
+                body: format!("reply {i}"),
+                preview_url: false,
+            }),
+            callback_data: None,
+        },
+    })
+}
+
+fn sent(i: usize, at: i64) -> ConversationEvent {
+    ConversationEvent::MessageSent(MessageSent {
+        message_id: outbound_id(i),
+        attempt: 1,
+        at: t(at),
+        wamid: format!("wamid.{}", i + 3),
+        wa_id: None,
+    })
 }
 
 fn fold(events: &[InboxEvent]) -> InboxView {
@@ -159,6 +194,97 @@ fn reading_clears_unread_and_a_new_message_unarchives() {
     assert_eq!((row.unread_count, row.archived), (1, false));
 }
 
+#[test]
+fn a_message_sent_through_the_inbox_shows_its_sending_then_metas_statuses() {
+    let c = CONVERSATIONS[0];
+    let id = outbound_id(0).to_string();
+    let status = |s: &str, at: i64| {
+        ConversationEvent::MessageStatusChanged(
+            StatusReport::parse(&json!({"id": "wamid.3", "status": s, "timestamp": (1_700_000_000 + at).to_string()}))
+                .unwrap(),
+        )
+    };
+    let mut view = fold(&[
+        event(1, c, text("wamid.1", "hello?", 1)),
+        event(2, c, queued(0, 5)),
+    ]);
+    let row = &view.messages[&(c.to_owned(), id.clone())];
+    assert_eq!(
+        (
+            row.status.as_deref(),
+            row.body.as_deref(),
+            row.direction.as_deref()
+        ),
+        (Some("queued"), Some("reply 0"), Some("outbound"))
+    );
+    assert_eq!(
+        view.conversations[c].last_message_preview.as_deref(),
+        Some("reply 0")
+    );
+
+    // Meta's webhook for the wamid can beat the sender's own record of the wamid.
+    apply(&mut view, &event(3, c, status("delivered", 7)));
+    assert!(!view.messages[&(c.to_owned(), "wamid.3".to_owned())].present);
+    apply(&mut view, &event(4, c, sent(0, 6)));
+    apply(&mut view, &event(5, c, status("sent", 6)));
+    assert!(
+        !view
+            .messages
+            .contains_key(&(c.to_owned(), "wamid.3".to_owned())),
+        "the early row is merged away"
+    );
+    let row = &view.messages[&(c.to_owned(), id.clone())];
+    assert_eq!(row.wamid.as_deref(), Some("wamid.3"));
+    assert_eq!(row.send_state.as_deref(), Some("accepted"));
+    assert_eq!(row.status.as_deref(), Some("delivered"));
+    assert_eq!(
+        row.statuses.keys().collect::<Vec<_>>(),
+        ["delivered", "sent"]
+    );
+
+    // A customer's reaction names the wamid too.
+    apply(
+        &mut view,
+        &event(
+            6,
+            c,
+            inbound(
+                json!({"from": "447700900001", "id": "r1", "timestamp": "1700000009",
+        "type": "reaction", "reaction": {"message_id": "wamid.3", "emoji": "👍"}}),
+            ),
+        ),
+    );
+    assert_eq!(view.messages[&(c.to_owned(), id)].reactions.len(), 1);
+}
+
+#[test]
+fn a_failed_send_shows_the_error_and_what_to_do() {
+    let c = CONVERSATIONS[0];
+    let error = CallError::Api(actors::graph::GraphError::from_response(
+        400,
+        br#"{"error":{"code":131047,"message":"Re-engagement message","type":"OAuthException"}}"#,
+    ));
+    let view = fold(&[
+        event(1, c, queued(0, 5)),
+        event(
+            2,
+            c,
+            ConversationEvent::SendFailed(SendFailed {
+                message_id: outbound_id(0),
+                attempt: 1,
+                at: t(6),
+                error,
+                remedy: Some("send a template".into()),
+            }),
+        ),
+    ]);
+    let row = &view.messages[&(c.to_owned(), outbound_id(0).to_string())];
+    assert_eq!(row.status.as_deref(), Some("failed"));
+    let failure = row.failure.as_ref().unwrap();
+    assert_eq!(failure.pointer("/code"), Some(&json!(131047)));
+    assert_eq!(failure.pointer("/remedy"), Some(&json!("send a template")));
+}
+
 fn arbitrary_event() -> impl Strategy<Value = (usize, ConversationEvent)> {
     let wamid = (0..5usize).prop_map(|i| format!("wamid.{i}"));
     let at = 0..500i64;
@@ -183,6 +309,14 @@ fn arbitrary_event() -> impl Strategy<Value = (usize, ConversationEvent)> {
         prop_oneof![Just("Alice"), Just("Bob")].prop_map(|n| ConversationEvent::ContactProfileSeen(ContactProfile {
             wa_id: Some("447700900001".into()), name: Some(n.into()), ..ContactProfile::default() })),
         at.clone().prop_map(|a| ConversationEvent::ReadMarked(ReadMarked { command_id: uuid::Uuid::nil(), at: t(a), through: None })),
+        (0..2usize, at.clone()).prop_map(|(i, a)| queued(i, a)),
+        (0..2usize, at.clone()).prop_map(|(i, a)| sent(i, a)),
+        (0..2usize, at.clone()).prop_map(|(i, a)| ConversationEvent::AttemptFailed(AttemptFailed {
+            message_id: outbound_id(i), attempt: 1, at: t(a), retry_at: t(a + 5),
+            error: CallError::Timeout { seconds: 30 } })),
+        (0..2usize, at.clone()).prop_map(|(i, a)| ConversationEvent::SendFailed(SendFailed {
+            message_id: outbound_id(i), attempt: 2, at: t(a), remedy: None,
+            error: CallError::Transport { message: "refused".into() } })),
         (any::<bool>(), at.clone()).prop_map(|(v, a)| ConversationEvent::FavouriteSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v })),
         (any::<bool>(), at).prop_map(|(v, a)| ConversationEvent::ArchivedSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v })),
     ];
@@ -199,7 +333,7 @@ fn stored(view: &InboxView) -> InboxView {
         serde_json::to_value(view.messages.values().collect::<Vec<_>>()).unwrap(),
     )
     .unwrap();
-    InboxView {
+    let mut stored = InboxView {
         conversations: conversations
             .into_iter()
             .map(|c| (c.conversation_id.clone(), c))
@@ -208,7 +342,10 @@ fn stored(view: &InboxView) -> InboxView {
             .into_iter()
             .map(|m| ((m.conversation_id.clone(), m.message_id.clone()), m))
             .collect(),
-    }
+        aliases: Default::default(),
+    };
+    stored.index_wamids();
+    stored
 }
 
 proptest! {

@@ -1,0 +1,113 @@
+//! Sending: the account side of outbound messages. A conversation actor decides that a message may be
+//! sent and queues it; the number's [`sender::Sender`] sends it under the number's limits and records
+//! each attempt and its outcome back on the conversation.
+//!
+//! [`Outbox`] finds (or starts) the sender of a number. Only numbers with an access token can send.
+
+pub mod pacing;
+pub mod sender;
+
+use crate::conversation::Conversation;
+use crate::directory::StreamRouter;
+use crate::graph::{AccessToken, GraphClient};
+use crate::media_store::MediaStore;
+use ractor::{Actor, ActorRef};
+use sender::{Job, Sender, SenderArgs, SenderConfig, SenderMsg};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// The number has no access token: nothing can be sent from it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("number {0} has no access token configured, so nothing can be sent from it")]
+pub struct NotConnected(pub String);
+
+/// The senders of this node, one per number, started on first use.
+#[derive(Clone)]
+pub struct Outbox {
+    senders: Arc<Mutex<HashMap<String, ActorRef<SenderMsg>>>>,
+    tokens: Arc<HashMap<String, AccessToken>>,
+    graph: GraphClient,
+    conversations: StreamRouter<Conversation>,
+    media: MediaStore,
+    config: SenderConfig,
+}
+
+impl Outbox {
+    /// `tokens`: the access token of each number that can send, by phone-number id.
+    pub fn new(
+        tokens: HashMap<String, AccessToken>,
+        graph: GraphClient,
+        conversations: StreamRouter<Conversation>,
+        media: MediaStore,
+        config: SenderConfig,
+    ) -> Self {
+        Self {
+            senders: Arc::default(),
+            tokens: Arc::new(tokens),
+            graph,
+            conversations,
+            media,
+            config,
+        }
+    }
+
+    /// Whether messages can be sent from this number.
+    pub fn can_send(&self, phone_number_id: &str) -> bool {
+        self.tokens.contains_key(phone_number_id)
+    }
+
+    /// The access token of a number (for media downloads and management calls).
+    pub fn token(&self, phone_number_id: &str) -> Option<&AccessToken> {
+        self.tokens.get(phone_number_id)
+    }
+
+    pub fn graph(&self) -> &GraphClient {
+        &self.graph
+    }
+
+    /// Hands a queued message to its number's sender. Enqueueing a message twice sends it once.
+    pub async fn enqueue(&self, phone_number_id: &str, job: Job) -> Result<(), NotConnected> {
+        let sender = self.sender(phone_number_id).await?;
+        if sender.cast(SenderMsg::Enqueue(job.clone())).is_err() {
+            // The sender stopped (it only does on shutdown or a bug): start a new one and try once more.
+            self.senders.lock().await.remove(phone_number_id);
+            let sender = self.sender(phone_number_id).await?;
+            let _ = sender.cast(SenderMsg::Enqueue(job));
+        }
+        Ok(())
+    }
+
+    async fn sender(&self, phone_number_id: &str) -> Result<ActorRef<SenderMsg>, NotConnected> {
+        let token = self
+            .tokens
+            .get(phone_number_id)
+            .ok_or_else(|| NotConnected(phone_number_id.to_owned()))?;
+        let mut senders = self.senders.lock().await;
+        if let Some(sender) = senders.get(phone_number_id) {
+            return Ok(sender.clone());
+        }
+        let args = SenderArgs {
+            phone_number_id: phone_number_id.to_owned(),
+            token: token.clone(),
+            graph: self.graph.clone(),
+            conversations: self.conversations.clone(),
+            media: self.media.clone(),
+            config: self.config.clone(),
+        };
+        let (sender, _) = Actor::spawn(None, Sender, args).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot start a sender");
+            NotConnected(phone_number_id.to_owned())
+        })?;
+        senders.insert(phone_number_id.to_owned(), sender.clone());
+        Ok(sender)
+    }
+
+    /// Stops every sender. Sends in progress finish in their own tasks; what is still queued stays queued
+    /// in the event store and is sent after the next start.
+    pub async fn stop(&self) {
+        for (_, sender) in self.senders.lock().await.drain() {
+            sender.stop(Some("shutting down".into()));
+        }
+    }
+}

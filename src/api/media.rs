@@ -1,0 +1,173 @@
+//! Media files: uploaded by agents to send, or fetched from Meta when customers send them. Browsers never
+//! get Meta's links (they expire and need the token); they get the file from here.
+
+use super::auth::{ApiAuth, Permission};
+use super::error::ApiError;
+use super::Tag;
+use crate::http::AppState;
+use actors::graph::media::{limit_for, MAX_MEDIA_BYTES};
+use actors::media_store::StoredMedia;
+use poem::web::Data;
+use poem::Body;
+use poem_openapi::param::Path;
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::types::multipart::Upload;
+use poem_openapi::{ApiResponse, Multipart, Object, OpenApi};
+use std::sync::Arc;
+
+pub struct MediaApi;
+
+#[derive(Debug, Multipart)]
+pub struct MediaUpload {
+    /// The file, with its MIME type as the part's content type.
+    pub file: Upload,
+}
+
+/// A file in the inbox's media store.
+#[derive(Debug, Clone, Object)]
+pub struct Media {
+    /// Use it as `media_id` in a media message; also the file's SHA-256.
+    pub id: String,
+    pub mime_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub filename: Option<String>,
+}
+
+impl From<StoredMedia> for Media {
+    fn from(m: StoredMedia) -> Self {
+        Media {
+            sha256: m.id.clone(),
+            id: m.id,
+            mime_type: m.mime_type,
+            size: m.size,
+            filename: m.filename,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum Uploaded {
+    #[oai(status = 201)]
+    Created(Json<Media>),
+}
+
+#[derive(ApiResponse)]
+pub enum Download {
+    /// The file, with its MIME type.
+    #[oai(status = 200)]
+    File(
+        Binary<Body>,
+        #[oai(header = "Content-Type")] String,
+        #[oai(header = "Cache-Control")] String,
+    ),
+}
+
+/// Message kinds whose files Meta accepts, in the order a file's type is looked up.
+const KINDS: [&str; 5] = ["image", "sticker", "audio", "video", "document"];
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Media")]
+impl MediaApi {
+    /// Upload a file to send in a media message.
+    ///
+    /// The file's type must be one Meta accepts for some message kind (JPEG, PNG, WebP, MP4, 3GPP, AAC,
+    /// AMR, MP3, M4A, OGG, PDF, text, office documents) and at most 100 MB; 415 and 413 say otherwise,
+    /// before anything reaches Meta. Whether it fits the kind it is sent as (5 MB for images, ...) is
+    /// checked when it is sent.
+    #[oai(path = "/media", method = "post", operation_id = "uploadMedia")]
+    async fn upload(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        upload: MediaUpload,
+    ) -> Result<Uploaded, ApiError> {
+        caller.require(Permission::MessagesSend)?;
+        let file = upload.file;
+        let mime = file
+            .content_type()
+            .map(|t| {
+                t.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::unsupported_type("the file part needs a Content-Type (its MIME type)")
+            })?;
+        if !KINDS.iter().any(|kind| limit_for(kind, &mime).is_ok()) {
+            return Err(ApiError::unsupported_type(format!(
+                "WhatsApp does not accept {mime} files"
+            )));
+        }
+        if file.size() as u64 > MAX_MEDIA_BYTES {
+            return Err(ApiError::too_large(format!(
+                "WhatsApp accepts files up to {MAX_MEDIA_BYTES} bytes; this one has {}",
+                file.size()
+            )));
+        }
+        let filename = file.file_name().map(sanitize_filename);
+        let bytes = file
+            .into_vec()
+            .await
+            .map_err(|e| ApiError::bad_request("invalid_upload", e.to_string()))?;
+        let stored = state
+            .media
+            .put(&bytes, &mime, filename.as_deref())
+            .await
+            .map_err(ApiError::unavailable)?;
+        Ok(Uploaded::Created(Json(stored.into())))
+    }
+
+    /// Download a file: one an agent uploaded, or one a customer sent (fetched from Meta when it arrived).
+    #[oai(path = "/media/:id", method = "get", operation_id = "getMedia")]
+    async fn download(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+    ) -> Result<Download, ApiError> {
+        caller.require(Permission::MessagesView)?;
+        let (media, file) = state
+            .media
+            .open(&id.0)
+            .await
+            .map_err(ApiError::unavailable)?
+            .ok_or_else(|| ApiError::not_found("media", &id.0))?;
+        Ok(Download::File(
+            Binary(Body::from_async_read(file)),
+            media.mime_type,
+            // Content-addressed: the bytes behind an id never change.
+            "private, max-age=31536000, immutable".to_owned(),
+        ))
+    }
+
+    /// Describe a file.
+    #[oai(
+        path = "/media/:id/info",
+        method = "get",
+        operation_id = "describeMedia"
+    )]
+    async fn describe(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+    ) -> Result<Json<Media>, ApiError> {
+        caller.require(Permission::MessagesView)?;
+        let media = state
+            .media
+            .describe(&id.0)
+            .await
+            .map_err(ApiError::unavailable)?
+            .ok_or_else(|| ApiError::not_found("media", &id.0))?;
+        Ok(Json(media.into()))
+    }
+}
+
+/// Keeps the last path component, without control characters, at most 200 characters.
+fn sanitize_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.chars().filter(|c| !c.is_control()).take(200).collect()
+}

@@ -1,0 +1,189 @@
+//! Sending messages: every kind Meta offers, checked and queued by the conversation's actor, sent by the
+//! number's sender.
+
+use super::auth::{ApiAuth, Permission};
+use super::conversations::load_conversation;
+use super::error::ApiError;
+use super::Tag;
+use crate::http::AppState;
+use actors::conversation::outbound::SendCommand;
+use actors::conversation::ConversationFact;
+use actors::event::{derived_event_id, EventMetadata, StreamId};
+use actors::graph::media::limit_for;
+use actors::graph::{OutboundContent, OutboundMessage};
+use actors::outbound::sender::Job;
+use actors::stream_actor::CommandError;
+use chrono::{SubsecRound, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use std::sync::Arc;
+
+pub struct SendingApi;
+
+/// A message to send in a conversation.
+#[derive(Debug, Clone, Object)]
+pub struct SendMessage {
+    /// What to send; `kind` says which: `text`, `image`, `audio`, `video`, `document`, `sticker`,
+    /// `location`, `contacts`, `reaction`, `template`, `buttons`, `list` or `cta_url`.
+    pub content: OutboundContent,
+    /// Quote this message of the conversation (its wamid).
+    pub reply_to: Option<String>,
+}
+
+/// The message is queued; its status follows in the conversation's messages and the live stream.
+#[derive(Debug, Clone, Object)]
+pub struct Queued {
+    /// The message's id in this conversation's messages.
+    pub message_id: String,
+    pub conversation_id: String,
+    /// `queued`.
+    pub status: String,
+}
+
+#[derive(ApiResponse)]
+pub enum SendResponse {
+    /// Queued; it is sent as soon as the number's limits allow.
+    #[oai(status = 202)]
+    Queued(Json<Queued>),
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Conversations")]
+impl SendingApi {
+    /// Send a message to the conversation's customer (or group).
+    ///
+    /// Free-form messages (anything but a template) can only be sent within 24 hours of the customer's
+    /// last message; outside that window the answer is 422 `window_closed`, and a template must be sent.
+    /// A reaction or a reply must name a message of this conversation. Files are referred to by the id
+    /// `POST /api/v1/media` returned (uploaded to Meta when the message is sent), or by a public link.
+    /// With an `Idempotency-Key`, a retried request queues the message once.
+    #[oai(
+        path = "/conversations/:id/messages",
+        method = "post",
+        operation_id = "sendMessage"
+    )]
+    async fn send(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        body: Json<SendMessage>,
+        /// Retrying with the same key queues the message once.
+        #[oai(name = "Idempotency-Key")]
+        key: Header<Option<String>>,
+    ) -> Result<SendResponse, ApiError> {
+        caller.require(Permission::MessagesSend)?;
+        let conversation = load_conversation(&state, &id.0).await?;
+        let SendMessage { content, reply_to } = body.0;
+        content
+            .validate()
+            .map_err(|reason| ApiError::bad_request("invalid_message", reason))?;
+        check_media(&state, &content).await?;
+        if !state.outbox.can_send(&conversation.account_id) {
+            return Err(ApiError::conflict(
+                "account_not_connected",
+                format!(
+                    "number {} has no access token, so nothing can be sent from it: set WHATSAPP_TOKEN",
+                    conversation.account_id
+                ),
+            ));
+        }
+        if key
+            .0
+            .as_ref()
+            .is_some_and(|k| k.is_empty() || k.len() > 200)
+        {
+            return Err(ApiError::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1 to 200 characters",
+            ));
+        }
+        let message_id = match &key.0 {
+            Some(key) => derived_event_id("send", &format!("{}:{}:{key}", caller.user_id, id.0)),
+            None => uuid::Uuid::new_v4(),
+        };
+        // Messages go to the customer's WhatsApp id, or the group.
+        let to = conversation
+            .contact_wa_id
+            .clone()
+            .unwrap_or_else(|| conversation.contact_id.clone());
+        let command = SendCommand {
+            message_id,
+            at: Utc::now().trunc_subsecs(6),
+            message: OutboundMessage {
+                to,
+                group: conversation.is_group,
+                reply_to,
+                content,
+                callback_data: None,
+            },
+        };
+        let stream = StreamId::new(format!("conversation-{}", id.0));
+        state
+            .ingest
+            .conversations
+            .record(
+                stream.clone(),
+                vec![ConversationFact::Send(command)],
+                EventMetadata::user(&caller.user_id, message_id),
+            )
+            .await
+            .map_err(refusal)?;
+        // The dispatcher would find it too (through the inbox view); handing it over now saves that trip.
+        let job = Job {
+            conversation: stream,
+            message_id,
+        };
+        if let Err(e) = state.outbox.enqueue(&conversation.account_id, job).await {
+            tracing::warn!(error = %e, "queued message not handed to a sender");
+        }
+        Ok(SendResponse::Queued(Json(Queued {
+            message_id: message_id.to_string(),
+            conversation_id: id.0,
+            status: "queued".to_owned(),
+        })))
+    }
+}
+
+/// A file from the media store must be there, and of a type and size Meta accepts for the message's kind.
+async fn check_media(state: &AppState, content: &OutboundContent) -> Result<(), ApiError> {
+    let Some(media_id) = content.media().and_then(|m| m.media_id.as_deref()) else {
+        return Ok(());
+    };
+    let media = state
+        .media
+        .describe(media_id)
+        .await
+        .map_err(ApiError::unavailable)?
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "unknown_media",
+                format!("no uploaded file {media_id:?}: upload it with POST /api/v1/media first"),
+            )
+        })?;
+    let kind = content.kind();
+    let max = limit_for(kind, &media.mime_type)
+        .map_err(|reason| ApiError::unprocessable("media_not_allowed", reason))?;
+    if media.size > max {
+        return Err(ApiError::unprocessable(
+            "media_too_large",
+            format!(
+                "{kind} messages accept files up to {max} bytes; this one has {}",
+                media.size
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn refusal(e: CommandError) -> ApiError {
+    match e {
+        CommandError::Refused(r) if r.code == "invalid_message" => {
+            ApiError::bad_request(r.code, r.message)
+        }
+        CommandError::Refused(r) => ApiError::unprocessable(r.code, r.message),
+        CommandError::Invalid(reason) => ApiError::unprocessable("invalid_command", reason),
+        other => ApiError::unavailable(other),
+    }
+}

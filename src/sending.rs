@@ -1,0 +1,85 @@
+//! Hands queued messages to their numbers' senders. It reacts to the inbox view: whenever the inbox
+//! projection moves (a message was queued on any node, or an attempt finished), and at start-up once the
+//! view has caught up with the log, so a message queued before a restart is sent after it.
+//!
+//! Handing a message over twice is harmless: a sender drops a message it already has, and the conversation
+//! lets only one sender claim an attempt at a time.
+
+use actors::event::StreamId;
+use actors::outbound::sender::Job;
+use actors::outbound::Outbox;
+use projections::inbox::InboxProjection;
+use projections::live::Checkpoints;
+use sqlx::PgPool;
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Looks again at least this often even when nothing moves (a sender on a node that died).
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// At most one look per this interval under load: one query covers many queued messages.
+const MIN_GAP: Duration = Duration::from_millis(100);
+const BATCH: i64 = 1000;
+
+pub fn start(
+    pool: PgPool,
+    checkpoints: Checkpoints,
+    outbox: Outbox,
+    stopping: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(mut moved) = checkpoints.watch(InboxProjection::NAME) else {
+            return;
+        };
+        let mut unconnected: HashSet<String> = HashSet::new();
+        loop {
+            if let Err(e) = dispatch(&pool, &outbox, &mut unconnected).await {
+                tracing::warn!(error = %e, "cannot look for queued messages; trying again");
+            }
+            tokio::select! {
+                _ = stopping.cancelled() => return,
+                _ = tokio::time::sleep(SWEEP_EVERY) => {}
+                changed = moved.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+            }
+            tokio::time::sleep(MIN_GAP).await;
+        }
+    })
+}
+
+async fn dispatch(
+    pool: &PgPool,
+    outbox: &Outbox,
+    unconnected: &mut HashSet<String>,
+) -> anyhow::Result<()> {
+    let rows = sqlx::query!(
+        r#"select conversation_id, message_id from inbox_messages
+           where send_state in ('queued', 'sending', 'retrying')
+           order by sort_at limit $1"#,
+        BATCH
+    )
+    .fetch_all(pool)
+    .await?;
+    for row in rows {
+        let Ok(message_id) = row.message_id.parse() else {
+            continue;
+        };
+        let Some((account, _)) = row.conversation_id.split_once('-') else {
+            continue;
+        };
+        let job = Job {
+            conversation: StreamId::new(format!("conversation-{}", row.conversation_id)),
+            message_id,
+        };
+        if let Err(e) = outbox.enqueue(account, job).await {
+            if unconnected.insert(account.to_owned()) {
+                tracing::warn!(error = %e, "queued messages wait for an access token");
+            }
+        }
+    }
+    Ok(())
+}
