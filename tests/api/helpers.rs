@@ -17,7 +17,8 @@ pub const API_TOKEN: &str = "test-api-token-0123456789";
 pub struct TestApp {
     pub address: SocketAddr,
     pub state: std::sync::Arc<inbox::http::AppState>,
-    pub db: TestDatabase,
+    /// Shared so a restarted app can keep the database.
+    pub db: std::sync::Arc<TestDatabase>,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -30,10 +31,21 @@ impl TestApp {
 
     /// Starts the app; `overrides` are extra environment settings.
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
+        let db = std::sync::Arc::new(TestDatabase::create().await);
+        Self::spawn_on(db, overrides).await
+    }
+
+    /// Stops this app and starts another on the same database, as after a restart.
+    pub async fn restart_with(self, overrides: &[(&str, &str)]) -> TestApp {
+        let db = self.db.clone();
+        self.stop().await.expect("the app stops cleanly");
+        Self::spawn_on(db, overrides).await
+    }
+
+    pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             inbox::telemetry::init();
         }
-        let db = TestDatabase::create().await;
         let mut vars: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), db.url.clone()),
             ("INBOX_LISTEN".into(), "127.0.0.1:0".into()),

@@ -6,4 +6,5 @@ mod health;
 mod helpers;
 mod inbox;
 mod live;
+mod sending;
 mod webhook;
