@@ -60,6 +60,7 @@ pub struct App {
     accounts: StreamRouter<Account>,
     runners: Option<Runners>,
     dispatcher: tokio::task::JoinHandle<()>,
+    fetcher: tokio::task::JoinHandle<()>,
 }
 
 impl App {
@@ -124,6 +125,13 @@ impl App {
             outbox.clone(),
             stopping.child_token(),
         );
+        let fetcher = crate::media_fetch::MediaFetcher {
+            pool: pool.clone(),
+            outbox: outbox.clone(),
+            media: media.clone(),
+            conversations: conversations.clone(),
+        }
+        .start(checkpoints.clone(), stopping.child_token());
 
         let ingest = Ingest {
             conversations,
@@ -158,6 +166,7 @@ impl App {
             accounts,
             runners,
             dispatcher,
+            fetcher,
         })
     }
 
@@ -189,6 +198,7 @@ impl App {
         self.state.stopping.cancel();
         tracing::info!("intake stopped; stopping actors");
         let _ = self.dispatcher.await;
+        let _ = self.fetcher.await;
         self.state.outbox.stop().await;
         self.state
             .ingest

@@ -132,6 +132,11 @@ pub struct Message {
     pub attempts: i32,
     /// When the next attempt comes, while it is retrying.
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// For files from Meta: `pending` until fetched, then `stored` or `failed`.
+    pub media_state: Option<String>,
+    /// The stored file: `id`, `mime_type`, `size`, and `url` (`/api/v1/media/{id}`) to download it; or
+    /// `error` when it could not be fetched.
+    pub media_file: Option<Value>,
     /// When each status was first reported.
     pub statuses: BTreeMap<String, DateTime<Utc>>,
     /// Meta's errors when the message failed.
@@ -161,6 +166,13 @@ impl From<MessageRow> for Message {
             wamid: row.wamid,
             attempts: row.attempts,
             next_attempt_at: row.next_attempt_at,
+            media_state: row.media_state,
+            media_file: row.media_file.map(|mut file| {
+                if let Some(id) = file.get("id").and_then(Value::as_str).map(str::to_owned) {
+                    file["url"] = Value::String(format!("/api/v1/media/{id}"));
+                }
+                file
+            }),
             statuses: row.statuses,
             failure: row.failure,
             reactions: row

@@ -5,6 +5,7 @@
 //!   accept and report a `failed` status later); `DELETE /sim/failures` clears them;
 //! - `POST /sim/customers/{wa_id}/messages` `{"text":"Hi","name":"Ann"}` or `{"message":{"type":"image",
 //!   "image":{...}}}`: a customer writes (any message type);
+//! - `POST /sim/media` (the file as body): a file a customer can then send by its id;
 //! - `POST /sim/load` `{"messages":1000,"conversations":50,"concurrency":8}`: many customers write;
 //! - `GET /sim/sent`, `GET /sim/webhooks`, `GET /sim/state`: what the inbox sent, what was posted back,
 //!   and the emulated account.
@@ -23,6 +24,7 @@ pub fn routes() -> Route {
     Route::new()
         .at("/failures", post(add_failures).delete(clear_failures))
         .at("/customers/:wa_id/messages", post(customer_message))
+        .at("/media", post(add_media))
         .at("/load", post(load))
         .at("/sent", get(sent))
         .at("/webhooks", get(webhooks))
@@ -94,6 +96,23 @@ async fn customer_message(
     };
     let (wamid, answer) = customer_writes(&state, &wa_id, body.name.as_deref(), message).await;
     Json(json!({ "wamid": wamid, "inbox_status": answer })).into_response()
+}
+
+/// A file a customer is about to send: the body is the file, its Content-Type the MIME type. Returns
+/// the media id to use in a customer's media message.
+#[handler]
+async fn add_media(
+    req: &poem::Request,
+    body: poem::Body,
+    Data(state): Data<&Arc<SimState>>,
+) -> Response {
+    let mime = req
+        .content_type()
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let bytes = body.into_vec().await.unwrap_or_default();
+    let id = state.add_media(bytes, &mime);
+    Json(json!({ "id": id })).into_response()
 }
 
 #[derive(Deserialize)]

@@ -1,12 +1,11 @@
 //! The Graph API endpoints, as `/{version}/...`. Requests are checked the way Meta checks them (token,
 //! required fields, known ids) and answered in Meta's shapes, errors included.
 
-use super::{webhooks, FailureRule, SimMedia, SimState};
+use super::{webhooks, FailureRule, SimState};
 use poem::http::{Method, StatusCode};
 use poem::web::{Data, Multipart, Path};
 use poem::{handler, post, Body, IntoResponse, Request, Response, Route};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -669,16 +668,7 @@ async fn upload(
             "file with a content type is required.",
         );
     };
-    let id = format!("{}", 7_000_000_000_000u64 + state.next_id());
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    state.world().media.insert(
-        id.clone(),
-        SimMedia {
-            bytes,
-            mime_type: mime,
-            sha256,
-        },
-    );
+    let id = state.add_media(bytes, &mime);
     ok(json!({ "id": id }))
 }
 

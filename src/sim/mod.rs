@@ -158,6 +158,22 @@ impl SimState {
             + 1
     }
 
+    /// Keeps a file as Meta would (uploaded by the business, or sent by a customer); returns its id.
+    pub fn add_media(&self, bytes: Vec<u8>, mime_type: &str) -> String {
+        use sha2::Digest;
+        let id = format!("{}", 7_000_000_000_000u64 + self.next_id());
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        self.world().media.insert(
+            id.clone(),
+            SimMedia {
+                bytes,
+                mime_type: mime_type.to_owned(),
+                sha256,
+            },
+        );
+        id
+    }
+
     pub fn inbox_webhook(&self) -> Option<String> {
         self.inbox.read().unwrap_or_else(|e| e.into_inner()).clone()
     }

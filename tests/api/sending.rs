@@ -638,3 +638,85 @@ async fn a_number_without_an_access_token_cannot_send() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "account_not_connected");
 }
+
+#[tokio::test]
+async fn a_customers_photo_is_fetched_stored_and_served() {
+    let w = World::start(sim_config()).await;
+    let photo = b"\xff\xd8\xff\xe0 the customer's watch".to_vec();
+    let media_id = w.sim.state.add_media(photo.clone(), "image/jpeg");
+    let (wamid, answer) = sim::webhooks::customer_writes(
+        &w.sim.state,
+        CUSTOMER,
+        Some("Ann"),
+        json!({"type": "image", "image": {"id": media_id, "mime_type": "image/jpeg", "caption": "is it real?"}}),
+    )
+    .await;
+    assert_eq!(answer, 200);
+    // A file Meta no longer has (ids from webhooks expire after seven days).
+    let (gone, _) = sim::webhooks::customer_writes(
+        &w.sim.state,
+        CUSTOMER,
+        Some("Ann"),
+        json!({"type": "image", "image": {"id": "7999999999999", "mime_type": "image/jpeg"}}),
+    )
+    .await;
+    let conversation = format!("{PHONE_NUMBER_ID}-{CUSTOMER}");
+    let mut messages = Vec::new();
+    for _ in 0..600 {
+        w.app.settled().await;
+        let page = w
+            .app
+            .get_ok(&format!("/api/v1/conversations/{conversation}/messages"))
+            .await;
+        messages = page["messages"].as_array().unwrap().clone();
+        if messages.len() == 2 && messages.iter().all(|m| m["media_state"] != "pending") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stored = messages.iter().find(|m| m["id"] == wamid.as_str()).unwrap();
+    assert_eq!(stored["media_state"], "stored", "{stored}");
+    assert_eq!(stored["media_file"]["size"], photo.len());
+    assert_eq!(stored["media_file"]["mime_type"], "image/jpeg");
+    let url = stored["media_file"]["url"].as_str().unwrap();
+    let failed = messages.iter().find(|m| m["id"] == gone.as_str()).unwrap();
+    assert_eq!(failed["media_state"], "failed", "{failed}");
+    assert_eq!(failed["media_file"]["error"]["code"], 100);
+
+    let response = w
+        .app
+        .client
+        .get(w.app.url(url))
+        .bearer_auth(crate::helpers::API_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), photo.as_slice());
+    let anonymous = w.app.client.get(w.app.url(url)).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let (status, body) = w
+        .app
+        .api(Method::GET, "/api/v1/media/..%2F..%2Fetc%2Fpasswd")
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let types: Vec<String> = w.app.events().await.into_iter().map(|e| e.2).collect();
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| *t == "message.media_stored")
+            .count(),
+        1
+    );
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| *t == "message.media_failed")
+            .count(),
+        1
+    );
+}

@@ -1,7 +1,9 @@
 //! The facts recorded on a conversation's stream.
 
 use super::message::{EchoedMessage, InboundMessage};
-use super::outbound::{AttemptFailed, MessageQueued, MessageSent, SendAttempted, SendFailed};
+use super::outbound::{
+    AttemptFailed, MediaFailed, MediaStored, MessageQueued, MessageSent, SendAttempted, SendFailed,
+};
 use super::status::StatusReport;
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
@@ -64,6 +66,10 @@ pub enum ConversationEvent {
     MessageSent(MessageSent),
     /// A queued message will not be sent.
     SendFailed(SendFailed),
+    /// A message's media file is in the media store.
+    MediaStored(MediaStored),
+    /// A message's media file could not be fetched.
+    MediaFailed(MediaFailed),
 }
 
 impl ConversationEvent {
@@ -80,9 +86,11 @@ impl ConversationEvent {
     pub const ATTEMPT_FAILED: &'static str = "message.attempt_failed";
     pub const MESSAGE_SENT: &'static str = "message.sent";
     pub const SEND_FAILED: &'static str = "message.send_failed";
+    pub const MEDIA_STORED: &'static str = "message.media_stored";
+    pub const MEDIA_FAILED: &'static str = "message.media_failed";
 
     /// Every wire name this version writes and reads.
-    pub const TYPES: [&'static str; 13] = [
+    pub const TYPES: [&'static str; 15] = [
         Self::MESSAGE_RECEIVED,
         Self::MESSAGE_ECHOED,
         Self::MESSAGE_STATUS_CHANGED,
@@ -96,6 +104,8 @@ impl ConversationEvent {
         Self::ATTEMPT_FAILED,
         Self::MESSAGE_SENT,
         Self::SEND_FAILED,
+        Self::MEDIA_STORED,
+        Self::MEDIA_FAILED,
     ];
 }
 
@@ -153,6 +163,12 @@ impl ConversationEvent {
             (Self::SEND_FAILED, 1) => {
                 SendFailed::deserialize(payload).map(ConversationEvent::SendFailed)
             }
+            (Self::MEDIA_STORED, 1) => {
+                MediaStored::deserialize(payload).map(ConversationEvent::MediaStored)
+            }
+            (Self::MEDIA_FAILED, 1) => {
+                MediaFailed::deserialize(payload).map(ConversationEvent::MediaFailed)
+            }
             _ => return Err("unknown event type or schema version".to_owned()),
         };
         decoded.map_err(|e| e.to_string())
@@ -177,6 +193,8 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::AttemptFailed(_) => Self::ATTEMPT_FAILED,
             ConversationEvent::MessageSent(_) => Self::MESSAGE_SENT,
             ConversationEvent::SendFailed(_) => Self::SEND_FAILED,
+            ConversationEvent::MediaStored(_) => Self::MEDIA_STORED,
+            ConversationEvent::MediaFailed(_) => Self::MEDIA_FAILED,
         }
     }
 
@@ -199,6 +217,9 @@ impl DomainEvent for ConversationEvent {
             // One outcome per message: a second sender's outcome is the same event, stored once.
             ConversationEvent::MessageSent(s) => s.message_id.to_string(),
             ConversationEvent::SendFailed(f) => f.message_id.to_string(),
+            // One media outcome per message.
+            ConversationEvent::MediaStored(m) => m.wamid.clone(),
+            ConversationEvent::MediaFailed(m) => m.wamid.clone(),
         }
     }
 
@@ -217,6 +238,8 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::AttemptFailed(f) => Some(f.at),
             ConversationEvent::MessageSent(s) => Some(s.at),
             ConversationEvent::SendFailed(f) => Some(f.at),
+            ConversationEvent::MediaStored(m) => Some(m.at),
+            ConversationEvent::MediaFailed(m) => Some(m.at),
         }
     }
 
@@ -235,6 +258,8 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::AttemptFailed(f) => serde_json::to_value(f),
             ConversationEvent::MessageSent(s) => serde_json::to_value(s),
             ConversationEvent::SendFailed(f) => serde_json::to_value(f),
+            ConversationEvent::MediaStored(m) => serde_json::to_value(m),
+            ConversationEvent::MediaFailed(m) => serde_json::to_value(m),
         };
         // These types have only string keys, so serialising them cannot fail.
         value.unwrap_or_default()

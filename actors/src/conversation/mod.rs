@@ -33,6 +33,8 @@ pub enum ConversationFact {
     Send(SendCommand),
     /// What the account's sender did with a queued message.
     Delivery(DeliveryFact),
+    /// What the media fetcher did with a message's file.
+    Media(outbound::MediaFact),
 }
 
 /// A user's command on a conversation. `command_id` makes retries safe: the same id is recorded once.
@@ -75,6 +77,8 @@ pub struct Conversation {
     outgoing: HashMap<uuid::Uuid, Outgoing>,
     /// Queued messages that are finished (sent or failed).
     finished: HashSet<uuid::Uuid>,
+    /// Messages whose media file was stored or failed for good.
+    media_done: HashSet<String>,
 }
 
 impl Conversation {
@@ -150,6 +154,11 @@ impl Conversation {
     /// Whether a queued message was sent or failed for good.
     pub fn is_finished(&self, message_id: &uuid::Uuid) -> bool {
         self.finished.contains(message_id)
+    }
+
+    /// Whether a message's media file was stored (or failed for good).
+    pub fn media_done(&self, wamid: &str) -> bool {
+        self.media_done.contains(wamid)
     }
 
     /// Whether free-form messages may be sent at `at`.
@@ -292,6 +301,14 @@ impl Aggregate for Conversation {
                 }))
             }
             ConversationFact::Delivery(d) => self.decide_delivery(d),
+            ConversationFact::Media(m)
+                if self.knows_message(m.wamid()) && !self.media_done.contains(m.wamid()) =>
+            {
+                Some(match m {
+                    outbound::MediaFact::Stored(s) => ConversationEvent::MediaStored(s.clone()),
+                    outbound::MediaFact::Failed(f) => ConversationEvent::MediaFailed(f.clone()),
+                })
+            }
             _ => None,
         };
         event.into_iter().collect()
@@ -367,6 +384,12 @@ impl Aggregate for Conversation {
             ConversationEvent::SendFailed(SendFailed { message_id, .. }) => {
                 self.outgoing.remove(message_id);
                 self.finished.insert(*message_id);
+            }
+            ConversationEvent::MediaStored(m) => {
+                self.media_done.insert(m.wamid.clone());
+            }
+            ConversationEvent::MediaFailed(m) => {
+                self.media_done.insert(m.wamid.clone());
             }
         }
     }

@@ -139,3 +139,38 @@ impl std::fmt::Display for SendRefusal {
         }
     }
 }
+
+/// A media file of a message (either direction) was fetched from Meta and stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaStored {
+    pub wamid: String,
+    /// Meta's media id it was fetched by.
+    pub media_id: String,
+    pub at: DateTime<Utc>,
+    pub file: crate::media_store::StoredMedia,
+}
+
+/// A media file could not be fetched, for good (expired, deleted, too large).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaFailed {
+    pub wamid: String,
+    pub media_id: String,
+    pub at: DateTime<Utc>,
+    pub error: CallError,
+}
+
+/// What the media fetcher reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaFact {
+    Stored(MediaStored),
+    Failed(MediaFailed),
+}
+
+impl MediaFact {
+    pub fn wamid(&self) -> &str {
+        match self {
+            MediaFact::Stored(s) => &s.wamid,
+            MediaFact::Failed(f) => &f.wamid,
+        }
+    }
+}

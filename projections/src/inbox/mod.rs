@@ -243,6 +243,8 @@ impl CsvRow for MessageRow {
             "send_state" => out.opt_text(self.send_state.as_deref()),
             "attempts" => out.int(self.attempts.into()),
             "next_attempt_at" => out.opt_time(self.next_attempt_at),
+            "media_state" => out.opt_text(self.media_state.as_deref()),
+            "media_file" => out.opt_json(self.media_file.as_ref())?,
             "position" => out.int(self.position),
             other => return Err(unknown_column(MESSAGES.name, other)),
         }

@@ -78,6 +78,10 @@ pub struct MessageRow {
     pub send_state: Option<String>,
     pub attempts: i32,
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// For messages with a file from Meta: `pending` until it is fetched, then `stored` or `failed`.
+    pub media_state: Option<String>,
+    /// The stored file (`id`, `mime_type`, `size`), or why it could not be fetched (`error`).
+    pub media_file: Option<Value>,
     pub position: i64,
 }
 
@@ -222,6 +226,8 @@ impl InboxEvent {
             ConversationEvent::AttemptFailed(f) => vec![f.message_id.to_string()],
             ConversationEvent::MessageSent(m) => vec![m.message_id.to_string(), m.wamid.clone()],
             ConversationEvent::SendFailed(f) => vec![f.message_id.to_string()],
+            ConversationEvent::MediaStored(m) => vec![m.wamid.clone()],
+            ConversationEvent::MediaFailed(m) => vec![m.wamid.clone()],
             ConversationEvent::ContactProfileSeen(_)
             | ConversationEvent::ReadMarked(_)
             | ConversationEvent::FavouriteSet(_)
@@ -361,6 +367,16 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
             refresh_status(row);
         }
         ConversationEvent::MessageSent(m) => sent(view, e, m),
+        ConversationEvent::MediaStored(m) => {
+            let row = message_mut(view, e, &m.wamid, at);
+            row.media_state = Some("stored".to_owned());
+            row.media_file = serde_json::to_value(&m.file).ok();
+        }
+        ConversationEvent::MediaFailed(m) => {
+            let row = message_mut(view, e, &m.wamid, at);
+            row.media_state = Some("failed".to_owned());
+            row.media_file = Some(serde_json::json!({ "error": m.error }));
+        }
         ConversationEvent::SendFailed(f) => {
             let row = message_mut(view, e, &f.message_id.to_string(), at);
             if row.send_state.as_deref() != Some("accepted") {
@@ -491,6 +507,14 @@ fn record_message(view: &mut InboxView, e: &InboxEvent, m: Incoming<'_>) {
             row.body = body.clone();
         }
         row.media = media_of(m.content);
+        if row.media_state.is_none()
+            && row
+                .media
+                .as_ref()
+                .is_some_and(|media| media.get("media_id").is_some_and(|id| !id.is_null()))
+        {
+            row.media_state = Some("pending".to_owned());
+        }
     }
     row.content = serde_json::to_value(m.content).ok();
     row.reply_to = m.reply_to.map(str::to_owned);
@@ -648,6 +672,8 @@ fn message_mut<'v>(
         send_state: None,
         attempts: 0,
         next_attempt_at: None,
+        media_state: None,
+        media_file: None,
         position: e.position,
     });
     row.position = e.position;

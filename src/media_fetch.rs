@@ -1,0 +1,175 @@
+//! Fetches the files of media messages from Meta soon after they arrive (Meta's links expire after five
+//! minutes and its media ids after seven days), stores them in the media store, and records the outcome
+//! on the conversation. A policy reacting to the inbox view, like [`crate::sending`]: never inside the
+//! webhook request, and picked up again after a restart.
+
+use actors::conversation::outbound::{MediaFact, MediaFailed, MediaStored};
+use actors::conversation::{Conversation, ConversationFact};
+use actors::directory::StreamRouter;
+use actors::event::{EventMetadata, StreamId};
+use actors::graph::media::MAX_MEDIA_BYTES;
+use actors::media_store::MediaStore;
+use actors::outbound::Outbox;
+use chrono::Utc;
+use projections::inbox::InboxProjection;
+use projections::live::Checkpoints;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+const MIN_GAP: Duration = Duration::from_millis(100);
+/// Downloads at once, so a burst of photos does not take every connection.
+const PARALLEL: usize = 4;
+const BATCH: i64 = 200;
+
+#[derive(Clone)]
+pub struct MediaFetcher {
+    pub pool: PgPool,
+    pub outbox: Outbox,
+    pub media: MediaStore,
+    pub conversations: StreamRouter<Conversation>,
+}
+
+/// Messages being fetched, or waiting until this instant after a failure worth retrying.
+type Busy = Arc<Mutex<HashMap<(String, String), Option<Instant>>>>;
+
+impl MediaFetcher {
+    pub fn start(self, checkpoints: Checkpoints, stopping: CancellationToken) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let Some(mut moved) = checkpoints.watch(InboxProjection::NAME) else {
+                return;
+            };
+            let busy: Busy = Arc::default();
+            let permits = Arc::new(Semaphore::new(PARALLEL));
+            loop {
+                if let Err(e) = self.sweep(&busy, &permits).await {
+                    tracing::warn!(error = %e, "cannot look for media to fetch; trying again");
+                }
+                tokio::select! {
+                    _ = stopping.cancelled() => return,
+                    _ = tokio::time::sleep(SWEEP_EVERY) => {}
+                    changed = moved.changed() => if changed.is_err() { return },
+                }
+                tokio::time::sleep(MIN_GAP).await;
+            }
+        })
+    }
+
+    async fn sweep(&self, busy: &Busy, permits: &Arc<Semaphore>) -> anyhow::Result<()> {
+        let rows = sqlx::query!(
+            r#"select conversation_id, message_id, media->>'media_id' as "media_id?"
+               from inbox_messages where media_state = 'pending'
+               order by sort_at desc limit $1"#,
+            BATCH
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let Some(media_id) = row.media_id else {
+                continue;
+            };
+            let key = (row.conversation_id.clone(), row.message_id.clone());
+            {
+                let mut busy = busy.lock().unwrap_or_else(|e| e.into_inner());
+                match busy.get(&key) {
+                    Some(None) => continue,
+                    Some(Some(until)) if *until > Instant::now() => continue,
+                    _ => {}
+                }
+                busy.insert(key.clone(), None);
+            }
+            let (fetcher, busy, permits) = (self.clone(), busy.clone(), permits.clone());
+            tokio::spawn(async move {
+                let _permit = permits.acquire().await;
+                let retry = fetcher
+                    .fetch(&row.conversation_id, &row.message_id, &media_id)
+                    .await;
+                let mut busy = busy.lock().unwrap_or_else(|e| e.into_inner());
+                match retry {
+                    Some(after) => busy.insert(key, Some(Instant::now() + after)),
+                    None => busy.remove(&key),
+                };
+            });
+        }
+        Ok(())
+    }
+
+    /// Fetches one file and records the outcome; `Some(wait)` when it is worth trying again later.
+    async fn fetch(&self, conversation_id: &str, wamid: &str, media_id: &str) -> Option<Duration> {
+        let account = conversation_id.split_once('-').map(|(a, _)| a)?;
+        let Some(token) = self.outbox.token(account) else {
+            // Without a token nothing can be fetched; look again when the settings may have changed.
+            return Some(Duration::from_secs(600));
+        };
+        let fetched = self
+            .outbox
+            .graph()
+            .fetch_media(token, media_id, MAX_MEDIA_BYTES)
+            .await;
+        let at = Utc::now();
+        let fact = match fetched {
+            Ok((info, file)) => {
+                let mime = info
+                    .mime_type
+                    .or(file.mime_type)
+                    .unwrap_or_else(|| "application/octet-stream".to_owned());
+                match self.media.put(&file.bytes, &mime, None).await {
+                    Ok(stored) => {
+                        if info.sha256.as_deref().is_some_and(|sha| sha != stored.id) {
+                            tracing::warn!(
+                                wamid,
+                                "the file's SHA-256 differs from the one Meta gave"
+                            );
+                        }
+                        metrics::counter!("inbox_media_fetched_total").increment(1);
+                        MediaFact::Stored(MediaStored {
+                            wamid: wamid.to_owned(),
+                            media_id: media_id.to_owned(),
+                            at,
+                            file: stored,
+                        })
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot write to the media store");
+                        return Some(Duration::from_secs(30));
+                    }
+                }
+            }
+            Err(e) if e.is_retryable() => {
+                tracing::info!(error = %e, wamid, "media fetch failed; trying again later");
+                return Some(Duration::from_secs(10));
+            }
+            Err(error) => {
+                metrics::counter!("inbox_media_failed_total").increment(1);
+                tracing::warn!(%error, wamid, "media cannot be fetched");
+                MediaFact::Failed(MediaFailed {
+                    wamid: wamid.to_owned(),
+                    media_id: media_id.to_owned(),
+                    at,
+                    error,
+                })
+            }
+        };
+        let correlation = actors::event::derived_event_id("media", wamid);
+        match self
+            .conversations
+            .record(
+                StreamId::new(format!("conversation-{conversation_id}")),
+                vec![ConversationFact::Media(fact)],
+                EventMetadata::policy(correlation, "media fetcher"),
+            )
+            .await
+        {
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot record a fetched file; trying again");
+                Some(Duration::from_secs(5))
+            }
+        }
+    }
+}
