@@ -1,4 +1,5 @@
-//! The command line: `inbox serve`, `inbox migrate`, `inbox audit verify`, `inbox projections rebuild`.
+//! The command line: `inbox serve`, `inbox migrate`, `inbox audit verify`, `inbox projections rebuild`,
+//! `inbox token exchange|generate-verify`.
 
 use crate::config::Settings;
 use crate::startup::{self, App};
@@ -32,6 +33,24 @@ enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+    /// Tokens for connecting a number to Meta.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Exchange a short-lived token (the one from Meta's API Setup page lasts about a day) for a
+    /// long-lived one (about 60 days); needs META_APP_ID and META_APP_SECRET. Prints only the new token.
+    Exchange {
+        /// The short-lived token; read from standard input when left out (keeps it out of shell history).
+        #[arg(long)]
+        short_lived_token: Option<String>,
+    },
+    /// Print a random verify token for WHATSAPP_VERIFY_TOKEN (and Meta's webhook settings).
+    GenerateVerify,
 }
 
 #[derive(Subcommand)]
@@ -92,6 +111,15 @@ pub async fn run() -> anyhow::Result<()> {
             startup::migrate(&pool).await?;
             crate::audit::rebuild(&pool, &names, all).await?;
             pool.close().await;
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Exchange { short_lived_token },
+        } => crate::tokens::exchange(short_lived_token).await,
+        Command::Token {
+            command: TokenCommand::GenerateVerify,
+        } => {
+            println!("{}", crate::tokens::generate_verify());
             Ok(())
         }
     }

@@ -9,6 +9,7 @@
 //! - [`media_fetch`]: fetches the files of media messages from Meta into the media store;
 //! - [`sending`]: hands queued messages to their numbers' senders (also after a restart);
 //! - [`stats`]: runtime counters of the ingest path;
+//! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`;
 //! - [`sim`]: `wa-sim`, the local WhatsApp Cloud API emulator (its own binary, `src/bin/wa-sim.rs`).
 #![forbid(unsafe_code)]
 
@@ -24,3 +25,4 @@ pub mod sim;
 pub mod startup;
 pub mod stats;
 pub mod telemetry;
+pub mod tokens;

@@ -13,6 +13,7 @@ pub mod live;
 pub mod media;
 pub mod models;
 pub mod sending;
+pub mod whatsapp;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -30,12 +31,16 @@ pub enum Tag {
     Live,
     /// Files of media messages.
     Media,
+    /// Managing a WhatsApp number through Meta: profile, templates, registration, webhook subscription,
+    /// token.
+    WhatsApp,
 }
 
 pub type Apis = (
     conversations::ConversationsApi,
     sending::SendingApi,
     media::MediaApi,
+    whatsapp::WhatsAppApi,
     directory::DirectoryApi,
     audit::AuditApi,
     live::LiveApi,
@@ -47,6 +52,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             conversations::ConversationsApi,
             sending::SendingApi,
             media::MediaApi,
+            whatsapp::WhatsAppApi,
             directory::DirectoryApi,
             audit::AuditApi,
             live::LiveApi,

@@ -330,6 +330,7 @@ async fn a_rebuild_reproduces_the_live_views_and_swaps_them_in() {
     assert_eq!(
         indexes,
         [
+            "inbox_messages_media_pending_idx",
             "inbox_messages_order_idx",
             "inbox_messages_pkey",
             "inbox_messages_unsent_idx",

@@ -8,3 +8,4 @@ mod inbox;
 mod live;
 mod sending;
 mod webhook;
+mod whatsapp;

@@ -8,6 +8,9 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+#[cfg(feature = "openapi")]
+use poem_openapi::{Enum, Object};
+
 /// A page of a Graph list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
@@ -30,6 +33,7 @@ pub const PHONE_NUMBER_FIELDS: &str =
 code_verification_status,name_status,platform_type,throughput,messaging_limit_tier";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
 pub struct PhoneNumber {
     pub id: String,
     pub display_phone_number: Option<String>,
@@ -43,19 +47,24 @@ pub struct PhoneNumber {
     pub platform_type: Option<String>,
     /// `{"level": "STANDARD"|"HIGH"|"NOT_APPLICABLE"}`.
     pub throughput: Option<Value>,
+    /// Fields Meta added that this version does not name.
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub extra: Map<String, Value>,
 }
 
 /// How Meta sends the verification code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
+#[cfg_attr(feature = "openapi", derive(Enum))]
+#[cfg_attr(feature = "openapi", oai(rename_all = "UPPERCASE"))]
 pub enum CodeMethod {
     Sms,
     Voice,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
 pub struct BusinessProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<String>,
@@ -77,6 +86,7 @@ pub struct BusinessProfile {
 
 /// Changes to the business profile; absent fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
 pub struct ProfileUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<String>,
@@ -118,6 +128,7 @@ impl ProfileUpdate {
 pub const TEMPLATE_FIELDS: &str = "id,name,status,category,language,components,quality_score";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
 pub struct Template {
     pub id: String,
     pub name: String,
@@ -128,11 +139,14 @@ pub struct Template {
     pub category: Option<String>,
     #[serde(default)]
     pub components: Vec<Value>,
+    /// Fields Meta added that this version does not name.
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
 pub struct NewTemplate {
     /// Lower case letters, digits and underscores.
     pub name: String,
@@ -173,6 +187,7 @@ impl NewTemplate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
 pub struct TemplateCreated {
     pub id: String,
     pub status: Option<String>,
@@ -189,6 +204,7 @@ pub struct TemplateQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
 pub struct SubscribedApp {
     pub whatsapp_business_api_data: Option<Value>,
     pub override_callback_uri: Option<String>,
@@ -207,6 +223,7 @@ pub const BUSINESS_ACCOUNT_FIELDS: &str = "id,name,timezone_id,message_template_
 account_review_status,business_verification_status,currency,country,ownership_type";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
 pub struct BusinessAccount {
     pub id: String,
     pub name: Option<String>,
@@ -217,16 +234,20 @@ pub struct BusinessAccount {
     pub currency: Option<String>,
     pub country: Option<String>,
     pub ownership_type: Option<String>,
+    /// Fields Meta added that this version does not name.
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub extra: Map<String, Value>,
 }
 
 /// What Meta says about a token (`debug_token`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
 pub struct TokenInfo {
     pub app_id: Option<String>,
     /// `USER`, `SYSTEM_USER`, `APP`.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", oai(rename = "type"))]
     pub token_type: Option<String>,
     pub application: Option<String>,
     /// Unix seconds; 0 means it never expires.
