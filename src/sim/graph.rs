@@ -218,7 +218,7 @@ async fn graph(
         (Method::POST, [id, "verify_code"]) => number_change(&state, id, &json, Some("code"), ""),
         (Method::GET, [_, "whatsapp_business_profile"]) => {
             let profile = state.world().profile.clone();
-            ok(json!({ "data": [profile] }))
+            ok(json!({ "data": [{ "business_profile": profile }] }))
         }
         (Method::POST, [_, "whatsapp_business_profile"]) => {
             if json.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {

@@ -385,13 +385,24 @@ impl GraphClient {
                 "fields",
                 "about,address,description,email,profile_picture_url,websites,vertical",
             )]);
-        let page: Page<BusinessProfile> = self.call(request).await?;
-        page.data
+        // Meta's specification nests the fields under `business_profile`; answers seen in the wild have
+        // them flat. Both are read.
+        let page: Page<Value> = self.call(request).await?;
+        let mut item = page
+            .data
             .into_iter()
             .next()
             .ok_or_else(|| CallError::Unexpected {
                 message: "the answer holds no business profile".into(),
-            })
+            })?;
+        if let Some(nested) = item.get_mut("business_profile").map(Value::take) {
+            if nested.is_object() {
+                item = nested;
+            }
+        }
+        serde_json::from_value(item).map_err(|e| CallError::Unexpected {
+            message: e.to_string(),
+        })
     }
 
     /// `POST /{phone-number-id}/whatsapp_business_profile`.
