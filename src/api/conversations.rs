@@ -242,14 +242,16 @@ impl ConversationsApi {
         key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
         caller.require(Permission::ConversationsManage)?;
-        command(
+        let answer = command(
             &state,
             &caller.user_id,
             &id.0,
             key.0,
             ConversationAction::MarkRead,
         )
-        .await
+        .await?;
+        send_read_receipt(&state, &id.0).await;
+        Ok(answer)
     }
 
     /// Switch a conversation setting on: `favourite`, `archive` (a new message from the customer brings
@@ -291,6 +293,31 @@ impl ConversationsApi {
         let action = setting.0.action(false);
         command(&state, &caller.user_id, &id.0, key.0, action).await
     }
+}
+
+/// Tells Meta the customer's messages were read (their blue ticks), when the number can send. Best effort:
+/// a receipt that does not reach Meta changes nothing in the inbox, so it is not retried.
+async fn send_read_receipt(state: &Arc<AppState>, id: &str) {
+    let Some((account, _)) = id.split_once('-') else {
+        return;
+    };
+    let Some(token) = state.outbox.token(account).cloned() else {
+        return;
+    };
+    let stream = StreamId::new(format!("conversation-{id}"));
+    let Ok((conversation, _)) = state.ingest.conversations.inspect(stream).await else {
+        return;
+    };
+    let Some(wamid) = conversation.last_inbound_wamid().map(str::to_owned) else {
+        return;
+    };
+    let graph = state.outbox.graph().clone();
+    let account = account.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = graph.mark_read(&token, &account, &wamid, false).await {
+            tracing::info!(error = %e, "read receipt not delivered to Meta");
+        }
+    });
 }
 
 /// A conversation setting that is switched on with `PUT` and off with `DELETE`.

@@ -41,7 +41,9 @@ pub struct LiveChange {
     pub event_type: String,
     pub conversation_id: String,
     pub account_id: String,
-    /// The message that changed, for `message` changes.
+    /// The message that changed, for `message` changes, as the event names it: Meta's wamid for what Meta
+    /// reports (a status of a message sent through the inbox names its `wamid`), the inbox's id for its
+    /// own sending steps.
     pub message_id: Option<String>,
 }
 
@@ -178,6 +180,13 @@ fn change_of(event: &RecordedEvent) -> Option<LiveChange> {
             ConversationEvent::MessageReceived(_)
                 | ConversationEvent::MessageEchoed(_)
                 | ConversationEvent::MessageStatusChanged(_)
+                | ConversationEvent::MessageQueued(_)
+                | ConversationEvent::SendAttempted(_)
+                | ConversationEvent::AttemptFailed(_)
+                | ConversationEvent::MessageSent(_)
+                | ConversationEvent::SendFailed(_)
+                | ConversationEvent::MediaStored(_)
+                | ConversationEvent::MediaFailed(_)
         )
     });
     Some(LiveChange {

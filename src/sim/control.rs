@@ -194,5 +194,6 @@ fn state_of(Data(state): Data<&Arc<SimState>>) -> Json<Value> {
         "subscribed_apps": world.subscribed.iter().collect::<Vec<_>>(),
         "media": world.media.len(),
         "pending_failures": world.failures.len(),
+        "read_receipts": world.read_receipts,
     }))
 }

@@ -485,7 +485,8 @@ async fn send(
         );
     }
     if body.get("status").and_then(Value::as_str) == Some("read") {
-        return if body.get("message_id").is_some() {
+        return if let Some(wamid) = body.get("message_id").and_then(Value::as_str) {
+            state.world().read_receipts.push(wamid.to_owned());
             success()
         } else {
             error(400, 100, "Invalid parameter", "message_id is required.")

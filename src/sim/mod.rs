@@ -123,8 +123,10 @@ pub struct PostedWebhook {
 /// Everything the emulator remembers.
 #[derive(Debug, Default)]
 pub struct World {
-    /// Bodies of `POST /{phone-number-id}/messages`, in order.
+    /// Bodies of `POST /{phone-number-id}/messages`, in order (read receipts apart).
     pub sent: Vec<Value>,
+    /// Wamids the business marked read.
+    pub read_receipts: Vec<String>,
     pub media: HashMap<String, SimMedia>,
     pub templates: Vec<Value>,
     pub profile: Value,

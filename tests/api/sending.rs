@@ -720,3 +720,27 @@ async fn a_customers_photo_is_fetched_stored_and_served() {
         1
     );
 }
+
+#[tokio::test]
+async fn reading_a_conversation_sends_a_read_receipt_to_meta() {
+    let w = World::start(sim_config()).await;
+    let (conversation, first) = w.customer_writes("one").await;
+    let (_, last) = w.customer_writes("two").await;
+    let (status, body) = w
+        .app
+        .api(
+            Method::POST,
+            &format!("/api/v1/conversations/{conversation}/read"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for _ in 0..600 {
+        if !w.sim.state.world().read_receipts.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Marking the latest message read marks the earlier ones read too.
+    assert_eq!(w.sim.state.world().read_receipts, [last]);
+    assert_ne!(first, w.sim.state.world().read_receipts[0]);
+}

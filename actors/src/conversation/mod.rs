@@ -156,6 +156,11 @@ impl Conversation {
         self.finished.contains(message_id)
     }
 
+    /// The customer's latest message (the one a read receipt names).
+    pub fn last_inbound_wamid(&self) -> Option<&str> {
+        self.last_inbound_wamid.as_deref()
+    }
+
     /// Whether a message's media file was stored (or failed for good).
     pub fn media_done(&self, wamid: &str) -> bool {
         self.media_done.contains(wamid)
