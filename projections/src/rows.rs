@@ -50,15 +50,7 @@ pub async fn save<T: Serialize>(
         return Ok(());
     }
     let json = serde_json::to_value(rows)?;
-    let key = table.key.join(", ");
-    let delete = format!(
-        "delete from {name} t using (select {key} from jsonb_populate_recordset(null::{name}, $1)) r \
-         where ({t_key}) = ({r_key})",
-        name = table.name,
-        t_key = qualified("t", table.key),
-        r_key = qualified("r", table.key),
-    );
-    sqlx::query(&delete).bind(&json).execute(&mut *conn).await?;
+    delete_matching(conn, table, &json).await?;
     let insert = format!(
         "insert into {name} select * from jsonb_populate_recordset(null::{name}, $1)",
         name = table.name
@@ -76,6 +68,15 @@ pub async fn delete(
     if probes.is_empty() {
         return Ok(());
     }
+    delete_matching(conn, table, &serde_json::Value::Array(probes.to_vec())).await
+}
+
+/// Deletes the rows whose keys match those of the JSON array `rows`.
+async fn delete_matching(
+    conn: &mut PgConnection,
+    table: Table,
+    rows: &serde_json::Value,
+) -> anyhow::Result<()> {
     let key = table.key.join(", ");
     let delete = format!(
         "delete from {name} t using (select {key} from jsonb_populate_recordset(null::{name}, $1)) r \
@@ -84,10 +85,7 @@ pub async fn delete(
         t_key = qualified("t", table.key),
         r_key = qualified("r", table.key),
     );
-    sqlx::query(&delete)
-        .bind(serde_json::Value::Array(probes.to_vec()))
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(&delete).bind(rows).execute(&mut *conn).await?;
     Ok(())
 }
 

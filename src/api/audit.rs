@@ -109,7 +109,7 @@ impl AuditApi {
                     .map(|c| Conversation::from_row(c, moment));
                 let mut messages: Vec<_> =
                     view.messages.into_values().filter(|m| m.present).collect();
-                messages.sort_by(|a, b| (a.sort_at, a.seq).cmp(&(b.sort_at, b.seq)));
+                messages.sort_by_key(|a| (a.sort_at, a.seq));
                 conversation.map(|conversation| ConversationState {
                     conversation,
                     messages: messages.into_iter().map(Message::from).collect(),

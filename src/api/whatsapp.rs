@@ -10,7 +10,7 @@ use actors::graph::management::{
     BusinessAccount, BusinessProfile, CodeMethod, NewTemplate, PhoneNumber, ProfileUpdate,
     SubscribedApp, Template, TemplateCreated, TemplateQuery, TokenInfo,
 };
-use actors::graph::{AccessToken, GraphClient};
+use actors::graph::{AccessToken, CallError, GraphClient, Success};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -72,6 +72,12 @@ fn default_language() -> String {
 #[derive(Debug, Clone, Object)]
 pub struct VerifyCode {
     pub code: String,
+}
+
+/// Meta's `{"success": ...}`, or its error.
+fn answered(result: Result<Success, CallError>) -> Result<Json<Done>, ApiError> {
+    let success = result.map_err(ApiError::graph)?.success;
+    Ok(Json(Done { success }))
 }
 
 /// A number this inbox can manage: its token, and its business account when configured.
@@ -175,9 +181,7 @@ impl WhatsAppApi {
         caller.require(Permission::AccountsManage)?;
         let n = number(&state, &id.0)?;
         let done = n.graph.register(n.token, &n.id, &body.0.pin).await;
-        Ok(Json(Done {
-            success: done.map_err(ApiError::graph)?.success,
-        }))
+        answered(done)
     }
 
     /// Deregister the number from the Cloud API.
@@ -195,9 +199,7 @@ impl WhatsAppApi {
         caller.require(Permission::AccountsManage)?;
         let n = number(&state, &id.0)?;
         let done = n.graph.deregister(n.token, &n.id).await;
-        Ok(Json(Done {
-            success: done.map_err(ApiError::graph)?.success,
-        }))
+        answered(done)
     }
 
     /// Ask Meta to send a verification code by SMS or voice call.
@@ -219,9 +221,7 @@ impl WhatsAppApi {
             .graph
             .request_code(n.token, &n.id, body.0.method, &body.0.language)
             .await;
-        Ok(Json(Done {
-            success: done.map_err(ApiError::graph)?.success,
-        }))
+        answered(done)
     }
 
     /// Verify the number with the code Meta sent.
@@ -240,9 +240,7 @@ impl WhatsAppApi {
         caller.require(Permission::AccountsManage)?;
         let n = number(&state, &id.0)?;
         let done = n.graph.verify_code(n.token, &n.id, &body.0.code).await;
-        Ok(Json(Done {
-            success: done.map_err(ApiError::graph)?.success,
-        }))
+        answered(done)
     }
 
     /// The business profile customers see.
@@ -291,6 +289,7 @@ impl WhatsAppApi {
     }
 
     /// The business account's message templates, with their review status.
+    #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/accounts/:id/templates",
         method = "get",
@@ -378,9 +377,7 @@ impl WhatsAppApi {
                 template_id.0.as_deref(),
             )
             .await;
-        Ok(Json(Done {
-            success: done.map_err(ApiError::graph)?.success,
-        }))
+        answered(done)
     }
 
     /// Which apps receive the business account's webhooks. A verified webhook URL receives nothing until
@@ -440,9 +437,7 @@ impl WhatsAppApi {
             .graph
             .subscribe_app(n.token, n.business_account()?, override_callback)
             .await;
-        Ok(Json(Done {
-            success: done.map_err(ApiError::graph)?.success,
-        }))
+        answered(done)
     }
 
     /// Unsubscribe: webhooks stop at once.
@@ -463,9 +458,7 @@ impl WhatsAppApi {
             .graph
             .unsubscribe_app(n.token, n.business_account()?)
             .await;
-        Ok(Json(Done {
-            success: done.map_err(ApiError::graph)?.success,
-        }))
+        answered(done)
     }
 
     /// The business account's details.

@@ -94,7 +94,7 @@ async fn customer_message(
                 .into_response()
         }
     };
-    let (wamid, answer) = customer_writes(&state, &wa_id, body.name.as_deref(), message).await;
+    let (wamid, answer) = customer_writes(state, &wa_id, body.name.as_deref(), message).await;
     Json(json!({ "wamid": wamid, "inbox_status": answer })).into_response()
 }
 

@@ -146,9 +146,9 @@ async fn graph(
     };
     // The token exchange carries its credentials as parameters.
     if segments == ["oauth", "access_token"] {
-        return exchange(&state, &param);
+        return exchange(state, &param);
     }
-    if !authorised(&state, req) {
+    if !authorised(state, req) {
         return unauthorised();
     }
     let bytes = body.into_vec().await.unwrap_or_default();
@@ -162,7 +162,7 @@ async fn graph(
     };
     let path = format!("/{rest}");
     let to = json.get("to").and_then(Value::as_str);
-    if let Some(rule) = take_failure(&state, &path, to) {
+    if let Some(rule) = take_failure(state, &path, to) {
         if let Some(ms) = rule.delay_ms {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
@@ -170,14 +170,14 @@ async fn graph(
             return failure_response(&rule);
         }
         if segments.get(1) == Some(&"messages") {
-            return send(&state, &segments, json, Some(rule)).await;
+            return send(state, &segments, json, Some(rule)).await;
         }
     }
     let method = req.method().clone();
     match (method, segments.as_slice()) {
-        (Method::POST, [_, "messages"]) => send(&state, &segments, json, None).await,
-        (Method::GET, ["debug_token"]) => debug_token(&state, &param),
-        (Method::GET, [id]) => lookup(&state, id),
+        (Method::POST, [_, "messages"]) => send(state, &segments, json, None).await,
+        (Method::GET, ["debug_token"]) => debug_token(state, &param),
+        (Method::GET, [id]) => lookup(state, id),
         (Method::DELETE, [id]) => {
             if state.world().media.remove(*id).is_some() {
                 success()
@@ -195,11 +195,9 @@ async fn graph(
             ok(json!({ "data": numbers, "paging": { "cursors": { "before": "b", "after": "a" } } }))
         }
         (Method::POST, [id, "register"]) => {
-            number_change(&state, id, &json, Some("pin"), "CONNECTED")
+            number_change(state, id, &json, Some("pin"), "CONNECTED")
         }
-        (Method::POST, [id, "deregister"]) => {
-            number_change(&state, id, &json, None, "DISCONNECTED")
-        }
+        (Method::POST, [id, "deregister"]) => number_change(state, id, &json, None, "DISCONNECTED"),
         (Method::POST, [id, "request_code"]) => {
             let method_ok = matches!(
                 json.get("code_method").and_then(Value::as_str),
@@ -213,9 +211,9 @@ async fn graph(
                     "code_method (SMS or VOICE) and language are required.",
                 );
             }
-            number_change(&state, id, &json, None, "")
+            number_change(state, id, &json, None, "")
         }
-        (Method::POST, [id, "verify_code"]) => number_change(&state, id, &json, Some("code"), ""),
+        (Method::POST, [id, "verify_code"]) => number_change(state, id, &json, Some("code"), ""),
         (Method::GET, [_, "whatsapp_business_profile"]) => {
             let profile = state.world().profile.clone();
             ok(json!({ "data": [{ "business_profile": profile }] }))
@@ -254,7 +252,7 @@ async fn graph(
                 json!({ "data": templates, "paging": { "cursors": { "before": "b", "after": "a" } } }),
             )
         }
-        (Method::POST, [_, "message_templates"]) => create_template(&state, json),
+        (Method::POST, [_, "message_templates"]) => create_template(state, json),
         (Method::DELETE, [_, "message_templates"]) => {
             let Some(name) = param("name") else {
                 return error(400, 100, "Invalid parameter", "name is required.");
@@ -625,7 +623,7 @@ async fn upload(
     mut form: Multipart,
     Data(state): Data<&Arc<SimState>>,
 ) -> Response {
-    if !authorised(&state, req) {
+    if !authorised(state, req) {
         return unauthorised();
     }
     if phone != state.config.phone_number_id {
@@ -636,7 +634,7 @@ async fn upload(
             "Object with ID does not exist.",
         );
     }
-    if let Some(rule) = take_failure(&state, &format!("/{phone}/media"), None) {
+    if let Some(rule) = take_failure(state, &format!("/{phone}/media"), None) {
         return failure_response(&rule);
     }
     let mut product = None;
@@ -680,7 +678,7 @@ async fn download(
     Path(id): Path<String>,
     Data(state): Data<&Arc<SimState>>,
 ) -> Response {
-    if !authorised(&state, req) {
+    if !authorised(state, req) {
         return unauthorised();
     }
     let media = state.world().media.get(&id).cloned();

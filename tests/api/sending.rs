@@ -46,13 +46,18 @@ pub fn sending_settings(sim: &SimHandle) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Borrowed pairs, as `TestApp::spawn_with` takes them.
+pub fn as_overrides<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 impl World {
     pub async fn start(config: SimConfig) -> World {
         let sim = sim::start(config, "127.0.0.1:0".parse().unwrap())
             .await
             .expect("wa-sim starts");
         let settings = sending_settings(&sim);
-        let overrides: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let overrides = as_overrides(&settings);
         let app = TestApp::spawn_with(&overrides).await;
         sim.set_inbox(app.url("/webhook/whatsapp"));
         World { app, sim }
@@ -560,7 +565,7 @@ async fn messages_queued_before_a_restart_are_sent_after_it() {
             _ => {}
         }
     }
-    let overrides: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let overrides = as_overrides(&settings);
     let app = TestApp::spawn_with(&overrides).await;
     sim.set_inbox(app.url("/webhook/whatsapp"));
     let w = World { app, sim };
@@ -584,7 +589,7 @@ async fn messages_queued_before_a_restart_are_sent_after_it() {
 
     // Second run, Meta reachable again: everything queued is sent, once each.
     let settings = sending_settings(&sim);
-    let overrides: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let overrides = as_overrides(&settings);
     let app = app.restart_with(&overrides).await;
     sim.set_inbox(app.url("/webhook/whatsapp"));
     let w = World { app, sim };

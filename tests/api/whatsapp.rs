@@ -231,7 +231,7 @@ async fn the_token_is_described_never_returned_and_an_expired_one_says_what_to_d
         (409, Some("app_not_configured"))
     );
     let settings = crate::sending::sending_settings(&w.sim);
-    let mut overrides: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut overrides = crate::sending::as_overrides(&settings);
     overrides.push(("META_APP_ID", w.sim.state.config.app_id.as_str()));
     let app = TestApp::spawn_with(&overrides).await;
     let response = app

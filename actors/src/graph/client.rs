@@ -65,7 +65,7 @@ impl Default for GraphConfig {
 pub enum CallError {
     /// Meta answered with an error.
     #[error(transparent)]
-    Api(GraphError),
+    Api(Box<GraphError>),
     /// No answer in time: Meta may or may not have acted on the request.
     #[error("the Graph API did not answer within {seconds} s")]
     Timeout { seconds: u64 },
@@ -189,10 +189,10 @@ impl GraphClient {
             return Ok(response);
         }
         let body = response.bytes().await.unwrap_or_default();
-        Err(CallError::Api(GraphError::from_response(
+        Err(CallError::Api(Box::new(GraphError::from_response(
             status.as_u16(),
             &body,
-        )))
+        ))))
     }
 
     pub(crate) fn failure(&self, e: &reqwest::Error) -> CallError {

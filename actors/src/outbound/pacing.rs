@@ -114,11 +114,11 @@ mod tests {
     use crate::graph::GraphError;
 
     fn api(code: i64, status: u16) -> CallError {
-        CallError::Api(GraphError::from_response(
+        CallError::Api(Box::new(GraphError::from_response(
             status,
             format!(r#"{{"error":{{"code":{code},"message":"x","type":"OAuthException"}}}}"#)
                 .as_bytes(),
-        ))
+        )))
     }
 
     #[test]

@@ -260,10 +260,10 @@ fn a_message_sent_through_the_inbox_shows_its_sending_then_metas_statuses() {
 #[test]
 fn a_failed_send_shows_the_error_and_what_to_do() {
     let c = CONVERSATIONS[0];
-    let error = CallError::Api(actors::graph::GraphError::from_response(
+    let error = CallError::Api(Box::new(actors::graph::GraphError::from_response(
         400,
         br#"{"error":{"code":131047,"message":"Re-engagement message","type":"OAuthException"}}"#,
-    ));
+    )));
     let view = fold(&[
         event(1, c, queued(0, 5)),
         event(
