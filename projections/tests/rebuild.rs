@@ -3,8 +3,14 @@
 
 use actors::conversation::events::{ContactProfile, ConversationEvent, ReadMarked, SettingChanged};
 use actors::conversation::message::{EchoedMessage, InboundMessage};
+use actors::conversation::outbound::{
+    AttemptFailed, MediaStored, MessageQueued, MessageSent, SendAttempted, SendFailed,
+};
 use actors::conversation::status::StatusReport;
 use actors::event::{DomainEvent, EventMetadata, StreamId};
+use actors::graph::messages::TextMessage;
+use actors::graph::{CallError, OutboundContent, OutboundMessage};
+use actors::media_store::StoredMedia;
 use actors::store::{EventStore, ExpectedVersion, PostgresEventStore};
 use actors::testing::TestDatabase;
 use projections::inbox::view::{ConversationRow, MessageRow};
@@ -20,6 +26,10 @@ use tokio_util::sync::CancellationToken;
 
 fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
+}
+
+fn outbound_id(i: usize) -> uuid::Uuid {
+    uuid::Uuid::from_u128(0xb000 + i as u128)
 }
 
 fn inbound(raw: serde_json::Value) -> ConversationEvent {
@@ -51,7 +61,21 @@ fn event() -> impl Strategy<Value = (usize, ConversationEvent)> {
             wa_id: Some("447700900001".into()), name: Some(n.into()), ..ContactProfile::default() })),
         t.clone().prop_map(|a| ConversationEvent::ReadMarked(ReadMarked { command_id: uuid::Uuid::new_v4(), at: at(a), through: None })),
         (any::<bool>(), t.clone()).prop_map(|(v, a)| ConversationEvent::FavouriteSet(SettingChanged { command_id: uuid::Uuid::new_v4(), at: at(a), value: v })),
-        (any::<bool>(), t).prop_map(|(v, a)| ConversationEvent::BotSet(SettingChanged { command_id: uuid::Uuid::new_v4(), at: at(a), value: v })),
+        (any::<bool>(), t.clone()).prop_map(|(v, a)| ConversationEvent::BotSet(SettingChanged { command_id: uuid::Uuid::new_v4(), at: at(a), value: v })),
+        // Messages sent through the inbox: the i-th gets wamid.{i + 4}, which statuses and reactions above name.
+        (0..2usize, t.clone()).prop_map(|(i, a)| ConversationEvent::MessageQueued(MessageQueued {
+            message_id: outbound_id(i), at: at(a),
+            message: OutboundMessage { to: "447700900001".into(), group: false, reply_to: None, callback_data: None,
+                content: OutboundContent::Text(TextMessage { body: format!("reply {i}"), preview_url: false }) } })),
+        (0..2usize, t.clone()).prop_map(|(i, a)| ConversationEvent::SendAttempted(SendAttempted { message_id: outbound_id(i), attempt: 1, at: at(a) })),
+        (0..2usize, t.clone()).prop_map(|(i, a)| ConversationEvent::AttemptFailed(AttemptFailed { message_id: outbound_id(i), attempt: 1,
+            at: at(a), retry_at: at(a + 3), error: CallError::Timeout { seconds: 30 } })),
+        (0..2usize, t.clone()).prop_map(|(i, a)| ConversationEvent::MessageSent(MessageSent { message_id: outbound_id(i), attempt: 1,
+            at: at(a), wamid: format!("wamid.{}", i + 4), wa_id: None })),
+        (0..2usize, t.clone()).prop_map(|(i, a)| ConversationEvent::SendFailed(SendFailed { message_id: outbound_id(i), attempt: 2,
+            at: at(a), remedy: None, error: CallError::Refused { message: "no".into() } })),
+        (0..6usize, t).prop_map(|(i, a)| ConversationEvent::MediaStored(MediaStored { wamid: format!("wamid.{i}"), media_id: "media-1".into(),
+            at: at(a), file: StoredMedia { id: "ab".repeat(32), mime_type: "image/jpeg".into(), size: 3, filename: None } })),
     ];
     (0..3usize, kind)
 }

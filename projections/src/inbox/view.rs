@@ -459,9 +459,13 @@ fn record_queued(view: &mut InboxView, e: &InboxEvent, q: &MessageQueued) {
 /// status webhook) moves onto the message's row.
 fn sent(view: &mut InboxView, e: &InboxEvent, m: &MessageSent) {
     let id = m.message_id.to_string();
-    let early = view
-        .messages
-        .remove(&(e.conversation_id.clone(), m.wamid.clone()));
+    let key = (e.conversation_id.clone(), m.wamid.clone());
+    // Only a placeholder is merged: a message of its own under that wamid (which Meta never reuses)
+    // would stay as it is.
+    let early = match view.messages.get(&key) {
+        Some(row) if !row.present => view.messages.remove(&key),
+        _ => None,
+    };
     view.aliases
         .insert((e.conversation_id.clone(), m.wamid.clone()), id.clone());
     let row = message_mut(view, e, &id, m.at);
