@@ -14,6 +14,7 @@ use crate::event::{EventMetadata, StreamId};
 use crate::graph::{AccessToken, CallError, GraphClient, OutboundMessage};
 use crate::media_store::MediaStore;
 use chrono::Utc;
+use futures::FutureExt;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
@@ -208,7 +209,14 @@ impl SenderState {
             let context = self.context.clone();
             let reply = myself.clone();
             tokio::spawn(async move {
-                let next = context.send(&job).await;
+                // A panic must not leave the conversation marked busy for good: look again later.
+                let next = std::panic::AssertUnwindSafe(context.send(&job))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| {
+                        tracing::error!(message_id = %job.message_id, "sending panicked; trying again later");
+                        Next::RetryAt(Instant::now() + BUSY_ELSEWHERE)
+                    });
                 let _ = reply.cast(SenderMsg::Finished { job, next });
             });
         }
