@@ -73,6 +73,9 @@ pub struct SendingSettings {
     pub max_attempts: u32,
     /// `INBOX_SEND_RETRY_BASE_MS`: the first back-off, doubled at each retry (default 2000 ms).
     pub retry_base: Duration,
+    /// `INBOX_SEND_LEASE_SECS`: how long a node's claim on an attempt holds before another node may take
+    /// the message over (default 120 s; keep it above `WHATSAPP_GRAPH_TIMEOUT_SECS`).
+    pub lease: Duration,
 }
 
 /// The WhatsApp business number configured from the environment, and the Meta app it belongs to.
@@ -209,7 +212,14 @@ impl Settings {
                 },
             )?,
             retry_base: Duration::from_millis(number(&get, "INBOX_SEND_RETRY_BASE_MS", 2000)?),
+            lease: Duration::from_secs(number(&get, "INBOX_SEND_LEASE_SECS", 120)?),
         };
+        if sending.lease <= graph.timeout {
+            return Err(ConfigError {
+                name: "INBOX_SEND_LEASE_SECS",
+                problem: "must be longer than WHATSAPP_GRAPH_TIMEOUT_SECS, or a slow send could be taken over and sent twice".into(),
+            });
+        }
         Ok(Settings {
             database_url: Secret::new(database_url),
             listen,
@@ -325,6 +335,7 @@ mod tests {
             ("WHATSAPP_GRAPH_VERSION", "25"),
             ("INBOX_SEND_RATE", "0"),
             ("WHATSAPP_BUSINESS_ACCOUNT_ID", "waba"),
+            ("INBOX_SEND_LEASE_SECS", "30"),
         ] {
             let mut vars = base();
             vars.insert(name, bad);

@@ -240,12 +240,12 @@ fn sender_config(settings: &Settings) -> SenderConfig {
     SenderConfig {
         rate_per_second: s.rate_per_second as f64,
         recipient_gap: s.recipient_gap,
+        lease: s.lease,
         retry: RetryPolicy {
             max_attempts: s.max_attempts,
             base: s.retry_base,
             ..RetryPolicy::default()
         },
-        ..SenderConfig::default()
     }
 }
 
