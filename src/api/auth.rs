@@ -10,20 +10,8 @@ use poem_openapi::SecurityScheme;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
-/// What a caller may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    AccountsView,
-    ConversationsView,
-    ConversationsManage,
-    MessagesView,
-    MessagesSend,
-    ContactsView,
-    AuditView,
-    /// Phone numbers, business profile, webhook subscription and tokens.
-    AccountsManage,
-    TemplatesManage,
-}
+/// What a caller may do: the one catalogue roles, overrides and tokens are made of.
+pub use actors::identity::Permission;
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
