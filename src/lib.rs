@@ -6,6 +6,7 @@
 //! - [`api`]: the inbox API under `/api/v1` (OpenAPI), live updates, audit;
 //! - [`audit`]: `inbox audit verify` and `inbox projections rebuild` on the command line;
 //! - [`ingest`]: records a verified webhook body through the stream actors;
+//! - [`policy`]: how background work follows the inbox view (used by `sending` and `media_fetch`);
 //! - [`media_fetch`]: fetches the files of media messages from Meta into the media store;
 //! - [`sending`]: hands queued messages to their numbers' senders (also after a restart);
 //! - [`stats`]: runtime counters of the ingest path;
@@ -20,6 +21,7 @@ pub mod config;
 pub mod http;
 pub mod ingest;
 pub mod media_fetch;
+pub mod policy;
 pub mod sending;
 pub mod sim;
 pub mod startup;

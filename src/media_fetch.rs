@@ -3,6 +3,7 @@
 //! on the conversation. A policy reacting to the inbox view, like [`crate::sending`]: never inside the
 //! webhook request, and picked up again after a restart.
 
+use crate::policy::Sweep;
 use actors::conversation::outbound::{MediaFact, MediaFailed, MediaStored};
 use actors::conversation::{Conversation, ConversationFact};
 use actors::directory::StreamRouter;
@@ -11,7 +12,6 @@ use actors::graph::media::MAX_MEDIA_BYTES;
 use actors::media_store::MediaStore;
 use actors::outbound::Outbox;
 use chrono::Utc;
-use projections::inbox::InboxProjection;
 use projections::live::Checkpoints;
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -21,8 +21,6 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-const SWEEP_EVERY: Duration = Duration::from_secs(30);
-const MIN_GAP: Duration = Duration::from_millis(100);
 /// Downloads at once, so a burst of photos does not take every connection.
 const PARALLEL: usize = 4;
 const BATCH: i64 = 200;
@@ -38,26 +36,29 @@ pub struct MediaFetcher {
 /// Messages being fetched, or waiting until this instant after a failure worth retrying.
 type Busy = Arc<Mutex<HashMap<(String, String), Option<Instant>>>>;
 
+/// The fetcher with what it remembers between looks.
+struct Sweeper {
+    fetcher: MediaFetcher,
+    busy: Busy,
+    permits: Arc<Semaphore>,
+}
+
+impl Sweep for Sweeper {
+    const WHAT: &'static str = "media to fetch";
+
+    async fn sweep(&mut self) -> anyhow::Result<()> {
+        self.fetcher.sweep(&self.busy, &self.permits).await
+    }
+}
+
 impl MediaFetcher {
     pub fn start(self, checkpoints: Checkpoints, stopping: CancellationToken) -> JoinHandle<()> {
-        tokio::spawn(async move {
-            let Some(mut moved) = checkpoints.watch(InboxProjection::NAME) else {
-                return;
-            };
-            let busy: Busy = Arc::default();
-            let permits = Arc::new(Semaphore::new(PARALLEL));
-            loop {
-                if let Err(e) = self.sweep(&busy, &permits).await {
-                    tracing::warn!(error = %e, "cannot look for media to fetch; trying again");
-                }
-                tokio::select! {
-                    _ = stopping.cancelled() => return,
-                    _ = tokio::time::sleep(SWEEP_EVERY) => {}
-                    changed = moved.changed() => if changed.is_err() { return },
-                }
-                tokio::time::sleep(MIN_GAP).await;
-            }
-        })
+        let sweeper = Sweeper {
+            fetcher: self,
+            busy: Arc::default(),
+            permits: Arc::new(Semaphore::new(PARALLEL)),
+        };
+        crate::policy::follow_inbox(checkpoints, stopping, sweeper)
     }
 
     async fn sweep(&self, busy: &Busy, permits: &Arc<Semaphore>) -> anyhow::Result<()> {
@@ -69,6 +70,17 @@ impl MediaFetcher {
         )
         .fetch_all(&self.pool)
         .await?;
+        {
+            // Forget waits for messages no longer pending (fetched by another node meanwhile).
+            let pending: std::collections::HashSet<(&str, &str)> = rows
+                .iter()
+                .map(|r| (r.conversation_id.as_str(), r.message_id.as_str()))
+                .collect();
+            let mut busy = busy.lock().unwrap_or_else(|e| e.into_inner());
+            busy.retain(|(c, m), wait| {
+                wait.is_none() || pending.contains(&(c.as_str(), m.as_str()))
+            });
+        }
         for row in rows {
             let Some(media_id) = row.media_id else {
                 continue;

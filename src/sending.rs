@@ -5,21 +5,16 @@
 //! Handing a message over twice is harmless: a sender drops a message it already has, and the conversation
 //! lets only one sender claim an attempt at a time.
 
+use crate::policy::Sweep;
 use actors::event::StreamId;
 use actors::outbound::sender::Job;
 use actors::outbound::Outbox;
-use projections::inbox::InboxProjection;
 use projections::live::Checkpoints;
 use sqlx::PgPool;
 use std::collections::HashSet;
-use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Looks again at least this often even when nothing moves (a sender on a node that died).
-const SWEEP_EVERY: Duration = Duration::from_secs(30);
-/// At most one look per this interval under load: one query covers many queued messages.
-const MIN_GAP: Duration = Duration::from_millis(100);
 const BATCH: i64 = 1000;
 
 pub fn start(
@@ -28,27 +23,27 @@ pub fn start(
     outbox: Outbox,
     stopping: CancellationToken,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let Some(mut moved) = checkpoints.watch(InboxProjection::NAME) else {
-            return;
-        };
-        let mut unconnected: HashSet<String> = HashSet::new();
-        loop {
-            if let Err(e) = dispatch(&pool, &outbox, &mut unconnected).await {
-                tracing::warn!(error = %e, "cannot look for queued messages; trying again");
-            }
-            tokio::select! {
-                _ = stopping.cancelled() => return,
-                _ = tokio::time::sleep(SWEEP_EVERY) => {}
-                changed = moved.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                }
-            }
-            tokio::time::sleep(MIN_GAP).await;
-        }
-    })
+    let dispatcher = Dispatcher {
+        pool,
+        outbox,
+        unconnected: HashSet::new(),
+    };
+    crate::policy::follow_inbox(checkpoints, stopping, dispatcher)
+}
+
+struct Dispatcher {
+    pool: PgPool,
+    outbox: Outbox,
+    /// Numbers already reported as unable to send (reported once).
+    unconnected: HashSet<String>,
+}
+
+impl Sweep for Dispatcher {
+    const WHAT: &'static str = "queued messages";
+
+    async fn sweep(&mut self) -> anyhow::Result<()> {
+        dispatch(&self.pool, &self.outbox, &mut self.unconnected).await
+    }
 }
 
 async fn dispatch(

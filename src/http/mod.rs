@@ -44,6 +44,7 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .nest(
             "/",
             api.into_endpoint()
+                .around(limit_body)
                 .catch_all_error(|e| async move { crate::api::error::render(e) }),
         )
         .at("/openapi.json", spec)
@@ -56,4 +57,30 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .at("/webhook", get(webhook::verify).post(webhook::receive))
         .at("/health", get(health::health))
         .data(state)
+}
+
+/// The largest API request: a media upload at Meta's largest size, plus room for the multipart framing.
+const API_BODY_LIMIT: u64 = actors::graph::media::MAX_MEDIA_BYTES + 1024 * 1024;
+
+/// Bounds every API request body: a declared length above the limit is refused with 413 before anything is
+/// read; an undeclared (chunked) body is cut at the limit, so no request can fill the disk or memory.
+async fn limit_body<E: poem::Endpoint>(
+    next: Arc<E>,
+    mut req: poem::Request,
+) -> poem::Result<poem::Response> {
+    use poem::IntoResponse;
+    use tokio::io::AsyncReadExt;
+    let declared = req
+        .header(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > API_BODY_LIMIT) {
+        return Err(poem::Error::from_status(
+            poem::http::StatusCode::PAYLOAD_TOO_LARGE,
+        ));
+    }
+    if declared.is_none() {
+        let body = req.take_body().into_async_read().take(API_BODY_LIMIT);
+        req.set_body(poem::Body::from_async_read(body));
+    }
+    Ok(next.call(req).await?.into_response())
 }

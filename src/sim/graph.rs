@@ -133,17 +133,8 @@ async fn graph(
 ) -> Response {
     tokio::time::sleep(state.config.latency).await;
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let query: Vec<(String, String)> = req
-        .uri()
-        .query()
-        .map(|q| url_pairs(q).into_iter().collect::<Vec<(String, String)>>())
-        .unwrap_or_default();
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let query: std::collections::HashMap<String, String> = req.params().unwrap_or_default();
+    let param = |name: &str| query.get(name).cloned();
     // The token exchange carries its credentials as parameters.
     if segments == ["oauth", "access_token"] {
         return exchange(state, &param);
@@ -686,40 +677,4 @@ async fn download(
         Some(m) => Response::builder().content_type(m.mime_type).body(m.bytes),
         None => StatusCode::NOT_FOUND.into_response(),
     }
-}
-
-/// Decodes `a=b&c=d` (percent-decoding included).
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -845,3 +845,21 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[tokio::test]
+async fn an_upload_declared_larger_than_any_whatsapp_file_is_refused_before_it_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let request = format!(
+        "POST /api/v1/media HTTP/1.1\r\nHost: inbox\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 200000000\r\n\r\n",
+        crate::helpers::API_TOKEN
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = stream.read(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("payload_too_large"), "{answer}");
+}

@@ -178,12 +178,23 @@ impl GraphClient {
         })
     }
 
-    /// Sends and checks the status; the caller reads the body.
+    /// Sends and checks the status; the caller reads the body. Every Graph call passes here, so this is where
+    /// they are measured (`inbox_graph_request_seconds`, `inbox_graph_requests_total{outcome}` with the HTTP
+    /// status, `timeout` or `transport`).
     pub(crate) async fn send(
         &self,
         request: RequestBuilder,
     ) -> Result<reqwest::Response, CallError> {
-        let response = request.send().await.map_err(|e| self.failure(&e))?;
+        let started = std::time::Instant::now();
+        let sent = request.send().await;
+        metrics::histogram!("inbox_graph_request_seconds").record(started.elapsed().as_secs_f64());
+        let outcome = match &sent {
+            Ok(response) => response.status().as_str().to_owned(),
+            Err(e) if e.is_timeout() => "timeout".to_owned(),
+            Err(_) => "transport".to_owned(),
+        };
+        metrics::counter!("inbox_graph_requests_total", "outcome" => outcome).increment(1);
+        let response = sent.map_err(|e| self.failure(&e))?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);

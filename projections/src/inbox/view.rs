@@ -445,14 +445,14 @@ fn record_queued(view: &mut InboxView, e: &InboxEvent, q: &MessageQueued) {
 
     let conversation = conversation_mut(view, e);
     conversation.message_count += 1;
-    if conversation.last_message_at.is_none_or(|last| q.at >= last) {
-        conversation.last_message_id = Some(id);
-        conversation.last_message_at = Some(q.at);
-        conversation.last_message_preview = Some(preview.chars().take(PREVIEW_CHARS).collect());
-        conversation.last_message_kind = Some(content.kind().to_owned());
-        conversation.last_message_direction = Some("outbound".to_owned());
-        conversation.sort_at = conversation.sort_at.max(q.at);
-    }
+    note_last_message(
+        conversation,
+        &id,
+        q.at,
+        &preview,
+        content.kind(),
+        "outbound",
+    );
 }
 
 /// Meta accepted a message: from now on its wamid names it. What arrived under the wamid before (a fast
@@ -540,15 +540,27 @@ fn record_message(view: &mut InboxView, e: &InboxEvent, m: Incoming<'_>) {
         conversation.unread_count += 1;
         conversation.archived = false;
     }
-    let newest = conversation.last_message_at.is_none_or(|last| sent >= last);
-    if newest {
-        conversation.last_message_id = Some(m.wamid.to_owned());
-        conversation.last_message_at = Some(sent);
-        conversation.last_message_preview = Some(preview.chars().take(PREVIEW_CHARS).collect());
-        conversation.last_message_kind = Some(m.kind.to_owned());
-        conversation.last_message_direction = Some(m.direction.to_owned());
-        conversation.sort_at = conversation.sort_at.max(sent);
+    note_last_message(conversation, m.wamid, sent, &preview, m.kind, m.direction);
+}
+
+/// Makes a message the conversation's last one, unless a later one is already shown.
+fn note_last_message(
+    conversation: &mut ConversationRow,
+    message_id: &str,
+    at: DateTime<Utc>,
+    preview: &str,
+    kind: &str,
+    direction: &str,
+) {
+    if conversation.last_message_at.is_some_and(|last| at < last) {
+        return;
     }
+    conversation.last_message_id = Some(message_id.to_owned());
+    conversation.last_message_at = Some(at);
+    conversation.last_message_preview = Some(preview.chars().take(PREVIEW_CHARS).collect());
+    conversation.last_message_kind = Some(kind.to_owned());
+    conversation.last_message_direction = Some(direction.to_owned());
+    conversation.sort_at = conversation.sort_at.max(at);
 }
 
 /// The latest edit wins, whatever order edits and the original arrive in; earlier texts are kept in order.
