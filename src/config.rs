@@ -49,6 +49,10 @@ pub struct Settings {
     pub sending: SendingSettings,
     /// `INBOX_MEDIA_DIR`: where media files are kept (default `media` in the working directory).
     pub media_dir: std::path::PathBuf,
+    /// `INBOX_SESSION_TTL_SECS`: how long a sign-in session lasts (default 12 hours).
+    pub session_ttl: Duration,
+    /// An external identity provider whose tokens the API accepts (see [`idp_settings`]).
+    pub idp: Option<crate::auth::idp::IdpSettings>,
 }
 
 /// Where Meta's Graph API is (or the emulator standing in for it).
@@ -255,8 +259,52 @@ impl Settings {
             media_dir: get("INBOX_MEDIA_DIR")
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::path::PathBuf::from("media")),
+            session_ttl: Duration::from_secs(number(&get, "INBOX_SESSION_TTL_SECS", 12 * 3600)?),
+            idp: idp_settings(&get)?,
         })
     }
+}
+
+/// `INBOX_IDP_ISSUER` and `INBOX_IDP_AUDIENCE` (both required), with exactly one of
+/// `INBOX_IDP_HS256_SECRET` (Supabase's JWT secret, say) or `INBOX_IDP_JWKS_URL` (RS256/ES256 keys).
+fn idp_settings(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<Option<crate::auth::idp::IdpSettings>, ConfigError> {
+    use crate::auth::idp::{IdpKeys, IdpSettings};
+    let keys = match (get("INBOX_IDP_HS256_SECRET"), get("INBOX_IDP_JWKS_URL")) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(ConfigError {
+                name: "INBOX_IDP_JWKS_URL",
+                problem: "set either INBOX_IDP_HS256_SECRET or INBOX_IDP_JWKS_URL, not both".into(),
+            })
+        }
+        (Some(secret), None) if secret.len() < 32 => {
+            return Err(ConfigError {
+                name: "INBOX_IDP_HS256_SECRET",
+                problem: "must be at least 32 characters long".into(),
+            })
+        }
+        (Some(secret), None) => IdpKeys::Hs256(Secret::new(secret)),
+        (None, Some(url)) if !(url.starts_with("https://") || url.starts_with("http://")) => {
+            return Err(ConfigError {
+                name: "INBOX_IDP_JWKS_URL",
+                problem: "must be an http(s) URL".into(),
+            })
+        }
+        (None, Some(url)) => IdpKeys::Jwks(url),
+    };
+    let required = |name: &'static str| {
+        get(name).filter(|v| !v.is_empty()).ok_or(ConfigError {
+            name,
+            problem: "is required when an identity provider is configured".into(),
+        })
+    };
+    Ok(Some(IdpSettings {
+        issuer: required("INBOX_IDP_ISSUER")?,
+        audience: required("INBOX_IDP_AUDIENCE")?,
+        keys,
+    }))
 }
 
 fn number(

@@ -1,5 +1,7 @@
 //! Wiring: pool, migrations, event store, actors, HTTP; and the order things stop in.
 
+use crate::auth::idp::IdentityProvider;
+use crate::auth::snapshot::AccessSnapshot;
 use crate::config::Settings;
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
@@ -10,6 +12,7 @@ use actors::conversation::Conversation;
 use actors::directory::{DirectoryArgs, DirectoryStats, StreamRouter};
 use actors::event::{EventMetadata, StreamId};
 use actors::graph::{AccessToken, GraphClient, GraphConfig};
+use actors::identity::{Identity, IdentityFact};
 use actors::media_store::MediaStore;
 use actors::outbound::pacing::RetryPolicy;
 use actors::outbound::sender::SenderConfig;
@@ -61,6 +64,7 @@ pub struct App {
     runners: Option<Runners>,
     dispatcher: tokio::task::JoinHandle<()>,
     fetcher: tokio::task::JoinHandle<()>,
+    access_follower: tokio::task::JoinHandle<()>,
 }
 
 impl App {
@@ -93,6 +97,36 @@ impl App {
         .await
         .context("starting the account directory")?;
         configure_account(&accounts, &settings).await?;
+        let identity = StreamRouter::<Identity>::start(
+            DirectoryArgs {
+                store: store.clone(),
+                idle_after: settings.actor_idle_after,
+                stats: Arc::default(),
+            },
+            RECORD_TIMEOUT,
+        )
+        .await
+        .context("starting the identity actor")?;
+        identity
+            .record(
+                actors::identity::aggregate::stream(),
+                vec![IdentityFact::SeedDefaultRoles {
+                    at: chrono::Utc::now(),
+                }],
+                EventMetadata::system("default roles"),
+            )
+            .await
+            .context("recording the default roles")?;
+        let access = AccessSnapshot::load(&pool)
+            .await
+            .context("loading the RBAC snapshot")?;
+        let idp = settings
+            .idp
+            .clone()
+            .map(IdentityProvider::new)
+            .transpose()
+            .context("configuring the identity provider")?
+            .map(Arc::new);
         let media = MediaStore::new(&settings.media_dir);
         let outbox = Outbox::new(
             sending_tokens(&settings),
@@ -132,6 +166,7 @@ impl App {
             conversations: conversations.clone(),
         }
         .start(checkpoints.clone(), stopping.child_token());
+        let access_follower = access.follow(pool.clone(), &checkpoints, stopping.child_token());
 
         let ingest = Ingest {
             conversations,
@@ -153,10 +188,11 @@ impl App {
             stopping,
             outbox,
             media,
+            identity,
+            access,
+            idp,
+            sign_in_throttle: Default::default(),
         });
-        if state.settings.api_token.is_none() {
-            tracing::warn!("INBOX_API_TOKEN is not set: the inbox API refuses every call");
-        }
         Ok(App {
             acceptor: acceptor.boxed(),
             address,
@@ -167,6 +203,7 @@ impl App {
             runners,
             dispatcher,
             fetcher,
+            access_follower,
         })
     }
 
@@ -199,6 +236,7 @@ impl App {
         tracing::info!("intake stopped; stopping actors");
         let _ = self.dispatcher.await;
         let _ = self.fetcher.await;
+        let _ = self.access_follower.await;
         self.state.outbox.stop().await;
         self.state
             .ingest
@@ -206,6 +244,7 @@ impl App {
             .stop(ACTORS_STOP_TIMEOUT)
             .await;
         self.accounts.stop(ACTORS_STOP_TIMEOUT).await;
+        self.state.identity.stop(ACTORS_STOP_TIMEOUT).await;
         if let Some(runners) = self.runners {
             runners.join().await;
         }

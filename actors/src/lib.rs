@@ -7,7 +7,8 @@
 //! - [`graph`]: a typed client for Meta's Graph API, its error object and whether an error is worth retrying;
 //! - [`outbound`]: one sender per business number, sending queued messages under the number's limits;
 //! - [`media_store`]: media files on local disk, by their SHA-256;
-//! - [`identity`]: the permission catalogue, default roles and identity events (users, roles, overrides);
+//! - [`identity`]: the permission catalogue, default roles, identity events, the identity aggregate and
+//!   the pure RBAC fold;
 //! - [`conversation`]: one actor per conversation stream and its domain rules (duplicates, status order);
 //! - [`account`]: one actor per WhatsApp business number (and per business account) for account facts;
 //! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily.

@@ -5,7 +5,7 @@
 //! - [`runner`]: follows the log from a checkpoint, one runner per projection across all nodes;
 //! - [`inbox`]: conversations and messages (its pure fold is [`inbox::view`]);
 //! - [`contacts`], [`accounts`]: customers across accounts, and the business numbers;
-//! - [`rbac`]: the pure fold of identity events into who may do what, globally and per account;
+//! - [`rbac`]: the RBAC snapshot, folded from the identity stream;
 //! - [`rows`]: how view rows are read and written;
 //! - [`live`]: each node's view of where the projections stand (for live streams and read-your-writes);
 //! - [`rebuild`]: rebuilding a projection into fresh tables and swapping them in.

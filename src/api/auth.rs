@@ -1,29 +1,181 @@
-//! Who is calling, and whether they may. Until users and roles exist, one bearer token
-//! (`INBOX_API_TOKEN`) stands for a caller with every permission; every handler already states the
-//! permission it needs with one `caller.require(...)` line, which is where per-user checks will plug in.
+//! Who is calling, and what they may reach. Every operation authenticates with [`ApiAuth`]; the route's
+//! need comes from [`super::permissions::ROUTES`], and is checked here before any handler runs. Handlers
+//! then narrow reads to [`Caller::accounts`] in their SQL, and refuse single resources of other accounts
+//! as not found (so nobody learns what exists elsewhere).
+//!
+//! Bearer tokens accepted, in this order: the operator token (`INBOX_API_TOKEN`, every permission), a
+//! session (`inbox_ses_…`), an API token (`inbox_pat_…`), a JWT of the configured identity provider.
 
 use super::error::ApiError;
+use super::permissions::{self, Need};
+use crate::auth::snapshot::Loaded;
+use crate::auth::{hash_secret, idp, sessions, API_TOKEN_PREFIX, SESSION_PREFIX};
 use crate::http::AppState;
+use actors::identity::access::Principal;
+use actors::identity::AccountScope;
+use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::auth::Bearer;
 use poem_openapi::SecurityScheme;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
+use uuid::Uuid;
 
 /// What a caller may do: the one catalogue roles, overrides and tokens are made of.
 pub use actors::identity::Permission;
 
-/// The authenticated caller.
-#[derive(Debug, Clone)]
+/// How the caller authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// `INBOX_API_TOKEN`: the operator, with every permission on every account.
+    Operator,
+    Session(Uuid),
+    ApiToken(String),
+    /// A token of the external identity provider.
+    External,
+}
+
+/// The authenticated caller, with the snapshot their checks read (one snapshot per request, so a request
+/// never sees two different versions of the rules).
+#[derive(Clone)]
 pub struct Caller {
-    /// Recorded on the events the caller causes.
+    /// Recorded on the events the caller causes (for an API token, its owner).
     pub user_id: String,
+    pub via: Via,
+    /// The permission the route needs (`None` for routes any signed-in caller may use).
+    pub permission: Option<Permission>,
+    access: Arc<Loaded>,
+    now: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("user_id", &self.user_id)
+            .field("via", &self.via)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An account filter for SQL: `all` with exceptions, or only the listed accounts. Used as
+/// `(($1 and account_id <> all($2)) or (not $1 and account_id = any($2)))`.
+#[derive(Debug, Clone)]
+pub struct SqlScope {
+    pub all: bool,
+    pub accounts: Vec<String>,
+}
+
+impl From<AccountScope> for SqlScope {
+    fn from(scope: AccountScope) -> Self {
+        match scope {
+            AccountScope::All { except } => SqlScope {
+                all: true,
+                accounts: except.into_iter().collect(),
+            },
+            AccountScope::Only(only) => SqlScope {
+                all: false,
+                accounts: only.into_iter().collect(),
+            },
+        }
+    }
 }
 
 impl Caller {
-    /// Fails with 403 unless the caller holds `permission`. The single API token holds all of them.
-    pub fn require(&self, _permission: Permission) -> Result<(), ApiError> {
-        Ok(())
+    fn principal(&self) -> Option<Principal> {
+        match &self.via {
+            Via::Operator => None,
+            Via::ApiToken(token_id) => Some(Principal::Token(token_id.clone())),
+            Via::Session(_) | Via::External => Some(Principal::User(self.user_id.clone())),
+        }
+    }
+
+    /// Whether the caller may do `permission` on `account` (install-wide when `None`).
+    pub fn may(&self, permission: Permission, account: Option<&str>) -> bool {
+        match self.principal() {
+            None => true,
+            Some(principal) => self
+                .access
+                .rbac
+                .principal_allows(&principal, permission, account, self.now),
+        }
+    }
+
+    /// The accounts on which the caller may do `permission`.
+    pub fn accounts_for(&self, permission: Permission) -> AccountScope {
+        match self.principal() {
+            None => AccountScope::All {
+                except: BTreeSet::new(),
+            },
+            Some(principal) => self
+                .access
+                .rbac
+                .principal_accounts(&principal, permission, self.now),
+        }
+    }
+
+    /// The accounts the route's permission reaches: what list queries filter by.
+    pub fn accounts(&self) -> SqlScope {
+        match self.permission {
+            Some(p) => self.accounts_for(p).into(),
+            None => SqlScope {
+                all: false,
+                accounts: Vec::new(),
+            },
+        }
+    }
+
+    /// Whether the route's permission reaches `account`.
+    pub fn sees(&self, account: &str) -> bool {
+        self.permission.is_some_and(|p| self.may(p, Some(account)))
+    }
+
+    /// Refuses a resource of an account the route's permission does not reach, as if it did not exist.
+    pub fn require_account(&self, account: &str, what: &str, id: &str) -> Result<(), ApiError> {
+        match self.sees(account) {
+            true => Ok(()),
+            false => Err(ApiError::not_found(what, id)),
+        }
+    }
+
+    /// A second permission a handler needs beyond the route's (on `account`, or install-wide).
+    pub fn require(&self, permission: Permission, account: Option<&str>) -> Result<(), ApiError> {
+        match self.may(permission, account) {
+            true => Ok(()),
+            false => Err(ApiError::forbidden(format!(
+                "this needs the {permission} permission"
+            ))),
+        }
+    }
+
+    /// The same caller judged by another snapshot (a long-lived stream re-checks with each change).
+    pub fn with_snapshot(&self, access: Arc<Loaded>) -> Caller {
+        Caller {
+            access,
+            now: Utc::now(),
+            ..self.clone()
+        }
+    }
+
+    /// Whether the caller's user (and token) still stand.
+    pub fn is_active(&self) -> bool {
+        let rbac = &self.access.rbac;
+        match &self.via {
+            Via::Operator => true,
+            Via::ApiToken(token_id) => rbac
+                .tokens
+                .get(token_id)
+                .is_some_and(|t| t.usable_at(self.now) && rbac.is_active(&t.user_id)),
+            Via::Session(_) | Via::External => rbac.is_active(&self.user_id),
+        }
+    }
+
+    pub fn snapshot(&self) -> &Arc<Loaded> {
+        &self.access
+    }
+
+    pub fn is_operator(&self) -> bool {
+        self.via == Via::Operator
     }
 }
 
@@ -36,18 +188,122 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     let state = req
         .data::<Arc<AppState>>()
         .ok_or_else(|| poem::Error::from(ApiError::unavailable("application state missing")))?;
-    let Some(expected) = &state.settings.api_token else {
-        return Err(ApiError::unauthorized(
-            "the API is disabled: set INBOX_API_TOKEN on the server",
-        )
-        .into());
+    let path = req.original_uri().path();
+    let need = permissions::need_for(req.method(), path).ok_or_else(|| {
+        tracing::error!(method = %req.method(), path, "route declares no permission; refused");
+        poem::Error::from(ApiError::forbidden("this route declares no permission"))
+    })?;
+    let mut caller = authenticate(state, &bearer.token).await?;
+    caller.permission = match need {
+        Need::Permission(p) => Some(p),
+        Need::SignedIn | Need::Public => None,
     };
-    let given = bearer.token.as_bytes();
-    if bool::from(given.ct_eq(expected.expose().as_bytes())) {
-        Ok(Caller {
-            user_id: "api-token".to_owned(),
-        })
-    } else {
-        Err(ApiError::unauthorized("the bearer token is not valid").into())
+    if let Need::Permission(p) = need {
+        let allowed = match p.is_account_scoped() {
+            true => !caller.accounts_for(p).is_empty(),
+            false => caller.may(p, None),
+        };
+        if !allowed {
+            return Err(ApiError::forbidden(format!("this needs the {p} permission")).into());
+        }
     }
+    Ok(caller)
+}
+
+/// Resolves a bearer token to a caller, or a 401 that says why.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let access = state.access.current();
+    let now = Utc::now();
+    let caller = |user_id: String, via: Via| Caller {
+        user_id,
+        via,
+        permission: None,
+        access: access.clone(),
+        now,
+    };
+    if let Some(expected) = &state.settings.api_token {
+        if bool::from(token.as_bytes().ct_eq(expected.expose().as_bytes())) {
+            return Ok(caller("api-token".to_owned(), Via::Operator));
+        }
+    }
+    let active = |user_id: &str| -> Result<(), ApiError> {
+        match access.rbac.is_active(user_id) {
+            true => Ok(()),
+            false => Err(ApiError::unauthenticated(
+                "user_disabled",
+                "this user is disabled or no longer exists",
+            )),
+        }
+    };
+    if token.starts_with(SESSION_PREFIX) {
+        return match sessions::find(&state.pool, token).await? {
+            sessions::Lookup::Valid {
+                session_id,
+                user_id,
+            } => {
+                active(&user_id)?;
+                Ok(caller(user_id, Via::Session(session_id)))
+            }
+            sessions::Lookup::Expired => Err(ApiError::unauthenticated(
+                "token_expired",
+                "the session has expired; sign in again",
+            )),
+            sessions::Lookup::Revoked | sessions::Lookup::Unknown => Err(invalid()),
+        };
+    }
+    if token.starts_with(API_TOKEN_PREFIX) {
+        let hash = hash_secret(token);
+        let Some((token_id, found)) = access.rbac.token_by_hash(&hash) else {
+            return Err(invalid());
+        };
+        if found.revoked_at.is_some() {
+            return Err(ApiError::unauthenticated(
+                "token_revoked",
+                "this API token was revoked",
+            ));
+        }
+        if !found.usable_at(now) {
+            return Err(ApiError::unauthenticated(
+                "token_expired",
+                "this API token has expired",
+            ));
+        }
+        active(&found.user_id)?;
+        return Ok(caller(
+            found.user_id.clone(),
+            Via::ApiToken(token_id.clone()),
+        ));
+    }
+    if let (Some(provider), true) = (&state.idp, idp::looks_like_jwt(token)) {
+        let claims = provider.verify(token).await.map_err(|e| match e {
+            idp::IdpError::Expired => ApiError::unauthenticated(
+                "token_expired",
+                "the identity provider's token has expired",
+            ),
+            idp::IdpError::KeysUnavailable => ApiError::unavailable(e),
+            idp::IdpError::Invalid(reason) => {
+                tracing::info!(reason, "identity provider token refused");
+                invalid()
+            }
+        })?;
+        let user = access.rbac.user_by_subject(&claims.sub).or_else(|| {
+            claims
+                .email
+                .as_deref()
+                .and_then(|email| access.rbac.user_by_email(email))
+        });
+        let Some((user_id, _)) = user else {
+            return Err(ApiError::unauthenticated(
+                "unknown_user",
+                "no inbox user matches this identity; ask an administrator to add you",
+            ));
+        };
+        active(user_id)?;
+        return Ok(caller(user_id.clone(), Via::External));
+    }
+    Err(invalid())
+}
+
+fn invalid() -> ApiError {
+    ApiError::unauthenticated("invalid_token", "the bearer token is not valid")
 }

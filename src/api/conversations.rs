@@ -1,9 +1,9 @@
 //! Conversations, their messages, and the commands agents give on them.
 
-use super::auth::{ApiAuth, Permission};
+use super::auth::{ApiAuth, Caller, SqlScope};
 use super::cursor::{self, Cursor};
 use super::error::ApiError;
-use super::models::{Conversation, ConversationPage, Message, MessagePage};
+use super::models::{Conversation, ConversationPage};
 use super::Tag;
 use crate::http::AppState;
 use actors::conversation::{ConversationAction, ConversationCommand, ConversationFact};
@@ -14,7 +14,7 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
-use projections::inbox::view::{ConversationRow, MessageRow};
+use projections::inbox::view::ConversationRow;
 use projections::inbox::InboxProjection;
 use sqlx::types::Json as SqlJson;
 use std::sync::Arc;
@@ -68,8 +68,8 @@ impl ConversationsApi {
         limit: Query<Option<u32>>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<ConversationPage>, ApiError> {
-        caller.require(Permission::ConversationsView)?;
         let limit = cursor::limit(limit.0, 50, 200)?;
+        let scope = caller.accounts();
         let after = cursor.0.as_deref().map(Cursor::decode).transpose()?;
         let text = search_text(q.0.as_deref())?;
         let name_pattern = text.map(|t| format!("%{}%", escape_like(t)));
@@ -88,6 +88,8 @@ impl ConversationsApi {
                  and ($7::text is null or contact_name ilike $7 or contact_username ilike $7
                       or contact_id like $8 or contact_wa_id like $8)
                  and ($9::timestamptz is null or (sort_at, conversation_id) < ($9, $10))
+                 and (($12::bool and account_id <> all($13::text[]))
+                      or (not $12::bool and account_id = any($13::text[])))
                order by sort_at desc, conversation_id desc
                limit $11"#,
             account.0,
@@ -102,6 +104,8 @@ impl ConversationsApi {
             after.as_ref().map(|c| c.at),
             after.as_ref().map(|c| c.key.clone()),
             limit + 1,
+            scope.all,
+            &scope.accounts,
         )
         .fetch_all(&state.pool)
         .await?;
@@ -134,96 +138,8 @@ impl ConversationsApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<Conversation>, ApiError> {
-        caller.require(Permission::ConversationsView)?;
-        let row = load_conversation(&state, &id.0).await?;
+        let row = load_conversation(&state, &caller.accounts(), &id.0).await?;
         Ok(Json(Conversation::from_row(row, Utc::now())))
-    }
-
-    /// A page of a conversation's messages, oldest first within the page.
-    ///
-    /// Without a cursor: the newest messages. `before`: older ones than that cursor. `after`: newer ones
-    /// (poll it, or follow `/api/v1/stream`, for messages that arrive later).
-    #[oai(
-        path = "/conversations/:id/messages",
-        method = "get",
-        operation_id = "listMessages"
-    )]
-    async fn messages(
-        &self,
-        state: Data<&Arc<AppState>>,
-        ApiAuth(caller): ApiAuth,
-        id: Path<String>,
-        before: Query<Option<String>>,
-        after: Query<Option<String>>,
-        /// 1 to 200 (default 50).
-        limit: Query<Option<u32>>,
-    ) -> Result<Json<MessagePage>, ApiError> {
-        caller.require(Permission::MessagesView)?;
-        let limit = cursor::limit(limit.0, 50, 200)?;
-        if before.0.is_some() && after.0.is_some() {
-            return Err(ApiError::bad_request(
-                "invalid_cursor",
-                "give before or after, not both",
-            ));
-        }
-        load_conversation(&state, &id.0).await?;
-        let (mut rows, older, has_newer) = match after.0.as_deref() {
-            Some(raw) => {
-                let c = Cursor::decode(raw)?;
-                let seq = cursor_seq(&c)?;
-                let rows = sqlx::query_scalar!(
-                    r#"select to_jsonb(m) as "row!: SqlJson<MessageRow>" from inbox_messages m
-                       where conversation_id = $1 and present and (sort_at, seq) > ($2, $3)
-                       order by sort_at, seq
-                       limit $4"#,
-                    id.0,
-                    c.at,
-                    seq,
-                    limit + 1
-                )
-                .fetch_all(&state.pool)
-                .await?;
-                let mut rows: Vec<MessageRow> = rows.into_iter().map(|r| r.0).collect();
-                let has_newer = rows.len() as i64 > limit;
-                rows.truncate(limit as usize);
-                (rows, true, has_newer)
-            }
-            None => {
-                let c = before.0.as_deref().map(Cursor::decode).transpose()?;
-                let seq = c.as_ref().map(cursor_seq).transpose()?;
-                let rows = sqlx::query_scalar!(
-                    r#"select to_jsonb(m) as "row!: SqlJson<MessageRow>" from inbox_messages m
-                       where conversation_id = $1 and present
-                         and ($2::timestamptz is null or (sort_at, seq) < ($2, $3))
-                       order by sort_at desc, seq desc
-                       limit $4"#,
-                    id.0,
-                    c.as_ref().map(|c| c.at),
-                    seq,
-                    limit + 1
-                )
-                .fetch_all(&state.pool)
-                .await?;
-                let mut rows: Vec<MessageRow> = rows.into_iter().map(|r| r.0).collect();
-                let older = rows.len() as i64 > limit;
-                rows.truncate(limit as usize);
-                rows.reverse();
-                (rows, older, c.is_some())
-            }
-        };
-        let cursor_of = |m: &MessageRow| Cursor::new(m.sort_at, m.seq.to_string()).encode();
-        let older_cursor = if older {
-            rows.first().map(cursor_of)
-        } else {
-            None
-        };
-        let newer_cursor = rows.last().map(cursor_of).or(after.0.clone());
-        Ok(Json(MessagePage {
-            messages: rows.drain(..).map(Message::from).collect(),
-            older_cursor,
-            newer_cursor,
-            has_newer,
-        }))
     }
 
     /// Mark the conversation read: its unread count goes back to zero.
@@ -241,15 +157,7 @@ impl ConversationsApi {
         #[oai(name = "Idempotency-Key")]
         key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
-        caller.require(Permission::ConversationsManage)?;
-        let answer = command(
-            &state,
-            &caller.user_id,
-            &id.0,
-            key.0,
-            ConversationAction::MarkRead,
-        )
-        .await?;
+        let answer = command(&state, &caller, &id.0, key.0, ConversationAction::MarkRead).await?;
         send_read_receipt(&state, &id.0).await;
         Ok(answer)
     }
@@ -269,9 +177,8 @@ impl ConversationsApi {
         setting: Path<Setting>,
         #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
-        caller.require(Permission::ConversationsManage)?;
         let action = setting.0.action(true);
-        command(&state, &caller.user_id, &id.0, key.0, action).await
+        command(&state, &caller, &id.0, key.0, action).await
     }
 
     /// Switch a conversation setting off: un-favourite, take out of the archive, or stop the bot (a human
@@ -289,9 +196,8 @@ impl ConversationsApi {
         setting: Path<Setting>,
         #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
-        caller.require(Permission::ConversationsManage)?;
         let action = setting.0.action(false);
-        command(&state, &caller.user_id, &id.0, key.0, action).await
+        command(&state, &caller, &id.0, key.0, action).await
     }
 }
 
@@ -351,11 +257,20 @@ pub fn search_text(q: Option<&str>) -> Result<Option<&str>, ApiError> {
     Ok(text)
 }
 
-pub async fn load_conversation(state: &AppState, id: &str) -> Result<ConversationRow, ApiError> {
+/// The conversation, if it is on an account in `scope` (else, as for one that does not exist, 404).
+pub async fn load_conversation(
+    state: &AppState,
+    scope: &SqlScope,
+    id: &str,
+) -> Result<ConversationRow, ApiError> {
     let row = sqlx::query_scalar!(
         r#"select to_jsonb(c) as "row!: SqlJson<ConversationRow>" from inbox_conversations c
-           where conversation_id = $1"#,
-        id
+           where conversation_id = $1
+             and (($2::bool and account_id <> all($3::text[]))
+                  or (not $2::bool and account_id = any($3::text[])))"#,
+        id,
+        scope.all,
+        &scope.accounts,
     )
     .fetch_optional(&state.pool)
     .await?;
@@ -366,12 +281,14 @@ pub async fn load_conversation(state: &AppState, id: &str) -> Result<Conversatio
 /// Records a command through the conversation's actor, then waits (briefly) until the inbox view shows it.
 async fn command(
     state: &AppState,
-    user_id: &str,
+    caller: &Caller,
     id: &str,
     idempotency_key: Option<String>,
     action: ConversationAction,
 ) -> Result<CommandResponse, ApiError> {
-    load_conversation(state, id).await?;
+    let scope = caller.accounts();
+    let user_id = caller.user_id.as_str();
+    load_conversation(state, &scope, id).await?;
     if idempotency_key.as_ref().is_some_and(|k| k.len() > 200) {
         return Err(ApiError::bad_request(
             "invalid_idempotency_key",
@@ -408,7 +325,8 @@ async fn command(
         }
         None => true,
     };
-    let conversation = Conversation::from_row(load_conversation(state, id).await?, Utc::now());
+    let conversation =
+        Conversation::from_row(load_conversation(state, &scope, id).await?, Utc::now());
     Ok(if caught_up {
         CommandResponse::Applied(Json(conversation))
     } else {
@@ -421,12 +339,6 @@ fn command_error(e: CommandError) -> ApiError {
         CommandError::Invalid(reason) => ApiError::unprocessable("invalid_command", reason),
         other => ApiError::unavailable(other),
     }
-}
-
-fn cursor_seq(c: &Cursor) -> Result<i64, ApiError> {
-    c.key.parse().map_err(|_| {
-        ApiError::bad_request("invalid_cursor", "the cursor is not one this API gave out")
-    })
 }
 
 /// Escapes LIKE's wildcards so user text matches literally.

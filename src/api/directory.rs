@@ -1,6 +1,6 @@
 //! Accounts (the business numbers) and contacts (the customers).
 
-use super::auth::{ApiAuth, Permission};
+use super::auth::{ApiAuth, Permission, SqlScope};
 use super::conversations::{escape_like, search_text};
 use super::cursor::{self, Cursor};
 use super::error::ApiError;
@@ -34,14 +34,17 @@ impl DirectoryApi {
         state: Data<&Arc<AppState>>,
         ApiAuth(caller): ApiAuth,
     ) -> Result<Json<Vec<Account>>, ApiError> {
-        caller.require(Permission::AccountsView)?;
+        let scope = caller.accounts();
         let rows = sqlx::query!(
             r#"select to_jsonb(a) as "account!: SqlJson<AccountRow>",
                       to_jsonb(q) as "quality: SqlJson<NumberQualityRow>"
                from inbox_accounts a
                left join inbox_number_quality q
                  on q.phone_digits = regexp_replace(coalesce(a.phone_number, ''), '\D', '', 'g')
-               order by a.account_id"#
+               where (($1::bool and a.account_id <> all($2::text[])) or (not $1::bool and a.account_id = any($2::text[])))
+               order by a.account_id"#,
+            scope.all,
+            &scope.accounts,
         )
         .fetch_all(&state.pool)
         .await?;
@@ -65,15 +68,17 @@ impl DirectoryApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<Account>, ApiError> {
-        caller.require(Permission::AccountsView)?;
+        let scope = caller.accounts();
         let row = sqlx::query!(
             r#"select to_jsonb(a) as "account!: SqlJson<AccountRow>",
                       to_jsonb(q) as "quality: SqlJson<NumberQualityRow>"
                from inbox_accounts a
                left join inbox_number_quality q
                  on q.phone_digits = regexp_replace(coalesce(a.phone_number, ''), '\D', '', 'g')
-               where a.account_id = $1"#,
-            id.0
+               where a.account_id = $1 and (($2::bool and a.account_id <> all($3::text[])) or (not $2::bool and a.account_id = any($3::text[])))"#,
+            id.0,
+            scope.all,
+            &scope.accounts,
         )
         .fetch_optional(&state.pool)
         .await?
@@ -84,7 +89,7 @@ impl DirectoryApi {
         )))
     }
 
-    /// Customers across all accounts, by name.
+    /// Customers who wrote to an account the caller may see, by name.
     #[oai(
         path = "/contacts",
         method = "get",
@@ -101,7 +106,7 @@ impl DirectoryApi {
         limit: Query<Option<u32>>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<ContactPage>, ApiError> {
-        caller.require(Permission::ContactsView)?;
+        let scope = caller.accounts();
         let limit = cursor::limit(limit.0, 50, 200)?;
         let after = cursor.0.as_deref().map(Cursor::decode).transpose()?;
         let text = search_text(q.0.as_deref())?;
@@ -124,12 +129,16 @@ impl DirectoryApi {
                where ($1::text is null or name ilike $1 or username ilike $1 or contact_id ilike $1
                       or wa_id ilike $1)
                  and ($2::text is null or (coalesce(name, ''), contact_id) > ($2, $3))
+                 and exists (select 1 from inbox_conversations v
+                             where v.contact_id = c.contact_id and (($5::bool and v.account_id <> all($6::text[])) or (not $5::bool and v.account_id = any($6::text[]))))
                order by coalesce(name, ''), contact_id
                limit $4"#,
             pattern,
             after_name,
             after_id,
-            limit + 1
+            limit + 1,
+            scope.all,
+            &scope.accounts,
         )
         .fetch_all(&state.pool)
         .await?;
@@ -163,19 +172,28 @@ impl DirectoryApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<ContactWithConversations>, ApiError> {
-        caller.require(Permission::ContactsView)?;
+        let scope = caller.accounts();
+        let conversations_scope: SqlScope =
+            caller.accounts_for(Permission::ConversationsView).into();
         let contact = sqlx::query_scalar!(
             r#"select to_jsonb(c) as "row!: SqlJson<ContactRow>" from inbox_contacts c
-               where contact_id = $1"#,
-            id.0
+               where contact_id = $1
+                 and exists (select 1 from inbox_conversations v
+                             where v.contact_id = c.contact_id and (($2::bool and v.account_id <> all($3::text[])) or (not $2::bool and v.account_id = any($3::text[]))))"#,
+            id.0,
+            scope.all,
+            &scope.accounts,
         )
         .fetch_optional(&state.pool)
         .await?
         .ok_or_else(|| ApiError::not_found("contact", &id.0))?;
         let conversations = sqlx::query_scalar!(
             r#"select to_jsonb(c) as "row!: SqlJson<ConversationRow>" from inbox_conversations c
-               where contact_id = $1 order by sort_at desc, conversation_id desc limit 100"#,
-            id.0
+               where contact_id = $1 and (($2::bool and account_id <> all($3::text[])) or (not $2::bool and account_id = any($3::text[])))
+               order by sort_at desc, conversation_id desc limit 100"#,
+            id.0,
+            conversations_scope.all,
+            &conversations_scope.accounts,
         )
         .fetch_all(&state.pool)
         .await?;

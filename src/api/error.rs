@@ -46,6 +46,12 @@ pub enum ApiError {
     /// The request is well-formed but breaks a rule.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
+    /// Too many failed attempts; `Retry-After` says when to try again.
+    #[oai(status = 429)]
+    TooManyRequests(
+        Json<ErrorBody>,
+        #[oai(header = "Retry-After")] Option<String>,
+    ),
     /// Meta's Graph API failed or did not answer; details carry Meta's error.
     #[oai(status = 502)]
     BadGateway(Json<ErrorBody>),
@@ -73,8 +79,24 @@ impl ApiError {
         ApiError::Unauthorized(body("unauthorized", message, None))
     }
 
+    /// 401 with a code that tells a client what to do (`token_expired`: sign in again).
+    pub fn unauthenticated(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Unauthorized(body(code, message, None))
+    }
+
+    pub fn too_many_requests(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        ApiError::TooManyRequests(
+            body("too_many_attempts", message, None),
+            Some(retry_after.as_secs().max(1).to_string()),
+        )
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         ApiError::Forbidden(body("forbidden", message, None))
+    }
+
+    pub fn forbidden_code(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Forbidden(body(code, message, None))
     }
 
     pub fn not_found(what: &str, id: &str) -> Self {
@@ -83,6 +105,19 @@ impl ApiError {
             format!("no {what} {id:?}"),
             Some(serde_json::json!({ "id": id })),
         ))
+    }
+
+    /// An error whose status is decided elsewhere (a domain refusal's code). Unknown statuses are 422.
+    pub fn with_status(status: u16, code: &str, message: impl Into<String>) -> Self {
+        let body = body(code, message, None);
+        match status {
+            400 => ApiError::BadRequest(body),
+            401 => ApiError::Unauthorized(body),
+            403 => ApiError::Forbidden(body),
+            404 => ApiError::NotFound(body),
+            409 => ApiError::Conflict(body),
+            _ => ApiError::Unprocessable(body),
+        }
     }
 
     pub fn unprocessable(code: &str, message: impl Into<String>) -> Self {
@@ -177,6 +212,7 @@ pub fn render(err: poem::Error) -> poem::Response {
         405 => "method_not_allowed",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
+        429 => "too_many_attempts",
         s if s >= 500 => "internal",
         _ => "error",
     };

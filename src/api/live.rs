@@ -64,7 +64,6 @@ impl LiveApi {
         #[oai(name = "last_event_id")]
         last_event_id_query: Query<Option<u64>>,
     ) -> Result<EventStream<BoxStream<'static, LiveChange>>, ApiError> {
-        caller.require(Permission::ConversationsView)?;
         let resume = match last_event_id.0.as_deref().map(str::trim) {
             Some(raw) => Some(raw.parse::<u64>().map_err(|_| {
                 ApiError::bad_request(
@@ -79,8 +78,28 @@ impl LiveApi {
             .watch(InboxProjection::NAME)
             .ok_or_else(|| ApiError::unavailable("the inbox projection is not followed"))?;
         let start = resume.unwrap_or_else(|| *checkpoint.borrow());
+        // Each change is checked against the rules as they stand when it is sent; the stream ends as soon
+        // as the caller is disabled or their token revoked.
+        let access = state.access.clone();
+        let viewer = caller.clone();
+        let visible = move |change: &LiveChange| {
+            let now = viewer.with_snapshot(access.current());
+            let needed = match change.kind.as_str() {
+                "message" => Permission::MessagesView,
+                _ => Permission::ConversationsView,
+            };
+            futures::future::ready(now.may(needed, Some(&change.account_id)))
+        };
+        let mut rules = state.access.subscribe();
+        let revoked = async move {
+            let _ = rules
+                .wait_for(|access| !caller.with_snapshot(access.clone()).is_active())
+                .await;
+        };
         let changes = follow(state.store.clone(), checkpoint, start)
+            .filter(visible)
             .take_until(state.stopping.clone().cancelled_owned())
+            .take_until(revoked)
             .boxed();
         Ok(EventStream::new(changes)
             .keep_alive(KEEP_ALIVE)

@@ -1,12 +1,12 @@
 //! Media files: uploaded by agents to send, or fetched from Meta when customers send them. Browsers never
 //! get Meta's links (they expire and need the token); they get the file from here.
 
-use super::auth::{ApiAuth, Permission};
+use super::auth::{ApiAuth, Caller, Permission, SqlScope};
 use super::error::ApiError;
 use super::Tag;
 use crate::http::AppState;
 use actors::graph::media::{limit_for, MAX_MEDIA_BYTES};
-use actors::media_store::StoredMedia;
+use actors::media_store::{MediaStore, StoredMedia};
 use poem::web::Data;
 use poem::Body;
 use poem_openapi::param::Path;
@@ -81,7 +81,6 @@ impl MediaApi {
         ApiAuth(caller): ApiAuth,
         upload: MediaUpload,
     ) -> Result<Uploaded, ApiError> {
-        caller.require(Permission::MessagesSend)?;
         let file = upload.file;
         let mime = file
             .content_type()
@@ -117,6 +116,13 @@ impl MediaApi {
             .put(&bytes, &mime, filename.as_deref())
             .await
             .map_err(ApiError::unavailable)?;
+        sqlx::query!(
+            "insert into media_uploads (media_id, user_id) values ($1, $2) on conflict do nothing",
+            stored.id,
+            caller.user_id,
+        )
+        .execute(&state.pool)
+        .await?;
         Ok(Uploaded::Created(Json(stored.into())))
     }
 
@@ -128,7 +134,9 @@ impl MediaApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Download, ApiError> {
-        caller.require(Permission::MessagesView)?;
+        if !visible(&state, &caller, &id.0).await? {
+            return Err(ApiError::not_found("media", &id.0));
+        }
         let (media, file) = state
             .media
             .open(&id.0)
@@ -155,7 +163,9 @@ impl MediaApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<Media>, ApiError> {
-        caller.require(Permission::MessagesView)?;
+        if !visible(&state, &caller, &id.0).await? {
+            return Err(ApiError::not_found("media", &id.0));
+        }
         let media = state
             .media
             .describe(&id.0)
@@ -164,6 +174,33 @@ impl MediaApi {
             .ok_or_else(|| ApiError::not_found("media", &id.0))?;
         Ok(Json(media.into()))
     }
+}
+
+/// Whether the caller may see a stored file: they uploaded it, or a message on an account where they may
+/// read messages uses it. Decided in one query, so files of other accounts are never opened.
+pub async fn visible(state: &AppState, caller: &Caller, id: &str) -> Result<bool, ApiError> {
+    if !MediaStore::is_id(id) {
+        return Ok(false);
+    }
+    let scope: SqlScope = caller.accounts_for(Permission::MessagesView).into();
+    let visible = sqlx::query_scalar!(
+        r#"select (
+             exists (select 1 from media_uploads where media_id = $1 and user_id = $2)
+             or exists (
+               select 1 from inbox_messages m
+               where (m.media_file ->> 'id' = $1 or m.media ->> 'media_id' = $1)
+                 and (($3::bool and split_part(m.conversation_id, '-', 1) <> all($4::text[]))
+                      or (not $3::bool and split_part(m.conversation_id, '-', 1) = any($4::text[])))
+             )
+           ) as "visible!""#,
+        id,
+        caller.user_id,
+        scope.all,
+        &scope.accounts,
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    Ok(visible)
 }
 
 /// Keeps the last path component, without control characters, at most 200 characters.

@@ -9,10 +9,12 @@ pub mod conversations;
 pub mod cursor;
 pub mod directory;
 pub mod error;
+pub mod identity;
 pub mod live;
 pub mod media;
+pub mod messages;
 pub mod models;
-pub mod sending;
+pub mod permissions;
 pub mod whatsapp;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -31,14 +33,17 @@ pub enum Tag {
     Live,
     /// Files of media messages.
     Media,
+    /// Sign-in, users, roles, permissions and API tokens.
+    Identity,
     /// Managing a WhatsApp number through Meta: profile, templates, registration, webhook subscription,
     /// token.
     WhatsApp,
 }
 
 pub type Apis = (
+    identity::IdentityApi,
     conversations::ConversationsApi,
-    sending::SendingApi,
+    messages::MessagesApi,
     media::MediaApi,
     whatsapp::WhatsAppApi,
     directory::DirectoryApi,
@@ -49,8 +54,9 @@ pub type Apis = (
 pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
+            identity::IdentityApi,
             conversations::ConversationsApi,
-            sending::SendingApi,
+            messages::MessagesApi,
             media::MediaApi,
             whatsapp::WhatsAppApi,
             directory::DirectoryApi,
@@ -62,6 +68,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
     )
     .description(
         "Conversations, messages, contacts and accounts of a self-hosted WhatsApp Business inbox. \
-         Authenticate with `Authorization: Bearer <INBOX_API_TOKEN>`.",
+         Authenticate with `Authorization: Bearer <token>`: a session token from `POST /api/v1/auth/sign-in`, \
+         an API token, a token of the configured identity provider, or the operator's `INBOX_API_TOKEN`.",
     )
 }

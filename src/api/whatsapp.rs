@@ -2,7 +2,7 @@
 //! verification), its business profile, the business account's templates and webhook subscription, and
 //! the access token. Meta's refusals come back as 422 with Meta's code; Meta failing as 502.
 
-use super::auth::{ApiAuth, Permission};
+use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::Tag;
 use crate::http::AppState;
@@ -135,7 +135,7 @@ impl WhatsAppApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<PhoneNumber>, ApiError> {
-        caller.require(Permission::AccountsView)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let found = n.graph.phone_number(n.token, &n.id).await;
         Ok(Json(found.map_err(ApiError::graph)?))
@@ -153,7 +153,7 @@ impl WhatsAppApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<PhoneNumberList>, ApiError> {
-        caller.require(Permission::AccountsView)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let page = n
             .graph
@@ -178,7 +178,7 @@ impl WhatsAppApi {
         id: Path<String>,
         body: Json<Register>,
     ) -> Result<Json<Done>, ApiError> {
-        caller.require(Permission::AccountsManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let done = n.graph.register(n.token, &n.id, &body.0.pin).await;
         answered(done)
@@ -196,7 +196,7 @@ impl WhatsAppApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<Done>, ApiError> {
-        caller.require(Permission::AccountsManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let done = n.graph.deregister(n.token, &n.id).await;
         answered(done)
@@ -215,7 +215,7 @@ impl WhatsAppApi {
         id: Path<String>,
         body: Json<RequestCode>,
     ) -> Result<Json<Done>, ApiError> {
-        caller.require(Permission::AccountsManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let done = n
             .graph
@@ -237,7 +237,7 @@ impl WhatsAppApi {
         id: Path<String>,
         body: Json<VerifyCode>,
     ) -> Result<Json<Done>, ApiError> {
-        caller.require(Permission::AccountsManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let done = n.graph.verify_code(n.token, &n.id, &body.0.code).await;
         answered(done)
@@ -255,7 +255,7 @@ impl WhatsAppApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<BusinessProfile>, ApiError> {
-        caller.require(Permission::AccountsView)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let profile = n.graph.business_profile(n.token, &n.id).await;
         Ok(Json(profile.map_err(ApiError::graph)?))
@@ -275,7 +275,7 @@ impl WhatsAppApi {
         id: Path<String>,
         body: Json<ProfileUpdate>,
     ) -> Result<Json<BusinessProfile>, ApiError> {
-        caller.require(Permission::AccountsManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         body.0
             .validate()
             .map_err(|reason| ApiError::bad_request("invalid_profile", reason))?;
@@ -307,7 +307,7 @@ impl WhatsAppApi {
         limit: Query<Option<u32>>,
         after: Query<Option<String>>,
     ) -> Result<Json<TemplateList>, ApiError> {
-        caller.require(Permission::MessagesSend)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let limit = super::cursor::limit(limit.0, 100, 100)?;
         let n = number(&state, &id.0)?;
         let query = TemplateQuery {
@@ -340,7 +340,7 @@ impl WhatsAppApi {
         id: Path<String>,
         body: Json<NewTemplate>,
     ) -> Result<Json<TemplateCreated>, ApiError> {
-        caller.require(Permission::TemplatesManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         body.0
             .validate()
             .map_err(|reason| ApiError::bad_request("invalid_template", reason))?;
@@ -366,7 +366,7 @@ impl WhatsAppApi {
         name: Path<String>,
         template_id: Query<Option<String>>,
     ) -> Result<Json<Done>, ApiError> {
-        caller.require(Permission::TemplatesManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let done = n
             .graph
@@ -393,7 +393,7 @@ impl WhatsAppApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<Subscriptions>, ApiError> {
-        caller.require(Permission::AccountsView)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let page = n
             .graph
@@ -421,7 +421,7 @@ impl WhatsAppApi {
         id: Path<String>,
         body: Json<Subscribe>,
     ) -> Result<Json<Done>, ApiError> {
-        caller.require(Permission::AccountsManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let override_callback = match (&body.0.override_callback_uri, &body.0.verify_token) {
             (Some(uri), Some(token)) => Some((uri.as_str(), token.as_str())),
@@ -452,7 +452,7 @@ impl WhatsAppApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<Done>, ApiError> {
-        caller.require(Permission::AccountsManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let done = n
             .graph
@@ -473,7 +473,7 @@ impl WhatsAppApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<BusinessAccount>, ApiError> {
-        caller.require(Permission::AccountsView)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let account = n
             .graph
@@ -495,7 +495,7 @@ impl WhatsAppApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
     ) -> Result<Json<TokenInfo>, ApiError> {
-        caller.require(Permission::AccountsManage)?;
+        caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
         let w = &state.settings.whatsapp;
         let app_id = w.app_id.as_deref().ok_or_else(|| {

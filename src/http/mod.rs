@@ -32,6 +32,13 @@ pub struct AppState {
     /// The senders of this node's numbers, and the Graph API client they share.
     pub outbox: actors::outbound::Outbox,
     pub media: actors::media_store::MediaStore,
+    /// The writer of users, roles, grants and API tokens.
+    pub identity: actors::directory::StreamRouter<actors::identity::Identity>,
+    /// The RBAC snapshot every check reads.
+    pub access: crate::auth::snapshot::AccessSnapshot,
+    /// The external identity provider, when configured.
+    pub idp: Option<Arc<crate::auth::idp::IdentityProvider>>,
+    pub sign_in_throttle: crate::auth::throttle::SignInThrottle,
 }
 
 pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {

@@ -9,23 +9,24 @@ const ALICE: &str = "447700900001";
 
 /// One received SSE event.
 #[derive(Debug, Clone)]
-struct Sse {
-    id: Option<String>,
-    event: Option<String>,
-    data: Value,
+pub struct Sse {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: Value,
 }
 
-struct SseClient {
+pub struct SseClient {
     stream: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buffer: String,
 }
 
 impl SseClient {
     async fn connect(app: &TestApp, last_event_id: Option<&str>) -> SseClient {
-        let mut request = app
-            .client
-            .get(app.url("/api/v1/stream"))
-            .bearer_auth(API_TOKEN);
+        Self::connect_as(app, API_TOKEN, last_event_id).await
+    }
+
+    pub async fn connect_as(app: &TestApp, token: &str, last_event_id: Option<&str>) -> SseClient {
+        let mut request = app.client.get(app.url("/api/v1/stream")).bearer_auth(token);
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id);
         }
@@ -43,7 +44,12 @@ impl SseClient {
 
     /// The next event (comments and keep-alives skipped). Gives up after a minute so a broken stream
     /// fails the test instead of hanging it.
-    async fn next(&mut self) -> Sse {
+    pub async fn next(&mut self) -> Sse {
+        self.next_or_end().await.expect("stream open")
+    }
+
+    /// The next event, or `None` when the server ended the stream.
+    pub async fn next_or_end(&mut self) -> Option<Sse> {
         tokio::time::timeout(Duration::from_secs(60), async {
             loop {
                 if let Some(end) = self.buffer.find("\n\n") {
@@ -69,14 +75,17 @@ impl SseClient {
                     sse.data = serde_json::from_str(&data).unwrap();
                     // An event without a name is a `message` event (the SSE default).
                     sse.event.get_or_insert_with(|| "message".to_owned());
-                    return sse;
+                    return Some(sse);
                 }
-                let chunk = self.stream.next().await.expect("stream open").unwrap();
+                let chunk = match self.stream.next().await {
+                    Some(Ok(chunk)) => chunk,
+                    Some(Err(_)) | None => return None,
+                };
                 self.buffer.push_str(&String::from_utf8_lossy(&chunk));
             }
         })
         .await
-        .expect("an event arrives")
+        .expect("an event arrives, or the stream ends, within a minute")
     }
 }
 

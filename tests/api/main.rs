@@ -1,9 +1,11 @@
 //! The inbox through its HTTP API, against a real PostgreSQL (a database per test).
 
+mod access;
 mod audit;
 mod fixtures;
 mod health;
 mod helpers;
+mod identity;
 mod inbox;
 mod live;
 mod sending;

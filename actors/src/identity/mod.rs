@@ -4,9 +4,16 @@
 //! Every change is an event that names who made it (`by`), so an auditor can replay who could do what,
 //! and when.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+
+pub mod access;
+pub mod aggregate;
+pub mod events;
+
+pub use access::{AccountScope, Rbac};
+pub use aggregate::{Identity, IdentityFact};
+pub use events::IdentityEvent;
 
 /// One thing a caller may do. Wire names (`conversations.view`) are what roles, overrides and API tokens
 /// store; renaming a variant never changes them.
@@ -158,69 +165,8 @@ pub enum Effect {
     Deny,
 }
 
-/// Where a grant applies: the whole install, or one WhatsApp account (phone-number id).
+/// Where a grant applies: the whole install (`None`), or one WhatsApp account (phone-number id).
 pub type Scope = Option<String>;
-
-/// The facts the RBAC snapshot is folded from. `by` is the user who made the change (`None` for the
-/// system: the first admin, the default roles).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum IdentityEvent {
-    UserRegistered {
-        user_id: String,
-        email: String,
-        name: Option<String>,
-        at: DateTime<Utc>,
-        by: Option<String>,
-    },
-    UserStatusSet {
-        user_id: String,
-        active: bool,
-        at: DateTime<Utc>,
-        by: Option<String>,
-    },
-    /// A role created, or its permissions replaced.
-    RoleDefined {
-        role: String,
-        permissions: BTreeSet<Permission>,
-        at: DateTime<Utc>,
-        by: Option<String>,
-    },
-    RoleDeleted {
-        role: String,
-        at: DateTime<Utc>,
-        by: Option<String>,
-    },
-    RoleAssigned {
-        user_id: String,
-        role: String,
-        account: Scope,
-        at: DateTime<Utc>,
-        by: Option<String>,
-    },
-    RoleUnassigned {
-        user_id: String,
-        role: String,
-        account: Scope,
-        at: DateTime<Utc>,
-        by: Option<String>,
-    },
-    OverrideSet {
-        user_id: String,
-        permission: Permission,
-        account: Scope,
-        effect: Effect,
-        at: DateTime<Utc>,
-        by: Option<String>,
-    },
-    OverrideCleared {
-        user_id: String,
-        permission: Permission,
-        account: Scope,
-        at: DateTime<Utc>,
-        by: Option<String>,
-    },
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,12 @@
-//! Sending messages: every kind Meta offers, checked and queued by the conversation's actor, sent by the
-//! number's sender.
+//! A conversation's messages: reading them page by page, and sending every kind Meta offers (checked and
+//! queued by the conversation's actor, sent by the number's sender). Both live on one path, so they are
+//! one API: the spec keeps one entry per path.
 
-use super::auth::{ApiAuth, Permission};
+use super::auth::{ApiAuth, Caller};
 use super::conversations::load_conversation;
+use super::cursor::{self, Cursor};
 use super::error::ApiError;
+use super::models::{Message, MessagePage};
 use super::Tag;
 use crate::http::AppState;
 use actors::conversation::outbound::SendCommand;
@@ -15,12 +18,14 @@ use actors::outbound::sender::Job;
 use actors::stream_actor::CommandError;
 use chrono::{SubsecRound, Utc};
 use poem::web::Data;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use projections::inbox::view::MessageRow;
+use sqlx::types::Json as SqlJson;
 use std::sync::Arc;
 
-pub struct SendingApi;
+pub struct MessagesApi;
 
 /// A message to send in a conversation.
 #[derive(Debug, Clone, Object)]
@@ -50,7 +55,93 @@ pub enum SendResponse {
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "Tag::Conversations")]
-impl SendingApi {
+impl MessagesApi {
+    /// A page of a conversation's messages, oldest first within the page.
+    ///
+    /// Without a cursor: the newest messages. `before`: older ones than that cursor. `after`: newer ones
+    /// (poll it, or follow `/api/v1/stream`, for messages that arrive later).
+    #[oai(
+        path = "/conversations/:id/messages",
+        method = "get",
+        operation_id = "listMessages"
+    )]
+    async fn messages(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        id: Path<String>,
+        before: Query<Option<String>>,
+        after: Query<Option<String>>,
+        /// 1 to 200 (default 50).
+        limit: Query<Option<u32>>,
+    ) -> Result<Json<MessagePage>, ApiError> {
+        let limit = cursor::limit(limit.0, 50, 200)?;
+        if before.0.is_some() && after.0.is_some() {
+            return Err(ApiError::bad_request(
+                "invalid_cursor",
+                "give before or after, not both",
+            ));
+        }
+        load_conversation(&state, &caller.accounts(), &id.0).await?;
+        let (mut rows, older, has_newer) = match after.0.as_deref() {
+            Some(raw) => {
+                let c = Cursor::decode(raw)?;
+                let seq = cursor_seq(&c)?;
+                let rows = sqlx::query_scalar!(
+                    r#"select to_jsonb(m) as "row!: SqlJson<MessageRow>" from inbox_messages m
+                       where conversation_id = $1 and present and (sort_at, seq) > ($2, $3)
+                       order by sort_at, seq
+                       limit $4"#,
+                    id.0,
+                    c.at,
+                    seq,
+                    limit + 1
+                )
+                .fetch_all(&state.pool)
+                .await?;
+                let mut rows: Vec<MessageRow> = rows.into_iter().map(|r| r.0).collect();
+                let has_newer = rows.len() as i64 > limit;
+                rows.truncate(limit as usize);
+                (rows, true, has_newer)
+            }
+            None => {
+                let c = before.0.as_deref().map(Cursor::decode).transpose()?;
+                let seq = c.as_ref().map(cursor_seq).transpose()?;
+                let rows = sqlx::query_scalar!(
+                    r#"select to_jsonb(m) as "row!: SqlJson<MessageRow>" from inbox_messages m
+                       where conversation_id = $1 and present
+                         and ($2::timestamptz is null or (sort_at, seq) < ($2, $3))
+                       order by sort_at desc, seq desc
+                       limit $4"#,
+                    id.0,
+                    c.as_ref().map(|c| c.at),
+                    seq,
+                    limit + 1
+                )
+                .fetch_all(&state.pool)
+                .await?;
+                let mut rows: Vec<MessageRow> = rows.into_iter().map(|r| r.0).collect();
+                let older = rows.len() as i64 > limit;
+                rows.truncate(limit as usize);
+                rows.reverse();
+                (rows, older, c.is_some())
+            }
+        };
+        let cursor_of = |m: &MessageRow| Cursor::new(m.sort_at, m.seq.to_string()).encode();
+        let older_cursor = if older {
+            rows.first().map(cursor_of)
+        } else {
+            None
+        };
+        let newer_cursor = rows.last().map(cursor_of).or(after.0.clone());
+        Ok(Json(MessagePage {
+            messages: rows.drain(..).map(Message::from).collect(),
+            older_cursor,
+            newer_cursor,
+            has_newer,
+        }))
+    }
+
     /// Send a message to the conversation's customer (or group).
     ///
     /// Free-form messages (anything but a template) can only be sent within 24 hours of the customer's
@@ -73,13 +164,12 @@ impl SendingApi {
         #[oai(name = "Idempotency-Key")]
         key: Header<Option<String>>,
     ) -> Result<SendResponse, ApiError> {
-        caller.require(Permission::MessagesSend)?;
-        let conversation = load_conversation(&state, &id.0).await?;
+        let conversation = load_conversation(&state, &caller.accounts(), &id.0).await?;
         let SendMessage { content, reply_to } = body.0;
         content
             .validate()
             .map_err(|reason| ApiError::bad_request("invalid_message", reason))?;
-        check_media(&state, &content).await?;
+        check_media(&state, &caller, &content).await?;
         if !state.outbox.can_send(&conversation.account_id) {
             return Err(ApiError::conflict(
                 "account_not_connected",
@@ -147,21 +237,30 @@ impl SendingApi {
 }
 
 /// A file from the media store must be there, and of a type and size Meta accepts for the message's kind.
-async fn check_media(state: &AppState, content: &OutboundContent) -> Result<(), ApiError> {
+async fn check_media(
+    state: &AppState,
+    caller: &Caller,
+    content: &OutboundContent,
+) -> Result<(), ApiError> {
     let Some(media_id) = content.media().and_then(|m| m.media_id.as_deref()) else {
         return Ok(());
     };
+    let unknown = || {
+        ApiError::unprocessable(
+            "unknown_media",
+            format!("no uploaded file {media_id:?}: upload it with POST /api/v1/media first"),
+        )
+    };
+    // A file of another account's conversation is as unknown as one never uploaded.
+    if !super::media::visible(state, caller, media_id).await? {
+        return Err(unknown());
+    }
     let media = state
         .media
         .describe(media_id)
         .await
         .map_err(ApiError::unavailable)?
-        .ok_or_else(|| {
-            ApiError::unprocessable(
-                "unknown_media",
-                format!("no uploaded file {media_id:?}: upload it with POST /api/v1/media first"),
-            )
-        })?;
+        .ok_or_else(unknown)?;
     let kind = content.kind();
     let max = limit_for(kind, &media.mime_type)
         .map_err(|reason| ApiError::unprocessable("media_not_allowed", reason))?;
@@ -186,4 +285,10 @@ fn refusal(e: CommandError) -> ApiError {
         CommandError::Invalid(reason) => ApiError::unprocessable("invalid_command", reason),
         other => ApiError::unavailable(other),
     }
+}
+
+fn cursor_seq(c: &Cursor) -> Result<i64, ApiError> {
+    c.key.parse().map_err(|_| {
+        ApiError::bad_request("invalid_cursor", "the cursor is not one this API gave out")
+    })
 }
