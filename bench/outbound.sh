@@ -15,7 +15,7 @@ export SQLX_OFFLINE=true
 cargo build --release --locked --bin inbox --bin wa-sim
 secret() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
 export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_TOKEN="$(secret)"
-export WHATSAPP_VERIFY_TOKEN="$(secret)" INBOX_API_TOKEN="$(secret)"
+export WHATSAPP_VERIFY_TOKEN="$(secret)" INBOX_API_TOKEN="$(secret)" INBOX_ENV=development
 export WHATSAPP_GRAPH_URL=http://127.0.0.1:8901 INBOX_LISTEN=127.0.0.1:8001 INBOX_SEND_RATE=$rate
 export INBOX_MEDIA_DIR=.local/bench-media RUST_LOG=warn
 target/release/wa-sim --listen 127.0.0.1:8901 --inbox-url http://127.0.0.1:8001/webhook/whatsapp \

@@ -23,7 +23,7 @@ psql "$DATABASE_URL" -qc "vacuum analyze"
 
 token=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
 INBOX_API_TOKEN=$token INBOX_LISTEN=127.0.0.1:8089 WHATSAPP_PHONE_ID=100000000000001 \
-  WHATSAPP_VERIFY_TOKEN=bench META_APP_SECRET=bench RUST_LOG=warn $bin serve &
+  WHATSAPP_VERIFY_TOKEN=bench META_APP_SECRET=bench INBOX_ENV=development RUST_LOG=warn $bin serve &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:8089/health >/dev/null && break; sleep 0.2; done

@@ -1,5 +1,5 @@
 //! The command line: `inbox serve`, `inbox migrate`, `inbox audit verify`, `inbox projections rebuild`,
-//! `inbox token exchange|generate-verify`.
+//! `inbox token exchange|generate-verify|generate-master-key`.
 
 use crate::config::Settings;
 use crate::startup::{self, App};
@@ -51,6 +51,9 @@ enum TokenCommand {
     },
     /// Print a random verify token for WHATSAPP_VERIFY_TOKEN (and Meta's webhook settings).
     GenerateVerify,
+    /// Print a new master key for INBOX_MASTER_KEY (keep it safe: without it the stored tokens and
+    /// secrets of the accounts cannot be read).
+    GenerateMasterKey,
 }
 
 #[derive(Subcommand)]
@@ -120,6 +123,15 @@ pub async fn run() -> anyhow::Result<()> {
             command: TokenCommand::GenerateVerify,
         } => {
             println!("{}", crate::tokens::generate_verify());
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::GenerateMasterKey,
+        } => {
+            println!(
+                "{}",
+                actors::account::sealed::MasterKey::generate().to_hex()
+            );
             Ok(())
         }
     }

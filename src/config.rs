@@ -53,6 +53,12 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// An external identity provider whose tokens the API accepts (see [`idp_settings`]).
     pub idp: Option<crate::auth::idp::IdpSettings>,
+    /// `INBOX_ENV`: `production` (default) or `development`.
+    pub development: bool,
+    /// `INBOX_MASTER_KEY` (64 hex digits or base64 of 32 bytes) or `INBOX_MASTER_KEY_FILE` (a file holding
+    /// it): the key the accounts' tokens and secrets are sealed under. Required outside development; in
+    /// development a key file is created under `.inbox/` when neither is set.
+    pub master_key: Option<actors::account::sealed::MasterKey>,
 }
 
 /// Where Meta's Graph API is (or the emulator standing in for it).
@@ -218,6 +224,17 @@ impl Settings {
             retry_base: Duration::from_millis(number(&get, "INBOX_SEND_RETRY_BASE_MS", 2000)?),
             lease: Duration::from_secs(number(&get, "INBOX_SEND_LEASE_SECS", 120)?),
         };
+        let development = match get("INBOX_ENV").as_deref() {
+            None | Some("production") => false,
+            Some("development") => true,
+            Some(v) => {
+                return Err(ConfigError {
+                    name: "INBOX_ENV",
+                    problem: format!("must be production or development, not {v:?}"),
+                })
+            }
+        };
+        let master_key = master_key(&get, development)?;
         if sending.lease <= graph.timeout {
             return Err(ConfigError {
                 name: "INBOX_SEND_LEASE_SECS",
@@ -261,8 +278,47 @@ impl Settings {
                 .unwrap_or_else(|| std::path::PathBuf::from("media")),
             session_ttl: Duration::from_secs(number(&get, "INBOX_SESSION_TTL_SECS", 12 * 3600)?),
             idp: idp_settings(&get)?,
+            development,
+            master_key,
         })
     }
+}
+
+fn master_key(
+    get: &impl Fn(&'static str) -> Option<String>,
+    development: bool,
+) -> Result<Option<actors::account::sealed::MasterKey>, ConfigError> {
+    use actors::account::sealed::MasterKey;
+    let (name, text) = match (get("INBOX_MASTER_KEY"), get("INBOX_MASTER_KEY_FILE")) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError {
+                name: "INBOX_MASTER_KEY_FILE",
+                problem: "set either INBOX_MASTER_KEY or INBOX_MASTER_KEY_FILE, not both".into(),
+            })
+        }
+        (Some(key), None) => ("INBOX_MASTER_KEY", key),
+        (None, Some(path)) => (
+            "INBOX_MASTER_KEY_FILE",
+            std::fs::read_to_string(&path).map_err(|e| ConfigError {
+                name: "INBOX_MASTER_KEY_FILE",
+                problem: format!("cannot read {path}: {e}"),
+            })?,
+        ),
+        (None, None) if development => return Ok(None),
+        (None, None) => {
+            return Err(ConfigError {
+                name: "INBOX_MASTER_KEY",
+                problem:
+                    "is required (the accounts' tokens are encrypted under it): create one with \
+                          `inbox token generate-master-key`, or set INBOX_ENV=development"
+                        .into(),
+            })
+        }
+    };
+    MasterKey::parse(&text).map(Some).map_err(|e| ConfigError {
+        name,
+        problem: e.to_string(),
+    })
 }
 
 /// `INBOX_IDP_ISSUER` and `INBOX_IDP_AUDIENCE` (both required), with exactly one of
@@ -332,7 +388,22 @@ mod tests {
             ("WHATSAPP_PHONE_ID", "1122334455667"),
             ("WHATSAPP_VERIFY_TOKEN", "verify-me"),
             ("META_APP_SECRET", "s3cret"),
+            (
+                "INBOX_MASTER_KEY",
+                "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+            ),
         ])
+    }
+
+    #[test]
+    fn a_master_key_is_required_outside_development() {
+        let mut vars = base();
+        vars.remove("INBOX_MASTER_KEY");
+        assert_eq!(load(&vars).unwrap_err().name, "INBOX_MASTER_KEY");
+        vars.insert("INBOX_ENV", "development");
+        assert!(load(&vars).unwrap().master_key.is_none());
+        vars.insert("INBOX_MASTER_KEY", "too-short");
+        assert_eq!(load(&vars).unwrap_err().name, "INBOX_MASTER_KEY");
     }
 
     fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Settings, ConfigError> {

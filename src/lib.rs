@@ -14,6 +14,7 @@
 //! - [`sim`]: `wa-sim`, the local WhatsApp Cloud API emulator (its own binary, `src/bin/wa-sim.rs`).
 #![forbid(unsafe_code)]
 
+pub mod account_registry;
 pub mod api;
 pub mod audit;
 pub mod auth;

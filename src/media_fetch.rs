@@ -121,7 +121,7 @@ impl MediaFetcher {
         let fetched = self
             .outbox
             .graph()
-            .fetch_media(token, media_id, MAX_MEDIA_BYTES)
+            .fetch_media(&token, media_id, MAX_MEDIA_BYTES)
             .await;
         let at = Utc::now();
         let fact = match fetched {

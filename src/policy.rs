@@ -1,7 +1,8 @@
-//! Policies: work that reacts to the inbox view rather than to a request (queued messages to hand to their
-//! senders, media files to fetch). Each looks at the view whenever the inbox projection moves (whichever
-//! node applied it), at start-up (so nothing left from before a restart is forgotten), and every 30 s as a
-//! safety net; under load at most every 100 ms, since one look covers many rows.
+//! Policies: work that reacts to a view rather than to a request (queued messages to hand to their
+//! senders, media files to fetch, the RBAC snapshot and the accounts' credentials to reload). Each looks at
+//! the view whenever its projection moves (whichever node applied it), at start-up (so nothing left from
+//! before a restart is forgotten), and every 30 s as a safety net; under load at most every 100 ms, since
+//! one look covers many rows.
 
 use projections::inbox::InboxProjection;
 use projections::live::Checkpoints;
@@ -21,14 +22,25 @@ pub trait Sweep: Send + 'static {
     fn sweep(&mut self) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
-/// Runs `policy` until `stopping` is cancelled.
+/// Runs `policy` on the inbox view until `stopping` is cancelled.
 pub fn follow_inbox<P: Sweep>(
+    checkpoints: Checkpoints,
+    stopping: CancellationToken,
+    policy: P,
+) -> JoinHandle<()> {
+    follow(InboxProjection::NAME, checkpoints, stopping, policy)
+}
+
+/// Runs `policy` on the view of the projection `name` until `stopping` is cancelled.
+pub fn follow<P: Sweep>(
+    name: &'static str,
     checkpoints: Checkpoints,
     stopping: CancellationToken,
     mut policy: P,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let Some(mut moved) = checkpoints.watch(InboxProjection::NAME) else {
+        let Some(mut moved) = checkpoints.watch(name) else {
+            tracing::error!(projection = name, "no such projection to follow");
             return;
         };
         loop {

@@ -1,5 +1,6 @@
 //! Wiring: pool, migrations, event store, actors, HTTP; and the order things stop in.
 
+use crate::account_registry::{environment_connection, AccountRegistry};
 use crate::auth::idp::IdentityProvider;
 use crate::auth::snapshot::AccessSnapshot;
 use crate::config::Settings;
@@ -7,11 +8,12 @@ use crate::http::{self, AppState};
 use crate::ingest::Ingest;
 use crate::stats::IngestStats;
 use actors::account::events::AccountConfigured;
+use actors::account::sealed::MasterKey;
 use actors::account::{Account, AccountFact};
 use actors::conversation::Conversation;
 use actors::directory::{DirectoryArgs, DirectoryStats, StreamRouter};
 use actors::event::{EventMetadata, StreamId};
-use actors::graph::{AccessToken, GraphClient, GraphConfig};
+use actors::graph::{GraphClient, GraphConfig};
 use actors::identity::{Identity, IdentityFact};
 use actors::media_store::MediaStore;
 use actors::outbound::pacing::RetryPolicy;
@@ -64,7 +66,8 @@ pub struct App {
     runners: Option<Runners>,
     dispatcher: tokio::task::JoinHandle<()>,
     fetcher: tokio::task::JoinHandle<()>,
-    access_follower: tokio::task::JoinHandle<()>,
+    /// The snapshot and the registry, following their projections.
+    followers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl App {
@@ -96,7 +99,8 @@ impl App {
         )
         .await
         .context("starting the account directory")?;
-        configure_account(&accounts, &settings).await?;
+        let master_key = master_key(&settings)?;
+        configure_account(&accounts, &settings, &master_key).await?;
         let identity = StreamRouter::<Identity>::start(
             DirectoryArgs {
                 store: store.clone(),
@@ -129,7 +133,7 @@ impl App {
             .map(Arc::new);
         let media = MediaStore::new(&settings.media_dir);
         let outbox = Outbox::new(
-            sending_tokens(&settings),
+            HashMap::new(),
             graph_client(&settings)?,
             conversations.clone(),
             media.clone(),
@@ -166,7 +170,26 @@ impl App {
             conversations: conversations.clone(),
         }
         .start(checkpoints.clone(), stopping.child_token());
-        let access_follower = access.follow(pool.clone(), &checkpoints, stopping.child_token());
+        let registry = AccountRegistry::load(
+            pool.clone(),
+            master_key,
+            environment_connection(&settings),
+            outbox.clone(),
+        )
+        .await
+        .context("loading the accounts")?;
+        let registry_follower = crate::policy::follow(
+            "accounts",
+            checkpoints.clone(),
+            stopping.child_token(),
+            registry.clone(),
+        );
+        let access_follower = crate::policy::follow(
+            "rbac",
+            checkpoints.clone(),
+            stopping.child_token(),
+            (access.clone(), pool.clone()),
+        );
 
         let ingest = Ingest {
             conversations,
@@ -190,6 +213,7 @@ impl App {
             media,
             identity,
             access,
+            registry,
             idp,
             sign_in_throttle: Default::default(),
         });
@@ -203,7 +227,7 @@ impl App {
             runners,
             dispatcher,
             fetcher,
-            access_follower,
+            followers: vec![access_follower, registry_follower],
         })
     }
 
@@ -236,7 +260,9 @@ impl App {
         tracing::info!("intake stopped; stopping actors");
         let _ = self.dispatcher.await;
         let _ = self.fetcher.await;
-        let _ = self.access_follower.await;
+        for follower in self.followers {
+            let _ = follower.await;
+        }
         self.state.outbox.stop().await;
         self.state
             .ingest
@@ -256,13 +282,37 @@ impl App {
     }
 }
 
-/// The numbers that can send, with their access tokens.
-fn sending_tokens(settings: &Settings) -> HashMap<String, AccessToken> {
-    let w = &settings.whatsapp;
-    w.token
-        .iter()
-        .map(|t| (w.phone_number_id.clone(), AccessToken::new(t.expose())))
-        .collect()
+/// The master key from the settings; in development without one, a key kept in `.inbox/master.key`
+/// (created on first use).
+fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
+    if let Some(key) = &settings.master_key {
+        return Ok(key.clone());
+    }
+    anyhow::ensure!(
+        settings.development,
+        "INBOX_MASTER_KEY is required outside development"
+    );
+    let path = std::path::Path::new(".inbox/master.key");
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return MasterKey::parse(&text).with_context(|| format!("reading {}", path.display()));
+    }
+    let key = MasterKey::generate();
+    std::fs::create_dir_all(".inbox").context("creating .inbox/")?;
+    write_private(path, &key.to_hex()).with_context(|| format!("writing {}", path.display()))?;
+    tracing::warn!(
+        path = %path.display(),
+        "development: created a master key file; set INBOX_MASTER_KEY in production"
+    );
+    Ok(key)
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 pub fn graph_client(settings: &Settings) -> anyhow::Result<GraphClient> {
@@ -288,20 +338,45 @@ fn sender_config(settings: &Settings) -> SenderConfig {
     }
 }
 
-/// Records the number from the settings on its account stream (a no-op when unchanged).
+/// Records the number from the settings on its account stream, over what the API set for it (a no-op
+/// when unchanged: re-sealed secrets compare by their fingerprints).
 async fn configure_account(
     accounts: &StreamRouter<Account>,
     settings: &Settings,
+    key: &MasterKey,
 ) -> anyhow::Result<()> {
     let w = &settings.whatsapp;
-    let fact = AccountFact::Configured(AccountConfigured {
-        phone_number_id: w.phone_number_id.clone(),
-        phone_number: w.phone_number.clone(),
-        meta_app_id: w.app_id.clone(),
-    });
+    let stream = StreamId::account(&w.phone_number_id);
+    let (current, _) = accounts
+        .inspect(stream.clone())
+        .await
+        .context("reading the configured WhatsApp account")?;
+    let mut configured = current
+        .configuration()
+        .cloned()
+        .unwrap_or_else(|| AccountConfigured::new(&w.phone_number_id));
+    let seal = |field: &str, secret: &str| {
+        key.seal(
+            &AccountConfigured::context(&w.phone_number_id, field),
+            secret,
+        )
+    };
+    configured.phone_number.clone_from(&w.phone_number);
+    configured.meta_app_id.clone_from(&w.app_id);
+    if w.business_account_id.is_some() {
+        configured
+            .business_account_id
+            .clone_from(&w.business_account_id);
+    }
+    if let Some(token) = &w.token {
+        configured.access_token = Some(seal("access_token", token.expose()));
+    }
+    configured.verify_token = Some(seal("verify_token", w.verify_token.expose()));
+    configured.app_secret = Some(seal("app_secret", w.app_secret.expose()));
+    let fact = AccountFact::Configured(configured);
     accounts
         .record(
-            StreamId::account(&w.phone_number_id),
+            stream,
             vec![fact],
             EventMetadata::system("configuration from environment"),
         )

@@ -5,6 +5,7 @@ use crate::inbox::view::conversation_ids;
 use crate::projection::Projection;
 use crate::rows::{self, Table};
 use actors::account::events::AccountEvent;
+use actors::account::sealed::Sealed;
 use actors::event::{DomainEvent, RecordedEvent};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -32,6 +33,12 @@ pub struct AccountRow {
     pub first_seen_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub position: i64,
+    pub name: Option<String>,
+    pub business_account_id: Option<String>,
+    /// Sealed under the master key, never in clear.
+    pub access_token: Option<Sealed>,
+    pub verify_token: Option<Sealed>,
+    pub app_secret: Option<Sealed>,
 }
 
 /// Meta's latest quality report for a number, keyed by the number's digits.
@@ -126,6 +133,11 @@ pub fn apply(view: &mut AccountsView, event: &RecordedEvent, fact: &AccountFactS
             first_seen_at: at,
             updated_at: at,
             position,
+            name: None,
+            business_account_id: None,
+            access_token: None,
+            verify_token: None,
+            app_secret: None,
         })
     };
     match fact {
@@ -139,6 +151,11 @@ pub fn apply(view: &mut AccountsView, event: &RecordedEvent, fact: &AccountFactS
             let mut row = account(view, &c.phone_number_id);
             row.phone_number.clone_from(&c.phone_number);
             row.meta_app_id.clone_from(&c.meta_app_id);
+            row.name.clone_from(&c.name);
+            row.business_account_id.clone_from(&c.business_account_id);
+            row.access_token.clone_from(&c.access_token);
+            row.verify_token.clone_from(&c.verify_token);
+            row.app_secret.clone_from(&c.app_secret);
             row.configured = true;
             row.updated_at = at;
             row.position = position;

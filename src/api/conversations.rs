@@ -207,7 +207,7 @@ async fn send_read_receipt(state: &Arc<AppState>, id: &str) {
     let Some((account, _)) = id.split_once('-') else {
         return;
     };
-    let Some(token) = state.outbox.token(account).cloned() else {
+    let Some(token) = state.outbox.token(account) else {
         return;
     };
     let stream = StreamId::new(format!("conversation-{id}"));

@@ -266,6 +266,14 @@ pub struct Account {
     pub quality_reported_at: Option<DateTime<Utc>>,
     pub first_seen_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the inbox calls this number.
+    pub name: Option<String>,
+    /// The WhatsApp Business Account the number belongs to, as configured.
+    pub business_account_id: Option<String>,
+    /// Whether an access token is stored (the token itself is never returned).
+    pub has_access_token: bool,
+    pub has_verify_token: bool,
+    pub has_app_secret: bool,
 }
 
 impl Account {
@@ -283,6 +291,11 @@ impl Account {
             quality_reported_at: quality.and_then(|q| q.reported_at),
             first_seen_at: row.first_seen_at,
             updated_at: row.updated_at,
+            name: row.name,
+            business_account_id: row.business_account_id,
+            has_access_token: row.access_token.is_some(),
+            has_verify_token: row.verify_token.is_some(),
+            has_app_secret: row.app_secret.is_some(),
         }
     }
 }

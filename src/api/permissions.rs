@@ -74,6 +74,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/conversations/{id}/events", p(AuditView)),
     ("GET", "/api/v1/accounts", p(AccountsView)),
     ("GET", "/api/v1/accounts/{id}", p(AccountsView)),
+    ("POST", "/api/v1/accounts", p(AccountsManage)),
+    ("PATCH", "/api/v1/accounts/{id}", p(AccountsManage)),
     ("GET", "/api/v1/contacts", p(ContactsView)),
     ("GET", "/api/v1/contacts/{id}", p(ContactsView)),
     ("POST", "/api/v1/media", p(MessagesSend)),

@@ -83,7 +83,7 @@ fn answered(result: Result<Success, CallError>) -> Result<Json<Done>, ApiError> 
 /// A number this inbox can manage: its token, and its business account when configured.
 struct Number<'a> {
     graph: &'a GraphClient,
-    token: &'a AccessToken,
+    token: AccessToken,
     id: String,
     business_account: Option<String>,
 }
@@ -93,31 +93,30 @@ impl Number<'_> {
         self.business_account.as_deref().ok_or_else(|| {
             ApiError::conflict(
                 "business_account_not_configured",
-                "set WHATSAPP_BUSINESS_ACCOUNT_ID to manage templates, numbers and the webhook subscription",
+                "set the account's business_account_id (or WHATSAPP_BUSINESS_ACCOUNT_ID) to manage templates, numbers and the webhook subscription",
             )
         })
     }
 }
 
 fn number<'a>(state: &'a AppState, id: &str) -> Result<Number<'a>, ApiError> {
-    let token = state.outbox.token(id).ok_or_else(|| {
-        if state.settings.whatsapp.phone_number_id == id {
-            ApiError::conflict(
-                "account_not_connected",
-                format!("number {id} has no access token: set WHATSAPP_TOKEN"),
-            )
-        } else {
-            ApiError::not_found("account", id)
-        }
+    let account = state
+        .registry
+        .get(id)
+        .ok_or_else(|| ApiError::not_found("account", id))?;
+    let token = account.access_token.ok_or_else(|| {
+        ApiError::conflict(
+            "account_not_connected",
+            format!(
+                "number {id} has no access token: set one with PATCH /api/v1/accounts/{id} (or WHATSAPP_TOKEN)"
+            ),
+        )
     })?;
-    let configured = state.settings.whatsapp.phone_number_id == id;
     Ok(Number {
         graph: state.outbox.graph(),
         token,
         id: id.to_owned(),
-        business_account: configured
-            .then(|| state.settings.whatsapp.business_account_id.clone())
-            .flatten(),
+        business_account: account.business_account_id,
     })
 }
 
@@ -137,7 +136,7 @@ impl WhatsAppApi {
     ) -> Result<Json<PhoneNumber>, ApiError> {
         caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
-        let found = n.graph.phone_number(n.token, &n.id).await;
+        let found = n.graph.phone_number(&n.token, &n.id).await;
         Ok(Json(found.map_err(ApiError::graph)?))
     }
 
@@ -157,7 +156,7 @@ impl WhatsAppApi {
         let n = number(&state, &id.0)?;
         let page = n
             .graph
-            .phone_numbers(n.token, n.business_account()?)
+            .phone_numbers(&n.token, n.business_account()?)
             .await
             .map_err(ApiError::graph)?;
         Ok(Json(PhoneNumberList {
@@ -180,7 +179,7 @@ impl WhatsAppApi {
     ) -> Result<Json<Done>, ApiError> {
         caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
-        let done = n.graph.register(n.token, &n.id, &body.0.pin).await;
+        let done = n.graph.register(&n.token, &n.id, &body.0.pin).await;
         answered(done)
     }
 
@@ -198,7 +197,7 @@ impl WhatsAppApi {
     ) -> Result<Json<Done>, ApiError> {
         caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
-        let done = n.graph.deregister(n.token, &n.id).await;
+        let done = n.graph.deregister(&n.token, &n.id).await;
         answered(done)
     }
 
@@ -219,7 +218,7 @@ impl WhatsAppApi {
         let n = number(&state, &id.0)?;
         let done = n
             .graph
-            .request_code(n.token, &n.id, body.0.method, &body.0.language)
+            .request_code(&n.token, &n.id, body.0.method, &body.0.language)
             .await;
         answered(done)
     }
@@ -239,7 +238,7 @@ impl WhatsAppApi {
     ) -> Result<Json<Done>, ApiError> {
         caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
-        let done = n.graph.verify_code(n.token, &n.id, &body.0.code).await;
+        let done = n.graph.verify_code(&n.token, &n.id, &body.0.code).await;
         answered(done)
     }
 
@@ -257,7 +256,7 @@ impl WhatsAppApi {
     ) -> Result<Json<BusinessProfile>, ApiError> {
         caller.require_account(&id.0, "account", &id.0)?;
         let n = number(&state, &id.0)?;
-        let profile = n.graph.business_profile(n.token, &n.id).await;
+        let profile = n.graph.business_profile(&n.token, &n.id).await;
         Ok(Json(profile.map_err(ApiError::graph)?))
     }
 
@@ -281,10 +280,10 @@ impl WhatsAppApi {
             .map_err(|reason| ApiError::bad_request("invalid_profile", reason))?;
         let n = number(&state, &id.0)?;
         n.graph
-            .update_business_profile(n.token, &n.id, &body.0)
+            .update_business_profile(&n.token, &n.id, &body.0)
             .await
             .map_err(ApiError::graph)?;
-        let profile = n.graph.business_profile(n.token, &n.id).await;
+        let profile = n.graph.business_profile(&n.token, &n.id).await;
         Ok(Json(profile.map_err(ApiError::graph)?))
     }
 
@@ -318,7 +317,7 @@ impl WhatsAppApi {
         };
         let page = n
             .graph
-            .templates(n.token, n.business_account()?, &query)
+            .templates(&n.token, n.business_account()?, &query)
             .await
             .map_err(ApiError::graph)?;
         Ok(Json(TemplateList {
@@ -347,7 +346,7 @@ impl WhatsAppApi {
         let n = number(&state, &id.0)?;
         let created = n
             .graph
-            .create_template(n.token, n.business_account()?, &body.0)
+            .create_template(&n.token, n.business_account()?, &body.0)
             .await;
         Ok(Json(created.map_err(ApiError::graph)?))
     }
@@ -371,7 +370,7 @@ impl WhatsAppApi {
         let done = n
             .graph
             .delete_template(
-                n.token,
+                &n.token,
                 n.business_account()?,
                 &name.0,
                 template_id.0.as_deref(),
@@ -397,7 +396,7 @@ impl WhatsAppApi {
         let n = number(&state, &id.0)?;
         let page = n
             .graph
-            .subscribed_apps(n.token, n.business_account()?)
+            .subscribed_apps(&n.token, n.business_account()?)
             .await
             .map_err(ApiError::graph)?;
         let this_app = state.settings.whatsapp.app_id.as_deref();
@@ -435,7 +434,7 @@ impl WhatsAppApi {
         };
         let done = n
             .graph
-            .subscribe_app(n.token, n.business_account()?, override_callback)
+            .subscribe_app(&n.token, n.business_account()?, override_callback)
             .await;
         answered(done)
     }
@@ -456,7 +455,7 @@ impl WhatsAppApi {
         let n = number(&state, &id.0)?;
         let done = n
             .graph
-            .unsubscribe_app(n.token, n.business_account()?)
+            .unsubscribe_app(&n.token, n.business_account()?)
             .await;
         answered(done)
     }
@@ -477,7 +476,7 @@ impl WhatsAppApi {
         let n = number(&state, &id.0)?;
         let account = n
             .graph
-            .business_account(n.token, n.business_account()?)
+            .business_account(&n.token, n.business_account()?)
             .await;
         Ok(Json(account.map_err(ApiError::graph)?))
     }
@@ -505,7 +504,7 @@ impl WhatsAppApi {
             )
         })?;
         let app_token = AccessToken::app(app_id, w.app_secret.expose());
-        let info = n.graph.debug_token(&app_token, n.token).await;
+        let info = n.graph.debug_token(&app_token, &n.token).await;
         Ok(Json(info.map_err(ApiError::graph)?))
     }
 }

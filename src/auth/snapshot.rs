@@ -3,13 +3,11 @@
 //! holds on every node within moments, and at once on the node that recorded it.
 
 use actors::identity::Rbac;
-use projections::live::Checkpoints;
 use sqlx::types::Json;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 /// A snapshot and the global position of the last identity event in it.
 #[derive(Debug, Default)]
@@ -22,9 +20,6 @@ pub struct Loaded {
 pub struct AccessSnapshot {
     current: Arc<watch::Sender<Arc<Loaded>>>,
 }
-
-/// A missed notification is caught up with at this pace.
-const RELOAD_EVERY: Duration = Duration::from_secs(30);
 
 impl AccessSnapshot {
     pub async fn load(pool: &PgPool) -> sqlx::Result<AccessSnapshot> {
@@ -75,33 +70,14 @@ impl AccessSnapshot {
             .await
             .is_ok_and(|r| r.is_ok())
     }
+}
 
-    /// Follows the `rbac` projection until `stopping`.
-    pub fn follow(
-        &self,
-        pool: PgPool,
-        checkpoints: &Checkpoints,
-        stopping: CancellationToken,
-    ) -> tokio::task::JoinHandle<()> {
-        let snapshot = self.clone();
-        let mut moved = checkpoints.watch("rbac");
-        tokio::spawn(async move {
-            loop {
-                let changed = async {
-                    match moved.as_mut() {
-                        Some(rx) => rx.changed().await.is_ok(),
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    () = stopping.cancelled() => return,
-                    ok = changed => if !ok { moved = None },
-                    () = tokio::time::sleep(RELOAD_EVERY) => {},
-                }
-                if let Err(e) = snapshot.reload(&pool).await {
-                    tracing::warn!(error = %e, "could not reload the RBAC snapshot; keeping the last one");
-                }
-            }
-        })
+/// Reloads the snapshot whenever the `rbac` projection moves.
+impl crate::policy::Sweep for (AccessSnapshot, PgPool) {
+    const WHAT: &'static str = "changes to users and roles";
+
+    async fn sweep(&mut self) -> anyhow::Result<()> {
+        self.0.reload(&self.1).await?;
+        Ok(())
     }
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub media: actors::media_store::MediaStore,
     /// The writer of users, roles, grants and API tokens.
     pub identity: actors::directory::StreamRouter<actors::identity::Identity>,
+    /// The WhatsApp accounts, with their secrets opened.
+    pub registry: crate::account_registry::AccountRegistry,
     /// The RBAC snapshot every check reads.
     pub access: crate::auth::snapshot::AccessSnapshot,
     /// The external identity provider, when configured.

@@ -1,6 +1,7 @@
 //! Meta's webhook signature: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, keyed with
-//! the app secret. Checked on the exact bytes received, before any parsing: Meta signs its own escaped
-//! form of the JSON (`\u00e9`), so a re-serialised body would not match.
+//! the app secret. Checked on the exact bytes received: Meta signs its own escaped form of the JSON
+//! (`\u00e9`), so a re-serialised body would not match. (Which app's secret applies is read from the
+//! body first; nothing in it is acted on before the signature holds.)
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

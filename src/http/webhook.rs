@@ -2,14 +2,20 @@
 //!
 //! A POST is answered 200 only after every fact in it is durably appended; any failure to store
 //! answers 503 so Meta redelivers (it retries for up to 7 days, and redelivery is idempotent).
+//!
+//! Several Meta apps may post to one install: a body is checked against the app secret of every account
+//! it names (by `phone_number_id`), and must verify under each. A body naming no known number (template
+//! reviews, account updates) must verify under the secret of an account of the business account it
+//! names, or, failing that, of any account.
 
 use super::signature::{self, SignatureError};
 use super::AppState;
+use crate::account_registry::Connection;
 use poem::http::StatusCode;
 use poem::web::{Data, Query};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use tracing::Instrument;
@@ -29,9 +35,17 @@ pub async fn verify(
         .get("hub.verify_token")
         .map(String::as_bytes)
         .unwrap_or_default();
-    let expected = state.settings.whatsapp.verify_token.expose().as_bytes();
+    // Every account's token is compared (in constant time), so the time taken says nothing.
+    let matches = state
+        .registry
+        .all()
+        .values()
+        .filter_map(|c| c.verify_token.as_ref())
+        .fold(false, |found, expected| {
+            found | bool::from(token.ct_eq(expected.expose().as_bytes()))
+        });
     match (mode, params.get("hub.challenge")) {
-        (Some("subscribe"), Some(challenge)) if bool::from(token.ct_eq(expected)) => {
+        (Some("subscribe"), Some(challenge)) if matches => {
             tracing::info!("webhook verification succeeded");
             Response::builder()
                 .content_type("text/plain; charset=utf-8")
@@ -98,8 +112,8 @@ async fn receive_body(
         }
     };
 
-    let secret = state.settings.whatsapp.app_secret.expose().as_bytes();
-    if let Err(e) = signature::verify(secret, &bytes, request.header(signature::HEADER)) {
+    let header = request.header(signature::HEADER);
+    if let Err(e) = check_signature(&state.registry.all(), &bytes, header) {
         stats.signature_failure(1);
         tracing::warn!(reason = %e, bytes = bytes.len(), "webhook signature refused");
         let code = if e == SignatureError::Missing {
@@ -146,6 +160,68 @@ async fn receive_body(
             response
         }
     }
+}
+
+/// The numbers (`phone_number_id`) and business accounts (`entry[].id`) a body names.
+fn named_accounts(body: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut numbers = BTreeSet::new();
+    let mut businesses = BTreeSet::new();
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return (numbers, businesses);
+    };
+    for entry in value["entry"].as_array().into_iter().flatten() {
+        if let Some(id) = entry["id"].as_str() {
+            businesses.insert(id.to_owned());
+        }
+        for change in entry["changes"].as_array().into_iter().flatten() {
+            if let Some(id) = change["value"]["metadata"]["phone_number_id"].as_str() {
+                numbers.insert(id.to_owned());
+            }
+        }
+    }
+    (numbers, businesses)
+}
+
+/// Checks the body's signature against the app secrets of the accounts it names (see the module doc).
+pub fn check_signature(
+    accounts: &HashMap<String, Connection>,
+    body: &[u8],
+    header: Option<&str>,
+) -> Result<(), SignatureError> {
+    let (numbers, businesses) = named_accounts(body);
+    fn secret_of(c: &Connection) -> Option<&[u8]> {
+        c.app_secret.as_ref().map(|s| s.expose().as_bytes())
+    }
+    let known: Vec<&Connection> = numbers.iter().filter_map(|n| accounts.get(n)).collect();
+    if !known.is_empty() {
+        // Every named account's app must have signed it: no app can write into another's numbers.
+        for account in known {
+            let secret = secret_of(account).ok_or(SignatureError::Mismatch)?;
+            signature::verify(secret, body, header)?;
+        }
+        return Ok(());
+    }
+    let of_business: Vec<&Connection> = accounts
+        .values()
+        .filter(|c| {
+            c.business_account_id
+                .as_ref()
+                .is_some_and(|b| businesses.contains(b))
+        })
+        .collect();
+    let candidates: Vec<&Connection> = match of_business.is_empty() {
+        true => accounts.values().collect(),
+        false => of_business,
+    };
+    let mut outcome = Err(SignatureError::Mismatch);
+    for secret in candidates.into_iter().filter_map(secret_of) {
+        match signature::verify(secret, body, header) {
+            Ok(()) => return Ok(()),
+            Err(e @ (SignatureError::Missing | SignatureError::Malformed)) => return Err(e),
+            Err(e) => outcome = Err(e),
+        }
+    }
+    outcome
 }
 
 /// The one error body of this API: `{"error": {"code", "message"}}`.

@@ -204,6 +204,18 @@ fn cases() -> Vec<Case> {
             none.clone(),
             [200, 404, 403],
         ),
+        case(
+            "POST",
+            "/api/v1/accounts",
+            json!({"phone_number_id": "3344556677889", "name": "Third"}),
+            [201, 403, 403],
+        ),
+        case(
+            "PATCH",
+            "/api/v1/accounts/{id}",
+            json!({"name": "Shop"}),
+            [200, 404, 403],
+        ),
         case("GET", "/api/v1/contacts", none.clone(), [200, 200, 403]),
         case(
             "GET",

@@ -330,7 +330,9 @@ async fn a_rebuild_reproduces_the_live_views_and_swaps_them_in() {
     assert_eq!(
         indexes,
         [
+            "inbox_messages_media_file_idx",
             "inbox_messages_media_pending_idx",
+            "inbox_messages_media_sent_idx",
             "inbox_messages_order_idx",
             "inbox_messages_pkey",
             "inbox_messages_unsent_idx",

@@ -30,6 +30,7 @@ async fn the_binary_exits_zero_on_sigterm() {
         .env("WHATSAPP_PHONE_ID", PHONE_NUMBER_ID)
         .env("WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN)
         .env("META_APP_SECRET", APP_SECRET)
+        .env("INBOX_MASTER_KEY", crate::helpers::MASTER_KEY)
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();

@@ -13,6 +13,7 @@ pub const APP_SECRET: &str = "test-app-secret";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
 pub const PHONE_NUMBER_ID: &str = "1122334455667";
 pub const API_TOKEN: &str = "test-api-token-0123456789";
+pub const MASTER_KEY: &str = "5b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c";
 
 pub struct TestApp {
     pub address: SocketAddr,
@@ -53,6 +54,7 @@ impl TestApp {
             ("WHATSAPP_VERIFY_TOKEN".into(), VERIFY_TOKEN.into()),
             ("META_APP_SECRET".into(), APP_SECRET.into()),
             ("INBOX_API_TOKEN".into(), API_TOKEN.into()),
+            ("INBOX_MASTER_KEY".into(), MASTER_KEY.into()),
         ]);
         vars.extend(
             overrides
@@ -123,12 +125,13 @@ impl TestApp {
         rows
     }
 
-    /// Stored events other than the start-up configuration of the account.
+    /// Stored events other than what start-up records (the account's configuration, the default roles)
+    /// and identity changes.
     pub async fn webhook_events(&self) -> Vec<(String, i64, String, serde_json::Value)> {
         self.events()
             .await
             .into_iter()
-            .filter(|e| e.2 != "account.configured")
+            .filter(|e| e.2 != "account.configured" && e.0 != "identity")
             .collect()
     }
 

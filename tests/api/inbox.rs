@@ -14,9 +14,9 @@ fn conversation_id(wa_id: &str) -> String {
 #[tokio::test]
 async fn the_api_refuses_calls_without_the_token_in_one_error_shape() {
     let app = TestApp::spawn().await;
-    for (token, why) in [
-        (None, "no token"),
-        (Some("wrong-token-0123456789"), "bad token"),
+    for (token, why, code) in [
+        (None, "no token", "unauthorized"),
+        (Some("wrong-token-0123456789"), "bad token", "invalid_token"),
     ] {
         let mut request = app.client.get(app.url("/api/v1/conversations"));
         if let Some(t) = token {
@@ -25,7 +25,7 @@ async fn the_api_refuses_calls_without_the_token_in_one_error_shape() {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 401, "{why}");
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "unauthorized", "{why}: {body}");
+        assert_eq!(body["error"]["code"], code, "{why}: {body}");
         assert!(body["error"]["message"]
             .as_str()
             .is_some_and(|m| !m.is_empty()));
@@ -33,17 +33,27 @@ async fn the_api_refuses_calls_without_the_token_in_one_error_shape() {
 }
 
 #[tokio::test]
-async fn without_a_configured_token_the_api_is_closed() {
+async fn without_an_operator_token_only_users_get_in() {
     let app = TestApp::spawn_with(&[("INBOX_API_TOKEN", "")]).await;
     let (status, body) = app.api(Method::GET, "/api/v1/conversations").await;
-    assert_eq!(status, 401);
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("INBOX_API_TOKEN"),
-        "{body}"
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (401, Some("invalid_token"))
     );
+    let setup = json!({"email": "owner@example.com", "password": crate::access::PASSWORD});
+    let (status, body) =
+        crate::access::call(&app, "POST", "/api/v1/auth/setup", None, &setup).await;
+    assert_eq!(status, 201, "{body}");
+    let session: Value = serde_json::from_str(&body).unwrap();
+    let (status, _) = crate::access::call(
+        &app,
+        "GET",
+        "/api/v1/conversations",
+        session["token"].as_str(),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
@@ -525,12 +535,18 @@ async fn the_openapi_spec_and_its_ui_are_served() {
     ] {
         assert!(paths.contains_key(path), "{path} missing from the spec");
     }
-    // Every operation is protected by the bearer scheme.
+    // Every operation is protected by the bearer scheme, except signing in and setting up.
     for (path, operations) in paths {
         for (method, op) in operations.as_object().unwrap() {
-            assert!(
+            let public = inbox::api::permissions::ROUTES.iter().any(|(m, p, need)| {
+                m.eq_ignore_ascii_case(method)
+                    && p == path
+                    && *need == inbox::api::permissions::Need::Public
+            });
+            assert_eq!(
                 op["security"].is_array(),
-                "{method} {path} has no security requirement"
+                !public,
+                "{method} {path}: security requirement"
             );
         }
     }

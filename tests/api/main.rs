@@ -1,6 +1,7 @@
 //! The inbox through its HTTP API, against a real PostgreSQL (a database per test).
 
 mod access;
+mod accounts;
 mod audit;
 mod fixtures;
 mod health;

@@ -777,6 +777,7 @@ async fn the_wa_sim_binary_plays_customer_and_meta_for_a_running_inbox() {
             .args(["--inbox-url", &app.url("/webhook/whatsapp")])
             .env("WHATSAPP_TOKEN", "binary-token")
             .env("META_APP_SECRET", APP_SECRET)
+            .env("INBOX_MASTER_KEY", crate::helpers::MASTER_KEY)
             .env("WHATSAPP_PHONE_ID", PHONE_NUMBER_ID)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -327,6 +327,7 @@ async fn the_token_cli_exchanges_and_generates_without_logging_secrets() {
         .args(["token", "exchange"])
         .env("META_APP_ID", &config.app_id)
         .env("META_APP_SECRET", &config.app_secret)
+        .env("INBOX_MASTER_KEY", crate::helpers::MASTER_KEY)
         .env("WHATSAPP_GRAPH_URL", sim.url())
         .env("RUST_LOG", "debug")
         .stdin(Stdio::piped())
@@ -360,6 +361,7 @@ async fn the_token_cli_exchanges_and_generates_without_logging_secrets() {
         .args(["token", "exchange", "--short-lived-token", "not-a-token"])
         .env("META_APP_ID", &config.app_id)
         .env("META_APP_SECRET", "wrong-secret")
+        .env("INBOX_MASTER_KEY", crate::helpers::MASTER_KEY)
         .env("WHATSAPP_GRAPH_URL", sim.url())
         .output()
         .unwrap();

@@ -1,18 +1,56 @@
 //! The facts recorded on account streams.
 
+use super::sealed::Sealed;
 use crate::conversation::message::str_at;
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A WhatsApp business number as configured by the operator.
+/// A WhatsApp business number as configured by the operator (from the environment at start-up, or
+/// through the API). Each event holds the whole configuration; secrets are sealed under the master key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountConfigured {
     pub phone_number_id: String,
     /// The number as people dial it (`WHATSAPP_PHONE_NUMBER`).
     pub phone_number: Option<String>,
     pub meta_app_id: Option<String>,
+    /// What the inbox calls this number ("Shop", "Support").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The WhatsApp Business Account the number belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_account_id: Option<String>,
+    /// The Graph API access token the number sends with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<Sealed>,
+    /// The token Meta's verification request must carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_token: Option<Sealed>,
+    /// The secret of the Meta app whose webhooks carry this number's messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_secret: Option<Sealed>,
+}
+
+impl AccountConfigured {
+    /// A configuration with only the number's id.
+    pub fn new(phone_number_id: impl Into<String>) -> Self {
+        AccountConfigured {
+            phone_number_id: phone_number_id.into(),
+            phone_number: None,
+            meta_app_id: None,
+            name: None,
+            business_account_id: None,
+            access_token: None,
+            verify_token: None,
+            app_secret: None,
+        }
+    }
+
+    /// Where a secret field of this account is sealed for (what binds the ciphertext to its place).
+    pub fn context(phone_number_id: &str, field: &str) -> String {
+        format!("account/{phone_number_id}/{field}")
+    }
 }
 
 /// One change of a webhook body that is about an account rather than a conversation.

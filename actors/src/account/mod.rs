@@ -5,6 +5,7 @@
 //! a week, and an unmodelled change kept raw can be read by a later schema.
 
 pub mod events;
+pub mod sealed;
 
 use crate::aggregate::Aggregate;
 use events::{AccountChange, AccountConfigured, AccountEvent};

@@ -6,9 +6,8 @@ use serde_json::json;
 
 fn configured(number: &str) -> AccountConfigured {
     AccountConfigured {
-        phone_number_id: "1122".into(),
         phone_number: Some(number.into()),
-        meta_app_id: None,
+        ..AccountConfigured::new("1122")
     }
 }
 
@@ -72,4 +71,26 @@ fn the_same_change_always_gets_the_same_event_id() {
         .to_new_event(&meta);
     assert_eq!(one.id, two.id);
     assert_ne!(one.id, other.id);
+}
+
+#[test]
+fn a_secret_sealed_again_is_no_change_and_a_new_secret_is() {
+    let key = super::sealed::MasterKey::generate();
+    let with_token = |token: &str| AccountConfigured {
+        access_token: Some(key.seal("account/1122/access_token", token)),
+        ..configured("+15550001")
+    };
+    let mut a = Account::default();
+    for e in a.decide(&AccountFact::Configured(with_token("EAAG-1"))) {
+        a.apply(&e);
+    }
+    assert!(a
+        .decide(&AccountFact::Configured(with_token("EAAG-1")))
+        .is_empty());
+    let rotated = a.decide(&AccountFact::Configured(with_token("EAAG-2")));
+    assert_eq!(rotated.len(), 1);
+    // The stored payload holds the sealed token, never the token.
+    let payload = rotated[0].payload().to_string();
+    assert!(!payload.contains("EAAG-2"), "{payload}");
+    assert!(payload.contains("ciphertext"));
 }

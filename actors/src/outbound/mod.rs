@@ -26,7 +26,7 @@ pub struct NotConnected(pub String);
 #[derive(Clone)]
 pub struct Outbox {
     senders: Arc<Mutex<HashMap<String, ActorRef<SenderMsg>>>>,
-    tokens: Arc<HashMap<String, AccessToken>>,
+    tokens: Arc<std::sync::RwLock<HashMap<String, AccessToken>>>,
     graph: GraphClient,
     conversations: StreamRouter<Conversation>,
     media: MediaStore,
@@ -44,7 +44,7 @@ impl Outbox {
     ) -> Self {
         Self {
             senders: Arc::default(),
-            tokens: Arc::new(tokens),
+            tokens: Arc::new(std::sync::RwLock::new(tokens)),
             graph,
             conversations,
             media,
@@ -52,14 +52,41 @@ impl Outbox {
         }
     }
 
+    fn tokens(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, AccessToken>> {
+        self.tokens.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Whether messages can be sent from this number.
     pub fn can_send(&self, phone_number_id: &str) -> bool {
-        self.tokens.contains_key(phone_number_id)
+        self.tokens().contains_key(phone_number_id)
     }
 
     /// The access token of a number (for media downloads and management calls).
-    pub fn token(&self, phone_number_id: &str) -> Option<&AccessToken> {
-        self.tokens.get(phone_number_id)
+    pub fn token(&self, phone_number_id: &str) -> Option<AccessToken> {
+        self.tokens().get(phone_number_id).cloned()
+    }
+
+    /// Replaces the numbers' tokens (an account added, a token rotated or removed). The sender of a
+    /// number whose token changed stops; the next message starts one with the new token.
+    pub async fn set_tokens(&self, tokens: HashMap<String, AccessToken>) {
+        let changed: Vec<String> = {
+            let mut current = self.tokens.write().unwrap_or_else(|e| e.into_inner());
+            let changed = current
+                .iter()
+                .filter(|(id, token)| {
+                    tokens.get(*id).map(AccessToken::expose) != Some(token.expose())
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            *current = tokens;
+            changed
+        };
+        let mut senders = self.senders.lock().await;
+        for id in changed {
+            if let Some(sender) = senders.remove(&id) {
+                sender.stop(Some("access token changed".into()));
+            }
+        }
     }
 
     pub fn graph(&self) -> &GraphClient {
@@ -80,8 +107,7 @@ impl Outbox {
 
     async fn sender(&self, phone_number_id: &str) -> Result<ActorRef<SenderMsg>, NotConnected> {
         let token = self
-            .tokens
-            .get(phone_number_id)
+            .token(phone_number_id)
             .ok_or_else(|| NotConnected(phone_number_id.to_owned()))?;
         let mut senders = self.senders.lock().await;
         if let Some(sender) = senders.get(phone_number_id) {
@@ -89,7 +115,7 @@ impl Outbox {
         }
         let args = SenderArgs {
             phone_number_id: phone_number_id.to_owned(),
-            token: token.clone(),
+            token,
             graph: self.graph.clone(),
             conversations: self.conversations.clone(),
             media: self.media.clone(),
