@@ -78,39 +78,26 @@ impl App {
         let pg_store = Arc::new(PostgresEventStore::new(pool.clone()));
         let store: Arc<dyn EventStore> = pg_store.clone();
 
+        let directory = |stats: Arc<DirectoryStats>| DirectoryArgs {
+            store: store.clone(),
+            idle_after: settings.actor_idle_after,
+            stats,
+        };
         let conversation_stats = Arc::new(DirectoryStats::default());
         let conversations = StreamRouter::<Conversation>::start(
-            DirectoryArgs {
-                store: store.clone(),
-                idle_after: settings.actor_idle_after,
-                stats: conversation_stats.clone(),
-            },
+            directory(conversation_stats.clone()),
             RECORD_TIMEOUT,
         )
         .await
         .context("starting the conversation directory")?;
-        let accounts = StreamRouter::<Account>::start(
-            DirectoryArgs {
-                store: store.clone(),
-                idle_after: settings.actor_idle_after,
-                stats: Arc::default(),
-            },
-            RECORD_TIMEOUT,
-        )
-        .await
-        .context("starting the account directory")?;
+        let accounts = StreamRouter::<Account>::start(directory(Arc::default()), RECORD_TIMEOUT)
+            .await
+            .context("starting the account directory")?;
         let master_key = master_key(&settings)?;
         configure_account(&accounts, &settings, &master_key).await?;
-        let identity = StreamRouter::<Identity>::start(
-            DirectoryArgs {
-                store: store.clone(),
-                idle_after: settings.actor_idle_after,
-                stats: Arc::default(),
-            },
-            RECORD_TIMEOUT,
-        )
-        .await
-        .context("starting the identity actor")?;
+        let identity = StreamRouter::<Identity>::start(directory(Arc::default()), RECORD_TIMEOUT)
+            .await
+            .context("starting the identity actor")?;
         identity
             .record(
                 actors::identity::aggregate::stream(),

@@ -282,7 +282,8 @@ pub enum AccountCreated {
     Created(Json<Account>),
 }
 
-#[derive(Debug, Clone, Object)]
+/// No `Debug`: it holds secrets.
+#[derive(Clone, Object)]
 pub struct NewAccount {
     /// Meta's id of the number.
     pub phone_number_id: String,
@@ -290,8 +291,8 @@ pub struct NewAccount {
     pub settings: AccountSettings,
 }
 
-/// An account's settings. Secrets are write-only.
-#[derive(Debug, Clone, Default, Object)]
+/// An account's settings. Secrets are write-only (and this has no `Debug`, so they are never logged).
+#[derive(Clone, Default, Object)]
 pub struct AccountSettings {
     /// The number as people dial it.
     pub phone_number: Option<String>,

@@ -30,13 +30,15 @@ const TOKEN_MAX_DAYS: u32 = 3650;
 
 pub struct IdentityApi;
 
-#[derive(Debug, Clone, Object)]
+/// No `Debug`: it holds a password.
+#[derive(Clone, Object)]
 pub struct Credentials {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, Object)]
+/// No `Debug`: it holds a password.
+#[derive(Clone, Object)]
 pub struct Setup {
     pub email: String,
     pub password: String,
@@ -126,7 +128,8 @@ pub struct RolePermissions {
     pub permissions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Object)]
+/// No `Debug`: it holds a password.
+#[derive(Clone, Object)]
 pub struct NewUser {
     pub email: String,
     pub name: Option<String>,
@@ -152,7 +155,8 @@ pub struct UserOverrides {
     pub overrides: Vec<Override>,
 }
 
-#[derive(Debug, Clone, Object)]
+/// No `Debug`: it holds a password.
+#[derive(Clone, Object)]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,

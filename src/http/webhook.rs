@@ -113,7 +113,9 @@ async fn receive_body(
     };
 
     let header = request.header(signature::HEADER);
-    if let Err(e) = check_signature(&state.registry.all(), &bytes, header) {
+    // Parsed once: to find whose secret applies, and (once the signature holds) to record it.
+    let parsed = serde_json::from_slice::<serde_json::Value>(&bytes);
+    if let Err(e) = check_signature(&state.registry.all(), &bytes, parsed.as_ref().ok(), header) {
         stats.signature_failure(1);
         tracing::warn!(reason = %e, bytes = bytes.len(), "webhook signature refused");
         let code = if e == SignatureError::Missing {
@@ -124,7 +126,7 @@ async fn receive_body(
         return problem(StatusCode::UNAUTHORIZED, code, &e.to_string());
     }
 
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+    let value: serde_json::Value = match parsed {
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "signed body is not JSON");
@@ -163,10 +165,10 @@ async fn receive_body(
 }
 
 /// The numbers (`phone_number_id`) and business accounts (`entry[].id`) a body names.
-fn named_accounts(body: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
+fn named_accounts(value: Option<&serde_json::Value>) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut numbers = BTreeSet::new();
     let mut businesses = BTreeSet::new();
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+    let Some(value) = value else {
         return (numbers, businesses);
     };
     for entry in value["entry"].as_array().into_iter().flatten() {
@@ -186,9 +188,10 @@ fn named_accounts(body: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
 pub fn check_signature(
     accounts: &HashMap<String, Connection>,
     body: &[u8],
+    parsed: Option<&serde_json::Value>,
     header: Option<&str>,
 ) -> Result<(), SignatureError> {
-    let (numbers, businesses) = named_accounts(body);
+    let (numbers, businesses) = named_accounts(parsed);
     fn secret_of(c: &Connection) -> Option<&[u8]> {
         c.app_secret.as_ref().map(|s| s.expose().as_bytes())
     }
