@@ -4,6 +4,7 @@ use actors::testing::TestDatabase;
 use inbox::config::Settings;
 use inbox::http::signature;
 use inbox::startup::App;
+use projections::runner::RunnerState;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
@@ -178,6 +179,17 @@ impl TestApp {
                 status.name,
                 status.report()
             );
+            // This node's runner reports what it applied a moment after the checkpoint moves.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while status.report().position < head || status.report().state != RunnerState::Live {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "projection {} reports {:?}",
+                    status.name,
+                    status.report()
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
         }
     }
 
