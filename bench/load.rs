@@ -48,6 +48,9 @@ struct Args {
     /// Names this run's message ids, so runs on one database do not mix.
     #[arg(long, default_value_t = std::process::id().to_string())]
     run: String,
+    /// After the run, post every body that got no 200 again, as Meta does, for up to this long.
+    #[arg(long, default_value_t = 0)]
+    retry_for_secs: u64,
     /// PostgreSQL of the inbox: check that every acknowledged message is stored exactly once.
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
@@ -272,7 +275,30 @@ async fn main() -> anyhow::Result<()> {
         args.connections,
         if args.rate == 0 { "max".to_owned() } else { format!("{}/s", args.rate) }
     );
-    let (outcomes, elapsed) = post_all(&args, bodies.clone(), order).await;
+    let (mut outcomes, elapsed) = post_all(&args, bodies.clone(), order).await;
+    let retrying = Instant::now();
+    let mut rounds = 0;
+    while retrying.elapsed() < Duration::from_secs(args.retry_for_secs) {
+        let acked: std::collections::HashSet<usize> = outcomes
+            .iter()
+            .filter(|(_, status, _)| *status == 200)
+            .map(|(index, _, _)| *index)
+            .collect();
+        let unacked: Vec<usize> = (0..bodies.len()).filter(|i| !acked.contains(i)).collect();
+        if unacked.is_empty() {
+            break;
+        }
+        rounds += 1;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (more, _) = post_all(&args, bodies.clone(), unacked).await;
+        outcomes.extend(more);
+    }
+    if rounds > 0 {
+        println!(
+            "redelivered what got no 200 in {rounds} round(s) over {:.1} s",
+            retrying.elapsed().as_secs_f64()
+        );
+    }
 
     let mut by_status: BTreeMap<u16, usize> = BTreeMap::new();
     let mut latencies: Vec<Duration> = Vec::with_capacity(outcomes.len());

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Fault run: the inbox is killed with SIGKILL at random moments while inbox-load posts, and restarted;
+# inbox-load redelivers every body that got no 200 (as Meta does), then checks that every acknowledged
+# message is stored exactly once. Exits non-zero on any loss or duplicate.
+# Usage: bench/fault_kill.sh [kills] [inbox-load options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kills=${1:-3}
+shift || true
+eval "$(scripts/db up | tail -n 1 | sed 's/^/export /')"
+base=${DATABASE_URL%/*}
+psql "$base/postgres" -qc "drop database if exists inbox_fault_bench" -c "create database inbox_fault_bench"
+export DATABASE_URL="$base/inbox_fault_bench"
+export SQLX_OFFLINE=true
+cargo build --release --locked --bin inbox --bin inbox-load
+secret() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
+export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
+export INBOX_MASTER_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+export INBOX_LISTEN=127.0.0.1:8004 RUST_LOG=warn
+start() {
+  target/release/inbox serve &
+  inbox=$!
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:8004/health >/dev/null && break; sleep 0.1; done
+}
+start
+trap 'kill $inbox $load 2>/dev/null || true' EXIT
+target/release/inbox-load --url http://127.0.0.1:8004 --rate 300 --bodies 12000 --retry-for-secs 120 "$@" &
+load=$!
+for k in $(seq "$kills"); do
+  sleep "$(python3 -c 'import random; print(round(random.uniform(3, 8), 2))')"
+  kill -9 "$inbox"
+  wait "$inbox" 2>/dev/null || true
+  echo "fault_kill: SIGKILL $k of $kills; restarting" >&2
+  sleep 1
+  start
+done
+wait "$load"
