@@ -7,13 +7,9 @@ cd "$(dirname "$0")/.."
 conversations=${1:-100}
 messages=${2:-2000}
 rate=${3:-80}
-eval "$(scripts/db up | tail -n 1 | sed 's/^/export /')"
-base=${DATABASE_URL%/*}
-psql "$base/postgres" -qc "drop database if exists inbox_outbound_bench" -c "create database inbox_outbound_bench"
-export DATABASE_URL="$base/inbox_outbound_bench"
-export SQLX_OFFLINE=true
+source bench/common.sh
+fresh_database inbox_outbound_bench
 cargo build --release --locked --bin inbox --bin wa-sim
-secret() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
 export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_TOKEN="$(secret)"
 export WHATSAPP_VERIFY_TOKEN="$(secret)" INBOX_API_TOKEN="$(secret)" INBOX_ENV=development
 export WHATSAPP_GRAPH_URL=http://127.0.0.1:8901 INBOX_LISTEN=127.0.0.1:8001 INBOX_SEND_RATE=$rate

@@ -12,6 +12,7 @@ use actors::outbound::Outbox;
 use sqlx::types::Json;
 use sqlx::PgPool;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub struct Connection {
 #[derive(Clone)]
 pub struct AccountRegistry {
     current: Arc<RwLock<Arc<HashMap<String, Connection>>>>,
+    /// The view position of the newest configuration loaded (-1 before the first load).
+    loaded: Arc<AtomicI64>,
     key: MasterKey,
     from_environment: Connection,
     outbox: Outbox,
@@ -53,6 +56,7 @@ impl AccountRegistry {
     ) -> anyhow::Result<AccountRegistry> {
         let registry = AccountRegistry {
             current: Arc::default(),
+            loaded: Arc::new(AtomicI64::new(-1)),
             key,
             from_environment,
             outbox,
@@ -83,8 +87,18 @@ impl AccountRegistry {
     }
 
     /// Reads the configured accounts from the view, opens their secrets, and hands the tokens to the
-    /// senders. A secret that does not open (sealed under another key) is left out and logged.
+    /// senders, when a configuration changed since the last load: the accounts view moves with every
+    /// conversation, and one look at the newest configuration (a table of a few rows) is all that costs. A secret that
+    /// does not open (sealed under another key) is left out and logged.
     pub async fn reload(&self) -> anyhow::Result<()> {
+        let newest = sqlx::query_scalar!(
+            r#"select coalesce(max(position), 0) as "newest!" from inbox_accounts where configured"#
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if newest == self.loaded.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let rows = sqlx::query!(
             r#"select account_id, business_account_id,
                       access_token as "access_token: Json<Sealed>",
@@ -136,6 +150,8 @@ impl AccountRegistry {
             .collect();
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(accounts);
         self.outbox.set_tokens(tokens).await;
+        // A change recorded while this ran has a higher position, so the next look loads it.
+        self.loaded.store(newest, Ordering::Release);
         Ok(())
     }
 }

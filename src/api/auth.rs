@@ -193,7 +193,10 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         tracing::error!(method = %req.method(), path, "route declares no permission; refused");
         poem::Error::from(ApiError::forbidden("this route declares no permission"))
     })?;
-    let mut caller = authenticate(state, &bearer.token).await?;
+    let mut caller = authenticate(state, &bearer.token).await.inspect_err(|e| {
+        metrics::counter!("inbox_api_auth_failures_total", "reason" => e.code().to_owned())
+            .increment(1);
+    })?;
     caller.permission = match need {
         Need::Permission(p) => Some(p),
         Need::SignedIn | Need::Public => None,
@@ -204,6 +207,8 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
             false => caller.may(p, None),
         };
         if !allowed {
+            metrics::counter!("inbox_api_auth_failures_total", "reason" => "forbidden")
+                .increment(1);
             return Err(ApiError::forbidden(format!("this needs the {p} permission")).into());
         }
     }

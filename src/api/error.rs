@@ -107,6 +107,23 @@ impl ApiError {
         ))
     }
 
+    /// The stable code of the error (for metrics and logs).
+    pub fn code(&self) -> &str {
+        match self {
+            ApiError::BadRequest(b)
+            | ApiError::Unauthorized(b)
+            | ApiError::Forbidden(b)
+            | ApiError::NotFound(b)
+            | ApiError::Conflict(b)
+            | ApiError::PayloadTooLarge(b)
+            | ApiError::UnsupportedMediaType(b)
+            | ApiError::Unprocessable(b)
+            | ApiError::TooManyRequests(b, _)
+            | ApiError::BadGateway(b)
+            | ApiError::Unavailable(b) => &b.0.error.code,
+        }
+    }
+
     /// An error whose status is decided elsewhere (a domain refusal's code). Unknown statuses are 422.
     pub fn with_status(status: u16, code: &str, message: impl Into<String>) -> Self {
         let body = body(code, message, None);

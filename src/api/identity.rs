@@ -274,6 +274,7 @@ impl IdentityApi {
         let address = client_address(req);
         let clock = std::time::Instant::now();
         if let Err(wait) = state.sign_in_throttle.check(&email, &address, clock) {
+            signed_in("too_many_attempts");
             return Err(ApiError::too_many_requests(
                 "too many failed sign-ins; try again later",
                 wait,
@@ -295,6 +296,7 @@ impl IdentityApi {
         let valid = passwords::verify(body.0.password, stored).await;
         let Some(user_id) = user_id.filter(|_| valid) else {
             state.sign_in_throttle.failed(&email, &address, clock);
+            signed_in("invalid_credentials");
             tracing::info!(address, "sign-in failed");
             return Err(ApiError::unauthenticated(
                 "invalid_credentials",
@@ -302,12 +304,14 @@ impl IdentityApi {
             ));
         };
         if !access.rbac.is_active(&user_id) {
+            signed_in("user_disabled");
             return Err(ApiError::forbidden_code(
                 "user_disabled",
                 "this user is disabled; ask an administrator",
             ));
         }
         state.sign_in_throttle.succeeded(&email);
+        signed_in("ok");
         let session = open_session(&state, req, &user_id).await?;
         Ok(SessionResponse::SignedIn(Json(session)))
     }
@@ -819,6 +823,11 @@ impl IdentityApi {
         change(&state, &caller, vec![IdentityFact::Change(event)]).await?;
         Ok(Done::NoContent)
     }
+}
+
+/// Counts a sign-in attempt by outcome (`inbox_sign_ins_total`).
+fn signed_in(outcome: &'static str) {
+    metrics::counter!("inbox_sign_ins_total", "outcome" => outcome).increment(1);
 }
 
 /// Stored times have microsecond precision; keep the event's time exactly as it will read back.

@@ -1,0 +1,14 @@
+# Sourced by the bench scripts (from the repository's root): the local PostgreSQL of scripts/db, a fresh
+# database of the benchmark's own beside the development one, and random secrets.
+
+# fresh_database NAME: (re)creates NAME and points DATABASE_URL at it; SQL is checked against .sqlx/.
+fresh_database() {
+  eval "$(scripts/db up | tail -n 1 | sed 's/^/export /')"
+  local base=${DATABASE_URL%/*}
+  psql "$base/postgres" -qc "drop database if exists $1" -c "create database $1"
+  export DATABASE_URL="$base/$1"
+  export SQLX_OFFLINE=true
+}
+
+secret() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
+master_key() { python3 -c 'import secrets; print(secrets.token_hex(32))'; }
