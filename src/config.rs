@@ -39,6 +39,9 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// `INBOX_DB_MAX_CONNECTIONS` (default 20).
     pub db_max_connections: u32,
+    /// `INBOX_STORE_WRITERS`: appends of all conversations are grouped into shared transactions, this many
+    /// in flight at once (default 2; see `actors::store::GroupCommitStore`).
+    pub store_writers: usize,
     /// `INBOX_API_TOKEN`: the bearer token the inbox API accepts (at least 16 characters). Without it the
     /// API refuses every call; the webhook keeps working.
     pub api_token: Option<Secret>,
@@ -252,6 +255,15 @@ impl Settings {
                     name: "INBOX_DB_MAX_CONNECTIONS",
                     problem: "is too large".into(),
                 })?,
+            store_writers: match number(&get, "INBOX_STORE_WRITERS", 2)? {
+                n @ 1..=16 => n as usize,
+                _ => {
+                    return Err(ConfigError {
+                        name: "INBOX_STORE_WRITERS",
+                        problem: "must be between 1 and 16".into(),
+                    })
+                }
+            },
             api_token: match get("INBOX_API_TOKEN") {
                 Some(t) if t.chars().count() < 16 => {
                     return Err(ConfigError {

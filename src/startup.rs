@@ -19,7 +19,7 @@ use actors::media_store::MediaStore;
 use actors::outbound::pacing::RetryPolicy;
 use actors::outbound::sender::SenderConfig;
 use actors::outbound::Outbox;
-use actors::store::{EventStore, PostgresEventStore};
+use actors::store::{EventStore, GroupCommitConfig, GroupCommitStore, PostgresEventStore};
 use anyhow::Context;
 use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
 use projections::live::Checkpoints;
@@ -76,7 +76,13 @@ impl App {
         let pool = connect(&settings).await?;
         migrate(&pool).await?;
         let pg_store = Arc::new(PostgresEventStore::new(pool.clone()));
-        let store: Arc<dyn EventStore> = pg_store.clone();
+        let store: Arc<dyn EventStore> = Arc::new(GroupCommitStore::new(
+            pg_store.clone(),
+            GroupCommitConfig {
+                writers: settings.store_writers,
+                ..GroupCommitConfig::default()
+            },
+        ));
 
         let directory = |stats: Arc<DirectoryStats>| DirectoryArgs {
             store: store.clone(),

@@ -2,8 +2,8 @@
 
 use actors::event::{EventMetadata, NewEvent, StreamId};
 use actors::store::{
-    subscribe, AppendError, AppendRequest, EventStore, ExpectedVersion, InMemoryEventStore,
-    PostgresEventStore,
+    subscribe, AppendError, AppendRequest, EventStore, ExpectedVersion, GroupCommitConfig,
+    GroupCommitStore, InMemoryEventStore, PostgresEventStore,
 };
 use actors::testing::TestDatabase;
 use std::collections::HashSet;
@@ -42,6 +42,14 @@ macro_rules! contract {
                 super::$case(std::sync::Arc::new(actors::store::PostgresEventStore::new(db.pool().await))).await;
             })*
         }
+        mod group_commit_over_postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let db = actors::testing::TestDatabase::create().await;
+                let backend = std::sync::Arc::new(actors::store::PostgresEventStore::new(db.pool().await));
+                super::$case(std::sync::Arc::new(actors::store::GroupCommitStore::new(backend, Default::default()))).await;
+            })*
+        }
     };
 }
 
@@ -50,6 +58,7 @@ contract!(
     a_wrong_expected_version_is_a_typed_conflict,
     known_event_ids_are_skipped_without_error,
     each_request_of_a_batch_succeeds_or_fails_on_its_own,
+    an_id_in_two_requests_of_one_batch_is_stored_once,
     reads_page_through_streams_and_the_global_log,
     a_follower_sees_every_event_of_concurrent_writers_exactly_once_in_order,
 );
@@ -208,6 +217,31 @@ async fn each_request_of_a_batch_succeeds_or_fails_on_its_own(store: Arc<dyn Eve
     assert_eq!(store.stream_version(&s2).await.unwrap(), 1);
 }
 
+async fn an_id_in_two_requests_of_one_batch_is_stored_once(store: Arc<dyn EventStore>) {
+    let (s1, s2) = (stream(), stream());
+    let shared = event(1);
+    let results = store
+        .append_batch(vec![
+            AppendRequest {
+                stream_id: s1.clone(),
+                expected: ExpectedVersion::Any,
+                events: vec![shared.clone()],
+            },
+            AppendRequest {
+                stream_id: s2.clone(),
+                expected: ExpectedVersion::Any,
+                events: vec![shared.clone(), event(2)],
+            },
+        ])
+        .await;
+    assert!(matches!(results[0], Ok(ref o) if o.appended.len() == 1 && o.duplicates == 0));
+    assert!(matches!(results[1], Ok(ref o) if o.appended.len() == 1 && o.duplicates == 1));
+    assert_eq!(store.read_stream(&s1, 0, 10).await.unwrap().len(), 1);
+    let second = store.read_stream(&s2, 0, 10).await.unwrap();
+    assert_eq!(second.len(), 1);
+    assert_ne!(second[0].id, shared.id);
+}
+
 async fn reads_page_through_streams_and_the_global_log(store: Arc<dyn EventStore>) {
     let s = stream();
     store
@@ -290,6 +324,98 @@ async fn a_follower_sees_every_event_of_concurrent_writers_exactly_once_in_order
     let seen_ids: HashSet<_> = seen.iter().map(|(_, id)| *id).collect();
     assert_eq!(seen_ids.len(), seen.len(), "no event delivered twice");
     assert_eq!(seen_ids, written, "every event delivered");
+}
+
+/// Appends made at the same moment by many callers share transactions, and each is answered with its own
+/// outcome.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_commit_shares_transactions_between_concurrent_appends() {
+    const CALLERS: usize = 300;
+    let db = TestDatabase::create().await;
+    let backend = Arc::new(PostgresEventStore::new(db.pool().await));
+    let grouped = Arc::new(GroupCommitStore::new(backend, GroupCommitConfig::default()));
+    let taken = stream();
+    grouped
+        .append(taken.clone(), ExpectedVersion::NoStream, vec![event(0)])
+        .await
+        .unwrap();
+    let store: Arc<dyn EventStore> = grouped.clone();
+    let mut callers = Vec::new();
+    for n in 0..CALLERS {
+        let store = store.clone();
+        let taken = taken.clone();
+        callers.push(tokio::spawn(async move {
+            // Every tenth caller expects a new stream that already exists: its conflict is its own.
+            let (s, expected) = match n % 10 {
+                0 => (taken, ExpectedVersion::NoStream),
+                _ => (stream(), ExpectedVersion::NoStream),
+            };
+            let outcome = store
+                .append(s.clone(), expected, vec![event(n as u64)])
+                .await;
+            (n, s, outcome)
+        }));
+    }
+    for caller in callers {
+        let (n, s, outcome) = caller.await.unwrap();
+        if n % 10 == 0 {
+            assert!(
+                matches!(outcome, Err(AppendError::Conflict { .. })),
+                "{outcome:?}"
+            );
+        } else {
+            assert_eq!(outcome.unwrap().version, 1);
+            let stored = store.read_stream(&s, 0, 10).await.unwrap();
+            assert_eq!(stored[0].payload, serde_json::json!({"n": n}));
+        }
+    }
+    assert_eq!(store.stream_version(&taken).await.unwrap(), 1);
+    let stats = grouped.stats();
+    let batches = stats.batches.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        stats.requests.load(std::sync::atomic::Ordering::Relaxed),
+        CALLERS as u64 + 1
+    );
+    assert!(
+        batches < CALLERS as u64 / 2,
+        "{CALLERS} concurrent appends took {batches} transactions"
+    );
+}
+
+/// A request PostgreSQL refuses (jsonb cannot hold U+0000) fails alone; the requests that shared its
+/// transaction are stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_request_the_database_refuses_fails_alone() {
+    let db = TestDatabase::create().await;
+    let store = PostgresEventStore::new(db.pool().await);
+    let (good, bad, other) = (stream(), stream(), stream());
+    let mut poison = event(2);
+    poison.payload = serde_json::json!({"text": "nul \u{0} inside"});
+    let results = store
+        .append_batch(vec![
+            AppendRequest {
+                stream_id: good.clone(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![event(1)],
+            },
+            AppendRequest {
+                stream_id: bad.clone(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![poison],
+            },
+            AppendRequest {
+                stream_id: other.clone(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![event(3)],
+            },
+        ])
+        .await;
+    assert!(matches!(results[0], Ok(ref o) if o.version == 1));
+    assert!(matches!(results[1], Err(AppendError::Unavailable(_))));
+    assert!(matches!(results[2], Ok(ref o) if o.version == 1));
+    assert_eq!(store.stream_version(&good).await.unwrap(), 1);
+    assert_eq!(store.stream_version(&bad).await.unwrap(), 0);
+    assert_eq!(store.stream_version(&other).await.unwrap(), 1);
 }
 
 /// PostgreSQL only: a transaction that took its position first but commits last must not be skipped by a

@@ -12,10 +12,12 @@
 //! implement the same trait.
 
 pub mod chain;
+mod group_commit;
 mod memory;
 mod postgres;
 mod subscription;
 
+pub use group_commit::{GroupCommitConfig, GroupCommitStats, GroupCommitStore};
 pub use memory::InMemoryEventStore;
 pub use postgres::PostgresEventStore;
 pub use subscription::Subscription;

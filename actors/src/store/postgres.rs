@@ -103,7 +103,7 @@ impl PostgresEventStore {
             .iter()
             .flat_map(|r| r.events.iter().map(|e| e.id))
             .collect();
-        let known = known_event_ids(&mut tx, &all_ids).await?;
+        let mut known = known_event_ids(&mut tx, &all_ids).await?;
 
         let mut stream_ids: Vec<String> = requests
             .iter()
@@ -138,6 +138,8 @@ impl PostgresEventStore {
                 }));
                 continue;
             }
+            // An id written by an earlier request of this batch counts as stored for the later ones.
+            known.extend(fresh.iter().map(|e| e.id));
             let version = current + fresh.len() as u64;
             let appended = fresh
                 .iter()
@@ -216,6 +218,16 @@ impl EventStore for PostgresEventStore {
         let mut valid_results: std::vec::IntoIter<Result<AppendOutcome, AppendError>> =
             match outcome {
                 Ok(results) => results.into_iter(),
+                Err(e) if valid.len() > 1 && refused_by_the_database(&e) => {
+                    // One request the database refuses (say, text jsonb cannot hold) must not fail the
+                    // others that shared its transaction: each is tried alone.
+                    tracing::warn!(error = %e, requests = valid.len(), "batched append refused; appending each request alone");
+                    let mut alone = Vec::with_capacity(valid.len());
+                    for request in valid {
+                        alone.extend(self.append_batch(vec![request]).await);
+                    }
+                    alone.into_iter()
+                }
                 Err(e) => {
                     let message = format!("{e:#}");
                     valid
@@ -467,6 +479,12 @@ fn lost_a_race(error: &sqlx::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// The database answered and refused the statement for what it holds (bad data, a constraint), as opposed
+/// to being unreachable or losing a race: appending the same requests again together would fail again.
+fn refused_by_the_database(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some() && !lost_a_race(error)
 }
 
 /// Follows `NOTIFY inbox_events` and moves the head watch. Reconnects on its own; after a reconnect it
