@@ -221,5 +221,36 @@ fn account_stream(phone_number_id: Option<&str>, waba_id: Option<&str>) -> Strea
         .unwrap_or_else(|| StreamId::new(UNRECOGNISED_STREAM))
 }
 
+/// Replaces U+0000 in every string and key of `value` with U+FFFD. PostgreSQL's `jsonb` cannot hold
+/// U+0000, so a body carrying one (valid JSON, and signed) could never be stored: Meta would redeliver it
+/// for a week and every delivery would fail. Returns whether anything was replaced.
+pub fn replace_nul(value: &mut Value) -> bool {
+    fn clean(s: &str) -> Option<String> {
+        s.contains('\0').then(|| s.replace('\0', "\u{FFFD}"))
+    }
+    match value {
+        Value::String(s) => match clean(s) {
+            Some(cleaned) => {
+                *s = cleaned;
+                true
+            }
+            None => false,
+        },
+        Value::Array(items) => items.iter_mut().fold(false, |any, v| replace_nul(v) | any),
+        Value::Object(map) => {
+            let mut any = false;
+            if map.keys().any(|k| k.contains('\0')) {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, v)| (clean(&k).unwrap_or(k), v))
+                    .collect();
+                any = true;
+            }
+            map.values_mut().fold(any, |any, v| replace_nul(v) | any)
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -126,7 +126,7 @@ async fn receive_body(
         return problem(StatusCode::UNAUTHORIZED, code, &e.to_string());
     }
 
-    let value: serde_json::Value = match parsed {
+    let mut value: serde_json::Value = match parsed {
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "signed body is not JSON");
@@ -137,6 +137,10 @@ async fn receive_body(
             );
         }
     };
+
+    if bytes.windows(6).any(|w| w == br"\u0000") && actors::webhook::replace_nul(&mut value) {
+        tracing::warn!("body holds U+0000, which PostgreSQL cannot store; recorded as U+FFFD");
+    }
 
     match state.ingest.record_body(&value, request_id).await {
         Ok(summary) => {

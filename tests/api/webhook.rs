@@ -96,6 +96,19 @@ async fn non_ascii_text_escaped_the_way_meta_escapes_it_verifies_and_is_stored_d
 }
 
 #[tokio::test]
+async fn text_holding_a_nul_character_is_stored_with_a_replacement_character() {
+    let app = TestApp::spawn().await;
+    // Valid JSON that PostgreSQL's jsonb cannot hold as is; refusing it would make Meta redeliver it for a week.
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"1122334455667"},"messages":[{"from":"15550002222","id":"wamid.nul","timestamp":"1700000000","type":"text","text":{"body":"before\u0000after"}}]}}]}]}"#;
+    let response = app.post_signed(body).await;
+    assert_eq!(response.status(), 200);
+    let events = app.webhook_events().await;
+    assert_eq!(events[0].3["content"]["body"], "before\u{FFFD}after");
+    assert_eq!(app.post_signed(body).await.status(), 200);
+    assert_eq!(app.webhook_events().await.len(), events.len());
+}
+
+#[tokio::test]
 async fn oversized_and_non_json_bodies_get_precise_errors() {
     let app = TestApp::spawn().await;
     let mut big = messages_body(json!([]), json!([text("15550002222", "wamid.big", "x")]));
