@@ -12,3 +12,17 @@ fresh_database() {
 
 secret() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
 master_key() { python3 -c 'import secrets; print(secrets.token_hex(32))'; }
+
+# cpu_seconds PATTERN: user+system CPU seconds used so far by the processes whose command line matches
+# PATTERN (pgrep -f), or by PostgreSQL's processes for `postgres`.
+cpu_seconds() {
+  local pids
+  if [ "$1" = postgres ]; then pids=$(pgrep -x postgres || true); else pids=$(pgrep -f "$1" || true); fi
+  local tick; tick=$(getconf CLK_TCK)
+  local total=0
+  for p in $pids; do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  python3 -c "print(round($total / $tick, 1))"
+}

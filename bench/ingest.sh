@@ -15,4 +15,10 @@ target/release/inbox serve &
 inbox=$!
 trap 'kill $inbox 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf http://127.0.0.1:8003/health >/dev/null && break; sleep 0.2; done
+before_inbox=$(cpu_seconds "target/release/inbox serve") before_pg=$(cpu_seconds postgres) started=$(date +%s.%N)
+# inbox-load's own CPU is read from its exit (it reports it); the inbox's and PostgreSQL's right after.
 target/release/inbox-load --url http://127.0.0.1:8003 "$@"
+python3 -c "
+wall = $(date +%s.%N) - $started
+print(f'cpu: over {wall:.1f} s of wall time: inbox {$(cpu_seconds "target/release/inbox serve") - $before_inbox:.1f} s, '
+      f'PostgreSQL {$(cpu_seconds postgres) - $before_pg:.1f} s (2 cores = {2 * wall:.1f} s)')"

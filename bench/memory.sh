@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Memory: the inbox's resident set after webhook bodies for N distinct conversations have been ingested
+# (one body per conversation, as fast as 32 connections go), once the projections have caught up.
+# Usage: bench/memory.sh [conversations]   (default 100000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+conversations=${1:-100000}
+source bench/common.sh
+fresh_database inbox_memory_bench
+cargo build --release --locked --bin inbox --bin inbox-load
+export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
+export INBOX_MASTER_KEY="$(master_key)"
+export INBOX_LISTEN=127.0.0.1:8006 RUST_LOG=warn
+target/release/inbox serve &
+inbox=$!
+trap 'kill $inbox 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf http://127.0.0.1:8006/health >/dev/null && break; sleep 0.1; done
+rss() { awk -v k="$1" '$1 == k":" {printf "%.1f MB", $2 / 1024}' "/proc/$inbox/status"; }
+echo "memory: at start: resident $(rss VmRSS)"
+target/release/inbox-load --url http://127.0.0.1:8006 --round-robin --conversations "$conversations" \
+  --bodies "$conversations"
+echo "memory: after $conversations conversations: resident $(rss VmRSS), peak $(rss VmHWM)"
+curl -s http://127.0.0.1:8006/health | python3 -c \
+  'import json,sys; h=json.load(sys.stdin); print("memory: conversation actors", h["conversation_actors"])'
