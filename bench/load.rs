@@ -46,6 +46,10 @@ struct Args {
     /// Concurrent connections.
     #[arg(long, default_value_t = 32)]
     connections: usize,
+    /// Stop taking new bodies after this many seconds (0: post them all). With `--rate`, pass enough
+    /// `--bodies` for the whole run (rate × seconds).
+    #[arg(long, default_value_t = 0)]
+    duration_secs: u64,
     /// How many times each body is posted, in a shuffled order.
     #[arg(long, default_value_t = 1)]
     deliveries: usize,
@@ -185,6 +189,7 @@ async fn post_all(
     let outcomes = Arc::new(Mutex::new(Vec::with_capacity(order.len())));
     let started = Instant::now();
     let gap = (args.rate > 0).then(|| Duration::from_secs_f64(1.0 / args.rate as f64));
+    let duration = (args.duration_secs > 0).then(|| Duration::from_secs(args.duration_secs));
     let mut workers = Vec::new();
     for _ in 0..args.connections {
         let (client, url, bodies, order, next, outcomes) = (
@@ -197,6 +202,9 @@ async fn post_all(
         );
         workers.push(tokio::spawn(async move {
             loop {
+                if duration.is_some_and(|d| started.elapsed() >= d) {
+                    return;
+                }
                 let slot = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&index) = order.get(slot) else {
                     return;
@@ -307,7 +315,9 @@ async fn main() -> anyhow::Result<()> {
             .filter(|(_, status, _)| *status == 200)
             .map(|(index, _, _)| *index)
             .collect();
-        let unacked: Vec<usize> = (0..bodies.len()).filter(|i| !acked.contains(i)).collect();
+        let posted: std::collections::BTreeSet<usize> =
+            outcomes.iter().map(|(index, _, _)| *index).collect();
+        let unacked: Vec<usize> = posted.into_iter().filter(|i| !acked.contains(i)).collect();
         if unacked.is_empty() {
             break;
         }

@@ -35,6 +35,9 @@ pub struct Settings {
     pub whatsapp: WhatsAppSettings,
     /// `INBOX_ACTOR_IDLE_SECS`: a conversation actor idle this long is stopped (default 300 s).
     pub actor_idle_after: Duration,
+    /// `INBOX_MAX_LIVE_ACTORS`: at most this many conversation actors in memory; past it the least recently
+    /// used is stopped (default 5000).
+    pub max_live_actors: usize,
     /// `INBOX_SHUTDOWN_GRACE_SECS`: how long in-flight requests may take to finish on SIGTERM (default 20 s).
     pub shutdown_grace: Duration,
     /// `INBOX_DB_MAX_CONNECTIONS` (default 20).
@@ -249,6 +252,8 @@ impl Settings {
             listen,
             whatsapp,
             actor_idle_after: Duration::from_secs(number(&get, "INBOX_ACTOR_IDLE_SECS", 300)?),
+            max_live_actors: usize::try_from(number(&get, "INBOX_MAX_LIVE_ACTORS", 5000)?)
+                .unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(number(&get, "INBOX_SHUTDOWN_GRACE_SECS", 20)?),
             db_max_connections: u32::try_from(number(&get, "INBOX_DB_MAX_CONNECTIONS", 20)?)
                 .map_err(|_| ConfigError {

@@ -87,6 +87,7 @@ impl App {
         let directory = |stats: Arc<DirectoryStats>| DirectoryArgs {
             store: store.clone(),
             idle_after: settings.actor_idle_after,
+            max_live: settings.max_live_actors,
             stats,
         };
         let conversation_stats = Arc::new(DirectoryStats::default());

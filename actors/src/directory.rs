@@ -6,7 +6,8 @@
 //! `Passivate` through the same mailbox as the facts, so every fact routed to it earlier is handled
 //! before it stops. A failed actor is not restarted eagerly: the next fact for its stream spawns a fresh
 //! one, which rebuilds from the stream (if the store is down, eager restarts would only fail too).
-//! Memory therefore follows the number of recently active conversations, not of all conversations.
+//! Memory therefore follows the number of recently active conversations, not of all conversations, and is
+//! capped: past `max_live` actors, the least recently used one is passivated the same way.
 
 use crate::aggregate::Aggregate;
 use crate::event::{EventMetadata, StreamId};
@@ -14,7 +15,7 @@ use crate::store::EventStore;
 use crate::stream_actor::{CommandError, RecordOutcome, StreamActor, StreamActorArgs, StreamMsg};
 use ractor::concurrency::oneshot;
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +42,9 @@ pub struct DirectoryArgs {
     pub store: Arc<dyn EventStore>,
     /// A stream actor that handled nothing for this long passivates.
     pub idle_after: Duration,
+    /// At most this many stream actors stay alive: spawning one more passivates the one used least
+    /// recently, so memory is bounded however many conversations a burst touches.
+    pub max_live: usize,
     pub stats: Arc<DirectoryStats>,
 }
 
@@ -49,22 +53,62 @@ pub struct DirectoryArgs {
 pub struct DirectoryStats {
     pub spawned: AtomicU64,
     pub passivated: AtomicU64,
+    /// Passivated early to stay under `max_live` (counted in `passivated` too once stopped).
+    pub evicted: AtomicU64,
     pub failed: AtomicU64,
 }
 
 pub struct DirectoryState<A: Aggregate> {
     args: DirectoryArgs,
-    live: HashMap<StreamId, ActorRef<StreamMsg<A>>>,
+    /// The actor routed to for each stream, and when it was last routed to (a tick of `clock`).
+    live: HashMap<StreamId, (ActorRef<StreamMsg<A>>, u64)>,
+    /// The same streams by last use, oldest first.
+    by_use: BTreeMap<u64, StreamId>,
+    clock: u64,
     streams_by_actor: HashMap<ActorId, StreamId>,
 }
 
 impl<A: Aggregate> DirectoryState<A> {
     fn forget(&mut self, actor: ActorId) -> Option<StreamId> {
         let stream = self.streams_by_actor.remove(&actor)?;
-        if self.live.get(&stream).is_some_and(|a| a.get_id() == actor) {
-            self.live.remove(&stream);
+        if self
+            .live
+            .get(&stream)
+            .is_some_and(|(a, _)| a.get_id() == actor)
+        {
+            self.stop_routing(&stream);
         }
         Some(stream)
+    }
+
+    /// Stops routing to a stream's actor and returns it.
+    fn stop_routing(&mut self, stream: &StreamId) -> Option<ActorRef<StreamMsg<A>>> {
+        let (actor, used) = self.live.remove(stream)?;
+        self.by_use.remove(&used);
+        Some(actor)
+    }
+
+    fn touch(&mut self, stream: &StreamId) {
+        self.clock += 1;
+        if let Some((_, used)) = self.live.get_mut(stream) {
+            self.by_use.remove(used);
+            *used = self.clock;
+            self.by_use.insert(self.clock, stream.clone());
+        }
+    }
+
+    /// Passivates the least recently used actors until there is room for one more.
+    fn make_room(&mut self) {
+        while self.live.len() >= self.args.max_live.max(1) {
+            let Some((_, stream)) = self.by_use.pop_first() else {
+                return;
+            };
+            if let Some((actor, _)) = self.live.remove(&stream) {
+                // Same handshake as an idle actor: no more routing, then `Passivate` behind what it holds.
+                let _ = actor.send_message(StreamMsg::Passivate);
+                self.args.stats.evicted.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 }
 
@@ -81,6 +125,8 @@ impl<A: Aggregate> Actor for Directory<A> {
         Ok(DirectoryState {
             args,
             live: HashMap::new(),
+            by_use: BTreeMap::new(),
+            clock: 0,
             streams_by_actor: HashMap::new(),
         })
     }
@@ -94,8 +140,9 @@ impl<A: Aggregate> Actor for Directory<A> {
         match msg {
             DirectoryMsg::Route { stream, msg } => {
                 let actor = match state.live.get(&stream) {
-                    Some(actor) => actor.clone(),
+                    Some((actor, _)) => actor.clone(),
                     None => {
+                        state.make_room();
                         let args = StreamActorArgs {
                             stream: stream.clone(),
                             store: state.args.store.clone(),
@@ -117,7 +164,7 @@ impl<A: Aggregate> Actor for Directory<A> {
                                 state
                                     .streams_by_actor
                                     .insert(actor.get_id(), stream.clone());
-                                state.live.insert(stream.clone(), actor.clone());
+                                state.live.insert(stream.clone(), (actor.clone(), 0));
                                 actor
                             }
                             Err(e) => {
@@ -128,6 +175,7 @@ impl<A: Aggregate> Actor for Directory<A> {
                         }
                     }
                 };
+                state.touch(&stream);
                 if let Err(e) = actor.send_message(msg) {
                     tracing::warn!(%stream, error = %e, "stream actor gone before its message arrived");
                 }
@@ -136,10 +184,8 @@ impl<A: Aggregate> Actor for Directory<A> {
                 let current = state
                     .live
                     .get(&stream)
-                    .filter(|a| a.get_id() == actor)
-                    .cloned();
-                if let Some(current) = current {
-                    state.live.remove(&stream);
+                    .is_some_and(|(a, _)| a.get_id() == actor);
+                if let Some(current) = current.then(|| state.stop_routing(&stream)).flatten() {
                     let _ = current.send_message(StreamMsg::Passivate);
                 }
             }

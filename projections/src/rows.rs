@@ -40,7 +40,9 @@ pub async fn load<T: DeserializeOwned>(
         .collect()
 }
 
-/// Replaces the rows with the same keys by `rows` (inserting those that are new).
+/// Replaces the rows with the same keys by `rows` (inserting those that are new), in one upsert: an
+/// update in place costs PostgreSQL about half of a delete followed by an insert, and leaves no deleted
+/// row behind for every batch that touched a conversation.
 pub async fn save<T: Serialize>(
     conn: &mut PgConnection,
     table: Table,
@@ -50,13 +52,44 @@ pub async fn save<T: Serialize>(
         return Ok(());
     }
     let json = serde_json::to_value(rows)?;
-    delete_matching(conn, table, &json).await?;
-    let insert = format!(
-        "insert into {name} select * from jsonb_populate_recordset(null::{name}, $1)",
-        name = table.name
-    );
-    sqlx::query(&insert).bind(&json).execute(&mut *conn).await?;
+    let upsert = upsert_statement(conn, table).await?;
+    sqlx::query(&upsert).bind(&json).execute(&mut *conn).await?;
     Ok(())
+}
+
+/// `insert … on conflict (key) do update set` every other column, built once per table from its columns.
+async fn upsert_statement(conn: &mut PgConnection, table: Table) -> anyhow::Result<String> {
+    static STATEMENTS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<&'static str, String>>,
+    > = std::sync::OnceLock::new();
+    let statements = STATEMENTS.get_or_init(Default::default);
+    if let Some(sql) = statements
+        .lock()
+        .ok()
+        .and_then(|m| m.get(table.name).cloned())
+    {
+        return Ok(sql);
+    }
+    let updates: Vec<String> = columns(conn, table)
+        .await?
+        .into_iter()
+        .filter(|c| !table.key.contains(&c.as_str()))
+        .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
+        .collect();
+    let on_conflict = match updates.is_empty() {
+        true => "do nothing".to_owned(),
+        false => format!("do update set {}", updates.join(", ")),
+    };
+    let sql = format!(
+        "insert into {name} select * from jsonb_populate_recordset(null::{name}, $1) \
+         on conflict ({key}) {on_conflict}",
+        name = table.name,
+        key = table.key.join(", "),
+    );
+    if let Ok(mut m) = statements.lock() {
+        m.insert(table.name, sql.clone());
+    }
+    Ok(sql)
 }
 
 /// Deletes the rows with the keys of `probes`.

@@ -43,6 +43,7 @@ pub async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
             "live": conversations_live,
             "spawned": actors.spawned.load(Ordering::Relaxed),
             "passivated": actors.passivated.load(Ordering::Relaxed),
+            "evicted": actors.evicted.load(Ordering::Relaxed),
             "failed": actors.failed.load(Ordering::Relaxed),
         },
         "projections": projections,

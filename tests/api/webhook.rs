@@ -340,3 +340,43 @@ async fn shutdown_lets_the_server_stop_cleanly() {
     assert_eq!(app.post_signed(&body).await.status(), 200);
     app.stop().await.expect("clean stop");
 }
+
+#[tokio::test]
+async fn past_the_live_actor_cap_the_least_recently_used_conversation_is_passivated() {
+    let app = TestApp::spawn_with(&[("INBOX_MAX_LIVE_ACTORS", "2")]).await;
+    let customers = ["15550003331", "15550003332", "15550003333"];
+    let first = |c: &str| {
+        messages_body(
+            json!([{"wa_id": c, "profile": {"name": "Cap"}}]),
+            json!([text(c, &format!("wamid.cap.{c}.1"), "hi")]),
+        )
+    };
+    for c in customers {
+        assert_eq!(app.post_signed(&first(c)).await.status(), 200);
+    }
+    let actors = &app.health().await["conversation_actors"];
+    assert_eq!(actors["live"], 2, "{actors}");
+    assert_eq!(actors["spawned"], 3);
+    assert_eq!(actors["evicted"], 1);
+
+    // The evicted (first) conversation comes back from its stream: the redelivery is recognised and a new
+    // message continues its stream; the cap holds.
+    assert_eq!(app.post_signed(&first(customers[0])).await.status(), 200);
+    let next = messages_body(
+        json!([]),
+        json!([text(customers[0], "wamid.cap.again", "again")]),
+    );
+    assert_eq!(app.post_signed(&next).await.status(), 200);
+    let stream = format!("conversation-{PHONE_NUMBER_ID}-{}", customers[0]);
+    let versions: Vec<_> = app
+        .webhook_events()
+        .await
+        .into_iter()
+        .filter(|e| e.0 == stream)
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(versions, [1, 2, 3]);
+    let actors = &app.health().await["conversation_actors"];
+    assert_eq!(actors["live"], 2, "{actors}");
+    assert_eq!(actors["evicted"], 2);
+}
