@@ -10,7 +10,7 @@ fresh_database inbox_ingest_bench
 cargo build --release --locked --bin inbox --bin inbox-load
 export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
 export INBOX_MASTER_KEY="$(master_key)"
-export INBOX_LISTEN=127.0.0.1:8003 RUST_LOG=warn
+export INBOX_LISTEN=127.0.0.1:8003 RUST_LOG=${RUST_LOG:-warn}
 target/release/inbox serve &
 inbox=$!
 trap 'kill $inbox 2>/dev/null || true' EXIT
@@ -18,6 +18,10 @@ for _ in $(seq 100); do curl -sf http://127.0.0.1:8003/health >/dev/null && brea
 before_inbox=$(cpu_seconds "target/release/inbox serve") before_pg=$(cpu_seconds postgres) started=$(date +%s.%N)
 # inbox-load's own CPU is read from its exit (it reports it); the inbox's and PostgreSQL's right after.
 target/release/inbox-load --url http://127.0.0.1:8003 "$@"
+curl -s http://127.0.0.1:8003/health | python3 -c 'import json, sys
+s = json.load(sys.stdin)["event_store"]
+a, t = s["appends"], s["transactions"]
+print(f"group commit: {a} appends in {t} transactions, {a / max(t, 1):.1f} per transaction")'
 python3 -c "
 wall = $(date +%s.%N) - $started
 print(f'cpu: over {wall:.1f} s of wall time: inbox {$(cpu_seconds "target/release/inbox serve") - $before_inbox:.1f} s, '

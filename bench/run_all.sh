@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of bench/RESULTS.md, in order, on this machine (about 15 minutes; nothing else
 # should run meanwhile). The whole output goes to target/bench-results.log as well.
-#   1. ingest at full speed for 60 s (64 connections), then, in the same run, the pgbench ceiling with rows
+#   1. ingest at full speed for 60 s (256 connections), then, in the same run, the pgbench ceiling with rows
 #      of the size just stored;
 #   2. ingest at 1,000 messages/s for 60 s (833 bodies/s: the mix averages 1.2 messages a body);
 #   3. every body delivered three times, shuffled;
@@ -22,7 +22,7 @@ step() { echo; echo "=== $*" | tee -a "$log"; }
 } | tee -a "$log"
 
 step "1. ingest, full speed, 60 s"
-bench/ingest.sh --bodies 400000 --conversations 10000 --connections 64 --duration-secs 60 2>&1 | tee -a "$log"
+bench/ingest.sh --bodies 400000 --conversations 10000 --connections 256 --duration-secs 60 2>&1 | tee -a "$log"
 events=$(psql "${DATABASE_URL%/*}/inbox_ingest_bench" -tAc "select count(*) from events where stream_id like 'conversation-%'")
 echo "events stored in conversation streams: $events" | tee -a "$log"
 step "1b. the ceiling, same run"

@@ -43,7 +43,7 @@ pub struct Settings {
     /// `INBOX_DB_MAX_CONNECTIONS` (default 20).
     pub db_max_connections: u32,
     /// `INBOX_STORE_WRITERS`: appends of all conversations are grouped into shared transactions, this many
-    /// in flight at once (default 2; see `actors::store::GroupCommitStore`).
+    /// in flight at once (default 1; see `actors::store::GroupCommitStore`).
     pub store_writers: usize,
     /// `INBOX_API_TOKEN`: the bearer token the inbox API accepts (at least 16 characters). Without it the
     /// API refuses every call; the webhook keeps working.
@@ -260,7 +260,7 @@ impl Settings {
                     name: "INBOX_DB_MAX_CONNECTIONS",
                     problem: "is too large".into(),
                 })?,
-            store_writers: match number(&get, "INBOX_STORE_WRITERS", 2)? {
+            store_writers: match number(&get, "INBOX_STORE_WRITERS", 1)? {
                 n @ 1..=16 => n as usize,
                 _ => {
                     return Err(ConfigError {

@@ -76,13 +76,15 @@ impl App {
         let pool = connect(&settings).await?;
         migrate(&pool).await?;
         let pg_store = Arc::new(PostgresEventStore::new(pool.clone()));
-        let store: Arc<dyn EventStore> = Arc::new(GroupCommitStore::new(
+        let grouped = GroupCommitStore::new(
             pg_store.clone(),
             GroupCommitConfig {
                 writers: settings.store_writers,
                 ..GroupCommitConfig::default()
             },
-        ));
+        );
+        let append_stats = grouped.stats();
+        let store: Arc<dyn EventStore> = Arc::new(grouped);
 
         let directory = |stats: Arc<DirectoryStats>| DirectoryArgs {
             store: store.clone(),
@@ -195,6 +197,7 @@ impl App {
             store,
             ingest,
             conversation_stats,
+            append_stats,
             started: Instant::now(),
             pool: pool.clone(),
             checkpoints,

@@ -46,6 +46,10 @@ pub async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
             "evicted": actors.evicted.load(Ordering::Relaxed),
             "failed": actors.failed.load(Ordering::Relaxed),
         },
+        "event_store": {
+            "transactions": state.append_stats.batches.load(Ordering::Relaxed),
+            "appends": state.append_stats.requests.load(Ordering::Relaxed),
+        },
         "projections": projections,
     }))
 }

@@ -21,6 +21,8 @@ pub struct AppState {
     pub store: Arc<dyn EventStore>,
     pub ingest: Ingest,
     pub conversation_stats: Arc<DirectoryStats>,
+    /// How appends were grouped into transactions.
+    pub append_stats: Arc<actors::store::GroupCommitStats>,
     pub started: Instant,
     pub pool: PgPool,
     /// Where each projection stands (for live updates and read-your-writes).

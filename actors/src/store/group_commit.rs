@@ -23,8 +23,9 @@ use tokio::task::JoinHandle;
 /// How a group-committing store batches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupCommitConfig {
-    /// Writer tasks, i.e. batches in flight at once. Two let one batch be prepared (duplicate check,
-    /// stream locks) while the other commits; more only queue on the append lock.
+    /// Writer tasks, i.e. batches in flight at once. One gives the largest batches and the least work per
+    /// event; a second overlaps one batch's preparation with the other's commit, which measured no faster
+    /// on two cores (`bench/RESULTS.md`); more only queue on the append lock.
     pub writers: usize,
     /// A batch closes at this many events (a few hundred kB of rows).
     pub max_events: usize,
@@ -33,7 +34,7 @@ pub struct GroupCommitConfig {
 impl Default for GroupCommitConfig {
     fn default() -> Self {
         Self {
-            writers: 2,
+            writers: 1,
             max_events: 2000,
         }
     }
