@@ -3,8 +3,9 @@
 # should run meanwhile). The whole output goes to target/bench-results.log as well.
 #   1. ingest at full speed for 60 s (256 connections), then, in the same run, the pgbench ceiling with rows
 #      of the size just stored;
+#   1c. the same without projections on this node (they can run on another: INBOX_RUN_PROJECTIONS);
 #   2. ingest at 1,000 messages/s for 60 s (833 bodies/s: the mix averages 1.2 messages a body);
-#   3. every body delivered three times, shuffled;
+#   3. every body delivered three times, shuffled; and the store compared with one in-order delivery;
 #   4. SIGKILL at random moments under load, restart, redelivery;
 #   5. PostgreSQL stopped for 6 s under load;
 #   6. memory after 100,000 distinct conversations.
@@ -28,11 +29,16 @@ echo "events stored in conversation streams: $events" | tee -a "$log"
 step "1b. the ceiling, same run"
 CEILING_SIZES_FROM="${DATABASE_URL%/*}/inbox_ingest_bench" bench/ceiling.sh 10 50 2>&1 | tee -a "$log"
 
+step "1c. ingest, full speed, 60 s, projections left to another node (INBOX_RUN_PROJECTIONS=false)"
+INBOX_RUN_PROJECTIONS=false bench/ingest.sh --bodies 400000 --conversations 10000 --connections 256 \
+  --duration-secs 60 2>&1 | tee -a "$log"
+
 step "2. ingest at 1,000 messages/s for 60 s"
 bench/ingest.sh --rate 833 --bodies 50000 --conversations 10000 --connections 64 2>&1 | tee -a "$log"
 
 step "3. every body delivered three times, shuffled"
 bench/ingest.sh --bodies 10000 --conversations 1000 --deliveries 3 2>&1 | tee -a "$log"
+bench/redelivery.sh 10000 1000 2>&1 | tee -a "$log"
 
 step "4. SIGKILL at random moments"
 bench/fault_kill.sh 3 2>&1 | tee -a "$log"
@@ -45,5 +51,5 @@ bench/memory.sh 100000 2>&1 | tee -a "$log"
 
 echo
 echo "=== summary" | tee -a "$log"
-grep -E '^(===|acknowledged|acknowledgement latency|answers by status|exactly-once|projections caught|cpu:|inbox-load itself|ceiling|memory:|fault_|redelivered)' "$log" \
+grep -E '^(===|acknowledged|acknowledgement latency|answers by status|exactly-once|projections caught|cpu:|inbox-load itself|ceiling|memory:|fault_|redelivered|redelivery:)' "$log" \
   | grep -v '^=== summary'
