@@ -26,3 +26,19 @@ cpu_seconds() {
   done
   python3 -c "print(round($total / $tick, 1))"
 }
+
+# inbox_env PORT: release builds of the inbox and inbox-load, and the environment of an inbox on PORT with
+# random secrets, for the number inbox-load signs for (WHATSAPP_PHONE_ID).
+inbox_env() {
+  cargo build --release --locked --bin inbox --bin inbox-load
+  export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
+  export INBOX_MASTER_KEY="$(master_key)"
+  export INBOX_LISTEN=127.0.0.1:$1 RUST_LOG=${RUST_LOG:-warn}
+}
+
+# wait_for_inbox: until the inbox on INBOX_LISTEN answers /health (20 s at most).
+wait_for_inbox() {
+  for _ in $(seq 200); do curl -sf "http://$INBOX_LISTEN/health" >/dev/null && return 0; sleep 0.1; done
+  echo "the inbox on $INBOX_LISTEN did not start" >&2
+  return 1
+}

@@ -9,14 +9,11 @@ kills=${1:-3}
 shift || true
 source bench/common.sh
 fresh_database inbox_fault_bench
-cargo build --release --locked --bin inbox --bin inbox-load
-export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
-export INBOX_MASTER_KEY="$(master_key)"
-export INBOX_LISTEN=127.0.0.1:8004 RUST_LOG=warn
+inbox_env 8004
 start() {
   target/release/inbox serve &
   inbox=$!
-  for _ in $(seq 100); do curl -sf http://127.0.0.1:8004/health >/dev/null && break; sleep 0.1; done
+  wait_for_inbox
 }
 start
 trap 'kill $inbox $load 2>/dev/null || true' EXIT

@@ -11,16 +11,13 @@ down_for=${1:-6}
 shift || true
 source bench/common.sh
 fresh_database inbox_fault_pg_bench
-cargo build --release --locked --bin inbox --bin inbox-load
-export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
-export INBOX_MASTER_KEY="$(master_key)"
-export INBOX_LISTEN=127.0.0.1:8005 RUST_LOG=warn
+inbox_env 8005
 mkdir -p target
 # Every 503 is logged; the log is kept apart from the figures.
 target/release/inbox serve 2>target/fault_pg_stop.inbox.log &
 inbox=$!
 trap 'kill $inbox $load 2>/dev/null || true; scripts/db up >/dev/null 2>&1 || true' EXIT
-for _ in $(seq 100); do curl -sf http://127.0.0.1:8005/health >/dev/null && break; sleep 0.1; done
+wait_for_inbox
 target/release/inbox-load --url http://127.0.0.1:8005 --rate 300 --bodies 9000 --retry-for-secs 120 "$@" &
 load=$!
 sleep 8

@@ -7,14 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 fresh_database inbox_ingest_bench
-cargo build --release --locked --bin inbox --bin inbox-load
-export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
-export INBOX_MASTER_KEY="$(master_key)"
-export INBOX_LISTEN=127.0.0.1:8003 RUST_LOG=${RUST_LOG:-warn}
+inbox_env 8003
 target/release/inbox serve &
 inbox=$!
 trap 'kill $inbox 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf http://127.0.0.1:8003/health >/dev/null && break; sleep 0.2; done
+wait_for_inbox
 before_inbox=$(cpu_seconds "target/release/inbox serve") before_pg=$(cpu_seconds postgres) started=$(date +%s.%N)
 # inbox-load's own CPU is read from its exit (it reports it); the inbox's and PostgreSQL's right after.
 target/release/inbox-load --url http://127.0.0.1:8003 "$@"

@@ -7,14 +7,11 @@ cd "$(dirname "$0")/.."
 conversations=${1:-100000}
 source bench/common.sh
 fresh_database inbox_memory_bench
-cargo build --release --locked --bin inbox --bin inbox-load
-export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
-export INBOX_MASTER_KEY="$(master_key)"
-export INBOX_LISTEN=127.0.0.1:8006 RUST_LOG=warn
+inbox_env 8006
 target/release/inbox serve &
 inbox=$!
 trap 'kill $inbox 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf http://127.0.0.1:8006/health >/dev/null && break; sleep 0.1; done
+wait_for_inbox
 rss() { awk -v k="$1" '$1 == k":" {printf "%.1f MB", $2 / 1024}' "/proc/$inbox/status"; }
 echo "memory: at start: resident $(rss VmRSS)"
 target/release/inbox-load --url http://127.0.0.1:8006 --round-robin --conversations "$conversations" \

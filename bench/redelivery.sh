@@ -8,10 +8,7 @@ cd "$(dirname "$0")/.."
 bodies=${1:-10000}
 conversations=${2:-1000}
 source bench/common.sh
-cargo build --release --locked --bin inbox --bin inbox-load
-export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
-export INBOX_MASTER_KEY="$(master_key)"
-export INBOX_LISTEN=127.0.0.1:8007 RUST_LOG=warn
+inbox_env 8007
 facts() { # the stored facts of the conversations, as one digest and a count
   psql "$DATABASE_URL" -tAc "select count(*) || ' events, digest ' || md5(string_agg(f, E'\n' order by f)) from
     (select stream_id || ' ' || event_type || ' ' || payload::text as f from events
@@ -21,7 +18,7 @@ run() { # database deliveries
   fresh_database "$1"
   target/release/inbox serve &
   local inbox=$!
-  for _ in $(seq 100); do curl -sf http://127.0.0.1:8007/health >/dev/null && break; sleep 0.1; done
+  wait_for_inbox
   target/release/inbox-load --url http://127.0.0.1:8007 --run redelivery --bodies "$bodies" \
     --conversations "$conversations" --deliveries "$2" >&2
   kill "$inbox"; wait "$inbox" 2>/dev/null || true
