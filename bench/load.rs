@@ -20,7 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Parser, Debug)]
-#[command(about = "Load generator for the inbox's webhook", args_override_self = true)]
+#[command(
+    about = "Load generator for the inbox's webhook",
+    args_override_self = true
+)]
 struct Args {
     /// The inbox's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8000")]

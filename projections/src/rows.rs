@@ -26,10 +26,15 @@ pub async fn load<T: DeserializeOwned>(
         return Ok(Vec::new());
     }
     let key = table.key.join(", ");
+    // One index probe per key, whatever the table's size: PostgreSQL guesses 100 rows for the JSON and,
+    // while a table is small, scans all of it instead; a batch touches a handful of keys. The lateral
+    // subquery with `offset 0` cannot be flattened into a join, so it stays a probe.
     let sql = format!(
-        "select to_jsonb(t) from {name} t \
-         join (select distinct {key} from jsonb_populate_recordset(null::{name}, $1)) k using ({key})",
-        name = table.name
+        "select to_jsonb(t) from (select distinct {key} from jsonb_populate_recordset(null::{name}, $1)) k \
+         cross join lateral (select * from {name} t where ({t_key}) = ({k_key}) offset 0) t",
+        name = table.name,
+        t_key = qualified("t", table.key),
+        k_key = qualified("k", table.key),
     );
     let rows: Vec<serde_json::Value> = sqlx::query_scalar(&sql)
         .bind(serde_json::Value::Array(probes.to_vec()))

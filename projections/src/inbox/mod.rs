@@ -147,9 +147,10 @@ async fn load(conn: &mut PgConnection, events: &[InboxEvent]) -> anyhow::Result<
         .map(|(c, m)| json!({ "conversation_id": c, "wamid": m }))
         .collect();
     let by_wamid: Vec<serde_json::Value> = sqlx::query_scalar(
-        "select to_jsonb(t) from inbox_messages t \
-         join (select distinct conversation_id, wamid from jsonb_to_recordset($1) \
-               as k(conversation_id text, wamid text)) k using (conversation_id, wamid)",
+        "select to_jsonb(t) from (select distinct conversation_id, wamid from jsonb_to_recordset($1) \
+               as k(conversation_id text, wamid text)) k \
+         cross join lateral (select * from inbox_messages t \
+               where t.conversation_id = k.conversation_id and t.wamid = k.wamid offset 0) t",
     )
     .bind(serde_json::Value::Array(wamid_probes))
     .fetch_all(&mut *conn)
