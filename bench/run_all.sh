@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces every figure of bench/RESULTS.md, in order, on this machine (about 15 minutes; nothing else
+# Reproduces every figure of bench/RESULTS.md, in order, on this machine (about 10 minutes after the build; nothing else
 # should run meanwhile). The whole output goes to target/bench-results.log as well.
 #   1. ingest at full speed for 60 s (256 connections), then, in the same run, the pgbench ceiling with rows
 #      of the size just stored;
