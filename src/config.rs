@@ -436,6 +436,8 @@ mod tests {
         assert_eq!(s.graph.base_url, "https://graph.facebook.com");
         assert_eq!(s.graph.version, "v25.0");
         assert_eq!(s.sending.rate_per_second, 80);
+        assert_eq!(s.store_writers, 1);
+        assert_eq!(s.max_live_actors, 5000);
     }
 
     #[test]
@@ -472,6 +474,9 @@ mod tests {
             ("INBOX_SEND_RATE", "0"),
             ("WHATSAPP_BUSINESS_ACCOUNT_ID", "waba"),
             ("INBOX_SEND_LEASE_SECS", "30"),
+            ("INBOX_STORE_WRITERS", "17"),
+            ("INBOX_STORE_WRITERS", "0"),
+            ("INBOX_MAX_LIVE_ACTORS", "none"),
         ] {
             let mut vars = base();
             vars.insert(name, bad);

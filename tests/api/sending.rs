@@ -470,6 +470,12 @@ async fn bad_messages_are_refused_before_anything_is_queued() {
             "unknown_message",
         ),
         (
+            // Valid JSON that the event store cannot hold: the caller's input, not an outage (503).
+            json!({"content": {"kind": "text", "body": "nul \u{0} inside"}}),
+            422,
+            "invalid_command",
+        ),
+        (
             json!({"content": {"kind": "carrier_pigeon"}}),
             400,
             "invalid_request",

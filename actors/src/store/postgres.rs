@@ -228,6 +228,23 @@ impl EventStore for PostgresEventStore {
                     }
                     alone.into_iter()
                 }
+                Err(e) if is_bad_data(&e) => {
+                    // The events themselves are refused (only one request is left here): appending them
+                    // again can never work, so this is the caller's input, not an outage.
+                    let reason = e
+                        .as_database_error()
+                        .map_or_else(|| e.to_string(), |d| d.message().to_owned());
+                    valid
+                        .iter()
+                        .map(|r| {
+                            Err(AppendError::Invalid {
+                                stream_id: r.stream_id.clone(),
+                                reason: format!("the event store refused these events: {reason}"),
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                }
                 Err(e) => {
                     let message = format!("{e:#}");
                     valid
@@ -485,6 +502,14 @@ fn lost_a_race(error: &sqlx::Error) -> bool {
 /// to being unreachable or losing a race: appending the same requests again together would fail again.
 fn refused_by_the_database(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some() && !lost_a_race(error)
+}
+
+/// A data exception (SQLSTATE class 22, e.g. U+0000 in `jsonb` text): the values themselves are refused.
+fn is_bad_data(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code.starts_with("22"))
 }
 
 /// Follows `NOTIFY inbox_events` and moves the head watch. Reconnects on its own; after a reconnect it
