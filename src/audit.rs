@@ -1,4 +1,5 @@
-//! Operator commands on the stored history: verifying the hash chains and rebuilding projections.
+//! Operator commands on the stored history: verifying the hash chains, rebuilding projections, and listing
+//! the events projections set aside.
 
 use actors::store::{chain, PostgresEventStore};
 use anyhow::Context;
@@ -105,5 +106,24 @@ pub async fn rebuild(pool: &PgPool, names: &[String], all: bool) -> anyhow::Resu
         );
     }
     store.shutdown();
+    Ok(())
+}
+
+/// `inbox projections quarantine`: one line per event set aside, then a total.
+pub async fn quarantine(pool: &PgPool) -> anyhow::Result<()> {
+    let set_aside = projections::runner::quarantined(pool).await?;
+    for q in &set_aside {
+        println!(
+            "{}\tposition {}\t{}\t{} v{}\t{}\t{}",
+            q.projection,
+            q.global_position,
+            q.stream_id,
+            q.event_type,
+            q.schema_version,
+            q.quarantined_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            q.error
+        );
+    }
+    println!("{} events set aside", set_aside.len());
     Ok(())
 }

@@ -77,6 +77,8 @@ enum ProjectionsCommand {
         #[arg(long)]
         all: bool,
     },
+    /// List the events projections set aside because they could not be decoded (they stay in the log).
+    Quarantine,
 }
 
 pub async fn run() -> anyhow::Result<()> {
@@ -113,6 +115,15 @@ pub async fn run() -> anyhow::Result<()> {
             let pool = database().await?;
             startup::migrate(&pool).await?;
             crate::audit::rebuild(&pool, &names, all).await?;
+            pool.close().await;
+            Ok(())
+        }
+        Command::Projections {
+            command: ProjectionsCommand::Quarantine,
+        } => {
+            let pool = database().await?;
+            startup::migrate(&pool).await?;
+            crate::audit::quarantine(&pool).await?;
             pool.close().await;
             Ok(())
         }

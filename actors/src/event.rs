@@ -216,11 +216,16 @@ pub trait DomainEvent: Sized {
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError>;
 }
 
-/// A stored event that does not decode into the expected domain type.
+/// A stored event that does not decode into the expected domain type. Readers that must not stop at one
+/// (projections, stream actors) find it in an error's chain and set the event aside.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot decode event {event_id} ({event_type} v{schema_version}): {reason}")]
+#[error(
+    "cannot decode event at position {global_position} ({event_type} v{schema_version}): {reason}"
+)]
 pub struct DecodeError {
-    pub event_id: Uuid,
+    /// `None` when read without its id (a rebuild's raw pages).
+    pub event_id: Option<Uuid>,
+    pub global_position: u64,
     pub event_type: String,
     pub schema_version: u32,
     pub reason: String,
@@ -229,10 +234,27 @@ pub struct DecodeError {
 impl DecodeError {
     pub fn new(event: &RecordedEvent, reason: impl Into<String>) -> Self {
         Self {
-            event_id: event.id,
+            event_id: Some(event.id),
+            global_position: event.global_position,
             event_type: event.event_type.clone(),
             schema_version: event.schema_version,
             reason: reason.into(),
         }
+    }
+
+    /// For an event read as [`RawRecordedEvent`].
+    pub fn raw(event: &RawRecordedEvent, reason: impl Into<String>) -> Self {
+        Self {
+            event_id: None,
+            global_position: event.global_position,
+            event_type: event.event_type.clone(),
+            schema_version: event.schema_version,
+            reason: reason.into(),
+        }
+    }
+
+    /// The first decode error in an error's chain, if any.
+    pub fn find(error: &anyhow::Error) -> Option<&DecodeError> {
+        error.chain().find_map(|e| e.downcast_ref::<DecodeError>())
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Layout:
 //! - [`event`]: the envelope every stored event travels in (ids, stream, versions, times, causes);
+//! - [`json`]: how deep JSON may nest on the way in and out of the store;
 //! - [`store`]: the event-store contract and its PostgreSQL and in-memory backends;
 //! - [`webhook`]: turns a verified Meta webhook body into facts addressed to streams;
 //! - [`graph`]: a typed client for Meta's Graph API, its error object and whether an error is worth retrying;
@@ -21,6 +22,7 @@ pub mod directory;
 pub mod event;
 pub mod graph;
 pub mod identity;
+pub mod json;
 pub mod media_store;
 pub mod outbound;
 pub mod store;

@@ -40,9 +40,6 @@ pub enum CommandError {
     /// Other writers kept changing the stream.
     #[error("stream {0} kept changing under concurrent writers")]
     Conflict(StreamId),
-    /// A stored event could not be read back.
-    #[error("stream {stream} holds an unreadable event: {reason}")]
-    Corrupt { stream: StreamId, reason: String },
     /// The request was refused (for example an invalid stream name).
     #[error("{0}")]
     Invalid(String),
@@ -156,10 +153,7 @@ impl<A: Aggregate> Actor for StreamActor<A> {
             } => {
                 state.last_active = Instant::now();
                 let result = state.record(&facts, &metadata).await;
-                let failed = matches!(
-                    &result,
-                    Err(CommandError::Unavailable(_) | CommandError::Corrupt { .. })
-                );
+                let failed = matches!(&result, Err(CommandError::Unavailable(_)));
                 let _ = reply.send(result.clone());
                 if failed {
                     // Our in-memory state may be ahead of (or behind) the stream: start over from it.
@@ -268,7 +262,10 @@ impl<A: Aggregate> StreamState<A> {
     }
 }
 
-/// Rebuilds an aggregate from its stream.
+/// Rebuilds an aggregate from its stream. An event that does not decode is left out of the fold (logged
+/// and counted in `inbox_stream_events_undecodable_total`) but still counts for the stream's version: the
+/// actor can go on deciding and appending, rather than answering every new fact of that customer with an
+/// error for ever. The projections set the same event aside in their quarantine.
 pub async fn load<A: Aggregate>(
     store: &dyn EventStore,
     stream: &StreamId,
@@ -277,12 +274,15 @@ pub async fn load<A: Aggregate>(
     let mut aggregate = A::default();
     let mut version = 0;
     for recorded in &events {
-        let event =
-            A::Event::from_recorded(recorded).map_err(|e: DecodeError| CommandError::Corrupt {
-                stream: stream.clone(),
-                reason: e.to_string(),
-            })?;
-        aggregate.apply(&event);
+        match A::Event::from_recorded(recorded) {
+            Ok(event) => aggregate.apply(&event),
+            Err(e) => {
+                let e: DecodeError = e;
+                tracing::error!(%stream, error = %e, "stored event cannot be decoded; left out of the stream's state");
+                metrics::counter!("inbox_stream_events_undecodable_total", "category" => stream.category().to_owned())
+                    .increment(1);
+            }
+        }
         version = recorded.stream_version;
     }
     Ok((aggregate, version))

@@ -61,7 +61,56 @@ contract!(
     an_id_in_two_requests_of_one_batch_is_stored_once,
     reads_page_through_streams_and_the_global_log,
     a_follower_sees_every_event_of_concurrent_writers_exactly_once_in_order,
+    a_payload_too_deep_to_read_back_is_refused_and_nothing_of_its_request_is_stored,
 );
+
+/// `[[...[1]...]]`, `levels` deep.
+fn nested(levels: usize) -> serde_json::Value {
+    (0..levels).fold(serde_json::json!(1), |inner, _| serde_json::json!([inner]))
+}
+
+fn event_with(payload: serde_json::Value) -> NewEvent {
+    NewEvent {
+        payload,
+        ..event(0)
+    }
+}
+
+async fn a_payload_too_deep_to_read_back_is_refused_and_nothing_of_its_request_is_stored(
+    store: Arc<dyn EventStore>,
+) {
+    let deepest = actors::json::MAX_STORED_DEPTH;
+    let (fits, too_deep) = (stream(), stream());
+    let results = store
+        .append_batch(vec![
+            AppendRequest {
+                stream_id: fits.clone(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![event_with(nested(deepest))],
+            },
+            AppendRequest {
+                stream_id: too_deep.clone(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![
+                    event(1),
+                    event_with(serde_json::json!({"a": nested(deepest)})),
+                ],
+            },
+        ])
+        .await;
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    assert!(
+        matches!(&results[1], Err(AppendError::Invalid { reason, .. }) if reason.contains("deeper")),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(store.stream_version(&too_deep).await.unwrap(), 0);
+    let read = store.read_stream(&fits, 0, 10).await.unwrap();
+    assert_eq!(read[0].payload, nested(deepest));
+    let all = store.read_all(0, 10).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].payload, nested(deepest));
+}
 
 async fn appends_read_back_in_order(store: Arc<dyn EventStore>) {
     let s = stream();
@@ -512,6 +561,47 @@ async fn postgres_an_append_on_another_node_wakes_subscribers() {
 }
 
 /// Stored events cannot be edited or deleted, even with direct SQL.
+/// An event an older version stored deeper than serde_json's default limit of 128 (before inputs were
+/// capped) still reads back, through the stream and through the global log.
+#[tokio::test]
+async fn postgres_a_payload_stored_deeper_than_serde_jsons_limit_still_reads_back() {
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    let store = PostgresEventStore::new(pool.clone());
+    let s = stream();
+    store
+        .append(s.clone(), ExpectedVersion::NoStream, vec![event(1)])
+        .await
+        .unwrap();
+    // As the store once wrote it: a 127-deep webhook body inside an account change.
+    let text = format!(
+        r#"{{"field": "unrecognised_body", "value": {}1{}}}"#,
+        "[".repeat(127),
+        "]".repeat(127)
+    );
+    sqlx::query(
+        "insert into events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata)
+         select $1, $2, 2, 'account.change_recorded', 1, $3::jsonb, metadata from events where stream_id = $2",
+    )
+    .bind(Uuid::new_v4())
+    .bind(s.as_str())
+    .bind(&text)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("update streams set version = 2 where stream_id = $1")
+        .bind(s.as_str())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let read = store.read_stream(&s, 0, 10).await.unwrap();
+    assert_eq!(read.len(), 2);
+    assert_eq!(actors::json::depth(&read[1].payload), 128);
+    let all = store.read_all(0, 10).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].payload, read[1].payload);
+}
+
 #[tokio::test]
 async fn postgres_stored_events_are_immutable() {
     let db = TestDatabase::create().await;

@@ -14,7 +14,8 @@
 
 use crate::projection::Projection;
 use crate::rows;
-use actors::event::RawRecordedEvent;
+use crate::runner::{apply_setting_aside, record_quarantined, Quarantined};
+use actors::event::{DecodeError, RawRecordedEvent};
 use actors::store::{EventStore, PostgresEventStore};
 use sqlx::postgres::PgPool;
 use sqlx::{Connection, Executor, PgConnection};
@@ -60,6 +61,11 @@ pub async fn rebuild(
         .await?;
 
     let started = Instant::now();
+    // The quarantine list starts anew: what this rebuild cannot decode is recorded again below.
+    let rebuild_began = sqlx::query_scalar!(r#"select now() as "now!""#)
+        .fetch_one(&mut conn)
+        .await?;
+    let mut set_aside = Vec::new();
     let mut head = last_position(pool).await?;
     let mut position = 0u64;
     let mut events_applied = 0u64;
@@ -73,7 +79,15 @@ pub async fn rebuild(
             })
         };
         events_applied = load_streams(
-            &mut conn, pool, &schema, &store, projection, prefix, head, report,
+            &mut conn,
+            pool,
+            &schema,
+            &store,
+            projection,
+            prefix,
+            head,
+            report,
+            &mut set_aside,
         )
         .await?;
         position = head;
@@ -89,7 +103,7 @@ pub async fn rebuild(
             break;
         };
         let mut tx = conn.begin().await?;
-        projection.apply(&mut tx, &events).await?;
+        apply_setting_aside(&mut tx, projection, &events).await?;
         tx.commit().await?;
         position = last;
         events_applied += events.len() as u64;
@@ -126,11 +140,19 @@ pub async fn rebuild(
         let Some(last) = events.last().map(|e| e.global_position) else {
             break;
         };
-        projection.apply(&mut tx, &events).await?;
+        apply_setting_aside(&mut tx, projection, &events).await?;
         position = last;
         events_applied += events.len() as u64;
     }
     swap_in(&mut tx, &schema, projection).await?;
+    sqlx::query!(
+        "delete from projection_quarantine where projection = $1 and quarantined_at < $2",
+        projection.name(),
+        rebuild_began
+    )
+    .execute(&mut *tx)
+    .await?;
+    record_quarantined(&mut tx, &set_aside).await?;
     sqlx::query!(
         "update projection_checkpoints set position = $2, updated_at = now() where name = $1",
         projection.name(),
@@ -163,6 +185,7 @@ async fn load_streams(
     prefix: &'static str,
     head: u64,
     mut progress: impl FnMut(u64),
+    set_aside: &mut Vec<Quarantined>,
 ) -> anyhow::Result<u64> {
     let (pages, mut receive) =
         tokio::sync::mpsc::channel::<anyhow::Result<Vec<RawRecordedEvent>>>(2);
@@ -241,20 +264,21 @@ async fn load_streams(
         };
         if !complete.is_empty() {
             let fold_started = Instant::now();
-            let csvs = match projection.fold_streams(&complete, &columns) {
-                Ok(csvs) => csvs,
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            };
+            let (csvs, csvs_events) =
+                match fold_setting_aside(projection, complete, &columns, set_aside) {
+                    Ok(folded) => folded,
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                };
             folding += fold_started.elapsed();
             let sending = Instant::now();
             if to_copy.send(csvs).await.is_err() {
                 break;
             }
             waiting += sending.elapsed();
-            folded += complete.len() as u64;
+            folded += csvs_events;
             progress(folded);
         }
         if last_page {
@@ -268,10 +292,11 @@ async fn load_streams(
         "streams folded"
     );
     if failed.is_none() && !carried.is_empty() {
-        match projection.fold_streams(&carried, &columns) {
-            Ok(csvs) => {
+        let events = std::mem::take(&mut carried);
+        match fold_setting_aside(projection, events, &columns, set_aside) {
+            Ok((csvs, count)) => {
                 let _ = to_copy.send(csvs).await;
-                folded += carried.len() as u64;
+                folded += count;
             }
             Err(e) => failed = Some(e),
         }
@@ -285,6 +310,42 @@ async fn load_streams(
     }
     copied?;
     Ok(folded)
+}
+
+/// Folds whole streams; an event the projection cannot decode is set aside (as the runner does) and the
+/// rest folded again. Returns the rows and how many events were folded.
+fn fold_setting_aside(
+    projection: &dyn Projection,
+    mut events: Vec<RawRecordedEvent>,
+    columns: &[Vec<String>],
+    set_aside: &mut Vec<Quarantined>,
+) -> anyhow::Result<(Vec<Vec<u8>>, u64)> {
+    loop {
+        let error = match projection.fold_streams(&events, columns) {
+            Ok(csvs) => return Ok((csvs, events.len() as u64)),
+            Err(e) => e,
+        };
+        let poison = DecodeError::find(&error).and_then(|d| {
+            events
+                .iter()
+                .position(|e| e.global_position == d.global_position)
+        });
+        let Some(index) = poison else {
+            return Err(error);
+        };
+        let event = events.remove(index);
+        tracing::error!(position = event.global_position, stream = %event.stream_id, error = %error, "event cannot be decoded; set aside");
+        set_aside.push(Quarantined {
+            projection: projection.name().to_owned(),
+            global_position: event.global_position,
+            event_id: None,
+            stream_id: event.stream_id.to_string(),
+            event_type: event.event_type,
+            schema_version: event.schema_version,
+            error: format!("{error:#}"),
+            quarantined_at: None,
+        });
+    }
 }
 
 /// Connection options for bulk work: index builds and large copies are slow by design, not worth a

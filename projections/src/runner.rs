@@ -6,10 +6,13 @@
 //!   own while it works; the others wait in standby and take over when that connection goes away. The
 //!   checkpoint row is also locked (`for update`) in every batch, so even two runners could never apply the
 //!   same events twice.
-//! - A failure (database down, an event that does not decode) rolls the batch back, is counted and shown
-//!   in `/health`, and is retried with exponential back-off; other projections carry on.
+//! - A failure (database down, a bug) rolls the batch back, is counted and shown in `/health`, and is
+//!   retried with exponential back-off; other projections carry on.
+//! - An event the projection cannot decode is not a failure to retry for ever: it is set aside in
+//!   `projection_quarantine` (in the batch's transaction), counted, and the projection goes on without it.
 
 use crate::projection::Projection;
+use actors::event::{DecodeError, RecordedEvent};
 use actors::store::EventStore;
 use serde::Serialize;
 use sqlx::postgres::PgPool;
@@ -57,6 +60,7 @@ pub struct RunnerStatus {
     head: AtomicU64,
     applied: AtomicU64,
     failures: AtomicU64,
+    quarantined: AtomicU64,
     state: Mutex<RunnerState>,
 }
 
@@ -67,6 +71,8 @@ pub struct RunnerReport {
     pub lag: u64,
     pub events_applied: u64,
     pub failures: u64,
+    /// Events set aside because they could not be decoded (`inbox projections quarantine` lists them).
+    pub quarantined: u64,
     #[serde(flatten)]
     pub state: RunnerState,
 }
@@ -79,6 +85,7 @@ impl RunnerStatus {
             head: AtomicU64::new(0),
             applied: AtomicU64::new(0),
             failures: AtomicU64::new(0),
+            quarantined: AtomicU64::new(0),
             state: Mutex::new(RunnerState::Starting),
         }
     }
@@ -91,6 +98,7 @@ impl RunnerStatus {
             lag: self.head.load(Ordering::Relaxed).saturating_sub(position),
             events_applied: self.applied.load(Ordering::Relaxed),
             failures: self.failures.load(Ordering::Relaxed),
+            quarantined: self.quarantined.load(Ordering::Relaxed),
             state: self.state(),
         }
     }
@@ -132,6 +140,12 @@ impl RunnerStatus {
             .load(Ordering::Relaxed)
             .saturating_sub(self.position.load(Ordering::Relaxed));
         metrics::gauge!("inbox_projection_lag_events", "projection" => self.name).set(lag as f64);
+    }
+
+    fn set_quarantined(&self, total: u64) {
+        self.quarantined.store(total, Ordering::Relaxed);
+        metrics::gauge!("inbox_projection_quarantined_events", "projection" => self.name)
+            .set(total as f64);
     }
 
     fn failed(&self, error: &anyhow::Error) {
@@ -238,6 +252,8 @@ impl Runner {
         }
         let mut position = checkpoint(&mut conn, self.projection.name()).await?;
         self.status.progressed(position, 0, position);
+        self.status
+            .set_quarantined(quarantined_count(&mut conn, self.projection.name()).await?);
         let mut head = self.store.head();
         let mut last_batch: Option<tokio::time::Instant> = None;
         loop {
@@ -261,7 +277,13 @@ impl Runner {
             };
             let started = tokio::time::Instant::now();
             // Normally `last`; the stored checkpoint if another runner moved it meanwhile.
-            position = apply_batch(&mut conn, self.projection.as_ref(), position, &events).await?;
+            let (applied, set_aside) =
+                apply_batch(&mut conn, self.projection.as_ref(), position, &events).await?;
+            position = applied;
+            if set_aside > 0 {
+                self.status
+                    .set_quarantined(quarantined_count(&mut conn, self.projection.name()).await?);
+            }
             let known_head = (*head.borrow()).max(last);
             self.status.progressed(position, events.len(), known_head);
             if events.len() == BATCH {
@@ -274,14 +296,98 @@ impl Runner {
     }
 }
 
+/// An event a projection could not decode, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quarantined {
+    pub projection: String,
+    pub global_position: u64,
+    pub event_id: Option<uuid::Uuid>,
+    pub stream_id: String,
+    pub event_type: String,
+    pub schema_version: u32,
+    pub error: String,
+    pub quarantined_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Applies events inside the caller's transaction. When the projection fails on an event it cannot
+/// decode, that event is set aside (recorded in `projection_quarantine`, in the same transaction) and the
+/// rest is applied again, so one poison event never stops the view. Returns how many were set aside.
+pub async fn apply_setting_aside(
+    conn: &mut PgConnection,
+    projection: &dyn Projection,
+    events: &[RecordedEvent],
+) -> anyhow::Result<usize> {
+    let mut set_aside: Vec<Quarantined> = Vec::new();
+    loop {
+        let kept: Vec<RecordedEvent>;
+        let batch = if set_aside.is_empty() {
+            events
+        } else {
+            kept = events
+                .iter()
+                .filter(|e| {
+                    set_aside
+                        .iter()
+                        .all(|q| q.global_position != e.global_position)
+                })
+                .cloned()
+                .collect();
+            &kept
+        };
+        // A savepoint, so a failed attempt leaves the caller's transaction usable.
+        let mut attempt = conn.begin().await?;
+        let error = match projection.apply(&mut attempt, batch).await {
+            Ok(()) => {
+                attempt.commit().await?;
+                break;
+            }
+            Err(e) => e,
+        };
+        attempt.rollback().await?;
+        let poison = DecodeError::find(&error).and_then(|d| {
+            let event = batch
+                .iter()
+                .find(|e| e.global_position == d.global_position)?;
+            Some(Quarantined {
+                projection: projection.name().to_owned(),
+                global_position: event.global_position,
+                event_id: Some(event.id),
+                stream_id: event.stream_id.to_string(),
+                event_type: event.event_type.clone(),
+                schema_version: event.schema_version,
+                error: d.to_string(),
+                quarantined_at: None,
+            })
+        });
+        let Some(poison) = poison else {
+            return Err(error);
+        };
+        tracing::error!(
+            projection = projection.name(),
+            position = poison.global_position,
+            stream = %poison.stream_id,
+            error = %poison.error,
+            "event cannot be decoded; set aside in projection_quarantine"
+        );
+        set_aside.push(poison);
+    }
+    record_quarantined(conn, &set_aside).await?;
+    if !set_aside.is_empty() {
+        metrics::counter!("inbox_projection_quarantined_total", "projection" => projection.name())
+            .increment(set_aside.len() as u64);
+    }
+    Ok(set_aside.len())
+}
+
 /// Applies one batch and moves the checkpoint, in one transaction. If the stored checkpoint is not where
 /// this runner believed (another runner moved it), nothing is applied and the stored one is returned.
+/// Also returns how many events were set aside.
 pub async fn apply_batch(
     conn: &mut PgConnection,
     projection: &dyn Projection,
     expected: u64,
-    events: &[actors::event::RecordedEvent],
-) -> anyhow::Result<u64> {
+    events: &[RecordedEvent],
+) -> anyhow::Result<(u64, usize)> {
     let mut tx = conn.begin().await?;
     // A view is derived from the log and its checkpoint commits with it, so it need not wait for its own
     // WAL flush: after a crash PostgreSQL loses at most the last few batches *whole* (view and checkpoint
@@ -298,13 +404,13 @@ pub async fn apply_batch(
     let stored = u64::try_from(stored).unwrap_or(0);
     if stored != expected {
         tx.rollback().await?;
-        return Ok(stored);
+        return Ok((stored, 0));
     }
     let Some(last) = events.last().map(|e| e.global_position) else {
         tx.rollback().await?;
-        return Ok(stored);
+        return Ok((stored, 0));
     };
-    projection.apply(&mut tx, events).await?;
+    let set_aside = apply_setting_aside(&mut tx, projection, events).await?;
     sqlx::query!(
         "update projection_checkpoints set position = $2, updated_at = now() where name = $1",
         projection.name(),
@@ -313,7 +419,70 @@ pub async fn apply_batch(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(last)
+    Ok((last, set_aside))
+}
+
+/// Records events set aside (inside the caller's transaction); one already recorded gets the new error and
+/// time (a rebuild then knows it met it again).
+pub async fn record_quarantined(
+    conn: &mut PgConnection,
+    set_aside: &[Quarantined],
+) -> anyhow::Result<()> {
+    for q in set_aside {
+        sqlx::query!(
+            "insert into projection_quarantine
+                 (projection, global_position, event_id, stream_id, event_type, schema_version, error)
+             values ($1, $2, $3, $4, $5, $6, $7)
+             on conflict (projection, global_position)
+             do update set error = excluded.error, quarantined_at = now()",
+            q.projection,
+            i64::try_from(q.global_position)?,
+            q.event_id,
+            q.stream_id,
+            q.event_type,
+            i32::try_from(q.schema_version).unwrap_or(i32::MAX),
+            q.error,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// How many events a projection has set aside.
+pub async fn quarantined_count(conn: &mut PgConnection, name: &str) -> anyhow::Result<u64> {
+    let count = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from projection_quarantine where projection = $1"#,
+        name
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// Every event set aside, by projection then position (for the CLI).
+pub async fn quarantined(pool: &PgPool) -> anyhow::Result<Vec<Quarantined>> {
+    let rows = sqlx::query!(
+        "select projection, global_position, event_id, stream_id, event_type, schema_version, error,
+                quarantined_at
+         from projection_quarantine
+         order by projection, global_position"
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Quarantined {
+            projection: r.projection,
+            global_position: u64::try_from(r.global_position).unwrap_or(0),
+            event_id: r.event_id,
+            stream_id: r.stream_id,
+            event_type: r.event_type,
+            schema_version: u32::try_from(r.schema_version).unwrap_or(0),
+            error: r.error,
+            quarantined_at: Some(r.quarantined_at),
+        })
+        .collect())
 }
 
 /// The stored checkpoint of a projection, created at 0 if it has none.

@@ -57,8 +57,8 @@ impl AuditApi {
             return Err(ApiError::not_found("conversation", &id.0));
         }
         let rows = sqlx::query!(
-            r#"select global_position, event_id, stream_version, event_type, schema_version, payload,
-                      metadata, occurred_at, recorded_at, hash
+            r#"select global_position, event_id, stream_version, event_type, schema_version,
+                      payload::text as "payload!", metadata, occurred_at, recorded_at, hash
                from events
                where stream_id = $1 and stream_version > $2
                  and ($3::timestamptz is null or recorded_at <= $3)
@@ -75,20 +75,25 @@ impl AuditApi {
         let events: Vec<AuditEvent> = rows
             .into_iter()
             .take(limit as usize)
-            .map(|r| AuditEvent {
-                event_id: r.event_id.to_string(),
-                stream_id: stream.to_string(),
-                stream_version: u64::try_from(r.stream_version).unwrap_or(0),
-                global_position: u64::try_from(r.global_position).unwrap_or(0),
-                event_type: r.event_type,
-                schema_version: u32::try_from(r.schema_version).unwrap_or(0),
-                payload: r.payload,
-                metadata: r.metadata,
-                occurred_at: r.occurred_at,
-                recorded_at: r.recorded_at,
-                hash: chain::hex(&r.hash),
+            .map(|r| -> Result<AuditEvent, ApiError> {
+                Ok(AuditEvent {
+                    event_id: r.event_id.to_string(),
+                    stream_id: stream.to_string(),
+                    stream_version: u64::try_from(r.stream_version).unwrap_or(0),
+                    global_position: u64::try_from(r.global_position).unwrap_or(0),
+                    event_type: r.event_type,
+                    schema_version: u32::try_from(r.schema_version).unwrap_or(0),
+                    // Read without serde_json's depth limit, like every reader of stored payloads.
+                    payload: actors::json::from_stored_str(&r.payload).map_err(|e| {
+                        ApiError::unavailable(format!("stored payload unreadable: {e}"))
+                    })?,
+                    metadata: r.metadata,
+                    occurred_at: r.occurred_at,
+                    recorded_at: r.recorded_at,
+                    hash: chain::hex(&r.hash),
+                })
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         let next_after_version = more
             .then(|| events.last().map(|e| e.stream_version))
             .flatten();

@@ -9,6 +9,7 @@ mod helpers;
 mod identity;
 mod inbox;
 mod live;
+mod poison;
 mod sending;
 mod webhook;
 mod whatsapp;

@@ -112,8 +112,14 @@ impl ConversationEvent {
 impl ConversationEvent {
     /// Decodes a payload straight from its JSON text (see [`crate::event::RawRecordedEvent`]).
     pub fn from_json(event_type: &str, schema_version: u32, payload: &str) -> Result<Self, String> {
+        // Stored payloads are read without serde_json's depth limit (see `crate::json`).
         let mut de = serde_json::Deserializer::from_str(payload);
-        let event = Self::decode(event_type, schema_version, &mut de)?;
+        de.disable_recursion_limit();
+        let event = Self::decode(
+            event_type,
+            schema_version,
+            serde_stacker::Deserializer::new(&mut de),
+        )?;
         de.end().map_err(|e| e.to_string())?;
         Ok(event)
     }

@@ -57,7 +57,7 @@ impl EventStore for InMemoryEventStore {
         let mut inner = self.lock();
         let mut results = Vec::with_capacity(requests.len());
         for request in requests {
-            if let Err(e) = validate(&request.stream_id) {
+            if let Err(e) = validate(&request) {
                 results.push(Err(e));
                 continue;
             }

@@ -205,13 +205,34 @@ fn without_known_ids(
     (fresh, duplicates)
 }
 
-fn validate(stream_id: &StreamId) -> Result<(), AppendError> {
+/// What every backend refuses before storing anything: a stream name out of bounds, or a payload nested
+/// deeper than [`crate::json::MAX_STORED_DEPTH`] (it could be stored but never read back by serde_json's
+/// usual readers; see [`crate::json`]).
+fn validate(request: &AppendRequest) -> Result<(), AppendError> {
+    let stream_id = &request.stream_id;
+    let invalid = |reason: String| {
+        Err(AppendError::Invalid {
+            stream_id: stream_id.clone(),
+            reason,
+        })
+    };
     let len = stream_id.as_str().len();
     if len == 0 || len > StreamId::MAX_LEN {
-        return Err(AppendError::Invalid {
-            stream_id: stream_id.clone(),
-            reason: format!("stream names are 1 to {} bytes long", StreamId::MAX_LEN),
-        });
+        return invalid(format!(
+            "stream names are 1 to {} bytes long",
+            StreamId::MAX_LEN
+        ));
+    }
+    if let Some(event) = request
+        .events
+        .iter()
+        .find(|e| crate::json::depth(&e.payload) > crate::json::MAX_STORED_DEPTH)
+    {
+        return invalid(format!(
+            "the payload of {} nests deeper than {} levels",
+            event.event_type,
+            crate::json::MAX_STORED_DEPTH
+        ));
     }
     Ok(())
 }

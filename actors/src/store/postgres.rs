@@ -195,7 +195,7 @@ impl EventStore for PostgresEventStore {
             Vec::with_capacity(requests.len());
         let mut valid = Vec::with_capacity(requests.len());
         for request in requests {
-            match validate(&request.stream_id) {
+            match validate(&request) {
                 Ok(()) => {
                     answers.push(None);
                     valid.push(request);
@@ -281,7 +281,7 @@ impl EventStore for PostgresEventStore {
         let rows = sqlx::query_as!(
             EventRow,
             r#"select global_position, event_id, stream_id, stream_version, event_type, schema_version,
-                      payload, metadata as "metadata: Json<EventMetadata>", occurred_at, recorded_at
+                      payload::text as "payload!", metadata as "metadata: Json<EventMetadata>", occurred_at, recorded_at
                from events
                where stream_id = $1 and stream_version > $2
                order by stream_version
@@ -294,7 +294,7 @@ impl EventStore for PostgresEventStore {
         .await
         .context("reading a stream")
         .map_err(StoreError)?;
-        Ok(rows.into_iter().map(RecordedEvent::from).collect())
+        rows.into_iter().map(RecordedEvent::try_from).collect()
     }
 
     async fn read_all(
@@ -305,7 +305,7 @@ impl EventStore for PostgresEventStore {
         let rows = sqlx::query_as!(
             EventRow,
             r#"select global_position, event_id, stream_id, stream_version, event_type, schema_version,
-                      payload, metadata as "metadata: Json<EventMetadata>", occurred_at, recorded_at
+                      payload::text as "payload!", metadata as "metadata: Json<EventMetadata>", occurred_at, recorded_at
                from events
                where global_position > $1
                order by global_position
@@ -317,7 +317,7 @@ impl EventStore for PostgresEventStore {
         .await
         .context("reading the global log")
         .map_err(StoreError)?;
-        Ok(rows.into_iter().map(RecordedEvent::from).collect())
+        rows.into_iter().map(RecordedEvent::try_from).collect()
     }
 
     async fn stream_version(&self, stream_id: &StreamId) -> Result<u64, StoreError> {
@@ -557,26 +557,32 @@ struct EventRow {
     stream_version: i64,
     event_type: String,
     schema_version: i32,
-    payload: serde_json::Value,
+    /// As text, parsed without serde_json's depth limit (see [`crate::json`]).
+    payload: String,
     metadata: Json<EventMetadata>,
     occurred_at: Option<DateTime<Utc>>,
     recorded_at: DateTime<Utc>,
 }
 
-impl From<EventRow> for RecordedEvent {
-    fn from(row: EventRow) -> Self {
-        RecordedEvent {
+impl TryFrom<EventRow> for RecordedEvent {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> Result<Self, StoreError> {
+        let payload = crate::json::from_stored_str(&row.payload)
+            .with_context(|| format!("reading the payload of event {}", row.event_id))
+            .map_err(StoreError)?;
+        Ok(RecordedEvent {
             id: row.event_id,
             stream_id: StreamId::new(row.stream_id),
             stream_version: to_u64(row.stream_version),
             global_position: to_u64(row.global_position),
             event_type: row.event_type,
             schema_version: u32::try_from(row.schema_version).unwrap_or(0),
-            payload: row.payload,
+            payload,
             metadata: row.metadata.0,
             occurred_at: row.occurred_at,
             recorded_at: row.recorded_at,
-        }
+        })
     }
 }
 

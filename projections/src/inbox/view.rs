@@ -152,7 +152,7 @@ impl InboxEvent {
     }
 
     /// Like [`InboxEvent::decode`], from an event whose payload is still JSON text (rebuilds).
-    pub fn decode_raw(event: &RawRecordedEvent) -> anyhow::Result<Option<InboxEvent>> {
+    pub fn decode_raw(event: &RawRecordedEvent) -> Result<Option<InboxEvent>, DecodeError> {
         Self::with_envelope(
             event.stream_id.as_str(),
             &event.event_type,
@@ -165,14 +165,7 @@ impl InboxEvent {
                     event.schema_version,
                     &event.payload,
                 )
-                .map_err(|reason| {
-                    anyhow::anyhow!(
-                        "cannot decode event at position {} ({} v{}): {reason}",
-                        event.global_position,
-                        event.event_type,
-                        event.schema_version
-                    )
-                })
+                .map_err(|reason| DecodeError::raw(event, reason))
             },
         )
     }

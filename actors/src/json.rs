@@ -1,0 +1,118 @@
+//! How deep JSON may nest, on the way in and on the way back out of the store.
+//!
+//! serde_json refuses to parse anything nested deeper than 128 levels. The store wraps what it accepts one
+//! or two levels deeper (a raw webhook change inside an account event, a template inside a queued message),
+//! so an input just under that limit was once stored and could then never be read back: every projection
+//! stopped at it for good. Two rules keep that from happening again:
+//! - everything taken from outside (webhook bodies, API bodies) is refused above [`MAX_INPUT_DEPTH`];
+//! - the store refuses a payload above [`MAX_STORED_DEPTH`], and reads payloads back without a depth
+//!   limit (on a growing stack), so whatever an older version stored still reads.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// The deepest JSON accepted from outside: webhook bodies and API request bodies. Meta's deepest bodies
+/// nest about 8 levels; 48 leaves room for any real template or interactive message.
+pub const MAX_INPUT_DEPTH: usize = 48;
+
+/// The deepest payload the store accepts: above any accepted input plus the store's own wrapping, and
+/// well below serde_json's default limit of 128 that other readers (sqlx, tools) still apply.
+pub const MAX_STORED_DEPTH: usize = 96;
+
+/// Whether JSON text nests arrays and objects deeper than `max`. A byte scan, without parsing: it can run
+/// before the parser and costs one pass. Brackets inside strings do not count; the text need not be valid.
+pub fn depth_exceeds(bytes: &[u8], max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// How deeply a value nests: 0 for a scalar, 1 for `[]` or `{"a": 1}`. Iterative, so any depth is safe.
+pub fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(value, 0usize)];
+    while let Some((value, level)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(level + 1);
+        pending.extend(children.map(|child| (child, level + 1)));
+    }
+    deepest
+}
+
+/// Parses stored JSON text of any depth into `T` (the stack grows as needed instead of failing at 128).
+pub fn from_stored_str<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let value = T::deserialize(serde_stacker::Deserializer::new(&mut de))?;
+    de.end()?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(levels: usize) -> String {
+        format!("{}{}", "[".repeat(levels), "]".repeat(levels))
+    }
+
+    #[test]
+    fn the_scan_counts_brackets_outside_strings_only() {
+        assert!(!depth_exceeds(nested(48).as_bytes(), 48));
+        assert!(depth_exceeds(nested(49).as_bytes(), 48));
+        let quoted = format!(r#"{{"a": "{}\"{}"}}"#, "[".repeat(100), "{".repeat(100));
+        assert!(!depth_exceeds(quoted.as_bytes(), 1));
+        assert!(depth_exceeds(br#"{"a": {"b": [1]}}"#, 2));
+        assert!(!depth_exceeds(br#"{"a": {"b": [1]}}"#, 3));
+    }
+
+    #[test]
+    fn the_scan_and_the_parsed_depth_agree() {
+        for text in [
+            r#"1"#,
+            r#"[]"#,
+            r#"{"a": [1, {"b": []}], "c": {}}"#,
+            &nested(40),
+        ] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            let d = depth(&value);
+            assert!(!depth_exceeds(text.as_bytes(), d), "{text}");
+            assert!(d == 0 || depth_exceeds(text.as_bytes(), d - 1), "{text}");
+        }
+    }
+
+    #[test]
+    fn stored_text_deeper_than_serde_jsons_limit_reads_back() {
+        let text = nested(1000);
+        assert!(serde_json::from_str::<Value>(&text).is_err());
+        let value: Value = from_stored_str(&text).unwrap();
+        assert_eq!(depth(&value), 1000);
+    }
+}
