@@ -1,6 +1,7 @@
 //! The HTTP edge: routes and the state handlers share.
 
 pub mod health;
+pub mod listener;
 pub mod signature;
 pub mod webhook;
 
