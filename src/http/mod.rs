@@ -1,5 +1,6 @@
 //! The HTTP edge: routes and the state handlers share.
 
+pub mod headers;
 pub mod health;
 pub mod limits;
 pub mod listener;
@@ -47,7 +48,8 @@ pub struct AppState {
     pub sign_in_throttle: crate::auth::throttle::SignInThrottle,
 }
 
-/// Every route, behind the body limits ([`limits`]) that guard all of them.
+/// Every route, behind the two middlewares that guard all of them: body limits ([`limits`]) and security
+/// headers ([`headers`]).
 pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
     let api = crate::api::service();
     let spec = api.spec_endpoint();
@@ -74,4 +76,5 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .with(limits::BodyLimits {
             timeout: body_timeout,
         })
+        .with(headers::SecurityHeaders)
 }
