@@ -65,6 +65,24 @@ pub struct Settings {
     /// it): the key the accounts' tokens and secrets are sealed under. Required outside development; in
     /// development a key file is created under `.inbox/` when neither is set.
     pub master_key: Option<actors::account::sealed::MasterKey>,
+    pub http: HttpSettings,
+}
+
+/// How the HTTP server treats slow, idle and excess connections (see `http::listener`).
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// `INBOX_HTTP_HEADER_TIMEOUT_SECS`: a request's headers must arrive within this long of its first byte
+    /// (of the connection's opening, for its first request), or the connection is closed (default 10 s).
+    pub header_timeout: Duration,
+    /// `INBOX_HTTP_BODY_TIMEOUT_SECS`: a request body must arrive within this long; a media upload may take
+    /// longer, but never pause longer than this (default 30 s). 408 otherwise.
+    pub body_timeout: Duration,
+    /// `INBOX_HTTP_IDLE_TIMEOUT_SECS`: a kept-alive connection with no request for this long is closed
+    /// (default 60 s).
+    pub idle_timeout: Duration,
+    /// `INBOX_HTTP_MAX_CONNECTIONS`: at most this many connections are open at once; past it the one idle
+    /// the longest is closed to make room (default 1024; lowered to what the file-descriptor limit allows).
+    pub max_connections: usize,
 }
 
 /// Where Meta's Graph API is (or the emulator standing in for it).
@@ -297,8 +315,37 @@ impl Settings {
             idp: idp_settings(&get)?,
             development,
             master_key,
+            http: http_settings(&get)?,
         })
     }
+}
+
+fn http_settings(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<HttpSettings, ConfigError> {
+    let seconds = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+        match number(get, name, default)? {
+            n @ 1..=3600 => Ok(Duration::from_secs(n)),
+            _ => Err(ConfigError {
+                name,
+                problem: "must be between 1 and 3600 seconds".into(),
+            }),
+        }
+    };
+    Ok(HttpSettings {
+        header_timeout: seconds("INBOX_HTTP_HEADER_TIMEOUT_SECS", 10)?,
+        body_timeout: seconds("INBOX_HTTP_BODY_TIMEOUT_SECS", 30)?,
+        idle_timeout: seconds("INBOX_HTTP_IDLE_TIMEOUT_SECS", 60)?,
+        max_connections: match number(get, "INBOX_HTTP_MAX_CONNECTIONS", 1024)? {
+            n @ 1..=1_000_000 => n as usize,
+            _ => {
+                return Err(ConfigError {
+                    name: "INBOX_HTTP_MAX_CONNECTIONS",
+                    problem: "must be between 1 and 1000000".into(),
+                })
+            }
+        },
+    })
 }
 
 fn master_key(
@@ -438,6 +485,10 @@ mod tests {
         assert_eq!(s.sending.rate_per_second, 80);
         assert_eq!(s.store_writers, 1);
         assert_eq!(s.max_live_actors, 5000);
+        assert_eq!(s.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(s.http.body_timeout, Duration::from_secs(30));
+        assert_eq!(s.http.idle_timeout, Duration::from_secs(60));
+        assert_eq!(s.http.max_connections, 1024);
     }
 
     #[test]
@@ -477,6 +528,11 @@ mod tests {
             ("INBOX_STORE_WRITERS", "17"),
             ("INBOX_STORE_WRITERS", "0"),
             ("INBOX_MAX_LIVE_ACTORS", "none"),
+            ("INBOX_HTTP_HEADER_TIMEOUT_SECS", "0"),
+            ("INBOX_HTTP_BODY_TIMEOUT_SECS", "3601"),
+            ("INBOX_HTTP_IDLE_TIMEOUT_SECS", "soon"),
+            ("INBOX_HTTP_MAX_CONNECTIONS", "0"),
+            ("INBOX_HTTP_MAX_CONNECTIONS", "1000001"),
         ] {
             let mut vars = base();
             vars.insert(name, bad);

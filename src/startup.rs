@@ -4,6 +4,7 @@ use crate::account_registry::{environment_connection, AccountRegistry};
 use crate::auth::idp::IdentityProvider;
 use crate::auth::snapshot::AccessSnapshot;
 use crate::config::Settings;
+use crate::http::listener::{connection_cap, raise_fd_limit, ConnectionLimits, HttpServer};
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
 use crate::stats::IngestStats;
@@ -21,7 +22,6 @@ use actors::outbound::sender::SenderConfig;
 use actors::outbound::Outbox;
 use actors::store::{EventStore, GroupCommitConfig, GroupCommitStore, PostgresEventStore};
 use anyhow::Context;
-use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
 use projections::live::Checkpoints;
 use projections::runner::Runners;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -57,8 +57,7 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 
 /// A built application, listening but not yet serving.
 pub struct App {
-    acceptor: poem::listener::BoxAcceptor,
-    address: SocketAddr,
+    server: HttpServer,
     state: Arc<AppState>,
     pool: PgPool,
     pg_store: Arc<PostgresEventStore>,
@@ -136,15 +135,9 @@ impl App {
             sender_config(&settings),
         );
 
-        let acceptor = TcpListener::bind(settings.listen)
-            .into_acceptor()
+        let server = HttpServer::bind(settings.listen, connection_limits(&settings))
             .await
             .with_context(|| format!("cannot listen on INBOX_LISTEN={}", settings.listen))?;
-        let address = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().copied())
-            .context("the listener has no address")?;
 
         let stopping = CancellationToken::new();
         let all = projections::projection::all();
@@ -215,8 +208,7 @@ impl App {
             sign_in_throttle: Default::default(),
         });
         Ok(App {
-            acceptor: acceptor.boxed(),
-            address,
+            server,
             state,
             pool,
             pg_store,
@@ -229,7 +221,7 @@ impl App {
     }
 
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.server.address()
     }
 
     pub fn state(&self) -> Arc<AppState> {
@@ -243,15 +235,15 @@ impl App {
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
         let grace = self.state.settings.shutdown_grace;
-        tracing::info!(address = %self.address, "inbox listening");
+        tracing::info!(address = %self.server.address(), "inbox listening");
         let stopping = self.state.stopping.clone();
         let shutdown = async move {
             shutdown.await;
             // Live streams never end by themselves; end them so in-flight requests can drain.
             stopping.cancel();
         };
-        let served = poem::Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(http::routes(self.state.clone()), shutdown, Some(grace))
+        self.server
+            .serve(http::routes(self.state.clone()), shutdown, grace)
             .await;
         self.state.stopping.cancel();
         tracing::info!("intake stopped; stopping actors");
@@ -275,7 +267,33 @@ impl App {
         self.pg_store.shutdown();
         self.pool.close().await;
         tracing::info!("stopped");
-        served.context("the HTTP server failed")
+        Ok(())
+    }
+}
+
+/// The HTTP settings, with the connection cap lowered to what the open-file limit (raised to its hard
+/// limit first) allows.
+fn connection_limits(settings: &Settings) -> ConnectionLimits {
+    let http = &settings.http;
+    let fd_limit = raise_fd_limit();
+    let max_connections = connection_cap(http.max_connections, fd_limit);
+    if max_connections < http.max_connections {
+        tracing::warn!(
+            configured = http.max_connections,
+            max_connections,
+            open_file_limit = fd_limit,
+            "INBOX_HTTP_MAX_CONNECTIONS lowered to fit the open-file limit"
+        );
+    }
+    tracing::info!(
+        open_file_limit = fd_limit,
+        max_connections,
+        "open-file limit and connection cap"
+    );
+    ConnectionLimits {
+        header_timeout: http.header_timeout,
+        idle_timeout: http.idle_timeout,
+        max_connections,
     }
 }
 

@@ -54,12 +54,15 @@ pub enum Uploaded {
 
 #[derive(ApiResponse)]
 pub enum Download {
-    /// The file, with its MIME type.
+    /// The file. Images, audio and video of the types WhatsApp carries come with their MIME type, to show
+    /// inline; anything else is `application/octet-stream`, an attachment. Never sniffed, never run.
     #[oai(status = 200)]
     File(
         Binary<Body>,
         #[oai(header = "Content-Type")] String,
-        #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Content-Disposition")] String,
+        #[oai(header = "X-Content-Type-Options")] String,
+        #[oai(header = "Content-Security-Policy")] String,
     ),
 }
 
@@ -143,11 +146,14 @@ impl MediaApi {
             .await
             .map_err(ApiError::unavailable)?
             .ok_or_else(|| ApiError::not_found("media", &id.0))?;
+        let (content_type, disposition) = presentation(&media);
         Ok(Download::File(
             Binary(Body::from_async_read(file)),
-            media.mime_type,
-            // Content-addressed: the bytes behind an id never change.
-            "private, max-age=31536000, immutable".to_owned(),
+            content_type,
+            disposition,
+            "nosniff".to_owned(),
+            // Should a browser render it anyway, it runs nothing and has no origin.
+            "sandbox".to_owned(),
         ))
     }
 
@@ -203,8 +209,121 @@ pub async fn visible(state: &AppState, caller: &Caller, id: &str) -> Result<bool
     Ok(visible)
 }
 
+/// Message kinds whose files a browser may show inline: their types (Meta's list) are pictures and
+/// sounds a browser displays or plays, never runs.
+const INLINE_KINDS: [&str; 4] = ["image", "sticker", "audio", "video"];
+
+/// How a stored file is served: its type and `Content-Disposition`. A customer's file is untrusted: an
+/// HTML or SVG "document" served as such would run its script with the inbox's origin, so everything but
+/// inline pictures and sounds is an opaque attachment.
+fn presentation(media: &StoredMedia) -> (String, String) {
+    let essence = media
+        .mime_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let inline = INLINE_KINDS
+        .iter()
+        .any(|kind| limit_for(kind, &essence).is_ok());
+    let (content_type, disposition) = match inline {
+        true => (essence, "inline"),
+        false => ("application/octet-stream".to_owned(), "attachment"),
+    };
+    let disposition = match &media.filename {
+        Some(name) if !name.is_empty() => format!(
+            "{disposition}; filename=\"{}\"; filename*=UTF-8''{}",
+            ascii_filename(name),
+            percent_encode(name)
+        ),
+        _ => disposition.to_owned(),
+    };
+    (content_type, disposition)
+}
+
+/// The name for clients that read only `filename`: printable ASCII, without quotes or backslashes.
+fn ascii_filename(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            ' '..='~' if c != '"' && c != '\\' => c,
+            _ => '_',
+        })
+        .collect()
+}
+
+/// RFC 8187's encoding of `filename*`: bytes outside its `attr-char` set as `%XX`.
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Keeps the last path component, without control characters, at most 200 characters.
 fn sanitize_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     base.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(mime_type: &str, filename: Option<&str>) -> StoredMedia {
+        StoredMedia {
+            id: "0".repeat(64),
+            mime_type: mime_type.to_owned(),
+            size: 1,
+            filename: filename.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn only_pictures_and_sounds_whatsapp_carries_are_served_inline() {
+        for mime in [
+            "image/jpeg",
+            "image/png",
+            "image/webp",
+            "audio/ogg",
+            "video/mp4",
+        ] {
+            let (content_type, disposition) = presentation(&stored(mime, None));
+            assert_eq!(
+                (content_type.as_str(), disposition.as_str()),
+                (mime, "inline")
+            );
+        }
+        for mime in [
+            "text/html",
+            "image/svg+xml",
+            "application/pdf",
+            "text/plain",
+            "application/xhtml+xml",
+            "",
+        ] {
+            let (content_type, disposition) = presentation(&stored(mime, None));
+            assert_eq!(content_type, "application/octet-stream", "{mime}");
+            assert_eq!(disposition, "attachment", "{mime}");
+        }
+    }
+
+    #[test]
+    fn a_filename_cannot_break_out_of_its_header() {
+        let (_, disposition) = presentation(&stored(
+            "text/html",
+            Some("évil\"; filename=x.html\r\n.html"),
+        ));
+        assert_eq!(
+            disposition,
+            "attachment; filename=\"_vil_; filename=x.html__.html\"; \
+             filename*=UTF-8''%C3%A9vil%22%3B%20filename%3Dx.html%0D%0A.html"
+        );
+        assert!(poem::http::HeaderValue::from_str(&disposition).is_ok());
+    }
 }

@@ -1,6 +1,9 @@
 //! The HTTP edge: routes and the state handlers share.
 
+pub mod headers;
 pub mod health;
+pub mod limits;
+pub mod listener;
 pub mod signature;
 pub mod webhook;
 
@@ -45,17 +48,19 @@ pub struct AppState {
     pub sign_in_throttle: crate::auth::throttle::SignInThrottle,
 }
 
+/// Every route, behind the two middlewares that guard all of them: body limits ([`limits`]) and security
+/// headers ([`headers`]).
 pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
     let api = crate::api::service();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
+    let body_timeout = state.settings.http.body_timeout;
     Route::new()
         // The API's paths carry their `/api/v1` prefix in the spec; it also answers unknown paths, in the
         // API's error shape.
         .nest(
             "/",
             api.into_endpoint()
-                .around(limit_body)
                 .catch_all_error(|e| async move { crate::api::error::render(e) }),
         )
         .at("/openapi.json", spec)
@@ -68,30 +73,8 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .at("/webhook", get(webhook::verify).post(webhook::receive))
         .at("/health", get(health::health))
         .data(state)
-}
-
-/// The largest API request: a media upload at Meta's largest size, plus room for the multipart framing.
-const API_BODY_LIMIT: u64 = actors::graph::media::MAX_MEDIA_BYTES + 1024 * 1024;
-
-/// Bounds every API request body: a declared length above the limit is refused with 413 before anything is
-/// read; an undeclared (chunked) body is cut at the limit, so no request can fill the disk or memory.
-async fn limit_body<E: poem::Endpoint>(
-    next: Arc<E>,
-    mut req: poem::Request,
-) -> poem::Result<poem::Response> {
-    use poem::IntoResponse;
-    use tokio::io::AsyncReadExt;
-    let declared = req
-        .header(poem::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > API_BODY_LIMIT) {
-        return Err(poem::Error::from_status(
-            poem::http::StatusCode::PAYLOAD_TOO_LARGE,
-        ));
-    }
-    if declared.is_none() {
-        let body = req.take_body().into_async_read().take(API_BODY_LIMIT);
-        req.set_body(poem::Body::from_async_read(body));
-    }
-    Ok(next.call(req).await?.into_response())
+        .with(limits::BodyLimits {
+            timeout: body_timeout,
+        })
+        .with(headers::SecurityHeaders)
 }
