@@ -3,11 +3,13 @@
 //!
 //! - a path or query that carries what PostgreSQL text cannot hold (U+0000, bytes that are not UTF-8) is
 //!   refused with 400 before any handler, extractor or query sees it;
+//! - a JSON body whose value is a number or a boolean where the schema says string is refused with 400
+//!   (the framework alone would read `0` as `"0"`), so a body is taken only as documented;
 //! - a method a path does not serve is answered 405 with `Allow` naming the ones it does (`OPTIONS`: 204
 //!   with `Allow`);
 //! - every operation that takes a bearer token documents 401 and 403;
 //! - every optional property is documented as nullable: the API writes an absent value as `null`, and
-//!   reads `null` as absent.
+//!   reads `null` as absent (or as the property's default).
 
 use super::error::{AllowedMethods, ApiError, ErrorBody};
 use poem::http::{header, Method, StatusCode};
@@ -18,22 +20,58 @@ use poem_openapi::registry::{
 use poem_openapi::types::Type;
 use poem_openapi::OpenApi;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The APIs `T`, held to the promises above.
 pub struct Contract<T>(pub T);
 
-/// Methods a path without a handler for them answers 405 (or, for `OPTIONS`, 204) with `Allow`.
-const METHODS: [Method; 9] = [
-    Method::GET,
-    Method::HEAD,
-    Method::POST,
-    Method::PUT,
-    Method::DELETE,
-    Method::PATCH,
-    Method::OPTIONS,
-    Method::TRACE,
-    Method::CONNECT,
-];
+/// Methods a path without a handler for them answers 405 (or, for `OPTIONS`, 204) with `Allow`, in the
+/// order `Allow` names them. Other extension methods get the router's 405, without `Allow`.
+fn methods() -> Vec<Method> {
+    let mut methods = vec![
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+    ];
+    methods.extend(Method::from_bytes(b"QUERY").ok());
+    methods
+}
+
+type Schemas = std::collections::BTreeMap<String, MetaSchema>;
+
+/// A path as a shape both the spec (`/a/{id}`) and the router (`/a/:param0`) reduce to (`/a/*`).
+fn shape(path: &str) -> String {
+    path.split('/')
+        .map(|s| match s.starts_with(':') || s.starts_with('{') {
+            true => "*",
+            false => s,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The JSON request body schema of every operation, by path shape and method.
+fn json_bodies(apis: &[MetaApi]) -> HashMap<(String, Method), MetaSchemaRef> {
+    let mut bodies = HashMap::new();
+    for path in apis.iter().flat_map(|api| api.paths.iter()) {
+        for operation in &path.operations {
+            let contents = operation.request.iter().flat_map(|r| r.content.iter());
+            for content in contents.filter(|c| c.content_type.starts_with("application/json")) {
+                bodies.insert(
+                    (shape(&path.path), operation.method.clone()),
+                    content.schema.clone(),
+                );
+            }
+        }
+    }
+    bodies
+}
 
 type RouteTable = HashMap<String, HashMap<Method, poem::endpoint::BoxEndpoint<'static>>>;
 
@@ -82,6 +120,11 @@ impl<T: OpenApi> OpenApi for Contract<T> {
     }
 
     fn add_routes(self, route_table: &mut RouteTable) {
+        let mut registry = Registry::new();
+        T::register(&mut registry);
+        let schemas = Arc::new(std::mem::take(&mut registry.schemas));
+        let bodies = json_bodies(&T::meta());
+        let methods_known = methods();
         let mut inner = RouteTable::new();
         self.0.add_routes(&mut inner);
         for (path, mut methods) in inner {
@@ -90,7 +133,7 @@ impl<T: OpenApi> OpenApi for Contract<T> {
                 served.push(Method::HEAD);
             }
             served.push(Method::OPTIONS);
-            served.sort_by_key(|m| METHODS.iter().position(|known| known == m));
+            served.sort_by_key(|m| methods_known.iter().position(|known| known == m));
             let allow = AllowedMethods(
                 served
                     .iter()
@@ -98,11 +141,19 @@ impl<T: OpenApi> OpenApi for Contract<T> {
                     .collect::<Vec<_>>()
                     .join(", "),
             );
-            let mut routes: HashMap<Method, poem::endpoint::BoxEndpoint<'static>> = methods
-                .drain()
-                .map(|(method, ep)| (method, ep.before(refuse_unstorable_text).boxed()))
-                .collect();
-            for method in METHODS {
+            let mut routes: HashMap<Method, poem::endpoint::BoxEndpoint<'static>> = HashMap::new();
+            for (method, ep) in methods.drain() {
+                let ep = match bodies.get(&(shape(&path), method.clone())) {
+                    Some(body) => {
+                        let (body, schemas) = (Arc::new(body.clone()), schemas.clone());
+                        ep.before(move |req| strict_json(req, body.clone(), schemas.clone()))
+                            .boxed()
+                    }
+                    None => ep,
+                };
+                routes.insert(method, ep.before(refuse_unstorable_text).boxed());
+            }
+            for method in methods_known.iter().cloned() {
                 // HEAD is answered by GET where there is one.
                 if served.contains(&method) && method != Method::OPTIONS {
                     continue;
@@ -149,6 +200,86 @@ async fn refuse_unstorable_text(req: Request) -> poem::Result<Request> {
         }
     }
     Ok(req)
+}
+
+/// Refuses a JSON body with a number or boolean where its schema says string. Bodies that are not JSON
+/// are left to the operation's own parsing, which refuses them.
+async fn strict_json(
+    mut req: Request,
+    schema: Arc<MetaSchemaRef>,
+    schemas: Arc<Schemas>,
+) -> poem::Result<Request> {
+    if !req
+        .content_type()
+        .is_some_and(|c| c.starts_with("application/json"))
+    {
+        return Ok(req);
+    }
+    let bytes = req.take_body().into_bytes().await?;
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        if let Some(at) = not_text(&value, &schema, &schemas, "body") {
+            let error = ApiError::bad_request(
+                "invalid_request",
+                format!("{at} must be a string, as the API's schema says"),
+            );
+            return Err(poem::Error::from_response(error.into_response()));
+        }
+    }
+    req.set_body(bytes);
+    Ok(req)
+}
+
+/// Where `value` holds a number or boolean that `schema` says is a string.
+fn not_text(
+    value: &serde_json::Value,
+    schema: &MetaSchemaRef,
+    schemas: &Schemas,
+    at: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    let schema = match schema {
+        MetaSchemaRef::Inline(schema) => schema.as_ref(),
+        MetaSchemaRef::Reference(name) => schemas.get(name)?,
+    };
+    if schema.ty == "string" && (value.is_number() || value.is_boolean()) {
+        return Some(at.to_owned());
+    }
+    if let Some(found) = schema
+        .all_of
+        .iter()
+        .find_map(|part| not_text(value, part, schemas, at))
+    {
+        return Some(found);
+    }
+    // A union: the branch its discriminator names.
+    if let Some(discriminator) = &schema.discriminator {
+        let kind = value
+            .get(discriminator.property_name)
+            .and_then(Value::as_str);
+        let branch = discriminator
+            .mapping
+            .iter()
+            .find(|(name, _)| Some(name.as_str()) == kind)
+            .and_then(|(_, target)| target.rsplit('/').next());
+        if let Some(branch) = branch {
+            let branch = MetaSchemaRef::Reference(branch.to_owned());
+            return not_text(value, &branch, schemas, at);
+        }
+    }
+    match value {
+        Value::Object(fields) => schema.properties.iter().find_map(|(name, property)| {
+            let field = fields.get(*name)?;
+            not_text(field, property, schemas, &format!("{at}.{name}"))
+        }),
+        Value::Array(items) => {
+            let item = schema.items.as_deref()?;
+            items
+                .iter()
+                .enumerate()
+                .find_map(|(i, value)| not_text(value, item, schemas, &format!("{at}[{i}]")))
+        }
+        _ => None,
+    }
 }
 
 /// Whether percent-decoded `raw` is text PostgreSQL can store; the reason if not.
@@ -219,8 +350,8 @@ fn server_sent_event() -> MetaSchemaRef {
     }))
 }
 
-/// Marks every optional property (not required, no default) of `schema`, and of the objects inside it,
-/// nullable: an absent value is written as `null`.
+/// Marks every optional property (not required) of `schema`, and of the objects inside it, nullable: an
+/// absent value is written as `null`, and `null` is read as absent (or as the property's default).
 fn optional_is_nullable(schema: &mut MetaSchema, registry: &Registry) {
     let required = schema.required.clone();
     for (name, property) in &mut schema.properties {
@@ -228,7 +359,7 @@ fn optional_is_nullable(schema: &mut MetaSchema, registry: &Registry) {
         match property {
             MetaSchemaRef::Inline(inner) => {
                 optional_is_nullable(inner, registry);
-                if optional && inner.default.is_none() {
+                if optional {
                     inner.nullable = true;
                     if inner.ty.is_empty() {
                         inner.ty = referenced_type(&inner.all_of, registry);

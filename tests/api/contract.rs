@@ -130,6 +130,50 @@ async fn cursor_keys_and_times_the_database_cannot_hold_are_bad_input() {
 }
 
 #[tokio::test]
+async fn a_number_or_boolean_where_the_schema_says_string_is_refused() {
+    let app = app_with_a_conversation().await;
+    let id = conversation_id();
+    for (path, body) in [
+        (
+            "/api/v1/accounts".to_owned(),
+            json!({"phone_number_id": 1122334455668_u64}),
+        ),
+        (
+            "/api/v1/accounts".to_owned(),
+            json!({"phone_number_id": "1122334455668", "name": true}),
+        ),
+        (
+            format!("/api/v1/conversations/{id}/messages"),
+            json!({"content": {"kind": "text", "body": 42}}),
+        ),
+        (
+            format!("/api/v1/conversations/{id}/messages"),
+            json!({"content": {"kind": "buttons", "body": "b", "buttons": [{"id": 1, "title": "t"}]}}),
+        ),
+    ] {
+        let response = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(API_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(status, 400, "{path} {body}: {answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("must be a string")),
+            "{answer}"
+        );
+    }
+    let (status, accounts) = call(&app, Method::GET, "/api/v1/accounts").await;
+    assert_eq!((status, accounts.as_array().map(Vec::len)), (200, Some(1)));
+}
+
+#[tokio::test]
 async fn a_value_the_database_refuses_in_a_read_is_bad_input_not_an_outage() {
     let app = TestApp::spawn().await;
     let pool = app.db.pool().await;
@@ -433,8 +477,8 @@ async fn every_response_field_that_can_be_null_is_documented_nullable() {
             .filter_map(Value::as_str)
             .collect();
         for (name, property) in object["properties"].as_object().unwrap() {
-            // Absent from `required` and without a default: the server writes `null` when it has no value.
-            if required.contains(&name.as_str()) || property.get("default").is_some() {
+            // Absent from `required`: the server writes `null` when it has no value.
+            if required.contains(&name.as_str()) {
                 continue;
             }
             checked += 1;
