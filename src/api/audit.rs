@@ -37,6 +37,7 @@ impl AuditApi {
         /// Events after this stream version (default 0: from the start).
         after_version: Query<Option<u64>>,
         /// 1 to 1000 (default 500).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u32>>,
         as_of: Query<Option<DateTime<Utc>>>,
     ) -> Result<Json<AuditTrail>, ApiError> {
@@ -45,6 +46,10 @@ impl AuditApi {
         caller.require_account(account, "conversation", &id.0)?;
         let stream = StreamId::new(format!("conversation-{}", id.0));
         let limit = cursor::limit(limit.0, 500, 1000)?;
+        let as_of = as_of
+            .0
+            .map(|t| cursor::storable_time(t, "as_of"))
+            .transpose()?;
         let after = i64::try_from(after_version.0.unwrap_or(0))
             .map_err(|_| ApiError::bad_request("invalid_version", "after_version is too large"))?;
         let exists = sqlx::query_scalar!(
@@ -66,7 +71,7 @@ impl AuditApi {
                limit $4"#,
             stream.as_str(),
             after,
-            as_of.0,
+            as_of,
             limit + 1
         )
         .fetch_all(&state.pool)
@@ -98,7 +103,7 @@ impl AuditApi {
             .then(|| events.last().map(|e| e.stream_version))
             .flatten();
 
-        let state_then = match as_of.0 {
+        let state_then = match as_of {
             None => None,
             Some(moment) => {
                 let all = read_whole_stream(state.store.as_ref(), &stream)
@@ -128,7 +133,7 @@ impl AuditApi {
             stream_id: stream.to_string(),
             events,
             next_after_version,
-            as_of: as_of.0,
+            as_of,
             state: state_then,
         }))
     }

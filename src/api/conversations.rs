@@ -63,8 +63,10 @@ impl ConversationsApi {
         /// true: only conversations the bot answers; false: only those a human handles.
         bot: Query<Option<bool>>,
         /// Text to find in the contact's name or number.
+        #[oai(validator(max_length = 100))]
         q: Query<Option<String>>,
         /// 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<ConversationPage>, ApiError> {
@@ -153,8 +155,9 @@ impl ConversationsApi {
         state: Data<&Arc<AppState>>,
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
-        /// Retrying with the same key records the command once.
-        #[oai(name = "Idempotency-Key")]
+        /// Retrying with the same key records the command once; the key used before for another
+        /// request of this conversation is refused (422 `idempotency_key_reused`).
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 200))]
         key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
         let answer = command(&state, &caller, &id.0, key.0, ConversationAction::MarkRead).await?;
@@ -175,7 +178,9 @@ impl ConversationsApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
         setting: Path<Setting>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        /// As for `markRead`.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 200))]
+        key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
         let action = setting.0.action(true);
         command(&state, &caller, &id.0, key.0, action).await
@@ -194,7 +199,9 @@ impl ConversationsApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
         setting: Path<Setting>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        /// As for `markRead`.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 200))]
+        key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
         let action = setting.0.action(false);
         command(&state, &caller, &id.0, key.0, action).await
@@ -283,20 +290,15 @@ async fn command(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    idempotency_key: Option<String>,
+    key: Option<String>,
     action: ConversationAction,
 ) -> Result<CommandResponse, ApiError> {
     let scope = caller.accounts();
     let user_id = caller.user_id.as_str();
     load_conversation(state, &scope, id).await?;
-    if idempotency_key.as_ref().is_some_and(|k| k.len() > 200) {
-        return Err(ApiError::bad_request(
-            "invalid_idempotency_key",
-            "Idempotency-Key must be at most 200 characters",
-        ));
-    }
-    let command_id = match &idempotency_key {
-        Some(key) => derived_event_id("command", &format!("{user_id}:{id}:{action:?}:{key}")),
+    let key = idempotency_key(key)?;
+    let command_id = match &key {
+        Some(key) => idempotency_id(user_id, id, key),
         None => uuid::Uuid::new_v4(),
     };
     // Stored times have microsecond precision; keep the command's time exactly as it will read back.
@@ -305,6 +307,7 @@ async fn command(
         command_id,
         at,
         action,
+        keyed: key.is_some(),
     });
     let outcome = state
         .ingest
@@ -337,7 +340,26 @@ async fn command(
 fn command_error(e: CommandError) -> ApiError {
     match e {
         CommandError::Invalid(reason) => ApiError::unprocessable("invalid_command", reason),
+        CommandError::Refused(r) => ApiError::unprocessable(r.code, r.message),
         other => ApiError::unavailable(other),
+    }
+}
+
+/// The id a request carrying an `Idempotency-Key` is recorded under: one per caller, conversation and
+/// key, whatever the route, so the conversation recognises a retry, and refuses the key reused for
+/// another request (422 `idempotency_key_reused`).
+pub fn idempotency_id(user_id: &str, conversation: &str, key: &str) -> uuid::Uuid {
+    derived_event_id("idempotency", &format!("{user_id}:{conversation}:{key}"))
+}
+
+/// An `Idempotency-Key` header's value: 1 to 200 characters.
+pub fn idempotency_key(key: Option<String>) -> Result<Option<String>, ApiError> {
+    match key {
+        Some(k) if k.is_empty() || k.chars().count() > 200 => Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 200 characters",
+        )),
+        key => Ok(key),
     }
 }
 

@@ -30,13 +30,33 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let (micros, key) = text.split_once('|').ok_or_else(invalid)?;
+        if key.contains('\0') {
+            return Err(invalid());
+        }
         let at = micros
             .parse::<i64>()
             .ok()
             .and_then(DateTime::from_timestamp_micros)
             .ok_or_else(invalid)?;
+        storable_time(at, "the cursor's time")?;
         Ok(Cursor::new(at, key))
     }
+}
+
+/// The earliest moment PostgreSQL's `timestamptz` holds (4714-11-24 BC), in microseconds since 1970. Its
+/// latest (294276 AD) is past any time chrono can represent.
+const EARLIEST_STORABLE_MICROS: i64 = -210_866_803_200_000_000;
+
+/// Refuses a time taken from the request that the database could not hold or compare (400), so it never
+/// reaches a query.
+pub fn storable_time(at: DateTime<Utc>, what: &str) -> Result<DateTime<Utc>, ApiError> {
+    if at.timestamp_micros() < EARLIEST_STORABLE_MICROS {
+        return Err(ApiError::bad_request(
+            "invalid_time",
+            format!("{what} is before 4714 BC, earlier than any time the inbox holds"),
+        ));
+    }
+    Ok(at)
 }
 
 /// A page size between 1 and `max`, `default` when absent.
@@ -65,8 +85,27 @@ mod tests {
     }
 
     #[test]
+    fn times_the_database_cannot_hold_are_refused() {
+        let earliest = DateTime::from_timestamp_micros(EARLIEST_STORABLE_MICROS).unwrap();
+        let julian_day_zero = chrono::NaiveDate::from_ymd_opt(-4713, 11, 24).unwrap();
+        assert_eq!(earliest.date_naive(), julian_day_zero);
+        assert!(storable_time(earliest, "t").is_ok());
+        let before = earliest - chrono::Duration::microseconds(1);
+        assert!(storable_time(before, "t").is_err());
+        assert!(storable_time(DateTime::<Utc>::MAX_UTC, "t").is_ok());
+        let cursor = Cursor::new(before, "k").encode();
+        assert!(Cursor::decode(&cursor).is_err());
+    }
+
+    #[test]
     fn foreign_cursors_are_refused() {
-        for raw in ["", "!!", "bm9waXBl", &URL_SAFE_NO_PAD.encode("abc|x")] {
+        for raw in [
+            "",
+            "!!",
+            "bm9waXBl",
+            &URL_SAFE_NO_PAD.encode("abc|x"),
+            &URL_SAFE_NO_PAD.encode("1700000000000000|a\0b"),
+        ] {
             assert!(Cursor::decode(raw).is_err(), "{raw}");
         }
     }

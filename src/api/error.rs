@@ -196,33 +196,73 @@ impl ApiError {
 }
 
 impl From<sqlx::Error> for ApiError {
+    /// A value the database refuses (SQLSTATE class 22: U+0000 in text, a time out of range, ...) came
+    /// from the request: 400. Input is checked before queries run; this is the last line of defence, so
+    /// such input is never mistaken for an outage.
     fn from(e: sqlx::Error) -> Self {
-        ApiError::unavailable(e)
+        match data_exception(&e) {
+            Some(sqlstate) => {
+                tracing::info!(error = %e, "the database refused a value of the request");
+                ApiError::BadRequest(body(
+                    "invalid_value",
+                    "a value of the request is not one the inbox can store or compare",
+                    Some(serde_json::json!({ "sqlstate": sqlstate })),
+                ))
+            }
+            None => ApiError::unavailable(e),
+        }
     }
 }
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
-        ApiError::unavailable(format!("{e:#}"))
+        match e.downcast::<sqlx::Error>() {
+            Ok(e) => e.into(),
+            Err(e) => ApiError::unavailable(format!("{e:#}")),
+        }
     }
 }
 
+/// The SQLSTATE of a data exception (class 22), if that is what the database answered.
+fn data_exception(e: &sqlx::Error) -> Option<String> {
+    let code = e.as_database_error()?.code()?;
+    code.starts_with("22").then(|| code.into_owned())
+}
+
+/// The methods a path serves, carried on a 405 so [`render`] can name them in `Allow`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedMethods(pub String);
+
 /// Parameters or bodies the OpenAPI layer could not parse.
 fn bad_request(err: poem::Error) -> ApiError {
-    ApiError::BadRequest(body("invalid_request", err.to_string(), None))
+    ApiError::BadRequest(body(&parse_error_code(&err), err.to_string(), None))
+}
+
+/// A parameter that could not be parsed names itself: `invalid_<parameter>` (`invalid_limit`,
+/// `invalid_idempotency_key`, ...); anything else is `invalid_request`.
+fn parse_error_code(err: &poem::Error) -> String {
+    use poem_openapi::error::{ParseParamError, ParsePathError};
+    let parameter = err
+        .downcast_ref::<ParseParamError>()
+        .map(|e| e.name)
+        .or_else(|| err.downcast_ref::<ParsePathError>().map(|e| e.name));
+    match parameter {
+        Some(name) => format!("invalid_{}", name.to_ascii_lowercase().replace('-', "_")),
+        None => "invalid_request".to_owned(),
+    }
 }
 
 /// Renders any error that did not come from a handler (unknown route, wrong method, a failed extractor)
 /// in the same shape.
 pub fn render(err: poem::Error) -> poem::Response {
-    use poem::IntoResponse;
     // Errors of our handlers already carry their response in this shape.
     if err.is_from_response() {
         return err.into_response();
     }
     let status = err.status();
+    let parse_code = parse_error_code(&err);
     let code = match status.as_u16() {
-        400 => "invalid_request",
+        400 => parse_code.as_str(),
         401 => "unauthorized",
         403 => "forbidden",
         404 => "not_found",
@@ -233,12 +273,24 @@ pub fn render(err: poem::Error) -> poem::Response {
         s if s >= 500 => "internal",
         _ => "error",
     };
+    let allow = err.data::<AllowedMethods>().map(|a| a.0.clone());
     let message = if status.is_server_error() {
         tracing::error!(error = %err, "unhandled API error");
         "the inbox failed to answer".to_owned()
+    } else if let Some(allow) = &allow {
+        format!("this path answers only {allow}")
     } else {
         err.to_string()
     };
     let body = serde_json::json!({ "error": { "code": code, "message": message } });
-    poem::web::Json(body).with_status(status).into_response()
+    let mut response = poem::Response::builder()
+        .status(status)
+        .content_type("application/json; charset=utf-8")
+        .body(body.to_string());
+    if let Some(Ok(allow)) = allow.map(|a| poem::http::HeaderValue::from_str(&a)) {
+        response
+            .headers_mut()
+            .insert(poem::http::header::ALLOW, allow);
+    }
+    response
 }

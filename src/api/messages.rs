@@ -3,7 +3,7 @@
 //! one API: the spec keeps one entry per path.
 
 use super::auth::{ApiAuth, Caller};
-use super::conversations::load_conversation;
+use super::conversations::{idempotency_id, idempotency_key, load_conversation};
 use super::cursor::{self, Cursor};
 use super::error::ApiError;
 use super::models::{Message, MessagePage};
@@ -11,7 +11,7 @@ use super::Tag;
 use crate::http::AppState;
 use actors::conversation::outbound::SendCommand;
 use actors::conversation::ConversationFact;
-use actors::event::{derived_event_id, EventMetadata, StreamId};
+use actors::event::{EventMetadata, StreamId};
 use actors::graph::media::limit_for;
 use actors::graph::{OutboundContent, OutboundMessage};
 use actors::outbound::sender::Job;
@@ -73,6 +73,7 @@ impl MessagesApi {
         before: Query<Option<String>>,
         after: Query<Option<String>>,
         /// 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<Json<MessagePage>, ApiError> {
         let limit = cursor::limit(limit.0, 50, 200)?;
@@ -160,8 +161,9 @@ impl MessagesApi {
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
         body: Json<SendMessage>,
-        /// Retrying with the same key queues the message once.
-        #[oai(name = "Idempotency-Key")]
+        /// Retrying with the same key queues the message once; the key used before for another
+        /// request of this conversation is refused (422 `idempotency_key_reused`), and nothing is queued.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 200))]
         key: Header<Option<String>>,
     ) -> Result<SendResponse, ApiError> {
         let conversation = load_conversation(&state, &caller.accounts(), &id.0).await?;
@@ -179,18 +181,8 @@ impl MessagesApi {
                 ),
             ));
         }
-        if key
-            .0
-            .as_ref()
-            .is_some_and(|k| k.is_empty() || k.len() > 200)
-        {
-            return Err(ApiError::bad_request(
-                "invalid_idempotency_key",
-                "Idempotency-Key must be 1 to 200 characters",
-            ));
-        }
-        let message_id = match &key.0 {
-            Some(key) => derived_event_id("send", &format!("{}:{}:{key}", caller.user_id, id.0)),
+        let message_id = match idempotency_key(key.0)? {
+            Some(key) => idempotency_id(&caller.user_id, &id.0, &key),
             None => uuid::Uuid::new_v4(),
         };
         // Messages go to the customer's WhatsApp id, or the group.

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod contract;
 pub mod conversations;
 pub mod cursor;
 pub mod directory;
@@ -40,7 +41,8 @@ pub enum Tag {
     WhatsApp,
 }
 
-pub type Apis = (
+/// Every API, held to [`contract::Contract`]'s promises.
+pub type Apis = contract::Contract<(
     identity::IdentityApi,
     conversations::ConversationsApi,
     messages::MessagesApi,
@@ -49,11 +51,11 @@ pub type Apis = (
     directory::DirectoryApi,
     audit::AuditApi,
     live::LiveApi,
-);
+)>;
 
 pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (
+        contract::Contract((
             identity::IdentityApi,
             conversations::ConversationsApi,
             messages::MessagesApi,
@@ -62,7 +64,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             directory::DirectoryApi,
             audit::AuditApi,
             live::LiveApi,
-        ),
+        )),
         "WhatsApp shared inbox",
         env!("CARGO_PKG_VERSION"),
     )

@@ -303,6 +303,7 @@ impl WhatsAppApi {
         /// `APPROVED`, `PENDING`, `REJECTED`, ...
         status: Query<Option<String>>,
         /// 1 to 100 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
         after: Query<Option<String>>,
     ) -> Result<Json<TemplateList>, ApiError> {

@@ -37,12 +37,47 @@ pub enum ConversationFact {
     Media(outbound::MediaFact),
 }
 
-/// A user's command on a conversation. `command_id` makes retries safe: the same id is recorded once.
+/// A user's command on a conversation. `command_id` makes retries safe: the same id is recorded once,
+/// and refused when it comes back with another action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationCommand {
     pub command_id: uuid::Uuid,
     pub at: DateTime<Utc>,
     pub action: ConversationAction,
+    /// Whether `command_id` comes from the caller's idempotency key. Such a command is recorded even
+    /// when it changes nothing, so the key stays bound to this action.
+    pub keyed: bool,
+}
+
+/// What a command or send id was used for: a retry must ask for the same again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Request {
+    Command(ConversationAction),
+    /// A fingerprint of the message asked for (its content and the message it replies to).
+    Send(u64),
+}
+
+impl Request {
+    fn of_send(message: &crate::graph::OutboundMessage) -> Request {
+        use std::hash::{Hash, Hasher};
+        // Only what the caller chose: the recipient is derived from the conversation.
+        let asked =
+            serde_json::to_string(&(&message.reply_to, &message.content)).unwrap_or_default();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        asked.hash(&mut hasher);
+        Request::Send(hasher.finish())
+    }
+}
+
+impl ConversationFact {
+    /// The id a command or send is recorded under, and what it asks for.
+    fn request(&self) -> Option<(uuid::Uuid, Request)> {
+        match self {
+            ConversationFact::Command(c) => Some((c.command_id, Request::Command(c.action))),
+            ConversationFact::Send(s) => Some((s.message_id, Request::of_send(&s.message))),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +114,8 @@ pub struct Conversation {
     finished: HashSet<uuid::Uuid>,
     /// Messages whose media file was stored or failed for good.
     media_done: HashSet<String>,
+    /// Every command and send recorded, by id, with what it asked for.
+    requests: HashMap<uuid::Uuid, Request>,
 }
 
 impl Conversation {
@@ -234,29 +271,44 @@ impl Conversation {
     }
 
     fn decide_command(&self, command: &ConversationCommand) -> Option<ConversationEvent> {
+        if self.requests.contains_key(&command.command_id) {
+            // A retry: recorded once.
+            return None;
+        }
         let setting = |value| SettingChanged {
             command_id: command.command_id,
             at: command.at,
             value,
         };
-        match command.action {
-            ConversationAction::MarkRead => self.has_unread().then(|| {
-                ConversationEvent::ReadMarked(ReadMarked {
-                    command_id: command.command_id,
-                    at: command.at,
-                    through: self.last_inbound_wamid.clone(),
-                })
+        let changes = match command.action {
+            ConversationAction::MarkRead => self.has_unread(),
+            ConversationAction::Favourite(on) => on != self.favourite,
+            ConversationAction::Archive(on) => on != self.archived,
+            ConversationAction::Bot(on) => on != self.bot_enabled(),
+        };
+        (changes || command.keyed).then(|| match command.action {
+            ConversationAction::MarkRead => ConversationEvent::ReadMarked(ReadMarked {
+                command_id: command.command_id,
+                at: command.at,
+                through: self.last_inbound_wamid.clone(),
             }),
-            ConversationAction::Favourite(on) => {
-                (on != self.favourite).then(|| ConversationEvent::FavouriteSet(setting(on)))
-            }
-            ConversationAction::Archive(on) => {
-                (on != self.archived).then(|| ConversationEvent::ArchivedSet(setting(on)))
-            }
-            ConversationAction::Bot(on) => {
-                (on != self.bot_enabled()).then(|| ConversationEvent::BotSet(setting(on)))
-            }
-        }
+            ConversationAction::Favourite(on) => ConversationEvent::FavouriteSet(setting(on)),
+            ConversationAction::Archive(on) => ConversationEvent::ArchivedSet(setting(on)),
+            ConversationAction::Bot(on) => ConversationEvent::BotSet(setting(on)),
+        })
+    }
+
+    /// A command or send under an id already used for something else: an idempotency key reused for
+    /// another request.
+    fn refuse_reuse(&self, fact: &ConversationFact) -> Option<Refusal> {
+        let (id, asked) = fact.request()?;
+        let recorded = self.requests.get(&id)?;
+        (*recorded != asked).then(|| Refusal {
+            code: "idempotency_key_reused",
+            message: "this Idempotency-Key was already used for another request on this \
+                      conversation; use a new key for a new request"
+                .to_owned(),
+        })
     }
 
     fn merged_profile(&self, seen: &ContactProfile) -> Option<ContactProfile> {
@@ -349,13 +401,35 @@ impl Aggregate for Conversation {
                 }
             }
             ConversationEvent::ContactProfileSeen(c) => self.contact = Some(c.clone()),
-            ConversationEvent::ReadMarked(_) => {
+            ConversationEvent::ReadMarked(r) => {
                 self.standalone_inbound_at_read = self.standalone_inbound;
+                self.requests
+                    .insert(r.command_id, Request::Command(ConversationAction::MarkRead));
             }
-            ConversationEvent::FavouriteSet(c) => self.favourite = c.value,
-            ConversationEvent::ArchivedSet(c) => self.archived = c.value,
-            ConversationEvent::BotSet(c) => self.bot_disabled = !c.value,
+            ConversationEvent::FavouriteSet(c) => {
+                self.favourite = c.value;
+                self.requests.insert(
+                    c.command_id,
+                    Request::Command(ConversationAction::Favourite(c.value)),
+                );
+            }
+            ConversationEvent::ArchivedSet(c) => {
+                self.archived = c.value;
+                self.requests.insert(
+                    c.command_id,
+                    Request::Command(ConversationAction::Archive(c.value)),
+                );
+            }
+            ConversationEvent::BotSet(c) => {
+                self.bot_disabled = !c.value;
+                self.requests.insert(
+                    c.command_id,
+                    Request::Command(ConversationAction::Bot(c.value)),
+                );
+            }
             ConversationEvent::MessageQueued(q) => {
+                self.requests
+                    .insert(q.message_id, Request::of_send(&q.message));
                 self.outgoing.insert(
                     q.message_id,
                     Outgoing {
@@ -400,6 +474,9 @@ impl Aggregate for Conversation {
     }
 
     fn check(&self, fact: &ConversationFact) -> Result<(), Refusal> {
+        if let Some(refusal) = self.refuse_reuse(fact) {
+            return Err(refusal);
+        }
         let ConversationFact::Send(send) = fact else {
             return Ok(());
         };

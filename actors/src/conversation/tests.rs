@@ -266,7 +266,35 @@ fn command(action: super::ConversationAction) -> ConversationFact {
         command_id: uuid::Uuid::new_v4(),
         at: chrono::DateTime::from_timestamp(1_700_000_500, 0).unwrap(),
         action,
+        keyed: false,
     })
+}
+
+fn keyed(id: u128, action: super::ConversationAction) -> ConversationFact {
+    ConversationFact::Command(super::ConversationCommand {
+        command_id: uuid::Uuid::from_u128(id),
+        at: chrono::DateTime::from_timestamp(1_700_000_500, 0).unwrap(),
+        action,
+        keyed: true,
+    })
+}
+
+#[test]
+fn a_keyed_command_is_recorded_once_and_its_key_is_bound_to_its_action() {
+    use super::ConversationAction::{Archive, Favourite, MarkRead};
+    let mut c = given(&[]);
+    // Nothing to change, but the key is taken: recorded.
+    let events = when(&mut c, &[keyed(1, Favourite(false))]);
+    assert!(matches!(&events[..], [ConversationEvent::FavouriteSet(f)] if !f.value));
+    // The same request again: nothing new.
+    assert!(c.check(&keyed(1, Favourite(false))).is_ok());
+    assert!(when(&mut c, &[keyed(1, Favourite(false))]).is_empty());
+    // The same key for another request: refused, so nothing is recorded.
+    for other in [Favourite(true), Archive(false), MarkRead] {
+        let refusal = c.check(&keyed(1, other)).unwrap_err();
+        assert_eq!(refusal.code, "idempotency_key_reused");
+    }
+    assert!(!c.is_favourite());
 }
 
 #[test]
@@ -430,6 +458,27 @@ mod sending {
             matches!(&events[..], [ConversationEvent::MessageQueued(q)] if q.message_id == uuid::Uuid::from_u128(1))
         );
         assert!(c.outgoing(&uuid::Uuid::from_u128(1)).is_some());
+    }
+
+    #[test]
+    fn a_send_id_reused_for_another_message_is_refused() {
+        let mut c = customer_wrote_at(1_000);
+        when(&mut c, &[send(1, hello(), 1_010)]);
+        assert!(c.check(&send(1, hello(), 1_020)).is_ok());
+        assert!(when(&mut c, &[send(1, hello(), 1_020)]).is_empty());
+        let refusal = c.check(&send(1, template(), 1_020)).unwrap_err();
+        assert_eq!(refusal.code, "idempotency_key_reused");
+        // A command under a send's id is another request too.
+        let command = ConversationFact::Command(crate::conversation::ConversationCommand {
+            command_id: uuid::Uuid::from_u128(1),
+            at: at(1_030),
+            action: crate::conversation::ConversationAction::MarkRead,
+            keyed: true,
+        });
+        assert_eq!(
+            c.check(&command).unwrap_err().code,
+            "idempotency_key_reused"
+        );
     }
 
     #[test]
