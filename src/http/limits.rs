@@ -10,6 +10,7 @@
 //!   most 128 levels, and the store wraps what it keeps a level or two deeper, so anything deeper could
 //!   be stored and never read back. The webhook judges its own bodies (a signed body is answered 200).
 
+use actors::json::{depth_exceeds, MAX_INPUT_DEPTH};
 use poem::http::{header, Method, StatusCode};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
 use std::future::Future;
@@ -27,42 +28,6 @@ pub const SMALL_BODY_LIMIT: u64 = 64 * 1024;
 pub const MEDIA_BODY_LIMIT: u64 = actors::graph::media::MAX_MEDIA_BYTES + 1024 * 1024;
 const MEDIA_UPLOAD_PATH: &str = "/api/v1/media";
 const WEBHOOK_PATHS: [&str; 2] = ["/webhook/whatsapp", "/webhook"];
-
-/// The deepest JSON taken from outside. A private copy of `actors::json::MAX_INPUT_DEPTH`, until the actors
-/// crate has it.
-pub const MAX_INPUT_DEPTH: usize = 48;
-
-/// Whether JSON text nests arrays and objects deeper than `max`: one pass over the bytes, before any parser.
-/// Brackets inside strings do not count; the text need not be valid. A private copy of
-/// `actors::json::depth_exceeds`, until the actors crate has it.
-pub fn depth_exceeds(bytes: &[u8], max: usize) -> bool {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in bytes {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > max {
-                    return true;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
 
 /// How one route takes its body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,20 +233,6 @@ impl<R: AsyncRead + Unpin> AsyncRead for Guarded<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn nested(levels: usize) -> String {
-        format!("{}{}", "[".repeat(levels), "]".repeat(levels))
-    }
-
-    #[test]
-    fn the_scan_counts_brackets_outside_strings_only() {
-        assert!(!depth_exceeds(nested(48).as_bytes(), 48));
-        assert!(depth_exceeds(nested(49).as_bytes(), 48));
-        let quoted = format!(r#"{{"a": "{}\"{}"}}"#, "[".repeat(100), "{".repeat(100));
-        assert!(!depth_exceeds(quoted.as_bytes(), 1));
-        assert!(depth_exceeds(br#"{"a": {"b": [1]}}"#, 2));
-        assert!(!depth_exceeds(br#"{"a": {"b": [1]}}"#, 3));
-    }
 
     #[tokio::test]
     async fn a_streamed_body_fails_past_its_limit_and_says_so() {
