@@ -540,11 +540,11 @@ impl Accept for TcpListener {
 const FIRST_PAUSE: Duration = Duration::from_millis(50);
 const LONGEST_PAUSE: Duration = Duration::from_secs(1);
 
-/// How long accepting pauses after a failure; one log line when the trouble starts, one when it ends.
+/// How long accepting pauses after a failure, doubling while failures follow each other.
 #[derive(Debug, Default)]
 struct AcceptPause {
     current: Option<Duration>,
-    failures: u64,
+    episode: Episode,
 }
 
 impl AcceptPause {
@@ -557,44 +557,39 @@ impl AcceptPause {
         ) {
             return None;
         }
-        self.failures += 1;
-        let next = match self.current {
-            None => {
-                let out_of_descriptors = error.raw_os_error().is_some_and(|code| {
-                    code == rustix::io::Errno::MFILE.raw_os_error()
-                        || code == rustix::io::Errno::NFILE.raw_os_error()
-                });
-                tracing::warn!(
-                    error = %error,
-                    out_of_descriptors,
-                    "cannot accept connections; pausing accepts and closing idle connections until it can"
-                );
-                FIRST_PAUSE
-            }
-            Some(pause) => (pause * 2).min(LONGEST_PAUSE),
-        };
+        if self.episode.trouble() {
+            let out_of_descriptors = error.raw_os_error().is_some_and(|code| {
+                code == rustix::io::Errno::MFILE.raw_os_error()
+                    || code == rustix::io::Errno::NFILE.raw_os_error()
+            });
+            tracing::warn!(
+                error = %error,
+                out_of_descriptors,
+                "cannot accept connections; pausing accepts and closing idle connections until it can"
+            );
+        }
+        let next = self
+            .current
+            .map_or(FIRST_PAUSE, |pause| (pause * 2).min(LONGEST_PAUSE));
         self.current = Some(next);
         Some(next)
     }
 
     fn resumed(&mut self) {
-        if self.current.take().is_some() {
-            tracing::info!(failures = self.failures, "accepting connections again");
-            self.failures = 0;
+        self.current = None;
+        if let Some(failures) = self.episode.over() {
+            tracing::info!(failures, "accepting connections again");
         }
     }
 }
 
-/// One log line when the connection cap is reached, one when there is room again.
+/// One log line when the connection cap is reached, one when there has been room for a while.
 #[derive(Debug, Default)]
-struct CapEpisode {
-    since: Option<Instant>,
-}
+struct CapEpisode(Episode);
 
 impl CapEpisode {
     fn began(&mut self, max: usize) {
-        if self.since.is_none() {
-            self.since = Some(Instant::now());
+        if self.0.trouble() {
             tracing::warn!(
                 max_connections = max,
                 "connection cap reached; closing the connections idle longest to make room"
@@ -603,12 +598,40 @@ impl CapEpisode {
     }
 
     fn ended(&mut self) {
-        if let Some(since) = self.since.take() {
-            tracing::info!(
-                seconds = since.elapsed().as_secs(),
-                "below the connection cap again"
-            );
+        if let Some(times) = self.0.over() {
+            tracing::info!(times, "below the connection cap again");
         }
+    }
+}
+
+/// How long a trouble must stay away before it is reported over: an accept loop that fails, recovers and
+/// fails again logs one episode, not a line per connection.
+const QUIET: Duration = Duration::from_secs(10);
+
+/// A run of troubles close together.
+#[derive(Debug, Default)]
+struct Episode {
+    last: Option<Instant>,
+    count: u64,
+}
+
+impl Episode {
+    /// Counts a trouble; true when it starts a new episode (to be logged).
+    fn trouble(&mut self) -> bool {
+        let new = self.last.is_none();
+        self.last = Some(Instant::now());
+        self.count += 1;
+        new
+    }
+
+    /// After a success: the episode's count once it has been quiet long enough to call it over.
+    fn over(&mut self) -> Option<u64> {
+        let last = self.last?;
+        if last.elapsed() < QUIET {
+            return None;
+        }
+        self.last = None;
+        Some(std::mem::take(&mut self.count))
     }
 }
 
@@ -653,7 +676,7 @@ mod tests {
             pause.failed(&io::Error::from(io::ErrorKind::ConnectionAborted)),
             None
         );
-        assert_eq!(pause.failures, 0);
+        assert_eq!(pause.current, None);
     }
 
     #[tokio::test(start_paused = true)]
@@ -715,6 +738,19 @@ mod tests {
         tokio::time::advance(Duration::from_secs(2)).await;
         closing.await.unwrap();
         assert_eq!(*connection.phase.borrow(), Phase::Closed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn troubles_close_together_are_one_episode() {
+        let mut episode = Episode::default();
+        assert!(episode.trouble(), "the first trouble is logged");
+        for _ in 0..100 {
+            assert_eq!(episode.over(), None, "a success right after is not the end");
+            assert!(!episode.trouble(), "nor is the next trouble a new episode");
+        }
+        tokio::time::advance(QUIET).await;
+        assert_eq!(episode.over(), Some(101));
+        assert!(episode.trouble());
     }
 
     #[test]
