@@ -11,4 +11,5 @@ mod inbox;
 mod live;
 mod sending;
 mod webhook;
+mod webhook_hostile;
 mod whatsapp;
