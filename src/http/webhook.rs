@@ -1,16 +1,17 @@
 //! Meta's webhook: the verification handshake (GET) and signed deliveries (POST).
 //!
-//! A POST is answered 200 only after every fact in it is durably appended; any failure to store
-//! answers 503 so Meta redelivers (it retries for up to 7 days, and redelivery is idempotent).
+//! A POST is answered 200 only after every fact in it is durably appended; a failure of the store answers
+//! 503 so Meta redelivers (it retries for up to 7 days, and redelivery is idempotent). Facts the store
+//! refuses as invalid data are kept raw instead (see `crate::ingest`): redelivering could never help.
 //!
 //! Several Meta apps may post to one install: a body is checked against the app secret of every account
-//! it names (by `phone_number_id`), and must verify under each. A body naming no known number (template
-//! reviews, account updates, a number not registered here) must verify under the secret of an account of
-//! the business account it names, or, failing that, of any account; it never reaches a number's
-//! conversations, since the router keeps changes of unregistered numbers raw. The ids are read by the
-//! router's own readers (`actors::webhook::{phone_number_id, business_account_id}`), with every reading
-//! of an id that is not a decimal string counted as named, so the check cannot see fewer numbers than
-//! the router routes by.
+//! it names, and must verify under each: every number (`phone_number_id`) registered here, and, for every
+//! business account (`entry[].id`) with numbers registered here, one of them. A body naming nothing of
+//! this install (a number not registered here, a business account we do not know) may verify under any
+//! account's secret; it never reaches a number's conversations, since the router keeps changes of
+//! unregistered numbers raw. The ids are read by the router's own readers
+//! (`actors::webhook::{phone_number_id, business_account_id}`), with every reading of an id that is not a
+//! decimal string counted as named, so the check cannot see fewer accounts than the router routes by.
 
 use super::signature::{self, SignatureError};
 use super::AppState;
@@ -226,30 +227,42 @@ pub fn check_signature(
     header: Option<&str>,
 ) -> Result<(), SignatureError> {
     let (numbers, businesses) = named_accounts(parsed);
-    fn secret_of(c: &Connection) -> Option<&[u8]> {
-        c.app_secret.as_ref().map(|s| s.expose().as_bytes())
-    }
-    let known: Vec<&Connection> = numbers.iter().filter_map(|n| accounts.get(n)).collect();
-    if !known.is_empty() {
-        // Every named account's app must have signed it: no app can write into another's numbers.
-        for account in known {
-            let secret = secret_of(account).ok_or(SignatureError::Mismatch)?;
-            signature::verify(secret, body, header)?;
-        }
-        return Ok(());
-    }
-    let of_business: Vec<&Connection> = accounts
-        .values()
-        .filter(|c| {
-            c.business_account_id
-                .as_ref()
-                .is_some_and(|b| businesses.contains(b))
+    let numbers: Vec<&Connection> = numbers.iter().filter_map(|n| accounts.get(n)).collect();
+    let businesses: Vec<Vec<&Connection>> = businesses
+        .iter()
+        .map(|b| {
+            accounts
+                .values()
+                .filter(|c| c.business_account_id.as_deref() == Some(b.as_str()))
+                .collect::<Vec<_>>()
         })
+        .filter(|of_business| !of_business.is_empty())
         .collect();
-    let candidates: Vec<&Connection> = match of_business.is_empty() {
-        true => accounts.values().collect(),
-        false => of_business,
-    };
+    if numbers.is_empty() && businesses.is_empty() {
+        // It names nothing of this install: any account's app may have sent it, and it is kept raw.
+        return signed_by_one_of(accounts.values(), body, header);
+    }
+    // Every number it names, and every business account it names, must be of the app that signed it: no
+    // app can write into another's numbers or business accounts.
+    for account in numbers {
+        let secret = secret_of(account).ok_or(SignatureError::Mismatch)?;
+        signature::verify(secret, body, header)?;
+    }
+    for of_business in businesses {
+        signed_by_one_of(of_business, body, header)?;
+    }
+    Ok(())
+}
+
+fn secret_of(c: &Connection) -> Option<&[u8]> {
+    c.app_secret.as_ref().map(|s| s.expose().as_bytes())
+}
+
+fn signed_by_one_of<'c>(
+    candidates: impl IntoIterator<Item = &'c Connection>,
+    body: &[u8],
+    header: Option<&str>,
+) -> Result<(), SignatureError> {
     let mut outcome = Err(SignatureError::Mismatch);
     for secret in candidates.into_iter().filter_map(secret_of) {
         match signature::verify(secret, body, header) {

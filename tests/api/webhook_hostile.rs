@@ -168,6 +168,37 @@ async fn a_business_account_id_in_any_json_shape_is_checked_as_named_and_kept_ra
     assert!(raw.iter().all(|e| e.3["field"] == "unrecognised_entry"));
 }
 
+/// A body naming one app's number and another app's business account would need both apps' signatures:
+/// it is refused whichever app signed it, so no app writes into another's business account by adding an
+/// entry beside its own number's.
+#[tokio::test]
+async fn a_business_account_of_another_app_beside_an_own_number_is_refused() {
+    let app = TestApp::spawn().await;
+    add_second_app(&app).await;
+    let own = text_body(
+        &format!(r#""{PHONE_NUMBER_ID}""#),
+        &format!(r#""{WABA_UNKNOWN}""#),
+        "15550002222",
+        "wamid.mixed",
+    );
+    let mut body: Value = serde_json::from_slice(&own).unwrap();
+    body["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": WABA_B, "changes": [
+        {"field": "account_update", "value": {"event": "DISABLED_UPDATE"}}]}));
+    let mixed = serde_json::to_vec(&body).unwrap();
+    assert_eq!(post(&app, &mixed, APP_SECRET).await.status(), 401);
+    assert_eq!(post(&app, &mixed, SECRET_B).await.status(), 401);
+    assert!(app.webhook_events().await.is_empty());
+    // Each part, signed by its own app, is accepted.
+    assert_eq!(post(&app, &own, APP_SECRET).await.status(), 200);
+    body["entry"].as_array_mut().unwrap().remove(0);
+    let of_b = serde_json::to_vec(&body).unwrap();
+    assert_eq!(post(&app, &of_b, APP_SECRET).await.status(), 401);
+    assert_eq!(post(&app, &of_b, SECRET_B).await.status(), 200);
+}
+
 /// D13: a body for a number not registered here creates no number and no conversation; it is kept raw on
 /// its business account's stream, and the number receives messages once it is registered.
 #[tokio::test]
