@@ -1,16 +1,22 @@
 //! Meta's webhook: the verification handshake (GET) and signed deliveries (POST).
 //!
-//! A POST is answered 200 only after every fact in it is durably appended; any failure to store
-//! answers 503 so Meta redelivers (it retries for up to 7 days, and redelivery is idempotent).
+//! A POST is answered 200 only after every fact in it is durably appended; a failure of the store answers
+//! 503 so Meta redelivers (it retries for up to 7 days, and redelivery is idempotent). Facts the store
+//! refuses as invalid data are kept raw instead (see `crate::ingest`): redelivering could never help.
 //!
 //! Several Meta apps may post to one install: a body is checked against the app secret of every account
-//! it names (by `phone_number_id`), and must verify under each. A body naming no known number (template
-//! reviews, account updates) must verify under the secret of an account of the business account it
-//! names, or, failing that, of any account.
+//! it names, and must verify under each: every number (`phone_number_id`) registered here, and, for every
+//! business account (`entry[].id`) with numbers registered here, one of them. A body naming nothing of
+//! this install (a number not registered here, a business account we do not know) may verify under any
+//! account's secret; it never reaches a number's conversations, since the router keeps changes of
+//! unregistered numbers raw. The ids are read by the router's own readers
+//! (`actors::webhook::{phone_number_id, business_account_id}`), with every reading of an id that is not a
+//! decimal string counted as named, so the check cannot see fewer accounts than the router routes by.
 
 use super::signature::{self, SignatureError};
 use super::AppState;
 use crate::account_registry::Connection;
+use actors::webhook;
 use poem::http::StatusCode;
 use poem::web::{Data, Query};
 use poem::{handler, Body, Request, Response};
@@ -113,9 +119,17 @@ async fn receive_body(
     };
 
     let header = request.header(signature::HEADER);
-    // Parsed once: to find whose secret applies, and (once the signature holds) to record it.
-    let parsed = serde_json::from_slice::<serde_json::Value>(&bytes);
-    if let Err(e) = check_signature(&state.registry.all(), &bytes, parsed.as_ref().ok(), header) {
+    // Parsed once: to find whose secret applies, and (once the signature holds) to record it. U+0000 is
+    // replaced first, so the check reads the very value the router routes.
+    let mut parsed = serde_json::from_slice::<serde_json::Value>(&bytes);
+    if let Ok(value) = parsed.as_mut() {
+        if bytes.windows(6).any(|w| w == br"\u0000") && actors::webhook::replace_nul(value) {
+            tracing::warn!("body holds U+0000, which PostgreSQL cannot store; recorded as U+FFFD");
+        }
+    }
+    // One view of the accounts decides both whose secret applies and which numbers are routed.
+    let accounts = state.registry.all();
+    if let Err(e) = check_signature(&accounts, &bytes, parsed.as_ref().ok(), header) {
         stats.signature_failure(1);
         tracing::warn!(reason = %e, bytes = bytes.len(), "webhook signature refused");
         let code = if e == SignatureError::Missing {
@@ -126,7 +140,18 @@ async fn receive_body(
         return problem(StatusCode::UNAUTHORIZED, code, &e.to_string());
     }
 
-    let mut value: serde_json::Value = match parsed {
+    if json::depth_exceeds(&bytes, json::MAX_INPUT_DEPTH) {
+        tracing::warn!(bytes = bytes.len(), "signed body nested too deep");
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "too_deep",
+            &format!(
+                "the body nests arrays and objects more than {} deep; nothing was stored",
+                json::MAX_INPUT_DEPTH
+            ),
+        );
+    }
+    let value: serde_json::Value = match parsed {
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "signed body is not JSON");
@@ -138,16 +163,17 @@ async fn receive_body(
         }
     };
 
-    if bytes.windows(6).any(|w| w == br"\u0000") && actors::webhook::replace_nul(&mut value) {
-        tracing::warn!("body holds U+0000, which PostgreSQL cannot store; recorded as U+FFFD");
-    }
-
-    match state.ingest.record_body(&value, request_id).await {
+    match state
+        .ingest
+        .record_body(&value, accounts.as_ref(), request_id)
+        .await
+    {
         Ok(summary) => {
             tracing::info!(
                 streams = summary.streams,
                 appended = summary.events_appended,
                 duplicates = summary.duplicates_ignored,
+                kept_raw = summary.kept_raw,
                 "webhook body recorded"
             );
             Response::builder().status(StatusCode::OK).content_type("application/json").body(json!({"status": "recorded", "events_appended": summary.events_appended, "duplicates_ignored": summary.duplicates_ignored}).to_string())
@@ -168,20 +194,25 @@ async fn receive_body(
     }
 }
 
-/// The numbers (`phone_number_id`) and business accounts (`entry[].id`) a body names.
+/// The numbers (`phone_number_id`) and business accounts (`entry[].id`) a body names, read as the router
+/// reads them; an id that is not a decimal string names everything it could be read as.
 fn named_accounts(value: Option<&serde_json::Value>) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut numbers = BTreeSet::new();
     let mut businesses = BTreeSet::new();
     let Some(value) = value else {
         return (numbers, businesses);
     };
-    for entry in value["entry"].as_array().into_iter().flatten() {
-        if let Some(id) = entry["id"].as_str() {
-            businesses.insert(id.to_owned());
-        }
-        for change in entry["changes"].as_array().into_iter().flatten() {
-            if let Some(id) = change["value"]["metadata"]["phone_number_id"].as_str() {
-                numbers.insert(id.to_owned());
+    fn array<'v>(v: &'v serde_json::Value, key: &str) -> &'v [serde_json::Value] {
+        v.get(key)
+            .and_then(serde_json::Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    for entry in array(value, "entry") {
+        businesses.extend(webhook::business_account_id(entry).readings());
+        for change in array(entry, "changes") {
+            if let Some(value) = change.get("value") {
+                numbers.extend(webhook::phone_number_id(value).readings());
             }
         }
     }
@@ -196,30 +227,42 @@ pub fn check_signature(
     header: Option<&str>,
 ) -> Result<(), SignatureError> {
     let (numbers, businesses) = named_accounts(parsed);
-    fn secret_of(c: &Connection) -> Option<&[u8]> {
-        c.app_secret.as_ref().map(|s| s.expose().as_bytes())
-    }
-    let known: Vec<&Connection> = numbers.iter().filter_map(|n| accounts.get(n)).collect();
-    if !known.is_empty() {
-        // Every named account's app must have signed it: no app can write into another's numbers.
-        for account in known {
-            let secret = secret_of(account).ok_or(SignatureError::Mismatch)?;
-            signature::verify(secret, body, header)?;
-        }
-        return Ok(());
-    }
-    let of_business: Vec<&Connection> = accounts
-        .values()
-        .filter(|c| {
-            c.business_account_id
-                .as_ref()
-                .is_some_and(|b| businesses.contains(b))
+    let numbers: Vec<&Connection> = numbers.iter().filter_map(|n| accounts.get(n)).collect();
+    let businesses: Vec<Vec<&Connection>> = businesses
+        .iter()
+        .map(|b| {
+            accounts
+                .values()
+                .filter(|c| c.business_account_id.as_deref() == Some(b.as_str()))
+                .collect::<Vec<_>>()
         })
+        .filter(|of_business| !of_business.is_empty())
         .collect();
-    let candidates: Vec<&Connection> = match of_business.is_empty() {
-        true => accounts.values().collect(),
-        false => of_business,
-    };
+    if numbers.is_empty() && businesses.is_empty() {
+        // It names nothing of this install: any account's app may have sent it, and it is kept raw.
+        return signed_by_one_of(accounts.values(), body, header);
+    }
+    // Every number it names, and every business account it names, must be of the app that signed it: no
+    // app can write into another's numbers or business accounts.
+    for account in numbers {
+        let secret = secret_of(account).ok_or(SignatureError::Mismatch)?;
+        signature::verify(secret, body, header)?;
+    }
+    for of_business in businesses {
+        signed_by_one_of(of_business, body, header)?;
+    }
+    Ok(())
+}
+
+fn secret_of(c: &Connection) -> Option<&[u8]> {
+    c.app_secret.as_ref().map(|s| s.expose().as_bytes())
+}
+
+fn signed_by_one_of<'c>(
+    candidates: impl IntoIterator<Item = &'c Connection>,
+    body: &[u8],
+    header: Option<&str>,
+) -> Result<(), SignatureError> {
     let mut outcome = Err(SignatureError::Mismatch);
     for secret in candidates.into_iter().filter_map(secret_of) {
         match signature::verify(secret, body, header) {
@@ -229,6 +272,59 @@ pub fn check_signature(
         }
     }
     outcome
+}
+
+/// How deep a webhook body may nest. A stand-in with the names of `actors::json`, which replaces it.
+mod json {
+    /// Well below serde_json's recursion limit (128), so what is stored, wrapped a few levels deeper in
+    /// its event, can always be read back.
+    pub const MAX_INPUT_DEPTH: usize = 48;
+
+    /// Whether `bytes` open more than `max` arrays or objects inside one another (brackets inside
+    /// strings do not count). Reads the bytes once, without parsing.
+    pub fn depth_exceeds(bytes: &[u8], max: usize) -> bool {
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        for &b in bytes {
+            if in_string {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > max {
+                        return true;
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        false
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn counts_nesting_outside_strings_only() {
+            assert!(!depth_exceeds(b"[[]]", 2));
+            assert!(depth_exceeds(b"[[[]]]", 2));
+            assert!(!depth_exceeds(br#"{"a":"[[[[{{{{"}"#, 1));
+            assert!(!depth_exceeds(br#"["\"[[[["]"#, 1));
+            assert!(depth_exceeds(br#"["\\",[[]]]"#, 2));
+            assert!(!depth_exceeds(b"1", 0));
+        }
+    }
 }
 
 /// The one error body of this API: `{"error": {"code", "message"}}`.

@@ -424,8 +424,18 @@ pub async fn create_user(app: &TestApp, email: &str, roles: Value) -> String {
     body["id"].as_str().unwrap().to_owned()
 }
 
-/// Conversations on both accounts (the same app secret signs both, for now).
+/// Conversations on both accounts (the same app secret signs both, for now). The second number is
+/// registered first: webhooks for a number not registered here are kept raw, not routed.
 pub async fn two_accounts(app: &TestApp) {
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/accounts",
+        Some(API_TOKEN),
+        &json!({"phone_number_id": OTHER_ACCOUNT, "name": "Second", "app_secret": APP_SECRET}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
     let body = |account: &str, from: &str, name: &str, wamid: &str, text: &str| {
         serde_json::to_vec(&json!({
             "object": "whatsapp_business_account",

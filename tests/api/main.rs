@@ -14,4 +14,5 @@ mod live;
 mod poison;
 mod sending;
 mod webhook;
+mod webhook_hostile;
 mod whatsapp;

@@ -4,7 +4,7 @@
 //! kept as [`MessageContent::Unknown`]. The raw message JSON is always kept beside the parsed form, so a
 //! later schema can re-read what we did not model.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -221,14 +221,16 @@ pub(crate) fn str_at(value: &Value, key: &str) -> Option<String> {
     }
 }
 
-/// Meta's timestamps are Unix seconds, usually as strings.
+/// Meta's timestamps are Unix seconds, usually as strings. Only years 1 to 9999 are read: PostgreSQL's
+/// `timestamptz` holds 4713 BC to 294276 AD, and a time it cannot hold would make the store refuse the
+/// whole fact. Any other value gives `None`; the raw message keeps what Meta sent.
 pub(crate) fn timestamp_at(value: &Value, key: &str) -> Option<DateTime<Utc>> {
     let seconds = match value.get(key)? {
         Value::String(s) => s.trim().parse::<i64>().ok()?,
         Value::Number(n) => n.as_i64()?,
         _ => return None,
     };
-    DateTime::from_timestamp(seconds, 0)
+    DateTime::from_timestamp(seconds, 0).filter(|t| (1..=9999).contains(&t.year()))
 }
 
 impl InboundMessage {
