@@ -178,12 +178,14 @@ impl Settings {
             }
         }
         let whatsapp = WhatsAppSettings {
-            token: get("WHATSAPP_TOKEN").map(Secret::new),
+            token: get("WHATSAPP_TOKEN")
+                .map(|t| secret("WHATSAPP_TOKEN", t))
+                .transpose()?,
             phone_number_id,
             phone_number,
-            verify_token: Secret::new(required("WHATSAPP_VERIFY_TOKEN")?),
+            verify_token: secret("WHATSAPP_VERIFY_TOKEN", required("WHATSAPP_VERIFY_TOKEN")?)?,
             app_id: get("META_APP_ID"),
-            app_secret: Secret::new(required("META_APP_SECRET")?),
+            app_secret: secret("META_APP_SECRET", required("META_APP_SECRET")?)?,
             business_account_id: match get("WHATSAPP_BUSINESS_ACCOUNT_ID") {
                 Some(id) if !id.chars().all(|c| c.is_ascii_digit()) => {
                     return Err(ConfigError {
@@ -276,7 +278,7 @@ impl Settings {
                         problem: "must be at least 16 characters long".into(),
                     })
                 }
-                t => t.map(Secret::new),
+                t => t.map(|t| secret("INBOX_API_TOKEN", t)).transpose()?,
             },
             run_projections: match get("INBOX_RUN_PROJECTIONS").as_deref() {
                 None | Some("true") | Some("1") => true,
@@ -358,7 +360,7 @@ fn idp_settings(
                 problem: "must be at least 32 characters long".into(),
             })
         }
-        (Some(secret), None) => IdpKeys::Hs256(Secret::new(secret)),
+        (Some(value), None) => IdpKeys::Hs256(secret("INBOX_IDP_HS256_SECRET", value)?),
         (None, Some(url)) if !(url.starts_with("https://") || url.starts_with("http://")) => {
             return Err(ConfigError {
                 name: "INBOX_IDP_JWKS_URL",
@@ -378,6 +380,14 @@ fn idp_settings(
         audience: required("INBOX_IDP_AUDIENCE")?,
         keys,
     }))
+}
+
+/// A token or secret from the environment, checked by the same rule as one set through the API.
+fn secret(name: &'static str, value: String) -> Result<Secret, ConfigError> {
+    match actors::account::secret_problem(&value) {
+        None => Ok(Secret::new(value)),
+        Some(problem) => Err(ConfigError { name, problem }),
+    }
 }
 
 fn number(
@@ -481,6 +491,31 @@ mod tests {
             let mut vars = base();
             vars.insert(name, bad);
             assert_eq!(load(&vars).expect_err(name).name, name);
+        }
+    }
+
+    #[test]
+    fn tokens_and_secrets_from_the_environment_must_be_visible_ascii() {
+        for name in [
+            "WHATSAPP_TOKEN",
+            "WHATSAPP_VERIFY_TOKEN",
+            "META_APP_SECRET",
+            "INBOX_API_TOKEN",
+            "INBOX_IDP_HS256_SECRET",
+        ] {
+            for bad in [
+                "EAAG-token-with-caf\u{e9}-0123456789-0123456789",
+                "EAAG-token-with a space-0123456789-0123456789",
+                "EAAG-token-with-\u{1}-control-0123456789-012345",
+            ] {
+                let mut vars = base();
+                vars.insert(name, bad);
+                vars.insert("INBOX_IDP_ISSUER", "https://idp.example");
+                vars.insert("INBOX_IDP_AUDIENCE", "inbox");
+                let err = load(&vars).expect_err(name);
+                assert_eq!(err.name, name);
+                assert!(err.to_string().contains("visible ASCII"), "{err}");
+            }
         }
     }
 
