@@ -57,6 +57,9 @@ pub struct Settings {
     pub media_dir: std::path::PathBuf,
     /// `INBOX_SESSION_TTL_SECS`: how long a sign-in session lasts (default 12 hours).
     pub session_ttl: Duration,
+    /// `INBOX_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges of the reverse proxies whose
+    /// `X-Forwarded-For` names the client (default none: the connection's peer is the client).
+    pub trusted_proxies: crate::auth::client::TrustedProxies,
     /// An external identity provider whose tokens the API accepts (see [`idp_settings`]).
     pub idp: Option<crate::auth::idp::IdpSettings>,
     /// `INBOX_ENV`: `production` (default) or `development`.
@@ -296,6 +299,15 @@ impl Settings {
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::path::PathBuf::from("media")),
             session_ttl: Duration::from_secs(number(&get, "INBOX_SESSION_TTL_SECS", 12 * 3600)?),
+            trusted_proxies: match get("INBOX_TRUSTED_PROXIES") {
+                None => Default::default(),
+                Some(v) => crate::auth::client::TrustedProxies::parse(&v).map_err(|problem| {
+                    ConfigError {
+                        name: "INBOX_TRUSTED_PROXIES",
+                        problem,
+                    }
+                })?,
+            },
             idp: idp_settings(&get)?,
             development,
             master_key,
@@ -487,6 +499,8 @@ mod tests {
             ("INBOX_STORE_WRITERS", "17"),
             ("INBOX_STORE_WRITERS", "0"),
             ("INBOX_MAX_LIVE_ACTORS", "none"),
+            ("INBOX_TRUSTED_PROXIES", "10.0.0.0/40"),
+            ("INBOX_TRUSTED_PROXIES", "proxy.internal"),
         ] {
             let mut vars = base();
             vars.insert(name, bad);
@@ -517,6 +531,16 @@ mod tests {
                 assert!(err.to_string().contains("visible ASCII"), "{err}");
             }
         }
+    }
+
+    #[test]
+    fn trusted_proxies_default_to_none() {
+        assert!(load(&base()).unwrap().trusted_proxies.is_empty());
+        let mut vars = base();
+        vars.insert("INBOX_TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12");
+        let proxies = load(&vars).unwrap().trusted_proxies;
+        assert!(proxies.trusts("172.20.1.1".parse().unwrap()));
+        assert!(!proxies.trusts("10.0.0.2".parse().unwrap()));
     }
 
     #[test]

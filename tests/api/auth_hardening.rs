@@ -1,7 +1,8 @@
-//! Identity and sessions under attack, through the HTTP API: tokens and secrets are visible ASCII
-//! wherever they are set.
+//! Identity and sessions under attack, through the HTTP API: wrong passwords slow guessing but never
+//! lock the right one out, the client address comes from `X-Forwarded-For` only behind trusted proxies,
+//! and tokens and secrets are visible ASCII wherever they are set.
 
-use crate::access::call;
+use crate::access::{call, create_user, PASSWORD};
 use crate::helpers::*;
 use serde_json::{json, Value};
 
@@ -12,6 +13,178 @@ fn code(body: &Value) -> &str {
 async fn api(app: &TestApp, method: &str, path: &str, token: &str, body: Value) -> (u16, Value) {
     let (status, text) = call(app, method, path, Some(token), &body).await;
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+mod sign_in {
+    use super::*;
+
+    async fn attempt(
+        app: &TestApp,
+        email: &str,
+        password: &str,
+        forwarded_for: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/auth/sign-in"))
+            .json(&json!({"email": email, "password": password}));
+        if let Some(header) = forwarded_for {
+            request = request.header("x-forwarded-for", header);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn status_of(
+        app: &TestApp,
+        email: &str,
+        password: &str,
+        forwarded_for: Option<&str>,
+    ) -> u16 {
+        attempt(app, email, password, forwarded_for)
+            .await
+            .status()
+            .as_u16()
+    }
+
+    fn retry_after(response: &reqwest::Response) -> u64 {
+        response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_right_password_signs_in_after_six_wrong_ones_and_wrong_emails_answer_alike() {
+        let app = TestApp::spawn().await;
+        create_user(&app, "ann@example.com", json!([{"role": "agent"}])).await;
+        for i in 0..5 {
+            let response = attempt(&app, "ann@example.com", "not the password", None).await;
+            assert_eq!(response.status(), 401, "attempt {i}");
+        }
+        // Past the allowance a wrong guess says the next one waits...
+        let slowed = attempt(&app, "ANN@example.com", "still wrong", None).await;
+        assert_eq!(slowed.status(), 429);
+        let wait = retry_after(&slowed);
+        assert!((1..=20).contains(&wait), "{wait}");
+        let slowed: Value = slowed.json().await.unwrap();
+        assert_eq!(code(&slowed), "too_many_attempts");
+        // ...but the right password is checked, and signs in.
+        let response = attempt(&app, "ann@example.com", PASSWORD, None).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert!(body["token"].as_str().unwrap().starts_with("inbox_ses_"));
+
+        // An email nobody has is answered exactly as a wrong password, slowed or not.
+        for i in 0..5 {
+            let response = attempt(&app, "nobody@example.com", "not the password", None).await;
+            assert_eq!(response.status(), 401, "attempt {i}");
+        }
+        let unknown = attempt(&app, "nobody@example.com", "still wrong", None).await;
+        assert_eq!(unknown.status(), 429);
+        assert_eq!(retry_after(&unknown), wait);
+        assert_eq!(unknown.json::<Value>().await.unwrap(), slowed);
+    }
+
+    #[tokio::test]
+    async fn failures_from_one_address_never_keep_another_user_out() {
+        let app = TestApp::spawn().await;
+        create_user(&app, "bea@example.com", json!([{"role": "agent"}])).await;
+        let mut slowed = 0;
+        for i in 0..25 {
+            match status_of(&app, &format!("guess{i}@example.com"), "password1", None).await {
+                401 => {}
+                429 => slowed += 1,
+                other => panic!("attempt {i}: {other}"),
+            }
+        }
+        assert_eq!(slowed, 5, "past 20 failures the address is slowed");
+        assert_eq!(
+            status_of(&app, "bea@example.com", PASSWORD, None).await,
+            200
+        );
+    }
+
+    #[tokio::test]
+    async fn without_trusted_proxies_x_forwarded_for_is_ignored() {
+        let app = TestApp::spawn().await;
+        // Rotating the header does not make the attempts come from elsewhere.
+        for i in 0..20 {
+            let header = format!("198.51.100.{i}");
+            let status = status_of(
+                &app,
+                &format!("guess{i}@example.com"),
+                "password1",
+                Some(&header),
+            )
+            .await;
+            assert_eq!(status, 401, "attempt {i}");
+        }
+        let status = status_of(
+            &app,
+            "guess20@example.com",
+            "password1",
+            Some("198.51.100.99"),
+        )
+        .await;
+        assert_eq!(
+            status, 429,
+            "the one address (the peer) is past its allowance"
+        );
+        // The address a session records is the peer's.
+        create_user(&app, "ann@example.com", json!([{"role": "agent"}])).await;
+        let response = attempt(&app, "ann@example.com", PASSWORD, Some("198.51.100.7")).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(session_addresses(&app).await, ["127.0.0.1"]);
+    }
+
+    #[tokio::test]
+    async fn behind_trusted_proxies_the_forwarded_client_is_the_address() {
+        let app = TestApp::spawn_with(&[("INBOX_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]).await;
+        // One real client behind the proxy, forging the left of the header: still one address.
+        for i in 0..20 {
+            let header = format!("198.51.100.{i}, 203.0.113.9, 10.1.1.1");
+            let status = status_of(
+                &app,
+                &format!("guess{i}@example.com"),
+                "password1",
+                Some(&header),
+            )
+            .await;
+            assert_eq!(status, 401, "attempt {i}");
+        }
+        let status = status_of(
+            &app,
+            "guess20@example.com",
+            "password1",
+            Some("6.6.6.6, 203.0.113.9"),
+        )
+        .await;
+        assert_eq!(status, 429, "203.0.113.9 is past its allowance");
+        // Another client of the same proxy is not slowed by it, and signs in from its own address.
+        let status = status_of(
+            &app,
+            "guess21@example.com",
+            "password1",
+            Some("203.0.113.10"),
+        )
+        .await;
+        assert_eq!(status, 401);
+        create_user(&app, "ann@example.com", json!([{"role": "agent"}])).await;
+        let response = attempt(&app, "ann@example.com", PASSWORD, Some("203.0.113.10")).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(session_addresses(&app).await, ["203.0.113.10"]);
+    }
+
+    async fn session_addresses(app: &TestApp) -> Vec<String> {
+        let pool = app.db.pool().await;
+        let addresses = sqlx::query_scalar("select address from auth_sessions order by created_at")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        addresses
+    }
 }
 
 mod secrets {
