@@ -340,7 +340,7 @@ impl IdentityApi {
         ApiAuth(caller): ApiAuth,
     ) -> Result<Done, ApiError> {
         if let Via::Session(session_id) = caller.via {
-            sessions::revoke(&state.pool, session_id).await?;
+            sessions::revoke(&state.pool, &state.access, session_id).await?;
         }
         Ok(Done::NoContent)
     }
@@ -423,7 +423,13 @@ impl IdentityApi {
             ));
         }
         store_password(&state, &caller.user_id, body.0.new_password).await?;
-        sessions::revoke_all(&state.pool, &caller.user_id, Some(session_id)).await?;
+        sessions::revoke_all(
+            &state.pool,
+            &state.access,
+            &caller.user_id,
+            Some(session_id),
+        )
+        .await?;
         Ok(Done::NoContent)
     }
 
@@ -620,7 +626,7 @@ impl IdentityApi {
         };
         let rbac = change(&state, &caller, vec![IdentityFact::Change(event)]).await?;
         if !body.0.active {
-            sessions::revoke_all(&state.pool, &id.0, None).await?;
+            sessions::revoke_all(&state.pool, &state.access, &id.0, None).await?;
         }
         user_in(&rbac, &id.0)
     }

@@ -31,6 +31,8 @@ pub struct IdpSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Claims {
     pub sub: String,
+    /// Seconds since the epoch.
+    pub exp: i64,
     #[serde(default)]
     pub email: Option<String>,
 }

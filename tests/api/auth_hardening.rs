@@ -1,10 +1,14 @@
-//! Identity and sessions under attack, through the HTTP API: wrong passwords slow guessing but never
-//! lock the right one out, the client address comes from `X-Forwarded-For` only behind trusted proxies,
-//! and tokens and secrets are visible ASCII wherever they are set.
+//! Identity and sessions under attack, through the HTTP API: a live stream outlives no session, wrong
+//! passwords slow guessing but never lock the right one out, the client address comes from
+//! `X-Forwarded-For` only behind trusted proxies, and tokens and secrets are visible ASCII wherever
+//! they are set.
 
-use crate::access::{call, create_user, PASSWORD};
+use crate::access::{call, create_user, sign_in, PASSWORD};
 use crate::helpers::*;
+use crate::live::SseClient;
 use serde_json::{json, Value};
+
+const ALICE: &str = "447700900001";
 
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
@@ -13,6 +17,92 @@ fn code(body: &Value) -> &str {
 async fn api(app: &TestApp, method: &str, path: &str, token: &str, body: Value) -> (u16, Value) {
     let (status, text) = call(app, method, path, Some(token), &body).await;
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A customer's message, so an open stream has something to deliver.
+async fn customer_writes(app: &TestApp, wamid: &str, seconds: i64) {
+    let response = app
+        .post_signed(&messages_body(
+            contact(ALICE, "Alice"),
+            json!([text_at(ALICE, wamid, "hello", seconds)]),
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+}
+
+/// Reads the stream until the message `wamid` arrives.
+async fn receive(stream: &mut SseClient, wamid: &str) {
+    loop {
+        let event = stream.next().await;
+        if event.data["message_id"] == wamid {
+            return;
+        }
+    }
+}
+
+mod streams {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_stream_opened_with_a_session_ends_when_that_session_signs_out() {
+        let app = TestApp::spawn().await;
+        create_user(&app, "ann@example.com", json!([{"role": "agent"}])).await;
+        let session = sign_in(&app, "ann@example.com").await;
+        app.settled().await;
+        let mut stream = SseClient::connect_as(&app, &session, None).await;
+        customer_writes(&app, "wamid.before", 0).await;
+        receive(&mut stream, "wamid.before").await;
+
+        let (status, _) = api(&app, "POST", "/api/v1/auth/sign-out", &session, Value::Null).await;
+        assert_eq!(status, 204);
+        customer_writes(&app, "wamid.after", 1).await;
+        assert!(
+            stream.next_or_end().await.is_none(),
+            "the stream ends, and delivers nothing after the sign-out"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_password_change_ends_the_streams_of_the_other_sessions_only() {
+        let app = TestApp::spawn().await;
+        create_user(&app, "ann@example.com", json!([{"role": "agent"}])).await;
+        let laptop = sign_in(&app, "ann@example.com").await;
+        let phone = sign_in(&app, "ann@example.com").await;
+        app.settled().await;
+        let mut on_laptop = SseClient::connect_as(&app, &laptop, None).await;
+        let mut on_phone = SseClient::connect_as(&app, &phone, None).await;
+
+        let (status, body) = api(
+            &app,
+            "PUT",
+            "/api/v1/auth/password",
+            &phone,
+            json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+        )
+        .await;
+        assert_eq!(status, 204, "{body}");
+        customer_writes(&app, "wamid.after", 0).await;
+        assert!(
+            on_laptop.next_or_end().await.is_none(),
+            "the other session's stream ends"
+        );
+        receive(&mut on_phone, "wamid.after").await;
+    }
+
+    #[tokio::test]
+    async fn a_stream_ends_when_its_session_expires() {
+        let app = TestApp::spawn_with(&[("INBOX_SESSION_TTL_SECS", "4")]).await;
+        create_user(&app, "ann@example.com", json!([{"role": "agent"}])).await;
+        let session = sign_in(&app, "ann@example.com").await;
+        let mut stream = SseClient::connect_as(&app, &session, None).await;
+        assert!(stream.next_or_end().await.is_none(), "the stream ends");
+        let (status, body) = api(&app, "GET", "/api/v1/auth/me", &session, Value::Null).await;
+        assert_eq!(
+            (status, code(&body)),
+            (401, "token_expired"),
+            "it ended because the session expired"
+        );
+    }
 }
 
 mod sign_in {
