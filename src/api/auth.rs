@@ -12,16 +12,25 @@ use crate::auth::snapshot::Loaded;
 use crate::auth::{hash_secret, idp, sessions, API_TOKEN_PREFIX, SESSION_PREFIX};
 use crate::config::Secret;
 use crate::http::AppState;
+use actors::event::EventMetadata;
 use actors::identity::access::Principal;
+use actors::identity::aggregate::stream;
 use actors::identity::AccountScope;
+use actors::identity::{IdentityEvent, IdentityFact};
+use actors::stream_actor::CommandError;
+use chrono::SubsecRound;
 use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::auth::Bearer;
 use poem_openapi::SecurityScheme;
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
+
+/// How long a first sign-in waits for this node's snapshot to hold the subject it linked.
+const LINK_WAIT: Duration = Duration::from_secs(5);
 
 /// What a caller may do: the one catalogue roles, overrides and tokens are made of.
 pub use actors::identity::Permission;
@@ -313,22 +322,72 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
             }
         })?;
         let valid_until = DateTime::from_timestamp(claims.exp, 0);
-        let user = access.rbac.user_by_subject(&claims.sub).or_else(|| {
-            claims
-                .email
-                .as_deref()
-                .and_then(|email| access.rbac.user_by_email(email))
-        });
-        let Some((user_id, _)) = user else {
-            return Err(ApiError::unauthenticated(
+        if let Some((user_id, _)) = access.rbac.user_by_subject(&claims.sub) {
+            active(user_id)?;
+            return Ok(caller(user_id.clone(), Via::External, valid_until));
+        }
+        let unknown = || {
+            ApiError::unauthenticated(
                 "unknown_user",
                 "no inbox user matches this identity; ask an administrator to add you",
-            ));
+            )
         };
+        // Found by email: only one the provider verified, and only a user no subject holds yet.
+        let (user_id, user) = claims
+            .verified_email()
+            .and_then(|email| access.rbac.user_by_email(email))
+            .ok_or_else(unknown)?;
+        if user.external_subject.is_some() {
+            return Err(identity_mismatch());
+        }
         active(user_id)?;
-        return Ok(caller(user_id.clone(), Via::External, valid_until));
+        link_subject(state, user_id, &claims.sub).await?;
+        let linked = caller(user_id.clone(), Via::External, valid_until);
+        return Ok(linked.with_snapshot(state.access.current()));
     }
     Err(invalid())
+}
+
+/// Records that the identity provider's `subject` is `user_id` from now on (the first sign-in by a
+/// verified email), and waits until this node's snapshot holds it.
+async fn link_subject(state: &AppState, user_id: &str, subject: &str) -> Result<(), ApiError> {
+    let event = IdentityEvent::ExternalSubjectLinked {
+        user_id: user_id.to_owned(),
+        external_subject: subject.to_owned(),
+        at: Utc::now().trunc_subsecs(6),
+        by: None,
+    };
+    let outcome = state
+        .identity
+        .record(
+            stream(),
+            vec![IdentityFact::Change(event)],
+            EventMetadata::system("identity provider sign-in by a verified email"),
+        )
+        .await
+        .map_err(|e| match e {
+            CommandError::Refused(refusal) => {
+                tracing::info!(code = refusal.code, "external subject not linked");
+                identity_mismatch()
+            }
+            other => ApiError::unavailable(other),
+        })?;
+    if let Some(position) = outcome.last_position {
+        if !state.access.wait_for(position, LINK_WAIT).await {
+            tracing::warn!(
+                position,
+                "the RBAC snapshot has not caught up with a link yet"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn identity_mismatch() -> ApiError {
+    ApiError::unauthenticated(
+        "identity_mismatch",
+        "this inbox user signs in with another identity of the provider; ask an administrator",
+    )
 }
 
 fn invalid() -> ApiError {

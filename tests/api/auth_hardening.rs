@@ -1,7 +1,7 @@
 //! Identity and sessions under attack, through the HTTP API: a live stream outlives no session, wrong
 //! passwords slow guessing but never lock the right one out, the client address comes from
-//! `X-Forwarded-For` only behind trusted proxies, and tokens and secrets are visible ASCII wherever
-//! they are set.
+//! `X-Forwarded-For` only behind trusted proxies, identity-provider tokens bind to one subject, and
+//! tokens and secrets are visible ASCII wherever they are set.
 
 use crate::access::{call, create_user, sign_in, PASSWORD};
 use crate::helpers::*;
@@ -274,6 +274,156 @@ mod sign_in {
             .unwrap();
         pool.close().await;
         addresses
+    }
+}
+
+mod identity_provider {
+    use super::*;
+    use jsonwebtoken::{encode, EncodingKey, Header};
+
+    const SECRET: &str = "an-identity-provider-secret-of-32-bytes!";
+    const ISSUER: &str = "https://project.supabase.co/auth/v1";
+
+    fn token(sub: &str, extra: Value) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let mut claims = json!({"sub": sub, "aud": "authenticated", "iss": ISSUER, "exp": now + 600, "iat": now});
+        claims
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[
+            ("INBOX_IDP_HS256_SECRET", SECRET),
+            ("INBOX_IDP_ISSUER", ISSUER),
+            ("INBOX_IDP_AUDIENCE", "authenticated"),
+        ])
+        .await
+    }
+
+    async fn me(app: &TestApp, token: &str) -> (u16, Value) {
+        api(app, "GET", "/api/v1/auth/me", token, Value::Null).await
+    }
+
+    #[tokio::test]
+    async fn a_token_that_is_not_valid_yet_is_refused() {
+        let app = spawn().await;
+        let (status, _) = call(
+            &app,
+            "POST",
+            "/api/v1/users",
+            Some(API_TOKEN),
+            &json!({"email": "sub@example.com", "external_subject": "sub-1", "roles": [{"role": "viewer"}]}),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let now = chrono::Utc::now().timestamp();
+        let (status, body) = me(&app, &token("sub-1", json!({"nbf": now + 3600}))).await;
+        assert_eq!((status, code(&body)), (401, "invalid_token"), "{body}");
+        let (status, body) = me(&app, &token("sub-1", json!({"nbf": now - 60}))).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    #[tokio::test]
+    async fn an_email_matches_only_when_verified_and_binds_its_first_subject() {
+        let app = spawn().await;
+        let admin = create_user(&app, "admin@example.com", json!([{"role": "admin"}])).await;
+        let ann = create_user(&app, "ann@example.com", json!([{"role": "agent"}])).await;
+
+        // Unverified, or verification not said: no user is found by the email, the admin's included.
+        for claims in [
+            json!({"email": "ADMIN@example.com"}),
+            json!({"email": "admin@example.com", "email_verified": false}),
+            json!({"email": "Admin@Example.com", "email_verified": "no"}),
+        ] {
+            let (status, body) = me(&app, &token("intruder", claims.clone())).await;
+            assert_eq!((status, code(&body)), (401, "unknown_user"), "{claims}");
+        }
+
+        // Verified: the user is found, and the subject is recorded on them.
+        let first = token(
+            "ann-sub",
+            json!({"email": "ANN@example.com", "email_verified": true}),
+        );
+        let (status, body) = me(&app, &first).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["user"]["id"], ann.as_str());
+        assert_eq!(body["user"]["external_subject"], "ann-sub");
+        let (_, user) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/users/{ann}"),
+            API_TOKEN,
+            Value::Null,
+        )
+        .await;
+        assert_eq!(user["external_subject"], "ann-sub");
+        let linked: Vec<Value> = app
+            .events()
+            .await
+            .into_iter()
+            .filter(|(stream, _, kind, _)| {
+                stream == "identity" && kind == "identity.external_subject_linked"
+            })
+            .map(|(_, _, _, payload)| payload)
+            .collect();
+        assert_eq!(linked.len(), 1, "{linked:?}");
+        assert_eq!(linked[0]["user_id"], ann.as_str());
+        assert_eq!(linked[0]["external_subject"], "ann-sub");
+
+        // Another subject with the same verified email is refused; the bound one keeps working, by
+        // subject alone.
+        let second = token(
+            "other-sub",
+            json!({"email": "ann@example.com", "email_verified": true}),
+        );
+        let (status, body) = me(&app, &second).await;
+        assert_eq!((status, code(&body)), (401, "identity_mismatch"), "{body}");
+        let (status, body) = me(&app, &token("ann-sub", json!({}))).await;
+        assert_eq!(
+            (status, body["user"]["id"].as_str()),
+            (200, Some(ann.as_str()))
+        );
+
+        // A user created with a subject is bound from the start.
+        let (status, created) = api(
+            &app,
+            "POST",
+            "/api/v1/users",
+            API_TOKEN,
+            json!({"email": "kim@example.com", "external_subject": "kim-sub", "roles": [{"role": "viewer"}]}),
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+        let (status, body) = me(
+            &app,
+            &token(
+                "not-kim",
+                json!({"email": "kim@example.com", "email_verified": true}),
+            ),
+        )
+        .await;
+        assert_eq!((status, code(&body)), (401, "identity_mismatch"), "{body}");
+        let (_, user) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/users/{admin}"),
+            API_TOKEN,
+            Value::Null,
+        )
+        .await;
+        assert_eq!(
+            user["external_subject"],
+            Value::Null,
+            "nothing bound the admin"
+        );
     }
 }
 

@@ -534,10 +534,9 @@ mod external {
         assert_eq!(status, 200, "{me}");
         assert_eq!(me["user"]["email"], "sub@example.com");
         assert_eq!(me["authenticated_by"], "external");
-        let by_email = hs256(
-            &claims("other-uuid", Some("MAIL@example.com"), "authenticated", 600),
-            SECRET,
-        );
+        let mut verified = claims("other-uuid", Some("MAIL@example.com"), "authenticated", 600);
+        verified["email_verified"] = json!(true);
+        let by_email = hs256(&verified, SECRET);
         let (status, me) = json_of(&app, "GET", "/api/v1/auth/me", &by_email, Value::Null).await;
         assert_eq!(
             (status, me["user"]["email"].as_str()),
@@ -625,10 +624,9 @@ mod external {
             )
             .unwrap()
         };
-        let good = sign(
-            "key-1",
-            &claims("kim-sub", Some("kim@example.com"), "inbox", 600),
-        );
+        let mut verified = claims("kim-sub", Some("kim@example.com"), "inbox", 600);
+        verified["email_verified"] = json!(true);
+        let good = sign("key-1", &verified);
         let (status, me) = json_of(&app, "GET", "/api/v1/auth/me", &good, Value::Null).await;
         assert_eq!(status, 200, "{me}");
         assert_eq!(me["user"]["email"], "kim@example.com");
