@@ -57,6 +57,9 @@ pub struct Settings {
     pub media_dir: std::path::PathBuf,
     /// `INBOX_SESSION_TTL_SECS`: how long a sign-in session lasts (default 12 hours).
     pub session_ttl: Duration,
+    /// `INBOX_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges of the reverse proxies whose
+    /// `X-Forwarded-For` names the client (default none: the connection's peer is the client).
+    pub trusted_proxies: crate::auth::client::TrustedProxies,
     /// An external identity provider whose tokens the API accepts (see [`idp_settings`]).
     pub idp: Option<crate::auth::idp::IdpSettings>,
     /// `INBOX_ENV`: `production` (default) or `development`.
@@ -196,12 +199,14 @@ impl Settings {
             }
         }
         let whatsapp = WhatsAppSettings {
-            token: get("WHATSAPP_TOKEN").map(Secret::new),
+            token: get("WHATSAPP_TOKEN")
+                .map(|t| secret("WHATSAPP_TOKEN", t))
+                .transpose()?,
             phone_number_id,
             phone_number,
-            verify_token: Secret::new(required("WHATSAPP_VERIFY_TOKEN")?),
+            verify_token: secret("WHATSAPP_VERIFY_TOKEN", required("WHATSAPP_VERIFY_TOKEN")?)?,
             app_id: get("META_APP_ID"),
-            app_secret: Secret::new(required("META_APP_SECRET")?),
+            app_secret: secret("META_APP_SECRET", required("META_APP_SECRET")?)?,
             business_account_id: match get("WHATSAPP_BUSINESS_ACCOUNT_ID") {
                 Some(id) if !id.chars().all(|c| c.is_ascii_digit()) => {
                     return Err(ConfigError {
@@ -294,7 +299,7 @@ impl Settings {
                         problem: "must be at least 16 characters long".into(),
                     })
                 }
-                t => t.map(Secret::new),
+                t => t.map(|t| secret("INBOX_API_TOKEN", t)).transpose()?,
             },
             run_projections: match get("INBOX_RUN_PROJECTIONS").as_deref() {
                 None | Some("true") | Some("1") => true,
@@ -312,6 +317,15 @@ impl Settings {
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::path::PathBuf::from("media")),
             session_ttl: Duration::from_secs(number(&get, "INBOX_SESSION_TTL_SECS", 12 * 3600)?),
+            trusted_proxies: match get("INBOX_TRUSTED_PROXIES") {
+                None => Default::default(),
+                Some(v) => crate::auth::client::TrustedProxies::parse(&v).map_err(|problem| {
+                    ConfigError {
+                        name: "INBOX_TRUSTED_PROXIES",
+                        problem,
+                    }
+                })?,
+            },
             idp: idp_settings(&get)?,
             development,
             master_key,
@@ -405,7 +419,7 @@ fn idp_settings(
                 problem: "must be at least 32 characters long".into(),
             })
         }
-        (Some(secret), None) => IdpKeys::Hs256(Secret::new(secret)),
+        (Some(value), None) => IdpKeys::Hs256(secret("INBOX_IDP_HS256_SECRET", value)?),
         (None, Some(url)) if !(url.starts_with("https://") || url.starts_with("http://")) => {
             return Err(ConfigError {
                 name: "INBOX_IDP_JWKS_URL",
@@ -425,6 +439,14 @@ fn idp_settings(
         audience: required("INBOX_IDP_AUDIENCE")?,
         keys,
     }))
+}
+
+/// A token or secret from the environment, checked by the same rule as one set through the API.
+fn secret(name: &'static str, value: String) -> Result<Secret, ConfigError> {
+    match actors::account::secret_problem(&value) {
+        None => Ok(Secret::new(value)),
+        Some(problem) => Err(ConfigError { name, problem }),
+    }
 }
 
 fn number(
@@ -533,11 +555,48 @@ mod tests {
             ("INBOX_HTTP_IDLE_TIMEOUT_SECS", "soon"),
             ("INBOX_HTTP_MAX_CONNECTIONS", "0"),
             ("INBOX_HTTP_MAX_CONNECTIONS", "1000001"),
+            ("INBOX_TRUSTED_PROXIES", "10.0.0.0/40"),
+            ("INBOX_TRUSTED_PROXIES", "proxy.internal"),
         ] {
             let mut vars = base();
             vars.insert(name, bad);
             assert_eq!(load(&vars).expect_err(name).name, name);
         }
+    }
+
+    #[test]
+    fn tokens_and_secrets_from_the_environment_must_be_visible_ascii() {
+        for name in [
+            "WHATSAPP_TOKEN",
+            "WHATSAPP_VERIFY_TOKEN",
+            "META_APP_SECRET",
+            "INBOX_API_TOKEN",
+            "INBOX_IDP_HS256_SECRET",
+        ] {
+            for bad in [
+                "EAAG-token-with-caf\u{e9}-0123456789-0123456789",
+                "EAAG-token-with a space-0123456789-0123456789",
+                "EAAG-token-with-\u{1}-control-0123456789-012345",
+            ] {
+                let mut vars = base();
+                vars.insert(name, bad);
+                vars.insert("INBOX_IDP_ISSUER", "https://idp.example");
+                vars.insert("INBOX_IDP_AUDIENCE", "inbox");
+                let err = load(&vars).expect_err(name);
+                assert_eq!(err.name, name);
+                assert!(err.to_string().contains("visible ASCII"), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_default_to_none() {
+        assert!(load(&base()).unwrap().trusted_proxies.is_empty());
+        let mut vars = base();
+        vars.insert("INBOX_TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12");
+        let proxies = load(&vars).unwrap().trusted_proxies;
+        assert!(proxies.trusts("172.20.1.1".parse().unwrap()));
+        assert!(!proxies.trusts("10.0.0.2".parse().unwrap()));
     }
 
     #[test]

@@ -10,17 +10,27 @@ use super::error::ApiError;
 use super::permissions::{self, Need};
 use crate::auth::snapshot::Loaded;
 use crate::auth::{hash_secret, idp, sessions, API_TOKEN_PREFIX, SESSION_PREFIX};
+use crate::config::Secret;
 use crate::http::AppState;
+use actors::event::EventMetadata;
 use actors::identity::access::Principal;
+use actors::identity::aggregate::stream;
 use actors::identity::AccountScope;
+use actors::identity::{IdentityEvent, IdentityFact};
+use actors::stream_actor::CommandError;
+use chrono::SubsecRound;
 use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::auth::Bearer;
 use poem_openapi::SecurityScheme;
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
+
+/// How long a first sign-in waits for this node's snapshot to hold the subject it linked.
+const LINK_WAIT: Duration = Duration::from_secs(5);
 
 /// What a caller may do: the one catalogue roles, overrides and tokens are made of.
 pub use actors::identity::Permission;
@@ -45,6 +55,10 @@ pub struct Caller {
     pub via: Via,
     /// The permission the route needs (`None` for routes any signed-in caller may use).
     pub permission: Option<Permission>,
+    /// When the credential stops working by itself (a session's or token's expiry), if it does.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// The bearer token, kept so a long-lived request can check it again ([`Caller::recheck`]).
+    credential: Secret,
     access: Arc<Loaded>,
     now: DateTime<Utc>,
 }
@@ -157,16 +171,33 @@ impl Caller {
         }
     }
 
-    /// Whether the caller's user (and token) still stand.
-    pub fn is_active(&self) -> bool {
-        let rbac = &self.access.rbac;
-        match &self.via {
-            Via::Operator => true,
-            Via::ApiToken(token_id) => rbac
-                .tokens
-                .get(token_id)
-                .is_some_and(|t| t.usable_at(self.now) && rbac.is_active(&t.user_id)),
-            Via::Session(_) | Via::External => rbac.is_active(&self.user_id),
+    /// Checks the caller's credential again exactly as a new request with it would be checked (the
+    /// session, token or identity-provider token, the user, and the route's permission), for a request
+    /// that outlives a moment: a live stream. The answer is the caller as of now, or why they no longer
+    /// may go on.
+    pub async fn recheck(&self, state: &AppState) -> Result<Caller, ApiError> {
+        let mut again = authenticate(state, self.credential.expose()).await?;
+        if again.user_id != self.user_id || again.via != self.via {
+            return Err(invalid());
+        }
+        again.permission = self.permission;
+        if let Some(p) = self.permission {
+            again.require_route(p)?;
+        }
+        Ok(again)
+    }
+
+    /// Refuses a caller who holds the route's permission nowhere.
+    fn require_route(&self, p: Permission) -> Result<(), ApiError> {
+        let allowed = match p.is_account_scoped() {
+            true => !self.accounts_for(p).is_empty(),
+            false => self.may(p, None),
+        };
+        match allowed {
+            true => Ok(()),
+            false => Err(ApiError::forbidden(format!(
+                "this needs the {p} permission"
+            ))),
         }
     }
 
@@ -201,16 +232,11 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         Need::Permission(p) => Some(p),
         Need::SignedIn | Need::Public => None,
     };
-    if let Need::Permission(p) = need {
-        let allowed = match p.is_account_scoped() {
-            true => !caller.accounts_for(p).is_empty(),
-            false => caller.may(p, None),
-        };
-        if !allowed {
+    if let Some(p) = caller.permission {
+        caller.require_route(p).inspect_err(|_| {
             metrics::counter!("inbox_api_auth_failures_total", "reason" => "forbidden")
                 .increment(1);
-            return Err(ApiError::forbidden(format!("this needs the {p} permission")).into());
-        }
+        })?;
     }
     Ok(caller)
 }
@@ -219,16 +245,18 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let access = state.access.current();
     let now = Utc::now();
-    let caller = |user_id: String, via: Via| Caller {
+    let caller = |user_id: String, via: Via, valid_until: Option<DateTime<Utc>>| Caller {
         user_id,
         via,
         permission: None,
+        valid_until,
+        credential: Secret::new(token),
         access: access.clone(),
         now,
     };
     if let Some(expected) = &state.settings.api_token {
         if bool::from(token.as_bytes().ct_eq(expected.expose().as_bytes())) {
-            return Ok(caller("api-token".to_owned(), Via::Operator));
+            return Ok(caller("api-token".to_owned(), Via::Operator, None));
         }
     }
     let active = |user_id: &str| -> Result<(), ApiError> {
@@ -245,9 +273,10 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
             sessions::Lookup::Valid {
                 session_id,
                 user_id,
+                expires_at,
             } => {
                 active(&user_id)?;
-                Ok(caller(user_id, Via::Session(session_id)))
+                Ok(caller(user_id, Via::Session(session_id), Some(expires_at)))
             }
             sessions::Lookup::Expired => Err(ApiError::unauthenticated(
                 "token_expired",
@@ -277,6 +306,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
         return Ok(caller(
             found.user_id.clone(),
             Via::ApiToken(token_id.clone()),
+            found.expires_at,
         ));
     }
     if let (Some(provider), true) = (&state.idp, idp::looks_like_jwt(token)) {
@@ -291,22 +321,73 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
                 invalid()
             }
         })?;
-        let user = access.rbac.user_by_subject(&claims.sub).or_else(|| {
-            claims
-                .email
-                .as_deref()
-                .and_then(|email| access.rbac.user_by_email(email))
-        });
-        let Some((user_id, _)) = user else {
-            return Err(ApiError::unauthenticated(
+        let valid_until = DateTime::from_timestamp(claims.exp, 0);
+        if let Some((user_id, _)) = access.rbac.user_by_subject(&claims.sub) {
+            active(user_id)?;
+            return Ok(caller(user_id.clone(), Via::External, valid_until));
+        }
+        let unknown = || {
+            ApiError::unauthenticated(
                 "unknown_user",
                 "no inbox user matches this identity; ask an administrator to add you",
-            ));
+            )
         };
+        // Found by email: only one the provider verified, and only a user no subject holds yet.
+        let (user_id, user) = claims
+            .verified_email()
+            .and_then(|email| access.rbac.user_by_email(email))
+            .ok_or_else(unknown)?;
+        if user.external_subject.is_some() {
+            return Err(identity_mismatch());
+        }
         active(user_id)?;
-        return Ok(caller(user_id.clone(), Via::External));
+        link_subject(state, user_id, &claims.sub).await?;
+        let linked = caller(user_id.clone(), Via::External, valid_until);
+        return Ok(linked.with_snapshot(state.access.current()));
     }
     Err(invalid())
+}
+
+/// Records that the identity provider's `subject` is `user_id` from now on (the first sign-in by a
+/// verified email), and waits until this node's snapshot holds it.
+async fn link_subject(state: &AppState, user_id: &str, subject: &str) -> Result<(), ApiError> {
+    let event = IdentityEvent::ExternalSubjectLinked {
+        user_id: user_id.to_owned(),
+        external_subject: subject.to_owned(),
+        at: Utc::now().trunc_subsecs(6),
+        by: None,
+    };
+    let outcome = state
+        .identity
+        .record(
+            stream(),
+            vec![IdentityFact::Change(event)],
+            EventMetadata::system("identity provider sign-in by a verified email"),
+        )
+        .await
+        .map_err(|e| match e {
+            CommandError::Refused(refusal) => {
+                tracing::info!(code = refusal.code, "external subject not linked");
+                identity_mismatch()
+            }
+            other => ApiError::unavailable(other),
+        })?;
+    if let Some(position) = outcome.last_position {
+        if !state.access.wait_for(position, LINK_WAIT).await {
+            tracing::warn!(
+                position,
+                "the RBAC snapshot has not caught up with a link yet"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn identity_mismatch() -> ApiError {
+    ApiError::unauthenticated(
+        "identity_mismatch",
+        "this inbox user signs in with another identity of the provider; ask an administrator",
+    )
 }
 
 fn invalid() -> ApiError {

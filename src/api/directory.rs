@@ -3,7 +3,7 @@
 use super::auth::{ApiAuth, Caller, Permission, SqlScope};
 use super::conversations::{escape_like, search_text};
 use super::cursor::{self, Cursor};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, ErrorDetail};
 use super::models::{Account, ContactDetail, ContactPage, ContactWithConversations, Conversation};
 use super::Tag;
 use crate::http::AppState;
@@ -367,11 +367,12 @@ impl AccountSettings {
                 *current = None;
                 return Ok(());
             }
-            if value.len() < 8 || value.len() > 2048 || value.chars().any(char::is_whitespace) {
-                return Err(ApiError::bad_request(
-                    "invalid_account",
-                    format!("{field} must be 8 to 2048 characters without spaces"),
-                ));
+            let problem = match actors::account::secret_problem(&value) {
+                None if value.len() < 8 => Some("must be at least 8 characters".to_owned()),
+                problem => problem,
+            };
+            if let Some(problem) = problem {
+                return Err(invalid_secret(field, &problem));
             }
             *current = Some(key.seal(&AccountConfigured::context(&id, field), &value));
             Ok(())
@@ -408,6 +409,17 @@ impl AccountSettings {
         secret(self.app_secret, &mut configured.app_secret, "app_secret")?;
         Ok(configured)
     }
+}
+
+/// 400 naming the secret field that was refused, and why.
+fn invalid_secret(field: &str, problem: &str) -> ApiError {
+    ApiError::BadRequest(Json(ErrorBody {
+        error: ErrorDetail {
+            code: "invalid_account".to_owned(),
+            message: format!("{field} {problem}"),
+            details: Some(serde_json::json!({ "field": field })),
+        },
+    }))
 }
 
 async fn inspect_account(state: &AppState, id: &str) -> Result<(AccountState, u64), ApiError> {

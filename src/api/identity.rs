@@ -261,8 +261,10 @@ impl IdentityApi {
         Ok(SessionResponse::SetUp(Json(session)))
     }
 
-    /// Sign in with email and password. Failed attempts are limited per email and per client address
-    /// (429 with `Retry-After`).
+    /// Sign in with email and password. The right password always signs in. Past a few failures for an
+    /// email, from an address, or for an email from anywhere, attempts take turns and each wrong one makes
+    /// the next wait longer (429 with `Retry-After`); an attempt that cannot have its turn soon is
+    /// refused unchecked (429).
     #[oai(path = "/auth/sign-in", method = "post", operation_id = "signIn")]
     async fn sign_in(
         &self,
@@ -271,15 +273,17 @@ impl IdentityApi {
         body: Json<Credentials>,
     ) -> Result<SessionResponse, ApiError> {
         let email = body.0.email.trim().to_owned();
-        let address = client_address(req);
-        let clock = std::time::Instant::now();
-        if let Err(wait) = state.sign_in_throttle.check(&email, &address, clock) {
-            signed_in("too_many_attempts");
-            return Err(ApiError::too_many_requests(
-                "too many failed sign-ins; try again later",
-                wait,
-            ));
-        }
+        let address = client_address(&state, req);
+        let attempt = match state.sign_in_throttle.admit(&email, address).await {
+            Ok(attempt) => attempt,
+            Err(wait) => {
+                signed_in("too_many_attempts");
+                return Err(ApiError::too_many_requests(
+                    "too many failed sign-ins; try again later",
+                    wait,
+                ));
+            }
+        };
         let access = state.access.current();
         let user_id = access.rbac.user_by_email(&email).map(|(id, _)| id.clone());
         let stored = match &user_id {
@@ -295,14 +299,27 @@ impl IdentityApi {
         };
         let valid = passwords::verify(body.0.password, stored).await;
         let Some(user_id) = user_id.filter(|_| valid) else {
-            state.sign_in_throttle.failed(&email, &address, clock);
-            signed_in("invalid_credentials");
-            tracing::info!(address, "sign-in failed");
-            return Err(ApiError::unauthenticated(
-                "invalid_credentials",
-                "the email or the password is wrong",
-            ));
+            let slowed = attempt.failed();
+            tracing::info!(address = ?address, slowed = ?slowed, "sign-in failed");
+            return Err(match slowed {
+                None => {
+                    signed_in("invalid_credentials");
+                    ApiError::unauthenticated(
+                        "invalid_credentials",
+                        "the email or the password is wrong",
+                    )
+                }
+                Some(wait) => {
+                    signed_in("too_many_attempts");
+                    ApiError::too_many_requests(
+                        "the email or the password is wrong, and too many sign-ins have failed: \
+                         the next attempt waits",
+                        wait,
+                    )
+                }
+            });
         };
+        attempt.succeeded();
         if !access.rbac.is_active(&user_id) {
             signed_in("user_disabled");
             return Err(ApiError::forbidden_code(
@@ -310,7 +327,6 @@ impl IdentityApi {
                 "this user is disabled; ask an administrator",
             ));
         }
-        state.sign_in_throttle.succeeded(&email);
         signed_in("ok");
         let session = open_session(&state, req, &user_id).await?;
         Ok(SessionResponse::SignedIn(Json(session)))
@@ -324,7 +340,7 @@ impl IdentityApi {
         ApiAuth(caller): ApiAuth,
     ) -> Result<Done, ApiError> {
         if let Via::Session(session_id) = caller.via {
-            sessions::revoke(&state.pool, session_id).await?;
+            sessions::revoke(&state.pool, &state.access, session_id).await?;
         }
         Ok(Done::NoContent)
     }
@@ -407,7 +423,13 @@ impl IdentityApi {
             ));
         }
         store_password(&state, &caller.user_id, body.0.new_password).await?;
-        sessions::revoke_all(&state.pool, &caller.user_id, Some(session_id)).await?;
+        sessions::revoke_all(
+            &state.pool,
+            &state.access,
+            &caller.user_id,
+            Some(session_id),
+        )
+        .await?;
         Ok(Done::NoContent)
     }
 
@@ -604,7 +626,7 @@ impl IdentityApi {
         };
         let rbac = change(&state, &caller, vec![IdentityFact::Change(event)]).await?;
         if !body.0.active {
-            sessions::revoke_all(&state.pool, &id.0, None).await?;
+            sessions::revoke_all(&state.pool, &state.access, &id.0, None).await?;
         }
         user_in(&rbac, &id.0)
     }
@@ -867,12 +889,19 @@ async fn forget_password(state: &AppState, user_id: &str) {
         .await;
 }
 
-/// The client's address as the server saw it (a proxy in front makes every client the proxy).
-fn client_address(req: &Request) -> String {
-    req.remote_addr()
-        .as_socket_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+/// The client's address: the connection's peer, or what a trusted proxy says in `X-Forwarded-For`. A
+/// header line that is not text counts as an entry that is not an address (it ends the walk), so that
+/// whatever a client wrote left of it cannot be taken for a hop.
+fn client_address(state: &AppState, req: &Request) -> Option<std::net::IpAddr> {
+    let forwarded_for = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().unwrap_or("not text"));
+    state.settings.trusted_proxies.client_address(
+        req.remote_addr().as_socket_addr().map(|a| a.ip()),
+        forwarded_for,
+    )
 }
 
 async fn open_session(
@@ -885,7 +914,7 @@ async fn open_session(
         user_id,
         state.settings.session_ttl,
         req.header("user-agent"),
-        Some(&client_address(req)),
+        client_address(state, req).map(|a| a.to_string()).as_deref(),
     )
     .await?;
     let access = state.access.current();

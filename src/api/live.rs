@@ -5,7 +5,7 @@
 //! it. Each event's id is its global position: reconnecting with `Last-Event-ID` resumes right after the
 //! last event received, without gaps or repeats.
 
-use super::auth::{ApiAuth, Permission};
+use super::auth::{ApiAuth, Caller, Permission};
 use super::error::ApiError;
 use super::Tag;
 use crate::http::AppState;
@@ -28,6 +28,8 @@ use tokio::sync::watch;
 
 const PAGE: usize = 500;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The longest an open stream goes without checking its credential again.
+const RECHECK: Duration = Duration::from_secs(10);
 
 /// One change. The SSE event name is `message` (a message changed) or `conversation` (the conversation
 /// itself changed); read the named resource to see it.
@@ -79,27 +81,24 @@ impl LiveApi {
             .ok_or_else(|| ApiError::unavailable("the inbox projection is not followed"))?;
         let start = resume.unwrap_or_else(|| *checkpoint.borrow());
         // Each change is checked against the rules as they stand when it is sent; the stream ends as soon
-        // as the caller is disabled or their token revoked.
-        let access = state.access.clone();
-        let viewer = caller.clone();
-        let visible = move |change: &LiveChange| {
-            let now = viewer.with_snapshot(access.current());
-            let needed = match change.kind.as_str() {
-                "message" => Permission::MessagesView,
-                _ => Permission::ConversationsView,
-            };
-            futures::future::ready(now.may(needed, Some(&change.account_id)))
-        };
-        let mut rules = state.access.subscribe();
-        let revoked = async move {
-            let _ = rules
-                .wait_for(|access| !caller.with_snapshot(access.clone()).is_active())
-                .await;
+        // as the caller's credential no longer stands.
+        let credential = Arc::new(Credential {
+            state: state.0.clone(),
+            checked: tokio::sync::Mutex::new(Checked {
+                caller,
+                version: None,
+                ended: false,
+            }),
+        });
+        let viewer = credential.clone();
+        let visible = move |change: LiveChange| {
+            let viewer = viewer.clone();
+            async move { viewer.may_see(&change).await.then_some(change) }
         };
         let changes = follow(state.store.clone(), checkpoint, start)
-            .filter(visible)
+            .filter_map(visible)
             .take_until(state.stopping.clone().cancelled_owned())
-            .take_until(revoked)
+            .take_until(credential.ended())
             .boxed();
         Ok(EventStream::new(changes)
             .keep_alive(KEEP_ALIVE)
@@ -108,6 +107,90 @@ impl LiveApi {
                     .id(change.position.to_string())
                     .event_type(change.kind.clone())
             }))
+    }
+}
+
+/// The credential a stream was opened with. It is checked again exactly as a new request with it would
+/// be (session or token, user, the route's permission) whenever it may have changed: when the rules move
+/// or this node ends sessions (sign-out, a password change, a user disabled), when it expires, and at
+/// least every [`RECHECK`] for what another node ended. A change is sent only once any such check is
+/// done, so nothing reaches a client after its sign-out. A database that cannot answer ends nothing.
+struct Credential {
+    state: Arc<AppState>,
+    checked: tokio::sync::Mutex<Checked>,
+}
+
+struct Checked {
+    caller: Caller,
+    /// The access version the caller was last checked at (`None`: not yet, or a check is due).
+    version: Option<(u64, u64)>,
+    ended: bool,
+}
+
+impl Credential {
+    /// The caller as of now, checking the credential again first if anything changed since it was last
+    /// checked; `None` once it no longer stands.
+    async fn caller(&self) -> Option<Caller> {
+        let mut checked = self.checked.lock().await;
+        if checked.ended {
+            return None;
+        }
+        let version = self.state.access.version();
+        let expired = checked
+            .caller
+            .valid_until
+            .is_some_and(|until| until <= chrono::Utc::now());
+        if checked.version == Some(version) && !expired {
+            return Some(checked.caller.clone());
+        }
+        match checked.caller.recheck(&self.state).await {
+            Ok(now) => {
+                checked.caller = now;
+                checked.version = Some(version);
+            }
+            Err(ApiError::Unavailable(_)) => {
+                tracing::warn!("live stream cannot check its credential now; it will again");
+            }
+            Err(refused) => {
+                tracing::info!(
+                    user = %checked.caller.user_id,
+                    reason = refused.code(),
+                    "live stream ends: its credential no longer stands"
+                );
+                checked.ended = true;
+                return None;
+            }
+        }
+        Some(checked.caller.clone())
+    }
+
+    async fn may_see(&self, change: &LiveChange) -> bool {
+        let needed = match change.kind.as_str() {
+            "message" => Permission::MessagesView,
+            _ => Permission::ConversationsView,
+        };
+        self.caller()
+            .await
+            .is_some_and(|caller| caller.may(needed, Some(&change.account_id)))
+    }
+
+    /// Resolves once the credential no longer stands.
+    async fn ended(self: Arc<Self>) {
+        let mut changes = self.state.access.changes();
+        loop {
+            let Some(caller) = self.caller().await else {
+                return;
+            };
+            let mut wait = RECHECK;
+            if let Some(until) = caller.valid_until {
+                let left = (until - chrono::Utc::now()).to_std().unwrap_or_default();
+                wait = wait.min(left + Duration::from_millis(10));
+            }
+            tokio::select! {
+                _ = changes.changed() => {}
+                _ = tokio::time::sleep(wait) => self.checked.lock().await.version = None,
+            }
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Tokens from an external identity provider (Supabase Auth, Auth0, Keycloak, ...): a JWT signed with a
-//! shared HS256 secret, or with RS256/ES256 keys published at a JWKS URL. Issuer, audience and expiry are
-//! always checked; the algorithm must be the one configured (never `none`). The caller is then mapped to
-//! an inbox user by subject, else by email.
+//! shared HS256 secret, or with RS256/ES256 keys published at a JWKS URL. Issuer, audience, expiry and
+//! not-before are always checked; the algorithm must be the one configured (never `none`). The caller is
+//! then mapped to an inbox user by subject; else by email, only when the provider says it verified that
+//! email, and only for a user not yet linked to a subject (the first such sign-in links it).
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -31,8 +32,29 @@ pub struct IdpSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Claims {
     pub sub: String,
+    /// Seconds since the epoch.
+    pub exp: i64,
     #[serde(default)]
     pub email: Option<String>,
+    /// OpenID Connect's claim that the provider checked the email belongs to the subject (a boolean;
+    /// some providers send the string `"true"`).
+    #[serde(default)]
+    pub email_verified: Option<serde_json::Value>,
+}
+
+impl Claims {
+    /// The email, if the provider says it verified it: the only email a user may be found by.
+    pub fn verified_email(&self) -> Option<&str> {
+        let verified = match &self.email_verified {
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(serde_json::Value::String(s)) => s == "true",
+            _ => false,
+        };
+        self.email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| verified && !e.is_empty())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,6 +112,7 @@ impl IdentityProvider {
         validation.set_audience(&[&self.settings.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
         match jsonwebtoken::decode::<Claims>(token, &key, &validation) {
             Ok(data) => Ok(data.claims),
             Err(e) if *e.kind() == jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
@@ -151,6 +174,85 @@ impl IdentityProvider {
                 tracing::warn!(error = %e.without_url(), "cannot fetch the identity provider's JWKS");
                 Err(IdpError::KeysUnavailable)
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{encode, EncodingKey, Header};
+
+    const SECRET: &str = "an-identity-provider-secret-of-32-bytes!";
+
+    fn provider() -> IdentityProvider {
+        IdentityProvider::new(IdpSettings {
+            issuer: "https://idp.example".into(),
+            audience: "inbox".into(),
+            keys: IdpKeys::Hs256(crate::config::Secret::new(SECRET)),
+        })
+        .unwrap()
+    }
+
+    fn token(extra: serde_json::Value) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let mut claims = serde_json::json!({"sub": "s1", "iss": "https://idp.example", "aud": "inbox",
+                                            "exp": now + 600, "iat": now});
+        claims
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_token_not_valid_yet_is_refused_beyond_the_clock_skew() {
+        let now = chrono::Utc::now().timestamp();
+        let idp = provider();
+        assert!(idp
+            .verify(&token(serde_json::json!({"nbf": now + 3600})))
+            .await
+            .is_err());
+        assert!(idp
+            .verify(&token(serde_json::json!({"nbf": now + 10})))
+            .await
+            .is_ok());
+        assert!(idp
+            .verify(&token(serde_json::json!({"nbf": now - 10})))
+            .await
+            .is_ok());
+    }
+
+    #[tokio::test]
+    async fn only_an_email_the_provider_verified_is_offered() {
+        let idp = provider();
+        for (extra, expected) in [
+            (
+                serde_json::json!({"email": "a@x.io", "email_verified": true}),
+                Some("a@x.io"),
+            ),
+            (
+                serde_json::json!({"email": "a@x.io", "email_verified": "true"}),
+                Some("a@x.io"),
+            ),
+            (
+                serde_json::json!({"email": "a@x.io", "email_verified": false}),
+                None,
+            ),
+            (serde_json::json!({"email": "a@x.io"}), None),
+            (
+                serde_json::json!({"email": "a@x.io", "email_verified": "yes"}),
+                None,
+            ),
+            (serde_json::json!({"email_verified": true}), None),
+        ] {
+            let claims = idp.verify(&token(extra.clone())).await.unwrap();
+            assert_eq!(claims.verified_email(), expected, "{extra}");
         }
     }
 }

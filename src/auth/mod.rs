@@ -5,6 +5,7 @@
 //! Secrets handed out (session and API tokens) are 256 random bits with a recognisable prefix; only
 //! their SHA-256 is stored, so a database dump does not let anyone in.
 
+pub mod client;
 pub mod idp;
 pub mod passwords;
 pub mod sessions;

@@ -1,6 +1,8 @@
 //! Sign-in sessions: a random token, stored as its SHA-256 with an expiry; revoked on sign-out, on a
-//! password change, and when the user is disabled.
+//! password change, and when the user is disabled. Every revocation is announced through the access
+//! snapshot, so open live streams re-check their session at once.
 
+use super::snapshot::AccessSnapshot;
 use super::{hash_secret, new_secret, SESSION_PREFIX};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -43,7 +45,11 @@ pub async fn create(
 }
 
 pub enum Lookup {
-    Valid { session_id: Uuid, user_id: String },
+    Valid {
+        session_id: Uuid,
+        user_id: String,
+        expires_at: DateTime<Utc>,
+    },
     Expired,
     Revoked,
     Unknown,
@@ -63,22 +69,29 @@ pub async fn find(pool: &PgPool, token: &str) -> sqlx::Result<Lookup> {
         Some(r) => Lookup::Valid {
             session_id: r.session_id,
             user_id: r.user_id,
+            expires_at: r.expires_at,
         },
     })
 }
 
-pub async fn revoke(pool: &PgPool, session_id: Uuid) -> sqlx::Result<()> {
+pub async fn revoke(pool: &PgPool, access: &AccessSnapshot, session_id: Uuid) -> sqlx::Result<()> {
     sqlx::query!(
         "update auth_sessions set revoked_at = now() where session_id = $1 and revoked_at is null",
         session_id
     )
     .execute(pool)
     .await?;
+    access.sessions_ended();
     Ok(())
 }
 
 /// Revokes every session of `user_id` except `keep`.
-pub async fn revoke_all(pool: &PgPool, user_id: &str, keep: Option<Uuid>) -> sqlx::Result<u64> {
+pub async fn revoke_all(
+    pool: &PgPool,
+    access: &AccessSnapshot,
+    user_id: &str,
+    keep: Option<Uuid>,
+) -> sqlx::Result<u64> {
     let done = sqlx::query!(
         "update auth_sessions set revoked_at = now()
          where user_id = $1 and revoked_at is null and ($2::uuid is null or session_id <> $2)",
@@ -87,5 +100,6 @@ pub async fn revoke_all(pool: &PgPool, user_id: &str, keep: Option<Uuid>) -> sql
     )
     .execute(pool)
     .await?;
+    access.sessions_ended();
     Ok(done.rows_affected())
 }

@@ -1,6 +1,10 @@
 //! The RBAC snapshot in memory: loaded from the `rbac` projection at start-up and reloaded whenever that
 //! projection's checkpoint moves (whichever node ran it), so a change (a disabled user, a revoked token)
 //! holds on every node within moments, and at once on the node that recorded it.
+//!
+//! Sessions live in their own table, not in the snapshot; this node's revocations of them are announced
+//! here too ([`AccessSnapshot::changes`]), so whatever holds a credential open (a live stream) can check
+//! it again at once.
 
 use actors::identity::Rbac;
 use sqlx::types::Json;
@@ -19,12 +23,34 @@ pub struct Loaded {
 #[derive(Clone)]
 pub struct AccessSnapshot {
     current: Arc<watch::Sender<Arc<Loaded>>>,
+    /// Bumped whenever this node ends sessions.
+    sessions_ended: Arc<watch::Sender<u64>>,
+}
+
+/// Wakes whenever the snapshot moves or this node ends sessions: a moment to check a credential again.
+pub struct AccessChanges {
+    rules: watch::Receiver<Arc<Loaded>>,
+    sessions: watch::Receiver<u64>,
+}
+
+impl AccessChanges {
+    /// Waits for the next change; never returns if none comes.
+    pub async fn changed(&mut self) {
+        let changed = tokio::select! {
+            changed = self.rules.changed() => changed,
+            changed = self.sessions.changed() => changed,
+        };
+        if changed.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 impl AccessSnapshot {
     pub async fn load(pool: &PgPool) -> sqlx::Result<AccessSnapshot> {
         let snapshot = AccessSnapshot {
             current: Arc::new(watch::channel(Arc::new(Loaded::default())).0),
+            sessions_ended: Arc::new(watch::channel(0).0),
         };
         snapshot.reload(pool).await?;
         Ok(snapshot)
@@ -36,6 +62,25 @@ impl AccessSnapshot {
 
     pub fn subscribe(&self) -> watch::Receiver<Arc<Loaded>> {
         self.current.subscribe()
+    }
+
+    /// Changes of the snapshot and ends of sessions on this node, from now on.
+    pub fn changes(&self) -> AccessChanges {
+        AccessChanges {
+            rules: self.current.subscribe(),
+            sessions: self.sessions_ended.subscribe(),
+        }
+    }
+
+    /// Moves whenever the snapshot does or this node ends sessions: a credential checked at one version
+    /// needs no new check while the version holds (unless it expires, or another node ended it).
+    pub fn version(&self) -> (u64, u64) {
+        (self.current().position, *self.sessions_ended.borrow())
+    }
+
+    /// Announces that this node ended one or more sessions.
+    pub fn sessions_ended(&self) {
+        self.sessions_ended.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Reads the projection's row if it moved past what is in memory.

@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod audit;
+mod auth_hardening;
 mod contract;
 mod edge;
 mod fixtures;

@@ -11,6 +11,32 @@ use crate::aggregate::Aggregate;
 use events::{AccountChange, AccountConfigured, AccountEvent};
 use std::collections::BTreeMap;
 
+/// The longest token or secret accepted (Meta's long-lived tokens are a few hundred characters).
+pub const SECRET_MAX_LEN: usize = 2048;
+
+/// Why a token or secret (an access token, a verify token, an app secret, the operator's token) is
+/// refused, or `None` when it is acceptable. These travel in HTTP headers, query strings and HMAC keys
+/// exactly as written, so only visible ASCII (`!` to `~`) is allowed: a space, a control character or
+/// anything beyond ASCII would be accepted here and break every call that carries it. Every place a
+/// secret is set (the API, the environment) asks this one function.
+pub fn secret_problem(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return Some("must not be empty".into());
+    }
+    if value.len() > SECRET_MAX_LEN {
+        return Some(format!("must be at most {SECRET_MAX_LEN} characters"));
+    }
+    value
+        .char_indices()
+        .find(|(_, c)| !matches!(c, '!'..='~'))
+        .map(|(at, c)| {
+            format!(
+                "must be visible ASCII characters only (! to ~): {} at byte {at} is not",
+                c.escape_unicode()
+            )
+        })
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccountFact {
     /// The number as the operator configured it (from settings at start-up).

@@ -94,3 +94,31 @@ fn a_secret_sealed_again_is_no_change_and_a_new_secret_is() {
     assert!(!payload.contains("EAAG-2"), "{payload}");
     assert!(payload.contains("ciphertext"));
 }
+
+#[test]
+fn secrets_are_visible_ascii_only() {
+    use super::{secret_problem, SECRET_MAX_LEN};
+    for good in ["EAAG0123abc", "!~", "a-b_c.d/e+f=g"] {
+        assert_eq!(secret_problem(good), None, "{good}");
+    }
+    for bad in [
+        "",
+        "with space",
+        "tab\there",
+        "line\nbreak",
+        "nul\0byte",
+        "del\u{7f}",
+        "caf\u{e9}",
+        "zero\u{200b}width",
+        "emoji\u{1f600}",
+    ] {
+        assert!(secret_problem(bad).is_some(), "{bad:?} is refused");
+    }
+    assert!(secret_problem(&"a".repeat(SECRET_MAX_LEN)).is_none());
+    assert!(secret_problem(&"a".repeat(SECRET_MAX_LEN + 1)).is_some());
+    let reason = secret_problem("caf\u{e9}").unwrap();
+    assert!(
+        reason.contains("\\u{e9}") && reason.contains("byte 3"),
+        "{reason}"
+    );
+}

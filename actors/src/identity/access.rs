@@ -139,6 +139,11 @@ impl Rbac {
             IdentityEvent::UserStatusSet {
                 user_id, active, ..
             } => self.user(user_id).active = *active,
+            IdentityEvent::ExternalSubjectLinked {
+                user_id,
+                external_subject,
+                ..
+            } => self.user(user_id).external_subject = Some(external_subject.clone()),
             IdentityEvent::RoleDefined {
                 role, permissions, ..
             } => {

@@ -109,6 +109,32 @@ impl Identity {
                 }
                 Ok(())
             }
+            IdentityEvent::ExternalSubjectLinked {
+                user_id,
+                external_subject,
+                ..
+            } => {
+                self.user_exists(user_id)?;
+                if external_subject.trim().is_empty() {
+                    return Err(refuse("invalid_subject", "the subject is empty"));
+                }
+                if let Some((other, _)) = self.access.user_by_subject(external_subject) {
+                    if other != user_id {
+                        return Err(refuse(
+                            "subject_taken",
+                            "a user is already linked to this external subject",
+                        ));
+                    }
+                }
+                let linked = self.access.users.get(user_id);
+                match linked.and_then(|u| u.external_subject.as_deref()) {
+                    Some(linked) if linked != external_subject => Err(refuse(
+                        "subject_mismatch",
+                        "this user is linked to another subject of the identity provider",
+                    )),
+                    _ => Ok(()),
+                }
+            }
             IdentityEvent::UserStatusSet {
                 user_id,
                 active,

@@ -26,6 +26,15 @@ pub enum IdentityEvent {
         at: DateTime<Utc>,
         by: Option<String>,
     },
+    /// The external identity provider's subject a user is known by from now on: recorded the first time
+    /// the provider signs the user in by a verified email. Tokens of any other subject carrying that
+    /// email are refused afterwards.
+    ExternalSubjectLinked {
+        user_id: String,
+        external_subject: String,
+        at: DateTime<Utc>,
+        by: Option<String>,
+    },
     /// A role created, or its permissions replaced.
     RoleDefined {
         role: String,
@@ -92,6 +101,7 @@ impl IdentityEvent {
         match self {
             IdentityEvent::UserRegistered { at, .. }
             | IdentityEvent::UserStatusSet { at, .. }
+            | IdentityEvent::ExternalSubjectLinked { at, .. }
             | IdentityEvent::RoleDefined { at, .. }
             | IdentityEvent::RoleDeleted { at, .. }
             | IdentityEvent::RoleAssigned { at, .. }
@@ -108,6 +118,7 @@ impl IdentityEvent {
         match self {
             IdentityEvent::UserRegistered { by, .. }
             | IdentityEvent::UserStatusSet { by, .. }
+            | IdentityEvent::ExternalSubjectLinked { by, .. }
             | IdentityEvent::RoleDefined { by, .. }
             | IdentityEvent::RoleDeleted { by, .. }
             | IdentityEvent::RoleAssigned { by, .. }
@@ -127,6 +138,7 @@ impl DomainEvent for IdentityEvent {
         match self {
             IdentityEvent::UserRegistered { .. } => "identity.user_registered",
             IdentityEvent::UserStatusSet { .. } => "identity.user_status_set",
+            IdentityEvent::ExternalSubjectLinked { .. } => "identity.external_subject_linked",
             IdentityEvent::RoleDefined { .. } => "identity.role_defined",
             IdentityEvent::RoleDeleted { .. } => "identity.role_deleted",
             IdentityEvent::RoleAssigned { .. } => "identity.role_assigned",

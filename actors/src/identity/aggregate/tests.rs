@@ -352,3 +352,45 @@ fn changes_made_together_are_checked_in_order_and_refused_as_one() {
     let broken = IdentityFact::All(vec![new_user, assign("cat", "ghost", "root")]);
     assert_eq!(when(&identity, broken), Err("unknown_role"));
 }
+
+fn link(id: &str, subject: &str) -> IdentityEvent {
+    IdentityEvent::ExternalSubjectLinked {
+        user_id: id.into(),
+        external_subject: subject.into(),
+        at: t(),
+        by: None,
+    }
+}
+
+#[test]
+fn a_user_is_linked_to_one_external_subject_which_no_one_else_holds() {
+    let identity = installed();
+    let linked = when(&identity, IdentityFact::Change(link("ann", "sub-1"))).unwrap();
+    assert_eq!(linked, [link("ann", "sub-1")]);
+    let mut identity = identity;
+    identity.apply(&link("ann", "sub-1"));
+    assert_eq!(
+        identity
+            .access()
+            .user_by_subject("sub-1")
+            .map(|(id, _)| id.as_str()),
+        Some("ann")
+    );
+    // Linking again to the same subject changes nothing; another subject is refused.
+    assert_eq!(
+        when(&identity, IdentityFact::Change(link("ann", "sub-1"))),
+        Ok(vec![])
+    );
+    assert_eq!(
+        when(&identity, IdentityFact::Change(link("ann", "sub-2"))),
+        Err("subject_mismatch")
+    );
+    assert_eq!(
+        when(&identity, IdentityFact::Change(link("root", "sub-1"))),
+        Err("subject_taken")
+    );
+    assert_eq!(
+        when(&identity, IdentityFact::Change(link("nobody", "sub-3"))),
+        Err("unknown_user")
+    );
+}
