@@ -8,7 +8,7 @@
 //!   longer than that.
 //! - A body nested deeper than [`MAX_INPUT_DEPTH`] is refused with 400 `too_deep`: serde_json reads at
 //!   most 128 levels, and the store wraps what it keeps a level or two deeper, so anything deeper could
-//!   be stored and never read back. The webhook judges its own bodies (a signed body is answered 200).
+//!   be stored and never read back. The webhook judges its own bodies, after their signature.
 
 use actors::json::{depth_exceeds, MAX_INPUT_DEPTH};
 use poem::http::{header, Method, StatusCode};

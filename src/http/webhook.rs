@@ -16,6 +16,7 @@
 use super::signature::{self, SignatureError};
 use super::AppState;
 use crate::account_registry::Connection;
+use actors::json;
 use actors::webhook;
 use poem::http::StatusCode;
 use poem::web::{Data, Query};
@@ -272,59 +273,6 @@ fn signed_by_one_of<'c>(
         }
     }
     outcome
-}
-
-/// How deep a webhook body may nest. A stand-in with the names of `actors::json`, which replaces it.
-mod json {
-    /// Well below serde_json's recursion limit (128), so what is stored, wrapped a few levels deeper in
-    /// its event, can always be read back.
-    pub const MAX_INPUT_DEPTH: usize = 48;
-
-    /// Whether `bytes` open more than `max` arrays or objects inside one another (brackets inside
-    /// strings do not count). Reads the bytes once, without parsing.
-    pub fn depth_exceeds(bytes: &[u8], max: usize) -> bool {
-        let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
-        for &b in bytes {
-            if in_string {
-                match (escaped, b) {
-                    (true, _) => escaped = false,
-                    (false, b'\\') => escaped = true,
-                    (false, b'"') => in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match b {
-                b'"' => in_string = true,
-                b'[' | b'{' => {
-                    depth += 1;
-                    if depth > max {
-                        return true;
-                    }
-                }
-                b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-        false
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn counts_nesting_outside_strings_only() {
-            assert!(!depth_exceeds(b"[[]]", 2));
-            assert!(depth_exceeds(b"[[[]]]", 2));
-            assert!(!depth_exceeds(br#"{"a":"[[[[{{{{"}"#, 1));
-            assert!(!depth_exceeds(br#"["\"[[[["]"#, 1));
-            assert!(depth_exceeds(br#"["\\",[[]]]"#, 2));
-            assert!(!depth_exceeds(b"1", 0));
-        }
-    }
 }
 
 /// The one error body of this API: `{"error": {"code", "message"}}`.
