@@ -238,15 +238,13 @@ fn bad_request(err: poem::Error) -> ApiError {
     ApiError::BadRequest(body(&parse_error_code(&err), err.to_string(), None))
 }
 
-/// A parameter that could not be parsed names itself: `invalid_<parameter>` (`invalid_limit`,
-/// `invalid_idempotency_key`, ...); anything else is `invalid_request`.
+/// A query or header parameter that could not be parsed names itself: `invalid_<parameter>`
+/// (`invalid_limit`, `invalid_idempotency_key`, ...); anything else (a path segment, a body) is
+/// `invalid_request`.
 fn parse_error_code(err: &poem::Error) -> String {
-    use poem_openapi::error::{ParseParamError, ParsePathError};
-    let parameter = err
-        .downcast_ref::<ParseParamError>()
-        .map(|e| e.name)
-        .or_else(|| err.downcast_ref::<ParsePathError>().map(|e| e.name));
-    match parameter {
+    use poem_openapi::error::ParseParamError;
+    // Path segments are not named: poem-openapi reports them as `param1`, ... which says nothing.
+    match err.downcast_ref::<ParseParamError>().map(|e| e.name) {
         Some(name) => format!("invalid_{}", name.to_ascii_lowercase().replace('-', "_")),
         None => "invalid_request".to_owned(),
     }
