@@ -238,15 +238,15 @@ fn bad_request(err: poem::Error) -> ApiError {
     ApiError::BadRequest(body(&parse_error_code(&err), err.to_string(), None))
 }
 
-/// A query or header parameter that could not be parsed names itself: `invalid_<parameter>`
-/// (`invalid_limit`, `invalid_idempotency_key`, ...); anything else (a path segment, a body) is
+/// A query or header value outside its documented range names the parameter: `invalid_<parameter>`
+/// (`invalid_limit`, `invalid_idempotency_key`, ...); anything else that cannot be parsed is
 /// `invalid_request`.
 fn parse_error_code(err: &poem::Error) -> String {
-    use poem_openapi::error::ParseParamError;
-    // Path segments are not named: poem-openapi reports them as `param1`, ... which says nothing.
-    match err.downcast_ref::<ParseParamError>().map(|e| e.name) {
-        Some(name) => format!("invalid_{}", name.to_ascii_lowercase().replace('-', "_")),
-        None => "invalid_request".to_owned(),
+    match err.downcast_ref::<poem_openapi::error::ParseParamError>() {
+        Some(e) if e.reason.starts_with("verification failed") => {
+            format!("invalid_{}", e.name.to_ascii_lowercase().replace('-', "_"))
+        }
+        _ => "invalid_request".to_owned(),
     }
 }
 

@@ -496,7 +496,7 @@ async fn every_response_field_that_can_be_null_is_documented_nullable() {
         }
     }
     // User.name, Message.body, the cursors, Conversation.read_at, ... are among them.
-    assert!(checked > 100, "only {checked} optional fields found");
+    assert!(checked > 80, "only {checked} optional fields found");
 }
 
 /// Every `null` in `value` sits where `schema` allows it.

