@@ -144,6 +144,7 @@ impl Ingest {
     }
 
     fn count(&self, summary: &BodySummary) {
+        self.stats.kept_raw(summary.kept_raw as u64);
         self.stats.events_appended(summary.events_appended as u64);
         self.stats
             .duplicates_ignored(summary.duplicates_ignored as u64);

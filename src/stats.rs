@@ -12,6 +12,7 @@ pub struct IngestStats {
     duplicates_ignored: AtomicU64,
     signature_failures: AtomicU64,
     errors: AtomicU64,
+    kept_raw: AtomicU64,
 }
 
 /// A point-in-time copy of the counters.
@@ -24,6 +25,8 @@ pub struct IngestCounters {
     pub duplicates_ignored: u64,
     pub signature_failures: u64,
     pub errors: u64,
+    /// Streams whose facts the store refused as invalid data, kept raw on their account instead.
+    pub facts_kept_raw: u64,
 }
 
 macro_rules! counter_fn {
@@ -57,6 +60,7 @@ impl IngestStats {
         "inbox_webhook_signature_failures_total"
     );
     counter_fn!(error, errors, "inbox_webhook_errors_total");
+    counter_fn!(kept_raw, kept_raw, "inbox_webhook_facts_kept_raw_total");
 
     pub fn snapshot(&self) -> IngestCounters {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -68,6 +72,7 @@ impl IngestStats {
             duplicates_ignored: get(&self.duplicates_ignored),
             signature_failures: get(&self.signature_failures),
             errors: get(&self.errors),
+            facts_kept_raw: get(&self.kept_raw),
         }
     }
 }

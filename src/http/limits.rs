@@ -141,10 +141,11 @@ impl<E: Endpoint> Endpoint for BodyLimitsEndpoint<E> {
     }
 }
 
-/// The API's error shape. The body may be left unread, so the connection is not kept.
-fn refusal(status: StatusCode, code: &str, message: String) -> Response {
-    let body = serde_json::json!({"error": {"code": code, "message": message}});
-    let mut response = poem::web::Json(body).with_status(status).into_response();
+/// The API's error shape, counted by its code. The body may be left unread, so the connection is not
+/// kept.
+fn refusal(status: StatusCode, code: &'static str, message: String) -> Response {
+    metrics::counter!("inbox_http_bodies_refused_total", "reason" => code).increment(1);
+    let mut response = super::webhook::problem(status, code, &message);
     response.headers_mut().insert(
         header::CONNECTION,
         header::HeaderValue::from_static("close"),

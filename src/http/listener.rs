@@ -177,6 +177,12 @@ impl Connection {
                 () = tokio::time::sleep_until(deadline) => {
                     if self.close_if(phase) {
                         tracing::debug!(?phase, "closing a connection that sent no request in time");
+                        let reason = match phase {
+                            Phase::Idle(_) => "idle_timeout",
+                            _ => "header_timeout",
+                        };
+                        metrics::counter!("inbox_http_connections_closed_total", "reason" => reason)
+                            .increment(1);
                         return;
                     }
                 }
@@ -215,10 +221,15 @@ impl Connections {
             .filter_map(|c| c.waiting_since().map(|since| (since, c.clone())))
             .collect();
         waiting.sort_by_key(|(since, _)| *since);
-        waiting.into_iter().any(|(_, connection)| {
+        let closed = waiting.into_iter().any(|(_, connection)| {
             let phase = *connection.phase.borrow();
             matches!(phase, Phase::Idle(_) | Phase::ReadingHead(_)) && connection.close_if(phase)
-        })
+        });
+        if closed {
+            metrics::counter!("inbox_http_connections_closed_total", "reason" => "make_room")
+                .increment(1);
+        }
+        closed
     }
 }
 
@@ -231,7 +242,9 @@ struct Registered {
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        self.connections.live().remove(&self.id);
+        let mut live = self.connections.live();
+        live.remove(&self.id);
+        metrics::gauge!("inbox_http_connections").set(live.len() as f64);
     }
 }
 
@@ -402,7 +415,11 @@ impl HttpServer {
             };
             next_id += 1;
             let connection = Arc::new(Connection::new());
-            connections.live().insert(next_id, connection.clone());
+            {
+                let mut live = connections.live();
+                live.insert(next_id, connection.clone());
+                metrics::gauge!("inbox_http_connections").set(live.len() as f64);
+            }
             let registered = Registered {
                 id: next_id,
                 connections: connections.clone(),
@@ -557,6 +574,7 @@ impl AcceptPause {
         ) {
             return None;
         }
+        metrics::counter!("inbox_http_accept_failures_total").increment(1);
         if self.episode.trouble() {
             let out_of_descriptors = error.raw_os_error().is_some_and(|code| {
                 code == rustix::io::Errno::MFILE.raw_os_error()

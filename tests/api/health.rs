@@ -13,6 +13,7 @@ async fn health_reports_liveness_the_database_and_counters() {
         "duplicates_ignored",
         "signature_failures",
         "errors",
+        "facts_kept_raw",
     ] {
         assert_eq!(health["counters"][counter], 0, "{counter}");
     }

@@ -478,6 +478,8 @@ async fn facts_the_store_refuses_as_invalid_data_are_kept_raw_and_never_an_outag
     );
     app.settled().await;
     assert_eq!(app.health().await["counters"]["errors"], 0);
+    // Each delivery that kept a stream raw is counted: the first, its redelivery, the venom.
+    assert_eq!(app.health().await["counters"]["facts_kept_raw"], 3);
 }
 
 /// A text message body for our number whose text object carries a field nested so that the whole body
@@ -499,28 +501,9 @@ fn nested_body(depth: usize, wamid: &str) -> Vec<u8> {
 }
 
 fn depth_of(bytes: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
+    (0..)
+        .find(|&max| !actors::json::depth_exceeds(bytes, max))
+        .unwrap_or(usize::MAX)
 }
 
 /// Part of D1: a body nested deeper than 48 is refused (after the signature), so nothing is stored that

@@ -138,8 +138,8 @@ pub fn conversation_ids(stream: &str) -> Option<(&str, &str, &str)> {
 
 impl InboxEvent {
     /// Decodes a stored event for the inbox: `Ok(None)` for events of other streams and for event types
-    /// this version does not know (a newer node may write them); an error for a known type that does not
-    /// decode, which must stop the projection rather than be skipped.
+    /// this version does not know (a newer node may write them); a [`DecodeError`] for a known type that
+    /// does not decode, which the runner sets aside in its quarantine (never skipped silently).
     pub fn decode(event: &RecordedEvent) -> Result<Option<InboxEvent>, DecodeError> {
         Self::with_envelope(
             event.stream_id.as_str(),
