@@ -28,6 +28,99 @@ pub trait Aggregate: Default + Clone + Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: RefusalCode,
     pub message: String,
+}
+
+impl Refusal {
+    pub fn new(code: RefusalCode, message: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What a refusal asks of the caller. Every edge (the API, the CLI) answers a kind alike, so a new code
+/// only has to say which kind it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// The command names something that does not exist.
+    NotFound,
+    /// The command contradicts the current state (a taken name, the last administrator).
+    Conflict,
+    /// The command is malformed whatever the state.
+    Malformed,
+    /// The command is well-formed, but a rule forbids it.
+    BreaksRule,
+}
+
+macro_rules! refusal_codes {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal, $kind:ident;)*) => {
+        /// Every reason an aggregate refuses a command, with its stable wire code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RefusalCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl RefusalCode {
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [RefusalCode] = &[$(RefusalCode::$variant,)*];
+
+            /// The stable code clients program against.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(RefusalCode::$variant => $code,)*
+                }
+            }
+
+            pub const fn kind(self) -> RefusalKind {
+                match self {
+                    $(RefusalCode::$variant => RefusalKind::$kind,)*
+                }
+            }
+        }
+    };
+}
+
+refusal_codes! {
+    UnknownUser = "unknown_user", NotFound;
+    UnknownRole = "unknown_role", NotFound;
+    UnknownToken = "unknown_token", NotFound;
+    AlreadySetUp = "already_set_up", Conflict;
+    EmailTaken = "email_taken", Conflict;
+    SubjectTaken = "subject_taken", Conflict;
+    RoleExists = "role_exists", Conflict;
+    RoleInUse = "role_in_use", Conflict;
+    LastAdmin = "last_admin", Conflict;
+    CannotDisableSelf = "cannot_disable_self", Conflict;
+    TokenExists = "token_exists", Conflict;
+    /// A message that can never be sent (empty text, a caption on a sticker, ...).
+    InvalidMessage = "invalid_message", Malformed;
+    InvalidEmail = "invalid_email", BreaksRule;
+    InvalidRole = "invalid_role", BreaksRule;
+    InvalidRoleName = "invalid_role_name", BreaksRule;
+    InvalidSubject = "invalid_subject", BreaksRule;
+    InvalidToken = "invalid_token", BreaksRule;
+    NotAccountScoped = "not_account_scoped", BreaksRule;
+    /// The user is linked to another identity of the provider.
+    SubjectMismatch = "subject_mismatch", BreaksRule;
+    /// An idempotency key already used for another request.
+    IdempotencyKeyReused = "idempotency_key_reused", BreaksRule;
+    /// Free-form messages need a customer message in the last 24 hours.
+    WindowClosed = "window_closed", BreaksRule;
+    /// A reply or reaction names a message this conversation does not hold.
+    UnknownMessage = "unknown_message", BreaksRule;
+}
+
+impl std::fmt::Display for RefusalCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for RefusalCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }

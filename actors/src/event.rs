@@ -21,7 +21,7 @@ impl StreamId {
 
     /// The stream of one conversation between a business number and a customer.
     pub fn conversation(phone_number_id: &str, contact: &str) -> Self {
-        Self(format!("conversation-{phone_number_id}-{contact}"))
+        crate::conversation::id::ConversationId::new(phone_number_id, contact).stream()
     }
 
     /// The stream of one WhatsApp business number.

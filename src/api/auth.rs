@@ -315,7 +315,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
                 "token_expired",
                 "the identity provider's token has expired",
             ),
-            idp::IdpError::KeysUnavailable => ApiError::unavailable(e),
+            idp::IdpError::KeysUnavailable => {
+                ApiError::dependency_failed("the identity provider's keys", e)
+            }
             idp::IdpError::Invalid(reason) => {
                 tracing::info!(reason, "identity provider token refused");
                 invalid()
@@ -367,10 +369,10 @@ async fn link_subject(state: &AppState, user_id: &str, subject: &str) -> Result<
         .await
         .map_err(|e| match e {
             CommandError::Refused(refusal) => {
-                tracing::info!(code = refusal.code, "external subject not linked");
+                tracing::info!(code = %refusal.code, "external subject not linked");
                 identity_mismatch()
             }
-            other => ApiError::unavailable(other),
+            other => other.into(),
         })?;
     if let Some(position) = outcome.last_position {
         if !state.access.wait_for(position, LINK_WAIT).await {

@@ -8,7 +8,6 @@ use super::Tag;
 use crate::http::AppState;
 use actors::conversation::{ConversationAction, ConversationCommand, ConversationFact};
 use actors::event::{derived_event_id, EventMetadata, StreamId};
-use actors::stream_actor::CommandError;
 use chrono::{DateTime, SubsecRound, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -317,8 +316,7 @@ async fn command(
             vec![fact],
             EventMetadata::user(user_id, command_id),
         )
-        .await
-        .map_err(command_error)?;
+        .await?;
     let caught_up = match outcome.last_position {
         Some(position) => {
             state
@@ -335,14 +333,6 @@ async fn command(
     } else {
         CommandResponse::Accepted(Json(conversation))
     })
-}
-
-fn command_error(e: CommandError) -> ApiError {
-    match e {
-        CommandError::Invalid(reason) => ApiError::unprocessable("invalid_command", reason),
-        CommandError::Refused(r) => ApiError::unprocessable(r.code, r.message),
-        other => ApiError::unavailable(other),
-    }
 }
 
 /// The id a request carrying an `Idempotency-Key` is recorded under: one per caller, conversation and

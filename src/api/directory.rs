@@ -428,7 +428,7 @@ async fn inspect_account(state: &AppState, id: &str) -> Result<(AccountState, u6
         .accounts
         .inspect(StreamId::account(id))
         .await
-        .map_err(ApiError::unavailable)
+        .map_err(ApiError::from)
 }
 
 /// Records an account's configuration, then waits until this node's view and registry hold it.
@@ -446,8 +446,7 @@ async fn configure(
             vec![AccountFact::Configured(configured)],
             EventMetadata::user(&caller.user_id, uuid::Uuid::new_v4()),
         )
-        .await
-        .map_err(ApiError::unavailable)?;
+        .await?;
     if let Some(position) = outcome.last_position {
         if !state
             .checkpoints

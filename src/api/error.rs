@@ -1,5 +1,7 @@
 //! The one error shape of the API: `{"error": {"code", "message", "details"}}` for every 4xx and 5xx.
 
+use actors::aggregate::{Refusal, RefusalKind};
+use actors::stream_actor::CommandError;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 use serde_json::Value;
@@ -55,9 +57,12 @@ pub enum ApiError {
     /// Meta's Graph API failed or did not answer; details carry Meta's error.
     #[oai(status = 502)]
     BadGateway(Json<ErrorBody>),
-    /// The database or the actors are unavailable; retry later.
+    /// The database or the actors are unavailable, or did not answer in time; retry later.
     #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
+    Unavailable(
+        Json<ErrorBody>,
+        #[oai(header = "Retry-After")] Option<String>,
+    ),
 }
 
 fn body(code: &str, message: impl Into<String>, details: Option<Value>) -> Json<ErrorBody> {
@@ -120,20 +125,7 @@ impl ApiError {
             | ApiError::Unprocessable(b)
             | ApiError::TooManyRequests(b, _)
             | ApiError::BadGateway(b)
-            | ApiError::Unavailable(b) => &b.0.error.code,
-        }
-    }
-
-    /// An error whose status is decided elsewhere (a domain refusal's code). Unknown statuses are 422.
-    pub fn with_status(status: u16, code: &str, message: impl Into<String>) -> Self {
-        let body = body(code, message, None);
-        match status {
-            400 => ApiError::BadRequest(body),
-            401 => ApiError::Unauthorized(body),
-            403 => ApiError::Forbidden(body),
-            404 => ApiError::NotFound(body),
-            409 => ApiError::Conflict(body),
-            _ => ApiError::Unprocessable(body),
+            | ApiError::Unavailable(b, _) => &b.0.error.code,
         }
     }
 
@@ -187,11 +179,78 @@ impl ApiError {
     /// The database failed. The cause is logged, not returned: it may name internals.
     pub fn unavailable(error: impl std::fmt::Display) -> Self {
         tracing::warn!(error = %error, "API request failed on the database");
-        ApiError::Unavailable(body(
+        Self::retry_later(
             "unavailable",
             "the inbox cannot reach its database; retry shortly",
-            None,
-        ))
+        )
+    }
+
+    /// Something the inbox depends on other than its database failed (`what`: "its media store", ...).
+    pub fn dependency_failed(what: &str, error: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %error, what, "API request failed on a dependency");
+        Self::retry_later(
+            "unavailable",
+            &format!("the inbox cannot reach {what}; retry shortly"),
+        )
+    }
+
+    fn retry_later(code: &str, message: &str) -> Self {
+        ApiError::Unavailable(
+            body(code, message, None),
+            Some(RETRY_AFTER_SECONDS.to_string()),
+        )
+    }
+
+    /// A domain refusal: its kind decides the status, its code and sentence are the aggregate's.
+    pub fn refused(Refusal { code, message }: Refusal) -> Self {
+        let body = body(code.as_str(), message, None);
+        match code.kind() {
+            RefusalKind::NotFound => ApiError::NotFound(body),
+            RefusalKind::Conflict => ApiError::Conflict(body),
+            RefusalKind::Malformed => ApiError::BadRequest(body),
+            RefusalKind::BreaksRule => ApiError::Unprocessable(body),
+        }
+    }
+}
+
+/// How long a client should wait before retrying a 503.
+const RETRY_AFTER_SECONDS: u64 = 5;
+
+/// The one mapping of what a stream's actor answers to what the caller is told.
+impl From<CommandError> for ApiError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::Refused(refusal) => ApiError::refused(refusal),
+            CommandError::Invalid(reason) => ApiError::unprocessable("invalid_command", reason),
+            CommandError::Conflict(stream) => {
+                tracing::warn!(%stream, "a command kept losing to concurrent writers");
+                ApiError::conflict(
+                    "concurrent_update",
+                    "other changes to the same record kept arriving at the same moment; nothing \
+                     was recorded, retry",
+                )
+            }
+            CommandError::Timeout => {
+                tracing::warn!("a command got no answer in time");
+                Self::retry_later(
+                    "timeout",
+                    "the inbox did not answer in time; the request may still be recorded, so retry \
+                     it with the same Idempotency-Key",
+                )
+            }
+            CommandError::Interrupted => Self::retry_later(
+                "interrupted",
+                "the request was interrupted before it was recorded (the inbox may be restarting); \
+                 retry",
+            ),
+            CommandError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "a command failed on the event store");
+                Self::retry_later(
+                    "unavailable",
+                    "the inbox cannot reach its event store; retry shortly with the same Idempotency-Key",
+                )
+            }
+        }
     }
 }
 
@@ -280,15 +339,99 @@ pub fn render(err: poem::Error) -> poem::Response {
     } else {
         err.to_string()
     };
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
-    let mut response = poem::Response::builder()
-        .status(status)
-        .content_type("application/json; charset=utf-8")
-        .body(body.to_string());
+    let mut response = error_response(status, code, &message);
     if let Some(Ok(allow)) = allow.map(|a| poem::http::HeaderValue::from_str(&a)) {
         response
             .headers_mut()
             .insert(poem::http::header::ALLOW, allow);
     }
     response
+}
+
+/// The error body for answers built outside poem-openapi (the webhook, the HTTP edge), in the same
+/// shape as [`ApiError`]'s.
+pub fn error_response(status: poem::http::StatusCode, code: &str, message: &str) -> poem::Response {
+    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    poem::Response::builder()
+        .status(status)
+        .content_type("application/json; charset=utf-8")
+        .body(body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actors::aggregate::RefusalCode;
+    use actors::event::StreamId;
+    use poem::IntoResponse;
+
+    fn status(e: ApiError) -> (u16, String, Option<String>) {
+        let code = e.code().to_owned();
+        let response = e.into_response();
+        let retry = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (response.status().as_u16(), code, retry)
+    }
+
+    #[test]
+    fn each_refusal_answers_its_kind_with_its_own_code() {
+        for &code in RefusalCode::ALL {
+            let (status, answered, _) =
+                status(CommandError::Refused(Refusal::new(code, "no")).into());
+            let expected = match code.kind() {
+                RefusalKind::NotFound => 404,
+                RefusalKind::Conflict => 409,
+                RefusalKind::Malformed => 400,
+                RefusalKind::BreaksRule => 422,
+            };
+            assert_eq!((status, answered.as_str()), (expected, code.as_str()));
+        }
+    }
+
+    #[test]
+    fn refusal_codes_are_distinct_snake_case() {
+        let codes: std::collections::BTreeSet<_> =
+            RefusalCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(codes.len(), RefusalCode::ALL.len());
+        assert!(codes
+            .iter()
+            .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
+    }
+
+    #[test]
+    fn losing_to_concurrent_writers_is_a_conflict_and_slowness_is_honest() {
+        let conflict = CommandError::Conflict(StreamId::new("conversation-1-2"));
+        assert_eq!(
+            status(conflict.into()),
+            (409, "concurrent_update".into(), None)
+        );
+        let retry = Some(RETRY_AFTER_SECONDS.to_string());
+        assert_eq!(
+            status(CommandError::Timeout.into()),
+            (503, "timeout".into(), retry.clone())
+        );
+        assert_eq!(
+            status(CommandError::Interrupted.into()),
+            (503, "interrupted".into(), retry.clone())
+        );
+        assert_eq!(
+            status(CommandError::Unavailable("down".into()).into()),
+            (503, "unavailable".into(), retry)
+        );
+        assert_eq!(
+            status(CommandError::Invalid("bad stream".into()).into()),
+            (422, "invalid_command".into(), None)
+        );
+    }
+
+    #[test]
+    fn the_timeout_message_does_not_blame_the_database() {
+        let ApiError::Unavailable(body, _) = CommandError::Timeout.into() else {
+            panic!("a timeout is a 503");
+        };
+        assert!(!body.0.error.message.contains("database"));
+    }
 }

@@ -6,12 +6,11 @@ use super::error::ApiError;
 use super::Tag;
 use crate::auth::{new_secret, passwords, sessions, API_TOKEN_PREFIX};
 use crate::http::AppState;
-use actors::aggregate::Refusal;
+
 use actors::event::EventMetadata;
 use actors::identity::access::UserAccess;
 use actors::identity::aggregate::stream;
 use actors::identity::{Effect, IdentityEvent, IdentityFact, Rbac};
-use actors::stream_actor::CommandError;
 use chrono::{DateTime, SubsecRound, Utc};
 use poem::web::Data;
 use poem::Request;
@@ -956,11 +955,7 @@ async fn record(
     facts: Vec<IdentityFact>,
     metadata: EventMetadata,
 ) -> Result<Rbac, ApiError> {
-    let outcome = state
-        .identity
-        .record(stream(), facts, metadata)
-        .await
-        .map_err(command_error)?;
+    let outcome = state.identity.record(stream(), facts, metadata).await?;
     if let Some(position) = outcome.last_position {
         if !state.access.wait_for(position, SNAPSHOT_WAIT).await {
             tracing::warn!(
@@ -969,20 +964,12 @@ async fn record(
             );
         }
     }
-    let (identity, _) = state
-        .identity
-        .inspect(stream())
-        .await
-        .map_err(command_error)?;
+    let (identity, _) = state.identity.inspect(stream()).await?;
     Ok(identity.access().clone())
 }
 
 async fn current_user(state: &AppState, user_id: &str) -> Result<UserAccess, ApiError> {
-    let (identity, _) = state
-        .identity
-        .inspect(stream())
-        .await
-        .map_err(command_error)?;
+    let (identity, _) = state.identity.inspect(stream()).await?;
     identity
         .access()
         .users
@@ -990,29 +977,6 @@ async fn current_user(state: &AppState, user_id: &str) -> Result<UserAccess, Api
         .filter(|u| u.registered)
         .cloned()
         .ok_or_else(|| ApiError::not_found("user", user_id))
-}
-
-fn command_error(e: CommandError) -> ApiError {
-    match e {
-        CommandError::Refused(refusal) => refused(refusal),
-        other => ApiError::unavailable(other),
-    }
-}
-
-fn refused(Refusal { code, message }: Refusal) -> ApiError {
-    let status = match code {
-        "unknown_user" | "unknown_role" | "unknown_token" => 404,
-        "email_taken"
-        | "subject_taken"
-        | "role_exists"
-        | "role_in_use"
-        | "last_admin"
-        | "cannot_disable_self"
-        | "already_set_up"
-        | "token_exists" => 409,
-        _ => 422,
-    };
-    ApiError::with_status(status, code, message)
 }
 
 fn gone(what: &str, id: &str) -> ApiError {

@@ -148,7 +148,7 @@ impl Credential {
                 checked.caller = now;
                 checked.version = Some(version);
             }
-            Err(ApiError::Unavailable(_)) => {
+            Err(ApiError::Unavailable(..)) => {
                 tracing::warn!("live stream cannot check its credential now; it will again");
             }
             Err(refused) => {

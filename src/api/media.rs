@@ -118,7 +118,7 @@ impl MediaApi {
             .media
             .put(&bytes, &mime, filename.as_deref())
             .await
-            .map_err(ApiError::unavailable)?;
+            .map_err(|e| ApiError::dependency_failed("its media store", e))?;
         sqlx::query!(
             "insert into media_uploads (media_id, user_id) values ($1, $2) on conflict do nothing",
             stored.id,
@@ -144,7 +144,7 @@ impl MediaApi {
             .media
             .open(&id.0)
             .await
-            .map_err(ApiError::unavailable)?
+            .map_err(|e| ApiError::dependency_failed("its media store", e))?
             .ok_or_else(|| ApiError::not_found("media", &id.0))?;
         let (content_type, disposition) = presentation(&media);
         Ok(Download::File(
@@ -176,7 +176,7 @@ impl MediaApi {
             .media
             .describe(&id.0)
             .await
-            .map_err(ApiError::unavailable)?
+            .map_err(|e| ApiError::dependency_failed("its media store", e))?
             .ok_or_else(|| ApiError::not_found("media", &id.0))?;
         Ok(Json(media.into()))
     }

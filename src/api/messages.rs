@@ -15,7 +15,6 @@ use actors::event::{EventMetadata, StreamId};
 use actors::graph::media::limit_for;
 use actors::graph::{OutboundContent, OutboundMessage};
 use actors::outbound::sender::Job;
-use actors::stream_actor::CommandError;
 use chrono::{SubsecRound, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -210,8 +209,7 @@ impl MessagesApi {
                 vec![ConversationFact::Send(command)],
                 EventMetadata::user(&caller.user_id, message_id),
             )
-            .await
-            .map_err(refusal)?;
+            .await?;
         // The dispatcher would find it too (through the inbox view); handing it over now saves that trip.
         let job = Job {
             conversation: stream,
@@ -251,7 +249,7 @@ async fn check_media(
         .media
         .describe(media_id)
         .await
-        .map_err(ApiError::unavailable)?
+        .map_err(|e| ApiError::dependency_failed("its media store", e))?
         .ok_or_else(unknown)?;
     let kind = content.kind();
     let max = limit_for(kind, &media.mime_type)
@@ -266,17 +264,6 @@ async fn check_media(
         ));
     }
     Ok(())
-}
-
-fn refusal(e: CommandError) -> ApiError {
-    match e {
-        CommandError::Refused(r) if r.code == "invalid_message" => {
-            ApiError::bad_request(r.code, r.message)
-        }
-        CommandError::Refused(r) => ApiError::unprocessable(r.code, r.message),
-        CommandError::Invalid(reason) => ApiError::unprocessable("invalid_command", reason),
-        other => ApiError::unavailable(other),
-    }
 }
 
 fn cursor_seq(c: &Cursor) -> Result<i64, ApiError> {

@@ -1,15 +1,13 @@
 //! What the API returns, as documented in the OpenAPI spec, and how read-model rows map onto it.
 
-use chrono::{DateTime, Duration, Utc};
+use actors::conversation::outbound::ServiceWindow;
+use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use projections::accounts::{AccountRow, NumberQualityRow};
 use projections::contacts::ContactRow;
 use projections::inbox::view::{ConversationRow, MessageRow};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// Free-form replies are allowed for this long after the customer's last message.
-const REPLY_WINDOW_HOURS: i64 = 24;
 
 #[derive(Debug, Clone, Object)]
 pub struct Contact {
@@ -56,9 +54,7 @@ pub struct Conversation {
 
 impl Conversation {
     pub fn from_row(row: ConversationRow, now: DateTime<Utc>) -> Self {
-        let closes = row
-            .last_inbound_at
-            .map(|t| t + Duration::hours(REPLY_WINDOW_HOURS));
+        let window = ServiceWindow::after(row.last_inbound_at);
         Conversation {
             id: row.conversation_id,
             account_id: row.account_id,
@@ -81,8 +77,8 @@ impl Conversation {
                 _ => None,
             },
             last_inbound_at: row.last_inbound_at,
-            reply_window_open: closes.is_some_and(|c| c > now),
-            reply_window_closes_at: closes,
+            reply_window_open: window.is_some_and(|w| w.is_open_at(now)),
+            reply_window_closes_at: window.map(|w| w.closes_at),
             unread_count: row.unread_count,
             read_at: row.read_at,
             favourite: row.favourite,

@@ -145,7 +145,7 @@ impl<E: Endpoint> Endpoint for BodyLimitsEndpoint<E> {
 /// kept.
 fn refusal(status: StatusCode, code: &'static str, message: String) -> Response {
     metrics::counter!("inbox_http_bodies_refused_total", "reason" => code).increment(1);
-    let mut response = super::webhook::problem(status, code, &message);
+    let mut response = crate::api::error::error_response(status, code, &message);
     response.headers_mut().insert(
         header::CONNECTION,
         header::HeaderValue::from_static("close"),

@@ -16,6 +16,7 @@
 use super::signature::{self, SignatureError};
 use super::AppState;
 use crate::account_registry::Connection;
+use crate::api::error::error_response;
 use actors::json;
 use actors::webhook;
 use poem::http::StatusCode;
@@ -60,7 +61,7 @@ pub async fn verify(
         }
         _ => {
             tracing::warn!(mode = ?mode, "webhook verification refused");
-            problem(
+            error_response(
                 StatusCode::FORBIDDEN,
                 "verification_failed",
                 "hub.mode must be subscribe and hub.verify_token must match",
@@ -103,7 +104,7 @@ async fn receive_body(
         Ok(bytes) => bytes,
         Err(poem::error::ReadBodyError::PayloadTooLarge) => {
             tracing::warn!("body over 3 MB refused");
-            return problem(
+            return error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
                 "webhook bodies are at most 3 MB",
@@ -111,7 +112,7 @@ async fn receive_body(
         }
         Err(e) => {
             tracing::warn!(error = %e, "could not read the body");
-            return problem(
+            return error_response(
                 StatusCode::BAD_REQUEST,
                 "body_unreadable",
                 "the body could not be read completely",
@@ -138,12 +139,12 @@ async fn receive_body(
         } else {
             "signature_invalid"
         };
-        return problem(StatusCode::UNAUTHORIZED, code, &e.to_string());
+        return error_response(StatusCode::UNAUTHORIZED, code, &e.to_string());
     }
 
     if json::depth_exceeds(&bytes, json::MAX_INPUT_DEPTH) {
         tracing::warn!(bytes = bytes.len(), "signed body nested too deep");
-        return problem(
+        return error_response(
             StatusCode::BAD_REQUEST,
             "too_deep",
             &format!(
@@ -156,7 +157,7 @@ async fn receive_body(
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "signed body is not JSON");
-            return problem(
+            return error_response(
                 StatusCode::BAD_REQUEST,
                 "invalid_json",
                 &format!("the body is not JSON: {e}"),
@@ -182,7 +183,7 @@ async fn receive_body(
         Err(e) => {
             stats.error(1);
             tracing::error!(error = %e, "webhook body not stored; answering 503 so Meta redelivers");
-            let mut response = problem(
+            let mut response = error_response(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "store_unavailable",
                 "the body was not stored; retry later",
@@ -273,12 +274,4 @@ fn signed_by_one_of<'c>(
         }
     }
     outcome
-}
-
-/// The one error body of this API: `{"error": {"code", "message"}}`.
-pub fn problem(status: StatusCode, code: &str, message: &str) -> Response {
-    Response::builder()
-        .status(status)
-        .content_type("application/json")
-        .body(json!({"error": {"code": code, "message": message}}).to_string())
 }

@@ -5,17 +5,18 @@
 //! applies once the message is known; the customer's profile is recorded when it first appears or changes.
 
 pub mod events;
+pub mod id;
 pub mod message;
 pub mod outbound;
 pub mod status;
 
-use crate::aggregate::{Aggregate, Refusal};
+use crate::aggregate::{Aggregate, Refusal, RefusalCode};
 use chrono::{DateTime, Utc};
 use events::{ContactProfile, ConversationEvent, ReadMarked, SettingChanged};
 use message::{EchoedMessage, InboundMessage};
 use outbound::{
     DeliveryFact, MessageQueued, MessageSent, Outgoing, SendAttempted, SendCommand, SendFailed,
-    SendRefusal, SERVICE_WINDOW,
+    SendRefusal, ServiceWindow,
 };
 use status::{Delivery, DeliveryStatus, StatusReport};
 use std::collections::{HashMap, HashSet};
@@ -205,8 +206,7 @@ impl Conversation {
 
     /// Whether free-form messages may be sent at `at`.
     pub fn window_open(&self, at: DateTime<Utc>) -> bool {
-        self.last_inbound_at
-            .is_some_and(|last| at - last <= SERVICE_WINDOW)
+        ServiceWindow::after(self.last_inbound_at).is_some_and(|w| w.is_open_at(at))
     }
 
     fn refuse_send(&self, send: &SendCommand) -> Option<SendRefusal> {
@@ -303,11 +303,12 @@ impl Conversation {
     fn refuse_reuse(&self, fact: &ConversationFact) -> Option<Refusal> {
         let (id, asked) = fact.request()?;
         let recorded = self.requests.get(&id)?;
-        (*recorded != asked).then(|| Refusal {
-            code: "idempotency_key_reused",
-            message: "this Idempotency-Key was already used for another request on this \
-                      conversation; use a new key for a new request"
-                .to_owned(),
+        (*recorded != asked).then(|| {
+            Refusal::new(
+                RefusalCode::IdempotencyKeyReused,
+                "this Idempotency-Key was already used for another request on this conversation; \
+                 use a new key for a new request",
+            )
         })
     }
 
@@ -482,14 +483,14 @@ impl Aggregate for Conversation {
         };
         match self.refuse_send(send) {
             None => Ok(()),
-            Some(refusal) => Err(Refusal {
-                code: match refusal {
-                    SendRefusal::WindowClosed { .. } => "window_closed",
-                    SendRefusal::UnknownMessage(_) => "unknown_message",
-                    SendRefusal::Invalid(_) => "invalid_message",
+            Some(refusal) => Err(Refusal::new(
+                match refusal {
+                    SendRefusal::WindowClosed { .. } => RefusalCode::WindowClosed,
+                    SendRefusal::UnknownMessage(_) => RefusalCode::UnknownMessage,
+                    SendRefusal::Invalid(_) => RefusalCode::InvalidMessage,
                 },
-                message: refusal.to_string(),
-            }),
+                refusal.to_string(),
+            )),
         }
     }
 }

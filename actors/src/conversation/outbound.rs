@@ -17,6 +17,26 @@ use uuid::Uuid;
 /// How long the customer's last message keeps free-form replies open.
 pub const SERVICE_WINDOW: Duration = Duration::hours(24);
 
+/// The customer service window: free-form replies are allowed from the customer's last message until
+/// the moment it closes, that moment excluded. The one place the rule is written; the API shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceWindow {
+    pub closes_at: DateTime<Utc>,
+}
+
+impl ServiceWindow {
+    /// The window the customer's last message opened, if they ever wrote.
+    pub fn after(last_inbound_at: Option<DateTime<Utc>>) -> Option<Self> {
+        last_inbound_at.map(|last| ServiceWindow {
+            closes_at: last + SERVICE_WINDOW,
+        })
+    }
+
+    pub fn is_open_at(&self, at: DateTime<Utc>) -> bool {
+        at < self.closes_at
+    }
+}
+
 /// An inbox user (or the bot) asked to send a message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageQueued {
@@ -172,5 +192,21 @@ impl MediaFact {
             MediaFact::Stored(s) => &s.wamid,
             MediaFact::Failed(f) => &f.wamid,
         }
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    #[test]
+    fn the_window_closes_exactly_24_hours_after_the_customer_wrote() {
+        let wrote = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let window = ServiceWindow::after(Some(wrote)).unwrap();
+        assert_eq!(window.closes_at - wrote, Duration::hours(24));
+        assert!(window.is_open_at(wrote));
+        assert!(window.is_open_at(window.closes_at - Duration::milliseconds(1)));
+        assert!(!window.is_open_at(window.closes_at));
+        assert_eq!(ServiceWindow::after(None), None);
     }
 }

@@ -5,7 +5,7 @@
 use super::access::Rbac;
 use super::events::IdentityEvent;
 use super::{default_roles, Permission};
-use crate::aggregate::{Aggregate, Refusal};
+use crate::aggregate::{Aggregate, Refusal, RefusalCode};
 use crate::event::StreamId;
 use chrono::{DateTime, Utc};
 
@@ -42,11 +42,8 @@ impl Identity {
     }
 }
 
-fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal {
-        code,
-        message: message.into(),
-    }
+fn refuse(code: RefusalCode, message: impl Into<String>) -> Refusal {
+    Refusal::new(code, message)
 }
 
 /// Role names appear in URLs and grants: lower-case letters, digits, `-` and `_`, at most 40.
@@ -75,14 +72,20 @@ impl Identity {
     fn user_exists(&self, user_id: &str) -> Result<(), Refusal> {
         match self.access.users.get(user_id) {
             Some(u) if u.registered => Ok(()),
-            _ => Err(refuse("unknown_user", format!("no user {user_id}"))),
+            _ => Err(refuse(
+                RefusalCode::UnknownUser,
+                format!("no user {user_id}"),
+            )),
         }
     }
 
     fn role_exists(&self, role: &str) -> Result<(), Refusal> {
         match self.access.roles.contains_key(role) {
             true => Ok(()),
-            false => Err(refuse("unknown_role", format!("no role named {role}"))),
+            false => Err(refuse(
+                RefusalCode::UnknownRole,
+                format!("no role named {role}"),
+            )),
         }
     }
 
@@ -94,15 +97,21 @@ impl Identity {
                 ..
             } => {
                 if !valid_email(email) {
-                    return Err(refuse("invalid_email", "the email address is not valid"));
+                    return Err(refuse(
+                        RefusalCode::InvalidEmail,
+                        "the email address is not valid",
+                    ));
                 }
                 if self.access.user_by_email(email).is_some() {
-                    return Err(refuse("email_taken", "a user with this email exists"));
+                    return Err(refuse(
+                        RefusalCode::EmailTaken,
+                        "a user with this email exists",
+                    ));
                 }
                 if let Some(subject) = external_subject {
                     if self.access.user_by_subject(subject).is_some() {
                         return Err(refuse(
-                            "subject_taken",
+                            RefusalCode::SubjectTaken,
                             "a user is already linked to this external subject",
                         ));
                     }
@@ -116,12 +125,12 @@ impl Identity {
             } => {
                 self.user_exists(user_id)?;
                 if external_subject.trim().is_empty() {
-                    return Err(refuse("invalid_subject", "the subject is empty"));
+                    return Err(refuse(RefusalCode::InvalidSubject, "the subject is empty"));
                 }
                 if let Some((other, _)) = self.access.user_by_subject(external_subject) {
                     if other != user_id {
                         return Err(refuse(
-                            "subject_taken",
+                            RefusalCode::SubjectTaken,
                             "a user is already linked to this external subject",
                         ));
                     }
@@ -129,7 +138,7 @@ impl Identity {
                 let linked = self.access.users.get(user_id);
                 match linked.and_then(|u| u.external_subject.as_deref()) {
                     Some(linked) if linked != external_subject => Err(refuse(
-                        "subject_mismatch",
+                        RefusalCode::SubjectMismatch,
                         "this user is linked to another subject of the identity provider",
                     )),
                     _ => Ok(()),
@@ -143,7 +152,10 @@ impl Identity {
             } => {
                 self.user_exists(user_id)?;
                 if !active && by.as_deref() == Some(user_id.as_str()) {
-                    return Err(refuse("cannot_disable_self", "you cannot disable yourself"));
+                    return Err(refuse(
+                        RefusalCode::CannotDisableSelf,
+                        "you cannot disable yourself",
+                    ));
                 }
                 Ok(())
             }
@@ -152,13 +164,13 @@ impl Identity {
             } => {
                 if !valid_role_name(role) {
                     return Err(refuse(
-                        "invalid_role_name",
+                        RefusalCode::InvalidRoleName,
                         "role names are 1 to 40 lower-case letters, digits, '-' or '_'",
                     ));
                 }
                 if permissions.is_empty() {
                     return Err(refuse(
-                        "invalid_role",
+                        RefusalCode::InvalidRole,
                         "a role holds at least one permission",
                     ));
                 }
@@ -175,7 +187,7 @@ impl Identity {
                 match holders {
                     0 => Ok(()),
                     n => Err(refuse(
-                        "role_in_use",
+                        RefusalCode::RoleInUse,
                         format!("the role is assigned to {n} user(s); unassign it first"),
                     )),
                 }
@@ -195,7 +207,7 @@ impl Identity {
                 self.user_exists(user_id)?;
                 if account.is_some() && !permission.is_account_scoped() {
                     return Err(refuse(
-                        "not_account_scoped",
+                        RefusalCode::NotAccountScoped,
                         format!("{permission} applies to the whole install, not to one account"),
                     ));
                 }
@@ -210,17 +222,17 @@ impl Identity {
             } => {
                 self.user_exists(user_id)?;
                 if self.access.tokens.contains_key(token_id) {
-                    return Err(refuse("token_exists", "this token id is taken"));
+                    return Err(refuse(RefusalCode::TokenExists, "this token id is taken"));
                 }
                 if name.trim().is_empty() || name.len() > 100 {
                     return Err(refuse(
-                        "invalid_token",
+                        RefusalCode::InvalidToken,
                         "a token needs a name of 1 to 100 characters",
                     ));
                 }
                 if permissions.is_empty() {
                     return Err(refuse(
-                        "invalid_token",
+                        RefusalCode::InvalidToken,
                         "a token holds at least one permission",
                     ));
                 }
@@ -229,7 +241,10 @@ impl Identity {
             IdentityEvent::ApiTokenRevoked { token_id, .. } => {
                 match self.access.tokens.contains_key(token_id) {
                     true => Ok(()),
-                    false => Err(refuse("unknown_token", format!("no API token {token_id}"))),
+                    false => Err(refuse(
+                        RefusalCode::UnknownToken,
+                        format!("no API token {token_id}"),
+                    )),
                 }
             }
         }
@@ -248,7 +263,7 @@ impl Identity {
         match held(&after) {
             true => Ok(()),
             false => Err(refuse(
-                "last_admin",
+                RefusalCode::LastAdmin,
                 "this would leave no active user who can manage users and roles",
             )),
         }
@@ -265,7 +280,7 @@ impl Aggregate for Identity {
             IdentityFact::Setup(event) => {
                 if self.access.users.values().any(|u| u.registered) {
                     return Err(refuse(
-                        "already_set_up",
+                        RefusalCode::AlreadySetUp,
                         "the inbox has users; ask an administrator to create your account",
                     ));
                 }
@@ -274,7 +289,10 @@ impl Aggregate for Identity {
             IdentityFact::CreateRole(event) => {
                 if let IdentityEvent::RoleDefined { role, .. } = event {
                     if self.access.roles.contains_key(role) {
-                        return Err(refuse("role_exists", format!("a role named {role} exists")));
+                        return Err(refuse(
+                            RefusalCode::RoleExists,
+                            format!("a role named {role} exists"),
+                        ));
                     }
                 }
                 self.check_event(event)

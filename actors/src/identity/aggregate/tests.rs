@@ -15,7 +15,7 @@ fn given(events: Vec<IdentityEvent>) -> Identity {
 }
 
 fn when(identity: &Identity, fact: IdentityFact) -> Result<Vec<IdentityEvent>, &'static str> {
-    identity.check(&fact).map_err(|r| r.code)?;
+    identity.check(&fact).map_err(|r| r.code.as_str())?;
     Ok(identity.decide(&fact))
 }
 
