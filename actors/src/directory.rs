@@ -206,7 +206,8 @@ impl<A: Aggregate> Actor for Directory<A> {
     ) -> Result<(), ActorProcessingErr> {
         match event {
             SupervisionEvent::ActorTerminated(cell, _, _) => {
-                if state.forget(cell.get_id()).is_some() {
+                let known = state.forget(cell.get_id()).is_some();
+                if known {
                     state.args.stats.passivated.fetch_add(1, Ordering::Relaxed);
                 }
             }

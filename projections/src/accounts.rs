@@ -63,6 +63,10 @@ pub struct AccountsView {
 }
 
 /// What the accounts projection reads from an event.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each value is decided or read once and moved, never stored in bulk; boxing would only add allocations"
+)]
 #[derive(Debug, Clone)]
 pub enum AccountFactSeen {
     /// A conversation on this number exists.

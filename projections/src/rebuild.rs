@@ -176,6 +176,10 @@ pub async fn rebuild(
 /// the page end, is carried over to the next page. Three stages overlap: a task reads the next page, this
 /// task folds, and another task (on a second connection) copies the previous page's rows in. Returns the
 /// number of events folded.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the three overlapping stages need each of these; a struct would only rename them"
+)]
 async fn load_streams(
     conn: &mut PgConnection,
     pool: &PgPool,

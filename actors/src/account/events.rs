@@ -74,6 +74,10 @@ impl AccountChange {
     }
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each value is decided or read once and moved, never stored in bulk; boxing would only add allocations"
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccountEvent {
     Configured(AccountConfigured),

@@ -37,6 +37,10 @@ pub fn secret_problem(value: &str) -> Option<String> {
         })
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each value is decided or read once and moved, never stored in bulk; boxing would only add allocations"
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccountFact {
     /// The number as the operator configured it (from settings at start-up).

@@ -39,6 +39,10 @@ pub struct SettingChanged {
     pub value: bool,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each value is decided or read once and moved, never stored in bulk; boxing would only add allocations"
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationEvent {
     /// The customer sent a message (of any kind: text, media, reaction, edit, revoke, ...).

@@ -22,6 +22,10 @@ use status::{Delivery, DeliveryStatus, StatusReport};
 use std::collections::{HashMap, HashSet};
 
 /// Something a webhook told us about a conversation.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each value is decided or read once and moved, never stored in bulk; boxing would only add allocations"
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationFact {
     Message(InboundMessage),
