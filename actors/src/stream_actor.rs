@@ -198,21 +198,14 @@ impl<A: Aggregate> StreamState<A> {
             let stream = self.stream.clone();
             let (aggregate, version) = self.ensure_loaded().await?;
             let expected = *version;
-            for fact in facts {
-                aggregate.check(fact).map_err(CommandError::Refused)?;
-            }
-            let mut events = Vec::new();
-            let mut unchanged = 0;
-            for fact in facts {
-                let decided = aggregate.decide(fact);
-                if decided.is_empty() {
-                    unchanged += 1;
-                }
-                for event in decided {
-                    aggregate.apply(&event);
-                    events.push(event.to_new_event(metadata));
-                }
-            }
+            let decided =
+                crate::aggregate::record(aggregate, facts).map_err(CommandError::Refused)?;
+            let unchanged = decided.unchanged;
+            let events: Vec<_> = decided
+                .events
+                .iter()
+                .map(|event| event.to_new_event(metadata))
+                .collect();
             if events.is_empty() {
                 return Ok(RecordOutcome {
                     appended: 0,

@@ -1,4 +1,5 @@
-//! Test support: a migrated, throwaway PostgreSQL database per test.
+//! Test support: a migrated, throwaway PostgreSQL database per test, and [`aggregate`], the
+//! given/when/then harness every aggregate's rules are tested through.
 //!
 //! `DATABASE_URL` names the server (`scripts/db up` prints it); each [`TestDatabase`] creates a database
 //! of its own there and drops it when dropped, so tests never share state and leave nothing behind.
@@ -7,6 +8,8 @@ use crate::store::MIGRATOR;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 use std::str::FromStr;
+
+pub mod aggregate;
 
 pub struct TestDatabase {
     pub name: String,

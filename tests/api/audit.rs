@@ -91,11 +91,17 @@ async fn as_of_shows_the_conversation_as_it_stood_then() {
                 .fetch_one(&pool)
                 .await
                 .unwrap();
+        // The database's clock stamps `recorded_at` (a transaction's start): once it has passed `between`,
+        // every event appended from now on is recorded strictly later.
+        while !sqlx::query_scalar::<_, bool>("select clock_timestamp() > $1")
+            .bind(t)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        {}
         pool.close().await;
         t
     };
-    // Make sure the next events are recorded strictly later than `between`.
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     app.post_signed(&messages_body(
         json!([]),
         json!([text_at(ALICE, "wamid.2", "second", 5)]),

@@ -588,6 +588,23 @@ async fn messages_queued_before_a_restart_are_sent_after_it() {
             m.len() == 3 && m.iter().any(|m| m["status"] == "retrying")
         })
         .await;
+    let status_of = |body: &str| {
+        let message = waiting.iter().find(|m| m["body"] == body);
+        message.map(|m| m["status"].clone())
+    };
+    assert_eq!(
+        [
+            status_of("queued 0"),
+            status_of("queued 1"),
+            status_of("queued 2")
+        ],
+        [
+            Some(json!("retrying")),
+            Some(json!("queued")),
+            Some(json!("queued"))
+        ],
+        "{waiting:#?}"
+    );
     assert!(waiting
         .iter()
         .all(|m| m["failure"].is_null() || m["status"] == "retrying"));
@@ -604,12 +621,12 @@ async fn messages_queued_before_a_restart_are_sent_after_it() {
             all_in(m, 3, "read")
         })
         .await;
-    let mut bodies: Vec<String> = w
+    // Meta received each once, in the order they were queued.
+    let bodies: Vec<String> = w
         .sent_to_meta()
         .iter()
         .map(|b| b["text"]["body"].as_str().unwrap().to_owned())
         .collect();
-    bodies.sort();
     assert_eq!(bodies, ["queued 0", "queued 1", "queued 2"]);
     assert!(messages.iter().all(|m| m["failure"].is_null()));
 }

@@ -810,14 +810,15 @@ mod property {
             return Ok(());
         }
         let metadata = EventMetadata::webhook(uuid::Uuid::nil());
-        let mut fresh = A::default();
-        let mut ids = BTreeSet::new();
-        for fact in facts {
-            for event in fresh.decide(fact) {
-                fresh.apply(&event);
-                ids.insert(event.to_new_event(&metadata).id);
-            }
-        }
+        // What the stream's actor decides for these facts, by the same path.
+        let decided = actors::aggregate::record(&mut A::default(), facts).map_err(|refusal| {
+            TestCaseError::fail(format!("{stream}: a fact from Meta was refused: {refusal}"))
+        })?;
+        let ids: BTreeSet<uuid::Uuid> = decided
+            .events
+            .iter()
+            .map(|event| event.to_new_event(&metadata).id)
+            .collect();
         let ids: Vec<uuid::Uuid> = ids.into_iter().collect();
         let stored: i64 =
             sqlx::query_scalar("select count(*) from events where event_id = any($1)")

@@ -1,8 +1,14 @@
+//! Given account events, when a fact arrives, then these events (and this state).
+
 use super::events::{AccountChange, AccountConfigured, AccountEvent};
 use super::{Account, AccountFact};
-use crate::aggregate::Aggregate;
 use crate::event::{DomainEvent, EventMetadata};
+use crate::testing::aggregate::Scenario;
 use serde_json::json;
+
+fn given(history: impl IntoIterator<Item = AccountEvent>) -> Scenario<Account> {
+    crate::testing::aggregate::given(history)
+}
 
 fn configured(number: &str) -> AccountConfigured {
     AccountConfigured {
@@ -22,23 +28,18 @@ fn change(field: &str, value: serde_json::Value) -> AccountChange {
 
 #[test]
 fn configuration_is_recorded_only_when_it_changes() {
-    let mut a = Account::default();
-    let first = a.decide(&AccountFact::Configured(configured("+15550001")));
-    assert_eq!(first.len(), 1);
-    a.apply(&first[0]);
-    assert!(a
-        .decide(&AccountFact::Configured(configured("+15550001")))
-        .is_empty());
-    assert_eq!(
-        a.decide(&AccountFact::Configured(configured("+15550002")))
-            .len(),
-        1
-    );
+    let mut a = given([]);
+    a.when(AccountFact::Configured(configured("+15550001")))
+        .then([AccountEvent::Configured(configured("+15550001"))]);
+    a.when(AccountFact::Configured(configured("+15550001")))
+        .then_nothing();
+    a.when(AccountFact::Configured(configured("+15550002")))
+        .then([AccountEvent::Configured(configured("+15550002"))]);
 }
 
 #[test]
 fn known_changes_update_the_account_and_unknown_ones_are_kept_raw() {
-    let mut a = Account::default();
+    let mut a = given([]);
     for fact in [
         change(
             "message_template_status_update",
@@ -51,9 +52,7 @@ fn known_changes_update_the_account_and_unknown_ones_are_kept_raw() {
         change("account_update", json!({"event": "ACCOUNT_VIOLATION"})),
         change("some_future_field", json!({"anything": 1})),
     ] {
-        for e in a.decide(&AccountFact::Change(fact)) {
-            a.apply(&e);
-        }
+        assert_eq!(a.when(AccountFact::Change(fact)).events().len(), 1);
     }
     assert_eq!(a.template_status("order", "en_US"), Some("APPROVED"));
     assert_eq!(a.quality(), Some("FLAGGED"));
@@ -80,14 +79,18 @@ fn a_secret_sealed_again_is_no_change_and_a_new_secret_is() {
         access_token: Some(key.seal("account/1122/access_token", token)),
         ..configured("+15550001")
     };
-    let mut a = Account::default();
-    for e in a.decide(&AccountFact::Configured(with_token("EAAG-1"))) {
-        a.apply(&e);
-    }
-    assert!(a
-        .decide(&AccountFact::Configured(with_token("EAAG-1")))
-        .is_empty());
-    let rotated = a.decide(&AccountFact::Configured(with_token("EAAG-2")));
+    let mut a = given([]);
+    assert_eq!(
+        a.when(AccountFact::Configured(with_token("EAAG-1")))
+            .events()
+            .len(),
+        1
+    );
+    a.when(AccountFact::Configured(with_token("EAAG-1")))
+        .then_nothing();
+    let rotated = a
+        .when(AccountFact::Configured(with_token("EAAG-2")))
+        .events();
     assert_eq!(rotated.len(), 1);
     // The stored payload holds the sealed token, never the token.
     let payload = rotated[0].payload().to_string();

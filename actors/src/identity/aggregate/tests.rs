@@ -1,22 +1,17 @@
 //! Given identity events, when a fact arrives, then these events (or this refusal).
 
 use super::*;
+use crate::aggregate::RefusalCode;
 use crate::identity::{Effect, IdentityEvent};
+use crate::testing::aggregate::Scenario;
 use std::collections::BTreeSet;
 
 fn t() -> DateTime<Utc> {
     DateTime::from_timestamp(1_800_000_000, 0).unwrap()
 }
 
-fn given(events: Vec<IdentityEvent>) -> Identity {
-    let mut identity = Identity::default();
-    events.iter().for_each(|e| identity.apply(e));
-    identity
-}
-
-fn when(identity: &Identity, fact: IdentityFact) -> Result<Vec<IdentityEvent>, &'static str> {
-    identity.check(&fact).map_err(|r| r.code.as_str())?;
-    Ok(identity.decide(&fact))
+fn given(history: impl IntoIterator<Item = IdentityEvent>) -> Scenario<Identity> {
+    crate::testing::aggregate::given(history)
 }
 
 fn register(id: &str, email: &str) -> IdentityEvent {
@@ -50,29 +45,22 @@ fn status(id: &str, active: bool, by: &str) -> IdentityEvent {
 }
 
 /// An install set up by `root`, with `ann` an agent.
-fn installed() -> Identity {
-    let setup = when(
-        &Identity::default(),
-        IdentityFact::Setup(register("root", "root@example.com")),
-    )
-    .unwrap();
-    let mut identity = given(setup);
-    for e in [
+fn installed() -> Scenario<Identity> {
+    let setup = given([])
+        .when(IdentityFact::Setup(register("root", "root@example.com")))
+        .events();
+    given(setup.into_iter().chain([
         register("ann", "ann@example.com"),
         assign("ann", "agent", "root"),
-    ] {
-        identity.apply(&e);
-    }
-    identity
+    ]))
 }
 
 #[test]
 fn the_first_user_becomes_admin_after_the_default_roles_are_defined() {
-    let events = when(
-        &Identity::default(),
-        IdentityFact::Setup(register("root", "root@example.com")),
-    )
-    .unwrap();
+    let mut identity = given([]);
+    let events = identity
+        .when(IdentityFact::Setup(register("root", "root@example.com")))
+        .events();
     let roles: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
@@ -85,7 +73,6 @@ fn the_first_user_becomes_admin_after_the_default_roles_are_defined() {
     assert!(
         matches!(&events[5], IdentityEvent::RoleAssigned { user_id, role, account: None, .. } if user_id == "root" && role == "admin")
     );
-    let identity = given(events);
     assert_eq!(
         identity.access().effective("root", None).len(),
         Permission::ALL.len()
@@ -94,128 +81,94 @@ fn the_first_user_becomes_admin_after_the_default_roles_are_defined() {
 
 #[test]
 fn setup_is_refused_once_anyone_exists() {
-    let identity = installed();
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Setup(register("eve", "eve@example.com"))
-        ),
-        Err("already_set_up")
-    );
+    installed()
+        .when(IdentityFact::Setup(register("eve", "eve@example.com")))
+        .then_refused(RefusalCode::AlreadySetUp);
 }
 
 #[test]
 fn emails_are_unique_whatever_their_case() {
-    let identity = installed();
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(register("ann2", "ANN@example.com"))
-        ),
-        Err("email_taken")
-    );
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(register("x", "not-an-email"))
-        ),
-        Err("invalid_email")
-    );
+    let mut identity = installed();
+    identity
+        .when(IdentityFact::Change(register("ann2", "ANN@example.com")))
+        .then_refused(RefusalCode::EmailTaken);
+    identity
+        .when(IdentityFact::Change(register("x", "not-an-email")))
+        .then_refused(RefusalCode::InvalidEmail);
 }
 
 #[test]
 fn default_roles_are_seeded_once_and_a_deleted_one_stays_deleted() {
-    let seeded = when(
-        &Identity::default(),
-        IdentityFact::SeedDefaultRoles { at: t() },
-    )
-    .unwrap();
+    let mut identity = given([]);
+    let seeded = identity
+        .when(IdentityFact::SeedDefaultRoles { at: t() })
+        .events();
     assert_eq!(seeded.len(), 4);
-    let mut identity = given(seeded);
-    identity.apply(&IdentityEvent::RoleDeleted {
+    let deleted = IdentityEvent::RoleDeleted {
         role: "viewer".into(),
         at: t(),
         by: Some("root".into()),
-    });
-    assert_eq!(
-        when(&identity, IdentityFact::SeedDefaultRoles { at: t() }),
-        Ok(vec![])
-    );
+    };
+    identity
+        .when(IdentityFact::Change(deleted.clone()))
+        .then([deleted]);
+    identity
+        .when(IdentityFact::SeedDefaultRoles { at: t() })
+        .then_nothing();
 }
 
 #[test]
 fn assignments_need_an_existing_user_and_role() {
-    let identity = installed();
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(assign("nobody", "agent", "root"))
-        ),
-        Err("unknown_user")
-    );
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(assign("ann", "ghost", "root"))
-        ),
-        Err("unknown_role")
-    );
+    let mut identity = installed();
+    identity
+        .when(IdentityFact::Change(assign("nobody", "agent", "root")))
+        .then_refused(RefusalCode::UnknownUser);
+    identity
+        .when(IdentityFact::Change(assign("ann", "ghost", "root")))
+        .then_refused(RefusalCode::UnknownRole);
     // Assigning what is already assigned records nothing.
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(assign("ann", "agent", "root"))
-        ),
-        Ok(vec![])
-    );
+    identity
+        .when(IdentityFact::Change(assign("ann", "agent", "root")))
+        .then_nothing();
 }
 
 #[test]
 fn a_role_in_use_cannot_be_deleted_and_a_taken_name_cannot_be_created() {
-    let identity = installed();
+    let mut identity = installed();
     let delete = IdentityEvent::RoleDeleted {
         role: "agent".into(),
         at: t(),
         by: Some("root".into()),
     };
-    assert_eq!(
-        when(&identity, IdentityFact::Change(delete)),
-        Err("role_in_use")
-    );
+    identity
+        .when(IdentityFact::Change(delete))
+        .then_refused(RefusalCode::RoleInUse);
     let create = |role: &str| IdentityEvent::RoleDefined {
         role: role.into(),
         permissions: [Permission::MessagesView].into(),
         at: t(),
         by: Some("root".into()),
     };
-    assert_eq!(
-        when(&identity, IdentityFact::CreateRole(create("agent"))),
-        Err("role_exists")
-    );
-    assert_eq!(
-        when(&identity, IdentityFact::CreateRole(create("Night Shift"))),
-        Err("invalid_role_name")
-    );
-    assert_eq!(
-        when(&identity, IdentityFact::Change(create("night"))),
-        Err("unknown_role")
-    );
-    assert_eq!(
-        when(&identity, IdentityFact::CreateRole(create("night"))),
-        Ok(vec![create("night")])
-    );
+    identity
+        .when(IdentityFact::CreateRole(create("agent")))
+        .then_refused(RefusalCode::RoleExists);
+    identity
+        .when(IdentityFact::CreateRole(create("Night Shift")))
+        .then_refused(RefusalCode::InvalidRoleName);
+    identity
+        .when(IdentityFact::Change(create("night")))
+        .then_refused(RefusalCode::UnknownRole);
+    identity
+        .when(IdentityFact::CreateRole(create("night")))
+        .then([create("night")]);
 }
 
 #[test]
 fn nobody_can_remove_the_last_admin_or_disable_themselves() {
-    let identity = installed();
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(status("root", false, "root"))
-        ),
-        Err("cannot_disable_self")
-    );
+    let mut identity = installed();
+    identity
+        .when(IdentityFact::Change(status("root", false, "root")))
+        .then_refused(RefusalCode::CannotDisableSelf);
     let unassign = IdentityEvent::RoleUnassigned {
         user_id: "root".into(),
         role: "admin".into(),
@@ -223,10 +176,9 @@ fn nobody_can_remove_the_last_admin_or_disable_themselves() {
         at: t(),
         by: Some("root".into()),
     };
-    assert_eq!(
-        when(&identity, IdentityFact::Change(unassign.clone())),
-        Err("last_admin")
-    );
+    identity
+        .when(IdentityFact::Change(unassign.clone()))
+        .then_refused(RefusalCode::LastAdmin);
     let deny = IdentityEvent::OverrideSet {
         user_id: "root".into(),
         permission: Permission::UsersManage,
@@ -235,39 +187,34 @@ fn nobody_can_remove_the_last_admin_or_disable_themselves() {
         at: t(),
         by: Some("root".into()),
     };
-    assert_eq!(
-        when(&identity, IdentityFact::Change(deny)),
-        Err("last_admin")
-    );
-    // With a second admin, the first may step down.
-    let mut two = identity.clone();
-    two.apply(&assign("ann", "admin", "root"));
-    assert_eq!(
-        when(&two, IdentityFact::Change(unassign.clone())),
-        Ok(vec![unassign])
-    );
-    assert_eq!(
-        when(&two, IdentityFact::Change(status("root", false, "ann"))),
-        Ok(vec![status("root", false, "ann")])
-    );
+    identity
+        .when(IdentityFact::Change(deny))
+        .then_refused(RefusalCode::LastAdmin);
+    // With a second admin, the first may step down, or be disabled.
+    let mut two = identity;
+    two.when(IdentityFact::Change(assign("ann", "admin", "root")))
+        .then([assign("ann", "admin", "root")]);
+    two.clone()
+        .when(IdentityFact::Change(unassign.clone()))
+        .then([unassign]);
+    two.when(IdentityFact::Change(status("root", false, "ann")))
+        .then([status("root", false, "ann")]);
 }
 
 #[test]
 fn disabling_a_disabled_user_records_nothing() {
     let mut identity = installed();
-    identity.apply(&status("ann", false, "root"));
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(status("ann", false, "root"))
-        ),
-        Ok(vec![])
-    );
+    identity
+        .when(IdentityFact::Change(status("ann", false, "root")))
+        .then([status("ann", false, "root")]);
+    identity
+        .when(IdentityFact::Change(status("ann", false, "root")))
+        .then_nothing();
 }
 
 #[test]
 fn install_wide_permissions_cannot_be_overridden_on_one_account() {
-    let identity = installed();
+    let mut identity = installed();
     let on_account = IdentityEvent::OverrideSet {
         user_id: "ann".into(),
         permission: Permission::UsersManage,
@@ -276,15 +223,14 @@ fn install_wide_permissions_cannot_be_overridden_on_one_account() {
         at: t(),
         by: Some("root".into()),
     };
-    assert_eq!(
-        when(&identity, IdentityFact::Change(on_account)),
-        Err("not_account_scoped")
-    );
+    identity
+        .when(IdentityFact::Change(on_account))
+        .then_refused(RefusalCode::NotAccountScoped);
 }
 
 #[test]
 fn tokens_need_a_name_permissions_and_an_existing_owner_and_revoking_needs_a_token() {
-    let identity = installed();
+    let mut identity = installed();
     let issue =
         |name: &str, permissions: BTreeSet<Permission>, user: &str| IdentityEvent::ApiTokenIssued {
             token_id: "tok1".into(),
@@ -298,59 +244,49 @@ fn tokens_need_a_name_permissions_and_an_existing_owner_and_revoking_needs_a_tok
             by: Some("root".into()),
         };
     let view: BTreeSet<_> = [Permission::MessagesView].into();
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(issue(" ", view.clone(), "ann"))
-        ),
-        Err("invalid_token")
-    );
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(issue("ci", BTreeSet::new(), "ann"))
-        ),
-        Err("invalid_token")
-    );
-    assert_eq!(
-        when(
-            &identity,
-            IdentityFact::Change(issue("ci", view.clone(), "ghost"))
-        ),
-        Err("unknown_user")
-    );
+    identity
+        .when(IdentityFact::Change(issue(" ", view.clone(), "ann")))
+        .then_refused(RefusalCode::InvalidToken);
+    identity
+        .when(IdentityFact::Change(issue("ci", BTreeSet::new(), "ann")))
+        .then_refused(RefusalCode::InvalidToken);
+    identity
+        .when(IdentityFact::Change(issue("ci", view.clone(), "ghost")))
+        .then_refused(RefusalCode::UnknownUser);
     let revoke = IdentityEvent::ApiTokenRevoked {
         token_id: "tok1".into(),
         at: t(),
         by: Some("root".into()),
     };
-    assert_eq!(
-        when(&identity, IdentityFact::Change(revoke.clone())),
-        Err("unknown_token")
-    );
+    identity
+        .when(IdentityFact::Change(revoke.clone()))
+        .then_refused(RefusalCode::UnknownToken);
     let issued = issue("ci", view, "ann");
-    let mut with_token = identity.clone();
-    with_token.apply(&issued);
-    assert_eq!(
-        when(&with_token, IdentityFact::Change(revoke.clone())),
-        Ok(vec![revoke.clone()])
-    );
-    with_token.apply(&revoke);
+    identity
+        .when(IdentityFact::Change(issued.clone()))
+        .then([issued]);
+    identity
+        .when(IdentityFact::Change(revoke.clone()))
+        .then([revoke.clone()]);
     // Revoking twice records nothing more.
-    assert_eq!(when(&with_token, IdentityFact::Change(revoke)), Ok(vec![]));
+    identity.when(IdentityFact::Change(revoke)).then_nothing();
 }
 
 #[test]
 fn changes_made_together_are_checked_in_order_and_refused_as_one() {
-    let identity = installed();
+    let mut identity = installed();
     let new_user = register("cat", "cat@example.com");
     let together = IdentityFact::All(vec![new_user.clone(), assign("cat", "viewer", "root")]);
-    assert_eq!(
-        when(&identity, together),
-        Ok(vec![new_user.clone(), assign("cat", "viewer", "root")])
-    );
+    identity
+        .clone()
+        .when(together)
+        .then([new_user.clone(), assign("cat", "viewer", "root")]);
     let broken = IdentityFact::All(vec![new_user, assign("cat", "ghost", "root")]);
-    assert_eq!(when(&identity, broken), Err("unknown_role"));
+    identity.when(broken).then_refused(RefusalCode::UnknownRole);
+    assert!(
+        identity.access().user_by_email("cat@example.com").is_none(),
+        "nothing of a refused change is recorded"
+    );
 }
 
 fn link(id: &str, subject: &str) -> IdentityEvent {
@@ -364,11 +300,10 @@ fn link(id: &str, subject: &str) -> IdentityEvent {
 
 #[test]
 fn a_user_is_linked_to_one_external_subject_which_no_one_else_holds() {
-    let identity = installed();
-    let linked = when(&identity, IdentityFact::Change(link("ann", "sub-1"))).unwrap();
-    assert_eq!(linked, [link("ann", "sub-1")]);
-    let mut identity = identity;
-    identity.apply(&link("ann", "sub-1"));
+    let mut identity = installed();
+    identity
+        .when(IdentityFact::Change(link("ann", "sub-1")))
+        .then([link("ann", "sub-1")]);
     assert_eq!(
         identity
             .access()
@@ -377,20 +312,16 @@ fn a_user_is_linked_to_one_external_subject_which_no_one_else_holds() {
         Some("ann")
     );
     // Linking again to the same subject changes nothing; another subject is refused.
-    assert_eq!(
-        when(&identity, IdentityFact::Change(link("ann", "sub-1"))),
-        Ok(vec![])
-    );
-    assert_eq!(
-        when(&identity, IdentityFact::Change(link("ann", "sub-2"))),
-        Err("subject_mismatch")
-    );
-    assert_eq!(
-        when(&identity, IdentityFact::Change(link("root", "sub-1"))),
-        Err("subject_taken")
-    );
-    assert_eq!(
-        when(&identity, IdentityFact::Change(link("nobody", "sub-3"))),
-        Err("unknown_user")
-    );
+    identity
+        .when(IdentityFact::Change(link("ann", "sub-1")))
+        .then_nothing();
+    identity
+        .when(IdentityFact::Change(link("ann", "sub-2")))
+        .then_refused(RefusalCode::SubjectMismatch);
+    identity
+        .when(IdentityFact::Change(link("root", "sub-1")))
+        .then_refused(RefusalCode::SubjectTaken);
+    identity
+        .when(IdentityFact::Change(link("nobody", "sub-3")))
+        .then_refused(RefusalCode::UnknownUser);
 }
