@@ -218,6 +218,14 @@ async fn a_configured_token_guards_the_metrics_at_their_configured_path() {
     let api_token = scrape(&app, "/internal/prometheus", Some(API_TOKEN)).await;
     assert_eq!(api_token.status(), 401);
 
+    let lowercase = app
+        .client
+        .get(app.url("/internal/prometheus"))
+        .header("authorization", format!("bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lowercase.status(), 200);
     let allowed = scrape(&app, "/internal/prometheus", Some(token)).await;
     assert_eq!(allowed.status(), 200);
     let scraped = Scrape::parse(allowed.text().await.unwrap());
