@@ -69,6 +69,18 @@ pub struct Settings {
     /// development a key file is created under `.inbox/` when neither is set.
     pub master_key: Option<actors::account::sealed::MasterKey>,
     pub http: HttpSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// The Prometheus endpoint (see `http::metrics`).
+#[derive(Debug, Clone)]
+pub struct MetricsSettings {
+    /// `PROMETHEUS_ENABLED`: whether metrics are recorded and served (default true).
+    pub enabled: bool,
+    /// `PROMETHEUS_METRICS_PATH`: where they are served (default `/metrics`); no other route's path.
+    pub path: String,
+    /// `METRICS_AUTH_TOKEN`: when set, a scrape must send `Authorization: Bearer <token>`.
+    pub auth_token: Option<Secret>,
 }
 
 /// How the HTTP server treats slow, idle and excess connections (see `http::listener`).
@@ -330,6 +342,7 @@ impl Settings {
             development,
             master_key,
             http: http_settings(&get)?,
+            metrics: metrics_settings(&get)?,
         })
     }
 }
@@ -359,6 +372,55 @@ fn http_settings(
                 })
             }
         },
+    })
+}
+
+/// Paths the server's own routes take: the metrics may be served at none of them, nor under them.
+const RESERVED_PATHS: [&str; 5] = ["/api", "/webhook", "/health", "/openapi.json", "/docs"];
+
+fn metrics_settings(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<MetricsSettings, ConfigError> {
+    let enabled = match get("PROMETHEUS_ENABLED").as_deref() {
+        None | Some("true") | Some("1") => true,
+        Some("false") | Some("0") => false,
+        Some(v) => {
+            return Err(ConfigError {
+                name: "PROMETHEUS_ENABLED",
+                problem: format!("must be true or false, not {v:?}"),
+            })
+        }
+    };
+    let path = get("PROMETHEUS_METRICS_PATH").unwrap_or_else(|| "/metrics".to_owned());
+    let bad_path = |problem: String| ConfigError {
+        name: "PROMETHEUS_METRICS_PATH",
+        problem,
+    };
+    // Only plain segments: `:`, `*`, `<` and `{` would make it a route pattern.
+    let plain = path.len() > 1
+        && path.starts_with('/')
+        && !path.ends_with('/')
+        && !path.contains("//")
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c));
+    if !plain {
+        return Err(bad_path(format!(
+            "must be a path such as /metrics (letters, digits, `-`, `_`, `.` between slashes), not {path:?}"
+        )));
+    }
+    let taken = |reserved: &str| path == reserved || path.starts_with(&format!("{reserved}/"));
+    if let Some(reserved) = RESERVED_PATHS.into_iter().find(|r| taken(r)) {
+        return Err(bad_path(format!(
+            "must not be {reserved} or under it: that path is the inbox's own, not {path:?}"
+        )));
+    }
+    Ok(MetricsSettings {
+        enabled,
+        path,
+        auth_token: get("METRICS_AUTH_TOKEN")
+            .map(|t| secret("METRICS_AUTH_TOKEN", t))
+            .transpose()?,
     })
 }
 
@@ -511,6 +573,39 @@ mod tests {
         assert_eq!(s.http.body_timeout, Duration::from_secs(30));
         assert_eq!(s.http.idle_timeout, Duration::from_secs(60));
         assert_eq!(s.http.max_connections, 1024);
+        assert!(s.metrics.enabled);
+        assert_eq!(s.metrics.path, "/metrics");
+        assert!(s.metrics.auth_token.is_none());
+    }
+
+    #[test]
+    fn the_metrics_path_may_not_take_another_route() {
+        for bad in [
+            "metrics",
+            "/",
+            "/metrics/",
+            "//metrics",
+            "/metrics/:id",
+            "/metrics/*rest",
+            "/api",
+            "/api/v1/metrics",
+            "/webhook",
+            "/webhook/whatsapp",
+            "/health",
+            "/docs/metrics",
+            "/openapi.json",
+        ] {
+            let mut vars = base();
+            vars.insert("PROMETHEUS_METRICS_PATH", bad);
+            let err = load(&vars).expect_err(bad);
+            assert_eq!(err.name, "PROMETHEUS_METRICS_PATH", "{bad}");
+        }
+        let mut vars = base();
+        vars.insert("PROMETHEUS_METRICS_PATH", "/internal/prometheus");
+        vars.insert("PROMETHEUS_ENABLED", "false");
+        let metrics = load(&vars).unwrap().metrics;
+        assert_eq!(metrics.path, "/internal/prometheus");
+        assert!(!metrics.enabled);
     }
 
     #[test]
@@ -557,6 +652,8 @@ mod tests {
             ("INBOX_HTTP_MAX_CONNECTIONS", "1000001"),
             ("INBOX_TRUSTED_PROXIES", "10.0.0.0/40"),
             ("INBOX_TRUSTED_PROXIES", "proxy.internal"),
+            ("PROMETHEUS_ENABLED", "yes please"),
+            ("PROMETHEUS_METRICS_PATH", "/health"),
         ] {
             let mut vars = base();
             vars.insert(name, bad);
@@ -572,6 +669,7 @@ mod tests {
             "META_APP_SECRET",
             "INBOX_API_TOKEN",
             "INBOX_IDP_HS256_SECRET",
+            "METRICS_AUTH_TOKEN",
         ] {
             for bad in [
                 "EAAG-token-with-caf\u{e9}-0123456789-0123456789",
@@ -601,12 +699,16 @@ mod tests {
 
     #[test]
     fn secrets_never_show_in_debug_output() {
-        let s = load(&base()).unwrap();
+        let mut vars = base();
+        vars.insert("METRICS_AUTH_TOKEN", "scrape-token-42");
+        let s = load(&vars).unwrap();
+        assert!(s.metrics.auth_token.is_some());
         let printed = format!("{s:?}");
         assert!(
             !printed.contains("s3cret")
                 && !printed.contains("verify-me")
-                && !printed.contains(":pw@"),
+                && !printed.contains(":pw@")
+                && !printed.contains("scrape-token-42"),
             "{printed}"
         );
     }

@@ -72,6 +72,10 @@ pub struct App {
 impl App {
     /// Connects, migrates, starts the actors and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        if settings.metrics.enabled {
+            // Before anything records, so start-up's own figures count.
+            http::prometheus::install();
+        }
         let pool = connect(&settings).await?;
         migrate(&pool).await?;
         let pg_store = Arc::new(PostgresEventStore::new(pool.clone()));

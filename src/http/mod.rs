@@ -4,6 +4,7 @@ pub mod headers;
 pub mod health;
 pub mod limits;
 pub mod listener;
+pub mod prometheus;
 pub mod signature;
 pub mod webhook;
 
@@ -49,19 +50,20 @@ pub struct AppState {
 }
 
 /// Every route, behind the two middlewares that guard all of them: body limits ([`limits`]) and security
-/// headers ([`headers`]).
+/// headers ([`headers`]); and around them the request metrics ([`prometheus`]).
 pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
     let api = crate::api::service();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let body_timeout = state.settings.http.body_timeout;
-    Route::new()
+    let routes = Route::new()
         // The API's paths carry their `/api/v1` prefix in the spec; it also answers unknown paths, in the
         // API's error shape.
         .nest(
             "/",
-            api.into_endpoint()
-                .catch_all_error(|e| async move { crate::api::error::render(e) }),
+            api.into_endpoint().catch_all_error(|e| async move {
+                prometheus::rendered(e, crate::api::error::render)
+            }),
         )
         .at("/openapi.json", spec)
         .nest("/docs", docs)
@@ -71,10 +73,12 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
             get(webhook::verify).post(webhook::receive),
         )
         .at("/webhook", get(webhook::verify).post(webhook::receive))
-        .at("/health", get(health::health))
+        .at("/health", get(health::health));
+    prometheus::serve(routes, &state.settings.metrics)
         .data(state)
         .with(limits::BodyLimits {
             timeout: body_timeout,
         })
         .with(headers::SecurityHeaders)
+        .with(prometheus::RequestMetrics::new::<crate::api::Apis>())
 }

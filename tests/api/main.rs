@@ -12,6 +12,7 @@ mod helpers;
 mod identity;
 mod inbox;
 mod live;
+mod metrics;
 mod poison;
 mod sending;
 mod webhook;
