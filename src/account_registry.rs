@@ -9,6 +9,7 @@ use actors::account::events::AccountConfigured;
 use actors::account::sealed::{MasterKey, Sealed};
 use actors::graph::AccessToken;
 use actors::outbound::Outbox;
+use projections::accounts::queries;
 use sqlx::types::Json;
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -91,23 +92,11 @@ impl AccountRegistry {
     /// conversation, and one look at the newest configuration (a table of a few rows) is all that costs. A secret that
     /// does not open (sealed under another key) is left out and logged.
     pub async fn reload(&self) -> anyhow::Result<()> {
-        let newest = sqlx::query_scalar!(
-            r#"select coalesce(max(position), 0) as "newest!" from inbox_accounts where configured"#
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let newest = queries::newest_configuration(&self.pool).await?;
         if newest == self.loaded.load(Ordering::Acquire) {
             return Ok(());
         }
-        let rows = sqlx::query!(
-            r#"select account_id, business_account_id,
-                      access_token as "access_token: Json<Sealed>",
-                      verify_token as "verify_token: Json<Sealed>",
-                      app_secret as "app_secret: Json<Sealed>"
-               from inbox_accounts where configured"#
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = queries::configured_accounts(&self.pool).await?;
         let mut accounts = HashMap::new();
         for row in rows {
             let open = |field: &str, sealed: Option<Json<Sealed>>| -> Option<String> {

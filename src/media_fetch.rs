@@ -62,14 +62,7 @@ impl MediaFetcher {
     }
 
     async fn sweep(&self, busy: &Busy, permits: &Arc<Semaphore>) -> anyhow::Result<()> {
-        let rows = sqlx::query!(
-            r#"select conversation_id, message_id, media->>'media_id' as "media_id?"
-               from inbox_messages where media_state = 'pending'
-               order by sort_at desc limit $1"#,
-            BATCH
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = projections::inbox::queries::pending_media(&self.pool, BATCH).await?;
         {
             // Forget waits for messages no longer pending (fetched by another node meanwhile).
             let pending: std::collections::HashSet<(&str, &str)> = rows

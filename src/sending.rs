@@ -51,14 +51,7 @@ async fn dispatch(
     outbox: &Outbox,
     unconnected: &mut HashSet<String>,
 ) -> anyhow::Result<()> {
-    let rows = sqlx::query!(
-        r#"select conversation_id, message_id from inbox_messages
-           where send_state in ('queued', 'sending', 'retrying')
-           order by sort_at limit $1"#,
-        BATCH
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows = projections::inbox::queries::unsent(pool, BATCH).await?;
     for row in rows {
         let Ok(message_id) = row.message_id.parse() else {
             continue;

@@ -1,12 +1,18 @@
-//! The read side: projections fold the global event log into read models in PostgreSQL.
+//! The read side: projections fold the global event log into read models in PostgreSQL, and every read
+//! the API and the workers make of those models is a typed query here.
 //!
 //! Layout:
 //! - [`projection`]: what a projection is, and the list this build runs;
 //! - [`runner`]: follows the log from a checkpoint, one runner per projection across all nodes;
-//! - [`inbox`]: conversations and messages (its pure fold is [`inbox::view`]);
-//! - [`contacts`], [`accounts`]: customers across accounts, and the business numbers;
+//! - [`inbox`]: conversations and messages (its pure fold is [`inbox::view`], its reads
+//!   [`inbox::queries`]);
+//! - [`contacts`], [`accounts`]: customers across accounts, and the business numbers (each with its
+//!   `queries`);
 //! - [`rbac`]: the RBAC snapshot, folded from the identity stream;
-//! - [`rows`]: how view rows are read and written;
+//! - [`uploads`]: who may see a stored media file;
+//! - [`scope`]: the account scope every query that narrows rows to a caller's accounts applies;
+//! - [`query`]: pages and search patterns the queries share;
+//! - [`rows`]: view row types (checked against their tables), and how the folds write them;
 //! - [`live`]: each node's view of where the projections stand (for live streams and read-your-writes);
 //! - [`rebuild`]: rebuilding a projection into fresh tables and swapping them in.
 #![forbid(unsafe_code)]
@@ -16,9 +22,12 @@ pub mod contacts;
 pub mod inbox;
 pub mod live;
 pub mod projection;
+pub mod query;
 pub mod rbac;
 pub mod rebuild;
 pub mod rows;
 pub mod runner;
+pub mod scope;
+pub mod uploads;
 
 pub use actors;

@@ -2,7 +2,7 @@
 //! node keeps in memory and every API check reads.
 
 use crate::projection::Projection;
-use crate::rows::{self, Table};
+use crate::rows::{self, Table, ViewRow};
 use actors::event::{DomainEvent, RecordedEvent};
 use actors::identity::aggregate::stream;
 use actors::identity::{IdentityEvent, Rbac};
@@ -24,6 +24,10 @@ pub struct SnapshotRow {
     /// The global position of the last identity event folded in.
     pub position: i64,
     pub updated_at: DateTime<Utc>,
+}
+
+impl ViewRow for SnapshotRow {
+    const TABLE: Table = SNAPSHOT;
 }
 
 /// Folds identity events into a snapshot (pure).

@@ -1,9 +1,12 @@
-//! Reading and writing view rows as JSON, so every projection's rows travel through one well-tested path.
+//! View rows: each view table's row type ([`ViewRow`], checked against the table), and how the folds
+//! write rows back.
 //!
-//! A row type's serde field names are its table's column names. `jsonb_populate_recordset` turns the JSON
-//! back into rows of the table's own type, so a type mismatch fails loudly, and a rebuild that points the
-//! connection's `search_path` at a shadow schema writes its fresh tables with the same statements. Table
-//! and column names come from constants in this crate, never from input.
+//! Rows are read with typed queries (`sqlx::query_as!`, in each view's module and its `queries`). A fold
+//! writes the rows it changed in one statement: serialised to JSON (a row type's serde field names are its
+//! table's column names), `jsonb_populate_recordset` turns them back into rows of the table's own type, so
+//! a type mismatch fails loudly, and a rebuild that points the connection's `search_path` at a shadow
+//! schema writes its fresh tables with the same statements. Table and column names come from constants in
+//! this crate, never from input.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -16,7 +19,53 @@ pub struct Table {
     pub key: &'static [&'static str],
 }
 
-/// Loads the rows whose keys match those of `probes` (rows of which only the key fields matter).
+/// A row type of a view table: one field per column, named as the column. Queries read it with
+/// `sqlx::query_as!` (so a column of another type, or one the query leaves out, fails to compile), and the
+/// fold writes it through [`save`]. A test compares [`field_names`] with the table's columns in a migrated
+/// database, so a column a migration adds cannot be lost by a row type that does not know it.
+pub trait ViewRow: DeserializeOwned {
+    /// The table the row is a row of.
+    const TABLE: Table;
+    /// Columns the row type deliberately does not carry, each with the reason next to it.
+    const LEFT_OUT: &'static [&'static str] = &[];
+}
+
+/// The field names of a row type, as its `Deserialize` derive declares them (asked of the derive itself,
+/// so the list cannot drift from the struct).
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut fields = None;
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields.unwrap_or(&[])
+}
+
+/// A deserializer that only notes the field names a struct asks for, then stops.
+struct FieldNames<'a>(&'a mut Option<&'static [&'static str]>);
+
+impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = Some(fields);
+        Err(serde::de::Error::custom("fields noted"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// Loads the rows whose keys match those of `probes` (rows of which only the key fields matter), decoded
+/// from JSON: for the RBAC snapshot's single row. The other views load their rows with typed queries.
 pub async fn load<T: DeserializeOwned>(
     conn: &mut PgConnection,
     table: Table,
@@ -125,22 +174,6 @@ async fn delete_matching(
     );
     sqlx::query(&delete).bind(rows).execute(&mut *conn).await?;
     Ok(())
-}
-
-/// Every row of a table, in key order (tests and rebuild comparisons).
-pub async fn all<T: DeserializeOwned>(
-    conn: &mut PgConnection,
-    table: Table,
-) -> anyhow::Result<Vec<T>> {
-    let sql = format!(
-        "select to_jsonb(t) from {name} t order by {key}",
-        name = table.name,
-        key = table.key.join(", ")
-    );
-    let rows: Vec<serde_json::Value> = sqlx::query_scalar(&sql).fetch_all(&mut *conn).await?;
-    rows.into_iter()
-        .map(|r| serde_json::from_value(r).map_err(anyhow::Error::from))
-        .collect()
 }
 
 fn qualified(alias: &str, columns: &[&str]) -> String {

@@ -52,30 +52,9 @@ impl AuditApi {
             .transpose()?;
         let after = i64::try_from(after_version.0.unwrap_or(0))
             .map_err(|_| ApiError::bad_request("invalid_version", "after_version is too large"))?;
-        let exists = sqlx::query_scalar!(
-            "select version from streams where stream_id = $1",
-            stream.as_str()
-        )
-        .fetch_optional(&state.pool)
-        .await?;
-        if exists.is_none() {
-            return Err(ApiError::not_found("conversation", &id.0));
-        }
-        let rows = sqlx::query!(
-            r#"select global_position, event_id, stream_version, event_type, schema_version,
-                      payload::text as "payload!", metadata, occurred_at, recorded_at, hash
-               from events
-               where stream_id = $1 and stream_version > $2
-                 and ($3::timestamptz is null or recorded_at <= $3)
-               order by stream_version
-               limit $4"#,
-            stream.as_str(),
-            after,
-            as_of,
-            limit + 1
-        )
-        .fetch_all(&state.pool)
-        .await?;
+        let rows = chain::stream_trail(&state.pool, stream.as_str(), after, as_of, limit + 1)
+            .await?
+            .ok_or_else(|| ApiError::not_found("conversation", &id.0))?;
         let more = rows.len() as i64 > limit;
         let events: Vec<AuditEvent> = rows
             .into_iter()

@@ -1,7 +1,7 @@
 //! Who is calling, and what they may reach. Every operation authenticates with [`ApiAuth`]; the route's
 //! need comes from [`super::permissions::ROUTES`], and is checked here before any handler runs. Handlers
-//! then narrow reads to [`Caller::accounts`] in their SQL, and refuse single resources of other accounts
-//! as not found (so nobody learns what exists elsewhere).
+//! then pass [`Caller::accounts`] to the read side's queries, which narrow rows to it, and refuse single
+//! resources of other accounts as not found (so nobody learns what exists elsewhere).
 //!
 //! Bearer tokens accepted, in this order: the operator token (`INBOX_API_TOKEN`, every permission), a
 //! session (`inbox_ses_…`), an API token (`inbox_pat_…`), a JWT of the configured identity provider.
@@ -72,29 +72,6 @@ impl std::fmt::Debug for Caller {
     }
 }
 
-/// An account filter for SQL: `all` with exceptions, or only the listed accounts. Used as
-/// `(($1 and account_id <> all($2)) or (not $1 and account_id = any($2)))`.
-#[derive(Debug, Clone)]
-pub struct SqlScope {
-    pub all: bool,
-    pub accounts: Vec<String>,
-}
-
-impl From<AccountScope> for SqlScope {
-    fn from(scope: AccountScope) -> Self {
-        match scope {
-            AccountScope::All { except } => SqlScope {
-                all: true,
-                accounts: except.into_iter().collect(),
-            },
-            AccountScope::Only(only) => SqlScope {
-                all: false,
-                accounts: only.into_iter().collect(),
-            },
-        }
-    }
-}
-
 impl Caller {
     fn principal(&self) -> Option<Principal> {
         match &self.via {
@@ -128,14 +105,11 @@ impl Caller {
         }
     }
 
-    /// The accounts the route's permission reaches: what list queries filter by.
-    pub fn accounts(&self) -> SqlScope {
+    /// The accounts the route's permission reaches: what the read side's queries narrow rows to.
+    pub fn accounts(&self) -> AccountScope {
         match self.permission {
-            Some(p) => self.accounts_for(p).into(),
-            None => SqlScope {
-                all: false,
-                accounts: Vec::new(),
-            },
+            Some(p) => self.accounts_for(p),
+            None => projections::scope::nothing(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Conversations, their messages, and the commands agents give on them.
 
-use super::auth::{ApiAuth, Caller, SqlScope};
+use super::auth::{ApiAuth, Caller};
 use super::cursor::{self, Cursor};
 use super::error::ApiError;
 use super::models::{Conversation, ConversationPage};
@@ -13,9 +13,10 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
+use projections::inbox::queries::{self, ConversationFilter};
 use projections::inbox::view::ConversationRow;
 use projections::inbox::InboxProjection;
-use sqlx::types::Json as SqlJson;
+use projections::scope::AccountScope;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,51 +71,23 @@ impl ConversationsApi {
         cursor: Query<Option<String>>,
     ) -> Result<Json<ConversationPage>, ApiError> {
         let limit = cursor::limit(limit.0, 50, 200)?;
-        let scope = caller.accounts();
         let after = cursor.0.as_deref().map(Cursor::decode).transpose()?;
-        let text = search_text(q.0.as_deref())?;
-        let name_pattern = text.map(|t| format!("%{}%", escape_like(t)));
-        let digits: Option<String> = text
-            .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
-            .filter(|d| !d.is_empty())
-            .map(|d| format!("%{d}%"));
-        let rows = sqlx::query_scalar!(
-            r#"select to_jsonb(c) as "row!: SqlJson<ConversationRow>" from inbox_conversations c
-               where ($1::text is null or account_id = $1)
-                 and ($2::bool is null or (unread_count > 0) = $2)
-                 and ($3::bool is null or favourite = $3)
-                 and ($4::bool is null or archived = $4)
-                 and ($5::bool is null or is_group = $5)
-                 and ($6::bool is null or bot_enabled = $6)
-                 and ($7::text is null or contact_name ilike $7 or contact_username ilike $7
-                      or contact_id like $8 or contact_wa_id like $8)
-                 and ($9::timestamptz is null or (sort_at, conversation_id) < ($9, $10))
-                 and (($12::bool and account_id <> all($13::text[]))
-                      or (not $12::bool and account_id = any($13::text[])))
-               order by sort_at desc, conversation_id desc
-               limit $11"#,
-            account.0,
-            unread.0,
-            favourite.0,
-            archived.0,
-            group.0,
-            bot.0,
-            name_pattern,
-            // With text but no digits in it, match no number (an empty pattern) rather than any.
-            digits.or_else(|| text.map(|_| String::new())),
-            after.as_ref().map(|c| c.at),
-            after.as_ref().map(|c| c.key.clone()),
-            limit + 1,
-            scope.all,
-            &scope.accounts,
-        )
-        .fetch_all(&state.pool)
-        .await?;
+        let filter = ConversationFilter {
+            account: account.0,
+            unread: unread.0,
+            favourite: favourite.0,
+            archived: archived.0,
+            group: group.0,
+            bot: bot.0,
+            text: search_text(q.0.as_deref())?.map(str::to_owned),
+            after: after.map(|c| (c.at, c.key)),
+        };
+        let page =
+            queries::list_conversations(&state.pool, &filter, &caller.accounts(), limit).await?;
         let now = Utc::now();
-        let mut conversations: Vec<ConversationRow> = rows.into_iter().map(|r| r.0).collect();
-        let more = conversations.len() as i64 > limit;
-        conversations.truncate(limit as usize);
-        let next_cursor = more
+        let conversations = page.rows;
+        let next_cursor = page
+            .more
             .then(|| conversations.last())
             .flatten()
             .map(|c| Cursor::new(c.sort_at, c.conversation_id.clone()).encode());
@@ -266,21 +239,11 @@ pub fn search_text(q: Option<&str>) -> Result<Option<&str>, ApiError> {
 /// The conversation, if it is on an account in `scope` (else, as for one that does not exist, 404).
 pub async fn load_conversation(
     state: &AppState,
-    scope: &SqlScope,
+    scope: &AccountScope,
     id: &str,
 ) -> Result<ConversationRow, ApiError> {
-    let row = sqlx::query_scalar!(
-        r#"select to_jsonb(c) as "row!: SqlJson<ConversationRow>" from inbox_conversations c
-           where conversation_id = $1
-             and (($2::bool and account_id <> all($3::text[]))
-                  or (not $2::bool and account_id = any($3::text[])))"#,
-        id,
-        scope.all,
-        &scope.accounts,
-    )
-    .fetch_optional(&state.pool)
-    .await?;
-    row.map(|r| r.0)
+    queries::conversation(&state.pool, id, scope)
+        .await?
         .ok_or_else(|| ApiError::not_found("conversation", id))
 }
 
@@ -351,16 +314,4 @@ pub fn idempotency_key(key: Option<String>) -> Result<Option<String>, ApiError> 
         )),
         key => Ok(key),
     }
-}
-
-/// Escapes LIKE's wildcards so user text matches literally.
-pub fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -1,7 +1,7 @@
 //! Media files: uploaded by agents to send, or fetched from Meta when customers send them. Browsers never
 //! get Meta's links (they expire and need the token); they get the file from here.
 
-use super::auth::{ApiAuth, Caller, Permission, SqlScope};
+use super::auth::{ApiAuth, Caller, Permission};
 use super::error::ApiError;
 use super::Tag;
 use crate::http::AppState;
@@ -13,6 +13,7 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::types::multipart::Upload;
 use poem_openapi::{ApiResponse, Multipart, Object, OpenApi};
+use projections::uploads;
 use std::sync::Arc;
 
 pub struct MediaApi;
@@ -119,13 +120,7 @@ impl MediaApi {
             .put(&bytes, &mime, filename.as_deref())
             .await
             .map_err(|e| ApiError::dependency_failed("its media store", e))?;
-        sqlx::query!(
-            "insert into media_uploads (media_id, user_id) values ($1, $2) on conflict do nothing",
-            stored.id,
-            caller.user_id,
-        )
-        .execute(&state.pool)
-        .await?;
+        uploads::record_upload(&state.pool, &stored.id, &caller.user_id).await?;
         Ok(Uploaded::Created(Json(stored.into())))
     }
 
@@ -188,25 +183,8 @@ pub async fn visible(state: &AppState, caller: &Caller, id: &str) -> Result<bool
     if !MediaStore::is_id(id) {
         return Ok(false);
     }
-    let scope: SqlScope = caller.accounts_for(Permission::MessagesView).into();
-    let visible = sqlx::query_scalar!(
-        r#"select (
-             exists (select 1 from media_uploads where media_id = $1 and user_id = $2)
-             or exists (
-               select 1 from inbox_messages m
-               where (m.media_file ->> 'id' = $1 or m.media ->> 'media_id' = $1)
-                 and (($3::bool and split_part(m.conversation_id, '-', 1) <> all($4::text[]))
-                      or (not $3::bool and split_part(m.conversation_id, '-', 1) = any($4::text[])))
-             )
-           ) as "visible!""#,
-        id,
-        caller.user_id,
-        scope.all,
-        &scope.accounts,
-    )
-    .fetch_one(&state.pool)
-    .await?;
-    Ok(visible)
+    let scope = caller.accounts_for(Permission::MessagesView);
+    Ok(uploads::visible(&state.pool, id, &caller.user_id, &scope).await?)
 }
 
 /// Message kinds whose files a browser may show inline: their types (Meta's list) are pictures and

@@ -20,8 +20,8 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use projections::inbox::queries;
 use projections::inbox::view::MessageRow;
-use sqlx::types::Json as SqlJson;
 use std::sync::Arc;
 
 pub struct MessagesApi;
@@ -83,48 +83,20 @@ impl MessagesApi {
             ));
         }
         load_conversation(&state, &caller.accounts(), &id.0).await?;
-        let (mut rows, older, has_newer) = match after.0.as_deref() {
+        let (rows, older, has_newer) = match after.0.as_deref() {
             Some(raw) => {
                 let c = Cursor::decode(raw)?;
                 let seq = cursor_seq(&c)?;
-                let rows = sqlx::query_scalar!(
-                    r#"select to_jsonb(m) as "row!: SqlJson<MessageRow>" from inbox_messages m
-                       where conversation_id = $1 and present and (sort_at, seq) > ($2, $3)
-                       order by sort_at, seq
-                       limit $4"#,
-                    id.0,
-                    c.at,
-                    seq,
-                    limit + 1
-                )
-                .fetch_all(&state.pool)
-                .await?;
-                let mut rows: Vec<MessageRow> = rows.into_iter().map(|r| r.0).collect();
-                let has_newer = rows.len() as i64 > limit;
-                rows.truncate(limit as usize);
-                (rows, true, has_newer)
+                let page = queries::messages_after(&state.pool, &id.0, (c.at, seq), limit).await?;
+                (page.rows, true, page.more)
             }
             None => {
                 let c = before.0.as_deref().map(Cursor::decode).transpose()?;
-                let seq = c.as_ref().map(cursor_seq).transpose()?;
-                let rows = sqlx::query_scalar!(
-                    r#"select to_jsonb(m) as "row!: SqlJson<MessageRow>" from inbox_messages m
-                       where conversation_id = $1 and present
-                         and ($2::timestamptz is null or (sort_at, seq) < ($2, $3))
-                       order by sort_at desc, seq desc
-                       limit $4"#,
-                    id.0,
-                    c.as_ref().map(|c| c.at),
-                    seq,
-                    limit + 1
-                )
-                .fetch_all(&state.pool)
-                .await?;
-                let mut rows: Vec<MessageRow> = rows.into_iter().map(|r| r.0).collect();
-                let older = rows.len() as i64 > limit;
-                rows.truncate(limit as usize);
-                rows.reverse();
-                (rows, older, c.is_some())
+                let keyset = c
+                    .map(|c| cursor_seq(&c).map(|seq| (c.at, seq)))
+                    .transpose()?;
+                let page = queries::messages_before(&state.pool, &id.0, keyset, limit).await?;
+                (page.rows, page.more, keyset.is_some())
             }
         };
         let cursor_of = |m: &MessageRow| Cursor::new(m.sort_at, m.seq.to_string()).encode();
@@ -135,7 +107,7 @@ impl MessagesApi {
         };
         let newer_cursor = rows.last().map(cursor_of).or(after.0.clone());
         Ok(Json(MessagePage {
-            messages: rows.drain(..).map(Message::from).collect(),
+            messages: rows.into_iter().map(Message::from).collect(),
             older_cursor,
             newer_cursor,
             has_newer,

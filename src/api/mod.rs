@@ -3,12 +3,13 @@
 //! Every handler authenticates with [`auth::ApiAuth`] and states the permission it needs in its first
 //! line; every error has the shape of [`error::ErrorBody`].
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod contacts;
 pub mod contract;
 pub mod conversations;
 pub mod cursor;
-pub mod directory;
 pub mod error;
 pub mod identity;
 pub mod live;
@@ -48,7 +49,8 @@ pub type Apis = contract::Contract<(
     messages::MessagesApi,
     media::MediaApi,
     whatsapp::WhatsAppApi,
-    directory::DirectoryApi,
+    accounts::AccountsApi,
+    contacts::ContactsApi,
     audit::AuditApi,
     live::LiveApi,
 )>;
@@ -61,7 +63,8 @@ pub fn service() -> OpenApiService<Apis, ()> {
             messages::MessagesApi,
             media::MediaApi,
             whatsapp::WhatsAppApi,
-            directory::DirectoryApi,
+            accounts::AccountsApi,
+    contacts::ContactsApi,
             audit::AuditApi,
             live::LiveApi,
         )),

@@ -3,7 +3,7 @@
 use actors::conversation::outbound::ServiceWindow;
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
-use projections::accounts::{AccountRow, NumberQualityRow};
+use projections::accounts::queries::AccountWithQuality;
 use projections::contacts::ContactRow;
 use projections::inbox::view::{ConversationRow, MessageRow};
 use serde_json::Value;
@@ -169,10 +169,11 @@ impl From<MessageRow> for Message {
                 }
                 file
             }),
-            statuses: row.statuses,
+            statuses: row.statuses.0,
             failure: row.failure,
             reactions: row
                 .reactions
+                .0
                 .into_iter()
                 .map(|r| Reaction {
                     from: r.from,
@@ -181,7 +182,7 @@ impl From<MessageRow> for Message {
                 })
                 .collect(),
             edited_at: row.edited_at,
-            edits: row.edits,
+            edits: row.edits.0,
             revoked_at: row.revoked_at,
         }
     }
@@ -272,8 +273,13 @@ pub struct Account {
     pub has_app_secret: bool,
 }
 
-impl Account {
-    pub fn from_rows(row: AccountRow, quality: Option<NumberQualityRow>) -> Self {
+impl From<AccountWithQuality> for Account {
+    fn from(
+        AccountWithQuality {
+            account: row,
+            quality,
+        }: AccountWithQuality,
+    ) -> Self {
         let quality = quality.as_ref();
         Account {
             id: row.account_id,

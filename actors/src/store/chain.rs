@@ -192,6 +192,65 @@ fn stream_of(b: &ChainBreak) -> String {
     }
 }
 
+/// A stored event as the audit trail shows it: its envelope, its payload as stored, and its chain link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainedEvent {
+    /// Its place in the global log.
+    pub global_position: i64,
+    /// Its id (derived from Meta's id where one exists).
+    pub event_id: uuid::Uuid,
+    /// Its place in its stream, from 1.
+    pub stream_version: i64,
+    /// Its wire name.
+    pub event_type: String,
+    /// The version of its payload's schema.
+    pub schema_version: i32,
+    /// The payload's stored JSON text, for the caller to read without serde_json's depth limit.
+    pub payload: String,
+    /// Who or what caused it.
+    pub metadata: serde_json::Value,
+    /// When it happened, as its source said (Meta's timestamp), if it said.
+    pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the store recorded it.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    /// Its SHA-256 link in the stream's hash chain.
+    pub hash: Vec<u8>,
+}
+
+/// Up to `limit` events of a stream after `after_version`, in version order, only those recorded until
+/// `as_of` when it is given; `None` when the stream does not exist.
+pub async fn stream_trail(
+    pool: &PgPool,
+    stream: &str,
+    after_version: i64,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+    limit: i64,
+) -> Result<Option<Vec<ChainedEvent>>, sqlx::Error> {
+    let exists = sqlx::query_scalar!("select version from streams where stream_id = $1", stream)
+        .fetch_optional(pool)
+        .await?;
+    if exists.is_none() {
+        return Ok(None);
+    }
+    let events = sqlx::query_as!(
+        ChainedEvent,
+        r#"select global_position, event_id, stream_version, event_type, schema_version,
+                  payload::text as "payload!", metadata, occurred_at, recorded_at, hash
+           from events
+           where stream_id = $1 and stream_version > $2
+             and ($3::timestamptz is null or recorded_at <= $3)
+           order by stream_version
+           limit $4"#,
+        stream,
+        after_version,
+        as_of,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(events))
+}
+
 /// Lower-case hex, as hashes are shown (reports, the audit API).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -1,15 +1,18 @@
 //! The inbox projection: conversations and their messages, as agents see them.
 
+pub mod queries;
 pub mod view;
 
 use crate::projection::Projection;
-use crate::rows::{self, unknown_column, CsvRow, CsvWriter, Table};
+use crate::rows::{self, unknown_column, CsvRow, CsvWriter, Table, ViewRow};
 use actors::event::{RawRecordedEvent, RecordedEvent};
 use async_trait::async_trait;
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::types::Json;
 use sqlx::PgConnection;
-use std::collections::BTreeSet;
-use view::{ConversationRow, InboxEvent, InboxView, MessageRow};
+use std::collections::{BTreeMap, BTreeSet};
+use view::{ConversationRow, InboxEvent, InboxView, MessageRow, Reaction};
 
 pub const CONVERSATIONS: Table = Table {
     name: "inbox_conversations",
@@ -19,6 +22,14 @@ pub const MESSAGES: Table = Table {
     name: "inbox_messages",
     key: &["conversation_id", "message_id"],
 };
+
+impl ViewRow for ConversationRow {
+    const TABLE: Table = CONVERSATIONS;
+}
+
+impl ViewRow for MessageRow {
+    const TABLE: Table = MESSAGES;
+}
 
 pub struct InboxProjection;
 
@@ -120,44 +131,69 @@ pub fn decode_all(events: &[RecordedEvent]) -> anyhow::Result<Vec<InboxEvent>> {
 
 /// Loads every row the events can touch.
 async fn load(conn: &mut PgConnection, events: &[InboxEvent]) -> anyhow::Result<InboxView> {
-    let conversation_ids: BTreeSet<&str> =
-        events.iter().map(|e| e.conversation_id.as_str()).collect();
-    let message_keys: BTreeSet<(&str, String)> = events
+    let conversation_ids: Vec<String> = events
+        .iter()
+        .map(|e| e.conversation_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let message_keys: BTreeSet<(String, String)> = events
         .iter()
         .flat_map(|e| {
             e.message_ids()
                 .into_iter()
-                .map(|m| (e.conversation_id.as_str(), m))
+                .map(|m| (e.conversation_id.clone(), m))
         })
         .collect();
-    let conversation_probes: Vec<_> = conversation_ids
-        .iter()
-        .map(|id| json!({ "conversation_id": id }))
-        .collect();
-    let message_probes: Vec<_> = message_keys
-        .iter()
-        .map(|(c, m)| json!({ "conversation_id": c, "message_id": m }))
-        .collect();
-    let conversations: Vec<ConversationRow> =
-        rows::load(conn, CONVERSATIONS, &conversation_probes).await?;
-    let mut messages: Vec<MessageRow> = rows::load(conn, MESSAGES, &message_probes).await?;
-    // A wamid may name a message the inbox sent, whose row is keyed by the inbox's own id.
-    let wamid_probes: Vec<_> = message_keys
-        .iter()
-        .map(|(c, m)| json!({ "conversation_id": c, "wamid": m }))
-        .collect();
-    let by_wamid: Vec<serde_json::Value> = sqlx::query_scalar(
-        "select to_jsonb(t) from (select distinct conversation_id, wamid from jsonb_to_recordset($1) \
-               as k(conversation_id text, wamid text)) k \
-         cross join lateral (select * from inbox_messages t \
-               where t.conversation_id = k.conversation_id and t.wamid = k.wamid offset 0) t",
+    let (key_conversations, key_messages): (Vec<String>, Vec<String>) =
+        message_keys.into_iter().unzip();
+    // One index probe per key, whatever the table's size: while a table is small PostgreSQL would rather
+    // scan all of it, yet a batch touches a handful of keys. A lateral subquery with `offset 0` cannot be
+    // flattened into a join, so it stays a probe.
+    let conversations = sqlx::query_as!(
+        ConversationRow,
+        r#"select t.conversation_id as "conversation_id!", t.account_id as "account_id!",
+                  t.contact_id as "contact_id!", t.contact_wa_id, t.contact_user_id, t.contact_name,
+                  t.contact_username, t.is_group as "is_group!", t.last_message_id, t.last_message_at,
+                  t.last_message_preview, t.last_message_kind, t.last_message_direction,
+                  t.last_inbound_at, t.unread_count as "unread_count!", t.read_at,
+                  t.favourite as "favourite!", t.archived as "archived!",
+                  t.bot_enabled as "bot_enabled!", t.message_count as "message_count!",
+                  t.created_at as "created_at!", t.updated_at as "updated_at!",
+                  t.sort_at as "sort_at!", t.position as "position!"
+           from unnest($1::text[]) k(id)
+           cross join lateral (select * from inbox_conversations t
+                               where t.conversation_id = k.id offset 0) t"#,
+        &conversation_ids,
     )
-    .bind(serde_json::Value::Array(wamid_probes))
     .fetch_all(&mut *conn)
     .await?;
-    for row in by_wamid {
-        messages.push(serde_json::from_value(row)?);
-    }
+    // A message is named by the inbox's own id, or by its wamid when the inbox sent it: probe both (a row
+    // found twice is kept once).
+    let messages = sqlx::query_as!(
+        MessageRow,
+        r#"select t.conversation_id as "conversation_id!", t.message_id as "message_id!",
+                  t.present as "present!", t.direction, t.kind, t.body, t.media, t.content, t.reply_to,
+                  t.forwarded as "forwarded!", t.sender, t.sent_at, t.sort_at as "sort_at!",
+                  t.seq as "seq!", t.status,
+                  t.statuses as "statuses!: Json<BTreeMap<String, DateTime<Utc>>>", t.failure,
+                  t.reactions as "reactions!: Json<Vec<Reaction>>", t.edited_at,
+                  t.edits as "edits!: Json<Vec<Value>>", t.revoked_at, t.wamid, t.send_state,
+                  t.attempts as "attempts!", t.next_attempt_at, t.media_state, t.media_file,
+                  t.position as "position!"
+           from unnest($1::text[], $2::text[]) k(conversation_id, message_id)
+           cross join lateral (
+               (select * from inbox_messages t
+                where t.conversation_id = k.conversation_id and t.message_id = k.message_id offset 0)
+               union all
+               (select * from inbox_messages t
+                where t.conversation_id = k.conversation_id and t.wamid = k.message_id offset 0)
+           ) t"#,
+        &key_conversations,
+        &key_messages,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let mut view = InboxView {
         conversations: conversations
             .into_iter()

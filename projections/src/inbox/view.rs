@@ -12,6 +12,7 @@ use actors::event::{DecodeError, DomainEvent, RawRecordedEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sqlx::types::Json;
 use std::collections::BTreeMap;
 
 /// Longest last-message preview kept on a conversation, in characters.
@@ -47,7 +48,7 @@ pub struct ConversationRow {
 }
 
 /// One message of a conversation, with everything said about it since folded in. Field names are the
-/// `inbox_messages` columns.
+/// `inbox_messages` columns; `Json` marks the jsonb columns the row reads as typed values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageRow {
     pub conversation_id: String,
@@ -66,11 +67,11 @@ pub struct MessageRow {
     pub sort_at: DateTime<Utc>,
     pub seq: i64,
     pub status: Option<String>,
-    pub statuses: BTreeMap<String, DateTime<Utc>>,
+    pub statuses: Json<BTreeMap<String, DateTime<Utc>>>,
     pub failure: Option<Value>,
-    pub reactions: Vec<Reaction>,
+    pub reactions: Json<Vec<Reaction>>,
     pub edited_at: Option<DateTime<Utc>>,
-    pub edits: Vec<Value>,
+    pub edits: Json<Vec<Value>>,
     pub revoked_at: Option<DateTime<Utc>>,
     /// Meta's id of a message sent through the inbox (whose `message_id` is the inbox's own id).
     pub wamid: Option<String>,
@@ -469,14 +470,14 @@ fn sent(view: &mut InboxView, e: &InboxEvent, m: &MessageSent) {
         row.failure = None;
     }
     if let Some(early) = early {
-        for (status, at) in early.statuses {
+        for (status, at) in early.statuses.0 {
             let first = row.statuses.entry(status).or_insert(at);
             *first = (*first).min(at);
         }
         if early.failure.is_some() {
             row.failure = early.failure;
         }
-        for reaction in early.reactions {
+        for reaction in early.reactions.0 {
             row.reactions.retain(|r| r.from != reaction.from);
             row.reactions.push(reaction);
         }
@@ -671,11 +672,11 @@ fn message_mut<'v>(
         sort_at: at,
         seq: e.position,
         status: None,
-        statuses: BTreeMap::new(),
+        statuses: Json(BTreeMap::new()),
         failure: None,
-        reactions: Vec::new(),
+        reactions: Json(Vec::new()),
         edited_at: None,
-        edits: Vec::new(),
+        edits: Json(Vec::new()),
         revoked_at: None,
         wamid: None,
         send_state: None,

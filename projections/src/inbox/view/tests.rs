@@ -122,7 +122,7 @@ fn an_edit_that_arrives_before_its_original_stays_the_current_text() {
     let view = fold(&[event(1, c, edit), event(2, c, text("wamid.1", "old", 10))]);
     let m = &view.messages[&(c.to_owned(), "wamid.1".to_owned())];
     assert_eq!(m.body.as_deref(), Some("new"));
-    assert_eq!(m.edits, vec![json!("old")]);
+    assert_eq!(*m.edits, vec![json!("old")]);
     assert_eq!(
         view.conversations[c].last_message_preview.as_deref(),
         Some("new")

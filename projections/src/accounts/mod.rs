@@ -1,15 +1,18 @@
 //! The accounts projection: the WhatsApp business numbers, their configuration and the quality and
 //! messaging limit Meta last reported.
 
+pub mod queries;
+
 use crate::inbox::view::conversation_ids;
 use crate::projection::Projection;
-use crate::rows::{self, Table};
+use crate::rows::{self, Table, ViewRow};
 use actors::account::events::AccountEvent;
 use actors::account::sealed::Sealed;
 use actors::event::{DomainEvent, RecordedEvent};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use sqlx::PgConnection;
 use std::collections::BTreeMap;
 
@@ -36,9 +39,13 @@ pub struct AccountRow {
     pub name: Option<String>,
     pub business_account_id: Option<String>,
     /// Sealed under the master key, never in clear.
-    pub access_token: Option<Sealed>,
-    pub verify_token: Option<Sealed>,
-    pub app_secret: Option<Sealed>,
+    pub access_token: Option<Json<Sealed>>,
+    pub verify_token: Option<Json<Sealed>>,
+    pub app_secret: Option<Json<Sealed>>,
+}
+
+impl ViewRow for AccountRow {
+    const TABLE: Table = ACCOUNTS;
 }
 
 /// Meta's latest quality report for a number, keyed by the number's digits.
@@ -54,6 +61,10 @@ pub struct NumberQualityRow {
     pub messaging_limit: Option<String>,
     pub reported_at: Option<DateTime<Utc>>,
     pub position: i64,
+}
+
+impl ViewRow for NumberQualityRow {
+    const TABLE: Table = NUMBER_QUALITY;
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -157,9 +168,9 @@ pub fn apply(view: &mut AccountsView, event: &RecordedEvent, fact: &AccountFactS
             row.meta_app_id.clone_from(&c.meta_app_id);
             row.name.clone_from(&c.name);
             row.business_account_id.clone_from(&c.business_account_id);
-            row.access_token.clone_from(&c.access_token);
-            row.verify_token.clone_from(&c.verify_token);
-            row.app_secret.clone_from(&c.app_secret);
+            row.access_token = c.access_token.clone().map(Json);
+            row.verify_token = c.verify_token.clone().map(Json);
+            row.app_secret = c.app_secret.clone().map(Json);
             row.configured = true;
             row.updated_at = at;
             row.position = position;
@@ -246,17 +257,35 @@ impl Projection for AccountsProjection {
                 AccountFactSeen::Event(_) => {}
             }
         }
-        let account_probes: Vec<_> = account_ids
-            .iter()
-            .map(|id| serde_json::json!({ "account_id": id }))
-            .collect();
-        let quality_probes: Vec<_> = numbers
-            .iter()
-            .map(|n| serde_json::json!({ "phone_digits": n }))
-            .collect();
-        let accounts: Vec<AccountRow> = rows::load(conn, ACCOUNTS, &account_probes).await?;
-        let quality: Vec<NumberQualityRow> =
-            rows::load(conn, NUMBER_QUALITY, &quality_probes).await?;
+        let account_ids: Vec<&str> = account_ids.into_iter().collect();
+        let numbers: Vec<String> = numbers.into_iter().collect();
+        // One index probe per key (see the inbox's load).
+        let accounts = sqlx::query_as!(
+            AccountRow,
+            r#"select t.account_id as "account_id!", t.phone_number, t.meta_app_id,
+                      t.configured as "configured!", t.first_seen_at as "first_seen_at!",
+                      t.updated_at as "updated_at!", t.position as "position!", t.name,
+                      t.business_account_id,
+                      t.access_token as "access_token: Json<Sealed>",
+                      t.verify_token as "verify_token: Json<Sealed>",
+                      t.app_secret as "app_secret: Json<Sealed>"
+               from unnest($1::text[]) k(id)
+               cross join lateral (select * from inbox_accounts t where t.account_id = k.id offset 0) t"#,
+            &account_ids as &[&str],
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let quality = sqlx::query_as!(
+            NumberQualityRow,
+            r#"select t.phone_digits as "phone_digits!", t.waba_id, t.display_name, t.quality_event,
+                      t.messaging_limit, t.reported_at, t.position as "position!"
+               from unnest($1::text[]) k(digits)
+               cross join lateral (select * from inbox_number_quality t
+                                   where t.phone_digits = k.digits offset 0) t"#,
+            &numbers,
+        )
+        .fetch_all(&mut *conn)
+        .await?;
         let before = AccountsView {
             accounts: accounts
                 .into_iter()

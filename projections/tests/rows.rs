@@ -1,0 +1,137 @@
+//! The read side's contracts with the schema, checked against a migrated database: every view row type
+//! has exactly its table's columns, and the SQL account scope says what the Rust one says.
+
+use actors::testing::TestDatabase;
+use projections::accounts::{AccountRow, NumberQualityRow};
+use projections::contacts::ContactRow;
+use projections::inbox::view::{ConversationRow, MessageRow};
+use projections::rbac::SnapshotRow;
+use projections::rows::{field_names, ViewRow};
+use projections::scope::{AccountScope, Binds};
+use std::collections::BTreeSet;
+
+/// A row type's table, its fields, and the columns it declares it leaves out.
+struct Checked {
+    table: &'static str,
+    fields: BTreeSet<&'static str>,
+    left_out: BTreeSet<&'static str>,
+}
+
+fn checked<T: ViewRow>() -> Checked {
+    Checked {
+        table: T::TABLE.name,
+        fields: field_names::<T>().iter().copied().collect(),
+        left_out: T::LEFT_OUT.iter().copied().collect(),
+    }
+}
+
+#[tokio::test]
+async fn every_view_row_type_has_exactly_its_tables_columns() {
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    let rows = [
+        checked::<ConversationRow>(),
+        checked::<MessageRow>(),
+        checked::<ContactRow>(),
+        checked::<AccountRow>(),
+        checked::<NumberQualityRow>(),
+        checked::<SnapshotRow>(),
+    ];
+
+    // Every table a projection writes has its row type checked here.
+    let written: BTreeSet<&str> = projections::projection::all()
+        .iter()
+        .flat_map(|p| p.tables().iter().map(|t| t.name))
+        .collect();
+    let covered: BTreeSet<&str> = rows.iter().map(|r| r.table).collect();
+    assert_eq!(covered, written);
+
+    for row in &rows {
+        assert!(!row.fields.is_empty(), "{}: no fields found", row.table);
+        let columns: BTreeSet<String> = sqlx::query_scalar(
+            "select column_name::text from information_schema.columns
+             where table_schema = current_schema() and table_name = $1",
+        )
+        .bind(row.table)
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+        let columns: BTreeSet<&str> = columns.iter().map(String::as_str).collect();
+        let missing: Vec<_> = columns
+            .difference(&row.fields)
+            .filter(|c| !row.left_out.contains(*c))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{} has columns its row type neither carries nor declares left out: {missing:?}",
+            row.table
+        );
+        let unknown: Vec<_> = row.fields.difference(&columns).collect();
+        assert!(
+            unknown.is_empty(),
+            "{}'s row type has fields the table has no column for: {unknown:?}",
+            row.table
+        );
+        let both: Vec<_> = row.fields.intersection(&row.left_out).collect();
+        assert!(
+            both.is_empty(),
+            "{}'s row type declares columns left out that it carries: {both:?}",
+            row.table
+        );
+    }
+    pool.close().await;
+}
+
+#[test]
+fn a_row_types_field_names_are_all_its_fields_in_order() {
+    // The check above reads the field names from the serde derive: they are the struct's, every one.
+    let fields = field_names::<ContactRow>();
+    assert_eq!(
+        fields,
+        [
+            "contact_id",
+            "wa_id",
+            "user_id",
+            "name",
+            "username",
+            "first_seen_at",
+            "last_seen_at",
+            "position"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_sql_account_scope_includes_exactly_the_accounts_the_rust_one_does() {
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let scopes = [
+        AccountScope::All { except: set(&[]) },
+        AccountScope::All {
+            except: set(&["111"]),
+        },
+        AccountScope::Only(set(&[])),
+        AccountScope::Only(set(&["111", "222"])),
+    ];
+    for scope in &scopes {
+        let binds = Binds::from(scope);
+        for account in ["111", "222", "333", ""] {
+            let included: bool = sqlx::query_scalar("select account_in_scope($1, $2, $3)")
+                .bind(account)
+                .bind(binds.all_but)
+                .bind(&binds.accounts)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(
+                included,
+                scope.includes(account),
+                "{account:?} in {scope:?}"
+            );
+        }
+    }
+    pool.close().await;
+}
