@@ -146,13 +146,13 @@ impl App {
         let runners = settings
             .run_projections
             .then(|| Runners::start(pool.clone(), store.clone(), all, stopping.child_token()));
-        let dispatcher = crate::sending::start(
+        let dispatcher = crate::workers::sending::start(
             pool.clone(),
             checkpoints.clone(),
             outbox.clone(),
             stopping.child_token(),
         );
-        let fetcher = crate::media_fetch::MediaFetcher {
+        let fetcher = crate::workers::media_fetch::MediaFetcher {
             pool: pool.clone(),
             outbox: outbox.clone(),
             media: media.clone(),
@@ -167,13 +167,13 @@ impl App {
         )
         .await
         .context("loading the accounts")?;
-        let registry_follower = crate::policy::follow(
+        let registry_follower = crate::workers::policy::follow(
             "accounts",
             checkpoints.clone(),
             stopping.child_token(),
             registry.clone(),
         );
-        let access_follower = crate::policy::follow(
+        let access_follower = crate::workers::policy::follow(
             "rbac",
             checkpoints.clone(),
             stopping.child_token(),

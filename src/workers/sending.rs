@@ -5,7 +5,7 @@
 //! Handing a message over twice is harmless: a sender drops a message it already has, and the conversation
 //! lets only one sender claim an attempt at a time.
 
-use crate::policy::Sweep;
+use crate::workers::policy::Sweep;
 use actors::event::StreamId;
 use actors::outbound::sender::Job;
 use actors::outbound::Outbox;
@@ -28,7 +28,7 @@ pub fn start(
         outbox,
         unconnected: HashSet::new(),
     };
-    crate::policy::follow_inbox(checkpoints, stopping, dispatcher)
+    crate::workers::policy::follow_inbox(checkpoints, stopping, dispatcher)
 }
 
 struct Dispatcher {

@@ -1,9 +1,9 @@
 //! Fetches the files of media messages from Meta soon after they arrive (Meta's links expire after five
 //! minutes and its media ids after seven days), stores them in the media store, and records the outcome
-//! on the conversation. A policy reacting to the inbox view, like [`crate::sending`]: never inside the
+//! on the conversation. A policy reacting to the inbox view, like [`super::sending`]: never inside the
 //! webhook request, and picked up again after a restart.
 
-use crate::policy::Sweep;
+use crate::workers::policy::Sweep;
 use actors::conversation::outbound::{MediaFact, MediaFailed, MediaStored};
 use actors::conversation::{Conversation, ConversationFact};
 use actors::directory::StreamRouter;
@@ -58,7 +58,7 @@ impl MediaFetcher {
             busy: Arc::default(),
             permits: Arc::new(Semaphore::new(PARALLEL)),
         };
-        crate::policy::follow_inbox(checkpoints, stopping, sweeper)
+        crate::workers::policy::follow_inbox(checkpoints, stopping, sweeper)
     }
 
     async fn sweep(&self, busy: &Busy, permits: &Arc<Semaphore>) -> anyhow::Result<()> {
