@@ -14,6 +14,7 @@ mod inbox;
 mod live;
 mod poison;
 mod sending;
+mod shutdown;
 mod webhook;
 mod webhook_hostile;
 mod whatsapp;
