@@ -146,7 +146,7 @@ impl AccountRegistry {
 }
 
 /// Reloads whenever the `accounts` projection moves.
-impl crate::policy::Sweep for AccountRegistry {
+impl crate::workers::policy::Sweep for AccountRegistry {
     const WHAT: &'static str = "changes to the accounts";
 
     async fn sweep(&mut self) -> anyhow::Result<()> {

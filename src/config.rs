@@ -40,6 +40,11 @@ pub struct Settings {
     pub max_live_actors: usize,
     /// `INBOX_SHUTDOWN_GRACE_SECS`: how long in-flight requests may take to finish on SIGTERM (default 20 s).
     pub shutdown_grace: Duration,
+    /// `INBOX_SHUTDOWN_WORK_GRACE_SECS`: once requests are done, how long sends, media downloads and read
+    /// receipts under way may take to finish and record their outcome before the actors stop (default
+    /// twice `WHATSAPP_GRAPH_TIMEOUT_SECS` plus 5 s: an upload and a send). At least the Graph timeout, or
+    /// a message Meta accepted during shutdown could be sent again after the restart.
+    pub shutdown_work_grace: Duration,
     /// `INBOX_DB_MAX_CONNECTIONS` (default 20).
     pub db_max_connections: u32,
     /// `INBOX_STORE_WRITERS`: appends of all conversations are grouped into shared transactions, this many
@@ -282,6 +287,17 @@ impl Settings {
                 problem: "must be longer than WHATSAPP_GRAPH_TIMEOUT_SECS, or a slow send could be taken over and sent twice".into(),
             });
         }
+        let shutdown_work_grace = Duration::from_secs(number(
+            &get,
+            "INBOX_SHUTDOWN_WORK_GRACE_SECS",
+            graph.timeout.as_secs().saturating_mul(2).saturating_add(5),
+        )?);
+        if shutdown_work_grace < graph.timeout {
+            return Err(ConfigError {
+                name: "INBOX_SHUTDOWN_WORK_GRACE_SECS",
+                problem: "must be at least WHATSAPP_GRAPH_TIMEOUT_SECS, or a send Meta accepts during shutdown could be cut off and sent again after the restart".into(),
+            });
+        }
         Ok(Settings {
             database_url: Secret::new(database_url),
             listen,
@@ -290,6 +306,7 @@ impl Settings {
             max_live_actors: usize::try_from(number(&get, "INBOX_MAX_LIVE_ACTORS", 5000)?)
                 .unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(number(&get, "INBOX_SHUTDOWN_GRACE_SECS", 20)?),
+            shutdown_work_grace,
             db_max_connections: u32::try_from(number(&get, "INBOX_DB_MAX_CONNECTIONS", 20)?)
                 .map_err(|_| ConfigError {
                     name: "INBOX_DB_MAX_CONNECTIONS",
@@ -573,6 +590,7 @@ mod tests {
         assert_eq!(s.http.body_timeout, Duration::from_secs(30));
         assert_eq!(s.http.idle_timeout, Duration::from_secs(60));
         assert_eq!(s.http.max_connections, 1024);
+        assert_eq!(s.shutdown_work_grace, Duration::from_secs(65));
         assert!(s.metrics.enabled);
         assert_eq!(s.metrics.path, "/metrics");
         assert!(s.metrics.auth_token.is_none());
@@ -606,6 +624,22 @@ mod tests {
         let metrics = load(&vars).unwrap().metrics;
         assert_eq!(metrics.path, "/internal/prometheus");
         assert!(!metrics.enabled);
+    }
+
+    #[test]
+    fn the_work_grace_period_follows_the_graph_timeout_unless_set() {
+        let mut vars = base();
+        vars.insert("WHATSAPP_GRAPH_TIMEOUT_SECS", "2");
+        vars.insert("INBOX_SEND_LEASE_SECS", "3");
+        assert_eq!(
+            load(&vars).unwrap().shutdown_work_grace,
+            Duration::from_secs(9)
+        );
+        vars.insert("INBOX_SHUTDOWN_WORK_GRACE_SECS", "2");
+        assert_eq!(
+            load(&vars).unwrap().shutdown_work_grace,
+            Duration::from_secs(2)
+        );
     }
 
     #[test]
@@ -654,6 +688,8 @@ mod tests {
             ("INBOX_TRUSTED_PROXIES", "proxy.internal"),
             ("PROMETHEUS_ENABLED", "yes please"),
             ("PROMETHEUS_METRICS_PATH", "/health"),
+            ("INBOX_SHUTDOWN_WORK_GRACE_SECS", "29"),
+            ("INBOX_SHUTDOWN_WORK_GRACE_SECS", "soon"),
         ] {
             let mut vars = base();
             vars.insert(name, bad);

@@ -6,9 +6,8 @@
 //! - [`api`]: the inbox API under `/api/v1` (OpenAPI), live updates, audit;
 //! - [`audit`]: `inbox audit verify` and `inbox projections rebuild` on the command line;
 //! - [`ingest`]: records a verified webhook body through the stream actors;
-//! - [`policy`]: how background work follows the inbox view (used by `sending` and `media_fetch`);
-//! - [`media_fetch`]: fetches the files of media messages from Meta into the media store;
-//! - [`sending`]: hands queued messages to their numbers' senders (also after a restart);
+//! - [`workers`]: slow work that follows the log (`policy`, `sending`, `media_fetch`), reporting back
+//!   through the actors;
 //! - [`stats`]: runtime counters of the ingest path;
 //! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`;
 //! - [`sim`]: `wa-sim`, the local WhatsApp Cloud API emulator (its own binary, `src/bin/wa-sim.rs`).
@@ -22,11 +21,9 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod ingest;
-pub mod media_fetch;
-pub mod policy;
-pub mod sending;
 pub mod sim;
 pub mod startup;
 pub mod stats;
 pub mod telemetry;
 pub mod tokens;
+pub mod workers;

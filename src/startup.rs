@@ -21,6 +21,7 @@ use actors::outbound::pacing::RetryPolicy;
 use actors::outbound::sender::SenderConfig;
 use actors::outbound::Outbox;
 use actors::store::{EventStore, GroupCommitConfig, GroupCommitStore, PostgresEventStore};
+use actors::tasks::Tasks;
 use anyhow::Context;
 use projections::live::Checkpoints;
 use projections::runner::Runners;
@@ -63,10 +64,11 @@ pub struct App {
     pg_store: Arc<PostgresEventStore>,
     accounts: StreamRouter<Account>,
     runners: Option<Runners>,
-    dispatcher: tokio::task::JoinHandle<()>,
-    fetcher: tokio::task::JoinHandle<()>,
-    /// The snapshot and the registry, following their projections.
-    followers: Vec<tokio::task::JoinHandle<()>>,
+    /// Stops the projections: only after the actors, so they apply what the work under way recorded.
+    projections_stop: CancellationToken,
+    /// The workers' loops (sending, media, the snapshot and the registry following their projections):
+    /// they end before the senders stop, so none starts a sender again.
+    workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl App {
@@ -131,38 +133,42 @@ impl App {
             .context("configuring the identity provider")?
             .map(Arc::new);
         let media = MediaStore::new(&settings.media_dir);
+        let stopping = CancellationToken::new();
+        let tasks = Tasks::new(stopping.clone());
         let outbox = Outbox::new(
             HashMap::new(),
             graph_client(&settings)?,
             conversations.clone(),
             media.clone(),
             sender_config(&settings),
+            tasks.clone(),
         );
 
         let server = HttpServer::bind(settings.listen, connection_limits(&settings))
             .await
             .with_context(|| format!("cannot listen on INBOX_LISTEN={}", settings.listen))?;
 
-        let stopping = CancellationToken::new();
         let all = projections::projection::all();
         let names: Vec<&'static str> = all.iter().map(|p| p.name()).collect();
         let checkpoints = Checkpoints::follow(pool.clone(), &names);
+        let projections_stop = CancellationToken::new();
         let runners = settings
             .run_projections
-            .then(|| Runners::start(pool.clone(), store.clone(), all, stopping.child_token()));
-        let dispatcher = crate::sending::start(
+            .then(|| Runners::start(pool.clone(), store.clone(), all, projections_stop.clone()));
+        let dispatcher = crate::workers::sending::start(
             pool.clone(),
             checkpoints.clone(),
             outbox.clone(),
-            stopping.child_token(),
+            &tasks,
         );
-        let fetcher = crate::media_fetch::MediaFetcher {
+        let fetcher = crate::workers::media_fetch::MediaFetcher {
             pool: pool.clone(),
             outbox: outbox.clone(),
             media: media.clone(),
             conversations: conversations.clone(),
+            tasks: tasks.clone(),
         }
-        .start(checkpoints.clone(), stopping.child_token());
+        .start(checkpoints.clone());
         let registry = AccountRegistry::load(
             pool.clone(),
             master_key,
@@ -171,16 +177,16 @@ impl App {
         )
         .await
         .context("loading the accounts")?;
-        let registry_follower = crate::policy::follow(
+        let registry_follower = crate::workers::policy::follow(
             "accounts",
             checkpoints.clone(),
-            stopping.child_token(),
+            &tasks,
             registry.clone(),
         );
-        let access_follower = crate::policy::follow(
+        let access_follower = crate::workers::policy::follow(
             "rbac",
             checkpoints.clone(),
-            stopping.child_token(),
+            &tasks,
             (access.clone(), pool.clone()),
         );
 
@@ -203,6 +209,7 @@ impl App {
                 .map(|r| r.statuses.clone())
                 .unwrap_or_default(),
             stopping,
+            tasks,
             outbox,
             media,
             identity,
@@ -218,9 +225,8 @@ impl App {
             pg_store,
             accounts,
             runners,
-            dispatcher,
-            fetcher,
-            followers: vec![access_follower, registry_follower],
+            projections_stop,
+            workers: vec![dispatcher, fetcher, access_follower, registry_follower],
         })
     }
 
@@ -232,8 +238,16 @@ impl App {
         self.state.clone()
     }
 
-    /// Serves until `shutdown` completes, then: stops intake and lets in-flight requests finish, stops
-    /// the actors, stops the store's listener, and closes the pool.
+    /// Serves until `shutdown` completes, then stops in this order, so that nothing Meta accepted is
+    /// sent again after the restart and nothing acknowledged is lost:
+    /// 1. intake: the listener closes and requests under way finish (`INBOX_SHUTDOWN_GRACE_SECS`);
+    ///    meanwhile the workers start no new work (no new send attempt, download or look at a view);
+    /// 2. the workers' loops end, then the senders; the work under way (a send Meta may already have
+    ///    accepted, a download, a read receipt) finishes and records its outcome through the actors
+    ///    (`INBOX_SHUTDOWN_WORK_GRACE_SECS`; what is still running then is logged);
+    /// 3. the actors, once nothing records through them any more;
+    /// 4. the projections, after applying what the actors appended;
+    /// 5. the store's listener, and the pool.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
@@ -243,20 +257,32 @@ impl App {
         let stopping = self.state.stopping.clone();
         let shutdown = async move {
             shutdown.await;
-            // Live streams never end by themselves; end them so in-flight requests can drain.
+            // Live streams never end by themselves; end them so in-flight requests can drain. The
+            // workers start no new work from here on.
             stopping.cancel();
         };
         self.server
             .serve(http::routes(self.state.clone()), shutdown, grace)
             .await;
         self.state.stopping.cancel();
-        tracing::info!("intake stopped; stopping actors");
-        let _ = self.dispatcher.await;
-        let _ = self.fetcher.await;
-        for follower in self.followers {
-            let _ = follower.await;
-        }
+        tracing::info!("intake stopped; waiting for the work under way");
+        let deadline = tokio::time::Instant::now() + self.state.settings.shutdown_work_grace;
+        let _ = tokio::time::timeout_at(deadline, futures::future::join_all(self.workers)).await;
         self.state.outbox.stop().await;
+        let left = self
+            .state
+            .tasks
+            .wait(deadline.saturating_duration_since(tokio::time::Instant::now()))
+            .await;
+        if !left.is_empty() {
+            tracing::warn!(
+                count = left.len(),
+                still_running = ?left.iter().take(20).collect::<Vec<_>>(),
+                "INBOX_SHUTDOWN_WORK_GRACE_SECS is over: stopping with this work unfinished (a message \
+                 among it may be sent again once its claim expires)"
+            );
+        }
+        tracing::info!("work under way done; stopping actors");
         self.state
             .ingest
             .conversations
@@ -264,6 +290,7 @@ impl App {
             .await;
         self.accounts.stop(ACTORS_STOP_TIMEOUT).await;
         self.state.identity.stop(ACTORS_STOP_TIMEOUT).await;
+        self.projections_stop.cancel();
         if let Some(runners) = self.runners {
             runners.join().await;
         }

@@ -12,7 +12,8 @@
 //!   the pure RBAC fold;
 //! - [`conversation`]: one actor per conversation stream and its domain rules (duplicates, status order);
 //! - [`account`]: one actor per WhatsApp business number (and per business account) for account facts;
-//! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily.
+//! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily;
+//! - [`tasks`]: the tasks that run beside the actors (sends, downloads), tracked so shutdown waits for them.
 #![forbid(unsafe_code)]
 
 pub mod account;
@@ -27,6 +28,7 @@ pub mod media_store;
 pub mod outbound;
 pub mod store;
 pub mod stream_actor;
+pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod webhook;

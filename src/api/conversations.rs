@@ -198,7 +198,7 @@ async fn send_read_receipt(state: &Arc<AppState>, id: &str) {
     };
     let graph = state.outbox.graph().clone();
     let account = account.to_owned();
-    tokio::spawn(async move {
+    state.tasks.spawn("sending a read receipt", async move {
         if let Err(e) = graph.mark_read(&token, &account, &wamid, false).await {
             tracing::info!(error = %e, "read receipt not delivered to Meta");
         }

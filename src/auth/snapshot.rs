@@ -118,7 +118,7 @@ impl AccessSnapshot {
 }
 
 /// Reloads the snapshot whenever the `rbac` projection moves.
-impl crate::policy::Sweep for (AccessSnapshot, PgPool) {
+impl crate::workers::policy::Sweep for (AccessSnapshot, PgPool) {
     const WHAT: &'static str = "changes to users and roles";
 
     async fn sweep(&mut self) -> anyhow::Result<()> {

@@ -35,6 +35,9 @@ pub struct AppState {
     pub projections: Vec<Arc<RunnerStatus>>,
     /// Cancelled when the server stops: ends live streams so shutdown need not wait for them.
     pub stopping: tokio_util::sync::CancellationToken,
+    /// The work that runs beside requests and actors (sends, downloads, read receipts, the workers),
+    /// which shutdown waits for; its stopping signal is `stopping`.
+    pub tasks: actors::tasks::Tasks,
     /// The senders of this node's numbers, and the Graph API client they share.
     pub outbox: actors::outbound::Outbox,
     pub media: actors::media_store::MediaStore,

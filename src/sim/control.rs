@@ -3,6 +3,8 @@
 //! - `POST /sim/failures` `{"code":130429,"times":2}` (or a list): the next matching Graph calls fail like
 //!   that (`http_status`, `path`, `to`, `delay_ms` for a slow answer or a timeout, `asynchronous` to
 //!   accept and report a `failed` status later); `DELETE /sim/failures` clears them;
+//! - `POST /sim/slow` `{"ms":1500,"times":1}`: the next sends are accepted at once (they show in
+//!   `/sim/sent`) but answered only after `ms`;
 //! - `POST /sim/customers/{wa_id}/messages` `{"text":"Hi","name":"Ann"}` or `{"message":{"type":"image",
 //!   "image":{...}}}`: a customer writes (any message type);
 //! - `POST /sim/media` (the file as body): a file a customer can then send by its id;
@@ -11,7 +13,7 @@
 //!   and the emulated account.
 
 use super::webhooks::customer_writes;
-use super::{FailureRule, SimState};
+use super::{FailureRule, SimState, SlowAnswer};
 use poem::http::StatusCode;
 use poem::web::{Data, Json, Path};
 use poem::{get, handler, post, IntoResponse, Response, Route};
@@ -23,6 +25,7 @@ use std::time::Instant;
 pub fn routes() -> Route {
     Route::new()
         .at("/failures", post(add_failures).delete(clear_failures))
+        .at("/slow", post(add_slow))
         .at("/customers/:wa_id/messages", post(customer_message))
         .at("/media", post(add_media))
         .at("/load", post(load))
@@ -47,6 +50,13 @@ fn add_failures(Json(failures): Json<Failures>, Data(state): Data<&Arc<SimState>
     let mut world = state.world();
     world.failures.extend(rules);
     Json(json!({ "pending": world.failures.len() })).into_response()
+}
+
+#[handler]
+fn add_slow(Json(slow): Json<SlowAnswer>, Data(state): Data<&Arc<SimState>>) -> Response {
+    let mut world = state.world();
+    world.slow_answers.push_back(slow);
+    Json(json!({ "pending": world.slow_answers.len() })).into_response()
 }
 
 #[handler]

@@ -118,6 +118,18 @@ fn take_failure(state: &SimState, path: &str, to: Option<&str>) -> Option<Failur
     Some(taken)
 }
 
+/// How late to answer this send, when a slow answer is pending (one use).
+fn take_slow(state: &SimState) -> Option<Duration> {
+    let mut world = state.world();
+    let slow = world.slow_answers.front_mut()?;
+    slow.times = slow.times.saturating_sub(1);
+    let wait = Duration::from_millis(slow.ms);
+    if slow.times == 0 {
+        world.slow_answers.pop_front();
+    }
+    Some(wait)
+}
+
 fn failure_response(rule: &FailureRule) -> Response {
     let code = rule.code.unwrap_or(1);
     let (http, message, details) = describe(code);
@@ -166,7 +178,15 @@ async fn graph(
     }
     let method = req.method().clone();
     match (method, segments.as_slice()) {
-        (Method::POST, [_, "messages"]) => send(state, &segments, json, None).await,
+        (Method::POST, [_, "messages"]) => {
+            // Read receipts name no recipient and are never slow.
+            let slow = to.is_some().then(|| take_slow(state)).flatten();
+            let answer = send(state, &segments, json, None).await;
+            if let Some(wait) = slow {
+                tokio::time::sleep(wait).await;
+            }
+            answer
+        }
         (Method::GET, ["debug_token"]) => debug_token(state, &param),
         (Method::GET, [id]) => lookup(state, id),
         (Method::DELETE, [id]) => {

@@ -99,6 +99,16 @@ fn one() -> u32 {
     1
 }
 
+/// Sends accepted at once but answered late: Meta being slow, or the inbox stopping while it waits.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SlowAnswer {
+    /// How long after accepting the send the answer comes.
+    pub ms: u64,
+    /// How many sends are answered this late (default 1).
+    #[serde(default = "one")]
+    pub times: u32,
+}
+
 /// A file uploaded to the emulator.
 #[derive(Debug, Clone)]
 pub struct SimMedia {
@@ -133,6 +143,7 @@ pub struct World {
     pub numbers: Vec<Value>,
     pub subscribed: Option<Value>,
     pub failures: VecDeque<FailureRule>,
+    pub slow_answers: VecDeque<SlowAnswer>,
     pub webhooks: Vec<PostedWebhook>,
     /// When each customer last wrote (for the 24-hour rule).
     pub last_inbound: HashMap<String, chrono::DateTime<chrono::Utc>>,

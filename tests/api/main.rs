@@ -15,6 +15,7 @@ mod live;
 mod metrics;
 mod poison;
 mod sending;
+mod shutdown;
 mod webhook;
 mod webhook_hostile;
 mod whatsapp;

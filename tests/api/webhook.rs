@@ -333,12 +333,86 @@ async fn an_idle_conversation_actor_is_passivated_and_rebuilt_from_its_stream() 
     assert_eq!(app.health().await["conversation_actors"]["spawned"], 2);
 }
 
-#[tokio::test]
-async fn shutdown_lets_the_server_stop_cleanly() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_body_acknowledged_before_a_stop_is_stored_and_readable_after_it() {
     let app = TestApp::spawn().await;
-    let body = messages_body(json!([]), json!([text("15550002222", "wamid.s1", "bye")]));
-    assert_eq!(app.post_signed(&body).await.status(), 200);
-    app.stop().await.expect("clean stop");
+    let customer = "15550002222";
+    // Bodies in flight while the server stops: each is either acknowledged (and then must be stored) or
+    // refused or cut off (Meta retries those).
+    let posts: Vec<_> = (0..100)
+        .map(|i| {
+            let body = messages_body(
+                contact(customer, "Ann"),
+                json!([text(
+                    customer,
+                    &format!("wamid.stop.{i}"),
+                    &format!("bye {i}")
+                )]),
+            );
+            let request = app
+                .client
+                .post(app.url("/webhook/whatsapp"))
+                .header("content-type", "application/json")
+                .header(
+                    "x-hub-signature-256",
+                    inbox::http::signature::sign(APP_SECRET.as_bytes(), &body),
+                )
+                .body(body);
+            tokio::spawn(async move {
+                let acknowledged = request.send().await.is_ok_and(|r| r.status() == 200);
+                (format!("wamid.stop.{i}"), acknowledged)
+            })
+        })
+        .collect();
+    let first = messages_body(
+        contact(customer, "Ann"),
+        json!([text(customer, "wamid.stop.first", "first")]),
+    );
+    assert_eq!(app.post_signed(&first).await.status(), 200);
+    let (state, db) = (app.state.clone(), app.db.clone());
+    app.stop().await.expect("the app stops cleanly");
+    let mut acknowledged = BTreeSet::from(["wamid.stop.first".to_owned()]);
+    for post in posts {
+        let (wamid, ok) = post.await.unwrap();
+        if ok {
+            acknowledged.insert(wamid);
+        }
+    }
+
+    // The actors are gone: nothing answers for the conversation any more.
+    let stream = actors::event::StreamId::conversation(PHONE_NUMBER_ID, customer);
+    assert!(state.ingest.conversations.inspect(stream).await.is_err());
+    assert!(state.ingest.conversations.live_count().await.is_err());
+
+    // Every acknowledged message is in the store, once, and readable through the API after a restart.
+    let app = TestApp::spawn_on(db, &[]).await;
+    let stored: Vec<String> = app
+        .webhook_events()
+        .await
+        .into_iter()
+        .filter(|e| e.2 == "message.received")
+        .map(|e| e.3["wamid"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let unique: BTreeSet<String> = stored.iter().cloned().collect();
+    assert_eq!(unique.len(), stored.len(), "stored once each: {stored:?}");
+    assert!(
+        unique.is_superset(&acknowledged),
+        "acknowledged but not stored: {:?}",
+        acknowledged.difference(&unique).collect::<Vec<_>>()
+    );
+    app.settled().await;
+    let page = app
+        .get_ok(&format!(
+            "/api/v1/conversations/{PHONE_NUMBER_ID}-{customer}/messages?limit=200"
+        ))
+        .await;
+    let readable: BTreeSet<String> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(readable, unique);
 }
 
 #[tokio::test]

@@ -11,11 +11,16 @@ use crate::conversation::Conversation;
 use crate::directory::StreamRouter;
 use crate::graph::{AccessToken, GraphClient};
 use crate::media_store::MediaStore;
+use crate::tasks::Tasks;
 use ractor::{Actor, ActorRef};
 use sender::{Job, Sender, SenderArgs, SenderConfig, SenderMsg};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Mutex;
+
+/// How long a sender may take to stop: it only schedules, so this is ample.
+const SENDER_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The number has no access token: nothing can be sent from it.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -31,6 +36,8 @@ pub struct Outbox {
     conversations: StreamRouter<Conversation>,
     media: MediaStore,
     config: SenderConfig,
+    /// Where the senders run their sends, so shutdown waits for each to record its outcome.
+    tasks: Tasks,
 }
 
 impl Outbox {
@@ -41,6 +48,7 @@ impl Outbox {
         conversations: StreamRouter<Conversation>,
         media: MediaStore,
         config: SenderConfig,
+        tasks: Tasks,
     ) -> Self {
         Self {
             senders: Arc::default(),
@@ -49,6 +57,7 @@ impl Outbox {
             conversations,
             media,
             config,
+            tasks,
         }
     }
 
@@ -120,6 +129,7 @@ impl Outbox {
             conversations: self.conversations.clone(),
             media: self.media.clone(),
             config: self.config.clone(),
+            tasks: self.tasks.clone(),
         };
         let (sender, _) = Actor::spawn(None, Sender, args).await.map_err(|e| {
             tracing::error!(error = %e, "cannot start a sender");
@@ -129,11 +139,18 @@ impl Outbox {
         Ok(sender)
     }
 
-    /// Stops every sender. Sends in progress finish in their own tasks; what is still queued stays queued
-    /// in the event store and is sent after the next start.
+    /// Stops every sender and waits until each has, so no send starts after this returns. Sends under
+    /// way go on in their tasks until they record their outcome (wait for them with [`Tasks::wait`]);
+    /// what is still queued stays queued in the event store and is sent after the next start.
     pub async fn stop(&self) {
-        for (_, sender) in self.senders.lock().await.drain() {
-            sender.stop(Some("shutting down".into()));
+        let senders: Vec<_> = self.senders.lock().await.drain().collect();
+        for (_, sender) in senders {
+            if let Err(e) = sender
+                .stop_and_wait(Some("shutting down".into()), Some(SENDER_STOP_TIMEOUT))
+                .await
+            {
+                tracing::warn!(error = %e, "a sender did not stop in time");
+            }
         }
     }
 }

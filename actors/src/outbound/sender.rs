@@ -4,7 +4,9 @@
 //! conversation's stream.
 //!
 //! The actor only schedules; each send runs in a task of its own and reports back, so a slow Graph call
-//! never stops the number's other conversations.
+//! never stops the number's other conversations. Those tasks are tracked ([`Tasks`]): once the node is
+//! stopping, no new attempt is claimed, and shutdown waits for the attempts under way to record their
+//! outcome, so a message Meta accepted is never sent again after the restart.
 
 use super::pacing::{jitter, RetryPolicy, TokenBucket};
 use crate::conversation::outbound::{AttemptFailed, DeliveryFact, MessageSent, SendFailed};
@@ -13,6 +15,7 @@ use crate::directory::StreamRouter;
 use crate::event::{EventMetadata, StreamId};
 use crate::graph::{AccessToken, CallError, GraphClient, OutboundMessage};
 use crate::media_store::MediaStore;
+use crate::tasks::Tasks;
 use chrono::Utc;
 use futures::FutureExt;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
@@ -78,6 +81,7 @@ pub struct SenderArgs {
     pub conversations: StreamRouter<Conversation>,
     pub media: MediaStore,
     pub config: SenderConfig,
+    pub tasks: Tasks,
 }
 
 /// The shared, read-only part a send task needs.
@@ -89,6 +93,7 @@ struct Context {
     conversations: StreamRouter<Conversation>,
     media: MediaStore,
     config: SenderConfig,
+    tasks: Tasks,
 }
 
 #[derive(Default)]
@@ -128,6 +133,7 @@ impl Actor for Sender {
                 conversations: args.conversations,
                 media: args.media,
                 config: args.config,
+                tasks: args.tasks,
             },
             queues: HashMap::new(),
             known: HashSet::new(),
@@ -208,7 +214,8 @@ impl SenderState {
             queue.busy = true;
             let context = self.context.clone();
             let reply = myself.clone();
-            tokio::spawn(async move {
+            let what = format!("sending message {}", job.message_id);
+            self.context.tasks.spawn(what, async move {
                 // A panic must not leave the conversation marked busy for good: look again later.
                 let next = std::panic::AssertUnwindSafe(context.send(&job))
                     .catch_unwind()
@@ -259,6 +266,10 @@ impl Context {
         let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::MAX);
         if let Some(since) = pending.in_flight_since.filter(|s| now - *s < lease) {
             return Next::RetryAt(instant_at(since + lease));
+        }
+        if self.tasks.is_stopping() {
+            // Left unclaimed, it is sent after the restart; a new attempt now would only lengthen the stop.
+            return Next::RetryAt(Instant::now() + BUSY_ELSEWHERE);
         }
         let claim = ConversationFact::Delivery(DeliveryFact::Attempt {
             message_id: job.message_id,

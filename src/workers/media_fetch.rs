@@ -1,9 +1,9 @@
 //! Fetches the files of media messages from Meta soon after they arrive (Meta's links expire after five
 //! minutes and its media ids after seven days), stores them in the media store, and records the outcome
-//! on the conversation. A policy reacting to the inbox view, like [`crate::sending`]: never inside the
+//! on the conversation. A policy reacting to the inbox view, like [`super::sending`]: never inside the
 //! webhook request, and picked up again after a restart.
 
-use crate::policy::Sweep;
+use crate::workers::policy::Sweep;
 use actors::conversation::outbound::{MediaFact, MediaFailed, MediaStored};
 use actors::conversation::{Conversation, ConversationFact};
 use actors::directory::StreamRouter;
@@ -11,6 +11,7 @@ use actors::event::{EventMetadata, StreamId};
 use actors::graph::media::MAX_MEDIA_BYTES;
 use actors::media_store::MediaStore;
 use actors::outbound::Outbox;
+use actors::tasks::Tasks;
 use chrono::Utc;
 use projections::live::Checkpoints;
 use sqlx::PgPool;
@@ -19,7 +20,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 /// Downloads at once, so a burst of photos does not take every connection.
 const PARALLEL: usize = 4;
@@ -31,6 +31,8 @@ pub struct MediaFetcher {
     pub outbox: Outbox,
     pub media: MediaStore,
     pub conversations: StreamRouter<Conversation>,
+    /// Where downloads run, so shutdown waits for each to record its outcome.
+    pub tasks: Tasks,
 }
 
 /// Messages being fetched, or waiting until this instant after a failure worth retrying.
@@ -52,13 +54,14 @@ impl Sweep for Sweeper {
 }
 
 impl MediaFetcher {
-    pub fn start(self, checkpoints: Checkpoints, stopping: CancellationToken) -> JoinHandle<()> {
+    pub fn start(self, checkpoints: Checkpoints) -> JoinHandle<()> {
+        let tasks = self.tasks.clone();
         let sweeper = Sweeper {
             fetcher: self,
             busy: Arc::default(),
             permits: Arc::new(Semaphore::new(PARALLEL)),
         };
-        crate::policy::follow_inbox(checkpoints, stopping, sweeper)
+        crate::workers::policy::follow_inbox(checkpoints, &tasks, sweeper)
     }
 
     async fn sweep(&self, busy: &Busy, permits: &Arc<Semaphore>) -> anyhow::Result<()> {
@@ -89,8 +92,13 @@ impl MediaFetcher {
                 busy.insert(key.clone(), None);
             }
             let (fetcher, busy, permits) = (self.clone(), busy.clone(), permits.clone());
-            tokio::spawn(async move {
+            let what = format!("fetching the media of {}", row.message_id);
+            self.tasks.spawn(what, async move {
                 let _permit = permits.acquire().await;
+                if fetcher.tasks.is_stopping() {
+                    // Not started: it is fetched after the restart.
+                    return;
+                }
                 let retry = fetcher
                     .fetch(&row.conversation_id, &row.message_id, &media_id)
                     .await;

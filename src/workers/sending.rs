@@ -5,15 +5,15 @@
 //! Handing a message over twice is harmless: a sender drops a message it already has, and the conversation
 //! lets only one sender claim an attempt at a time.
 
-use crate::policy::Sweep;
+use crate::workers::policy::Sweep;
 use actors::event::StreamId;
 use actors::outbound::sender::Job;
 use actors::outbound::Outbox;
+use actors::tasks::Tasks;
 use projections::live::Checkpoints;
 use sqlx::PgPool;
 use std::collections::HashSet;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 const BATCH: i64 = 1000;
 
@@ -21,14 +21,14 @@ pub fn start(
     pool: PgPool,
     checkpoints: Checkpoints,
     outbox: Outbox,
-    stopping: CancellationToken,
+    tasks: &Tasks,
 ) -> JoinHandle<()> {
     let dispatcher = Dispatcher {
         pool,
         outbox,
         unconnected: HashSet::new(),
     };
-    crate::policy::follow_inbox(checkpoints, stopping, dispatcher)
+    crate::workers::policy::follow_inbox(checkpoints, tasks, dispatcher)
 }
 
 struct Dispatcher {

@@ -2,14 +2,14 @@
 //! senders, media files to fetch, the RBAC snapshot and the accounts' credentials to reload). Each looks at
 //! the view whenever its projection moves (whichever node applied it), at start-up (so nothing left from
 //! before a restart is forgotten), and every 30 s as a safety net; under load at most every 100 ms, since
-//! one look covers many rows.
+//! one look covers many rows. Each runs as a tracked task and ends when the node begins to stop.
 
+use actors::tasks::Tasks;
 use projections::inbox::InboxProjection;
 use projections::live::Checkpoints;
 use std::future::Future;
 use std::time::Duration;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const MIN_GAP: Duration = Duration::from_millis(100);
@@ -22,23 +22,24 @@ pub trait Sweep: Send + 'static {
     fn sweep(&mut self) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
-/// Runs `policy` on the inbox view until `stopping` is cancelled.
+/// Runs `policy` on the inbox view until the node stops.
 pub fn follow_inbox<P: Sweep>(
     checkpoints: Checkpoints,
-    stopping: CancellationToken,
+    tasks: &Tasks,
     policy: P,
 ) -> JoinHandle<()> {
-    follow(InboxProjection::NAME, checkpoints, stopping, policy)
+    follow(InboxProjection::NAME, checkpoints, tasks, policy)
 }
 
-/// Runs `policy` on the view of the projection `name` until `stopping` is cancelled.
+/// Runs `policy` on the view of the projection `name` until the node stops.
 pub fn follow<P: Sweep>(
     name: &'static str,
     checkpoints: Checkpoints,
-    stopping: CancellationToken,
+    tasks: &Tasks,
     mut policy: P,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
+    let stopping = tasks.stopping().clone();
+    tasks.spawn(format!("following {name} for {}", P::WHAT), async move {
         let Some(mut moved) = checkpoints.watch(name) else {
             tracing::error!(projection = name, "no such projection to follow");
             return;

@@ -1,0 +1,10 @@
+//! Slow work that follows the log: each worker looks at a view and reports back by recording facts
+//! through the actors, never inside an actor handler or a fold, and is picked up again after a restart.
+//!
+//! - [`policy`]: how a worker follows a view (when its projection moves, at start-up, every 30 s);
+//! - [`sending`]: hands queued messages to their numbers' senders;
+//! - [`media_fetch`]: fetches the files of media messages from Meta into the media store.
+
+pub mod media_fetch;
+pub mod policy;
+pub mod sending;
