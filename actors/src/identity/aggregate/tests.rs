@@ -394,3 +394,131 @@ fn a_user_is_linked_to_one_external_subject_which_no_one_else_holds() {
         Err("unknown_user")
     );
 }
+
+fn grants(roles: &[(&str, Option<&str>)]) -> BTreeSet<(String, Option<String>)> {
+    roles
+        .iter()
+        .map(|(role, account)| (role.to_string(), account.map(str::to_owned)))
+        .collect()
+}
+
+fn replace(id: &str, roles: &[(&str, Option<&str>)], by: &str) -> IdentityFact {
+    IdentityFact::ReplaceRoles {
+        user_id: id.into(),
+        roles: grants(roles),
+        at: t(),
+        by: Some(by.into()),
+    }
+}
+
+fn unassign(id: &str, role: &str, account: Option<&str>, by: &str) -> IdentityEvent {
+    IdentityEvent::RoleUnassigned {
+        user_id: id.into(),
+        role: role.into(),
+        account: account.map(str::to_owned),
+        at: t(),
+        by: Some(by.into()),
+    }
+}
+
+#[test]
+fn replacing_roles_assigns_what_is_new_then_unassigns_what_is_gone() {
+    let identity = installed();
+    let on_111 = IdentityEvent::RoleAssigned {
+        user_id: "ann".into(),
+        role: "supervisor".into(),
+        account: Some("111".into()),
+        at: t(),
+        by: Some("root".into()),
+    };
+    assert_eq!(
+        when(
+            &identity,
+            replace(
+                "ann",
+                &[("viewer", None), ("supervisor", Some("111"))],
+                "root"
+            )
+        ),
+        Ok(vec![
+            on_111,
+            assign("ann", "viewer", "root"),
+            unassign("ann", "agent", None, "root"),
+        ])
+    );
+    // The set the user holds already records nothing.
+    assert_eq!(
+        when(&identity, replace("ann", &[("agent", None)], "root")),
+        Ok(vec![])
+    );
+    assert_eq!(
+        when(&identity, replace("ann", &[], "root")),
+        Ok(vec![unassign("ann", "agent", None, "root")])
+    );
+}
+
+#[test]
+fn two_replacements_in_turn_leave_the_second_set_not_their_union() {
+    let mut identity = installed();
+    let first = replace("ann", &[("viewer", None)], "root");
+    let second = replace("ann", &[("supervisor", Some("111"))], "root");
+    // Both callers saw ann as an agent; the aggregate decides each against the state it holds then.
+    for fact in [first, second] {
+        for event in when(&identity, fact).unwrap() {
+            identity.apply(&event);
+        }
+    }
+    assert_eq!(
+        identity.access().users["ann"].roles,
+        grants(&[("supervisor", Some("111"))])
+    );
+}
+
+#[test]
+fn a_replacement_is_refused_as_one_for_an_unknown_user_or_role_or_the_last_admin() {
+    let mut identity = installed();
+    assert_eq!(
+        when(&identity, replace("nobody", &[("agent", None)], "root")),
+        Err("unknown_user")
+    );
+    assert_eq!(
+        when(
+            &identity,
+            replace("ann", &[("viewer", None), ("ghost", None)], "root")
+        ),
+        Err("unknown_role")
+    );
+    assert_eq!(
+        when(&identity, replace("root", &[("agent", None)], "root")),
+        Err("last_admin")
+    );
+    // Install-wide permissions are never granted on one account, so this too would lose the last admin.
+    assert_eq!(
+        when(
+            &identity,
+            replace("root", &[("admin", Some("111"))], "root")
+        ),
+        Err("last_admin")
+    );
+    // A role held since deleted may be kept; only new grants need an existing role.
+    identity.apply(&IdentityEvent::RoleDefined {
+        role: "night".into(),
+        permissions: [Permission::MessagesView].into(),
+        at: t(),
+        by: Some("root".into()),
+    });
+    identity.apply(&assign("ann", "night", "root"));
+    identity.apply(&unassign("ann", "agent", None, "root"));
+    identity.apply(&IdentityEvent::RoleDeleted {
+        role: "night".into(),
+        at: t(),
+        by: Some("root".into()),
+    });
+    assert_eq!(
+        when(
+            &identity,
+            replace("ann", &[("night", None), ("viewer", None)], "root")
+        ),
+        Ok(vec![assign("ann", "viewer", "root")])
+    );
+}
