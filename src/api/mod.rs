@@ -17,6 +17,10 @@ pub mod media;
 pub mod messages;
 pub mod models;
 pub mod permissions;
+pub mod roles;
+pub mod session;
+pub mod tokens;
+pub mod users;
 pub mod whatsapp;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -44,7 +48,10 @@ pub enum Tag {
 
 /// Every API, held to [`contract::Contract`]'s promises.
 pub type Apis = contract::Contract<(
-    identity::IdentityApi,
+    session::SessionApi,
+    roles::RolesApi,
+    users::UsersApi,
+    tokens::TokensApi,
     conversations::ConversationsApi,
     messages::MessagesApi,
     media::MediaApi,
@@ -58,7 +65,10 @@ pub type Apis = contract::Contract<(
 pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         contract::Contract((
-            identity::IdentityApi,
+            session::SessionApi,
+            roles::RolesApi,
+            users::UsersApi,
+            tokens::TokensApi,
             conversations::ConversationsApi,
             messages::MessagesApi,
             media::MediaApi,

@@ -1,8 +1,10 @@
 //! Passwords: argon2id with the crate's defaults (OWASP's recommended minimum: 19 MiB, 2 passes), run
-//! off the async threads because each hash takes tens of milliseconds on purpose.
+//! off the async threads because each hash takes tens of milliseconds on purpose. Their hashes live in
+//! `user_credentials`, outside the event log, so they can be replaced and erased.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use sqlx::PgPool;
 
 pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 512;
@@ -52,6 +54,37 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
     })
     .await
     .unwrap_or(false)
+}
+
+/// The stored hash of `user_id`'s password, if they have one.
+pub async fn stored(pool: &PgPool, user_id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "select password_hash from user_credentials where user_id = $1",
+        user_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Keeps `hash` as `user_id`'s password, replacing any before it.
+pub async fn save(pool: &PgPool, user_id: &str, hash: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into user_credentials (user_id, password_hash) values ($1, $2)
+         on conflict (user_id) do update set password_hash = excluded.password_hash, updated_at = now()",
+        user_id,
+        hash
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Removes `user_id`'s password.
+pub async fn forget(pool: &PgPool, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query!("delete from user_credentials where user_id = $1", user_id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 //! it again at once.
 
 use actors::identity::Rbac;
-use sqlx::types::Json;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,14 +85,7 @@ impl AccessSnapshot {
     /// Reads the projection's row if it moved past what is in memory.
     pub async fn reload(&self, pool: &PgPool) -> sqlx::Result<()> {
         let known = self.current().position as i64;
-        let row = sqlx::query!(
-            r#"select snapshot as "snapshot!: Json<Rbac>", position from rbac_snapshot
-               where id = 1 and position > $1"#,
-            known
-        )
-        .fetch_optional(pool)
-        .await?;
-        if let Some(row) = row {
+        if let Some(row) = projections::rbac::queries::snapshot_after(pool, known).await? {
             self.current.send_if_modified(|current| {
                 let newer = row.position as u64 > current.position;
                 if newer {

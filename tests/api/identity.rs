@@ -420,6 +420,68 @@ async fn nobody_can_lock_the_install_out_of_its_administration() {
     assert_eq!(user["active"], true);
 }
 
+/// Two replacements of one user's roles sent at once, through two nodes sharing the database: the user
+/// ends with exactly one of the two sets, never with grants of both. (Each node's identity actor may hold
+/// an older state than the stream; the aggregate decides against the stream's state when it records.)
+#[tokio::test]
+async fn replacing_roles_at_once_on_two_nodes_leaves_one_of_the_sets_never_their_union() {
+    let app = TestApp::spawn().await;
+    create_user(&app, "root@example.com", json!([{"role": "admin"}])).await;
+    let token = sign_in(&app, "root@example.com").await;
+    let cat = create_user(&app, "cat@example.com", json!([])).await;
+    let other = TestApp::spawn_on(app.db.clone(), &[]).await;
+    let path = format!("/api/v1/users/{cat}/roles");
+    let first = json!([{"role": "agent"}]);
+    let second = json!([{"role": "supervisor", "account": OTHER_ACCOUNT}]);
+    for round in 0..6 {
+        let (status, body) = json_of(
+            &app,
+            "PUT",
+            &path,
+            &token,
+            json!({"roles": [{"role": "viewer"}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let (a, b) = tokio::join!(
+            json_of(&app, "PUT", &path, &token, json!({"roles": first})),
+            json_of(&other, "PUT", &path, &token, json!({"roles": second})),
+        );
+        assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
+        let held = roles_in_the_log(&app, &cat).await;
+        assert!(
+            held == first || held == second,
+            "round {round}: {held} is neither {first} nor {second}"
+        );
+    }
+    other.stop().await.unwrap();
+}
+
+/// The roles `user_id` holds according to the identity events recorded, as grants in the API's order.
+async fn roles_in_the_log(app: &TestApp, user_id: &str) -> Value {
+    let mut held = std::collections::BTreeSet::new();
+    for event in identity_events(app).await {
+        if event["user_id"] != user_id {
+            continue;
+        }
+        let grant = (
+            event["role"].as_str().unwrap_or_default().to_owned(),
+            event["account"].as_str().map(str::to_owned),
+        );
+        match event["type"].as_str() {
+            Some("role_assigned") => held.insert(grant),
+            Some("role_unassigned") => held.remove(&grant),
+            _ => false,
+        };
+    }
+    held.into_iter()
+        .map(|(role, account)| match account {
+            Some(account) => json!({"role": role, "account": account}),
+            None => json!({"role": role}),
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn api_tokens_are_shown_once_stored_hashed_narrowed_to_their_grant_and_revocable() {
     let app = TestApp::spawn().await;

@@ -4,10 +4,11 @@
 
 use super::access::Rbac;
 use super::events::IdentityEvent;
-use super::{default_roles, Permission};
+use super::{default_roles, Permission, Scope};
 use crate::aggregate::{Aggregate, Refusal, RefusalCode};
 use crate::event::StreamId;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
 
 /// The one stream identity events live on.
 pub fn stream() -> StreamId {
@@ -28,6 +29,15 @@ pub enum IdentityFact {
     /// Changes made together (a user and their roles, a new set of grants): each is checked against the
     /// state the ones before it leave, and all are refused if one is.
     All(Vec<IdentityEvent>),
+    /// A user's roles become exactly `roles`: the assignments and unassignments are decided here, against
+    /// the state at the moment of recording, so two replacements made at once leave one of the two sets
+    /// (the later one), never a union of both.
+    ReplaceRoles {
+        user_id: String,
+        roles: BTreeSet<(String, Scope)>,
+        at: DateTime<Utc>,
+        by: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -304,6 +314,14 @@ impl Aggregate for Identity {
                 self.check_event(event)?;
                 self.keeps_an_admin(std::slice::from_ref(event))
             }
+            IdentityFact::ReplaceRoles { user_id, .. } => {
+                self.user_exists(user_id)?;
+                let events = self.decide(fact);
+                for event in &events {
+                    self.check_event(event)?;
+                }
+                self.keeps_an_admin(&events)
+            }
             IdentityFact::All(events) => {
                 let mut working = self.clone();
                 for event in events {
@@ -358,6 +376,41 @@ impl Aggregate for Identity {
                     by: None,
                 });
                 events
+            }
+            IdentityFact::ReplaceRoles {
+                user_id,
+                roles,
+                at,
+                by,
+            } => {
+                let held = self
+                    .access
+                    .users
+                    .get(user_id)
+                    .map(|u| u.roles.clone())
+                    .unwrap_or_default();
+                // Additions first, so swapping one admin grant for another never looks like losing the
+                // last.
+                let assigned =
+                    roles
+                        .difference(&held)
+                        .map(|(role, account)| IdentityEvent::RoleAssigned {
+                            user_id: user_id.clone(),
+                            role: role.clone(),
+                            account: account.clone(),
+                            at: *at,
+                            by: by.clone(),
+                        });
+                let unassigned =
+                    held.difference(roles)
+                        .map(|(role, account)| IdentityEvent::RoleUnassigned {
+                            user_id: user_id.clone(),
+                            role: role.clone(),
+                            account: account.clone(),
+                            at: *at,
+                            by: by.clone(),
+                        });
+                assigned.chain(unassigned).collect()
             }
             IdentityFact::All(events) => {
                 let mut working = self.clone();

@@ -325,3 +325,133 @@ fn a_user_is_linked_to_one_external_subject_which_no_one_else_holds() {
         .when(IdentityFact::Change(link("nobody", "sub-3")))
         .then_refused(RefusalCode::UnknownUser);
 }
+
+fn grants(roles: &[(&str, Option<&str>)]) -> BTreeSet<(String, Option<String>)> {
+    roles
+        .iter()
+        .map(|(role, account)| (role.to_string(), account.map(str::to_owned)))
+        .collect()
+}
+
+fn replace(id: &str, roles: &[(&str, Option<&str>)], by: &str) -> IdentityFact {
+    IdentityFact::ReplaceRoles {
+        user_id: id.into(),
+        roles: grants(roles),
+        at: t(),
+        by: Some(by.into()),
+    }
+}
+
+fn unassign(id: &str, role: &str, account: Option<&str>, by: &str) -> IdentityEvent {
+    IdentityEvent::RoleUnassigned {
+        user_id: id.into(),
+        role: role.into(),
+        account: account.map(str::to_owned),
+        at: t(),
+        by: Some(by.into()),
+    }
+}
+
+/// The history of [`installed`], for scenarios that go on from it with events of their own.
+fn installed_history() -> Vec<IdentityEvent> {
+    let setup = given([])
+        .when(IdentityFact::Setup(register("root", "root@example.com")))
+        .events();
+    setup
+        .into_iter()
+        .chain([
+            register("ann", "ann@example.com"),
+            assign("ann", "agent", "root"),
+        ])
+        .collect()
+}
+
+#[test]
+fn replacing_roles_assigns_what_is_new_then_unassigns_what_is_gone() {
+    let identity = installed();
+    let on_111 = IdentityEvent::RoleAssigned {
+        user_id: "ann".into(),
+        role: "supervisor".into(),
+        account: Some("111".into()),
+        at: t(),
+        by: Some("root".into()),
+    };
+    identity
+        .clone()
+        .when(replace(
+            "ann",
+            &[("viewer", None), ("supervisor", Some("111"))],
+            "root",
+        ))
+        .then([
+            on_111,
+            assign("ann", "viewer", "root"),
+            unassign("ann", "agent", None, "root"),
+        ]);
+    // The set the user holds already records nothing.
+    identity
+        .clone()
+        .when(replace("ann", &[("agent", None)], "root"))
+        .then_nothing();
+    identity
+        .clone()
+        .when(replace("ann", &[], "root"))
+        .then([unassign("ann", "agent", None, "root")]);
+}
+
+#[test]
+fn two_replacements_in_turn_leave_the_second_set_not_their_union() {
+    let mut identity = installed();
+    // Both callers saw ann as an agent; the aggregate decides each against the state it holds then.
+    let _ = identity
+        .when(replace("ann", &[("viewer", None)], "root"))
+        .events();
+    let _ = identity
+        .when(replace("ann", &[("supervisor", Some("111"))], "root"))
+        .events();
+    assert_eq!(
+        identity.access().users["ann"].roles,
+        grants(&[("supervisor", Some("111"))])
+    );
+}
+
+#[test]
+fn a_replacement_is_refused_as_one_for_an_unknown_user_or_role_or_the_last_admin() {
+    let identity = installed();
+    identity
+        .clone()
+        .when(replace("nobody", &[("agent", None)], "root"))
+        .then_refused(RefusalCode::UnknownUser);
+    identity
+        .clone()
+        .when(replace("ann", &[("viewer", None), ("ghost", None)], "root"))
+        .then_refused(RefusalCode::UnknownRole);
+    identity
+        .clone()
+        .when(replace("root", &[("agent", None)], "root"))
+        .then_refused(RefusalCode::LastAdmin);
+    // Install-wide permissions are never granted on one account, so this too would lose the last admin.
+    identity
+        .clone()
+        .when(replace("root", &[("admin", Some("111"))], "root"))
+        .then_refused(RefusalCode::LastAdmin);
+    // A role held since deleted may be kept; only new grants need an existing role.
+    let mut held_deleted_role = given(installed_history().into_iter().chain([
+        IdentityEvent::RoleDefined {
+            role: "night".into(),
+            permissions: [Permission::MessagesView].into(),
+            at: t(),
+            by: Some("root".into()),
+        },
+        assign("ann", "night", "root"),
+        unassign("ann", "agent", None, "root"),
+        IdentityEvent::RoleDeleted {
+            role: "night".into(),
+            at: t(),
+            by: Some("root".into()),
+        },
+    ]));
+    held_deleted_role
+        .when(replace("ann", &[("night", None), ("viewer", None)], "root"))
+        .then([assign("ann", "viewer", "root")]);
+}

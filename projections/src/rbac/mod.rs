@@ -1,5 +1,5 @@
 //! The `rbac` projection: the identity stream folded (by the pure [`Rbac`] fold) into the snapshot every
-//! node keeps in memory and every API check reads.
+//! node keeps in memory and every API check reads. [`queries`] holds every read of it.
 
 use crate::projection::Projection;
 use crate::rows::{self, Table, ViewRow};
@@ -9,7 +9,10 @@ use actors::identity::{IdentityEvent, Rbac};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use sqlx::PgConnection;
+
+pub mod queries;
 
 pub const SNAPSHOT: Table = Table {
     name: "rbac_snapshot",
@@ -20,7 +23,7 @@ pub const SNAPSHOT: Table = Table {
 pub struct SnapshotRow {
     /// Always 1: there is one snapshot.
     pub id: i16,
-    pub snapshot: Rbac,
+    pub snapshot: Json<Rbac>,
     /// The global position of the last identity event folded in.
     pub position: i64,
     pub updated_at: DateTime<Utc>,
@@ -65,7 +68,7 @@ impl Projection for RbacProjection {
             rows::load(conn, SNAPSHOT, &[serde_json::json!({ "id": 1 })]).await?;
         let row = current.into_iter().next().unwrap_or(SnapshotRow {
             id: 1,
-            snapshot: Rbac::default(),
+            snapshot: Json(Rbac::default()),
             position: 0,
             updated_at: Utc::now(),
         });
