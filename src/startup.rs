@@ -190,7 +190,7 @@ impl App {
             (access.clone(), pool.clone()),
         );
 
-        let ingest = Ingest {
+        let streams = Ingest {
             conversations,
             accounts: accounts.clone(),
             stats: Arc::new(IngestStats::default()),
@@ -198,7 +198,7 @@ impl App {
         let state = Arc::new(AppState {
             settings,
             store,
-            ingest,
+            streams,
             conversation_stats,
             append_stats,
             started: Instant::now(),
@@ -284,7 +284,7 @@ impl App {
         }
         tracing::info!("work under way done; stopping actors");
         self.state
-            .ingest
+            .streams
             .conversations
             .stop(ACTORS_STOP_TIMEOUT)
             .await;

@@ -270,7 +270,7 @@ fn invalid_secret(field: &str, problem: &str) -> ApiError {
 
 async fn inspect_account(state: &AppState, id: &str) -> Result<(AccountState, u64), ApiError> {
     state
-        .ingest
+        .streams
         .accounts
         .inspect(StreamId::account(id))
         .await
@@ -285,7 +285,7 @@ async fn configure(
 ) -> Result<(), ApiError> {
     let id = configured.phone_number_id.clone();
     let outcome = state
-        .ingest
+        .streams
         .accounts
         .record(
             StreamId::account(&id),

@@ -6,7 +6,8 @@ use super::error::ApiError;
 use super::models::{AuditEvent, AuditTrail, Conversation, ConversationState, Message};
 use super::Tag;
 use crate::http::AppState;
-use actors::event::StreamId;
+use actors::conversation::id::ConversationId;
+
 use actors::store::{chain, read_whole_stream};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
@@ -42,9 +43,10 @@ impl AuditApi {
         as_of: Query<Option<DateTime<Utc>>>,
     ) -> Result<Json<AuditTrail>, ApiError> {
         // A conversation id starts with its account: conversations of other accounts do not exist here.
-        let account = id.0.split('-').next().unwrap_or_default();
-        caller.require_account(account, "conversation", &id.0)?;
-        let stream = StreamId::new(format!("conversation-{}", id.0));
+        let conversation =
+            ConversationId::parse(&id.0).map_err(|_| ApiError::not_found("conversation", &id.0))?;
+        caller.require_account(conversation.account(), "conversation", &id.0)?;
+        let stream = conversation.stream();
         let limit = cursor::limit(limit.0, 500, 1000)?;
         let as_of = as_of
             .0

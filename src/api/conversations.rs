@@ -6,6 +6,7 @@ use super::error::ApiError;
 use super::models::{Conversation, ConversationPage};
 use super::Tag;
 use crate::http::AppState;
+use actors::conversation::id::ConversationId;
 use actors::conversation::{ConversationAction, ConversationCommand, ConversationFact};
 use actors::event::{derived_event_id, EventMetadata, StreamId};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -183,14 +184,14 @@ impl ConversationsApi {
 /// Tells Meta the customer's messages were read (their blue ticks), when the number can send. Best effort:
 /// a receipt that does not reach Meta changes nothing in the inbox, so it is not retried.
 async fn send_read_receipt(state: &Arc<AppState>, id: &str) {
-    let Some((account, _)) = id.split_once('-') else {
+    let Ok(id) = ConversationId::parse(id) else {
         return;
     };
+    let account = id.account();
     let Some(token) = state.outbox.token(account) else {
         return;
     };
-    let stream = StreamId::new(format!("conversation-{id}"));
-    let Ok((conversation, _)) = state.ingest.conversations.inspect(stream).await else {
+    let Ok((conversation, _)) = state.streams.conversations.inspect(id.stream()).await else {
         return;
     };
     let Some(wamid) = conversation.last_inbound_wamid().map(str::to_owned) else {
@@ -272,10 +273,10 @@ async fn command(
         keyed: key.is_some(),
     });
     let outcome = state
-        .ingest
+        .streams
         .conversations
         .record(
-            StreamId::new(format!("conversation-{id}")),
+            conversation_stream(id)?,
             vec![fact],
             EventMetadata::user(user_id, command_id),
         )
@@ -314,4 +315,11 @@ pub fn idempotency_key(key: Option<String>) -> Result<Option<String>, ApiError> 
         )),
         key => Ok(key),
     }
+}
+
+/// The stream of a conversation named in a path; an id that cannot name one names nothing.
+pub fn conversation_stream(id: &str) -> Result<StreamId, ApiError> {
+    ConversationId::parse(id)
+        .map(|id| id.stream())
+        .map_err(|_| ApiError::not_found("conversation", id))
 }

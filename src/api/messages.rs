@@ -11,7 +11,7 @@ use super::Tag;
 use crate::http::AppState;
 use actors::conversation::outbound::SendCommand;
 use actors::conversation::ConversationFact;
-use actors::event::{EventMetadata, StreamId};
+use actors::event::EventMetadata;
 use actors::graph::media::limit_for;
 use actors::graph::{OutboundContent, OutboundMessage};
 use actors::outbound::sender::Job;
@@ -172,9 +172,9 @@ impl MessagesApi {
                 callback_data: None,
             },
         };
-        let stream = StreamId::new(format!("conversation-{}", id.0));
+        let stream = super::conversations::conversation_stream(&id.0)?;
         state
-            .ingest
+            .streams
             .conversations
             .record(
                 stream.clone(),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[handler]
-pub async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
+pub(crate) async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
     let started = Instant::now();
     let database = tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await;
     let (reachable, error) = match database {
@@ -26,7 +26,7 @@ pub async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
         ),
         Err(_) => (false, Some("no answer within 2 s".to_owned())),
     };
-    let conversations_live = state.ingest.conversations.live_count().await.ok();
+    let conversations_live = state.streams.conversations.live_count().await.ok();
     let actors = &state.conversation_stats;
     let projections: Vec<_> = state.projections.iter().map(|p| p.report()).collect();
     let projections_healthy = state.projections.iter().all(|p| p.healthy());
@@ -38,7 +38,7 @@ pub async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
             "latency_ms": started.elapsed().as_secs_f64() * 1000.0,
             "error": error,
         },
-        "counters": state.ingest.stats.snapshot(),
+        "counters": state.streams.stats.snapshot(),
         "conversation_actors": {
             "live": conversations_live,
             "spawned": actors.spawned.load(Ordering::Relaxed),

@@ -23,7 +23,8 @@ use std::time::Instant;
 pub struct AppState {
     pub settings: Settings,
     pub store: Arc<dyn EventStore>,
-    pub ingest: Ingest,
+    /// The routers to each stream's actor: every command and every webhook fact is recorded through them.
+    pub streams: Ingest,
     pub conversation_stats: Arc<DirectoryStats>,
     /// How appends were grouped into transactions.
     pub append_stats: Arc<actors::store::GroupCommitStats>,

@@ -34,7 +34,7 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
 /// `GET /webhook/whatsapp?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`
 #[handler]
-pub async fn verify(
+pub(crate) async fn verify(
     Query(params): Query<HashMap<String, String>>,
     state: Data<&Arc<AppState>>,
 ) -> Response {
@@ -72,7 +72,7 @@ pub async fn verify(
 
 /// `POST /webhook/whatsapp`: a signed delivery.
 #[handler]
-pub async fn receive(request: &Request, body: Body, state: Data<&Arc<AppState>>) -> Response {
+pub(crate) async fn receive(request: &Request, body: Body, state: Data<&Arc<AppState>>) -> Response {
     let request_id = Uuid::new_v4();
     let span = tracing::info_span!("webhook", %request_id);
     let mut response = receive_body(request, body, &state, request_id)
@@ -90,7 +90,7 @@ async fn receive_body(
     state: &AppState,
     request_id: Uuid,
 ) -> Response {
-    let stats = &state.ingest.stats;
+    let stats = &state.streams.stats;
     stats.body_received(1);
     let declared_too_large = request
         .header("content-length")
@@ -166,7 +166,7 @@ async fn receive_body(
     };
 
     match state
-        .ingest
+        .streams
         .record_body(&value, accounts.as_ref(), request_id)
         .await
     {

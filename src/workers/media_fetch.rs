@@ -4,10 +4,11 @@
 //! webhook request, and picked up again after a restart.
 
 use crate::workers::policy::Sweep;
+use actors::conversation::id::ConversationId;
 use actors::conversation::outbound::{MediaFact, MediaFailed, MediaStored};
 use actors::conversation::{Conversation, ConversationFact};
 use actors::directory::StreamRouter;
-use actors::event::{EventMetadata, StreamId};
+use actors::event::EventMetadata;
 use actors::graph::media::MAX_MEDIA_BYTES;
 use actors::media_store::MediaStore;
 use actors::outbound::Outbox;
@@ -114,7 +115,8 @@ impl MediaFetcher {
 
     /// Fetches one file and records the outcome; `Some(wait)` when it is worth trying again later.
     async fn fetch(&self, conversation_id: &str, wamid: &str, media_id: &str) -> Option<Duration> {
-        let account = conversation_id.split_once('-').map(|(a, _)| a)?;
+        let conversation = ConversationId::parse(conversation_id).ok()?;
+        let account = conversation.account();
         let Some(token) = self.outbox.token(account) else {
             // Without a token nothing can be fetched; look again when the settings may have changed.
             return Some(Duration::from_secs(600));
@@ -172,7 +174,7 @@ impl MediaFetcher {
         match self
             .conversations
             .record(
-                StreamId::new(format!("conversation-{conversation_id}")),
+                conversation.stream(),
                 vec![ConversationFact::Media(fact)],
                 EventMetadata::policy(correlation, "media fetcher"),
             )

@@ -6,7 +6,8 @@
 //! lets only one sender claim an attempt at a time.
 
 use crate::workers::policy::Sweep;
-use actors::event::StreamId;
+use actors::conversation::id::ConversationId;
+
 use actors::outbound::sender::Job;
 use actors::outbound::Outbox;
 use actors::tasks::Tasks;
@@ -56,11 +57,12 @@ async fn dispatch(
         let Ok(message_id) = row.message_id.parse() else {
             continue;
         };
-        let Some((account, _)) = row.conversation_id.split_once('-') else {
+        let Ok(conversation) = ConversationId::parse(&row.conversation_id) else {
             continue;
         };
+        let account = conversation.account();
         let job = Job {
-            conversation: StreamId::new(format!("conversation-{}", row.conversation_id)),
+            conversation: conversation.stream(),
             message_id,
         };
         if let Err(e) = outbox.enqueue(account, job).await {

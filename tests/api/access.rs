@@ -8,13 +8,13 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 /// The second WhatsApp account; the first is `PHONE_NUMBER_ID`.
-pub const OTHER_ACCOUNT: &str = "2233445566778";
+pub(crate) const OTHER_ACCOUNT: &str = "2233445566778";
 const ALICE: &str = "15550000001";
 const BOB: &str = "15550000002";
 /// Text and a name that exist only on the first account.
 const SECRET_TEXT: &str = "secret-text-of-account-a";
 const SECRET_NAME: &str = "Alice Onlyona";
-pub const PASSWORD: &str = "a long enough passphrase";
+pub(crate) const PASSWORD: &str = "a long enough passphrase";
 
 /// The callers, in the order each route is tried (the admin last: its calls may change things).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -364,7 +364,7 @@ impl Ids {
     }
 }
 
-pub async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -395,7 +395,7 @@ pub async fn call(
     (status, response.text().await.unwrap_or_default())
 }
 
-pub async fn sign_in(app: &TestApp, email: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) -> String {
     let (status, body) = call(
         app,
         "POST",
@@ -410,7 +410,7 @@ pub async fn sign_in(app: &TestApp, email: &str) -> String {
 }
 
 /// Creates a user with the operator token; returns their id.
-pub async fn create_user(app: &TestApp, email: &str, roles: Value) -> String {
+pub(crate) async fn create_user(app: &TestApp, email: &str, roles: Value) -> String {
     let (status, body) = call(
         app,
         "POST",
@@ -426,7 +426,7 @@ pub async fn create_user(app: &TestApp, email: &str, roles: Value) -> String {
 
 /// Conversations on both accounts (the same app secret signs both, for now). The second number is
 /// registered first: webhooks for a number not registered here are kept raw, not routed.
-pub async fn two_accounts(app: &TestApp) {
+pub(crate) async fn two_accounts(app: &TestApp) {
     let (status, body) = call(
         app,
         "POST",

@@ -10,13 +10,13 @@ use std::net::SocketAddr;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub const APP_SECRET: &str = "test-app-secret";
-pub const VERIFY_TOKEN: &str = "test-verify-token";
-pub const PHONE_NUMBER_ID: &str = "1122334455667";
-pub const API_TOKEN: &str = "test-api-token-0123456789";
-pub const MASTER_KEY: &str = "5b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c";
+pub(crate) const APP_SECRET: &str = "test-app-secret";
+pub(crate) const VERIFY_TOKEN: &str = "test-verify-token";
+pub(crate) const PHONE_NUMBER_ID: &str = "1122334455667";
+pub(crate) const API_TOKEN: &str = "test-api-token-0123456789";
+pub(crate) const MASTER_KEY: &str = "5b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c";
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub address: SocketAddr,
     pub state: std::sync::Arc<inbox::http::AppState>,
     /// Shared so a restarted app can keep the database.
@@ -27,24 +27,24 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
+    pub(crate) async fn spawn() -> TestApp {
         Self::spawn_with(&[]).await
     }
 
     /// Starts the app; `overrides` are extra environment settings.
-    pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
+    pub(crate) async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
         let db = std::sync::Arc::new(TestDatabase::create().await);
         Self::spawn_on(db, overrides).await
     }
 
     /// Stops this app and starts another on the same database, as after a restart.
-    pub async fn restart_with(self, overrides: &[(&str, &str)]) -> TestApp {
+    pub(crate) async fn restart_with(self, overrides: &[(&str, &str)]) -> TestApp {
         let db = self.db.clone();
         self.stop().await.expect("the app stops cleanly");
         Self::spawn_on(db, overrides).await
     }
 
-    pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
+    pub(crate) async fn spawn_on(db: std::sync::Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             inbox::telemetry::init();
         }
@@ -81,17 +81,17 @@ impl TestApp {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
     }
 
     /// POSTs `body` signed the way Meta signs it.
-    pub async fn post_signed(&self, body: &[u8]) -> reqwest::Response {
+    pub(crate) async fn post_signed(&self, body: &[u8]) -> reqwest::Response {
         self.post_webhook(body, Some(signature::sign(APP_SECRET.as_bytes(), body)))
             .await
     }
 
-    pub async fn post_webhook(&self, body: &[u8], signature: Option<String>) -> reqwest::Response {
+    pub(crate) async fn post_webhook(&self, body: &[u8], signature: Option<String>) -> reqwest::Response {
         let mut request = self
             .client
             .post(self.url("/webhook/whatsapp"))
@@ -103,7 +103,7 @@ impl TestApp {
         request.send().await.expect("request reaches the app")
     }
 
-    pub async fn health(&self) -> serde_json::Value {
+    pub(crate) async fn health(&self) -> serde_json::Value {
         self.client
             .get(self.url("/health"))
             .send()
@@ -115,7 +115,7 @@ impl TestApp {
     }
 
     /// Every stored event as (stream, version, type, payload), in global order.
-    pub async fn events(&self) -> Vec<(String, i64, String, serde_json::Value)> {
+    pub(crate) async fn events(&self) -> Vec<(String, i64, String, serde_json::Value)> {
         let pool = self.db.pool().await;
         let rows: Vec<(String, i64, String, serde_json::Value)> =
             sqlx::query_as("select stream_id, stream_version, event_type, payload from events order by global_position")
@@ -128,7 +128,7 @@ impl TestApp {
 
     /// Stored events other than what start-up records (the account's configuration, the default roles)
     /// and identity changes.
-    pub async fn webhook_events(&self) -> Vec<(String, i64, String, serde_json::Value)> {
+    pub(crate) async fn webhook_events(&self) -> Vec<(String, i64, String, serde_json::Value)> {
         self.events()
             .await
             .into_iter()
@@ -137,7 +137,7 @@ impl TestApp {
     }
 
     /// Calls the API with the test token; returns the status and the JSON body (null when not JSON).
-    pub async fn api(
+    pub(crate) async fn api(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -155,7 +155,7 @@ impl TestApp {
     }
 
     /// GET with the test token; panics unless 200.
-    pub async fn get_ok(&self, path: &str) -> serde_json::Value {
+    pub(crate) async fn get_ok(&self, path: &str) -> serde_json::Value {
         let (status, body) = self.api(reqwest::Method::GET, path).await;
         assert_eq!(status, 200, "GET {path}: {body}");
         body
@@ -163,7 +163,7 @@ impl TestApp {
 
     /// Waits until every projection has applied every stored event (a synchronisation point, not a
     /// timing assertion: it fails only if the projections stop making progress altogether).
-    pub async fn settled(&self) {
+    pub(crate) async fn settled(&self) {
         let pool = self.db.pool().await;
         let head = projections::rebuild::last_position(&pool).await.unwrap();
         pool.close().await;
@@ -194,7 +194,7 @@ impl TestApp {
     }
 
     /// Stops the server as SIGTERM would, and waits for it.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
+    pub(crate) async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -214,14 +214,14 @@ impl Drop for TestApp {
 }
 
 /// A webhook body with the given messages (and contacts) for our number.
-pub fn messages_body(contacts: serde_json::Value, messages: serde_json::Value) -> Vec<u8> {
+pub(crate) fn messages_body(contacts: serde_json::Value, messages: serde_json::Value) -> Vec<u8> {
     change_body(
         "messages",
         serde_json::json!({"contacts": contacts, "messages": messages}),
     )
 }
 
-pub fn statuses_body(statuses: serde_json::Value) -> Vec<u8> {
+pub(crate) fn statuses_body(statuses: serde_json::Value) -> Vec<u8> {
     change_body("messages", serde_json::json!({"statuses": statuses}))
 }
 
@@ -242,15 +242,15 @@ fn change_body(field: &str, extra: serde_json::Value) -> Vec<u8> {
 }
 
 /// A text message sent `seconds` after 2023-11-14 22:13:20 UTC.
-pub fn text_at(from: &str, wamid: &str, body: &str, seconds: i64) -> serde_json::Value {
+pub(crate) fn text_at(from: &str, wamid: &str, body: &str, seconds: i64) -> serde_json::Value {
     serde_json::json!({"from": from, "id": wamid, "timestamp": (1_700_000_000 + seconds).to_string(),
                        "type": "text", "text": {"body": body}})
 }
 
-pub fn contact(wa_id: &str, name: &str) -> serde_json::Value {
+pub(crate) fn contact(wa_id: &str, name: &str) -> serde_json::Value {
     serde_json::json!([{"wa_id": wa_id, "profile": {"name": name}}])
 }
 
-pub fn text(from: &str, wamid: &str, body: &str) -> serde_json::Value {
+pub(crate) fn text(from: &str, wamid: &str, body: &str) -> serde_json::Value {
     serde_json::json!({"from": from, "id": wamid, "timestamp": "1700000000", "type": "text", "text": {"body": body}})
 }

@@ -9,13 +9,13 @@ const ALICE: &str = "447700900001";
 
 /// One received SSE event.
 #[derive(Debug, Clone)]
-pub struct Sse {
+pub(crate) struct Sse {
     pub id: Option<String>,
     pub event: Option<String>,
     pub data: Value,
 }
 
-pub struct SseClient {
+pub(crate) struct SseClient {
     stream: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buffer: String,
 }
@@ -25,7 +25,7 @@ impl SseClient {
         Self::connect_as(app, API_TOKEN, last_event_id).await
     }
 
-    pub async fn connect_as(app: &TestApp, token: &str, last_event_id: Option<&str>) -> SseClient {
+    pub(crate) async fn connect_as(app: &TestApp, token: &str, last_event_id: Option<&str>) -> SseClient {
         let mut request = app.client.get(app.url("/api/v1/stream")).bearer_auth(token);
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id);
@@ -44,12 +44,12 @@ impl SseClient {
 
     /// The next event (comments and keep-alives skipped). Gives up after a minute so a broken stream
     /// fails the test instead of hanging it.
-    pub async fn next(&mut self) -> Sse {
+    pub(crate) async fn next(&mut self) -> Sse {
         self.next_or_end().await.expect("stream open")
     }
 
     /// The next event, or `None` when the server ended the stream.
-    pub async fn next_or_end(&mut self) -> Option<Sse> {
+    pub(crate) async fn next_or_end(&mut self) -> Option<Sse> {
         tokio::time::timeout(Duration::from_secs(60), async {
             loop {
                 if let Some(end) = self.buffer.find("\n\n") {

@@ -10,12 +10,12 @@ use std::time::Duration;
 const CUSTOMER: &str = "447700900321";
 
 /// An inbox and an emulator that know each other.
-pub struct World {
+pub(crate) struct World {
     pub app: TestApp,
     pub sim: SimHandle,
 }
 
-pub fn sim_config() -> SimConfig {
+pub(crate) fn sim_config() -> SimConfig {
     SimConfig {
         app_secret: APP_SECRET.into(),
         phone_number_id: PHONE_NUMBER_ID.into(),
@@ -25,7 +25,7 @@ pub fn sim_config() -> SimConfig {
 }
 
 /// Settings that make the inbox send through the emulator, retrying quickly.
-pub fn sending_settings(sim: &SimHandle) -> Vec<(&'static str, String)> {
+pub(crate) fn sending_settings(sim: &SimHandle) -> Vec<(&'static str, String)> {
     vec![
         ("WHATSAPP_TOKEN", sim.state.config.token.clone()),
         ("WHATSAPP_GRAPH_URL", sim.url()),
@@ -47,12 +47,12 @@ pub fn sending_settings(sim: &SimHandle) -> Vec<(&'static str, String)> {
 }
 
 /// Borrowed pairs, as `TestApp::spawn_with` takes them.
-pub fn as_overrides<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn as_overrides<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 impl World {
-    pub async fn start(config: SimConfig) -> World {
+    pub(crate) async fn start(config: SimConfig) -> World {
         let sim = sim::start(config, "127.0.0.1:0".parse().unwrap())
             .await
             .expect("wa-sim starts");
@@ -64,7 +64,7 @@ impl World {
     }
 
     /// A customer writes through the emulator; returns the conversation id and the message's wamid.
-    pub async fn customer_writes(&self, text: &str) -> (String, String) {
+    pub(crate) async fn customer_writes(&self, text: &str) -> (String, String) {
         let (wamid, answer) = sim::webhooks::customer_writes(
             &self.sim.state,
             CUSTOMER,
@@ -77,7 +77,7 @@ impl World {
         (format!("{PHONE_NUMBER_ID}-{CUSTOMER}"), wamid)
     }
 
-    pub async fn send(&self, conversation: &str, body: Value) -> (reqwest::StatusCode, Value) {
+    pub(crate) async fn send(&self, conversation: &str, body: Value) -> (reqwest::StatusCode, Value) {
         let response = self
             .app
             .client
@@ -95,7 +95,7 @@ impl World {
     }
 
     /// The conversation's messages sent through the inbox, by id.
-    pub async fn outbound(&self, conversation: &str) -> Vec<Value> {
+    pub(crate) async fn outbound(&self, conversation: &str) -> Vec<Value> {
         let page = self
             .app
             .get_ok(&format!(
@@ -113,7 +113,7 @@ impl World {
 
     /// Waits until the outbound messages satisfy `done` (a synchronisation point: it fails only when
     /// they never do).
-    pub async fn until(
+    pub(crate) async fn until(
         &self,
         conversation: &str,
         what: &str,
@@ -132,7 +132,7 @@ impl World {
         );
     }
 
-    pub fn sent_to_meta(&self) -> Vec<Value> {
+    pub(crate) fn sent_to_meta(&self) -> Vec<Value> {
         self.sim.state.world().sent.clone()
     }
 }

@@ -312,7 +312,7 @@ async fn an_idle_conversation_actor_is_passivated_and_rebuilt_from_its_stream() 
     let stream = actors::event::StreamId::conversation(PHONE_NUMBER_ID, "15550002222");
     let (conversation, version) = app
         .state
-        .ingest
+        .streams
         .conversations
         .inspect(stream)
         .await
@@ -381,8 +381,8 @@ async fn every_body_acknowledged_before_a_stop_is_stored_and_readable_after_it()
 
     // The actors are gone: nothing answers for the conversation any more.
     let stream = actors::event::StreamId::conversation(PHONE_NUMBER_ID, customer);
-    assert!(state.ingest.conversations.inspect(stream).await.is_err());
-    assert!(state.ingest.conversations.live_count().await.is_err());
+    assert!(state.streams.conversations.inspect(stream).await.is_err());
+    assert!(state.streams.conversations.live_count().await.is_err());
 
     // Every acknowledged message is in the store, once, and readable through the API after a restart.
     let app = TestApp::spawn_on(db, &[]).await;

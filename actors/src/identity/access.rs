@@ -64,14 +64,14 @@ mod entries {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::collections::BTreeMap;
 
-    pub fn serialize<S: Serializer, K: Serialize, V: Serialize>(
+    pub(super) fn serialize<S: Serializer, K: Serialize, V: Serialize>(
         map: &BTreeMap<K, V>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         s.collect_seq(map.iter())
     }
 
-    pub fn deserialize<
+    pub(super) fn deserialize<
         'de,
         D: Deserializer<'de>,
         K: Deserialize<'de> + Ord,

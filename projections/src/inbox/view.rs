@@ -5,6 +5,7 @@
 //! events folded in memory). Keeping it free of I/O is what makes them agree, and what the tests check.
 
 use actors::conversation::events::ConversationEvent;
+use actors::conversation::id::ConversationId;
 use actors::conversation::message::{MessageContent, MetaError};
 use actors::conversation::outbound::{MessageQueued, MessageSent};
 use actors::conversation::status::DeliveryStatus;
@@ -133,8 +134,9 @@ pub struct InboxEvent {
 /// (conversation id, account id, contact id).
 pub fn conversation_ids(stream: &str) -> Option<(&str, &str, &str)> {
     let id = stream.strip_prefix("conversation-")?;
-    let (account, contact) = id.split_once('-')?;
-    (!account.is_empty() && !contact.is_empty()).then_some((id, account, contact))
+    let parsed = ConversationId::parse(id).ok()?;
+    let (account, contact) = id.split_at(parsed.account().len());
+    Some((id, account, &contact[1..]))
 }
 
 impl InboxEvent {
