@@ -10,8 +10,10 @@
 //! - [`media_fetch`]: fetches the files of media messages from Meta into the media store;
 //! - [`sending`]: hands queued messages to their numbers' senders (also after a restart);
 //! - [`stats`]: runtime counters of the ingest path;
-//! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`;
-//! - [`sim`]: `wa-sim`, the local WhatsApp Cloud API emulator (its own binary, `src/bin/wa-sim.rs`).
+//! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`.
+//!
+//! `wa-sim`, the local WhatsApp Cloud API emulator, is a crate of its own (`tests/wa-sim`), and so is
+//! `inbox-load` (`bench/load`): neither is part of the server.
 #![forbid(unsafe_code)]
 
 pub mod account_registry;
@@ -25,7 +27,6 @@ pub mod ingest;
 pub mod media_fetch;
 pub mod policy;
 pub mod sending;
-pub mod sim;
 pub mod startup;
 pub mod stats;
 pub mod telemetry;

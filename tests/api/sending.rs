@@ -2,10 +2,10 @@
 //! Graph API) over HTTP, and wa-sim's signed status webhooks come back through the inbox's webhook.
 
 use crate::helpers::{TestApp, APP_SECRET, PHONE_NUMBER_ID};
-use inbox::sim::{self, SimConfig, SimHandle};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
+use wa_sim::{self as sim, SimConfig, SimHandle};
 
 const CUSTOMER: &str = "447700900321";
 
@@ -754,103 +754,6 @@ async fn reading_a_conversation_sends_a_read_receipt_to_meta() {
     // Marking the latest message read marks the earlier ones read too.
     assert_eq!(w.sim.state.world().read_receipts, [last]);
     assert_ne!(first, w.sim.state.world().read_receipts[0]);
-}
-
-/// The `wa-sim` binary as the README runs it: configured by its flags and environment, playing a customer
-/// and answering the inbox's sends.
-#[tokio::test]
-async fn the_wa_sim_binary_plays_customer_and_meta_for_a_running_inbox() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sim_url = format!("http://127.0.0.1:{port}");
-    let app = TestApp::spawn_with(&[
-        ("WHATSAPP_TOKEN", "binary-token"),
-        ("WHATSAPP_GRAPH_URL", &sim_url),
-        ("INBOX_SEND_GAP_MS", "1"),
-    ])
-    .await;
-    let _sim = KillOnDrop(
-        std::process::Command::new(env!("CARGO_BIN_EXE_wa-sim"))
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--status-delay-ms",
-                "10",
-            ])
-            .args(["--inbox-url", &app.url("/webhook/whatsapp")])
-            .env("WHATSAPP_TOKEN", "binary-token")
-            .env("META_APP_SECRET", APP_SECRET)
-            .env("INBOX_MASTER_KEY", crate::helpers::MASTER_KEY)
-            .env("WHATSAPP_PHONE_ID", PHONE_NUMBER_ID)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let client = reqwest::Client::new();
-    let mut answer = None;
-    for _ in 0..200 {
-        match client
-            .post(format!("{sim_url}/sim/customers/{CUSTOMER}/messages"))
-            .json(&json!({"name": "Ann", "text": "hello from the binary"}))
-            .send()
-            .await
-        {
-            Ok(r) => {
-                answer = Some(r.json::<Value>().await.unwrap());
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
-    let answer = answer.expect("wa-sim starts");
-    assert_eq!(answer["inbox_status"], 200, "{answer}");
-    app.settled().await;
-    let conversation = format!("{PHONE_NUMBER_ID}-{CUSTOMER}");
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/conversations/{conversation}/messages")))
-        .bearer_auth(crate::helpers::API_TOKEN)
-        .json(&text("hello from the inbox"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202);
-    let mut status = Value::Null;
-    for _ in 0..600 {
-        app.settled().await;
-        let page = app
-            .get_ok(&format!("/api/v1/conversations/{conversation}/messages"))
-            .await;
-        status = page["messages"][1]["status"].clone();
-        if status == "read" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let sent: Value = client
-        .get(format!("{sim_url}/sim/sent"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status, "read");
-    assert_eq!(sent[0]["text"]["body"], "hello from the inbox");
-}
-
-/// A child process that does not outlive its test, whatever the test's outcome.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]
