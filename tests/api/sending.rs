@@ -756,6 +756,23 @@ async fn reading_a_conversation_sends_a_read_receipt_to_meta() {
     assert_ne!(first, w.sim.state.world().read_receipts[0]);
 }
 
+/// A test's files go to a folder of its own, never into the `media/` folder a real install uses (the
+/// default of `INBOX_MEDIA_DIR`, relative to the working directory the tests run in).
+#[tokio::test]
+async fn a_test_apps_uploads_stay_in_its_own_folder() {
+    let app = TestApp::spawn().await;
+    let bytes = format!("%PDF-1.4 {}", uuid::Uuid::new_v4());
+    let (status, media) = upload(&app, bytes.as_bytes(), "application/pdf", "quote.pdf").await;
+    assert_eq!(status, 201, "{media}");
+    let id = media["id"].as_str().unwrap();
+    let stored = |root: &std::path::Path| root.join(&id[..2]).join(id);
+    assert_eq!(
+        std::fs::read(stored(&app.media_dir())).unwrap(),
+        bytes.as_bytes()
+    );
+    assert!(!stored(std::path::Path::new("media")).exists());
+}
+
 #[tokio::test]
 async fn an_upload_declared_larger_than_any_whatsapp_file_is_refused_before_it_is_read() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
