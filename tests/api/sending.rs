@@ -439,6 +439,35 @@ async fn the_inbox_itself_refuses_free_form_messages_after_24_hours() {
     );
 }
 
+/// A template reads in the inbox as the customer reads it: the approved text Meta lists for the business
+/// account, with the parameters in place. One Meta does not list shows its name and parameters.
+#[tokio::test]
+async fn a_template_shows_its_text_with_its_parameters() {
+    let w = World::start(sim_config()).await;
+    let (conversation, _) = w.customer_writes("Is it still available?").await;
+    let template = |name: &str| {
+        json!({"content": {"kind": "template", "name": name, "language": "en_US",
+               "components": [{"type": "body", "parameters": [{"type": "text", "text": "Ann"}]}]}})
+    };
+    let (status, _) = w.send(&conversation, template("hello_world")).await;
+    assert_eq!(status, 202);
+    w.app.settled().await;
+    let shown = w.outbound(&conversation).await;
+    assert_eq!(shown[0]["kind"], "template");
+    assert_eq!(shown[0]["body"], "Hello Ann, thanks for your order.");
+    let listed = w.app.get_ok("/api/v1/conversations").await;
+    assert_eq!(
+        listed["conversations"][0]["last_message"]["preview"],
+        "Hello Ann, thanks for your order."
+    );
+
+    let (status, _) = w.send(&conversation, template("order_update")).await;
+    assert_eq!(status, 202);
+    w.app.settled().await;
+    let shown = w.outbound(&conversation).await;
+    assert_eq!(shown[1]["body"], "Template order_update (en_US): Ann");
+}
+
 #[tokio::test]
 async fn bad_messages_are_refused_before_anything_is_queued() {
     let w = World::start(sim_config()).await;

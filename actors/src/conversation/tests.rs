@@ -415,6 +415,7 @@ mod sending {
                 reply_to: None,
                 content,
                 callback_data: None,
+                template_text: None,
             },
         })
     }
