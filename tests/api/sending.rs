@@ -400,6 +400,41 @@ async fn outside_the_24_hour_window_meta_refuses_for_good_with_a_clear_reason() 
     assert!(w.sent_to_meta().is_empty());
 }
 
+/// Meta refuses a template whose parameters do not match the approved one (132000): the message fails
+/// for good at the first attempt, saying why.
+#[tokio::test]
+async fn a_template_missing_its_parameters_fails_for_good_with_metas_reason() {
+    let w = World::start(sim_config()).await;
+    let (conversation, _) = w.customer_writes("hello").await;
+    let (status, _) = w
+        .send(
+            &conversation,
+            json!({"content": {"kind": "template", "name": "hello_world", "language": "en_US"}}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let messages = w
+        .until(&conversation, "the template failed", |m| {
+            all_in(m, 1, "failed")
+        })
+        .await;
+    let failure = &messages[0]["failure"];
+    assert_eq!(failure["code"], 132000, "{failure}");
+    assert!(
+        failure["details"]
+            .as_str()
+            .unwrap()
+            .contains("expected number of params (1)"),
+        "{failure}"
+    );
+    assert!(
+        failure["remedy"].as_str().unwrap().contains("parameters"),
+        "{failure}"
+    );
+    assert_eq!(messages[0]["attempts"], 1, "not retried");
+    assert!(w.sent_to_meta().is_empty());
+}
+
 #[tokio::test]
 async fn the_inbox_itself_refuses_free_form_messages_after_24_hours() {
     let w = World::start(sim_config()).await;
