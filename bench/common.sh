@@ -30,7 +30,7 @@ cpu_seconds() {
 # inbox_env PORT: release builds of the inbox and inbox-load, and the environment of an inbox on PORT with
 # random secrets, for the number inbox-load signs for (WHATSAPP_PHONE_ID).
 inbox_env() {
-  cargo build --release --locked --bin inbox --bin inbox-load
+  cargo build --release --locked -p inbox -p inbox-load
   export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
   export INBOX_MASTER_KEY="$(master_key)"
   export INBOX_LISTEN=127.0.0.1:$1 RUST_LOG=${RUST_LOG:-warn}

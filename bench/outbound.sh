@@ -9,7 +9,7 @@ messages=${2:-2000}
 rate=${3:-80}
 source bench/common.sh
 fresh_database inbox_outbound_bench
-cargo build --release --locked --bin inbox --bin wa-sim
+cargo build --release --locked -p inbox -p wa-sim
 export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_TOKEN="$(secret)"
 export WHATSAPP_VERIFY_TOKEN="$(secret)" INBOX_API_TOKEN="$(secret)" INBOX_ENV=development
 export WHATSAPP_GRAPH_URL=http://127.0.0.1:8901 INBOX_LISTEN=127.0.0.1:8001 INBOX_SEND_RATE=$rate

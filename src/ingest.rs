@@ -24,7 +24,8 @@ pub struct Ingest {
 pub struct BodySummary {
     pub streams: usize,
     pub events_appended: usize,
-    pub duplicates_ignored: usize,
+    /// Facts that added nothing: the store already had them (see [`crate::stats::IngestCounters`]).
+    pub facts_already_known: usize,
     /// Streams whose facts the store refused as invalid data, kept raw instead.
     pub kept_raw: usize,
 }
@@ -32,7 +33,7 @@ pub struct BodySummary {
 impl BodySummary {
     fn add(&mut self, outcome: RecordOutcome) {
         self.events_appended += outcome.appended;
-        self.duplicates_ignored += outcome.duplicates;
+        self.facts_already_known += outcome.duplicates;
     }
 }
 
@@ -144,9 +145,9 @@ impl Ingest {
     }
 
     fn count(&self, summary: &BodySummary) {
-        self.stats.kept_raw(summary.kept_raw as u64);
+        self.stats.streams_kept_raw(summary.kept_raw as u64);
         self.stats.events_appended(summary.events_appended as u64);
         self.stats
-            .duplicates_ignored(summary.duplicates_ignored as u64);
+            .facts_already_known(summary.facts_already_known as u64);
     }
 }

@@ -9,8 +9,10 @@
 //! - [`workers`]: slow work that follows the log (`policy`, `sending`, `media_fetch`), reporting back
 //!   through the actors;
 //! - [`stats`]: runtime counters of the ingest path;
-//! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`;
-//! - [`sim`]: `wa-sim`, the local WhatsApp Cloud API emulator (its own binary, `src/bin/wa-sim.rs`).
+//! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`.
+//!
+//! `wa-sim`, the local WhatsApp Cloud API emulator, is a crate of its own (`tests/wa-sim`), and so is
+//! `inbox-load` (`bench/load`): neither is part of the server.
 #![forbid(unsafe_code)]
 
 pub mod account_registry;
@@ -21,7 +23,6 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod ingest;
-pub mod sim;
 pub mod startup;
 pub mod stats;
 pub mod telemetry;

@@ -149,6 +149,7 @@ fn message(content: OutboundContent) -> OutboundMessage {
         reply_to: Some("wamid.quoted".into()),
         content,
         callback_data: Some("order-7".into()),
+        template_text: None,
     }
 }
 

@@ -12,6 +12,7 @@ use crate::http::AppState;
 use actors::conversation::outbound::SendCommand;
 use actors::conversation::ConversationFact;
 use actors::event::EventMetadata;
+use actors::graph::management::TemplateQuery;
 use actors::graph::media::limit_for;
 use actors::graph::{OutboundContent, OutboundMessage};
 use actors::outbound::sender::Job;
@@ -161,6 +162,7 @@ impl MessagesApi {
             .contact_wa_id
             .clone()
             .unwrap_or_else(|| conversation.contact_id.clone());
+        let template_text = template_text(&state, &conversation.account_id, &content).await;
         let command = SendCommand {
             message_id,
             at: Utc::now().trunc_subsecs(6),
@@ -170,6 +172,7 @@ impl MessagesApi {
                 reply_to,
                 content,
                 callback_data: None,
+                template_text,
             },
         };
         let stream = super::conversations::conversation_stream(&id.0)?;
@@ -196,6 +199,47 @@ impl MessagesApi {
             status: "queued".to_owned(),
         })))
     }
+}
+
+/// How long a send waits for Meta's copy of a template before showing the template by its name instead.
+const TEMPLATE_LOOKUP: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A template's text as the customer will read it, from the business account's templates at Meta; only
+/// for the inbox to show. Without it (no business account, Meta slow or failing, a template Meta does not
+/// list in that language) the inbox shows the template's name, and the message is sent all the same.
+async fn template_text(
+    state: &AppState,
+    account_id: &str,
+    content: &OutboundContent,
+) -> Option<String> {
+    let OutboundContent::Template(message) = content else {
+        return None;
+    };
+    let account = state.registry.get(account_id)?;
+    let (token, business_account) = (account.access_token?, account.business_account_id?);
+    let query = TemplateQuery {
+        name: Some(message.name.clone()),
+        ..TemplateQuery::default()
+    };
+    let lookup = state
+        .outbox
+        .graph()
+        .templates(&token, &business_account, &query);
+    let templates = match tokio::time::timeout(TEMPLATE_LOOKUP, lookup).await {
+        Ok(Ok(page)) => page.data,
+        Ok(Err(e)) => {
+            tracing::info!(error = %e, template = %message.name, "template text not known; showing its name");
+            return None;
+        }
+        Err(_) => {
+            tracing::info!(template = %message.name, "Meta did not list the template in time; showing its name");
+            return None;
+        }
+    };
+    templates
+        .iter()
+        .find(|t| t.name == message.name && t.language.as_deref() == Some(&message.language))
+        .and_then(|t| message.text_of(&t.components))
 }
 
 /// A file from the media store must be there, and of a type and size Meta accepts for the message's kind.

@@ -1,4 +1,4 @@
-//! `GET /health`: liveness, database reachability, the ingest counters and each projection's progress.
+//! `GET /health`: liveness, database reachability, the webhook's counters and each projection's progress.
 
 use super::AppState;
 use poem::handler;
@@ -38,7 +38,7 @@ pub(crate) async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
             "latency_ms": started.elapsed().as_secs_f64() * 1000.0,
             "error": error,
         },
-        "counters": state.streams.stats.snapshot(),
+        "webhook": state.streams.stats.snapshot(),
         "conversation_actors": {
             "live": conversations_live,
             "spawned": actors.spawned.load(Ordering::Relaxed),

@@ -174,14 +174,14 @@ async fn receive_body(
             tracing::info!(
                 streams = summary.streams,
                 appended = summary.events_appended,
-                duplicates = summary.duplicates_ignored,
+                already_known = summary.facts_already_known,
                 kept_raw = summary.kept_raw,
                 "webhook body recorded"
             );
-            Response::builder().status(StatusCode::OK).content_type("application/json").body(json!({"status": "recorded", "events_appended": summary.events_appended, "duplicates_ignored": summary.duplicates_ignored}).to_string())
+            Response::builder().status(StatusCode::OK).content_type("application/json").body(json!({"status": "recorded", "events_appended": summary.events_appended, "facts_already_known": summary.facts_already_known}).to_string())
         }
         Err(e) => {
-            stats.error(1);
+            stats.body_not_stored(1);
             tracing::error!(error = %e, "webhook body not stored; answering 503 so Meta redelivers");
             let mut response = error_response(
                 StatusCode::SERVICE_UNAVAILABLE,

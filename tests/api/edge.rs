@@ -3,12 +3,12 @@
 
 use crate::helpers::{TestApp, API_TOKEN, PHONE_NUMBER_ID, VERIFY_TOKEN};
 use crate::sending::{sim_config, World};
-use inbox::sim;
 use serde_json::{json, Value};
 use sha2::Digest;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use wa_sim as sim;
 
 /// An upper bound for waits that end on an event (a close, an answer): reached only when the event never
 /// comes.

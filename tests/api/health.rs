@@ -1,22 +1,68 @@
 use crate::helpers::*;
+use serde_json::{json, Value};
 
+/// Each webhook counter moves by exactly what the traffic did: new messages, a redelivery, a repeated
+/// status and a forged body. What the answers to Meta counted adds up to the same figures.
 #[tokio::test]
-async fn health_reports_liveness_the_database_and_counters() {
+async fn health_counts_exactly_what_the_webhook_received_stored_and_recognised() {
     let app = TestApp::spawn().await;
     let health = app.health().await;
     assert_eq!(health["status"], "ok");
     assert_eq!(health["database"]["reachable"], true);
-    for counter in [
-        "webhook_bodies_received",
-        "messages_received",
-        "statuses_received",
-        "duplicates_ignored",
-        "signature_failures",
-        "errors",
-        "facts_kept_raw",
+
+    let first = messages_body(
+        contact("15550002222", "Ann"),
+        json!([text(
+            "15550002222",
+            "wamid.h1",
+            "Is the Speedmaster still there?"
+        )]),
+    );
+    let second = messages_body(
+        contact("15550002222", "Ann"),
+        json!([text("15550002222", "wamid.h2", "And its box?")]),
+    );
+    let status = statuses_body(
+        json!([{"id": "wamid.out1", "status": "delivered", "timestamp": "1700000050", "recipient_id": "15550002222"}]),
+    );
+    let mut appended = 0;
+    let mut already_known = 0;
+    // (body, events it adds, facts in it the store already has)
+    for (body, adds, known) in [
+        (&first, 2, 0),  // Ann's profile and her message
+        (&second, 1, 1), // her next message; her profile as already recorded
+        (&first, 0, 2),  // Meta redelivers the first body: nothing new in it
+        (&status, 1, 0), // a status of a message sent earlier
+        (&status, 0, 1), // the same status again
     ] {
-        assert_eq!(health["counters"][counter], 0, "{counter}");
+        let response = app.post_signed(body).await;
+        assert_eq!(response.status(), 200);
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["events_appended"], adds, "{answer}");
+        assert_eq!(answer["facts_already_known"], known, "{answer}");
+        appended += adds;
+        already_known += known;
     }
+    let forged = app.post_webhook(&second, Some("sha256=00".into())).await;
+    assert_eq!(forged.status(), 401);
+
+    let counters = app.health().await["webhook"].clone();
+    assert_eq!(
+        counters,
+        json!({
+            "bodies_received": 6,
+            "bodies_refused_signature": 1,
+            "bodies_not_stored": 0,
+            "messages_received": 3,
+            "statuses_received": 2,
+            "events_appended": appended,
+            "facts_already_known": already_known,
+            "streams_kept_raw": 0,
+        })
+    );
+    assert_eq!((appended, already_known), (4, 4));
+    // The store holds what was counted as appended.
+    assert_eq!(app.webhook_events().await.len(), appended);
 }
 
 /// The real binary: SIGTERM stops it with exit code 0.

@@ -56,6 +56,10 @@ impl TestApp {
             ("META_APP_SECRET".into(), APP_SECRET.into()),
             ("INBOX_API_TOKEN".into(), API_TOKEN.into()),
             ("INBOX_MASTER_KEY".into(), MASTER_KEY.into()),
+            (
+                "INBOX_MEDIA_DIR".into(),
+                media_dir(&db).display().to_string(),
+            ),
         ]);
         vars.extend(
             overrides
@@ -79,6 +83,11 @@ impl TestApp {
             stop: Some(stop),
             server: Some(server),
         }
+    }
+
+    /// Where this app keeps media files (unless a test sets `INBOX_MEDIA_DIR` itself).
+    pub(crate) fn media_dir(&self) -> std::path::PathBuf {
+        media_dir(&self.db)
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -210,7 +219,18 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        // The last app on this database (a restarted one shares it) takes its files along.
+        if std::sync::Arc::strong_count(&self.db) == 1 {
+            let _ = std::fs::remove_dir_all(media_dir(&self.db));
+        }
     }
+}
+
+/// The media folder of the apps on `db`: one of that database's own in the temporary directory, so tests
+/// never write into the `media/` folder a real install uses (the default of `INBOX_MEDIA_DIR`), and a
+/// restarted app finds the files of the one before.
+fn media_dir(db: &TestDatabase) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("{}-media", db.name))
 }
 
 /// A webhook body with the given messages (and contacts) for our number.

@@ -2,10 +2,10 @@
 //! Graph API) over HTTP, and wa-sim's signed status webhooks come back through the inbox's webhook.
 
 use crate::helpers::{TestApp, APP_SECRET, PHONE_NUMBER_ID};
-use inbox::sim::{self, SimConfig, SimHandle};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
+use wa_sim::{self as sim, SimConfig, SimHandle};
 
 const CUSTOMER: &str = "447700900321";
 
@@ -400,6 +400,41 @@ async fn outside_the_24_hour_window_meta_refuses_for_good_with_a_clear_reason() 
     assert!(w.sent_to_meta().is_empty());
 }
 
+/// Meta refuses a template whose parameters do not match the approved one (132000): the message fails
+/// for good at the first attempt, saying why.
+#[tokio::test]
+async fn a_template_missing_its_parameters_fails_for_good_with_metas_reason() {
+    let w = World::start(sim_config()).await;
+    let (conversation, _) = w.customer_writes("hello").await;
+    let (status, _) = w
+        .send(
+            &conversation,
+            json!({"content": {"kind": "template", "name": "hello_world", "language": "en_US"}}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let messages = w
+        .until(&conversation, "the template failed", |m| {
+            all_in(m, 1, "failed")
+        })
+        .await;
+    let failure = &messages[0]["failure"];
+    assert_eq!(failure["code"], 132000, "{failure}");
+    assert!(
+        failure["details"]
+            .as_str()
+            .unwrap()
+            .contains("expected number of params (1)"),
+        "{failure}"
+    );
+    assert!(
+        failure["remedy"].as_str().unwrap().contains("parameters"),
+        "{failure}"
+    );
+    assert_eq!(messages[0]["attempts"], 1, "not retried");
+    assert!(w.sent_to_meta().is_empty());
+}
+
 #[tokio::test]
 async fn the_inbox_itself_refuses_free_form_messages_after_24_hours() {
     let w = World::start(sim_config()).await;
@@ -437,6 +472,35 @@ async fn the_inbox_itself_refuses_free_form_messages_after_24_hours() {
             .all(|m| m["kind"] == "template"),
         "the refused message left no trace"
     );
+}
+
+/// A template reads in the inbox as the customer reads it: the approved text Meta lists for the business
+/// account, with the parameters in place. One Meta does not list shows its name and parameters.
+#[tokio::test]
+async fn a_template_shows_its_text_with_its_parameters() {
+    let w = World::start(sim_config()).await;
+    let (conversation, _) = w.customer_writes("Is it still available?").await;
+    let template = |name: &str| {
+        json!({"content": {"kind": "template", "name": name, "language": "en_US",
+               "components": [{"type": "body", "parameters": [{"type": "text", "text": "Ann"}]}]}})
+    };
+    let (status, _) = w.send(&conversation, template("hello_world")).await;
+    assert_eq!(status, 202);
+    w.app.settled().await;
+    let shown = w.outbound(&conversation).await;
+    assert_eq!(shown[0]["kind"], "template");
+    assert_eq!(shown[0]["body"], "Hello Ann, thanks for your order.");
+    let listed = w.app.get_ok("/api/v1/conversations").await;
+    assert_eq!(
+        listed["conversations"][0]["last_message"]["preview"],
+        "Hello Ann, thanks for your order."
+    );
+
+    let (status, _) = w.send(&conversation, template("order_update")).await;
+    assert_eq!(status, 202);
+    w.app.settled().await;
+    let shown = w.outbound(&conversation).await;
+    assert_eq!(shown[1]["body"], "Template order_update (en_US): Ann");
 }
 
 #[tokio::test]
@@ -773,101 +837,21 @@ async fn reading_a_conversation_sends_a_read_receipt_to_meta() {
     assert_ne!(first, w.sim.state.world().read_receipts[0]);
 }
 
-/// The `wa-sim` binary as the README runs it: configured by its flags and environment, playing a customer
-/// and answering the inbox's sends.
+/// A test's files go to a folder of its own, never into the `media/` folder a real install uses (the
+/// default of `INBOX_MEDIA_DIR`, relative to the working directory the tests run in).
 #[tokio::test]
-async fn the_wa_sim_binary_plays_customer_and_meta_for_a_running_inbox() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sim_url = format!("http://127.0.0.1:{port}");
-    let app = TestApp::spawn_with(&[
-        ("WHATSAPP_TOKEN", "binary-token"),
-        ("WHATSAPP_GRAPH_URL", &sim_url),
-        ("INBOX_SEND_GAP_MS", "1"),
-    ])
-    .await;
-    let _sim = KillOnDrop(
-        std::process::Command::new(env!("CARGO_BIN_EXE_wa-sim"))
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--status-delay-ms",
-                "10",
-            ])
-            .args(["--inbox-url", &app.url("/webhook/whatsapp")])
-            .env("WHATSAPP_TOKEN", "binary-token")
-            .env("META_APP_SECRET", APP_SECRET)
-            .env("INBOX_MASTER_KEY", crate::helpers::MASTER_KEY)
-            .env("WHATSAPP_PHONE_ID", PHONE_NUMBER_ID)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
+async fn a_test_apps_uploads_stay_in_its_own_folder() {
+    let app = TestApp::spawn().await;
+    let bytes = format!("%PDF-1.4 {}", uuid::Uuid::new_v4());
+    let (status, media) = upload(&app, bytes.as_bytes(), "application/pdf", "quote.pdf").await;
+    assert_eq!(status, 201, "{media}");
+    let id = media["id"].as_str().unwrap();
+    let stored = |root: &std::path::Path| root.join(&id[..2]).join(id);
+    assert_eq!(
+        std::fs::read(stored(&app.media_dir())).unwrap(),
+        bytes.as_bytes()
     );
-    let client = reqwest::Client::new();
-    let mut answer = None;
-    for _ in 0..200 {
-        match client
-            .post(format!("{sim_url}/sim/customers/{CUSTOMER}/messages"))
-            .json(&json!({"name": "Ann", "text": "hello from the binary"}))
-            .send()
-            .await
-        {
-            Ok(r) => {
-                answer = Some(r.json::<Value>().await.unwrap());
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
-    let answer = answer.expect("wa-sim starts");
-    assert_eq!(answer["inbox_status"], 200, "{answer}");
-    app.settled().await;
-    let conversation = format!("{PHONE_NUMBER_ID}-{CUSTOMER}");
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/conversations/{conversation}/messages")))
-        .bearer_auth(crate::helpers::API_TOKEN)
-        .json(&text("hello from the inbox"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202);
-    let mut status = Value::Null;
-    for _ in 0..600 {
-        app.settled().await;
-        let page = app
-            .get_ok(&format!("/api/v1/conversations/{conversation}/messages"))
-            .await;
-        status = page["messages"][1]["status"].clone();
-        if status == "read" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let sent: Value = client
-        .get(format!("{sim_url}/sim/sent"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status, "read");
-    assert_eq!(sent[0]["text"]["body"], "hello from the inbox");
-}
-
-/// A child process that does not outlive its test, whatever the test's outcome.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    assert!(!stored(std::path::Path::new("media")).exists());
 }
 
 #[tokio::test]

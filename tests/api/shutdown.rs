@@ -8,7 +8,7 @@ use crate::helpers::{
 use crate::sending::{sending_settings, sim_config};
 use actors::testing::TestDatabase;
 use inbox::http::signature;
-use inbox::sim;
+use wa_sim as sim;
 use serde_json::{json, Value};
 use std::io::BufRead;
 use std::net::SocketAddr;

@@ -81,7 +81,7 @@ async fn a_missing_or_wrong_signature_is_refused_and_nothing_is_stored() {
         401
     );
     assert!(app.webhook_events().await.is_empty());
-    assert_eq!(app.health().await["counters"]["signature_failures"], 4);
+    assert_eq!(app.health().await["webhook"]["bodies_refused_signature"], 4);
 }
 
 #[tokio::test]
@@ -170,7 +170,7 @@ async fn one_body_with_several_conversations_records_each_in_its_own_stream() {
         ]
     );
     assert_eq!(bob, [(1, "contact.profile_seen"), (2, "message.received")]);
-    let counters = &app.health().await["counters"];
+    let counters = &app.health().await["webhook"];
     assert_eq!(counters["messages_received"], 3);
     assert_eq!(counters["events_appended"], 5);
 }
@@ -227,7 +227,7 @@ async fn redelivering_bodies_any_number_of_times_in_any_order_stores_what_one_de
     assert_eq!(again.webhook_events().await.len(), count, "no duplicates");
     assert_eq!(stored_facts(&again).await, expected);
     assert!(
-        again.health().await["counters"]["duplicates_ignored"]
+        again.health().await["webhook"]["facts_already_known"]
             .as_u64()
             .unwrap()
             > 0

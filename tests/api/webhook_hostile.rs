@@ -402,7 +402,7 @@ async fn a_time_postgresql_cannot_hold_is_kept_raw_and_answered_200() {
         times.len(),
         "{page}"
     );
-    assert_eq!(app.health().await["counters"]["errors"], 0);
+    assert_eq!(app.health().await["webhook"]["bodies_not_stored"], 0);
 }
 
 /// D8, the class: whatever value the store refuses as invalid data (SQLSTATE 22), the facts are kept raw
@@ -477,9 +477,9 @@ async fn facts_the_store_refuses_as_invalid_data_are_kept_raw_and_never_an_outag
         format!("conversation-{PHONE_NUMBER_ID}-15550004444")
     );
     app.settled().await;
-    assert_eq!(app.health().await["counters"]["errors"], 0);
+    assert_eq!(app.health().await["webhook"]["bodies_not_stored"], 0);
     // Each delivery that kept a stream raw is counted: the first, its redelivery, the venom.
-    assert_eq!(app.health().await["counters"]["facts_kept_raw"], 3);
+    assert_eq!(app.health().await["webhook"]["streams_kept_raw"], 3);
 }
 
 /// A text message body for our number whose text object carries a field nested so that the whole body
@@ -866,7 +866,7 @@ mod property {
             .to_owned();
         let answer: Value = response.json().await.unwrap();
         let appended = answer["events_appended"].as_u64().unwrap();
-        let duplicates = answer["duplicates_ignored"].as_u64().unwrap();
+        let already_known = answer["facts_already_known"].as_u64().unwrap();
 
         // What was acknowledged is stored: every event the answer counts, under this request.
         let mine: Vec<(String,)> =
@@ -901,7 +901,7 @@ mod property {
             .map(|(_, f)| f.len())
             .sum::<usize>()
             + routed.accounts.iter().map(|(_, f)| f.len()).sum::<usize>();
-        prop_assert_eq!(appended + duplicates, facts as u64, "{}", answer);
+        prop_assert_eq!(appended + already_known, facts as u64, "{}", answer);
         for (stream, facts) in &routed.conversations {
             held::<Conversation>(app, pool, stream, facts).await?;
         }
@@ -967,7 +967,7 @@ mod property {
                 );
                 // The projections read back every stored event.
                 app.settled().await;
-                assert_eq!(app.health().await["counters"]["errors"], 0);
+                assert_eq!(app.health().await["webhook"]["bodies_not_stored"], 0);
             }
             pool.close().await;
             app.stop().await.expect("the app stops cleanly");

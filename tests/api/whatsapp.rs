@@ -297,7 +297,7 @@ async fn numbers_the_inbox_cannot_manage_say_why() {
         .unwrap();
     assert_eq!(status, 401);
     // With a token but no business account id: templates cannot be found.
-    let sim = inbox::sim::start(sim_config(), "127.0.0.1:0".parse().unwrap())
+    let sim = wa_sim::start(sim_config(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let app = TestApp::spawn_with(&[
@@ -319,7 +319,7 @@ async fn numbers_the_inbox_cannot_manage_say_why() {
 
 #[tokio::test]
 async fn the_token_cli_exchanges_and_generates_without_logging_secrets() {
-    let sim = inbox::sim::start(sim_config(), "127.0.0.1:0".parse().unwrap())
+    let sim = wa_sim::start(sim_config(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let config = &sim.state.config;

@@ -394,6 +394,7 @@ mod sending {
                 reply_to: None,
                 content,
                 callback_data: None,
+                template_text: None,
             },
         })
     }

@@ -161,6 +161,110 @@ pub struct TemplateMessage {
     pub components: Vec<Value>,
 }
 
+impl TemplateMessage {
+    /// The text the customer reads, given the approved template's `components` as Meta lists them: its
+    /// header (when it is text), body and footer, with this message's parameters in place of `{{1}}`,
+    /// `{{2}}`, ... or of named ones (`{{first_name}}`). A placeholder without a parameter stays as it is.
+    /// `None` when the template has no body text.
+    pub fn text_of(&self, template: &[Value]) -> Option<String> {
+        let part = |kind: &str| template.iter().find(|c| is_type(c, kind));
+        let body = part("BODY")?.get("text")?.as_str()?;
+        let header = part("HEADER")
+            .filter(|h| {
+                h.get("format")
+                    .and_then(Value::as_str)
+                    .is_none_or(|f| f.eq_ignore_ascii_case("TEXT"))
+            })
+            .and_then(|h| h.get("text")?.as_str());
+        let footer = part("FOOTER").and_then(|f| f.get("text")?.as_str());
+        let mut lines = Vec::new();
+        if let Some(header) = header {
+            lines.push(fill(header, &self.parameters("header")));
+        }
+        lines.push(fill(body, &self.parameters("body")));
+        lines.extend(footer.map(str::to_owned));
+        Some(lines.join("\n"))
+    }
+
+    /// What the inbox shows when the template's text is not known: its name, language and parameters.
+    pub fn label(&self) -> String {
+        let mut label = format!("Template {} ({})", self.name, self.language);
+        let parameters: Vec<String> = ["header", "body"]
+            .iter()
+            .flat_map(|kind| self.parameters(kind))
+            .map(|(_, text)| text)
+            .collect();
+        if !parameters.is_empty() {
+            label.push_str(": ");
+            label.push_str(&parameters.join(", "));
+        }
+        label
+    }
+
+    /// The parameters this message gives the template's `kind` component (`header`, `body`): each with
+    /// its name, if named, and its text.
+    fn parameters(&self, kind: &str) -> Vec<(Option<&str>, String)> {
+        self.components
+            .iter()
+            .filter(|c| is_type(c, kind))
+            .filter_map(|c| c.get("parameters")?.as_array())
+            .flatten()
+            .map(|p| {
+                let name = p.get("parameter_name").and_then(Value::as_str);
+                (name, parameter_text(p))
+            })
+            .collect()
+    }
+}
+
+fn is_type(component: &Value, kind: &str) -> bool {
+    component
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+}
+
+/// A parameter as the customer reads it: its text, the fallback Meta shows for a currency or a date, or
+/// the kind of a media parameter.
+fn parameter_text(parameter: &Value) -> String {
+    let kind = parameter
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("text");
+    let text = match kind {
+        "text" => parameter.get("text"),
+        "currency" | "date_time" => parameter.get(kind).and_then(|v| v.get("fallback_value")),
+        _ => None,
+    };
+    match text.and_then(Value::as_str) {
+        Some(text) => text.to_owned(),
+        None => format!("[{kind}]"),
+    }
+}
+
+/// `text` with each `{{key}}` replaced by its parameter: `{{1}}` is the first, `{{first_name}}` the one
+/// of that name.
+fn fill(text: &str, parameters: &[(Option<&str>, String)]) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let Some(length) = rest[open + 2..].find("}}") else {
+            break;
+        };
+        let placeholder = &rest[open..open + length + 4];
+        let key = placeholder[2..placeholder.len() - 2].trim();
+        let value = match key.parse::<usize>() {
+            Ok(n) => n.checked_sub(1).and_then(|i| parameters.get(i)),
+            Err(_) => parameters.iter().find(|(name, _)| *name == Some(key)),
+        };
+        filled.push_str(&rest[..open]);
+        filled.push_str(value.map_or(placeholder, |(_, text)| text.as_str()));
+        rest = &rest[open + placeholder.len()..];
+    }
+    filled.push_str(rest);
+    filled
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object))]
 pub struct ReplyButton {
@@ -286,7 +390,7 @@ impl OutboundContent {
             OutboundContent::Video(m) => m.caption.clone(),
             OutboundContent::Document(m) => m.caption.clone().or_else(|| m.filename.clone()),
             OutboundContent::Location(l) => l.name.clone().or_else(|| l.address.clone()),
-            OutboundContent::Template(t) => Some(format!("[template {}]", t.name)),
+            OutboundContent::Template(t) => Some(t.label()),
             OutboundContent::Buttons(b) => Some(b.body.clone()),
             OutboundContent::List(l) => Some(l.body.clone()),
             OutboundContent::CtaUrl(c) => Some(c.body.clone()),
@@ -560,6 +664,11 @@ pub struct OutboundMessage {
     /// Echoed back by Meta in this message's status webhooks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_data: Option<String>,
+    /// A template's text as the customer reads it ([`TemplateMessage::text_of`]), when the inbox knew the
+    /// approved template as it queued the message; the inbox shows it instead of the template's name.
+    /// Never sent to Meta.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_text: Option<String>,
 }
 
 impl OutboundMessage {
@@ -657,5 +766,79 @@ impl GraphClient {
             .request(Method::POST, &format!("{phone_number_id}/messages"), token)
             .json(&body);
         self.call(request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(components: Value) -> TemplateMessage {
+        serde_json::from_value(json!({
+            "name": "order_update",
+            "language": "en_US",
+            "components": components,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_templates_text_has_its_parameters_in_place() {
+        let approved = json!([
+            {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}"},
+            {"type": "BODY", "text": "Hello {{1}}, your {{2}} ships on {{3}} for {{4}}. {{5}}"},
+            {"type": "FOOTER", "text": "Reply STOP to opt out"},
+            {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Thanks"}]}
+        ]);
+        let message = template(json!([
+            {"type": "header", "parameters": [{"type": "text", "text": "#1234"}]},
+            {"type": "body", "parameters": [
+                {"type": "text", "text": "Ann"},
+                {"type": "text", "text": "Speedmaster"},
+                {"type": "date_time", "date_time": {"fallback_value": "12 May"}},
+                {"type": "currency", "currency": {"fallback_value": "€9,500", "code": "EUR", "amount_1000": 9500000}}
+            ]}
+        ]));
+        assert_eq!(
+            message.text_of(approved.as_array().unwrap()).as_deref(),
+            Some(
+                "Order #1234\nHello Ann, your Speedmaster ships on 12 May for €9,500. {{5}}\n\
+                 Reply STOP to opt out"
+            )
+        );
+    }
+
+    #[test]
+    fn named_parameters_fill_their_names_and_a_media_header_is_left_out() {
+        let approved = json!([
+            {"type": "HEADER", "format": "IMAGE"},
+            {"type": "BODY", "text": "Hi {{first_name}}, {{ first_name }}!"}
+        ]);
+        let message = template(json!([
+            {"type": "header", "parameters": [{"type": "image", "image": {"link": "https://example.com/a.jpg"}}]},
+            {"type": "body", "parameters": [{"type": "text", "parameter_name": "first_name", "text": "Ann"}]}
+        ]));
+        assert_eq!(
+            message.text_of(approved.as_array().unwrap()).as_deref(),
+            Some("Hi Ann, Ann!")
+        );
+        assert_eq!(message.text_of(&[]), None, "no body, no text");
+    }
+
+    #[test]
+    fn without_its_text_a_template_shows_its_name_language_and_parameters() {
+        let bare = template(json!([]));
+        assert_eq!(
+            OutboundContent::Template(bare).preview().as_deref(),
+            Some("Template order_update (en_US)")
+        );
+        let message = template(json!([
+            {"type": "header", "parameters": [{"type": "image", "image": {"id": "1"}}]},
+            {"type": "body", "parameters": [{"type": "text", "text": "Ann"}, {"type": "text", "text": "#1234"}]}
+        ]));
+        assert_eq!(
+            message.label(),
+            "Template order_update (en_US): [image], Ann, #1234"
+        );
     }
 }

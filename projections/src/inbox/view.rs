@@ -422,13 +422,19 @@ fn record_queued(view: &mut InboxView, e: &InboxEvent, q: &MessageQueued) {
         return;
     }
     let content = &q.message.content;
-    let preview = content
-        .preview()
+    // A template reads as its text, when the inbox knew it as it queued the message.
+    let body = q
+        .message
+        .template_text
+        .clone()
+        .or_else(|| content.preview());
+    let preview = body
+        .clone()
         .unwrap_or_else(|| format!("[{}]", content.kind()));
     row.present = true;
     row.direction = Some("outbound".to_owned());
     row.kind = Some(content.kind().to_owned());
-    row.body = content.preview();
+    row.body = body;
     row.media = content.media().and_then(|m| serde_json::to_value(m).ok());
     row.content = serde_json::to_value(content).ok();
     row.reply_to = q.message.reply_to.clone();

@@ -58,6 +58,7 @@ fn queued(i: usize, at: i64) -> ConversationEvent {
                 preview_url: false,
             }),
             callback_data: None,
+            template_text: None,
         },
     })
 }
@@ -255,6 +256,50 @@ fn a_message_sent_through_the_inbox_shows_its_sending_then_metas_statuses() {
         ),
     );
     assert_eq!(view.messages[&(c.to_owned(), id)].reactions.len(), 1);
+}
+
+/// A template shows the text the customer reads when it was known at queueing, else its name,
+/// language and parameters; never a bare name in brackets.
+#[test]
+fn a_template_shows_its_text_or_else_what_it_is() {
+    let c = CONVERSATIONS[0];
+    let template = |i: usize, text: Option<&str>| {
+        let ConversationEvent::MessageQueued(mut q) = queued(i, 5 + i as i64) else {
+            unreachable!("queued is a MessageQueued")
+        };
+        q.message.content = OutboundContent::Template(
+            serde_json::from_value(json!({"name": "order_update", "language": "en_US",
+                "components": [{"type": "body", "parameters": [{"type": "text", "text": "Ann"}]}]}))
+            .unwrap(),
+        );
+        q.message.template_text = text.map(str::to_owned);
+        ConversationEvent::MessageQueued(q)
+    };
+    let view = fold(&[event(
+        1,
+        c,
+        template(0, Some("Hello Ann, your order ships today.")),
+    )]);
+    let row = &view.messages[&(c.to_owned(), outbound_id(0).to_string())];
+    assert_eq!(
+        (row.kind.as_deref(), row.body.as_deref()),
+        (Some("template"), Some("Hello Ann, your order ships today."))
+    );
+    assert_eq!(
+        view.conversations[c].last_message_preview.as_deref(),
+        Some("Hello Ann, your order ships today.")
+    );
+
+    let view = fold(&[event(1, c, template(1, None))]);
+    let row = &view.messages[&(c.to_owned(), outbound_id(1).to_string())];
+    assert_eq!(
+        row.body.as_deref(),
+        Some("Template order_update (en_US): Ann")
+    );
+    assert_eq!(
+        view.conversations[c].last_message_preview.as_deref(),
+        Some("Template order_update (en_US): Ann")
+    );
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! `wa-sim`: a local stand-in for Meta's WhatsApp Cloud API (see `inbox::sim`).
+//! `wa-sim`: a local stand-in for Meta's WhatsApp Cloud API (see the library, `wa_sim`).
 
 use clap::Parser;
-use inbox::sim::{self, SimConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
+use tracing_subscriber::EnvFilter;
+use wa_sim::{self as sim, SimConfig};
 
 /// A local WhatsApp Cloud API emulator: point the inbox's WHATSAPP_GRAPH_URL here, and this at the
 /// inbox's webhook.
@@ -69,7 +70,12 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    inbox::telemetry::init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let args = Args::parse();
     let config = SimConfig {
         token: args.token,
@@ -87,7 +93,16 @@ async fn main() -> anyhow::Result<()> {
     };
     let handle = sim::start(config, args.listen).await?;
     tracing::info!(graph = %handle.url(), inbox = %args.inbox_url, "wa-sim listening");
-    inbox::startup::shutdown_signal().await;
+    stopped().await;
     handle.stop().await;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stopped() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        Some(()) = async { term.as_mut()?.recv().await } => {}
+    }
 }

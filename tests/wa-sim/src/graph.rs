@@ -549,6 +549,14 @@ async fn send(
     if let Some(problem) = check_object(state, kind, object) {
         return error(400, 131009, "Parameter value is not valid", &problem);
     }
+    if let Some(problem) = template_parameters(state, kind, object) {
+        return error(
+            400,
+            132000,
+            "Number of parameters does not match the expected number of params",
+            &problem,
+        );
+    }
     let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
     if state.config.enforce_window && kind != "template" {
         let open = state
@@ -624,6 +632,70 @@ fn check_object(state: &SimState, kind: &str, object: &Value) -> Option<String> 
         "contacts" => (!object.is_array()).then(|| "contacts must be an array.".to_owned()),
         _ => None,
     }
+}
+
+/// Meta's check of a template's parameters (132000): the header (when it is text) and the body of the
+/// approved template each need as many parameters as they have placeholders. A template the emulator
+/// does not hold is not checked.
+fn template_parameters(state: &SimState, kind: &str, object: &Value) -> Option<String> {
+    if kind != "template" {
+        return None;
+    }
+    let name = object.pointer("/name")?.as_str()?;
+    let language = object.pointer("/language/code")?.as_str()?;
+    let world = state.world();
+    let template = world
+        .templates
+        .iter()
+        .find(|t| t["name"] == name && t["language"] == language)?;
+    let is = |component: &Value, kind: &str| {
+        component["type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+    };
+    let given = |kind: &str| -> usize {
+        object["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| is(c, kind))
+            .map(|c| c["parameters"].as_array().map_or(0, Vec::len))
+            .sum()
+    };
+    template["components"]
+        .as_array()?
+        .iter()
+        .filter(|part| {
+            is(part, "body")
+                || (is(part, "header")
+                    && part["format"]
+                        .as_str()
+                        .is_none_or(|f| f.eq_ignore_ascii_case("TEXT")))
+        })
+        .find_map(|part| {
+            let kind = part["type"].as_str()?.to_ascii_lowercase();
+            let expected = placeholders(part["text"].as_str().unwrap_or(""));
+            let got = given(&kind);
+            (got != expected).then(|| {
+                format!(
+                    "{kind}: number of localizable_params ({got}) does not match the expected number of params ({expected})"
+                )
+            })
+        })
+}
+
+/// How many distinct placeholders (`{{1}}`, `{{name}}`) a template text has.
+fn placeholders(text: &str) -> usize {
+    let mut keys = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let Some(length) = rest[open + 2..].find("}}") else {
+            break;
+        };
+        keys.insert(rest[open + 2..open + 2 + length].trim());
+        rest = &rest[open + length + 4..];
+    }
+    keys.len()
 }
 
 /// `POST /{phone-number-id}/media`.
