@@ -72,7 +72,11 @@ pub(crate) async fn verify(
 
 /// `POST /webhook/whatsapp`: a signed delivery.
 #[handler]
-pub(crate) async fn receive(request: &Request, body: Body, state: Data<&Arc<AppState>>) -> Response {
+pub(crate) async fn receive(
+    request: &Request,
+    body: Body,
+    state: Data<&Arc<AppState>>,
+) -> Response {
     let request_id = Uuid::new_v4();
     let span = tracing::info_span!("webhook", %request_id);
     let mut response = receive_body(request, body, &state, request_id)

@@ -14,7 +14,8 @@ pub(crate) const APP_SECRET: &str = "test-app-secret";
 pub(crate) const VERIFY_TOKEN: &str = "test-verify-token";
 pub(crate) const PHONE_NUMBER_ID: &str = "1122334455667";
 pub(crate) const API_TOKEN: &str = "test-api-token-0123456789";
-pub(crate) const MASTER_KEY: &str = "5b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c";
+pub(crate) const MASTER_KEY: &str =
+    "5b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c";
 
 pub(crate) struct TestApp {
     pub address: SocketAddr,
@@ -44,7 +45,10 @@ impl TestApp {
         Self::spawn_on(db, overrides).await
     }
 
-    pub(crate) async fn spawn_on(db: std::sync::Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
+    pub(crate) async fn spawn_on(
+        db: std::sync::Arc<TestDatabase>,
+        overrides: &[(&str, &str)],
+    ) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             inbox::telemetry::init();
         }
@@ -100,7 +104,11 @@ impl TestApp {
             .await
     }
 
-    pub(crate) async fn post_webhook(&self, body: &[u8], signature: Option<String>) -> reqwest::Response {
+    pub(crate) async fn post_webhook(
+        &self,
+        body: &[u8],
+        signature: Option<String>,
+    ) -> reqwest::Response {
         let mut request = self
             .client
             .post(self.url("/webhook/whatsapp"))

@@ -25,7 +25,11 @@ impl SseClient {
         Self::connect_as(app, API_TOKEN, last_event_id).await
     }
 
-    pub(crate) async fn connect_as(app: &TestApp, token: &str, last_event_id: Option<&str>) -> SseClient {
+    pub(crate) async fn connect_as(
+        app: &TestApp,
+        token: &str,
+        last_event_id: Option<&str>,
+    ) -> SseClient {
         let mut request = app.client.get(app.url("/api/v1/stream")).bearer_auth(token);
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id);

@@ -47,7 +47,9 @@ pub(crate) fn sending_settings(sim: &SimHandle) -> Vec<(&'static str, String)> {
 }
 
 /// Borrowed pairs, as `TestApp::spawn_with` takes them.
-pub(crate) fn as_overrides<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn as_overrides<'a>(
+    settings: &'a [(&'static str, String)],
+) -> Vec<(&'static str, &'a str)> {
     settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
@@ -77,7 +79,11 @@ impl World {
         (format!("{PHONE_NUMBER_ID}-{CUSTOMER}"), wamid)
     }
 
-    pub(crate) async fn send(&self, conversation: &str, body: Value) -> (reqwest::StatusCode, Value) {
+    pub(crate) async fn send(
+        &self,
+        conversation: &str,
+        body: Value,
+    ) -> (reqwest::StatusCode, Value) {
         let response = self
             .app
             .client

@@ -8,12 +8,12 @@ use crate::helpers::{
 use crate::sending::{sending_settings, sim_config};
 use actors::testing::TestDatabase;
 use inbox::http::signature;
-use wa_sim as sim;
 use serde_json::{json, Value};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+use wa_sim as sim;
 
 const CUSTOMER: &str = "447700900654";
 
