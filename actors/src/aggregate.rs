@@ -121,12 +121,6 @@ impl std::fmt::Display for RefusalCode {
     }
 }
 
-impl PartialEq<&str> for RefusalCode {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 /// What recording a batch of facts decided, before anything is appended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decided<E> {

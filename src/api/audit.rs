@@ -6,7 +6,6 @@ use super::error::ApiError;
 use super::models::{AuditEvent, AuditTrail, Conversation, ConversationState, Message};
 use super::Tag;
 use crate::http::AppState;
-use actors::conversation::id::ConversationId;
 
 use actors::store::{chain, read_whole_stream};
 use chrono::{DateTime, Utc};
@@ -43,8 +42,7 @@ impl AuditApi {
         as_of: Query<Option<DateTime<Utc>>>,
     ) -> Result<Json<AuditTrail>, ApiError> {
         // A conversation id starts with its account: conversations of other accounts do not exist here.
-        let conversation =
-            ConversationId::parse(&id.0).map_err(|_| ApiError::not_found("conversation", &id.0))?;
+        let conversation = super::conversations::conversation_id(&id.0)?;
         caller.require_account(conversation.account(), "conversation", &id.0)?;
         let stream = conversation.stream();
         let limit = cursor::limit(limit.0, 500, 1000)?;

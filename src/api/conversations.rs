@@ -8,7 +8,7 @@ use super::Tag;
 use crate::http::AppState;
 use actors::conversation::id::ConversationId;
 use actors::conversation::{ConversationAction, ConversationCommand, ConversationFact};
-use actors::event::{derived_event_id, EventMetadata, StreamId};
+use actors::event::{derived_event_id, EventMetadata};
 use chrono::{DateTime, SubsecRound, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -276,7 +276,7 @@ async fn command(
         .streams
         .conversations
         .record(
-            conversation_stream(id)?,
+            conversation_id(id)?.stream(),
             vec![fact],
             EventMetadata::user(user_id, command_id),
         )
@@ -317,9 +317,7 @@ pub fn idempotency_key(key: Option<String>) -> Result<Option<String>, ApiError> 
     }
 }
 
-/// The stream of a conversation named in a path; an id that cannot name one names nothing.
-pub fn conversation_stream(id: &str) -> Result<StreamId, ApiError> {
-    ConversationId::parse(id)
-        .map(|id| id.stream())
-        .map_err(|_| ApiError::not_found("conversation", id))
+/// The conversation a path names; an id that cannot name one names nothing (404, as an unknown id).
+pub(crate) fn conversation_id(id: &str) -> Result<ConversationId, ApiError> {
+    ConversationId::parse(id).map_err(|_| ApiError::not_found("conversation", id))
 }

@@ -175,7 +175,7 @@ impl MessagesApi {
                 template_text,
             },
         };
-        let stream = super::conversations::conversation_stream(&id.0)?;
+        let stream = super::conversations::conversation_id(&id.0)?.stream();
         state
             .streams
             .conversations
