@@ -1,5 +1,5 @@
 //! The command line: `inbox serve`, `inbox migrate`, `inbox audit verify`, `inbox projections rebuild`,
-//! `inbox token exchange|generate-verify|generate-master-key`.
+//! `inbox token exchange|generate-verify|generate-master-key`, `inbox openapi`.
 
 use crate::config::Settings;
 use crate::startup::{self, App};
@@ -38,6 +38,9 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Print the API's OpenAPI document (the one `/openapi.json` serves); the web app's client is
+    /// generated from it.
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -85,6 +88,10 @@ pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     crate::telemetry::init();
     match cli.command {
+        Command::Openapi => {
+            println!("{}", crate::api::service().spec());
+            Ok(())
+        }
         Command::Serve => {
             let settings = Settings::load()?;
             let app = App::build(settings).await?;
