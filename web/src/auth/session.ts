@@ -1,0 +1,80 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, apiError, unwrap, type Me, type Schemas } from "../api/client";
+import { keys } from "../api/queries";
+
+/**
+ * Who is signed in: `null` when nobody is (the server answered 401). The session is an HttpOnly cookie
+ * the server sets on sign-in; this app never holds a token.
+ */
+export function useMe() {
+  return useQuery({
+    queryKey: keys.me,
+    queryFn: async ({ signal }): Promise<Me | null> => {
+      const answer = await api.GET("/api/v1/auth/me", { signal });
+      if (answer.response.status === 401) return null;
+      return unwrap(answer);
+    },
+    staleTime: 5 * 60_000,
+    retry: (count, error) => count < 2 && !(error instanceof Error && error.name === "ApiError"),
+  });
+}
+
+/** Whether the install has no user yet, so the first admin must be created. */
+export function useSetupNeeded(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.setup,
+    enabled,
+    queryFn: async ({ signal }): Promise<boolean> => {
+      // Fetched by hand until web/openapi.json has this route (the server is gaining it with cookie
+      // sessions); then it becomes `api.GET("/api/v1/auth/setup")`.
+      const response = await fetch("/api/v1/auth/setup", { signal, credentials: "same-origin" });
+      const body: unknown = await response.json().catch(() => undefined);
+      if (!response.ok) throw apiError(response.status, body);
+      return typeof body === "object" && body !== null && (body as { needed?: unknown }).needed === true;
+    },
+  });
+}
+
+/** `cookie: true` asks for an HttpOnly session cookie instead of a token in the answer. */
+type SignInBody = Schemas["Credentials"] & { cookie?: boolean };
+type SetupBody = Schemas["Setup"] & { cookie?: boolean };
+
+export function useSignIn() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (credentials: { email: string; password: string }) => {
+      const body: SignInBody = { ...credentials, cookie: true };
+      return unwrap(await api.POST("/api/v1/auth/sign-in", { body }));
+    },
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.me }),
+  });
+}
+
+export function useSetup() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (admin: { email: string; password: string; name: string }) => {
+      const body: SetupBody = { ...admin, name: admin.name.trim() === "" ? undefined : admin.name, cookie: true };
+      return unwrap(await api.POST("/api/v1/auth/setup", { body }));
+    },
+    onSuccess: async () => {
+      client.setQueryData(keys.setup, false);
+      await client.invalidateQueries({ queryKey: keys.me });
+    },
+  });
+}
+
+export function useSignOut() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async () => {
+      const answer = await api.POST("/api/v1/auth/sign-out");
+      // Already signed out counts as signed out.
+      if (!answer.response.ok && answer.response.status !== 401) throw apiError(answer.response.status, answer.error);
+    },
+    onSettled: () => {
+      client.clear();
+      client.setQueryData(keys.me, null);
+    },
+  });
+}

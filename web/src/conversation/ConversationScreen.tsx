@@ -1,0 +1,70 @@
+import { useEffect, useRef } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, unwrap, type Me } from "../api/client";
+import { keys, may, useConversation } from "../api/queries";
+import { useI18n } from "../i18n/i18n";
+import { ErrorNotice } from "../ErrorNotice";
+import { Avatar } from "../inbox/Avatar";
+import { contactName } from "../inbox/ConversationRow";
+import { ConversationSettings } from "./ConversationSettings";
+import { MessageList } from "./MessageList";
+import { Composer } from "./Composer";
+
+/** One conversation: who, its settings, its messages, and the composer. Opening it marks it read. */
+export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onBack: () => void }) {
+  const { t } = useI18n();
+  const conversation = useConversation(id);
+  const data = conversation.data;
+  const account = data?.account_id;
+  const canManage = account !== undefined && may(me, "conversations.manage", account);
+  useMarkRead(id, canManage && (data?.unread_count ?? 0) > 0);
+
+  if (conversation.isError) return <ErrorNotice error={conversation.error} onRetry={() => void conversation.refetch()} />;
+  if (!data) {
+    return (
+      <p className="empty" role="status">
+        {t("loading")}
+      </p>
+    );
+  }
+  const name = contactName(data);
+  const number = data.contact.wa_id ? `+${data.contact.wa_id}` : null;
+  return (
+    <section className="conversation" aria-label={name}>
+      <header className="conversation-header">
+        <button type="button" className="back" onClick={onBack} aria-label={t("inbox.back")}>
+          <span aria-hidden="true">←</span>
+        </button>
+        <Avatar name={data.contact.name} seed={data.contact.contact_id} />
+        <div className="conversation-title">
+          <h2>{name}</h2>
+          {number && number !== name && <p className="muted">{number}</p>}
+        </div>
+        <ConversationSettings conversation={data} disabled={!canManage} />
+      </header>
+      <MessageList conversation={data} />
+      <Composer conversation={data} canSend={may(me, "messages.send", data.account_id)} />
+    </section>
+  );
+}
+
+/** Marks the conversation read while it is open and has unread messages (again when new ones arrive). */
+function useMarkRead(id: string, needed: boolean) {
+  const client = useQueryClient();
+  const busy = useRef(false);
+  useEffect(() => {
+    if (!needed || busy.current || document.hidden) return;
+    busy.current = true;
+    void (async () => {
+      try {
+        const answer = await api.POST("/api/v1/conversations/{id}/read", { params: { path: { id } } });
+        client.setQueryData(keys.conversation(id), unwrap(answer));
+        void client.invalidateQueries({ queryKey: ["conversations", "list"] });
+      } catch {
+        // Still unread; the next change tries again.
+      } finally {
+        busy.current = false;
+      }
+    })();
+  }, [client, id, needed]);
+}

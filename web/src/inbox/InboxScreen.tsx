@@ -1,0 +1,46 @@
+import { useState } from "react";
+import type { Me } from "../api/client";
+import { may, type ConversationFilter } from "../api/queries";
+import { useI18n } from "../i18n/i18n";
+import { useLiveUpdates } from "../live/useLiveUpdates";
+import { useNotifications } from "../live/useNotifications";
+import { ConversationScreen } from "../conversation/ConversationScreen";
+import { AccountPicker } from "./AccountPicker";
+import { ConversationFilters } from "./ConversationFilters";
+import { ConversationList } from "./ConversationList";
+import { TopBar } from "./TopBar";
+import { useOpenConversation } from "./route";
+
+/** The signed-in app: numbers and conversations on the left, the open conversation on the right. */
+export function InboxScreen({ me }: { me: Me }) {
+  const { t } = useI18n();
+  const [openId, open] = useOpenConversation();
+  const [filter, setFilter] = useState<ConversationFilter>({ account: null, filter: "all", q: "" });
+  const canView = may(me, "conversations.view");
+  const notifications = useNotifications();
+  const live = useLiveUpdates(canView, notifications.notify);
+
+  return (
+    <div className={openId ? "inbox has-open" : "inbox"}>
+      <TopBar me={me} live={live} notifications={notifications} />
+      <aside className="sidebar" aria-label={t("inbox.conversations")}>
+        {canView ? (
+          <>
+            <AccountPicker me={me} value={filter.account} onChange={(account) => setFilter({ ...filter, account })} />
+            <ConversationFilters value={filter} onChange={setFilter} />
+            <ConversationList filter={filter} openId={openId} onOpen={open} />
+          </>
+        ) : (
+          <p className="empty">{t("inbox.noAccess")}</p>
+        )}
+      </aside>
+      <main className="conversation-pane">
+        {openId ? (
+          <ConversationScreen key={openId} id={openId} me={me} onBack={() => open(null)} />
+        ) : (
+          <p className="empty">{t("inbox.pick")}</p>
+        )}
+      </main>
+    </div>
+  );
+}
