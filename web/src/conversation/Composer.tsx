@@ -13,7 +13,7 @@ import { pendingMessages } from "./pendingStore";
  * window is closed it says only templates can be sent.
  */
 export function Composer({ conversation, canSend }: { conversation: Conversation; canSend: boolean }) {
-  const { t, language } = useI18n();
+  const { t, locale } = useI18n();
   const client = useQueryClient();
   const id = useId();
   const hintId = useId();
@@ -55,7 +55,7 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
   const hint = !canSend
     ? t("composer.mayNotSend")
     : open && conversation.reply_window_closes_at
-      ? t("composer.windowOpen", { time: closingTime(conversation.reply_window_closes_at, language) })
+      ? t("composer.windowOpen", { time: closingTime(conversation.reply_window_closes_at, locale) })
       : conversation.last_inbound_at
         ? t("composer.windowClosed")
         : t("composer.noWindow");

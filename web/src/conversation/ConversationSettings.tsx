@@ -7,10 +7,10 @@ import type { MessageKey } from "../i18n/en";
 
 type Setting = "favourite" | "archive" | "bot";
 
-const SETTINGS: readonly { setting: Setting; label: MessageKey; icon: string; on: (c: Conversation) => boolean }[] = [
-  { setting: "favourite", label: "conversation.favourite", icon: "★", on: (c) => c.favourite },
-  { setting: "archive", label: "conversation.archive", icon: "🗄", on: (c) => c.archived },
-  { setting: "bot", label: "conversation.bot", icon: "🤖", on: (c) => c.bot_enabled },
+const SETTINGS: readonly { setting: Setting; label: MessageKey; on: (c: Conversation) => boolean }[] = [
+  { setting: "favourite", label: "conversation.favourite", on: (c) => c.favourite },
+  { setting: "archive", label: "conversation.archive", on: (c) => c.archived },
+  { setting: "bot", label: "conversation.bot", on: (c) => c.bot_enabled },
 ];
 
 /** Favourite, archive and bot switches: pressed buttons (aria-pressed), disabled without the permission. */
@@ -29,17 +29,16 @@ export function ConversationSettings({ conversation, disabled }: { conversation:
   });
   return (
     <div className="conversation-settings" role="group" aria-label={t("conversation.settings")}>
-      {SETTINGS.map(({ setting, label, icon, on }) => (
+      {SETTINGS.map(({ setting, label, on }) => (
         <Toggle.Root
           key={setting}
           className="setting-toggle"
           pressed={on(conversation)}
           disabled={disabled || change.isPending}
           onPressedChange={(pressed) => change.mutate({ setting, on: pressed })}
-          aria-label={t(label)}
-          title={t(label)}
         >
-          <span aria-hidden="true">{icon}</span>
+          <span className="toggle-mark" aria-hidden="true" />
+          {t(label)}
         </Toggle.Root>
       ))}
     </div>

@@ -22,7 +22,7 @@ export const MessageBubble = memo(function MessageBubble({
   pending: PendingMessage | null;
   onDismiss: (() => void) | undefined;
 }) {
-  const { t, language } = useI18n();
+  const { t, locale } = useI18n();
   const outbound = message.direction === "outbound";
   const failure = failureOf(message);
   const advice: MessageKey | null = failure
@@ -43,7 +43,7 @@ export const MessageBubble = memo(function MessageBubble({
       <MessageBody view={describeMessage(message)} />
       <p className="message-meta">
         {message.edited_at && !message.revoked_at && <span className="edited">{t("message.edited")}</span>}
-        {message.sent_at && <time dateTime={message.sent_at}>{clockTime(message.sent_at, language)}</time>}
+        {message.sent_at && <time dateTime={message.sent_at}>{clockTime(message.sent_at, locale)}</time>}
         {outbound && <StatusTicks status={message.status ?? "sending"} />}
       </p>
       {pending?.error && (

@@ -20,7 +20,7 @@ function standalone(message: Message): boolean {
  * bottom.
  */
 export function MessageList({ conversation }: { conversation: Conversation }) {
-  const { t, language } = useI18n();
+  const { t, locale } = useI18n();
   const query = useMessages(conversation.id, true);
   const pending = usePendingMessages();
   const server = useMemo(
@@ -87,9 +87,9 @@ export function MessageList({ conversation }: { conversation: Conversation }) {
             return (
               <Fragment key={key}>
                 {separator && (
-                  <li className="day-separator" role="separator" aria-label={dayLabel(at, language, { today: t("conversation.today"), yesterday: t("conversation.yesterday") })}>
+                  <li className="day-separator" role="separator" aria-label={dayLabel(at, locale, { today: t("conversation.today"), yesterday: t("conversation.yesterday") })}>
                     <span aria-hidden="true">
-                      {dayLabel(at, language, { today: t("conversation.today"), yesterday: t("conversation.yesterday") })}
+                      {dayLabel(at, locale, { today: t("conversation.today"), yesterday: t("conversation.yesterday") })}
                     </span>
                   </li>
                 )}

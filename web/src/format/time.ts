@@ -1,5 +1,3 @@
-import type { Language } from "../i18n/i18n";
-
 const DAY = 24 * 60 * 60 * 1000;
 
 function startOfDay(date: Date): number {
@@ -12,23 +10,23 @@ export function dayKey(iso: string): string {
   return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
 }
 
-export function clockTime(iso: string, language: Language): string {
-  return new Intl.DateTimeFormat(language, { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+export function clockTime(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 }
 
 /** A list's time: the clock today, the weekday this week, else the date. */
-export function listTime(iso: string, language: Language, now: Date = new Date()): string {
+export function listTime(iso: string, locale: string, now: Date = new Date()): string {
   const date = new Date(iso);
   const days = Math.round((startOfDay(now) - startOfDay(date)) / DAY);
-  if (days <= 0) return clockTime(iso, language);
-  if (days < 7) return new Intl.DateTimeFormat(language, { weekday: "short" }).format(date);
-  return new Intl.DateTimeFormat(language, { day: "numeric", month: "short", year: "2-digit" }).format(date);
+  if (days <= 0) return clockTime(iso, locale);
+  if (days < 7) return new Intl.DateTimeFormat(locale, { weekday: "short" }).format(date);
+  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "2-digit" }).format(date);
 }
 
 /** A day separator: "today", "yesterday", or the full date. */
 export function dayLabel(
   iso: string,
-  language: Language,
+  locale: string,
   words: { today: string; yesterday: string },
   now: Date = new Date(),
 ): string {
@@ -36,12 +34,12 @@ export function dayLabel(
   const days = Math.round((startOfDay(now) - startOfDay(date)) / DAY);
   if (days === 0) return words.today;
   if (days === 1) return words.yesterday;
-  return new Intl.DateTimeFormat(language, { weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(date);
+  return new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(date);
 }
 
 /** The window's closing time: the clock when it closes today, else day and clock. */
-export function closingTime(iso: string, language: Language, now: Date = new Date()): string {
+export function closingTime(iso: string, locale: string, now: Date = new Date()): string {
   const date = new Date(iso);
-  if (startOfDay(date) === startOfDay(now)) return clockTime(iso, language);
-  return new Intl.DateTimeFormat(language, { weekday: "short", hour: "2-digit", minute: "2-digit" }).format(date);
+  if (startOfDay(date) === startOfDay(now)) return clockTime(iso, locale);
+  return new Intl.DateTimeFormat(locale, { weekday: "short", hour: "2-digit", minute: "2-digit" }).format(date);
 }

@@ -26,8 +26,15 @@ export function translate(language: Language, key: MessageKey, vars?: Record<str
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
+/** The browser's own locale when it is of the chosen language (en-GB keeps its 24-hour clock). */
+export function localeFor(language: Language, browser: readonly string[]): string {
+  return browser.find((tag) => tag.toLowerCase().split("-")[0] === language) ?? language;
+}
+
 interface I18n {
   language: Language;
+  /** For dates and times. */
+  locale: string;
   setLanguage: (language: Language) => void;
   t: Translate;
 }
@@ -46,7 +53,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     setLanguageState(next);
   }, []);
   const t = useCallback<Translate>((key, vars) => translate(language, key, vars), [language]);
-  const value = useMemo(() => ({ language, setLanguage, t }), [language, setLanguage, t]);
+  const locale = useMemo(() => localeFor(language, navigator.languages ?? [navigator.language]), [language]);
+  const value = useMemo(() => ({ language, locale, setLanguage, t }), [language, locale, setLanguage, t]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 

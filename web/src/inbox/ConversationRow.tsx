@@ -23,7 +23,7 @@ export const ConversationRow = memo(function ConversationRow({
   open: boolean;
   onOpen: (id: string) => void;
 }) {
-  const { t, language } = useI18n();
+  const { t, locale } = useI18n();
   const name = contactName(conversation);
   const last = conversation.last_message;
   const unread = conversation.unread_count;
@@ -45,7 +45,7 @@ export const ConversationRow = memo(function ConversationRow({
           <span className="row-name">{name}</span>
           {last && (
             <time className="row-time" dateTime={last.at}>
-              {listTime(last.at, language)}
+              {listTime(last.at, locale)}
             </time>
           )}
         </span>
