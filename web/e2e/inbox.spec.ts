@@ -1,0 +1,98 @@
+import { expect, test, type Page } from "@playwright/test";
+
+/**
+ * An admin's first day: they set up the install, a customer writes through wa-sim, the message shows up
+ * live, they answer, reload, and sign out. One browser page throughout, as one person would; every
+ * element is found by its role and accessible name.
+ */
+test.describe.configure({ mode: "serial" });
+
+const sim = process.env.E2E_SIM_URL ?? "http://127.0.0.1:8900";
+const admin = { name: "Ada Admin", email: "ada@example.com", password: "correct horse battery staple" };
+const customer = { waId: "447700900123", name: "Ann Lee" };
+
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  page = await browser.newPage();
+});
+
+test.afterAll(async () => {
+  await page.close();
+});
+
+async function customerWrites(text: string) {
+  const answer = await page.request.post(`${sim}/sim/customers/${customer.waId}/messages`, {
+    data: { text, name: customer.name },
+  });
+  expect(answer.ok()).toBe(true);
+}
+
+function messages() {
+  return page.getByRole("log", { name: "Messages" });
+}
+
+test("sets up the first admin", async () => {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "Create the first admin" })).toBeVisible();
+  await page.getByLabel("Your name").fill(admin.name);
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Create the admin and sign in" }).click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+});
+
+test("shows a customer's message live", async () => {
+  await customerWrites("Is the Speedmaster still available?");
+  const conversations = page.getByRole("list", { name: "Conversations" });
+  // No reload, no polling: the live stream brings it.
+  const row = conversations.getByRole("link", { name: new RegExp(customer.name) });
+  await expect(row).toBeVisible({ timeout: 3_000 });
+  await expect(row).toContainText("Is the Speedmaster still available?");
+  await expect(row).toContainText("1 unread");
+  await row.click();
+  await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
+  await expect(messages().getByRole("listitem").filter({ hasText: "Is the Speedmaster still available?" })).toBeVisible();
+  // Opening it marked it read.
+  await expect(row).not.toContainText("unread");
+
+  await customerWrites("And does it come with its box?");
+  await expect(messages().getByRole("listitem").filter({ hasText: "And does it come with its box?" })).toBeVisible({
+    timeout: 3_000,
+  });
+});
+
+test("replies with text", async () => {
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await expect(composer).toHaveAccessibleDescription(/Replies are free until/);
+  await composer.fill("Yes, it is, box and papers.");
+  await composer.press("Enter");
+  await expect(composer).toHaveValue("");
+  const reply = messages().getByRole("listitem").filter({ hasText: "Yes, it is, box and papers." });
+  await expect(reply).toHaveCount(1);
+  // wa-sim reports it delivered and read; it stays one message throughout.
+  await expect(reply.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  await expect(reply).toHaveCount(1);
+  const sent = await page.request.get(`${sim}/sim/sent`);
+  expect(JSON.stringify(await sent.json())).toContain("Yes, it is, box and papers.");
+});
+
+test("keeps the session and the open conversation across a reload", async () => {
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
+  await expect(messages().getByRole("listitem").filter({ hasText: "Yes, it is, box and papers." })).toBeVisible();
+});
+
+test("signs out", async () => {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  // Signing in again works with the same password.
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+});
