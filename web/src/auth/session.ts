@@ -73,8 +73,9 @@ export function useSignOut() {
       if (!answer.response.ok && answer.response.status !== 401) throw apiError(answer.response.status, answer.error);
     },
     onSettled: () => {
-      client.clear();
+      // Signed out at once; nothing of this user stays cached for whoever signs in next.
       client.setQueryData(keys.me, null);
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== keys.me[0] });
     },
   });
 }
