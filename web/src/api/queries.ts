@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useQuery, type QueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, unwrap, type ConversationPage, type Me, type MessagePage } from "./client";
 
 /** The query keys, in one place so the live stream invalidates exactly what a change touches. */
@@ -92,11 +92,4 @@ export function may(me: Me | undefined, permission: string, account?: string): b
     return me.permissions.includes(permission) || me.accounts.some((a) => a.permissions.includes(permission));
   }
   return me.accounts.some((a) => a.account_id === account && a.permissions.includes(permission));
-}
-
-/** Everything a change to a conversation may have touched. */
-export function invalidateConversation(client: QueryClient, conversationId: string, messages: boolean) {
-  void client.invalidateQueries({ queryKey: keys.conversations });
-  if (messages) void client.invalidateQueries({ queryKey: keys.messages(conversationId) });
-  else void client.invalidateQueries({ queryKey: keys.conversation(conversationId) });
 }

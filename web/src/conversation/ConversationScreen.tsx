@@ -2,6 +2,7 @@ import { useEffect, useRef } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Me } from "../api/client";
 import { keys, may, useConversation } from "../api/queries";
+import { updateLists } from "../api/conversationLists";
 import { useI18n } from "../i18n/i18n";
 import { ErrorNotice } from "../ErrorNotice";
 import { Avatar } from "../inbox/Avatar";
@@ -58,8 +59,9 @@ function useMarkRead(id: string, needed: boolean) {
     void (async () => {
       try {
         const answer = await api.POST("/api/v1/conversations/{id}/read", { params: { path: { id } } });
-        client.setQueryData(keys.conversation(id), unwrap(answer));
-        void client.invalidateQueries({ queryKey: ["conversations", "list"] });
+        const updated = unwrap(answer);
+        client.setQueryData(keys.conversation(id), updated);
+        updateLists(client, updated);
       } catch {
         // Still unread; the next change tries again.
       } finally {

@@ -2,6 +2,7 @@ import * as Toggle from "@radix-ui/react-toggle";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Conversation } from "../api/client";
 import { keys } from "../api/queries";
+import { updateLists } from "../api/conversationLists";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 
@@ -24,7 +25,7 @@ export function ConversationSettings({ conversation, disabled }: { conversation:
     },
     onSuccess: (updated) => {
       client.setQueryData(keys.conversation(conversation.id), updated);
-      void client.invalidateQueries({ queryKey: ["conversations", "list"] });
+      updateLists(client, updated);
     },
   });
   return (

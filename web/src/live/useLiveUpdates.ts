@@ -2,11 +2,18 @@ import { useEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { LiveConnection, type LiveChange, type LiveStatus } from "./resume";
 import { keys } from "../api/queries";
+import { api } from "../api/client";
+import { updateLists } from "../api/conversationLists";
+
+/** Past this many conversations changed at once, the lists are read again instead of patched. */
+const PATCH_AT_MOST = 20;
 
 /**
- * Keeps the query cache current from `/api/v1/stream`: each change invalidates what it touched (changes
- * arriving together are applied together, within 50 ms), so a new message shows within a
- * second with no polling. `onChange` also sees every change (notifications).
+ * Keeps the query cache current from `/api/v1/stream`, so a new message shows within a second with no
+ * polling. Changes arriving within 50 ms are applied together: each changed conversation is read once and
+ * put in place in every loaded list (a list of thousands is not read again for one message), and the
+ * messages of those with message changes are read again. `onChange` also sees every change
+ * (notifications).
  */
 export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange) => void): LiveStatus {
   const client = useQueryClient();
@@ -25,9 +32,22 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
       const withMessages = messages;
       conversations = new Set();
       messages = new Set();
-      void client.invalidateQueries({ queryKey: ["conversations", "list"] });
-      for (const id of touched) void client.invalidateQueries({ queryKey: keys.conversation(id) });
       for (const id of withMessages) void client.invalidateQueries({ queryKey: keys.messages(id) });
+      if (touched.size > PATCH_AT_MOST) {
+        void client.invalidateQueries({ queryKey: keys.conversations });
+        return;
+      }
+      for (const id of touched) {
+        void (async () => {
+          const answer = await api.GET("/api/v1/conversations/{id}", { params: { path: { id } } });
+          if (answer.data) {
+            client.setQueryData(keys.conversation(id), answer.data);
+            updateLists(client, answer.data);
+          } else if (answer.response.status === 404) {
+            updateLists(client, { id });
+          }
+        })().catch(() => void client.invalidateQueries({ queryKey: keys.conversations }));
+      }
     };
     const connection = new LiveConnection({
       url: "/api/v1/stream",
