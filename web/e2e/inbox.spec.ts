@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 
 /**
  * An admin's first day: they set up the install, a customer writes through wa-sim, the message shows up
@@ -14,11 +15,11 @@ const customer = { waId: "447700900123", name: "Ann Lee" };
 let page: Page;
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
+  page = await (await browser.newContext()).newPage();
 });
 
 test.afterAll(async () => {
-  await page.close();
+  await page.context().close();
 });
 
 async function customerWrites(text: string) {
@@ -28,6 +29,12 @@ async function customerWrites(text: string) {
   expect(answer.ok()).toBe(true);
 }
 
+/** No WCAG 2 A or AA violation that axe can find on the page as it stands. */
+async function expectAccessible() {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}
+
 function messages() {
   return page.getByRole("log", { name: "Messages" });
 }
@@ -35,6 +42,7 @@ function messages() {
 test("sets up the first admin", async () => {
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Create the first admin" })).toBeVisible();
+  await expectAccessible();
   await page.getByLabel("Your name").fill(admin.name);
   await page.getByLabel("Email").fill(admin.email);
   await page.getByLabel("Password").fill(admin.password);
@@ -78,6 +86,17 @@ test("replies with text", async () => {
   expect(JSON.stringify(await sent.json())).toContain("Yes, it is, box and papers.");
 });
 
+test("is accessible in both themes and in French", async () => {
+  await expectAccessible();
+  await page.getByRole("combobox", { name: "Theme" }).selectOption({ label: "Dark" });
+  await expectAccessible();
+  await page.getByRole("combobox", { name: "Language" }).selectOption({ label: "Français" });
+  await expect(page.getByRole("button", { name: "Se déconnecter" })).toBeVisible();
+  await expect(page.getByRole("log", { name: "Messages" })).toBeVisible();
+  await page.getByRole("combobox", { name: "Langue" }).selectOption({ label: "English" });
+  await page.getByRole("combobox", { name: "Theme" }).selectOption({ label: "System" });
+});
+
 test("keeps the session and the open conversation across a reload", async () => {
   await page.reload();
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
@@ -90,6 +109,7 @@ test("signs out", async () => {
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await page.reload();
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expectAccessible();
   // Signing in again works with the same password.
   await page.getByLabel("Email").fill(admin.email);
   await page.getByLabel("Password").fill(admin.password);

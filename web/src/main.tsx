@@ -1,14 +1,22 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { ApiError } from "./api/client";
+import { keys } from "./api/queries";
 import { App } from "./App";
 import { I18nProvider } from "./i18n/i18n";
 import { ThemeProvider } from "./prefs/theme";
 import "./styles.css";
 
 // The live stream keeps the cache current, so nothing refetches just because a window got focus.
-const queryClient = new QueryClient({
+// A session that ended (expired, signed out elsewhere) shows the sign-in screen instead of errors.
+const queryClient: QueryClient = new QueryClient({
   defaultOptions: { queries: { refetchOnWindowFocus: false, staleTime: 30_000 } },
+  queryCache: new QueryCache({
+    onError: (error) => {
+      if (error instanceof ApiError && error.status === 401) queryClient.setQueryData(keys.me, null);
+    },
+  }),
 });
 
 const root = document.getElementById("root");

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Me } from "../api/client";
 import { keys, may, useConversation } from "../api/queries";
@@ -49,12 +49,19 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
   );
 }
 
-/** Marks the conversation read while it is open and has unread messages (again when new ones arrive). */
+/** Marks the conversation read while it is open, on screen, and has unread messages (again when new ones
+ * arrive, or when the tab comes back into view). */
 function useMarkRead(id: string, needed: boolean) {
   const client = useQueryClient();
   const busy = useRef(false);
+  const [visible, setVisible] = useState(() => !document.hidden);
   useEffect(() => {
-    if (!needed || busy.current || document.hidden) return;
+    const changed = () => setVisible(!document.hidden);
+    document.addEventListener("visibilitychange", changed);
+    return () => document.removeEventListener("visibilitychange", changed);
+  }, []);
+  useEffect(() => {
+    if (!needed || busy.current || !visible) return;
     busy.current = true;
     void (async () => {
       try {
@@ -68,5 +75,5 @@ function useMarkRead(id: string, needed: boolean) {
         busy.current = false;
       }
     })();
-  }, [client, id, needed]);
+  }, [client, id, needed, visible]);
 }

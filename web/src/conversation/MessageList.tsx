@@ -87,10 +87,8 @@ export function MessageList({ conversation }: { conversation: Conversation }) {
             return (
               <Fragment key={key}>
                 {separator && (
-                  <li className="day-separator" role="separator" aria-label={dayLabel(at, locale, { today: t("conversation.today"), yesterday: t("conversation.yesterday") })}>
-                    <span aria-hidden="true">
-                      {dayLabel(at, locale, { today: t("conversation.today"), yesterday: t("conversation.yesterday") })}
-                    </span>
+                  <li className="day-separator">
+                    <h3>{dayLabel(at, locale, { today: t("conversation.today"), yesterday: t("conversation.yesterday") })}</h3>
                   </li>
                 )}
                 <MessageBubble
