@@ -18,6 +18,9 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
   const data = conversation.data;
   const account = data?.account_id;
   const canManage = account !== undefined && may(me, "conversations.manage", account);
+  // What was unread when it was opened stays marked as such while it is open, though it is marked read.
+  const [unreadAtOpen, setUnreadAtOpen] = useState<number | null>(null);
+  if (unreadAtOpen === null && data) setUnreadAtOpen(data.unread_count);
   useMarkRead(id, canManage && (data?.unread_count ?? 0) > 0);
 
   if (conversation.isError) return <ErrorNotice error={conversation.error} onRetry={() => void conversation.refetch()} />;
@@ -43,7 +46,7 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
         </div>
         <ConversationSettings conversation={data} disabled={!canManage} />
       </header>
-      <MessageList conversation={data} />
+      <MessageList conversation={data} unreadAtOpen={unreadAtOpen ?? 0} />
       <Composer conversation={data} canSend={may(me, "messages.send", data.account_id)} />
     </section>
   );

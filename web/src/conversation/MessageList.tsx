@@ -1,9 +1,9 @@
-import { Fragment, useEffect, useLayoutEffect, useMemo, useRef } from "react";
+import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Conversation, Message } from "../api/client";
 import { useMessages } from "../api/queries";
 import { useI18n } from "../i18n/i18n";
 import { dayKey, dayLabel } from "../format/time";
-import { reconcile } from "../messages/pending";
+import { firstUnreadKey, reconcile } from "../messages/pending";
 import { ErrorNotice } from "../ErrorNotice";
 import { MessageBubble } from "./MessageBubble";
 import { pendingMessages, usePendingMessages } from "./pendingStore";
@@ -19,7 +19,7 @@ function standalone(message: Message): boolean {
  * older ones without moving what is on screen; a new message scrolls into view when the agent is at the
  * bottom.
  */
-export function MessageList({ conversation }: { conversation: Conversation }) {
+export function MessageList({ conversation, unreadAtOpen }: { conversation: Conversation; unreadAtOpen: number }) {
   const { t, locale } = useI18n();
   const query = useMessages(conversation.id, true);
   const pending = usePendingMessages();
@@ -39,6 +39,12 @@ export function MessageList({ conversation }: { conversation: Conversation }) {
     () => reconcile(server.filter(standalone), pending, conversation.id, (id) => pendingMessages.keyOf(id)),
     [server, pending, conversation.id],
   );
+  // Placed once, when the messages first show; it stays there while the conversation is open.
+  const [unreadFrom, setUnreadFrom] = useState<string | null>(null);
+  if (unreadFrom === null && unreadAtOpen > 0 && shown.length > 0) {
+    const key = firstUnreadKey(shown, unreadAtOpen);
+    if (key !== null) setUnreadFrom(key);
+  }
   useEffect(() => {
     pendingMessages.settle(new Set(server.map((m) => m.id)));
   }, [server]);
@@ -89,6 +95,11 @@ export function MessageList({ conversation }: { conversation: Conversation }) {
                 {separator && (
                   <li className="day-separator">
                     <h3>{dayLabel(at, locale, { today: t("conversation.today"), yesterday: t("conversation.yesterday") })}</h3>
+                  </li>
+                )}
+                {key === unreadFrom && (
+                  <li className="unread-separator">
+                    <h3>{t("conversation.unread", { count: unreadAtOpen })}</h3>
                   </li>
                 )}
                 <MessageBubble

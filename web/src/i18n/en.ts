@@ -75,6 +75,7 @@ export const en = {
   "conversation.messages": "Messages",
   "conversation.loadingOlder": "Loading earlier messages…",
   "conversation.start": "Start of the conversation",
+  "conversation.unread": "Unread messages ({count})",
   "conversation.today": "Today",
   "conversation.yesterday": "Yesterday",
   "conversation.favourite": "Favourite",

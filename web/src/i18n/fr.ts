@@ -77,6 +77,7 @@ export const fr: Record<MessageKey, string> = {
   "conversation.messages": "Messages",
   "conversation.loadingOlder": "Chargement des messages précédents…",
   "conversation.start": "Début de la conversation",
+  "conversation.unread": "Messages non lus ({count})",
   "conversation.today": "Aujourd’hui",
   "conversation.yesterday": "Hier",
   "conversation.favourite": "Favorite",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PendingStore, reconcile } from "./pending";
+import { firstUnreadKey, PendingStore, reconcile } from "./pending";
 import { message } from "../test/messages";
 
 const conversation = "1122334455667-447700900123";
@@ -54,5 +54,21 @@ describe("sending a message", () => {
     store.add(conversation, "waiting");
     store.settle(new Set(["something-else"]));
     expect(store.snapshot()).toHaveLength(1);
+  });
+});
+
+describe("the unread separator", () => {
+  it("goes before the oldest of the customer's unread messages", () => {
+    const shown = [
+      message({ id: "in-1", direction: "inbound" }),
+      message({ id: "out-1", direction: "outbound" }),
+      message({ id: "in-2", direction: "inbound" }),
+      message({ id: "out-2", direction: "outbound" }),
+      message({ id: "in-3", direction: "inbound" }),
+    ].map((m) => ({ key: m.id, message: m, pending: null }));
+    expect(firstUnreadKey(shown, 2)).toBe("in-2");
+    expect(firstUnreadKey(shown, 0)).toBeNull();
+    // More unread than loaded: the oldest loaded message from the customer.
+    expect(firstUnreadKey(shown, 9)).toBe("in-1");
   });
 });

@@ -127,3 +127,19 @@ export function reconcile(
   }
   return shown;
 }
+
+/**
+ * The key of the first unread message: the `unread` newest messages from the customer are unread, so the
+ * separator goes before the oldest of them. `null` when nothing is unread.
+ */
+export function firstUnreadKey(shown: readonly ShownMessage[], unread: number): string | null {
+  if (unread <= 0) return null;
+  let left = unread;
+  for (let i = shown.length - 1; i >= 0; i -= 1) {
+    const item = shown[i]!;
+    if (item.message.direction !== "inbound") continue;
+    left -= 1;
+    if (left === 0) return item.key;
+  }
+  return shown.find((s) => s.message.direction === "inbound")?.key ?? null;
+}
