@@ -22,9 +22,10 @@ test.afterAll(async () => {
   await page.context().close();
 });
 
-async function customerWrites(text: string) {
-  const answer = await page.request.post(`${sim}/sim/customers/${customer.waId}/messages`, {
-    data: { text, name: customer.name },
+async function customerWrites(text: string, who = customer, sentAt?: Date) {
+  const message = { type: "text", text: { body: text }, ...(sentAt ? { timestamp: String(Math.floor(sentAt.getTime() / 1000)) } : {}) };
+  const answer = await page.request.post(`${sim}/sim/customers/${who.waId}/messages`, {
+    data: { message, name: who.name },
   });
   expect(answer.ok()).toBe(true);
 }
@@ -84,6 +85,19 @@ test("replies with text", async () => {
   await expect(reply).toHaveCount(1);
   const sent = await page.request.get(`${sim}/sim/sent`);
   expect(JSON.stringify(await sent.json())).toContain("Yes, it is, box and papers.");
+});
+
+test("offers only templates once the 24-hour window has closed", async () => {
+  const late = { waId: "447700900999", name: "Lars Late" };
+  await customerWrites("Did my parcel leave?", late, new Date(Date.now() - 2 * 24 * 60 * 60 * 1000));
+  await page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: new RegExp(late.name) }).click();
+  await expect(page.getByRole("heading", { name: late.name })).toBeVisible();
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await expect(composer).toBeDisabled();
+  await expect(composer).toHaveAccessibleDescription(/only templates can be sent/);
+  await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+  await page.goBack();
+  await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
 });
 
 test("is accessible in both themes and in French", async () => {

@@ -51,6 +51,9 @@ export function MessageList({ conversation, unreadAtOpen }: { conversation: Conv
 
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  // The agent's own new message always scrolls into view.
+  const mine = pending.filter((p) => p.conversationId === conversation.id).length;
+  const mineBefore = useRef(mine);
   const heightBefore = useRef<number | null>(null);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
 
@@ -71,10 +74,12 @@ export function MessageList({ conversation, unreadAtOpen }: { conversation: Conv
       // Older messages came in above: keep what the agent was reading where it was.
       el.scrollTop += el.scrollHeight - heightBefore.current;
       heightBefore.current = null;
-    } else if (atBottom.current) {
+    } else if (atBottom.current || mine > mineBefore.current) {
       el.scrollTop = el.scrollHeight;
+      atBottom.current = true;
     }
-  }, [shown, isFetchingNextPage]);
+    mineBefore.current = mine;
+  }, [shown, isFetchingNextPage, mine]);
 
   if (query.isError) return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;
   let previousDay: string | null = null;
