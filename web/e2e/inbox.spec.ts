@@ -87,6 +87,33 @@ test("replies with text", async () => {
   expect(JSON.stringify(await sent.json())).toContain("Yes, it is, box and papers.");
 });
 
+test("replies with an image", async () => {
+  // A 1×1 PNG.
+  const png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    "base64",
+  );
+  await page.getByLabel("Attach a file").setInputFiles({ name: "front.png", mimeType: "image/png", buffer: png });
+  await expect(page.getByRole("button", { name: "Remove front.png" })).toBeVisible();
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await composer.fill("The front of the watch");
+  await composer.press("Enter");
+  const reply = messages().getByRole("listitem").filter({ has: page.getByRole("img", { name: "The front of the watch" }) });
+  await expect(reply).toHaveCount(1);
+  await expect(reply.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  // The picture itself loads from the inbox's media store, with the session cookie.
+  const loaded = await reply.getByRole("img", { name: "The front of the watch" }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 1);
+  expect(loaded).toBe(true);
+  const sent = JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json());
+  expect(sent).toContain("The front of the watch");
+});
+
+test("refuses a file WhatsApp would refuse, before uploading it", async () => {
+  await page.getByLabel("Attach a file").setInputFiles({ name: "anim.gif", mimeType: "image/gif", buffer: Buffer.from("GIF89a") });
+  await expect(page.getByRole("alert")).toHaveText("WhatsApp does not accept image/gif files.");
+  await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+});
+
 test("offers only templates once the 24-hour window has closed", async () => {
   const late = { waId: "447700900999", name: "Lars Late" };
   await customerWrites("Did my parcel leave?", late, new Date(Date.now() - 2 * 24 * 60 * 60 * 1000));

@@ -1,6 +1,8 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useId, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, unwrap, type Conversation } from "../api/client";
+import { api, unwrap, type Conversation, type Schemas } from "../api/client";
+import { checkAttachment, megabytes, takesCaption, type MediaKind } from "../messages/attachment";
+import { kindLabel } from "../inbox/preview";
 import { keys } from "../api/queries";
 import { useI18n } from "../i18n/i18n";
 import { closingTime } from "../format/time";
@@ -8,9 +10,10 @@ import { messageOf } from "../ErrorNotice";
 import { pendingMessages } from "./pendingStore";
 
 /**
- * Writes a text reply: Enter sends, Shift+Enter starts a new line. The message shows at once as
- * "sending" (see `messages/pending.ts`). Says until when free replies are allowed; once the 24-hour
- * window is closed it says only templates can be sent.
+ * Writes a reply: text (Enter sends, Shift+Enter starts a new line), or a file with the text as its caption,
+ * checked against WhatsApp's types and sizes before it is uploaded. The message shows at once as "sending"
+ * (see `messages/pending.ts`). Says until when free replies are allowed; once the 24-hour window is closed
+ * it says only templates can be sent.
  */
 export function Composer({ conversation, canSend }: { conversation: Conversation; canSend: boolean }) {
   const { t, locale } = useI18n();
@@ -18,19 +21,42 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
   const id = useId();
   const hintId = useId();
   const [text, setText] = useState("");
+  const [file, setFile] = useState<{ file: File; kind: MediaKind } | null>(null);
+  const [fileProblem, setFileProblem] = useState<string | null>(null);
   const open = conversation.reply_window_open;
+
+  const choose = (event: ChangeEvent<HTMLInputElement>) => {
+    const chosen = event.target.files?.[0];
+    event.target.value = "";
+    if (!chosen) return;
+    const check = checkAttachment(chosen);
+    if (check.ok) {
+      setFile({ file: chosen, kind: check.kind });
+      setFileProblem(null);
+    } else {
+      setFile(null);
+      setFileProblem(
+        check.reason === "type"
+          ? t("composer.fileType", { type: check.type })
+          : t("composer.fileSize", { kind: kindLabel(check.kind, t), max: megabytes(check.max) }),
+      );
+    }
+  };
 
   const send = () => {
     const body = text.trim();
-    if (body === "" || !open || !canSend) return;
+    if ((body === "" && !file) || !open || !canSend) return;
+    const attached = file;
     setText("");
-    const item = pendingMessages.add(conversation.id, body);
+    setFile(null);
+    const item = pendingMessages.add(conversation.id, body, new Date(), attached?.file.name ?? null);
     void (async () => {
       try {
+        const content = attached ? await uploaded(attached.file, attached.kind, body) : { kind: "text" as const, body };
         const queued = unwrap(
           await api.POST("/api/v1/conversations/{id}/messages", {
             params: { path: { id: conversation.id }, header: { "Idempotency-Key": item.clientId } },
-            body: { content: { kind: "text", body } },
+            body: { content },
           }),
         );
         pendingMessages.resolve(item.clientId, queued.message_id);
@@ -60,13 +86,31 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
         ? t("composer.windowClosed")
         : t("composer.noWindow");
   const usable = open && canSend;
+  const attachId = `${id}-file`;
 
   return (
     <form className="composer" onSubmit={submit}>
       <p id={hintId} className={usable ? "composer-hint" : "composer-hint closed"}>
         {hint}
       </p>
+      {fileProblem && (
+        <p className="form-error" role="alert">
+          {fileProblem}
+        </p>
+      )}
+      {file && (
+        <p className="attachment">
+          <span>{t("composer.attached", { name: file.file.name, kind: kindLabel(file.kind, t) })}</span>
+          <button type="button" onClick={() => setFile(null)}>
+            {t("composer.removeFile", { name: file.file.name })}
+          </button>
+        </p>
+      )}
       <div className="composer-row">
+        <label htmlFor={attachId} className={usable ? "attach" : "attach disabled"}>
+          <input id={attachId} type="file" className="visually-hidden" accept={ACCEPT} disabled={!usable} onChange={choose} />
+          {t("composer.attach")}
+        </label>
         <label htmlFor={id} className="visually-hidden">
           {t("composer.label")}
         </label>
@@ -81,10 +125,44 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
           onChange={(e) => setText(e.target.value)}
           onKeyDown={keyDown}
         />
-        <button type="submit" className="primary" disabled={!usable || text.trim() === ""}>
+        <button type="submit" className="primary" disabled={!usable || (text.trim() === "" && !file)}>
           {t("composer.send")}
         </button>
       </div>
     </form>
   );
+}
+
+const ACCEPT = "image/jpeg,image/png,image/webp,video/mp4,video/3gpp,audio/aac,audio/amr,audio/mpeg,audio/mp4,audio/ogg,text/plain,application/pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx";
+
+type MediaContent =
+  | Schemas["OutboundContent_ImageMessage"]
+  | Schemas["OutboundContent_VideoMessage"]
+  | Schemas["OutboundContent_AudioMessage"]
+  | Schemas["OutboundContent_DocumentMessage"]
+  | Schemas["OutboundContent_StickerMessage"];
+
+/** Uploads the file to the inbox's media store; the message names it by the id the store answers. */
+async function uploaded(file: File, kind: MediaKind, caption: string): Promise<MediaContent> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  const media = unwrap(
+    await api.POST("/api/v1/media", {
+      body: { file: "" },
+      bodySerializer: () => form,
+    }),
+  );
+  const text = caption === "" || !takesCaption(kind) ? undefined : caption;
+  switch (kind) {
+    case "image":
+      return { kind, media_id: media.id, caption: text };
+    case "video":
+      return { kind, media_id: media.id, caption: text };
+    case "document":
+      return { kind, media_id: media.id, caption: text, filename: file.name };
+    case "audio":
+      return { kind, media_id: media.id };
+    case "sticker":
+      return { kind, media_id: media.id };
+  }
 }

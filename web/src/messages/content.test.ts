@@ -129,6 +129,13 @@ describe("describeMessage", () => {
     expect(buttons).toEqual({ type: "interactive", header: null, text: "Still interested?", footer: null, buttons: ["Yes", "No"] });
   });
 
+  it("shows a file an agent uploaded from the inbox's media store", () => {
+    const view = describeMessage(
+      message({ direction: "outbound", kind: "image", body: "Front", content: { kind: "image", media_id: "abc123", caption: "Front" } }),
+    );
+    expect(view).toMatchObject({ type: "image", caption: "Front", file: { state: "stored", url: "/api/v1/media/abc123" } });
+  });
+
   it("shows an image the inbox sent by link from that link", () => {
     const view = describeMessage(
       message({ direction: "outbound", kind: "image", content: { kind: "image", link: "https://example.org/a.jpg" } }),

@@ -70,7 +70,11 @@ export function fileOf(message: Message): FileView {
     }
     if (file.error !== undefined) return { state: "failed" };
   }
-  // A file the inbox sent by link is shown from that link.
+  // A file the inbox sent: from its media store (uploaded by an agent), or from the link it was sent by.
+  const uploaded = text(field(message.content, "media_id"));
+  if (uploaded && message.direction === "outbound") {
+    return { state: "stored", url: `/api/v1/media/${encodeURIComponent(uploaded)}`, mimeType: null, size: null };
+  }
   const link = text(field(message.content, "link"));
   if (link) return { state: "stored", url: link, mimeType: null, size: null };
   if (message.media_state === "pending") return { state: "pending" };

@@ -16,6 +16,8 @@ export interface PendingMessage {
   serverId: string | null;
   /** Why the POST was refused, if it was. */
   error: string | null;
+  /** The file's name, for a media message. */
+  attachment: string | null;
 }
 
 export interface ShownMessage {
@@ -43,7 +45,7 @@ export class PendingStore {
   /** A new array whenever something changes (for useSyncExternalStore). */
   snapshot = (): readonly PendingMessage[] => this.items;
 
-  add(conversationId: string, body: string, at: Date = new Date()): PendingMessage {
+  add(conversationId: string, body: string, at: Date = new Date(), attachment: string | null = null): PendingMessage {
     this.counter += 1;
     const item: PendingMessage = {
       clientId: `pending-${at.getTime()}-${this.counter}`,
@@ -52,6 +54,7 @@ export class PendingStore {
       at: at.toISOString(),
       serverId: null,
       error: null,
+      attachment,
     };
     this.update([...this.items, item]);
     return item;
@@ -89,13 +92,15 @@ export class PendingStore {
 
 /** The agent's copy shaped as the API's message, so one component renders both. */
 export function pendingAsMessage(p: PendingMessage): Message {
+  // A file on its way shows as its name, then its caption.
+  const body = p.attachment ? [`📎 ${p.attachment}`, p.body].filter((line) => line !== "").join("\n") : p.body;
   return {
     id: p.serverId ?? p.clientId,
     conversation_id: p.conversationId,
     direction: "outbound",
     kind: "text",
-    body: p.body,
-    content: { kind: "text", body: p.body },
+    body,
+    content: { kind: "text", body },
     forwarded: false,
     sender: "business",
     sent_at: p.at,
