@@ -111,10 +111,10 @@ test("replies with an image", async () => {
 test("refuses a file WhatsApp would refuse, before uploading it", async () => {
   await page.getByLabel("Attach a file").setInputFiles({ name: "anim.gif", mimeType: "image/gif", buffer: Buffer.from("GIF89a") });
   await expect(page.getByRole("alert")).toHaveText("WhatsApp does not accept image/gif files.");
-  await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeDisabled();
 });
 
-test("offers only templates once the 24-hour window has closed", async () => {
+test("offers only templates once the 24-hour window has closed, and sends one", async () => {
   const late = { waId: "447700900999", name: "Lars Late" };
   await customerWrites("Did my parcel leave?", late, new Date(Date.now() - 2 * 24 * 60 * 60 * 1000));
   await page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: new RegExp(late.name) }).click();
@@ -122,7 +122,20 @@ test("offers only templates once the 24-hour window has closed", async () => {
   const composer = page.getByRole("textbox", { name: "Message" });
   await expect(composer).toBeDisabled();
   await expect(composer).toHaveAccessibleDescription(/only templates can be sent/);
-  await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeDisabled();
+
+  await page.getByRole("button", { name: "Send a template" }).click();
+  const dialog = page.getByRole("dialog", { name: "Send a template" });
+  await expect(dialog.getByRole("combobox", { name: "Template" })).toHaveValue("0");
+  await dialog.getByRole("textbox", { name: "Text {{1}}" }).fill("Lars");
+  await expect(dialog.getByRole("figure", { name: "What the customer will read" })).toContainText("Hello Lars, thanks for your order.");
+  await expectAccessible();
+  await dialog.getByRole("button", { name: "Send the template" }).click();
+  await expect(dialog).toBeHidden();
+  const sent = messages().getByRole("listitem").filter({ hasText: "Hello Lars, thanks for your order." });
+  await expect(sent).toHaveCount(1);
+  await expect(sent.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  expect(JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json())).toContain("hello_world");
   await page.goBack();
   await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
 });

@@ -1,23 +1,21 @@
 import { useId, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Conversation, type Schemas } from "../api/client";
 import { checkAttachment, megabytes, takesCaption, type MediaKind } from "../messages/attachment";
 import { kindLabel } from "../inbox/preview";
-import { keys } from "../api/queries";
 import { useI18n } from "../i18n/i18n";
 import { closingTime } from "../format/time";
-import { messageOf } from "../ErrorNotice";
-import { pendingMessages } from "./pendingStore";
+import { TemplatePicker } from "./TemplatePicker";
+import { useSend } from "./useSend";
 
 /**
  * Writes a reply: text (Enter sends, Shift+Enter starts a new line), or a file with the text as its caption,
  * checked against WhatsApp's types and sizes before it is uploaded. The message shows at once as "sending"
  * (see `messages/pending.ts`). Says until when free replies are allowed; once the 24-hour window is closed
- * it says only templates can be sent.
+ * only a template can be sent (`TemplatePicker`).
  */
 export function Composer({ conversation, canSend }: { conversation: Conversation; canSend: boolean }) {
   const { t, locale } = useI18n();
-  const client = useQueryClient();
+  const sendMessage = useSend(conversation.id);
   const id = useId();
   const hintId = useId();
   const [text, setText] = useState("");
@@ -49,22 +47,8 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
     const attached = file;
     setText("");
     setFile(null);
-    const item = pendingMessages.add(conversation.id, body, new Date(), attached?.file.name ?? null);
-    void (async () => {
-      try {
-        const content = attached ? await uploaded(attached.file, attached.kind, body) : { kind: "text" as const, body };
-        const queued = unwrap(
-          await api.POST("/api/v1/conversations/{id}/messages", {
-            params: { path: { id: conversation.id }, header: { "Idempotency-Key": item.clientId } },
-            body: { content },
-          }),
-        );
-        pendingMessages.resolve(item.clientId, queued.message_id);
-        void client.invalidateQueries({ queryKey: keys.messages(conversation.id) });
-      } catch (error) {
-        pendingMessages.fail(item.clientId, messageOf(error));
-      }
-    })();
+    if (attached) sendMessage(body, attached.file.name, () => uploaded(attached.file, attached.kind, body));
+    else sendMessage(body, null, () => Promise.resolve({ kind: "text", body, preview_url: false }));
   };
 
   const submit = (event: FormEvent) => {
@@ -89,7 +73,7 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
   const attachId = `${id}-file`;
 
   return (
-    <form className="composer" onSubmit={submit}>
+    <div className="composer">
       <p id={hintId} className={usable ? "composer-hint" : "composer-hint closed"}>
         {hint}
       </p>
@@ -107,6 +91,7 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
         </p>
       )}
       <div className="composer-row">
+        <form className="composer-form" onSubmit={submit}>
         <label htmlFor={attachId} className={usable ? "attach" : "attach disabled"}>
           <input id={attachId} type="file" className="visually-hidden" accept={ACCEPT} disabled={!usable} onChange={choose} />
           {t("composer.attach")}
@@ -128,8 +113,10 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
         <button type="submit" className="primary" disabled={!usable || (text.trim() === "" && !file)}>
           {t("composer.send")}
         </button>
+        </form>
+        {canSend && <TemplatePicker accountId={conversation.account_id} onSend={sendMessage} prominent={!open} />}
       </div>
-    </form>
+    </div>
   );
 }
 

@@ -122,6 +122,16 @@ export const en = {
   "message.advice.131056": "Too many messages to this customer at once; wait a little.",
   "message.advice.default": "Check the number's settings, or try again later.",
 
+  "template.open": "Send a template",
+  "template.title": "Send a template",
+  "template.choose": "Template",
+  "template.none": "This number has no approved template. Create one in Meta's WhatsApp Manager.",
+  "template.headerField": "Header {{{key}}}",
+  "template.bodyField": "Text {{{key}}}",
+  "template.preview": "What the customer will read",
+  "template.cancel": "Cancel",
+  "template.send": "Send the template",
+
   "composer.label": "Message",
   "composer.placeholder": "Write a message (Enter sends, Shift+Enter starts a new line)",
   "composer.send": "Send",

@@ -124,6 +124,16 @@ export const fr: Record<MessageKey, string> = {
   "message.advice.131056": "Trop de messages vers ce client à la fois ; patientez un peu.",
   "message.advice.default": "Vérifiez les réglages du numéro, ou réessayez plus tard.",
 
+  "template.open": "Envoyer un modèle",
+  "template.title": "Envoyer un modèle",
+  "template.choose": "Modèle",
+  "template.none": "Ce numéro n’a aucun modèle approuvé. Créez-en un dans le WhatsApp Manager de Meta.",
+  "template.headerField": "En-tête {{{key}}}",
+  "template.bodyField": "Texte {{{key}}}",
+  "template.preview": "Ce que le client lira",
+  "template.cancel": "Annuler",
+  "template.send": "Envoyer le modèle",
+
   "composer.label": "Message",
   "composer.placeholder": "Écrivez un message (Entrée envoie, Maj+Entrée va à la ligne)",
   "composer.send": "Envoyer",
