@@ -117,7 +117,17 @@ test("refuses a file WhatsApp would refuse, before uploading it", async () => {
 test("offers only templates once the 24-hour window has closed, and sends one", async () => {
   const late = { waId: "447700900999", name: "Lars Late" };
   await customerWrites("Did my parcel leave?", late, new Date(Date.now() - 2 * 24 * 60 * 60 * 1000));
-  await page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: new RegExp(late.name) }).click();
+  // From the keyboard: the list's arrows move between conversations, Enter opens one.
+  const conversations = page.getByRole("list", { name: "Conversations" });
+  await expect(conversations.getByRole("link", { name: new RegExp(late.name) })).toBeVisible();
+  const rows = conversations.getByRole("link");
+  await rows.first().focus();
+  await page.keyboard.press("ArrowDown");
+  await expect(rows.nth(1)).toBeFocused();
+  await page.keyboard.press("ArrowUp");
+  await expect(rows.first()).toBeFocused();
+  await conversations.getByRole("link", { name: new RegExp(late.name) }).focus();
+  await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: late.name })).toBeVisible();
   const composer = page.getByRole("textbox", { name: "Message" });
   await expect(composer).toBeDisabled();
