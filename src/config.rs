@@ -60,6 +60,9 @@ pub struct Settings {
     pub sending: SendingSettings,
     /// `INBOX_MEDIA_DIR`: where media files are kept (default `media` in the working directory).
     pub media_dir: std::path::PathBuf,
+    /// `INBOX_WEB_DIR`: the built browser app served at `/` (default `web/dist`, what `scripts/web build`
+    /// writes). Without an `index.html` there, `/` answers a page saying how to build it.
+    pub web_dir: std::path::PathBuf,
     /// `INBOX_SESSION_TTL_SECS`: how long a sign-in session lasts (default 12 hours).
     pub session_ttl: Duration,
     /// `INBOX_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges of the reverse proxies whose
@@ -345,6 +348,9 @@ impl Settings {
             media_dir: get("INBOX_MEDIA_DIR")
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::path::PathBuf::from("media")),
+            web_dir: get("INBOX_WEB_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::path::PathBuf::from("web/dist")),
             session_ttl: Duration::from_secs(number(&get, "INBOX_SESSION_TTL_SECS", 12 * 3600)?),
             trusted_proxies: match get("INBOX_TRUSTED_PROXIES") {
                 None => Default::default(),

@@ -31,4 +31,5 @@ pub mod stream_actor;
 pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text_enum;
 pub mod webhook;

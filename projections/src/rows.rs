@@ -64,36 +64,6 @@ impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
     }
 }
 
-/// Loads the rows whose keys match those of `probes` (rows of which only the key fields matter), decoded
-/// from JSON: for the RBAC snapshot's single row. The other views load their rows with typed queries.
-pub async fn load<T: DeserializeOwned>(
-    conn: &mut PgConnection,
-    table: Table,
-    probes: &[serde_json::Value],
-) -> anyhow::Result<Vec<T>> {
-    if probes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let key = table.key.join(", ");
-    // One index probe per key, whatever the table's size: PostgreSQL guesses 100 rows for the JSON and,
-    // while a table is small, scans all of it instead; a batch touches a handful of keys. The lateral
-    // subquery with `offset 0` cannot be flattened into a join, so it stays a probe.
-    let sql = format!(
-        "select to_jsonb(t) from (select distinct {key} from jsonb_populate_recordset(null::{name}, $1)) k \
-         cross join lateral (select * from {name} t where ({t_key}) = ({k_key}) offset 0) t",
-        name = table.name,
-        t_key = qualified("t", table.key),
-        k_key = qualified("k", table.key),
-    );
-    let rows: Vec<serde_json::Value> = sqlx::query_scalar(&sql)
-        .bind(serde_json::Value::Array(probes.to_vec()))
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.into_iter()
-        .map(|r| serde_json::from_value(r).map_err(anyhow::Error::from))
-        .collect()
-}
-
 /// Replaces the rows with the same keys by `rows` (inserting those that are new), in one upsert: an
 /// update in place costs PostgreSQL about half of a delete followed by an insert, and leaves no deleted
 /// row behind for every batch that touched a conversation.

@@ -40,7 +40,7 @@ pub async fn visible(
              or exists (
                select 1 from inbox_messages m
                where (m.media_file ->> 'id' = $1 or m.media ->> 'media_id' = $1)
-                 and account_in_scope(split_part(m.conversation_id, '-', 1), $3, $4)
+                 and account_in_scope(m.account_id, $3, $4)
              )
            ) as "visible!""#,
         media_id,

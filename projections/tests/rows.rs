@@ -135,3 +135,40 @@ async fn the_sql_account_scope_includes_exactly_the_accounts_the_rust_one_does()
     }
     pool.close().await;
 }
+
+/// The states a message row stores are closed sets in Rust (`text_enum!`) and in SQL (check
+/// constraints); both must list the same values, or a state one side knows would be refused by the other.
+#[tokio::test]
+async fn message_state_columns_accept_exactly_their_enums_values() {
+    use actors::conversation::status::{MediaState, MessageStatus, SendState};
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    let enums: [(&str, Vec<&str>); 3] = [
+        (
+            "send_state",
+            SendState::ALL.iter().map(|s| s.as_str()).collect(),
+        ),
+        (
+            "media_state",
+            MediaState::ALL.iter().map(|s| s.as_str()).collect(),
+        ),
+        (
+            "status",
+            MessageStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        ),
+    ];
+    for (column, values) in enums {
+        let definition: String = sqlx::query_scalar(
+            "select pg_get_constraintdef(oid) from pg_constraint
+             where conrelid = 'inbox_messages'::regclass and conname = $1",
+        )
+        .bind(format!("inbox_messages_{column}_check"))
+        .fetch_one(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("no check constraint on inbox_messages.{column}: {e}"));
+        // The quoted literals of `CHECK ((column = ANY (ARRAY['a'::text, 'b'::text])))`.
+        let allowed: BTreeSet<&str> = definition.split('\'').skip(1).step_by(2).collect();
+        let values: BTreeSet<&str> = values.into_iter().collect();
+        assert_eq!(allowed, values, "inbox_messages.{column}: {definition}");
+    }
+}

@@ -3,17 +3,20 @@
 use super::auth::{ApiAuth, Caller};
 use super::cursor::{self, Cursor};
 use super::error::ApiError;
+use super::messages::{queue, SendResponse, Target};
 use super::models::{Conversation, ConversationPage};
 use super::Tag;
 use crate::http::AppState;
 use actors::conversation::id::ConversationId;
+use actors::conversation::phone::whatsapp_id;
 use actors::conversation::{ConversationAction, ConversationCommand, ConversationFact};
 use actors::event::{derived_event_id, EventMetadata};
+use actors::graph::OutboundContent;
 use chrono::{DateTime, SubsecRound, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use projections::inbox::queries::{self, ConversationFilter};
 use projections::inbox::view::ConversationRow;
 use projections::inbox::InboxProjection;
@@ -23,6 +26,18 @@ use std::time::Duration;
 
 /// How long a command waits for the inbox view to show its effect before answering 202.
 const READ_YOUR_WRITE: Duration = Duration::from_secs(5);
+
+/// A first message to a number, which may never have written.
+#[derive(Debug, Clone, Object)]
+pub struct StartConversation {
+    /// The business number to write from (its phone number id).
+    pub account_id: String,
+    /// The customer's number as typed: `+33 6 12 34 56 78`, `0033612345678`, or `06 12 34 56 78` for a
+    /// number of the business number's own country.
+    pub to: String,
+    /// What to send: a template, unless the customer wrote in the last 24 hours.
+    pub content: OutboundContent,
+}
 
 pub struct ConversationsApi;
 
@@ -38,6 +53,51 @@ pub enum CommandResponse {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "Tag::Conversations")]
 impl ConversationsApi {
+    /// Write first to a number: an agent starts a conversation (a reminder, an order update) with a
+    /// customer who may never have written. `to` is the number as typed: with its country code, or
+    /// without it for a number of the business number's own country; an impossible number is refused
+    /// (422 `invalid_phone_number`). Outside the 24-hour window, which a number that never wrote is
+    /// always outside of, Meta only delivers templates: anything else is refused (422 `window_closed`).
+    /// A conversation that already exists with that number gets the message. With an
+    /// `Idempotency-Key`, a retried request queues the message once.
+    #[oai(
+        path = "/conversations",
+        method = "post",
+        operation_id = "startConversation"
+    )]
+    async fn start(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        body: Json<StartConversation>,
+        /// Retrying with the same key queues the message once.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 200))]
+        key: Header<Option<String>>,
+    ) -> Result<SendResponse, ApiError> {
+        let StartConversation {
+            account_id,
+            to,
+            content,
+        } = body.0;
+        caller.require_account(&account_id, "account", &account_id)?;
+        let account =
+            projections::accounts::queries::account(&state.pool, &account_id, &caller.accounts())
+                .await?
+                .ok_or_else(|| ApiError::not_found("account", &account_id))?;
+        let contact = whatsapp_id(&to, account.account.phone_number.as_deref())
+            .map_err(|e| ApiError::unprocessable("invalid_phone_number", e.to_string()))?;
+        let id = ConversationId::new(&account_id, &contact);
+        let existing = queries::conversation(&state.pool, id.as_str(), &caller.accounts()).await?;
+        let target = Target {
+            to: existing
+                .and_then(|c| c.contact_wa_id)
+                .unwrap_or_else(|| contact.clone()),
+            id,
+            group: false,
+        };
+        queue(&state, &caller, target, content, None, key.0).await
+    }
+
     /// List conversations, most recent first.
     ///
     /// Filters combine. `q` matches the contact's name (case-insensitive) or number. Pages are keyset

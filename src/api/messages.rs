@@ -9,7 +9,9 @@ use super::error::ApiError;
 use super::models::{Message, MessagePage};
 use super::Tag;
 use crate::http::AppState;
+use actors::conversation::id::ConversationId;
 use actors::conversation::outbound::SendCommand;
+use actors::conversation::status::MessageStatus;
 use actors::conversation::ConversationFact;
 use actors::event::EventMetadata;
 use actors::graph::management::TemplateQuery;
@@ -44,7 +46,7 @@ pub struct Queued {
     pub message_id: String,
     pub conversation_id: String,
     /// `queued`.
-    pub status: String,
+    pub status: MessageStatus,
 }
 
 #[derive(ApiResponse)]
@@ -140,65 +142,89 @@ impl MessagesApi {
     ) -> Result<SendResponse, ApiError> {
         let conversation = load_conversation(&state, &caller.accounts(), &id.0).await?;
         let SendMessage { content, reply_to } = body.0;
-        content
-            .validate()
-            .map_err(|reason| ApiError::bad_request("invalid_message", reason))?;
-        check_media(&state, &caller, &content).await?;
-        if !state.outbox.can_send(&conversation.account_id) {
-            return Err(ApiError::conflict(
-                "account_not_connected",
-                format!(
-                    "number {} has no access token, so nothing can be sent from it: set WHATSAPP_TOKEN",
-                    conversation.account_id
-                ),
-            ));
-        }
-        let message_id = match idempotency_key(key.0)? {
-            Some(key) => idempotency_id(&caller.user_id, &id.0, &key),
-            None => uuid::Uuid::new_v4(),
+        let target = Target {
+            id: super::conversations::conversation_id(&id.0)?,
+            // Messages go to the customer's WhatsApp id, or the group.
+            to: conversation
+                .contact_wa_id
+                .clone()
+                .unwrap_or_else(|| conversation.contact_id.clone()),
+            group: conversation.is_group,
         };
-        // Messages go to the customer's WhatsApp id, or the group.
-        let to = conversation
-            .contact_wa_id
-            .clone()
-            .unwrap_or_else(|| conversation.contact_id.clone());
-        let template_text = template_text(&state, &conversation.account_id, &content).await;
-        let command = SendCommand {
-            message_id,
-            at: Utc::now().trunc_subsecs(6),
-            message: OutboundMessage {
-                to,
-                group: conversation.is_group,
-                reply_to,
-                content,
-                callback_data: None,
-                template_text,
-            },
-        };
-        let stream = super::conversations::conversation_id(&id.0)?.stream();
-        state
-            .streams
-            .conversations
-            .record(
-                stream.clone(),
-                vec![ConversationFact::Send(command)],
-                EventMetadata::user(&caller.user_id, message_id),
-            )
-            .await?;
-        // The dispatcher would find it too (through the inbox view); handing it over now saves that trip.
-        let job = Job {
-            conversation: stream,
-            message_id,
-        };
-        if let Err(e) = state.outbox.enqueue(&conversation.account_id, job).await {
-            tracing::warn!(error = %e, "queued message not handed to a sender");
-        }
-        Ok(SendResponse::Queued(Json(Queued {
-            message_id: message_id.to_string(),
-            conversation_id: id.0,
-            status: "queued".to_owned(),
-        })))
+        queue(&state, &caller, target, content, reply_to, key.0).await
     }
+}
+
+/// Where a message goes: its conversation, and the WhatsApp id (or group) Meta delivers it to.
+pub(super) struct Target {
+    pub(super) id: ConversationId,
+    pub(super) to: String,
+    pub(super) group: bool,
+}
+
+/// Queues a message in a conversation (the conversation's aggregate decides whether it may be sent),
+/// and hands it to the number's sender.
+pub(super) async fn queue(
+    state: &AppState,
+    caller: &Caller,
+    target: Target,
+    content: OutboundContent,
+    reply_to: Option<String>,
+    key: Option<String>,
+) -> Result<SendResponse, ApiError> {
+    let account_id = target.id.account().to_owned();
+    content
+        .validate()
+        .map_err(|reason| ApiError::bad_request("invalid_message", reason))?;
+    check_media(state, caller, &content).await?;
+    if !state.outbox.can_send(&account_id) {
+        return Err(ApiError::conflict(
+            "account_not_connected",
+            format!(
+                "number {account_id} has no access token, so nothing can be sent from it: set WHATSAPP_TOKEN"
+            ),
+        ));
+    }
+    let message_id = match idempotency_key(key)? {
+        Some(key) => idempotency_id(&caller.user_id, target.id.as_str(), &key),
+        None => uuid::Uuid::new_v4(),
+    };
+    let template_text = template_text(state, &account_id, &content).await;
+    let command = SendCommand {
+        message_id,
+        at: Utc::now().trunc_subsecs(6),
+        message: OutboundMessage {
+            to: target.to,
+            group: target.group,
+            reply_to,
+            content,
+            callback_data: None,
+            template_text,
+        },
+    };
+    let stream = target.id.stream();
+    state
+        .streams
+        .conversations
+        .record(
+            stream.clone(),
+            vec![ConversationFact::Send(command)],
+            EventMetadata::user(&caller.user_id, message_id),
+        )
+        .await?;
+    // The dispatcher would find it too (through the inbox view); handing it over now saves that trip.
+    let job = Job {
+        conversation: stream,
+        message_id,
+    };
+    if let Err(e) = state.outbox.enqueue(&account_id, job).await {
+        tracing::warn!(error = %e, "queued message not handed to a sender");
+    }
+    Ok(SendResponse::Queued(Json(Queued {
+        message_id: message_id.to_string(),
+        conversation_id: target.id.as_str().to_owned(),
+        status: MessageStatus::Queued,
+    })))
 }
 
 /// How long a send waits for Meta's copy of a template before showing the template by its name instead.

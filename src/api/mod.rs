@@ -87,3 +87,21 @@ pub fn service() -> OpenApiService<Apis, ()> {
          an API token, a token of the configured identity provider, or the operator's `INBOX_API_TOKEN`.",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    /// The browser app's client is generated from `web/openapi.json`: a route changed here without
+    /// regenerating it would break the app in users' hands instead of at its build.
+    #[test]
+    fn the_web_apps_copy_of_the_openapi_document_is_the_servers() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/web/openapi.json");
+        let committed = std::fs::read_to_string(path).expect("web/openapi.json is committed");
+        let committed: serde_json::Value = serde_json::from_str(&committed).unwrap();
+        let served: serde_json::Value = serde_json::from_str(&super::service().spec()).unwrap();
+        assert!(
+            committed == served,
+            "web/openapi.json differs from the server's document: run \
+             `cargo run --bin inbox -- openapi > web/openapi.json`, then rebuild the web app"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! What the API returns, as documented in the OpenAPI spec, and how read-model rows map onto it.
 
 use actors::conversation::outbound::ServiceWindow;
+use actors::conversation::status::{MediaState, MessageStatus};
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use projections::accounts::queries::AccountWithQuality;
@@ -121,7 +122,7 @@ pub struct Message {
     /// Current status of an outbound message. Before Meta reports anything, how far the inbox got
     /// sending it (`queued`, `sending`, `retrying`, `accepted`); then Meta's `sent`, `delivered`, `read`,
     /// `played`; or `failed`.
-    pub status: Option<String>,
+    pub status: Option<MessageStatus>,
     /// Meta's id of a message sent through the inbox (`id` is then the inbox's own id).
     pub wamid: Option<String>,
     /// Attempts made to send it through the inbox.
@@ -129,7 +130,7 @@ pub struct Message {
     /// When the next attempt comes, while it is retrying.
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// For files from Meta: `pending` until fetched, then `stored` or `failed`.
-    pub media_state: Option<String>,
+    pub media_state: Option<MediaState>,
     /// The stored file: `id`, `mime_type`, `size`, and `url` (`/api/v1/media/{id}`) to download it; or
     /// `error` when it could not be fetched.
     pub media_file: Option<Value>,

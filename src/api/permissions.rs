@@ -25,6 +25,7 @@ const fn p(permission: Permission) -> Need {
 
 /// Method, path (as in the OpenAPI spec), and what it needs.
 pub const ROUTES: &[(&str, &str, Need)] = &[
+    ("GET", "/api/v1/auth/setup", Public),
     ("POST", "/api/v1/auth/setup", Public),
     ("POST", "/api/v1/auth/sign-in", Public),
     ("POST", "/api/v1/auth/sign-out", SignedIn),
@@ -45,6 +46,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("PUT", "/api/v1/users/{id}/roles", p(UsersManage)),
     ("PUT", "/api/v1/users/{id}/overrides", p(UsersManage)),
     ("GET", "/api/v1/conversations", p(ConversationsView)),
+    ("POST", "/api/v1/conversations", p(MessagesSend)),
     ("GET", "/api/v1/conversations/{id}", p(ConversationsView)),
     (
         "GET",

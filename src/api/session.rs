@@ -6,7 +6,7 @@ use super::identity::{gone, now, record, Done};
 use super::users::{clean_name, user_view, User};
 use super::Tag;
 use crate::auth::{passwords, sessions};
-use crate::http::AppState;
+use crate::http::{browser_session, AppState};
 use actors::event::EventMetadata;
 use actors::identity::{IdentityEvent, IdentityFact};
 use chrono::{DateTime, Utc};
@@ -25,6 +25,10 @@ pub struct SessionApi;
 pub struct Credentials {
     pub email: String,
     pub password: String,
+    /// For browsers: keep the session in an HttpOnly cookie (`inbox_session`) instead of returning its
+    /// token, so no script can read it.
+    #[oai(default)]
+    pub cookie: bool,
 }
 
 /// No `Debug`: it holds a password.
@@ -33,14 +37,25 @@ pub struct Setup {
     pub email: String,
     pub password: String,
     pub name: Option<String>,
+    /// As for signing in: keep the session in an HttpOnly cookie instead of returning its token.
+    #[oai(default)]
+    pub cookie: bool,
 }
 
-/// A new session. Send `token` as `Authorization: Bearer <token>`.
+/// A new session. Send `token` as `Authorization: Bearer <token>`; a browser session (`cookie: true`)
+/// has no `token`: its cookie authenticates it.
 #[derive(Debug, Clone, Object)]
 pub struct SessionCreated {
-    pub token: String,
+    pub token: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub user: User,
+}
+
+/// Whether the install still needs its first user.
+#[derive(Debug, Clone, Object)]
+pub struct SetupState {
+    /// True until the first admin is created (`POST /auth/setup`).
+    pub needed: bool,
 }
 
 /// What the caller may do: install-wide, and per account.
@@ -71,14 +86,39 @@ pub struct PasswordChange {
 #[derive(ApiResponse)]
 pub enum SessionResponse {
     #[oai(status = 200)]
-    SignedIn(Json<SessionCreated>),
+    SignedIn(
+        Json<SessionCreated>,
+        /// The browser session's cookie, when asked for.
+        #[oai(header = "Set-Cookie")]
+        Option<String>,
+    ),
     /// The install's first user, now its admin, signed in.
     #[oai(status = 201)]
-    SetUp(Json<SessionCreated>),
+    SetUp(
+        Json<SessionCreated>,
+        /// The browser session's cookie, when asked for.
+        #[oai(header = "Set-Cookie")]
+        Option<String>,
+    ),
+}
+
+#[derive(ApiResponse)]
+pub enum SignedOut {
+    /// The session ended; a browser's cookie is cleared.
+    #[oai(status = 204)]
+    NoContent(#[oai(header = "Set-Cookie")] String),
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "Tag::Identity")]
 impl SessionApi {
+    /// Whether the install still needs its first user (the browser app then offers to create it).
+    #[oai(path = "/auth/setup", method = "get", operation_id = "setupState")]
+    async fn setup_state(&self, state: Data<&Arc<AppState>>) -> Json<SetupState> {
+        Json(SetupState {
+            needed: state.access.current().rbac.users.is_empty(),
+        })
+    }
+
     /// Create the first user of a new install, who becomes admin, and sign them in. Refused (409) once
     /// any user exists.
     #[oai(path = "/auth/setup", method = "post", operation_id = "setUp")]
@@ -92,6 +132,7 @@ impl SessionApi {
             email,
             password,
             name,
+            cookie,
         } = body.0;
         let email = email.trim().to_owned();
         check_password(&password)?;
@@ -110,8 +151,8 @@ impl SessionApi {
             forget_password(&state, &user_id).await;
             return Err(e);
         }
-        let session = open_session(&state, req, &user_id).await?;
-        Ok(SessionResponse::SetUp(Json(session)))
+        let (session, cookie) = open_session(&state, req, &user_id, cookie).await?;
+        Ok(SessionResponse::SetUp(Json(session), cookie))
     }
 
     /// Sign in with email and password. The right password always signs in. Past a few failures for an
@@ -174,21 +215,24 @@ impl SessionApi {
             ));
         }
         signed_in("ok");
-        let session = open_session(&state, req, &user_id).await?;
-        Ok(SessionResponse::SignedIn(Json(session)))
+        let (session, cookie) = open_session(&state, req, &user_id, body.0.cookie).await?;
+        Ok(SessionResponse::SignedIn(Json(session), cookie))
     }
 
-    /// End the current session (its token stops working at once).
+    /// End the current session (its token stops working at once, and a browser's cookie is cleared).
     #[oai(path = "/auth/sign-out", method = "post", operation_id = "signOut")]
     async fn sign_out(
         &self,
         state: Data<&Arc<AppState>>,
+        req: &Request,
         ApiAuth(caller): ApiAuth,
-    ) -> Result<Done, ApiError> {
+    ) -> Result<SignedOut, ApiError> {
         if let Via::Session(session_id) = caller.via {
             sessions::revoke(&state.pool, &state.access, session_id).await?;
         }
-        Ok(Done::NoContent)
+        Ok(SignedOut::NoContent(browser_session::clear_cookie(
+            browser_session::over_https(&state, req),
+        )))
     }
 
     /// The caller: profile, and effective permissions install-wide and on each account.
@@ -311,11 +355,14 @@ fn client_address(state: &AppState, req: &Request) -> Option<std::net::IpAddr> {
     )
 }
 
+/// Opens a session for `user_id`: its token in the answer, or, for a browser (`cookie`), in the
+/// `Set-Cookie` value returned beside it.
 async fn open_session(
     state: &AppState,
     req: &Request,
     user_id: &str,
-) -> Result<SessionCreated, ApiError> {
+    cookie: bool,
+) -> Result<(SessionCreated, Option<String>), ApiError> {
     let session = sessions::create(
         &state.pool,
         user_id,
@@ -328,9 +375,21 @@ async fn open_session(
     let user = queries::user(&access.rbac, user_id)
         .map(|u| user_view(user_id, u))
         .ok_or_else(|| gone("user", user_id))?;
-    Ok(SessionCreated {
-        token: session.token,
-        expires_at: session.expires_at,
-        user,
-    })
+    let (token, cookie) = match cookie {
+        false => (Some(session.token), None),
+        true => {
+            let max_age = (session.expires_at - chrono::Utc::now()).num_seconds();
+            let secure = browser_session::over_https(state, req);
+            let cookie = browser_session::set_cookie(&session.token, max_age, secure);
+            (None, Some(cookie))
+        }
+    };
+    Ok((
+        SessionCreated {
+            token,
+            expires_at: session.expires_at,
+            user,
+        },
+        cookie,
+    ))
 }

@@ -2,7 +2,7 @@
 //! route tree:
 //! - `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY`;
 //! - `Cache-Control: no-store`: the API's answers carry personal data and secrets, and nothing the server
-//!   answers is worth a cache's risk;
+//!   answers is worth a cache's risk; only the browser app's files set their own (`web_app`);
 //! - `Content-Security-Policy`: nothing may be loaded, run or framed (`default-src 'none'; frame-ancestors
 //!   'none'`), except on `/docs`, whose Swagger UI is one page of inline script and style: its own inline
 //!   scripts are allowed by their hashes, inline styles, images from itself or `data:`, and calls to its
@@ -56,14 +56,16 @@ impl<E: Endpoint> Endpoint for SecurityHeadersEndpoint<E> {
             Some(API_POLICY.to_owned())
         };
         let headers = response.headers_mut();
-        let fixed: [(HeaderName, &str); 4] = [
+        let fixed: [(HeaderName, &str); 3] = [
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "no-referrer"),
             (header::X_FRAME_OPTIONS, "DENY"),
-            (header::CACHE_CONTROL, "no-store"),
         ];
         for (name, value) in fixed {
             headers.insert(name, HeaderValue::from_static(value));
+        }
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
         if let Some(policy) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy);

@@ -1,11 +1,13 @@
 //! The HTTP edge: routes and the state handlers share.
 
+pub mod browser_session;
 pub mod headers;
 pub mod health;
 pub mod limits;
 pub mod listener;
 pub mod prometheus;
 pub mod signature;
+pub mod web_app;
 pub mod webhook;
 
 use crate::config::Settings;
@@ -53,22 +55,25 @@ pub struct AppState {
     pub sign_in_throttle: crate::auth::throttle::SignInThrottle,
 }
 
-/// Every route, behind the two middlewares that guard all of them: body limits ([`limits`]) and security
-/// headers ([`headers`]); and around them the request metrics ([`prometheus`]).
+/// Every route, behind the middlewares that guard all of them: the browser's session cookie
+/// ([`browser_session`]), body limits ([`limits`]) and security headers ([`headers`]); and around them
+/// the request metrics ([`prometheus`]).
 pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
     let api = crate::api::service();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let body_timeout = state.settings.http.body_timeout;
     let routes = Route::new()
-        // The API's paths carry their `/api/v1` prefix in the spec; it also answers unknown paths, in the
-        // API's error shape.
-        .nest(
-            "/",
+        // The API's paths carry their `/api/v1` prefix in the spec; it also answers unknown paths under
+        // `/api`, in the API's error shape.
+        .nest_no_strip(
+            "/api",
             api.into_endpoint().catch_all_error(|e| async move {
                 prometheus::rendered(e, crate::api::error::render)
             }),
         )
+        // Everything else is the browser app's.
+        .nest("/", web_app::WebApp::new(&state.settings.web_dir))
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         // `/webhook` is the path the second original system used; both stay valid for existing Meta apps.
@@ -80,6 +85,7 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .at("/health", get(health::health));
     prometheus::serve(routes, &state.settings.metrics)
         .data(state)
+        .with(browser_session::BrowserSession)
         .with(limits::BodyLimits {
             timeout: body_timeout,
         })

@@ -150,6 +150,13 @@ impl Endpoint for Scrape {
 #[derive(Clone)]
 struct Unmatched;
 
+/// Marks a response as answering no route (counted under `unmatched`), for an endpoint that serves a
+/// whole subtree, such as the web app, when the path names nothing in it.
+pub fn unmatched(mut response: Response) -> Response {
+    response.set_data(Unmatched);
+    response
+}
+
 /// Renders an error caught by a catch-all (the API's) so that the response still names the route the
 /// request matched, or says that it matched none.
 pub fn rendered(err: poem::Error, render: impl FnOnce(poem::Error) -> Response) -> Response {

@@ -70,6 +70,7 @@ fn cases() -> Vec<Case> {
     let none = Value::Null;
     let signed_in = |method, path, body, status| case(method, path, body, [status; 3]);
     vec![
+        case("GET", "/api/v1/auth/setup", none.clone(), [200; 3]),
         case(
             "POST",
             "/api/v1/auth/setup",
@@ -153,6 +154,15 @@ fn cases() -> Vec<Case> {
             "/api/v1/conversations",
             none.clone(),
             [200, 200, 403],
+        ),
+        // The first account has no access token: a first message to a new number is accepted by the
+        // rules, refused by the number; the other account's user does not see the first account.
+        case(
+            "POST",
+            "/api/v1/conversations",
+            json!({"account_id": PHONE_NUMBER_ID, "to": "+44 7700 900999",
+                   "content": {"kind": "template", "name": "hello_world", "language": "en_US"}}),
+            [409, 404, 403],
         ),
         case(
             "GET",

@@ -319,12 +319,12 @@ async fn a_method_a_path_does_not_serve_is_answered_405_with_allow() {
         (
             "TRACE",
             "/api/v1/conversations".to_owned(),
-            "GET, HEAD, OPTIONS",
+            "GET, HEAD, POST, OPTIONS",
         ),
         (
             "DELETE",
             "/api/v1/conversations".to_owned(),
-            "GET, HEAD, OPTIONS",
+            "GET, HEAD, POST, OPTIONS",
         ),
         (
             "PATCH",

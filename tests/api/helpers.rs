@@ -64,6 +64,11 @@ impl TestApp {
                 "INBOX_MEDIA_DIR".into(),
                 media_dir(&db).display().to_string(),
             ),
+            // No built web app unless a test serves one: what a developer built in web/dist stays out.
+            (
+                "INBOX_WEB_DIR".into(),
+                media_dir(&db).join("no-web-app").display().to_string(),
+            ),
         ]);
         vars.extend(
             overrides

@@ -877,3 +877,69 @@ async fn an_upload_declared_larger_than_any_whatsapp_file_is_refused_before_it_i
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("payload_too_large"), "{answer}");
 }
+
+/// An agent writes first to a customer who never wrote: the typed number becomes the customer's
+/// WhatsApp id, a template opens the conversation (Meta delivers nothing else outside the window), and
+/// the conversation then lives like any other.
+#[tokio::test]
+async fn an_agent_writes_first_to_a_number_that_never_wrote() {
+    let w = World::start(sim_config()).await;
+    w.app.settled().await;
+    let start = |account: &str, to: &str, content: Value| {
+        let request = w
+            .app
+            .client
+            .post(w.app.url("/api/v1/conversations"))
+            .bearer_auth(crate::helpers::API_TOKEN)
+            .json(&json!({ "account_id": account, "to": to, "content": content }));
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let template = json!({"kind": "template", "name": "hello_world", "language": "en_US",
+                          "components": [{"type": "body", "parameters": [{"type": "text", "text": "Ann"}]}]});
+
+    // An impossible number, or one without its country (this number's own is not known), is refused.
+    for to in ["+44 12", "call me", "07700 900456"] {
+        let (status, body) = start(PHONE_NUMBER_ID, to, template.clone()).await;
+        assert_eq!(status, 422, "{to}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_phone_number", "{to}");
+    }
+    // Free-form text cannot open a conversation.
+    let (status, body) = start(
+        PHONE_NUMBER_ID,
+        "+44 7700 900456",
+        json!({"kind": "text", "body": "hello"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "window_closed");
+    // A number the caller cannot write from is not found.
+    let (status, _) = start("999000999000", "+44 7700 900456", template.clone()).await;
+    assert_eq!(status, 404);
+    assert!(w.sent_to_meta().is_empty(), "nothing refused was sent");
+
+    let (status, body) = start(PHONE_NUMBER_ID, "+44 7700 900456", template.clone()).await;
+    assert_eq!(status, 202, "{body}");
+    let conversation = format!("{PHONE_NUMBER_ID}-447700900456");
+    assert_eq!(body["conversation_id"], conversation.as_str());
+    assert_eq!(body["status"], "queued");
+    w.app.settled().await;
+    let messages = w
+        .until(&conversation, "the template is delivered", |m| {
+            all_in(m, 1, "delivered") || all_in(m, 1, "read")
+        })
+        .await;
+    assert_eq!(messages[0]["body"], "Hello Ann, thanks for your order.");
+    let sent = w.sent_to_meta();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["to"], "447700900456");
+    assert_eq!(sent[0]["type"], "template");
+    let listed = w.app.get_ok("/api/v1/conversations").await;
+    assert_eq!(listed["conversations"][0]["id"], conversation.as_str());
+}

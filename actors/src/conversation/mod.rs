@@ -8,6 +8,7 @@ pub mod events;
 pub mod id;
 pub mod message;
 pub mod outbound;
+pub mod phone;
 pub mod status;
 
 use crate::aggregate::{Aggregate, Refusal, RefusalCode};

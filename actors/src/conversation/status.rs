@@ -163,3 +163,99 @@ impl Delivery {
         }
     }
 }
+
+crate::text_enum! {
+    /// How far the inbox got sending a message of its own, before and besides what Meta reports.
+    pub enum SendState {
+        /// Recorded; no attempt yet.
+        Queued = "queued",
+        /// An attempt is under way.
+        Sending = "sending",
+        /// An attempt failed in a way worth retrying; the next one is scheduled.
+        Retrying = "retrying",
+        /// Meta accepted it and gave its wamid.
+        Accepted = "accepted",
+        /// Given up: Meta refused it, or every attempt failed.
+        Failed = "failed",
+    }
+}
+
+impl SendState {
+    /// Still the inbox's to send (a sender picks it up).
+    pub const UNFINISHED: &'static [SendState] =
+        &[SendState::Queued, SendState::Sending, SendState::Retrying];
+
+    /// Neither accepted nor failed: a later attempt's outcome may still change it.
+    pub fn is_final(self) -> bool {
+        matches!(self, SendState::Accepted | SendState::Failed)
+    }
+}
+
+crate::text_enum! {
+    /// Where the file of a received media message stands.
+    pub enum MediaState {
+        /// Meta announced a file; it is not fetched yet.
+        Pending = "pending",
+        /// Fetched and kept by the inbox.
+        Stored = "stored",
+        /// Could not be fetched (Meta keeps media for a limited time).
+        Failed = "failed",
+    }
+}
+
+crate::text_enum! {
+    /// The one status an outbound message shows: before Meta reports anything, how far the inbox got
+    /// sending it; then the furthest status Meta reported; `failed` wins over everything.
+    pub enum MessageStatus {
+        Queued = "queued",
+        Sending = "sending",
+        Retrying = "retrying",
+        Accepted = "accepted",
+        Sent = "sent",
+        Delivered = "delivered",
+        Read = "read",
+        /// A voice message was played.
+        Played = "played",
+        Failed = "failed",
+    }
+}
+
+impl MessageStatus {
+    /// What a message shows, from how far the inbox got sending it and the furthest status Meta reported.
+    pub fn shown(
+        send: Option<SendState>,
+        reported: Option<DeliveryStatus>,
+    ) -> Option<MessageStatus> {
+        if send == Some(SendState::Failed) || reported == Some(DeliveryStatus::Failed) {
+            return Some(MessageStatus::Failed);
+        }
+        match (reported, send) {
+            (Some(status), _) => Some(status.into()),
+            (None, state) => state.map(Into::into),
+        }
+    }
+}
+
+impl From<DeliveryStatus> for MessageStatus {
+    fn from(status: DeliveryStatus) -> Self {
+        match status {
+            DeliveryStatus::Sent => MessageStatus::Sent,
+            DeliveryStatus::Delivered => MessageStatus::Delivered,
+            DeliveryStatus::Read => MessageStatus::Read,
+            DeliveryStatus::Played => MessageStatus::Played,
+            DeliveryStatus::Failed => MessageStatus::Failed,
+        }
+    }
+}
+
+impl From<SendState> for MessageStatus {
+    fn from(state: SendState) -> Self {
+        match state {
+            SendState::Queued => MessageStatus::Queued,
+            SendState::Sending => MessageStatus::Sending,
+            SendState::Retrying => MessageStatus::Retrying,
+            SendState::Accepted => MessageStatus::Accepted,
+            SendState::Failed => MessageStatus::Failed,
+        }
+    }
+}

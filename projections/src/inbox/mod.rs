@@ -5,6 +5,7 @@ pub mod view;
 
 use crate::projection::Projection;
 use crate::rows::{self, unknown_column, CsvRow, CsvWriter, Table, ViewRow};
+use actors::conversation::status::{MediaState, MessageStatus, SendState};
 use actors::event::{RawRecordedEvent, RecordedEvent};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -173,13 +174,13 @@ async fn load(conn: &mut PgConnection, events: &[InboxEvent]) -> anyhow::Result<
     let messages = sqlx::query_as!(
         MessageRow,
         r#"select t.conversation_id as "conversation_id!", t.message_id as "message_id!",
-                  t.present as "present!", t.direction, t.kind, t.body, t.media, t.content, t.reply_to,
+                  t.account_id as "account_id!", t.present as "present!", t.direction, t.kind, t.body, t.media, t.content, t.reply_to,
                   t.forwarded as "forwarded!", t.sender, t.sent_at, t.sort_at as "sort_at!",
-                  t.seq as "seq!", t.status,
+                  t.seq as "seq!", t.status as "status: MessageStatus",
                   t.statuses as "statuses!: Json<BTreeMap<String, DateTime<Utc>>>", t.failure,
                   t.reactions as "reactions!: Json<Vec<Reaction>>", t.edited_at,
-                  t.edits as "edits!: Json<Vec<Value>>", t.revoked_at, t.wamid, t.send_state,
-                  t.attempts as "attempts!", t.next_attempt_at, t.media_state, t.media_file,
+                  t.edits as "edits!: Json<Vec<Value>>", t.revoked_at, t.wamid, t.send_state as "send_state: SendState",
+                  t.attempts as "attempts!", t.next_attempt_at, t.media_state as "media_state: MediaState", t.media_file,
                   t.position as "position!"
            from unnest($1::text[], $2::text[]) k(conversation_id, message_id)
            cross join lateral (
@@ -257,6 +258,7 @@ impl CsvRow for MessageRow {
         match column {
             "conversation_id" => out.text(&self.conversation_id),
             "message_id" => out.text(&self.message_id),
+            "account_id" => out.text(&self.account_id),
             "present" => out.boolean(self.present),
             "direction" => out.opt_text(self.direction.as_deref()),
             "kind" => out.opt_text(self.kind.as_deref()),
@@ -269,7 +271,7 @@ impl CsvRow for MessageRow {
             "sent_at" => out.opt_time(self.sent_at),
             "sort_at" => out.time(self.sort_at),
             "seq" => out.int(self.seq),
-            "status" => out.opt_text(self.status.as_deref()),
+            "status" => out.opt_text(self.status.map(MessageStatus::as_str)),
             "statuses" => out.json(&self.statuses)?,
             "failure" => out.opt_json(self.failure.as_ref())?,
             "reactions" => out.json(&self.reactions)?,
@@ -277,10 +279,10 @@ impl CsvRow for MessageRow {
             "edits" => out.json(&self.edits)?,
             "revoked_at" => out.opt_time(self.revoked_at),
             "wamid" => out.opt_text(self.wamid.as_deref()),
-            "send_state" => out.opt_text(self.send_state.as_deref()),
+            "send_state" => out.opt_text(self.send_state.map(SendState::as_str)),
             "attempts" => out.int(self.attempts.into()),
             "next_attempt_at" => out.opt_time(self.next_attempt_at),
-            "media_state" => out.opt_text(self.media_state.as_deref()),
+            "media_state" => out.opt_text(self.media_state.map(MediaState::as_str)),
             "media_file" => out.opt_json(self.media_file.as_ref())?,
             "position" => out.int(self.position),
             other => return Err(unknown_column(MESSAGES.name, other)),

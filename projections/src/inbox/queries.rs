@@ -4,6 +4,7 @@
 use super::view::{ConversationRow, MessageRow, Reaction};
 use crate::query::{contains, probe, Page};
 use crate::scope::{AccountScope, Binds};
+use actors::conversation::status::{MediaState, MessageStatus, SendState};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
@@ -157,12 +158,14 @@ pub async fn messages_before(
     let (at, seq) = before.unzip();
     let rows = sqlx::query_as!(
         MessageRow,
-        r#"select conversation_id, message_id, present, direction, kind, body, media, content, reply_to,
-                  forwarded, sender, sent_at, sort_at, seq, status,
+        r#"select conversation_id, message_id, account_id, present, direction, kind, body, media,
+                  content, reply_to, forwarded, sender, sent_at, sort_at, seq,
+                  status as "status: MessageStatus",
                   statuses as "statuses: Json<BTreeMap<String, DateTime<Utc>>>", failure,
                   reactions as "reactions: Json<Vec<Reaction>>", edited_at,
-                  edits as "edits: Json<Vec<Value>>", revoked_at, wamid, send_state, attempts,
-                  next_attempt_at, media_state, media_file, position
+                  edits as "edits: Json<Vec<Value>>", revoked_at, wamid,
+                  send_state as "send_state: SendState", attempts, next_attempt_at,
+                  media_state as "media_state: MediaState", media_file, position
            from inbox_messages
            where conversation_id = $1 and present
              and ($2::timestamptz is null or (sort_at, seq) < ($2, $3))
@@ -190,12 +193,14 @@ pub async fn messages_after(
 ) -> sqlx::Result<Page<MessageRow>> {
     let rows = sqlx::query_as!(
         MessageRow,
-        r#"select conversation_id, message_id, present, direction, kind, body, media, content, reply_to,
-                  forwarded, sender, sent_at, sort_at, seq, status,
+        r#"select conversation_id, message_id, account_id, present, direction, kind, body, media,
+                  content, reply_to, forwarded, sender, sent_at, sort_at, seq,
+                  status as "status: MessageStatus",
                   statuses as "statuses: Json<BTreeMap<String, DateTime<Utc>>>", failure,
                   reactions as "reactions: Json<Vec<Reaction>>", edited_at,
-                  edits as "edits: Json<Vec<Value>>", revoked_at, wamid, send_state, attempts,
-                  next_attempt_at, media_state, media_file, position
+                  edits as "edits: Json<Vec<Value>>", revoked_at, wamid,
+                  send_state as "send_state: SendState", attempts, next_attempt_at,
+                  media_state as "media_state: MediaState", media_file, position
            from inbox_messages
            where conversation_id = $1 and present and (sort_at, seq) > ($2, $3)
            order by sort_at, seq
@@ -219,7 +224,8 @@ pub struct MessageKey {
     pub message_id: String,
 }
 
-/// Messages the senders still have to send (queued, being sent, or waiting to retry), oldest first.
+/// Messages the senders still have to send (queued, being sent, or waiting to retry: the states of
+/// `SendState::UNFINISHED`, written out so the planner uses the partial index on them), oldest first.
 pub async fn unsent(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<MessageKey>> {
     sqlx::query_as!(
         MessageKey,

@@ -8,7 +8,7 @@ use actors::conversation::events::ConversationEvent;
 use actors::conversation::id::ConversationId;
 use actors::conversation::message::{MessageContent, MetaError};
 use actors::conversation::outbound::{MessageQueued, MessageSent};
-use actors::conversation::status::DeliveryStatus;
+use actors::conversation::status::{DeliveryStatus, MediaState, MessageStatus, SendState};
 use actors::event::{DecodeError, DomainEvent, RawRecordedEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -54,6 +54,9 @@ pub struct ConversationRow {
 pub struct MessageRow {
     pub conversation_id: String,
     pub message_id: String,
+    /// The business number's `phone_number_id` (the account part of `conversation_id`), so reads scope
+    /// messages by account without taking ids apart.
+    pub account_id: String,
     /// False while only statuses, reactions or edits of the message are known.
     pub present: bool,
     pub direction: Option<String>,
@@ -67,7 +70,7 @@ pub struct MessageRow {
     pub sent_at: Option<DateTime<Utc>>,
     pub sort_at: DateTime<Utc>,
     pub seq: i64,
-    pub status: Option<String>,
+    pub status: Option<MessageStatus>,
     pub statuses: Json<BTreeMap<String, DateTime<Utc>>>,
     pub failure: Option<Value>,
     pub reactions: Json<Vec<Reaction>>,
@@ -76,12 +79,12 @@ pub struct MessageRow {
     pub revoked_at: Option<DateTime<Utc>>,
     /// Meta's id of a message sent through the inbox (whose `message_id` is the inbox's own id).
     pub wamid: Option<String>,
-    /// For messages sent through the inbox: `queued`, `sending`, `retrying`, `accepted` or `failed`.
-    pub send_state: Option<String>,
+    /// For messages sent through the inbox: how far sending got.
+    pub send_state: Option<SendState>,
     pub attempts: i32,
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// For messages with a file from Meta: `pending` until it is fetched, then `stored` or `failed`.
-    pub media_state: Option<String>,
+    pub media_state: Option<MediaState>,
     /// The stored file (`id`, `mime_type`, `size`), or why it could not be fetched (`error`).
     pub media_file: Option<Value>,
     pub position: i64,
@@ -342,10 +345,8 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
         ConversationEvent::MessageQueued(q) => record_queued(view, e, q),
         ConversationEvent::SendAttempted(a) => {
             let row = message_mut(view, e, &a.message_id.to_string(), at);
-            if row.send_state.as_deref() != Some("accepted")
-                && row.send_state.as_deref() != Some("failed")
-            {
-                row.send_state = Some("sending".to_owned());
+            if !row.send_state.is_some_and(SendState::is_final) {
+                row.send_state = Some(SendState::Sending);
             }
             row.attempts = row
                 .attempts
@@ -355,8 +356,8 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
         }
         ConversationEvent::AttemptFailed(f) => {
             let row = message_mut(view, e, &f.message_id.to_string(), at);
-            if row.send_state.as_deref() == Some("sending") {
-                row.send_state = Some("retrying".to_owned());
+            if row.send_state == Some(SendState::Sending) {
+                row.send_state = Some(SendState::Retrying);
                 row.next_attempt_at = Some(f.retry_at);
             }
             row.failure = serde_json::to_value(&f.error).ok();
@@ -365,18 +366,18 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
         ConversationEvent::MessageSent(m) => sent(view, e, m),
         ConversationEvent::MediaStored(m) => {
             let row = message_mut(view, e, &m.wamid, at);
-            row.media_state = Some("stored".to_owned());
+            row.media_state = Some(MediaState::Stored);
             row.media_file = serde_json::to_value(&m.file).ok();
         }
         ConversationEvent::MediaFailed(m) => {
             let row = message_mut(view, e, &m.wamid, at);
-            row.media_state = Some("failed".to_owned());
+            row.media_state = Some(MediaState::Failed);
             row.media_file = Some(serde_json::json!({ "error": m.error }));
         }
         ConversationEvent::SendFailed(f) => {
             let row = message_mut(view, e, &f.message_id.to_string(), at);
-            if row.send_state.as_deref() != Some("accepted") {
-                row.send_state = Some("failed".to_owned());
+            if row.send_state != Some(SendState::Accepted) {
+                row.send_state = Some(SendState::Failed);
                 row.next_attempt_at = None;
                 let mut failure = serde_json::to_value(&f.error).unwrap_or(Value::Null);
                 if let (Some(remedy), Some(object)) = (&f.remedy, failure.as_object_mut()) {
@@ -442,7 +443,7 @@ fn record_queued(view: &mut InboxView, e: &InboxEvent, q: &MessageQueued) {
     row.sent_at = Some(q.at);
     row.sort_at = q.at;
     row.seq = e.position;
-    row.send_state = Some("queued".to_owned());
+    row.send_state = Some(SendState::Queued);
     refresh_status(row);
 
     let conversation = conversation_mut(view, e);
@@ -472,8 +473,8 @@ fn sent(view: &mut InboxView, e: &InboxEvent, m: &MessageSent) {
         .insert((e.conversation_id.clone(), m.wamid.clone()), id.clone());
     let row = message_mut(view, e, &id, m.at);
     row.wamid = Some(m.wamid.clone());
-    if row.send_state.as_deref() != Some("failed") {
-        row.send_state = Some("accepted".to_owned());
+    if row.send_state != Some(SendState::Failed) {
+        row.send_state = Some(SendState::Accepted);
         row.next_attempt_at = None;
         row.failure = None;
     }
@@ -519,7 +520,7 @@ fn record_message(view: &mut InboxView, e: &InboxEvent, m: Incoming<'_>) {
                 .as_ref()
                 .is_some_and(|media| media.get("media_id").is_some_and(|id| !id.is_null()))
         {
-            row.media_state = Some("pending".to_owned());
+            row.media_state = Some(MediaState::Pending);
         }
     }
     row.content = serde_json::to_value(m.content).ok();
@@ -667,6 +668,7 @@ fn message_mut<'v>(
     let row = view.messages.entry(key).or_insert_with(|| MessageRow {
         conversation_id: e.conversation_id.clone(),
         message_id,
+        account_id: e.account_id.clone(),
         present: false,
         direction: None,
         kind: None,
@@ -706,11 +708,7 @@ fn refresh_status(row: &mut MessageRow) {
         .keys()
         .filter_map(|s| DeliveryStatus::parse(s))
         .max();
-    row.status = match (reported, row.send_state.as_deref()) {
-        (_, Some("failed")) => Some(DeliveryStatus::Failed.as_str().to_owned()),
-        (Some(status), _) => Some(status.as_str().to_owned()),
-        (None, state) => state.map(str::to_owned),
-    };
+    row.status = MessageStatus::shown(row.send_state, reported);
 }
 
 fn failure_of(errors: &[MetaError]) -> Value {

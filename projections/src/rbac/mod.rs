@@ -64,9 +64,9 @@ impl Projection for RbacProjection {
         if decoded.is_empty() {
             return Ok(());
         }
-        let current: Vec<SnapshotRow> =
-            rows::load(conn, SNAPSHOT, &[serde_json::json!({ "id": 1 })]).await?;
-        let row = current.into_iter().next().unwrap_or(SnapshotRow {
+        // Every snapshot row has a position of at least 0: "after -1" is the row as it stands.
+        let current = queries::snapshot_after(&mut *conn, -1).await?;
+        let row = current.unwrap_or(SnapshotRow {
             id: 1,
             snapshot: Json(Rbac::default()),
             position: 0,

@@ -4,7 +4,7 @@ use super::*;
 use actors::conversation::events::{ContactProfile, ReadMarked, SettingChanged};
 use actors::conversation::message::{EchoedMessage, InboundMessage};
 use actors::conversation::outbound::{AttemptFailed, SendFailed};
-use actors::conversation::status::StatusReport;
+use actors::conversation::status::{MessageStatus, SendState, StatusReport};
 use actors::graph::messages::TextMessage;
 use actors::graph::{CallError, OutboundContent, OutboundMessage};
 use proptest::prelude::*;
@@ -103,7 +103,7 @@ fn statuses_that_arrive_before_their_message_apply_once_it_is_known() {
     ]);
     let m = &view.messages[&(c.to_owned(), "wamid.out".to_owned())];
     assert!(m.present);
-    assert_eq!(m.status.as_deref(), Some("read"));
+    assert_eq!(m.status, Some(MessageStatus::Read));
     assert_eq!(m.body.as_deref(), Some("ok"));
     assert_eq!(m.statuses.keys().collect::<Vec<_>>(), ["delivered", "read"]);
     let conversation = &view.conversations[c];
@@ -211,12 +211,12 @@ fn a_message_sent_through_the_inbox_shows_its_sending_then_metas_statuses() {
     ]);
     let row = &view.messages[&(c.to_owned(), id.clone())];
     assert_eq!(
+        (row.status, row.body.as_deref(), row.direction.as_deref()),
         (
-            row.status.as_deref(),
-            row.body.as_deref(),
-            row.direction.as_deref()
-        ),
-        (Some("queued"), Some("reply 0"), Some("outbound"))
+            Some(MessageStatus::Queued),
+            Some("reply 0"),
+            Some("outbound")
+        )
     );
     assert_eq!(
         view.conversations[c].last_message_preview.as_deref(),
@@ -236,8 +236,8 @@ fn a_message_sent_through_the_inbox_shows_its_sending_then_metas_statuses() {
     );
     let row = &view.messages[&(c.to_owned(), id.clone())];
     assert_eq!(row.wamid.as_deref(), Some("wamid.3"));
-    assert_eq!(row.send_state.as_deref(), Some("accepted"));
-    assert_eq!(row.status.as_deref(), Some("delivered"));
+    assert_eq!(row.send_state, Some(SendState::Accepted));
+    assert_eq!(row.status, Some(MessageStatus::Delivered));
     assert_eq!(
         row.statuses.keys().collect::<Vec<_>>(),
         ["delivered", "sent"]
@@ -324,7 +324,7 @@ fn a_failed_send_shows_the_error_and_what_to_do() {
         ),
     ]);
     let row = &view.messages[&(c.to_owned(), outbound_id(0).to_string())];
-    assert_eq!(row.status.as_deref(), Some("failed"));
+    assert_eq!(row.status, Some(MessageStatus::Failed));
     let failure = row.failure.as_ref().unwrap();
     assert_eq!(failure.pointer("/code"), Some(&json!(131047)));
     assert_eq!(failure.pointer("/remedy"), Some(&json!("send a template")));
