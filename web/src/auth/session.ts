@@ -24,20 +24,13 @@ export function useSetupNeeded(enabled: boolean) {
   return useQuery({
     queryKey: keys.setup,
     enabled,
-    queryFn: async ({ signal }): Promise<boolean> => {
-      // Fetched by hand until web/openapi.json has this route (the server is gaining it with cookie
-      // sessions); then it becomes `api.GET("/api/v1/auth/setup")`.
-      const response = await fetch("/api/v1/auth/setup", { signal, credentials: "same-origin" });
-      const body: unknown = await response.json().catch(() => undefined);
-      if (!response.ok) throw apiError(response.status, body);
-      return typeof body === "object" && body !== null && (body as { needed?: unknown }).needed === true;
-    },
+    queryFn: async ({ signal }): Promise<boolean> => unwrap(await api.GET("/api/v1/auth/setup", { signal })).needed,
   });
 }
 
-/** `cookie: true` asks for an HttpOnly session cookie instead of a token in the answer. */
-type SignInBody = Schemas["Credentials"] & { cookie?: boolean };
-type SetupBody = Schemas["Setup"] & { cookie?: boolean };
+// `cookie: true`: the session is an HttpOnly cookie, and the answer carries no token.
+type SignInBody = Schemas["Credentials"];
+type SetupBody = Schemas["Setup"];
 
 export function useSignIn() {
   const client = useQueryClient();
