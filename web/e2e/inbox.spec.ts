@@ -87,6 +87,22 @@ test("replies with text", async () => {
   expect(JSON.stringify(await sent.json())).toContain("Yes, it is, box and papers.");
 });
 
+test("quotes the customer's message in a reply", async () => {
+  const question = messages().getByRole("listitem").filter({ hasText: "And does it come with its box?" });
+  await question.getByRole("button", { name: "Reply" }).click();
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await expect(composer).toBeFocused();
+  await composer.fill("It does, the original box.");
+  await composer.press("Enter");
+  const reply = messages().getByRole("listitem").filter({ hasText: "It does, the original box." });
+  await expect(reply).toHaveCount(1);
+  await expect(reply.getByRole("blockquote")).toHaveText(/And does it come with its box\?/);
+  await expect(reply.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  await expect(reply.getByRole("blockquote")).toHaveText(/And does it come with its box\?/);
+  const sent = JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json());
+  expect(sent).toContain("It does, the original box.");
+});
+
 test("replies with an image", async () => {
   // A 1×1 PNG.
   const png = Buffer.from(

@@ -1,5 +1,7 @@
-import { useId, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
-import { api, unwrap, type Conversation, type Schemas } from "../api/client";
+import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
+import { api, unwrap, type Conversation, type Message, type Schemas } from "../api/client";
+import { whatsappId } from "../messages/content";
+import { QuotedText } from "./MessageBody";
 import { checkAttachment, megabytes, takesCaption, type MediaKind } from "../messages/attachment";
 import { kindLabel } from "../inbox/preview";
 import { useI18n } from "../i18n/i18n";
@@ -13,7 +15,18 @@ import { useSend } from "./useSend";
  * (see `messages/pending.ts`). Says until when free replies are allowed; once the 24-hour window is closed
  * only a template can be sent (`TemplatePicker`).
  */
-export function Composer({ conversation, canSend }: { conversation: Conversation; canSend: boolean }) {
+export function Composer({
+  conversation,
+  canSend,
+  replyTo,
+  onCancelReply,
+}: {
+  conversation: Conversation;
+  canSend: boolean;
+  /** The message the reply quotes. */
+  replyTo: Message | null;
+  onCancelReply: () => void;
+}) {
   const { t, locale } = useI18n();
   const sendMessage = useSend(conversation.id);
   const id = useId();
@@ -22,6 +35,11 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
   const [file, setFile] = useState<{ file: File; kind: MediaKind } | null>(null);
   const [fileProblem, setFileProblem] = useState<string | null>(null);
   const open = conversation.reply_window_open;
+  const box = useRef<HTMLTextAreaElement>(null);
+  // Choosing a message to reply to goes straight to writing the reply.
+  useEffect(() => {
+    if (replyTo) box.current?.focus();
+  }, [replyTo]);
 
   const choose = (event: ChangeEvent<HTMLInputElement>) => {
     const chosen = event.target.files?.[0];
@@ -45,10 +63,12 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
     const body = text.trim();
     if ((body === "" && !file) || !open || !canSend) return;
     const attached = file;
+    const quoted = replyTo ? whatsappId(replyTo) : null;
     setText("");
     setFile(null);
-    if (attached) sendMessage(body, attached.file.name, () => uploaded(attached.file, attached.kind, body));
-    else sendMessage(body, null, () => Promise.resolve({ kind: "text", body, preview_url: false }));
+    onCancelReply();
+    if (attached) sendMessage(body, attached.file.name, () => uploaded(attached.file, attached.kind, body), quoted);
+    else sendMessage(body, null, () => Promise.resolve({ kind: "text", body, preview_url: false }), quoted);
   };
 
   const submit = (event: FormEvent) => {
@@ -82,6 +102,17 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
           {fileProblem}
         </p>
       )}
+      {replyTo && (
+        <div className="replying">
+          <blockquote className="quote">
+            <span className="visually-hidden">{t("message.replyTo")} </span>
+            <QuotedText message={replyTo} />
+          </blockquote>
+          <button type="button" onClick={onCancelReply}>
+            {t("composer.cancelReply")}
+          </button>
+        </div>
+      )}
       {file && (
         <p className="attachment">
           <span>{t("composer.attached", { name: file.file.name, kind: kindLabel(file.kind, t) })}</span>
@@ -100,6 +131,7 @@ export function Composer({ conversation, canSend }: { conversation: Conversation
           {t("composer.label")}
         </label>
         <textarea
+          ref={box}
           id={id}
           rows={2}
           maxLength={4096}

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, unwrap, type Me } from "../api/client";
+import { api, unwrap, type Me, type Message } from "../api/client";
 import { keys, may, useConversation } from "../api/queries";
 import { updateLists } from "../api/conversationLists";
 import { useI18n } from "../i18n/i18n";
@@ -20,6 +20,8 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
   const canManage = account !== undefined && may(me, "conversations.manage", account);
   // What was unread when it was opened stays marked as such while it is open, though it is marked read.
   const [unreadAtOpen, setUnreadAtOpen] = useState<number | null>(null);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const canSend = data !== undefined && may(me, "messages.send", data.account_id);
   if (unreadAtOpen === null && data) setUnreadAtOpen(data.unread_count);
   useMarkRead(id, canManage && (data?.unread_count ?? 0) > 0);
 
@@ -46,8 +48,8 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
         </div>
         <ConversationSettings conversation={data} disabled={!canManage} />
       </header>
-      <MessageList conversation={data} unreadAtOpen={unreadAtOpen ?? 0} />
-      <Composer conversation={data} canSend={may(me, "messages.send", data.account_id)} />
+      <MessageList conversation={data} unreadAtOpen={unreadAtOpen ?? 0} onReply={canSend ? setReplyTo : undefined} />
+      <Composer conversation={data} canSend={canSend} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} />
     </section>
   );
 }

@@ -3,7 +3,7 @@ import type { Message } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { clockTime } from "../format/time";
-import { describeMessage, failureOf } from "../messages/content";
+import { describeMessage, failureOf, whatsappId } from "../messages/content";
 import type { PendingMessage } from "../messages/pending";
 import { MessageBody, QuotedText } from "./MessageBody";
 import { StatusTicks } from "./StatusTicks";
@@ -16,11 +16,14 @@ export const MessageBubble = memo(function MessageBubble({
   quoted,
   pending,
   onDismiss,
+  onReply,
 }: {
   message: Message;
   quoted: Message | null;
   pending: PendingMessage | null;
   onDismiss: (() => void) | undefined;
+  /** Set when the message can be quoted in a reply. */
+  onReply?: ((message: Message) => void) | undefined;
 }) {
   const { t, locale } = useI18n();
   const outbound = message.direction === "outbound";
@@ -45,6 +48,11 @@ export const MessageBubble = memo(function MessageBubble({
         {message.edited_at && !message.revoked_at && <span className="edited">{t("message.edited")}</span>}
         {message.sent_at && <time dateTime={message.sent_at}>{clockTime(message.sent_at, locale)}</time>}
         {outbound && <StatusTicks status={message.status ?? "sending"} />}
+        {onReply && !pending && whatsappId(message) && !message.revoked_at && (
+          <button type="button" className="reply-button" onClick={() => onReply(message)}>
+            {t("message.reply")}
+          </button>
+        )}
       </p>
       {pending?.error && (
         <p className="message-failure" role="alert">

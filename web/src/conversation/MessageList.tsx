@@ -19,7 +19,15 @@ function standalone(message: Message): boolean {
  * older ones without moving what is on screen; a new message scrolls into view when the agent is at the
  * bottom.
  */
-export function MessageList({ conversation, unreadAtOpen }: { conversation: Conversation; unreadAtOpen: number }) {
+export function MessageList({
+  conversation,
+  unreadAtOpen,
+  onReply,
+}: {
+  conversation: Conversation;
+  unreadAtOpen: number;
+  onReply?: ((message: Message) => void) | undefined;
+}) {
   const { t, locale } = useI18n();
   const query = useMessages(conversation.id, true);
   const pending = usePendingMessages();
@@ -112,6 +120,7 @@ export function MessageList({ conversation, unreadAtOpen }: { conversation: Conv
                   quoted={message.reply_to ? (byId.get(message.reply_to) ?? null) : null}
                   pending={mine}
                   onDismiss={mine ? () => pendingMessages.remove(mine.clientId) : undefined}
+                  onReply={onReply}
                 />
               </Fragment>
             );

@@ -15,14 +15,14 @@ export type OutboundContent = Schemas["OutboundContent"];
 export function useSend(conversationId: string) {
   const client = useQueryClient();
   return useCallback(
-    (shown: string, attachment: string | null, content: () => Promise<OutboundContent>) => {
-      const item = pendingMessages.add(conversationId, shown, new Date(), attachment);
+    (shown: string, attachment: string | null, content: () => Promise<OutboundContent>, replyTo: string | null = null) => {
+      const item = pendingMessages.add(conversationId, shown, new Date(), attachment, replyTo);
       void (async () => {
         try {
           const queued = unwrap(
             await api.POST("/api/v1/conversations/{id}/messages", {
               params: { path: { id: conversationId }, header: { "Idempotency-Key": item.clientId } },
-              body: { content: await content() },
+              body: { content: await content(), reply_to: replyTo },
             }),
           );
           pendingMessages.resolve(item.clientId, queued.message_id);

@@ -270,3 +270,10 @@ export function failureOf(message: Message): { code: number | null; reason: stri
     text(field(first, "details")) ?? text(field(first, "message")) ?? text(field(first, "title")) ?? (code !== null ? `error ${code}` : "unknown");
   return { code, reason };
 }
+
+/** The id WhatsApp knows a message by, to quote it or react to it: a customer's message's id, or the
+ * wamid Meta gave a message the inbox sent. `null` until Meta has accepted it. */
+export function whatsappId(message: Message): string | null {
+  if (message.direction === "inbound") return message.id;
+  return message.wamid ?? null;
+}

@@ -18,6 +18,8 @@ export interface PendingMessage {
   error: string | null;
   /** The file's name, for a media message. */
   attachment: string | null;
+  /** The message it quotes (its wamid). */
+  replyTo: string | null;
 }
 
 export interface ShownMessage {
@@ -45,7 +47,13 @@ export class PendingStore {
   /** A new array whenever something changes (for useSyncExternalStore). */
   snapshot = (): readonly PendingMessage[] => this.items;
 
-  add(conversationId: string, body: string, at: Date = new Date(), attachment: string | null = null): PendingMessage {
+  add(
+    conversationId: string,
+    body: string,
+    at: Date = new Date(),
+    attachment: string | null = null,
+    replyTo: string | null = null,
+  ): PendingMessage {
     this.counter += 1;
     const item: PendingMessage = {
       clientId: `pending-${at.getTime()}-${this.counter}`,
@@ -55,6 +63,7 @@ export class PendingStore {
       serverId: null,
       error: null,
       attachment,
+      replyTo,
     };
     this.update([...this.items, item]);
     return item;
@@ -103,6 +112,7 @@ export function pendingAsMessage(p: PendingMessage): Message {
     content: { kind: "text", body },
     forwarded: false,
     sender: "business",
+    reply_to: p.replyTo,
     sent_at: p.at,
     status: p.error ? "failed" : "sending",
     attempts: 0,
