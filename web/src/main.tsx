@@ -2,7 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { ApiError } from "./api/client";
-import { keys } from "./api/queries";
+import { conversationList, FIRST_FILTER, keys } from "./api/queries";
 import { App } from "./App";
 import { I18nProvider } from "./i18n/i18n";
 import { ThemeProvider } from "./prefs/theme";
@@ -18,6 +18,11 @@ const queryClient: QueryClient = new QueryClient({
     },
   }),
 });
+
+// Signed in, the inbox needs its code and its first conversations at once: they are asked for together
+// with who is signed in, not one after the other (signed out, the list's 401 only confirms it).
+void import("./inbox/InboxScreen");
+void queryClient.prefetchInfiniteQuery(conversationList(FIRST_FILTER));
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root");

@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { infiniteQueryOptions, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, unwrap, type ConversationPage, type Me, type MessagePage } from "./client";
 
 /** The query keys, in one place so the live stream invalidates exactly what a change touches. */
@@ -20,12 +20,18 @@ export interface ConversationFilter {
   q: string;
 }
 
+/** The list the inbox opens with. */
+export const FIRST_FILTER: ConversationFilter = { account: null, filter: "all", q: "" };
+
 const PAGE = 100;
 
 export function useConversations(filter: ConversationFilter, enabled: boolean) {
-  return useInfiniteQuery({
+  return useInfiniteQuery({ ...conversationList(filter), enabled });
+}
+
+export function conversationList(filter: ConversationFilter) {
+  return infiniteQueryOptions({
     queryKey: keys.conversationList(filter),
-    enabled,
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam, signal }): Promise<ConversationPage> =>
       unwrap(

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { Me } from "../api/client";
-import { may, type ConversationFilter } from "../api/queries";
+import { FIRST_FILTER, may, type ConversationFilter } from "../api/queries";
 import { useI18n } from "../i18n/i18n";
 import { useLiveUpdates } from "../live/useLiveUpdates";
 import { useNotifications } from "../live/useNotifications";
@@ -15,7 +15,7 @@ import { useOpenConversation } from "./route";
 export function InboxScreen({ me }: { me: Me }) {
   const { t } = useI18n();
   const [openId, open] = useOpenConversation();
-  const [filter, setFilter] = useState<ConversationFilter>({ account: null, filter: "all", q: "" });
+  const [filter, setFilter] = useState<ConversationFilter>(FIRST_FILTER);
   const canView = may(me, "conversations.view");
   const notifications = useNotifications();
   const live = useLiveUpdates(canView, notifications.notify);
