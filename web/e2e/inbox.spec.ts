@@ -166,6 +166,25 @@ test("offers only templates once the 24-hour window has closed, and sends one", 
   await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
 });
 
+test("writes first to a number that never wrote, with a template", async () => {
+  await page.getByRole("button", { name: "New conversation" }).click();
+  const dialog = page.getByRole("dialog", { name: "Write first to a customer" });
+  await dialog.getByRole("textbox", { name: "Customer's number" }).fill("12");
+  await dialog.getByRole("textbox", { name: "Text {{1}}" }).fill("Sam");
+  await dialog.getByRole("button", { name: "Send the template" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("This number cannot be right");
+  await dialog.getByRole("textbox", { name: "Customer's number" }).fill("+44 7700 900555");
+  await dialog.getByRole("button", { name: "Send the template" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("heading", { name: "+447700900555" })).toBeVisible();
+  const sent = messages().getByRole("listitem").filter({ hasText: "Hello Sam, thanks for your order." });
+  await expect(sent).toHaveCount(1);
+  await expect(sent.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: /\+447700900555/ })).toBeVisible();
+  await page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: new RegExp(customer.name) }).click();
+  await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
+});
+
 test("is accessible in both themes and in French", async () => {
   await expectAccessible();
   await page.getByRole("combobox", { name: "Theme" }).selectOption({ label: "Dark" });

@@ -6,7 +6,7 @@ import { updateLists } from "../api/conversationLists";
 import { useI18n } from "../i18n/i18n";
 import { ErrorNotice } from "../ErrorNotice";
 import { Avatar } from "../inbox/Avatar";
-import { contactName } from "../inbox/ConversationRow";
+import { contactName, contactNumber } from "../inbox/ConversationRow";
 import { ConversationSettings } from "./ConversationSettings";
 import { MessageList } from "./MessageList";
 import { Composer } from "./Composer";
@@ -34,7 +34,7 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
     );
   }
   const name = contactName(data);
-  const number = data.contact.wa_id ? `+${data.contact.wa_id}` : null;
+  const number = contactNumber(data);
   return (
     <section className="conversation" aria-label={name}>
       <header className="conversation-header">

@@ -123,6 +123,12 @@ export const en = {
   "message.advice.131056": "Too many messages to this customer at once; wait a little.",
   "message.advice.default": "Check the number's settings, or try again later.",
 
+  "newConversation.open": "New conversation",
+  "newConversation.title": "Write first to a customer",
+  "newConversation.from": "From",
+  "newConversation.to": "Customer's number",
+  "newConversation.badNumber": "This number cannot be right: {reason}",
+
   "template.open": "Send a template",
   "template.title": "Send a template",
   "template.choose": "Template",

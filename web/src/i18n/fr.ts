@@ -125,6 +125,12 @@ export const fr: Record<MessageKey, string> = {
   "message.advice.131056": "Trop de messages vers ce client à la fois ; patientez un peu.",
   "message.advice.default": "Vérifiez les réglages du numéro, ou réessayez plus tard.",
 
+  "newConversation.open": "Nouvelle conversation",
+  "newConversation.title": "Écrire le premier à un client",
+  "newConversation.from": "De",
+  "newConversation.to": "Numéro du client",
+  "newConversation.badNumber": "Ce numéro ne peut pas être juste : {reason}",
+
   "template.open": "Envoyer un modèle",
   "template.title": "Envoyer un modèle",
   "template.choose": "Modèle",

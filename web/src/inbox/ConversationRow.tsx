@@ -8,9 +8,17 @@ import { conversationPath } from "./route";
 
 export const ROW_HEIGHT = 72;
 
+/** The customer's number as people write it: their WhatsApp id, or a contact id that is a number (a
+ * conversation the business started, before the customer wrote). */
+export function contactNumber(conversation: Conversation): string | null {
+  const c = conversation.contact;
+  const digits = c.wa_id ?? (/^\d+$/.test(c.contact_id) ? c.contact_id : null);
+  return digits ? `+${digits}` : null;
+}
+
 export function contactName(conversation: Conversation): string {
   const c = conversation.contact;
-  return c.name ?? (c.wa_id ? `+${c.wa_id}` : null) ?? c.username ?? c.contact_id;
+  return c.name ?? contactNumber(conversation) ?? c.username ?? c.contact_id;
 }
 
 /** One conversation in the list: a link (so it opens in a new tab too) named by the contact. */

@@ -6,6 +6,7 @@ import { useLiveUpdates } from "../live/useLiveUpdates";
 import { useNotifications } from "../live/useNotifications";
 import { ConversationScreen } from "../conversation/ConversationScreen";
 import { AccountPicker } from "./AccountPicker";
+import { NewConversation } from "./NewConversation";
 import { ConversationFilters } from "./ConversationFilters";
 import { ConversationList } from "./ConversationList";
 import { TopBar } from "./TopBar";
@@ -26,6 +27,7 @@ export function InboxScreen({ me }: { me: Me }) {
       <aside className="sidebar" aria-label={t("inbox.conversations")}>
         {canView ? (
           <>
+            <NewConversation me={me} onOpen={open} />
             <AccountPicker me={me} value={filter.account} onChange={(account) => setFilter({ ...filter, account })} />
             <ConversationFilters value={filter} onChange={setFilter} />
             <ConversationList filter={filter} openId={openId} onOpen={open} />
