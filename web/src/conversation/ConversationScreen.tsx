@@ -25,7 +25,7 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
   if (unreadAtOpen === null && data) setUnreadAtOpen(data.unread_count);
   useMarkRead(id, canManage && (data?.unread_count ?? 0) > 0);
 
-  if (conversation.isError) return <ErrorNotice error={conversation.error} onRetry={() => void conversation.refetch()} />;
+  if (conversation.isError && !data) return <ErrorNotice error={conversation.error} onRetry={() => void conversation.refetch()} />;
   if (!data) {
     return (
       <p className="empty" role="status">

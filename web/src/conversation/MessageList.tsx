@@ -11,7 +11,9 @@ import { pendingMessages, usePendingMessages } from "./pendingStore";
 /** Reactions, edits and deletions change another message; they are not messages of their own. */
 function standalone(message: Message): boolean {
   const content = message.content as { content_type?: unknown; kind?: unknown } | null | undefined;
-  return content?.content_type !== "reaction" && content?.content_type !== "edit" && content?.content_type !== "revoke" && !(message.direction === "outbound" && content?.kind === "reaction");
+  const changesAnother = ["reaction", "edit", "revoke"].includes(String(content?.content_type));
+  const ownReaction = message.direction === "outbound" && content?.kind === "reaction";
+  return !changesAnother && !ownReaction;
 }
 
 /**
