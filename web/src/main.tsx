@@ -11,7 +11,14 @@ import "./styles.css";
 // The live stream keeps the cache current, so nothing refetches just because a window got focus.
 // A session that ended (expired, signed out elsewhere) shows the sign-in screen instead of errors.
 const queryClient: QueryClient = new QueryClient({
-  defaultOptions: { queries: { refetchOnWindowFocus: false, staleTime: 30_000 } },
+  defaultOptions: {
+    queries: {
+      refetchOnWindowFocus: false,
+      staleTime: 30_000,
+      // A refusal (not found, forbidden) is an answer: only failures of the network or the server retry.
+      retry: (failures, error) => failures < 2 && !(error instanceof ApiError && error.status < 500),
+    },
+  },
   queryCache: new QueryCache({
     onError: (error) => {
       if (error instanceof ApiError && error.status === 401) queryClient.setQueryData(keys.me, null);

@@ -15,7 +15,6 @@ export function useMe() {
       return unwrap(answer);
     },
     staleTime: 5 * 60_000,
-    retry: (count, error) => count < 2 && !(error instanceof Error && error.name === "ApiError"),
   });
 }
 
