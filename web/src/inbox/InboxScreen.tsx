@@ -24,6 +24,7 @@ export function InboxScreen({ me }: { me: Me }) {
   return (
     <div className={openId ? "inbox has-open" : "inbox"}>
       <TopBar me={me} live={live} notifications={notifications} />
+      <main className="inbox-body">
       <aside className="sidebar" aria-label={t("inbox.conversations")}>
         {canView ? (
           <>
@@ -36,12 +37,13 @@ export function InboxScreen({ me }: { me: Me }) {
           <p className="empty">{t("inbox.noAccess")}</p>
         )}
       </aside>
-      <main className="conversation-pane">
+      <div className="conversation-pane">
         {openId ? (
           <ConversationScreen key={openId} id={openId} me={me} onBack={() => open(null)} />
         ) : (
           <p className="empty">{t("inbox.pick")}</p>
         )}
+      </div>
       </main>
     </div>
   );
