@@ -103,6 +103,14 @@ test("quotes the customer's message in a reply", async () => {
   expect(sent).toContain("It does, the original box.");
 });
 
+test("reacts to the customer's message", async () => {
+  const question = messages().getByRole("listitem").filter({ hasText: "Is the Speedmaster still available?" }).first();
+  await question.getByRole("button", { name: "React" }).click();
+  await question.getByRole("button", { name: "React with 👍" }).click();
+  await expect(question.getByRole("list", { name: "Reactions" })).toContainText("👍");
+  await expect.poll(async () => JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json())).toContain("👍");
+});
+
 test("replies with an image", async () => {
   // A 1×1 PNG.
   const png = Buffer.from(
@@ -114,12 +122,18 @@ test("replies with an image", async () => {
   const composer = page.getByRole("textbox", { name: "Message" });
   await composer.fill("The front of the watch");
   await composer.press("Enter");
-  const reply = messages().getByRole("listitem").filter({ has: page.getByRole("img", { name: "The front of the watch" }) });
+  const enlarge = page.getByRole("button", { name: "Enlarge: The front of the watch" });
+  const reply = messages().getByRole("listitem").filter({ has: enlarge });
   await expect(reply).toHaveCount(1);
   await expect(reply.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
-  // The picture itself loads from the inbox's media store, with the session cookie.
-  const loaded = await reply.getByRole("img", { name: "The front of the watch" }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 1);
-  expect(loaded).toBe(true);
+  // The picture loads from the inbox's media store, with the session cookie, and opens whole.
+  await enlarge.click({ timeout: 5_000 });
+  const lightbox = page.getByRole("dialog", { name: "The front of the watch" });
+  const picture = lightbox.getByRole("img", { name: "The front of the watch" });
+  await expect(picture).toBeVisible();
+  expect(await picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 1)).toBe(true);
+  await page.keyboard.press("Escape");
+  await expect(lightbox).toBeHidden();
   const sent = JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json());
   expect(sent).toContain("The front of the watch");
 });

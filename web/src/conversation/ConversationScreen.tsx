@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Me, type Message } from "../api/client";
 import { keys, may, useConversation } from "../api/queries";
 import { updateLists } from "../api/conversationLists";
+import { whatsappId } from "../messages/content";
 import { useI18n } from "../i18n/i18n";
 import { ErrorNotice } from "../ErrorNotice";
 import { Avatar } from "../inbox/Avatar";
@@ -23,6 +24,7 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const canSend = data !== undefined && may(me, "messages.send", data.account_id);
   if (unreadAtOpen === null && data) setUnreadAtOpen(data.unread_count);
+  const react = useReact(id);
   useMarkRead(id, canManage && (data?.unread_count ?? 0) > 0);
 
   if (conversation.isError && !data) return <ErrorNotice error={conversation.error} onRetry={() => void conversation.refetch()} />;
@@ -48,7 +50,12 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
         </div>
         <ConversationSettings conversation={data} disabled={!canManage} />
       </header>
-      <MessageList conversation={data} unreadAtOpen={unreadAtOpen ?? 0} onReply={canSend ? setReplyTo : undefined} />
+      <MessageList
+        conversation={data}
+        unreadAtOpen={unreadAtOpen ?? 0}
+        onReply={canSend ? setReplyTo : undefined}
+        onReact={canSend && data.reply_window_open ? react : undefined}
+      />
       <Composer conversation={data} canSend={canSend} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} />
     </section>
   );
@@ -81,4 +88,24 @@ function useMarkRead(id: string, needed: boolean) {
       }
     })();
   }, [client, id, needed, visible]);
+}
+
+/** Reacts to a message with an emoji (an empty one takes the reaction back); the reaction shows once the
+ * messages are read again. */
+function useReact(id: string) {
+  const client = useQueryClient();
+  return useCallback(
+    (message: Message, emoji: string) => {
+      const target = whatsappId(message);
+      if (!target) return;
+      void (async () => {
+        await api.POST("/api/v1/conversations/{id}/messages", {
+          params: { path: { id } },
+          body: { content: { kind: "reaction", message_id: target, emoji } },
+        });
+        void client.invalidateQueries({ queryKey: keys.messages(id) });
+      })();
+    },
+    [client, id],
+  );
 }

@@ -2,6 +2,7 @@ import type { Message } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { describeMessage, linkify, type FileView, type MessageView } from "../messages/content";
 import { kindLabel } from "../inbox/preview";
+import { ImageWithLightbox } from "./ImageWithLightbox";
 
 export function LinkedText({ text }: { text: string }) {
   return (
@@ -52,11 +53,7 @@ export function MessageBody({ view }: { view: MessageView }) {
       return (
         <>
           <FileState file={view.file}>
-            {(url) => (
-              <a href={url} target="_blank" rel="noopener noreferrer" className="media-link">
-                <img src={url} alt={view.caption ?? t("message.image")} loading="lazy" className="message-image" />
-              </a>
-            )}
+            {(url) => <ImageWithLightbox url={url} alt={view.caption ?? t("message.image")} />}
           </FileState>
           {view.caption && <LinkedText text={view.caption} />}
         </>

@@ -1,4 +1,4 @@
-import { memo } from "react";
+import { memo, useState } from "react";
 import type { Message } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
@@ -9,6 +9,7 @@ import { MessageBody, QuotedText } from "./MessageBody";
 import { StatusTicks } from "./StatusTicks";
 
 const ADVICE = new Set([131047, 131026, 131049, 131056]);
+const EMOJIS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 
 /** One message: who sent it, what it says, when, its status and its reactions. */
 export const MessageBubble = memo(function MessageBubble({
@@ -17,6 +18,8 @@ export const MessageBubble = memo(function MessageBubble({
   pending,
   onDismiss,
   onReply,
+  ownReaction = null,
+  onReact,
 }: {
   message: Message;
   quoted: Message | null;
@@ -24,9 +27,15 @@ export const MessageBubble = memo(function MessageBubble({
   onDismiss: (() => void) | undefined;
   /** Set when the message can be quoted in a reply. */
   onReply?: ((message: Message) => void) | undefined;
+  /** The business's own reaction to it. */
+  ownReaction?: string | null;
+  /** Set when the agent may react to it; an empty emoji takes the reaction back. */
+  onReact?: ((message: Message, emoji: string) => void) | undefined;
 }) {
   const { t, locale } = useI18n();
   const outbound = message.direction === "outbound";
+  const [picking, setPicking] = useState(false);
+  const reactable = onReact !== undefined && !pending && whatsappId(message) !== null && !message.revoked_at;
   const failure = failureOf(message);
   const advice: MessageKey | null = failure
     ? failure.code !== null && ADVICE.has(failure.code)
@@ -53,7 +62,31 @@ export const MessageBubble = memo(function MessageBubble({
             {t("message.reply")}
           </button>
         )}
+        {reactable && (
+          <button type="button" className="reply-button" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+            {t("message.react")}
+          </button>
+        )}
       </p>
+      {reactable && picking && (
+        <ul className="reaction-picker" onKeyDown={(e) => e.key === "Escape" && setPicking(false)}>
+          {EMOJIS.map((emoji) => (
+            <li key={emoji}>
+              <button
+                type="button"
+                aria-pressed={emoji === ownReaction}
+                aria-label={t("message.reactWith", { emoji })}
+                onClick={() => {
+                  setPicking(false);
+                  onReact(message, emoji === ownReaction ? "" : emoji);
+                }}
+              >
+                {emoji}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       {pending?.error && (
         <p className="message-failure" role="alert">
           {t("message.notSent", { reason: pending.error })}{" "}
@@ -69,8 +102,9 @@ export const MessageBubble = memo(function MessageBubble({
           {t("message.failedBecause", { reason: failure.reason })} {t(advice)}
         </p>
       )}
-      {message.reactions.length > 0 && (
+      {(message.reactions.length > 0 || ownReaction) && (
         <ul className="reactions" aria-label={t("message.reactions")}>
+          {ownReaction && <li title={t("message.yourReaction", { emoji: ownReaction })}>{ownReaction}</li>}
           {message.reactions.map((r) => (
             <li key={r.from} title={t("message.reactionBy", { emoji: r.emoji, who: r.from === "business" ? t("message.fromYou") : t("message.fromCustomer") })}>
               {r.emoji}

@@ -4,6 +4,7 @@ import { useMessages } from "../api/queries";
 import { useI18n } from "../i18n/i18n";
 import { dayKey, dayLabel } from "../format/time";
 import { firstUnreadKey, reconcile } from "../messages/pending";
+import { ownReactions, whatsappId } from "../messages/content";
 import { ErrorNotice } from "../ErrorNotice";
 import { MessageBubble } from "./MessageBubble";
 import { pendingMessages, usePendingMessages } from "./pendingStore";
@@ -25,10 +26,13 @@ export function MessageList({
   conversation,
   unreadAtOpen,
   onReply,
+  onReact,
 }: {
   conversation: Conversation;
   unreadAtOpen: number;
   onReply?: ((message: Message) => void) | undefined;
+  /** Set when the agent may react to messages. */
+  onReact?: ((message: Message, emoji: string) => void) | undefined;
 }) {
   const { t, locale } = useI18n();
   const query = useMessages(conversation.id, true);
@@ -45,6 +49,7 @@ export function MessageList({
     }
     return map;
   }, [server]);
+  const reactions = useMemo(() => ownReactions(server), [server]);
   const shown = useMemo(
     () => reconcile(server.filter(standalone), pending, conversation.id, (id) => pendingMessages.keyOf(id)),
     [server, pending, conversation.id],
@@ -123,6 +128,8 @@ export function MessageList({
                   pending={mine}
                   onDismiss={mine ? () => pendingMessages.remove(mine.clientId) : undefined}
                   onReply={onReply}
+                  onReact={onReact}
+                  ownReaction={reactions.get(whatsappId(message) ?? "") ?? null}
                 />
               </Fragment>
             );

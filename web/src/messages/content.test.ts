@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { describeMessage, failureOf, linkify, mapUrl } from "./content";
+import { describeMessage, failureOf, linkify, mapUrl, ownReactions } from "./content";
 import { message } from "../test/messages";
+import type { Message } from "../api/client";
 
 const stored = { id: "m1", mime_type: "image/jpeg", size: 2048, url: "/api/v1/media/m1" };
 
@@ -141,6 +142,21 @@ describe("describeMessage", () => {
       message({ direction: "outbound", kind: "image", content: { kind: "image", link: "https://example.org/a.jpg" } }),
     );
     expect(view).toMatchObject({ type: "image", file: { state: "stored", url: "https://example.org/a.jpg" } });
+  });
+});
+
+describe("ownReactions", () => {
+  it("keeps the business's latest reaction per message, and forgets one taken back", () => {
+    const reaction = (id: string, target: string, emoji: string, status: Message["status"] = "sent") =>
+      message({ id, direction: "outbound", kind: "reaction", status, content: { kind: "reaction", message_id: target, emoji } });
+    const mine = ownReactions([
+      reaction("r1", "wamid.a", "👍"),
+      reaction("r2", "wamid.a", "❤️"),
+      reaction("r3", "wamid.b", "😂"),
+      reaction("r4", "wamid.b", ""),
+      reaction("r5", "wamid.c", "🙏", "failed"),
+    ]);
+    expect([...mine]).toEqual([["wamid.a", "❤️"]]);
   });
 });
 

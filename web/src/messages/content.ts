@@ -277,3 +277,23 @@ export function whatsappId(message: Message): string | null {
   if (message.direction === "inbound") return message.id;
   return message.wamid ?? null;
 }
+
+/**
+ * The business's own reaction to each message, from the reactions the inbox sent (they are messages of
+ * their own in the API): the latest per message wins, and an empty emoji takes it back. Keyed by the
+ * WhatsApp id of the message reacted to.
+ */
+export function ownReactions(messages: readonly Message[]): Map<string, string> {
+  const mine = new Map<string, string>();
+  for (const m of messages) {
+    if (m.direction !== "outbound" || m.status === "failed") continue;
+    const content = m.content;
+    if (!isObject(content) || content.kind !== "reaction") continue;
+    const target = text(content.message_id);
+    if (!target) continue;
+    const emoji = typeof content.emoji === "string" ? content.emoji : "";
+    if (emoji === "") mine.delete(target);
+    else mine.set(target, emoji);
+  }
+  return mine;
+}
