@@ -1,0 +1,28 @@
+# Shared by the scripts in this folder; sourced, never run.
+# shellcheck shell=bash
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+
+random() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
+
+# Where cargo puts what it builds: asking cargo honours CARGO_TARGET_DIR and a `build.target-dir` in any
+# .cargo/config.toml, which a fixed `target/` would not.
+target_dir() {
+  (cd "$root" && cargo metadata --format-version 1 --no-deps --locked) |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
+}
+
+# release_build WHAT PACKAGE...: builds the packages' release binaries (each is named like its package) and
+# sets `release` to the folder holding them. The first build is long and silent for minutes at a time, so
+# it is announced when a binary is missing.
+release_build() {
+  local what=$1 dir p missing=0
+  shift
+  dir=$(target_dir)
+  for p in "$@"; do [ -x "$dir/release/$p" ] || missing=1; done
+  [ "$missing" = 0 ] || log "building $what (the first build takes about 10 minutes)"
+  (cd "$root" && SQLX_OFFLINE=true cargo build --release --locked "${@/#/--package=}")
+  release="$dir/release"
+}
