@@ -15,14 +15,13 @@ target_dir() {
 }
 
 # release_build WHAT PACKAGE...: builds the packages' release binaries (each is named like its package) and
-# sets `release` to the folder holding them. The first build is long and silent for minutes at a time, so
-# it is announced when a binary is missing.
+# prints the folder holding them. The first build is long, so it is announced when a binary is missing.
 release_build() {
   local what=$1 dir p missing=0
   shift
   dir=$(target_dir)
   for p in "$@"; do [ -x "$dir/release/$p" ] || missing=1; done
   [ "$missing" = 0 ] || log "building $what (the first build takes about 10 minutes)"
-  (cd "$root" && SQLX_OFFLINE=true cargo build --release --locked "${@/#/--package=}")
-  release="$dir/release"
+  (cd "$root" && SQLX_OFFLINE=true cargo build --release --locked "${@/#/--package=}" >&2)
+  echo "$dir/release"
 }
