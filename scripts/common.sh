@@ -15,13 +15,22 @@ target_dir() {
 }
 
 # release_build WHAT PACKAGE...: builds the packages' release binaries (each is named like its package) and
-# prints the folder holding them. The first build is long, so it is announced when a binary is missing.
+# prints the folder holding them. The first build is long, so it is announced when a binary is missing and
+# shows cargo's progress. Later builds show cargo's output only when they fail: cargo repeats every warning
+# of the first build each time, even when there is nothing to rebuild.
 release_build() {
-  local what=$1 dir p missing=0
+  local what=$1 dir p missing=0 output
   shift
-  dir=$(target_dir)
+  # Explicit returns: callers take the folder by command substitution, where `set -e` does not hold.
+  dir=$(target_dir) || return 1
   for p in "$@"; do [ -x "$dir/release/$p" ] || missing=1; done
-  [ "$missing" = 0 ] || log "building $what (the first build takes about 10 minutes)"
-  (cd "$root" && SQLX_OFFLINE=true cargo build --release --locked "${@/#/--package=}" >&2)
+  if [ "$missing" = 1 ]; then
+    log "building $what (the first build takes about 10 minutes)"
+    (cd "$root" && SQLX_OFFLINE=true cargo build --release --locked "${@/#/--package=}" >&2) || return 1
+  elif ! output=$(cd "$root" && SQLX_OFFLINE=true cargo build --release --locked "${@/#/--package=}" 2>&1); then
+    printf '%s\n' "$output" >&2
+    log "building $what failed"
+    return 1
+  fi
   echo "$dir/release"
 }
