@@ -14,23 +14,30 @@ target_dir() {
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
 }
 
+# Cargo's output without the compiler's warnings: cargo shows every warning of the crates again at each
+# build, even with nothing to rebuild, a thousand lines that bury what it is doing. A warning runs from its
+# `warning:` line to the next blank line, status line or error, which are all kept.
+without_warnings() {
+  awk '/^warning: / { skip = 1; next }
+       /^error/ || /^ +[A-Z][a-z]+ / { skip = 0 }
+       /^$/ && skip { skip = 0; next }
+       !skip { print; fflush() }'
+}
+
 # release_build WHAT PACKAGE...: builds the packages' release binaries (each is named like its package) and
-# prints the folder holding them. The first build is long, so it is announced when a binary is missing and
-# shows cargo's progress. Later builds show cargo's output only when they fail: cargo repeats every warning
-# of the first build each time, even when there is nothing to rebuild.
+# prints the folder holding them. The first build is long, so it is announced when a binary is missing.
 release_build() {
-  local what=$1 dir p missing=0 output
+  local what=$1 dir p
   shift
   # Explicit returns: callers take the folder by command substitution, where `set -e` does not hold.
   dir=$(target_dir) || return 1
-  for p in "$@"; do [ -x "$dir/release/$p" ] || missing=1; done
-  if [ "$missing" = 1 ]; then
-    log "building $what (the first build takes about 10 minutes)"
-    (cd "$root" && SQLX_OFFLINE=true cargo build --release --locked "${@/#/--package=}" >&2) || return 1
-  elif ! output=$(cd "$root" && SQLX_OFFLINE=true cargo build --release --locked "${@/#/--package=}" 2>&1); then
-    printf '%s\n' "$output" >&2
-    log "building $what failed"
-    return 1
-  fi
+  for p in "$@"; do
+    if [ ! -x "$dir/release/$p" ]; then
+      log "building $what (the first build takes about 10 minutes)"
+      break
+    fi
+  done
+  (cd "$root" && SQLX_OFFLINE=true cargo build --release --locked "${@/#/--package=}" 2>&1) | without_warnings >&2
+  [ "${PIPESTATUS[0]}" = 0 ] || { log "building $what failed"; return 1; }
   echo "$dir/release"
 }
