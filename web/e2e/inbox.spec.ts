@@ -1,0 +1,246 @@
+import { expect, test, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+
+/**
+ * An admin's first day: they set up the install, a customer writes through wa-sim, the message shows up
+ * live, they answer, reload, and sign out. One browser page throughout, as one person would; every
+ * element is found by its role and accessible name.
+ */
+test.describe.configure({ mode: "serial" });
+
+const sim = process.env.E2E_SIM_URL ?? "http://127.0.0.1:8900";
+const admin = { name: "Ada Admin", email: "ada@example.com", password: "correct horse battery staple" };
+const customer = { waId: "447700900123", name: "Ann Lee" };
+
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  page = await (await browser.newContext()).newPage();
+});
+
+test.afterAll(async () => {
+  await page.context().close();
+});
+
+async function customerWrites(text: string, who = customer, sentAt?: Date) {
+  const message = { type: "text", text: { body: text }, ...(sentAt ? { timestamp: String(Math.floor(sentAt.getTime() / 1000)) } : {}) };
+  const answer = await page.request.post(`${sim}/sim/customers/${who.waId}/messages`, {
+    data: { message, name: who.name },
+  });
+  expect(answer.ok()).toBe(true);
+}
+
+/** No WCAG 2 A or AA violation that axe can find on the page as it stands. */
+async function expectAccessible() {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}
+
+function messages() {
+  return page.getByRole("log", { name: "Messages" });
+}
+
+test("sets up the first admin", async () => {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "Create the first admin" })).toBeVisible();
+  await expectAccessible();
+  await page.getByLabel("Your name").fill(admin.name);
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Create the admin and sign in" }).click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+});
+
+test("shows a customer's message live", async () => {
+  await customerWrites("Is the Speedmaster still available?");
+  const conversations = page.getByRole("list", { name: "Conversations" });
+  // No reload, no polling: the live stream brings it.
+  const row = conversations.getByRole("link", { name: new RegExp(customer.name) });
+  await expect(row).toBeVisible({ timeout: 3_000 });
+  await expect(row).toContainText("Is the Speedmaster still available?");
+  await expect(row).toContainText("1 unread");
+  await row.click();
+  await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
+  await expect(messages().getByRole("listitem").filter({ hasText: "Is the Speedmaster still available?" })).toBeVisible();
+  // Opening it marked it read.
+  await expect(row).not.toContainText("unread");
+
+  await customerWrites("And does it come with its box?");
+  await expect(messages().getByRole("listitem").filter({ hasText: "And does it come with its box?" })).toBeVisible({
+    timeout: 3_000,
+  });
+});
+
+test("replies with text", async () => {
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await expect(composer).toHaveAccessibleDescription(/Replies are free until/);
+  await composer.fill("Yes, it is, box and papers.");
+  await composer.press("Enter");
+  await expect(composer).toHaveValue("");
+  const reply = messages().getByRole("listitem").filter({ hasText: "Yes, it is, box and papers." });
+  await expect(reply).toHaveCount(1);
+  // wa-sim reports it delivered and read; it stays one message throughout.
+  await expect(reply.getByRole("img", { name: "Read" })).toBeVisible({ timeout: 10_000 });
+  await expect(reply).toHaveCount(1);
+  const sent = await page.request.get(`${sim}/sim/sent`);
+  expect(JSON.stringify(await sent.json())).toContain("Yes, it is, box and papers.");
+});
+
+test("quotes the customer's message in a reply", async () => {
+  const question = messages().getByRole("listitem").filter({ hasText: "And does it come with its box?" });
+  await question.getByRole("button", { name: "Reply" }).click();
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await expect(composer).toBeFocused();
+  await composer.fill("It does, the original box.");
+  await composer.press("Enter");
+  const reply = messages().getByRole("listitem").filter({ hasText: "It does, the original box." });
+  await expect(reply).toHaveCount(1);
+  await expect(reply.getByRole("blockquote")).toHaveText(/And does it come with its box\?/);
+  await expect(reply.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  await expect(reply.getByRole("blockquote")).toHaveText(/And does it come with its box\?/);
+  const sent = JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json());
+  expect(sent).toContain("It does, the original box.");
+});
+
+test("replies with an image", async () => {
+  // A 1×1 PNG.
+  const png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    "base64",
+  );
+  await page.getByLabel("Attach a file").setInputFiles({ name: "front.png", mimeType: "image/png", buffer: png });
+  await expect(page.getByRole("button", { name: "Remove front.png" })).toBeVisible();
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await composer.fill("The front of the watch");
+  await composer.press("Enter");
+  const reply = messages().getByRole("listitem").filter({ has: page.getByRole("img", { name: "The front of the watch" }) });
+  await expect(reply).toHaveCount(1);
+  await expect(reply.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  // The picture itself loads from the inbox's media store, with the session cookie.
+  const loaded = await reply.getByRole("img", { name: "The front of the watch" }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 1);
+  expect(loaded).toBe(true);
+  const sent = JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json());
+  expect(sent).toContain("The front of the watch");
+});
+
+test("refuses a file WhatsApp would refuse, before uploading it", async () => {
+  await page.getByLabel("Attach a file").setInputFiles({ name: "anim.gif", mimeType: "image/gif", buffer: Buffer.from("GIF89a") });
+  await expect(page.getByRole("alert")).toHaveText("WhatsApp does not accept image/gif files.");
+  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeDisabled();
+});
+
+test("offers only templates once the 24-hour window has closed, and sends one", async () => {
+  const late = { waId: "447700900999", name: "Lars Late" };
+  await customerWrites("Did my parcel leave?", late, new Date(Date.now() - 2 * 24 * 60 * 60 * 1000));
+  // From the keyboard: the list's arrows move between conversations, Enter opens one.
+  const conversations = page.getByRole("list", { name: "Conversations" });
+  await expect(conversations.getByRole("link", { name: new RegExp(late.name) })).toBeVisible();
+  const rows = conversations.getByRole("link");
+  await rows.first().focus();
+  await page.keyboard.press("ArrowDown");
+  await expect(rows.nth(1)).toBeFocused();
+  await page.keyboard.press("ArrowUp");
+  await expect(rows.first()).toBeFocused();
+  await conversations.getByRole("link", { name: new RegExp(late.name) }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: late.name })).toBeVisible();
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await expect(composer).toBeDisabled();
+  await expect(composer).toHaveAccessibleDescription(/only templates can be sent/);
+  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeDisabled();
+
+  await page.getByRole("button", { name: "Send a template" }).click();
+  const dialog = page.getByRole("dialog", { name: "Send a template" });
+  await expect(dialog.getByRole("combobox", { name: "Template" })).toHaveValue("0");
+  await dialog.getByRole("textbox", { name: "Text {{1}}" }).fill("Lars");
+  await expect(dialog.getByRole("figure", { name: "What the customer will read" })).toContainText("Hello Lars, thanks for your order.");
+  await expectAccessible();
+  await dialog.getByRole("button", { name: "Send the template" }).click();
+  await expect(dialog).toBeHidden();
+  const sent = messages().getByRole("listitem").filter({ hasText: "Hello Lars, thanks for your order." });
+  await expect(sent).toHaveCount(1);
+  await expect(sent.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  expect(JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json())).toContain("hello_world");
+  await page.goBack();
+  await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
+});
+
+test("writes first to a number that never wrote, with a template", async () => {
+  await page.getByRole("button", { name: "New conversation" }).click();
+  const dialog = page.getByRole("dialog", { name: "Write first to a customer" });
+  await dialog.getByRole("textbox", { name: "Customer's number" }).fill("12");
+  await dialog.getByRole("textbox", { name: "Text {{1}}" }).fill("Sam");
+  await dialog.getByRole("button", { name: "Send the template" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("This number cannot be right");
+  await dialog.getByRole("textbox", { name: "Customer's number" }).fill("+44 7700 900555");
+  await dialog.getByRole("button", { name: "Send the template" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("heading", { name: "+447700900555" })).toBeVisible();
+  const sent = messages().getByRole("listitem").filter({ hasText: "Hello Sam, thanks for your order." });
+  await expect(sent).toHaveCount(1);
+  await expect(sent.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: /\+447700900555/ })).toBeVisible();
+  await page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: new RegExp(customer.name) }).click();
+  await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
+});
+
+test("an agent of another number sees none of this number's conversations", async ({ browser, baseURL }) => {
+  // The admin adds a second number and an agent for it alone (through the API, with the admin's session).
+  const asAdmin = { headers: { origin: baseURL ?? "" } };
+  const number = await page.request.post("/api/v1/accounts", {
+    ...asAdmin,
+    data: { phone_number_id: "9988776655443", phone_number: "+15550009999", name: "Second shop" },
+  });
+  expect(number.status()).toBe(201);
+  const agent = { email: "bo@example.com", password: "another long passphrase" };
+  const created = await page.request.post("/api/v1/users", {
+    ...asAdmin,
+    data: { ...agent, name: "Bo Agent", roles: [{ role: "agent", account: "9988776655443" }] },
+  });
+  expect(created.ok()).toBe(true);
+
+  const other = await (await browser.newContext()).newPage();
+  await other.goto("/");
+  await other.getByLabel("Email").fill(agent.email);
+  await other.getByLabel("Password").fill(agent.password);
+  await other.getByRole("button", { name: "Sign in" }).click();
+  await expect(other.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(other.getByRole("complementary", { name: "Conversations" })).toContainText("No conversations here.");
+  await expect(other.getByRole("link", { name: new RegExp(customer.name) })).toHaveCount(0);
+  await other.goto(page.url());
+  await expect(other.getByRole("alert")).toBeVisible();
+  await expect(other.getByRole("heading", { name: customer.name })).toHaveCount(0);
+  await other.context().close();
+});
+
+test("is accessible in both themes and in French", async () => {
+  await expectAccessible();
+  await page.getByRole("combobox", { name: "Theme" }).selectOption({ label: "Dark" });
+  await expectAccessible();
+  await page.getByRole("combobox", { name: "Language" }).selectOption({ label: "Français" });
+  await expect(page.getByRole("button", { name: "Se déconnecter" })).toBeVisible();
+  await expect(page.getByRole("log", { name: "Messages" })).toBeVisible();
+  await page.getByRole("combobox", { name: "Langue" }).selectOption({ label: "English" });
+  await page.getByRole("combobox", { name: "Theme" }).selectOption({ label: "System" });
+});
+
+test("keeps the session and the open conversation across a reload", async () => {
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
+  await expect(messages().getByRole("listitem").filter({ hasText: "Yes, it is, box and papers." })).toBeVisible();
+});
+
+test("signs out", async () => {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expectAccessible();
+  // Signing in again works with the same password.
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+});

@@ -1,0 +1,101 @@
+import { infiniteQueryOptions, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { api, unwrap, type ConversationPage, type Me, type MessagePage } from "./client";
+
+/** The query keys, in one place so the live stream invalidates exactly what a change touches. */
+export const keys = {
+  me: ["me"] as const,
+  setup: ["setup"] as const,
+  accounts: ["accounts"] as const,
+  conversations: ["conversations"] as const,
+  conversationList: (filter: ConversationFilter) => ["conversations", "list", filter] as const,
+  conversation: (id: string) => ["conversations", "one", id] as const,
+  messages: (id: string) => ["messages", id] as const,
+};
+
+export type ListFilter = "all" | "unread" | "favourites" | "archived" | "groups";
+
+export interface ConversationFilter {
+  account: string | null;
+  filter: ListFilter;
+  q: string;
+}
+
+/** The list the inbox opens with. */
+export const FIRST_FILTER: ConversationFilter = { account: null, filter: "all", q: "" };
+
+const PAGE = 100;
+
+export function useConversations(filter: ConversationFilter, enabled: boolean) {
+  return useInfiniteQuery({ ...conversationList(filter), enabled });
+}
+
+export function conversationList(filter: ConversationFilter) {
+  return infiniteQueryOptions({
+    queryKey: keys.conversationList(filter),
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }): Promise<ConversationPage> =>
+      unwrap(
+        await api.GET("/api/v1/conversations", {
+          signal,
+          params: {
+            query: {
+              limit: PAGE,
+              cursor: pageParam,
+              account: filter.account ?? undefined,
+              q: filter.q.trim() === "" ? undefined : filter.q.trim(),
+              unread: filter.filter === "unread" ? true : undefined,
+              favourite: filter.filter === "favourites" ? true : undefined,
+              // Archived conversations are only in their own filter.
+              archived: filter.filter === "archived",
+              group: filter.filter === "groups" ? true : undefined,
+            },
+          },
+        }),
+      ),
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+}
+
+export function useConversation(id: string) {
+  return useQuery({
+    queryKey: keys.conversation(id),
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET("/api/v1/conversations/{id}", { signal, params: { path: { id } } })),
+  });
+}
+
+/** Pages from the newest back: page 0 is the newest messages, each next page older ones. */
+export function useMessages(id: string, enabled: boolean) {
+  return useInfiniteQuery({
+    queryKey: keys.messages(id),
+    enabled,
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }): Promise<MessagePage> =>
+      unwrap(
+        await api.GET("/api/v1/conversations/{id}/messages", {
+          signal,
+          params: { path: { id }, query: { limit: 50, before: pageParam } },
+        }),
+      ),
+    getNextPageParam: (last) => last.older_cursor ?? undefined,
+  });
+}
+
+export function useAccounts(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.accounts,
+    enabled,
+    queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/accounts", { signal })),
+    staleTime: 60_000,
+  });
+}
+
+/** What the caller may do where: install-wide, and per account. */
+export function may(me: Me | undefined, permission: string, account?: string): boolean {
+  if (!me) return false;
+  if (me.authenticated_by === "operator") return true;
+  if (account === undefined) {
+    return me.permissions.includes(permission) || me.accounts.some((a) => a.permissions.includes(permission));
+  }
+  return me.accounts.some((a) => a.account_id === account && a.permissions.includes(permission));
+}

@@ -1,0 +1,50 @@
+import { useState } from "react";
+import type { Me } from "../api/client";
+import { FIRST_FILTER, may, type ConversationFilter } from "../api/queries";
+import { useI18n } from "../i18n/i18n";
+import { useLiveUpdates } from "../live/useLiveUpdates";
+import { useNotifications } from "../live/useNotifications";
+import { ConversationScreen } from "../conversation/ConversationScreen";
+import { AccountPicker } from "./AccountPicker";
+import { NewConversation } from "./NewConversation";
+import { ConversationFilters } from "./ConversationFilters";
+import { ConversationList } from "./ConversationList";
+import { TopBar } from "./TopBar";
+import { useOpenConversation } from "./route";
+
+/** The signed-in app: numbers and conversations on the left, the open conversation on the right. */
+export function InboxScreen({ me }: { me: Me }) {
+  const { t } = useI18n();
+  const [openId, open] = useOpenConversation();
+  const [filter, setFilter] = useState<ConversationFilter>(FIRST_FILTER);
+  const canView = may(me, "conversations.view");
+  const notifications = useNotifications();
+  const live = useLiveUpdates(canView, notifications.notify);
+
+  return (
+    <div className={openId ? "inbox has-open" : "inbox"}>
+      <TopBar me={me} live={live} notifications={notifications} />
+      <main className="inbox-body">
+      <aside className="sidebar" aria-label={t("inbox.conversations")}>
+        {canView ? (
+          <>
+            <NewConversation me={me} onOpen={open} />
+            <AccountPicker me={me} value={filter.account} onChange={(account) => setFilter({ ...filter, account })} />
+            <ConversationFilters value={filter} onChange={setFilter} />
+            <ConversationList filter={filter} openId={openId} onOpen={open} />
+          </>
+        ) : (
+          <p className="empty">{t("inbox.noAccess")}</p>
+        )}
+      </aside>
+      <div className="conversation-pane">
+        {openId ? (
+          <ConversationScreen key={openId} id={openId} me={me} onBack={() => open(null)} />
+        ) : (
+          <p className="empty">{t("inbox.pick")}</p>
+        )}
+      </div>
+      </main>
+    </div>
+  );
+}

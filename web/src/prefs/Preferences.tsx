@@ -1,0 +1,34 @@
+import { useId } from "react";
+import { LANGUAGES, useI18n, type Language } from "../i18n/i18n";
+import { useTheme, type ThemeChoice } from "./theme";
+
+const LANGUAGE_NAMES: Record<Language, string> = { en: "English", fr: "Français" };
+const THEMES: readonly ThemeChoice[] = ["system", "light", "dark"];
+
+/** Language and theme pickers; native selects, each with its label. */
+export function Preferences() {
+  const { t, language, setLanguage } = useI18n();
+  const { theme, setTheme } = useTheme();
+  const languageId = useId();
+  const themeId = useId();
+  return (
+    <div className="preferences">
+      <label htmlFor={languageId}>{t("prefs.language")}</label>
+      <select id={languageId} value={language} onChange={(e) => setLanguage(e.target.value as Language)}>
+        {LANGUAGES.map((l) => (
+          <option key={l} value={l} lang={l}>
+            {LANGUAGE_NAMES[l]}
+          </option>
+        ))}
+      </select>
+      <label htmlFor={themeId}>{t("prefs.theme")}</label>
+      <select id={themeId} value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)}>
+        {THEMES.map((th) => (
+          <option key={th} value={th}>
+            {t(`prefs.theme.${th}`)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
