@@ -68,7 +68,11 @@ fn cookie_token(req: &Request) -> Option<String> {
 
 /// Whether a state-changing request comes from the origin it was sent to.
 fn same_origin(req: &Request) -> bool {
-    let host = req.header(header::HOST.as_str()).map(str::trim);
+    // HTTP/2 names the host in the request's authority rather than a `Host` header.
+    let host = req
+        .header(header::HOST.as_str())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .map(str::trim);
     match req.header(header::ORIGIN.as_str()) {
         Some(origin) => {
             // `scheme://host[:port]`; `null` (opaque origins) and anything else name no host.
