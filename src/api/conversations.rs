@@ -27,7 +27,8 @@ use std::time::Duration;
 /// How long a command waits for the inbox view to show its effect before answering 202.
 const READ_YOUR_WRITE: Duration = Duration::from_secs(5);
 
-/// A first message to a number, which may never have written.
+/// A first message to a number, which may never have written: `content` is a template, unless the
+/// customer wrote in the last 24 hours.
 #[derive(Debug, Clone, Object)]
 pub struct StartConversation {
     /// The business number to write from (its phone number id).
@@ -35,7 +36,7 @@ pub struct StartConversation {
     /// The customer's number as typed: `+33 6 12 34 56 78`, `0033612345678`, or `06 12 34 56 78` for a
     /// number of the business number's own country.
     pub to: String,
-    /// What to send: a template, unless the customer wrote in the last 24 hours.
+    // Left undocumented: see `SendMessage::content`. The struct's documentation says what it holds.
     pub content: OutboundContent,
 }
 

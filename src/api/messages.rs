@@ -29,11 +29,13 @@ use std::sync::Arc;
 
 pub struct MessagesApi;
 
-/// A message to send in a conversation.
+/// A message to send in a conversation: its `content`, whose `kind` says which (`text`, `image`, `audio`,
+/// `video`, `document`, `sticker`, `location`, `contacts`, `reaction`, `template`, `buttons`, `list` or
+/// `cta_url`).
 #[derive(Debug, Clone, Object)]
 pub struct SendMessage {
-    /// What to send; `kind` says which: `text`, `image`, `audio`, `video`, `document`, `sticker`,
-    /// `location`, `contacts`, `reaction`, `template`, `buttons`, `list` or `cta_url`.
+    // Left undocumented here: a documented field wraps the union in `allOf`, and generated clients lose
+    // the union's variants. The struct's documentation says what it is.
     pub content: OutboundContent,
     /// Quote this message of the conversation (its wamid).
     pub reply_to: Option<String>,
