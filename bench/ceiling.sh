@@ -11,7 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 batch=${2:-50}
-eval "$(scripts/db up | tail -n 1 | sed 's/^/export /')"
+# An assignment, not `eval "$(...)"`: a failing scripts/db stops the script here.
+db_url=$(scripts/db up | tail -n 1)
+export DATABASE_URL="${db_url#DATABASE_URL=}"
 source_url=${CEILING_SIZES_FROM:-$DATABASE_URL}
 base=${DATABASE_URL%/*}
 pgbin=.local/pgserver/pgserver/pginstall/bin

@@ -3,7 +3,9 @@
 
 # fresh_database NAME: (re)creates NAME and points DATABASE_URL at it; SQL is checked against .sqlx/.
 fresh_database() {
-  eval "$(scripts/db up | tail -n 1 | sed 's/^/export /')"
+  # An assignment, not `eval "$(...)"`: a failing scripts/db stops the script here.
+  db_url=$(scripts/db up | tail -n 1)
+  export DATABASE_URL="${db_url#DATABASE_URL=}"
   local base=${DATABASE_URL%/*}
   psql "$base/postgres" -qc "drop database if exists $1" -c "create database $1"
   export DATABASE_URL="$base/$1"

@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 conversations=${1:-100000}
 per=${2:-20}
-eval "$(scripts/db up | tail -n 1 | sed 's/^/export /')"
+# An assignment, not `eval "$(...)"`: a failing scripts/db stops the script here.
+db_url=$(scripts/db up | tail -n 1)
+export DATABASE_URL="${db_url#DATABASE_URL=}"
 admin_url=$DATABASE_URL
 export DATABASE_URL=${admin_url%/*}/inbox_bench
 psql "$admin_url" -qc "drop database if exists inbox_bench" -c "create database inbox_bench"

@@ -12,7 +12,9 @@
 # Usage: bench/run_all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(scripts/db up | tail -n 1 | sed 's/^/export /')"
+# An assignment, not `eval "$(...)"`: a failing scripts/db stops the script here.
+db_url=$(scripts/db up | tail -n 1)
+export DATABASE_URL="${db_url#DATABASE_URL=}"
 mkdir -p target
 log=target/bench-results.log
 : >"$log"
