@@ -15,6 +15,9 @@ export type Message = Schemas["Message"];
 export type MessagePage = Schemas["MessagePage"];
 export type Account = Schemas["Account"];
 export type Me = Schemas["Me"];
+export type ContactPage = Schemas["ContactPage"];
+export type ContactDetail = Schemas["ContactDetail"];
+export type ContactWithConversations = Schemas["ContactWithConversations"];
 
 /** An API refusal, with the server's stable code and its message for people. */
 export class ApiError extends Error {

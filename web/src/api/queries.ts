@@ -1,5 +1,5 @@
 import { infiniteQueryOptions, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { api, unwrap, type ConversationPage, type Me, type MessagePage } from "./client";
+import { api, unwrap, type ContactPage, type ConversationPage, type Me, type MessagePage } from "./client";
 
 /** The query keys, in one place so the live stream invalidates exactly what a change touches. */
 export const keys = {
@@ -10,6 +10,8 @@ export const keys = {
   conversationList: (filter: ConversationFilter) => ["conversations", "list", filter] as const,
   conversation: (id: string) => ["conversations", "one", id] as const,
   messages: (id: string) => ["messages", id] as const,
+  contactList: (q: string) => ["contacts", "list", q] as const,
+  contact: (id: string) => ["contacts", "one", id] as const,
 };
 
 export type ListFilter = "all" | "unread" | "favourites" | "archived" | "groups";
@@ -98,4 +100,30 @@ export function may(me: Me | undefined, permission: string, account?: string): b
     return me.permissions.includes(permission) || me.accounts.some((a) => a.permissions.includes(permission));
   }
   return me.accounts.some((a) => a.account_id === account && a.permissions.includes(permission));
+}
+
+/** Customers who wrote to a number the caller may see, searched by name, username or number, a page at a time. */
+export function useContacts(q: string) {
+  const text = q.trim();
+  return useInfiniteQuery({
+    queryKey: keys.contactList(text),
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }): Promise<ContactPage> =>
+      unwrap(
+        await api.GET("/api/v1/contacts", {
+          signal,
+          params: { query: { limit: PAGE, cursor: pageParam, q: text === "" ? undefined : text } },
+        }),
+      ),
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+}
+
+/** One customer with their conversations on every number. */
+export function useContact(id: string) {
+  return useQuery({
+    queryKey: keys.contact(id),
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET("/api/v1/contacts/{id}", { signal, params: { path: { id } } })),
+  });
 }

@@ -10,20 +10,26 @@ import { NewConversation } from "./NewConversation";
 import { ConversationFilters } from "./ConversationFilters";
 import { ConversationList } from "./ConversationList";
 import { TopBar } from "./TopBar";
-import { useOpenConversation } from "./route";
+import { useOpenConversation, useRoute } from "./route";
+import { ContactsScreen } from "../contacts/ContactsScreen";
 
 /** The signed-in app: numbers and conversations on the left, the open conversation on the right. */
 export function InboxScreen({ me }: { me: Me }) {
   const { t } = useI18n();
+  const route = useRoute();
   const [openId, open] = useOpenConversation();
+  const canSeeContacts = may(me, "contacts.view");
   const [filter, setFilter] = useState<ConversationFilter>(FIRST_FILTER);
   const canView = may(me, "conversations.view");
   const notifications = useNotifications();
   const live = useLiveUpdates(canView, notifications.notify);
 
   return (
-    <div className={openId ? "inbox has-open" : "inbox"}>
-      <TopBar me={me} live={live} notifications={notifications} />
+    <div className={openId || (route.view === "contacts" && route.contact) ? "inbox has-open" : "inbox"}>
+      <TopBar me={me} live={live} notifications={notifications} route={route} canSeeContacts={canSeeContacts} />
+      {route.view === "contacts" && canSeeContacts ? (
+        <ContactsScreen me={me} contactId={route.contact} />
+      ) : (
       <main className="inbox-body">
       <aside className="sidebar" aria-label={t("inbox.conversations")}>
         {canView ? (
@@ -45,6 +51,7 @@ export function InboxScreen({ me }: { me: Me }) {
         )}
       </div>
       </main>
+      )}
     </div>
   );
 }

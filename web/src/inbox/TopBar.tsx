@@ -4,8 +4,21 @@ import { useI18n } from "../i18n/i18n";
 import type { LiveStatus } from "../live/resume";
 import type { Notifications } from "../live/useNotifications";
 import { Preferences } from "../prefs/Preferences";
+import { contactsPath, followLink, type Route } from "./route";
 
-export function TopBar({ me, live, notifications }: { me: Me; live: LiveStatus; notifications: Notifications }) {
+export function TopBar({
+  me,
+  live,
+  notifications,
+  route,
+  canSeeContacts,
+}: {
+  me: Me;
+  live: LiveStatus;
+  notifications: Notifications;
+  route: Route;
+  canSeeContacts: boolean;
+}) {
   const { t } = useI18n();
   const signOut = useSignOut();
   const who = me.user?.name ?? me.user?.email ?? me.authenticated_by;
@@ -13,6 +26,20 @@ export function TopBar({ me, live, notifications }: { me: Me; live: LiveStatus; 
     <header className="top-bar">
       <h1 className="app-name">{t("appName")}</h1>
       <LiveIndicator status={live} />
+      {canSeeContacts && (
+        <nav className="top-nav" aria-label={t("contacts.nav")}>
+          <a href="/" aria-current={route.view === "inbox" ? "page" : undefined} onClick={(e) => followLink(e, "/")}>
+            {t("contacts.inbox")}
+          </a>
+          <a
+            href={contactsPath()}
+            aria-current={route.view === "contacts" ? "page" : undefined}
+            onClick={(e) => followLink(e, contactsPath())}
+          >
+            {t("contacts.open")}
+          </a>
+        </nav>
+      )}
       <div className="top-bar-end">
         <Preferences />
         {notifications.supported && (

@@ -1,31 +1,72 @@
 import { useCallback, useSyncExternalStore } from "react";
 
-/** The open conversation lives in the address (`/conversations/{id}`), so a reload or a link keeps it. */
-const PREFIX = "/conversations/";
+/**
+ * Where the user is lives in the address, so a reload or a link keeps it: the inbox (`/`), one
+ * conversation (`/conversations/{id}`), the contacts (`/contacts`) or one contact (`/contacts/{id}`).
+ */
+const CONVERSATIONS = "/conversations/";
+const CONTACTS = "/contacts";
+
+export type Route = { view: "inbox"; conversation: string | null } | { view: "contacts"; contact: string | null };
 
 function subscribe(listener: () => void) {
   window.addEventListener("popstate", listener);
   return () => window.removeEventListener("popstate", listener);
 }
 
+/** The id in the path segment after `prefix`, or null when there is none. */
+function idAfter(path: string, prefix: string): string | null {
+  const segment = path.slice(prefix.length).split("/")[0] ?? "";
+  if (segment === "") return null;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+export function routeFromPath(path: string): Route {
+  if (path === CONTACTS || path.startsWith(CONTACTS + "/")) {
+    return { view: "contacts", contact: idAfter(path, CONTACTS + "/") };
+  }
+  return { view: "inbox", conversation: conversationFromPath(path) };
+}
+
 export function conversationFromPath(path: string): string | null {
-  if (!path.startsWith(PREFIX)) return null;
-  const id = decodeURIComponent(path.slice(PREFIX.length).split("/")[0] ?? "");
-  return id === "" ? null : id;
+  if (!path.startsWith(CONVERSATIONS)) return null;
+  return idAfter(path, CONVERSATIONS);
 }
 
 export function conversationPath(id: string): string {
-  return PREFIX + encodeURIComponent(id);
+  return CONVERSATIONS + encodeURIComponent(id);
+}
+
+export function contactsPath(id?: string | null): string {
+  return id ? `${CONTACTS}/${encodeURIComponent(id)}` : CONTACTS;
+}
+
+/** Goes to `path` inside the app, as a link would, without reloading. */
+export function navigate(path: string) {
+  if (path !== window.location.pathname) {
+    window.history.pushState(null, "", path);
+    window.dispatchEvent(new PopStateEvent("popstate"));
+  }
+}
+
+export function useRoute(): Route {
+  const path = useSyncExternalStore(subscribe, () => window.location.pathname);
+  return routeFromPath(path);
 }
 
 export function useOpenConversation(): [string | null, (id: string | null) => void] {
-  const path = useSyncExternalStore(subscribe, () => window.location.pathname);
-  const open = useCallback((id: string | null) => {
-    const next = id === null ? "/" : conversationPath(id);
-    if (next !== window.location.pathname) {
-      window.history.pushState(null, "", next);
-      window.dispatchEvent(new PopStateEvent("popstate"));
-    }
-  }, []);
-  return [conversationFromPath(path), open];
+  const route = useRoute();
+  const open = useCallback((id: string | null) => navigate(id === null ? "/" : conversationPath(id)), []);
+  return [route.view === "inbox" ? route.conversation : null, open];
+}
+
+/** A plain click on an in-app link navigates in place; with a modifier key the browser opens a tab. */
+export function followLink(event: { ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; button: number; preventDefault(): void }, path: string) {
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  navigate(path);
 }

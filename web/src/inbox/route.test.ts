@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { contactsPath, conversationPath, routeFromPath } from "./route";
+
+describe("the address", () => {
+  it("names the inbox and an open conversation", () => {
+    expect(routeFromPath("/")).toEqual({ view: "inbox", conversation: null });
+    expect(routeFromPath(conversationPath("c/1 2"))).toEqual({ view: "inbox", conversation: "c/1 2" });
+  });
+
+  it("names the contacts and one contact", () => {
+    expect(routeFromPath("/contacts")).toEqual({ view: "contacts", contact: null });
+    expect(routeFromPath("/contacts/")).toEqual({ view: "contacts", contact: null });
+    expect(routeFromPath(contactsPath("447700900123"))).toEqual({ view: "contacts", contact: "447700900123" });
+    expect(routeFromPath(contactsPath("US.a/b"))).toEqual({ view: "contacts", contact: "US.a/b" });
+  });
+
+  it("does not mistake a longer word for the contacts", () => {
+    expect(routeFromPath("/contactsx")).toEqual({ view: "inbox", conversation: null });
+  });
+
+  it("ignores a badly encoded id", () => {
+    expect(routeFromPath("/contacts/%E0%A4%A")).toEqual({ view: "contacts", contact: null });
+  });
+});
