@@ -228,6 +228,29 @@ test("an agent of another number sees none of this number's conversations", asyn
   await other.context().close();
 });
 
+test("finds the customer in Contacts and opens their conversation from there", async () => {
+  await page.getByRole("navigation").getByRole("link", { name: "Contacts" }).click();
+  const contacts = page.getByRole("list", { name: "Contacts" });
+  await expect(contacts.getByRole("link", { name: new RegExp(customer.name) })).toBeVisible();
+  await expect(contacts.getByRole("link", { name: /Lars Late/ })).toBeVisible();
+  // By number: only the customer whose number has these digits stays.
+  await page.getByRole("searchbox", { name: "Search contacts by name or number" }).fill("900123");
+  await expect(contacts.getByRole("link", { name: /Lars Late/ })).toHaveCount(0);
+  await contacts.getByRole("link", { name: new RegExp(customer.name) }).click();
+  await expect(page.getByRole("heading", { name: customer.name, exact: true })).toBeVisible();
+  await expect(page.getByText(`+${customer.waId}`).first()).toBeVisible();
+  await expectAccessible();
+  const theirs = page.getByRole("list", { name: `Conversations with ${customer.name}` });
+  await expect(theirs.getByRole("link")).toHaveCount(1);
+  await theirs.getByRole("link").click();
+  await expect(page.getByRole("heading", { name: customer.name, exact: true })).toBeVisible();
+  await expect(messages().getByRole("listitem").filter({ hasText: "Yes, it is, box and papers." })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: new RegExp(customer.name) })).toHaveAttribute(
+    "aria-current",
+    "page",
+  );
+});
+
 test("is accessible in both themes and in French", async () => {
   await expectAccessible();
   await page.getByRole("combobox", { name: "Theme" }).selectOption({ label: "Dark" });
