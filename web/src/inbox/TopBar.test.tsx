@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { render, screen } from "@testing-library/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { I18nProvider } from "../i18n/i18n";
+import { may } from "../api/queries";
+import type { Me } from "../api/client";
+import { ThemeProvider } from "../prefs/theme";
+import { TopBar } from "./TopBar";
+
+const notifications = { supported: false, enabled: false, denied: false, setEnabled: async () => {}, notify: () => {} };
+
+function show(me: Me) {
+  render(
+    <QueryClientProvider client={new QueryClient()}>
+      <I18nProvider>
+        <ThemeProvider>
+        <TopBar
+          me={me}
+          live="live"
+          notifications={notifications}
+          route={{ view: "inbox", conversation: null }}
+          canSeeContacts={may(me, "contacts.view")}
+        />
+        </ThemeProvider>
+      </I18nProvider>
+    </QueryClientProvider>,
+  );
+}
+
+const viewer = (permissions: string[]): Me => ({
+  authenticated_by: "session",
+  permissions: [],
+  accounts: [{ account_id: "111", permissions }],
+});
+
+describe("the top bar", () => {
+  it("leads to the contacts for whoever may see them", () => {
+    show(viewer(["conversations.view", "contacts.view"]));
+    expect(screen.getByRole("link", { name: "Contacts" }).getAttribute("href")).toBe("/contacts");
+    expect(screen.getByRole("link", { name: "Inbox" }).getAttribute("aria-current")).toBe("page");
+  });
+
+  it("hides them from whoever may not", () => {
+    show(viewer(["conversations.view"]));
+    expect(screen.queryByRole("link", { name: "Contacts" })).toBeNull();
+  });
+});
