@@ -251,6 +251,25 @@ test("finds the customer in Contacts and opens their conversation from there", a
   );
 });
 
+test("shows the conversation's audit trail and the conversation as it stood at an event", async () => {
+  await page.getByRole("link", { name: "Audit trail" }).click();
+  await expect(page.getByRole("heading", { name: `Audit trail: ${customer.name}` })).toBeVisible();
+  const events = page.getByRole("table", { name: "Stored events" });
+  await expect(events.getByRole("cell", { name: "WhatsApp (webhook)" }).first()).toBeVisible();
+  // The first thing the admin did was open the customer's first message, before the second one came.
+  const firstOfYours = events.getByRole("row").filter({ has: page.getByRole("cell", { name: "You", exact: true }) }).first();
+  await firstOfYours.getByRole("button", { name: /See as of event/ }).click();
+  const then = page.getByRole("list", { name: "Messages then" });
+  await expect(then).toContainText("Is the Speedmaster still available?");
+  await expect(then).not.toContainText("Yes, it is, box and papers.");
+  await expectAccessible();
+  // The time line's end is the conversation as it stands now.
+  await page.getByRole("slider", { name: "Time line" }).press("End");
+  await expect(then).toContainText("Yes, it is, box and papers.");
+  await page.getByRole("link", { name: "Back to the conversation" }).click();
+  await expect(messages().getByRole("listitem").filter({ hasText: "Yes, it is, box and papers." })).toBeVisible();
+});
+
 test("is accessible in both themes and in French", async () => {
   await expectAccessible();
   await page.getByRole("combobox", { name: "Theme" }).selectOption({ label: "Dark" });

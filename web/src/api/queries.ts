@@ -1,5 +1,5 @@
 import { infiniteQueryOptions, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { api, unwrap, type ContactPage, type ConversationPage, type Me, type MessagePage } from "./client";
+import { api, unwrap, type AuditTrail, type ContactPage, type ConversationPage, type Me, type MessagePage } from "./client";
 
 /** The query keys, in one place so the live stream invalidates exactly what a change touches. */
 export const keys = {
@@ -10,6 +10,8 @@ export const keys = {
   conversationList: (filter: ConversationFilter) => ["conversations", "list", filter] as const,
   conversation: (id: string) => ["conversations", "one", id] as const,
   messages: (id: string) => ["messages", id] as const,
+  audit: (id: string) => ["audit", id] as const,
+  auditAsOf: (id: string, asOf: string) => ["audit", id, "as-of", asOf] as const,
   contactList: (q: string) => ["contacts", "list", q] as const,
   contact: (id: string) => ["contacts", "one", id] as const,
 };
@@ -125,5 +127,37 @@ export function useContact(id: string) {
     queryKey: keys.contact(id),
     queryFn: async ({ signal }) =>
       unwrap(await api.GET("/api/v1/contacts/{id}", { signal, params: { path: { id } } })),
+  });
+}
+
+/** A conversation's stored events in stream order, a page at a time. */
+export function useAuditTrail(id: string) {
+  return useInfiniteQuery({
+    queryKey: keys.audit(id),
+    initialPageParam: undefined as number | undefined,
+    queryFn: async ({ pageParam, signal }): Promise<AuditTrail> =>
+      unwrap(
+        await api.GET("/api/v1/conversations/{id}/events", {
+          signal,
+          params: { path: { id }, query: { after_version: pageParam } },
+        }),
+      ),
+    getNextPageParam: (last) => last.next_after_version ?? undefined,
+  });
+}
+
+/** The conversation as it stood at `asOf`, rebuilt by the server from the events recorded until then. */
+export function useAuditAsOf(id: string, asOf: string | null) {
+  return useQuery({
+    queryKey: keys.auditAsOf(id, asOf ?? ""),
+    enabled: asOf !== null,
+    queryFn: async ({ signal }) =>
+      unwrap(
+        await api.GET("/api/v1/conversations/{id}/events", {
+          signal,
+          params: { path: { id }, query: { as_of: asOf ?? undefined, limit: 1 } },
+        }),
+      ),
+    staleTime: Infinity,
   });
 }

@@ -8,12 +8,24 @@ import { useI18n } from "../i18n/i18n";
 import { ErrorNotice } from "../ErrorNotice";
 import { Avatar } from "../inbox/Avatar";
 import { contactName, contactNumber } from "../inbox/ConversationRow";
+import { auditPath, followLink } from "../inbox/route";
+import { AuditScreen } from "../audit/AuditScreen";
 import { ConversationSettings } from "./ConversationSettings";
 import { MessageList } from "./MessageList";
 import { Composer } from "./Composer";
 
 /** One conversation: who, its settings, its messages, and the composer. Opening it marks it read. */
-export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onBack: () => void }) {
+export function ConversationScreen({
+  id,
+  me,
+  onBack,
+  audit = false,
+}: {
+  id: string;
+  me: Me;
+  onBack: () => void;
+  audit?: boolean;
+}) {
   const { t } = useI18n();
   const conversation = useConversation(id);
   const data = conversation.data;
@@ -37,6 +49,8 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
   }
   const name = contactName(data);
   const number = contactNumber(data);
+  const canAudit = may(me, "audit.view", data.account_id);
+  if (audit && canAudit) return <AuditScreen id={id} me={me} name={name} />;
   return (
     <section className="conversation" aria-label={name}>
       <header className="conversation-header">
@@ -48,6 +62,11 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: Me; onB
           <h2>{name}</h2>
           {number && number !== name && <p className="muted">{number}</p>}
         </div>
+        {canAudit && (
+          <a href={auditPath(id)} className="audit-link" onClick={(e) => followLink(e, auditPath(id))}>
+            {t("audit.open")}
+          </a>
+        )}
         <ConversationSettings conversation={data} disabled={!canManage} />
       </header>
       <MessageList

@@ -45,7 +45,13 @@ export function InboxScreen({ me }: { me: Me }) {
       </aside>
       <div className="conversation-pane">
         {openId ? (
-          <ConversationScreen key={openId} id={openId} me={me} onBack={() => open(null)} />
+          <ConversationScreen
+            key={openId}
+            id={openId}
+            me={me}
+            onBack={() => open(null)}
+            audit={route.view === "inbox" && route.audit}
+          />
         ) : (
           <p className="empty">{t("inbox.pick")}</p>
         )}

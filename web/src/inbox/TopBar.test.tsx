@@ -18,7 +18,7 @@ function show(me: Me) {
           me={me}
           live="live"
           notifications={notifications}
-          route={{ view: "inbox", conversation: null }}
+          route={{ view: "inbox", conversation: null, audit: false }}
           canSeeContacts={may(me, "contacts.view")}
         />
         </ThemeProvider>

@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { contactsPath, conversationPath, routeFromPath } from "./route";
+import { auditPath, contactsPath, conversationPath, routeFromPath } from "./route";
 
 describe("the address", () => {
   it("names the inbox and an open conversation", () => {
-    expect(routeFromPath("/")).toEqual({ view: "inbox", conversation: null });
-    expect(routeFromPath(conversationPath("c/1 2"))).toEqual({ view: "inbox", conversation: "c/1 2" });
+    expect(routeFromPath("/")).toEqual({ view: "inbox", conversation: null, audit: false });
+    expect(routeFromPath(conversationPath("c/1 2"))).toEqual({ view: "inbox", conversation: "c/1 2", audit: false });
+  });
+
+  it("names a conversation's audit trail", () => {
+    expect(routeFromPath(auditPath("c/1"))).toEqual({ view: "inbox", conversation: "c/1", audit: true });
+    expect(routeFromPath("/conversations/c1/other")).toEqual({ view: "inbox", conversation: "c1", audit: false });
   });
 
   it("names the contacts and one contact", () => {
@@ -15,7 +20,7 @@ describe("the address", () => {
   });
 
   it("does not mistake a longer word for the contacts", () => {
-    expect(routeFromPath("/contactsx")).toEqual({ view: "inbox", conversation: null });
+    expect(routeFromPath("/contactsx")).toEqual({ view: "inbox", conversation: null, audit: false });
   });
 
   it("ignores a badly encoded id", () => {

@@ -2,12 +2,14 @@ import { useCallback, useSyncExternalStore } from "react";
 
 /**
  * Where the user is lives in the address, so a reload or a link keeps it: the inbox (`/`), one
- * conversation (`/conversations/{id}`), the contacts (`/contacts`) or one contact (`/contacts/{id}`).
+ * conversation (`/conversations/{id}`), its audit trail (`/conversations/{id}/audit`), the contacts (`/contacts`) or one contact (`/contacts/{id}`).
  */
 const CONVERSATIONS = "/conversations/";
 const CONTACTS = "/contacts";
 
-export type Route = { view: "inbox"; conversation: string | null } | { view: "contacts"; contact: string | null };
+export type Route =
+  | { view: "inbox"; conversation: string | null; audit: boolean }
+  | { view: "contacts"; contact: string | null };
 
 function subscribe(listener: () => void) {
   window.addEventListener("popstate", listener);
@@ -29,7 +31,9 @@ export function routeFromPath(path: string): Route {
   if (path === CONTACTS || path.startsWith(CONTACTS + "/")) {
     return { view: "contacts", contact: idAfter(path, CONTACTS + "/") };
   }
-  return { view: "inbox", conversation: conversationFromPath(path) };
+  const conversation = conversationFromPath(path);
+  const audit = conversation !== null && path.slice(CONVERSATIONS.length).split("/")[1] === "audit";
+  return { view: "inbox", conversation, audit };
 }
 
 export function conversationFromPath(path: string): string | null {
@@ -39,6 +43,10 @@ export function conversationFromPath(path: string): string | null {
 
 export function conversationPath(id: string): string {
   return CONVERSATIONS + encodeURIComponent(id);
+}
+
+export function auditPath(id: string): string {
+  return `${conversationPath(id)}/audit`;
 }
 
 export function contactsPath(id?: string | null): string {
