@@ -12,6 +12,7 @@ export const keys = {
   messages: (id: string) => ["messages", id] as const,
   audit: (id: string) => ["audit", id] as const,
   auditAsOf: (id: string, asOf: string) => ["audit", id, "as-of", asOf] as const,
+  users: ["users"] as const,
   contactList: (q: string) => ["contacts", "list", q] as const,
   contact: (id: string) => ["contacts", "one", id] as const,
 };
@@ -159,5 +160,15 @@ export function useAuditAsOf(id: string, asOf: string | null) {
         }),
       ),
     staleTime: Infinity,
+  });
+}
+
+/** The install's users (for whoever manages them), to put names on what they did. */
+export function useUsers(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.users,
+    enabled,
+    queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/users", { signal })),
+    staleTime: 60_000,
   });
 }

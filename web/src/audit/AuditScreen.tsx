@@ -1,6 +1,6 @@
 import { useId, useState } from "react";
 import type { AuditEvent, Me } from "../api/client";
-import { useAuditAsOf, useAuditTrail } from "../api/queries";
+import { may, useAuditAsOf, useAuditTrail, useUsers } from "../api/queries";
 import { ErrorNotice } from "../ErrorNotice";
 import { useI18n, type Translate } from "../i18n/i18n";
 import { kindLabel } from "../inbox/preview";
@@ -12,6 +12,12 @@ import { causeOf, eventAt, shortHash } from "./audit";
 export function AuditScreen({ id, me, name }: { id: string; me: Me; name: string }) {
   const { t, locale } = useI18n();
   const trail = useAuditTrail(id);
+  // Names for the user ids in the events, when the viewer may list the users; else the ids themselves.
+  const users = useUsers(may(me, "users.manage"));
+  const nameOf = (user: string) => {
+    const found = users.data?.find((u) => u.id === user);
+    return found?.name ?? found?.email ?? user;
+  };
   const [asOf, setAsOf] = useState<string | null>(null);
   const sliderId = useId();
   const when = (iso: string) =>
@@ -70,7 +76,7 @@ export function AuditScreen({ id, me, name }: { id: string; me: Me; name: string
                 <td>
                   <time dateTime={e.recorded_at}>{when(e.recorded_at)}</time>
                 </td>
-                <td>{who(e, me, t)}</td>
+                <td>{who(e, me, t, nameOf)}</td>
                 <td>{e.event_type}</td>
                 <td>
                   <code title={e.hash}>{shortHash(e.hash)}</code>
@@ -112,11 +118,11 @@ export function AuditScreen({ id, me, name }: { id: string; me: Me; name: string
   );
 }
 
-function who(event: AuditEvent, me: Me, t: Translate): string {
+function who(event: AuditEvent, me: Me, t: Translate, nameOf: (user: string) => string): string {
   const cause = causeOf(event.metadata);
   switch (cause.kind) {
     case "user":
-      return cause.user === me.user?.id ? t("audit.by.you") : t("audit.by.user", { user: cause.user });
+      return cause.user === me.user?.id ? t("audit.by.you") : t("audit.by.user", { user: nameOf(cause.user) });
     case "webhook":
       return t("audit.by.webhook");
     case "bot":
