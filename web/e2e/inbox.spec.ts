@@ -222,6 +222,9 @@ test("an agent of another number sees none of this number's conversations", asyn
   await expect(other.getByRole("button", { name: "Sign out" })).toBeVisible();
   await expect(other.getByRole("complementary", { name: "Conversations" })).toContainText("No conversations here.");
   await expect(other.getByRole("link", { name: new RegExp(customer.name) })).toHaveCount(0);
+  // Nor, in Contacts, the customers who wrote only to this number.
+  await other.getByRole("navigation").getByRole("link", { name: "Contacts" }).click();
+  await expect(other.getByRole("complementary", { name: "Contacts" })).toContainText("No contacts here.");
   await other.goto(page.url());
   await expect(other.getByRole("alert")).toBeVisible();
   await expect(other.getByRole("heading", { name: customer.name })).toHaveCount(0);
