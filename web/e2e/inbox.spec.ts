@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
+import { admin } from "./session";
 
 /**
  * An admin's first day: they set up the install, a customer writes through wa-sim, the message shows up
@@ -9,7 +10,6 @@ import AxeBuilder from "@axe-core/playwright";
 test.describe.configure({ mode: "serial" });
 
 const sim = process.env.E2E_SIM_URL ?? "http://127.0.0.1:8900";
-const admin = { name: "Ada Admin", email: "ada@example.com", password: "correct horse battery staple" };
 const customer = { waId: "447700900123", name: "Ann Lee" };
 
 let page: Page;

@@ -1,5 +1,11 @@
-/** The English texts; `fr.ts` has the same keys (the compiler checks it). */
+import { numbersEn } from "../numbers/texts";
+import { settingsEn } from "../settings/texts";
+
+/** The English texts; `fr.ts` has the same keys (the compiler checks it). Screens with many texts keep
+ * theirs beside them (`numbers/texts.ts`, `settings/texts.ts`). */
 export const en = {
+  ...numbersEn,
+  ...settingsEn,
   appName: "Inbox",
   loading: "Loading…",
   retry: "Try again",

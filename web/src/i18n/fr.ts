@@ -1,7 +1,11 @@
 import type { MessageKey } from "./en";
+import { numbersFr } from "../numbers/texts";
+import { settingsFr } from "../settings/texts";
 
 /** Les textes en français. */
 export const fr: Record<MessageKey, string> = {
+  ...numbersFr,
+  ...settingsFr,
   appName: "Inbox",
   loading: "Chargement…",
   retry: "Réessayer",

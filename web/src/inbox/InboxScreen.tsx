@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import type { Me } from "../api/client";
 import { FIRST_FILTER, may, type ConversationFilter } from "../api/queries";
 import { useI18n } from "../i18n/i18n";
@@ -13,6 +13,10 @@ import { TopBar } from "./TopBar";
 import { useOpenConversation, useRoute } from "./route";
 import { ContactsScreen } from "../contacts/ContactsScreen";
 
+// Screens an agent seldom opens load when first opened, keeping the first screen's JavaScript small.
+const NumbersScreen = lazy(() => import("../numbers/NumbersScreen").then((m) => ({ default: m.NumbersScreen })));
+const SettingsScreen = lazy(() => import("../settings/SettingsScreen").then((m) => ({ default: m.SettingsScreen })));
+
 /** The signed-in app: numbers and conversations on the left, the open conversation on the right. */
 export function InboxScreen({ me }: { me: Me }) {
   const { t } = useI18n();
@@ -26,8 +30,16 @@ export function InboxScreen({ me }: { me: Me }) {
 
   return (
     <div className={openId || (route.view === "contacts" && route.contact) ? "inbox has-open" : "inbox"}>
-      <TopBar me={me} live={live} notifications={notifications} route={route} canSeeContacts={canSeeContacts} />
-      {route.view === "contacts" && canSeeContacts ? (
+      <TopBar me={me} live={live} notifications={notifications} route={route} />
+      {route.view === "numbers" || route.view === "settings" ? (
+        <Suspense fallback={<p className="loading" role="status">{t("loading")}</p>}>
+          {route.view === "numbers" ? (
+            <NumbersScreen me={me} account={route.account} />
+          ) : (
+            <SettingsScreen me={me} section={route.section} />
+          )}
+        </Suspense>
+      ) : route.view === "contacts" && canSeeContacts ? (
         <ContactsScreen me={me} contactId={route.contact} />
       ) : (
       <main className="inbox-body">

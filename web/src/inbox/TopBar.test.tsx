@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { render, screen } from "@testing-library/react";
+import { cleanup, render, screen } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { I18nProvider } from "../i18n/i18n";
-import { may } from "../api/queries";
 import type { Me } from "../api/client";
 import { ThemeProvider } from "../prefs/theme";
 import { TopBar } from "./TopBar";
@@ -19,7 +18,6 @@ function show(me: Me) {
           live="live"
           notifications={notifications}
           route={{ view: "inbox", conversation: null, audit: false }}
-          canSeeContacts={may(me, "contacts.view")}
         />
         </ThemeProvider>
       </I18nProvider>
@@ -43,5 +41,15 @@ describe("the top bar", () => {
   it("hides them from whoever may not", () => {
     show(viewer(["conversations.view"]));
     expect(screen.queryByRole("link", { name: "Contacts" })).toBeNull();
+  });
+
+  it("leads to the numbers for whoever may see them, and to the settings for everyone", () => {
+    show(viewer(["conversations.view", "accounts.view"]));
+    expect(screen.getByRole("link", { name: "Numbers" }).getAttribute("href")).toBe("/numbers");
+    expect(screen.getByRole("link", { name: "Settings" }).getAttribute("href")).toBe("/settings");
+    cleanup();
+    show(viewer(["conversations.view"]));
+    expect(screen.queryByRole("link", { name: "Numbers" })).toBeNull();
+    expect(screen.getByRole("link", { name: "Settings" })).toBeTruthy();
   });
 });

@@ -4,20 +4,19 @@ import { useI18n } from "../i18n/i18n";
 import type { LiveStatus } from "../live/resume";
 import type { Notifications } from "../live/useNotifications";
 import { Preferences } from "../prefs/Preferences";
-import { contactsPath, followLink, type Route } from "./route";
+import { may } from "../api/queries";
+import { contactsPath, followLink, numbersPath, settingsPath, type Route } from "./route";
 
 export function TopBar({
   me,
   live,
   notifications,
   route,
-  canSeeContacts,
 }: {
   me: Me;
   live: LiveStatus;
   notifications: Notifications;
   route: Route;
-  canSeeContacts: boolean;
 }) {
   const { t } = useI18n();
   const signOut = useSignOut();
@@ -26,20 +25,16 @@ export function TopBar({
     <header className="top-bar">
       <h1 className="app-name">{t("appName")}</h1>
       <LiveIndicator status={live} />
-      {canSeeContacts && (
-        <nav className="top-nav" aria-label={t("contacts.nav")}>
-          <a href="/" aria-current={route.view === "inbox" ? "page" : undefined} onClick={(e) => followLink(e, "/")}>
-            {t("contacts.inbox")}
-          </a>
-          <a
-            href={contactsPath()}
-            aria-current={route.view === "contacts" ? "page" : undefined}
-            onClick={(e) => followLink(e, contactsPath())}
-          >
-            {t("contacts.open")}
-          </a>
-        </nav>
-      )}
+      <nav className="top-nav" aria-label={t("contacts.nav")}>
+        <NavLink path="/" current={route.view === "inbox"} label={t("contacts.inbox")} />
+        {may(me, "contacts.view") && (
+          <NavLink path={contactsPath()} current={route.view === "contacts"} label={t("contacts.open")} />
+        )}
+        {may(me, "accounts.view") && (
+          <NavLink path={numbersPath()} current={route.view === "numbers"} label={t("numbers.open")} />
+        )}
+        <NavLink path={settingsPath()} current={route.view === "settings"} label={t("settings.open")} />
+      </nav>
       <div className="top-bar-end">
         <Preferences />
         {notifications.supported && (
@@ -61,6 +56,14 @@ export function TopBar({
         </button>
       </div>
     </header>
+  );
+}
+
+function NavLink({ path, current, label }: { path: string; current: boolean; label: string }) {
+  return (
+    <a href={path} aria-current={current ? "page" : undefined} onClick={(e) => followLink(e, path)}>
+      {label}
+    </a>
   );
 }
 

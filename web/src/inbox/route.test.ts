@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditPath, contactsPath, conversationPath, routeFromPath } from "./route";
+import { auditPath, contactsPath, conversationPath, numbersPath, routeFromPath, settingsPath } from "./route";
 
 describe("the address", () => {
   it("names the inbox and an open conversation", () => {
@@ -25,5 +25,13 @@ describe("the address", () => {
 
   it("ignores a badly encoded id", () => {
     expect(routeFromPath("/contacts/%E0%A4%A")).toEqual({ view: "contacts", contact: null });
+  });
+
+  it("names the numbers, one number, the settings and one section", () => {
+    expect(routeFromPath(numbersPath())).toEqual({ view: "numbers", account: null });
+    expect(routeFromPath(numbersPath("1122334455667"))).toEqual({ view: "numbers", account: "1122334455667" });
+    expect(routeFromPath(settingsPath())).toEqual({ view: "settings", section: null });
+    expect(routeFromPath(settingsPath("users"))).toEqual({ view: "settings", section: "users" });
+    expect(routeFromPath("/settingsx")).toEqual({ view: "inbox", conversation: null, audit: false });
   });
 });

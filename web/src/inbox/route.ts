@@ -2,14 +2,20 @@ import { useCallback, useSyncExternalStore } from "react";
 
 /**
  * Where the user is lives in the address, so a reload or a link keeps it: the inbox (`/`), one
- * conversation (`/conversations/{id}`), its audit trail (`/conversations/{id}/audit`), the contacts (`/contacts`) or one contact (`/contacts/{id}`).
+ * conversation (`/conversations/{id}`), its audit trail (`/conversations/{id}/audit`), the contacts
+ * (`/contacts`) or one contact (`/contacts/{id}`), the WhatsApp numbers (`/numbers`) or one of them
+ * (`/numbers/{id}`), and the settings (`/settings`, one section at `/settings/{section}`).
  */
 const CONVERSATIONS = "/conversations/";
 const CONTACTS = "/contacts";
+const NUMBERS = "/numbers";
+const SETTINGS = "/settings";
 
 export type Route =
   | { view: "inbox"; conversation: string | null; audit: boolean }
-  | { view: "contacts"; contact: string | null };
+  | { view: "contacts"; contact: string | null }
+  | { view: "numbers"; account: string | null }
+  | { view: "settings"; section: string | null };
 
 function subscribe(listener: () => void) {
   window.addEventListener("popstate", listener);
@@ -27,10 +33,15 @@ function idAfter(path: string, prefix: string): string | null {
   }
 }
 
+/** Whether `path` is `section` itself or below it. */
+function under(path: string, section: string): boolean {
+  return path === section || path.startsWith(section + "/");
+}
+
 export function routeFromPath(path: string): Route {
-  if (path === CONTACTS || path.startsWith(CONTACTS + "/")) {
-    return { view: "contacts", contact: idAfter(path, CONTACTS + "/") };
-  }
+  if (under(path, CONTACTS)) return { view: "contacts", contact: idAfter(path, CONTACTS + "/") };
+  if (under(path, NUMBERS)) return { view: "numbers", account: idAfter(path, NUMBERS + "/") };
+  if (under(path, SETTINGS)) return { view: "settings", section: idAfter(path, SETTINGS + "/") };
   const conversation = conversationFromPath(path);
   const audit = conversation !== null && path.slice(CONVERSATIONS.length).split("/")[1] === "audit";
   return { view: "inbox", conversation, audit };
@@ -51,6 +62,14 @@ export function auditPath(id: string): string {
 
 export function contactsPath(id?: string | null): string {
   return id ? `${CONTACTS}/${encodeURIComponent(id)}` : CONTACTS;
+}
+
+export function numbersPath(account?: string | null): string {
+  return account ? `${NUMBERS}/${encodeURIComponent(account)}` : NUMBERS;
+}
+
+export function settingsPath(section?: string | null): string {
+  return section ? `${SETTINGS}/${encodeURIComponent(section)}` : SETTINGS;
 }
 
 /** Goes to `path` inside the app, as a link would, without reloading. */
