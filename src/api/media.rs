@@ -5,6 +5,7 @@ use super::auth::{ApiAuth, Caller, Permission};
 use super::error::ApiError;
 use super::Tag;
 use crate::http::AppState;
+use actors::graph::limits::MEDIA;
 use actors::graph::media::{limit_for, MAX_MEDIA_BYTES};
 use actors::media_store::{MediaStore, StoredMedia};
 use poem::web::Data;
@@ -67,9 +68,6 @@ pub enum Download {
     ),
 }
 
-/// Message kinds whose files Meta accepts, in the order a file's type is looked up.
-const KINDS: [&str; 5] = ["image", "sticker", "audio", "video", "document"];
-
 #[OpenApi(prefix_path = "/api/v1", tag = "Tag::Media")]
 impl MediaApi {
     /// Upload a file to send in a media message.
@@ -99,7 +97,7 @@ impl MediaApi {
             .ok_or_else(|| {
                 ApiError::unsupported_type("the file part needs a Content-Type (its MIME type)")
             })?;
-        if !KINDS.iter().any(|kind| limit_for(kind, &mime).is_ok()) {
+        if !MEDIA.iter().any(|kind| kind.types.contains(&mime.as_str())) {
             return Err(ApiError::unsupported_type(format!(
                 "WhatsApp does not accept {mime} files"
             )));

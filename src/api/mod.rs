@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod cursor;
 pub mod error;
 pub mod identity;
+pub mod limits;
 pub mod live;
 pub mod media;
 pub mod messages;
@@ -54,6 +55,7 @@ pub type Apis = contract::Contract<(
     tokens::TokensApi,
     conversations::ConversationsApi,
     messages::MessagesApi,
+    limits::LimitsApi,
     media::MediaApi,
     whatsapp::WhatsAppApi,
     accounts::AccountsApi,
@@ -71,6 +73,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             tokens::TokensApi,
             conversations::ConversationsApi,
             messages::MessagesApi,
+            limits::LimitsApi,
             media::MediaApi,
             whatsapp::WhatsAppApi,
             accounts::AccountsApi,

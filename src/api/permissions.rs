@@ -32,6 +32,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/auth/me", SignedIn),
     ("PUT", "/api/v1/auth/password", SignedIn),
     ("GET", "/api/v1/permissions", SignedIn),
+    ("GET", "/api/v1/limits", SignedIn),
     ("GET", "/api/v1/api-tokens", SignedIn),
     ("POST", "/api/v1/api-tokens", SignedIn),
     ("DELETE", "/api/v1/api-tokens/{id}", SignedIn),

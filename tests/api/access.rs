@@ -91,6 +91,7 @@ fn cases() -> Vec<Case> {
             204,
         ),
         signed_in("GET", "/api/v1/permissions", none.clone(), 200),
+        signed_in("GET", "/api/v1/limits", none.clone(), 200),
         signed_in("GET", "/api/v1/api-tokens", none.clone(), 200),
         case(
             "POST",

@@ -595,6 +595,67 @@ async fn bad_messages_are_refused_before_anything_is_queued() {
     assert!(w.sent_to_meta().is_empty());
 }
 
+/// The limits the browser app reads are the ones sending enforces: at each limit a message is queued, one
+/// past it is refused.
+#[tokio::test]
+async fn the_published_limits_are_the_ones_sending_enforces() {
+    let w = World::start(sim_config()).await;
+    let (conversation, _) = w.customer_writes("hello").await;
+    let limits = w.app.get_ok("/api/v1/limits").await;
+    let n = |v: &Value| v.as_u64().unwrap() as usize;
+    let i = &limits["interactive"];
+    let buttons = |count: usize, title_len: usize| {
+        let buttons: Vec<Value> = (0..count)
+            .map(|k| json!({"id": format!("b{k}"), "title": format!("{k}{}", "é".repeat(title_len - 1))}))
+            .collect();
+        json!({"content": {"kind": "buttons", "body": "Which one?", "buttons": buttons}})
+    };
+    let list = |rows: usize, title_len: usize| {
+        let rows: Vec<Value> = (0..rows)
+            .map(|k| json!({"id": format!("r{k}"), "title": format!("{k}{}", "x".repeat(title_len - 1))}))
+            .collect();
+        json!({"content": {"kind": "list", "body": "Pick", "button": "Menu", "sections": [{"rows": rows}]}})
+    };
+    let text_of = |len: usize| text(&"é".repeat(len));
+    let cases = [
+        (buttons(n(&i["buttons"]), n(&i["button_title"])), 202),
+        (buttons(n(&i["buttons"]) + 1, 3), 400),
+        (buttons(1, n(&i["button_title"]) + 1), 400),
+        (list(n(&i["list_rows"]), n(&i["list_row_title"])), 202),
+        (list(n(&i["list_rows"]) + 1, 3), 400),
+        (list(1, n(&i["list_row_title"]) + 1), 400),
+        (text_of(n(&limits["text"])), 202),
+        (text_of(n(&limits["text"]) + 1), 400),
+    ];
+    for (body, status) in cases {
+        let (got, answer) = w.send(&conversation, body.clone()).await;
+        assert_eq!(got.as_u16(), status, "{answer}");
+    }
+    let image = limits["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "image")
+        .unwrap();
+    assert!(image["types"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("image/png")));
+    let big = vec![0u8; n(&image["max_bytes"]) + 1];
+    let (status, big) = upload(&w.app, &big, "image/png", "big.png").await;
+    assert_eq!(status, 201);
+    let (status, answer) = w
+        .send(
+            &conversation,
+            json!({"content": {"kind": "image", "media_id": big["id"]}}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), answer["error"]["code"].as_str()),
+        (422, Some("media_too_large"))
+    );
+}
+
 #[tokio::test]
 async fn an_idempotency_key_queues_a_retried_request_once() {
     let w = World::start(sim_config()).await;

@@ -6,38 +6,13 @@ use futures::StreamExt;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-/// What Meta accepts per message kind (`WHATSAPP_CLOUD_API.md` §2).
+/// The largest file a media message of `kind` may carry when the file is of type `mime`, or why WhatsApp
+/// would refuse it ([`super::limits::MEDIA`]).
 pub fn limit_for(kind: &str, mime: &str) -> Result<u64, String> {
-    const MB: u64 = 1024 * 1024;
-    let (types, max): (&[&str], u64) = match kind {
-        "image" => (&["image/jpeg", "image/png"], 5 * MB),
-        "audio" => (
-            &[
-                "audio/aac",
-                "audio/amr",
-                "audio/mpeg",
-                "audio/mp4",
-                "audio/ogg",
-            ],
-            16 * MB,
-        ),
-        "video" => (&["video/mp4", "video/3gpp"], 16 * MB),
-        "sticker" => (&["image/webp"], 500 * 1024),
-        "document" => (
-            &[
-                "text/plain",
-                "application/pdf",
-                "application/msword",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "application/vnd.ms-excel",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "application/vnd.ms-powerpoint",
-                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-            ],
-            100 * MB,
-        ),
-        other => return Err(format!("{other} messages carry no media")),
+    let Some(limit) = super::limits::MEDIA.iter().find(|l| l.kind == kind) else {
+        return Err(format!("{kind} messages carry no media"));
     };
+    let (types, max) = (limit.types, limit.max_bytes);
     let essence = mime.split(';').next().unwrap_or("").trim();
     if types.contains(&essence) {
         Ok(max)
@@ -49,8 +24,8 @@ pub fn limit_for(kind: &str, mime: &str) -> Result<u64, String> {
     }
 }
 
-/// The largest file any message kind accepts (documents): uploads above it are refused outright.
-pub const MAX_MEDIA_BYTES: u64 = 100 * 1024 * 1024;
+/// The largest file any message kind accepts: uploads above it are refused outright.
+pub const MAX_MEDIA_BYTES: u64 = super::limits::largest_file();
 
 /// Answer of `GET /{media-id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

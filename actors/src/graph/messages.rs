@@ -12,10 +12,7 @@ use serde_json::{json, Map, Value};
 #[cfg(feature = "openapi")]
 use poem_openapi::{Object, Union};
 
-/// Longest text message Meta accepts, in characters.
-pub const TEXT_MAX: usize = 4096;
-/// Longest media caption, in characters.
-pub const CAPTION_MAX: usize = 1024;
+use super::limits::{self, CAPTION as CAPTION_MAX, TEXT as TEXT_MAX};
 
 /// A message to send, as stored and as the API accepts it: `kind` says which.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -420,7 +417,7 @@ impl OutboundContent {
             OutboundContent::Document(m) => {
                 source(&m.source)?;
                 opt_at_most("caption", &m.caption, CAPTION_MAX)?;
-                opt_at_most("filename", &m.filename, 240)
+                opt_at_most("filename", &m.filename, limits::FILENAME)
             }
             OutboundContent::Audio(m) => source(&m.source),
             OutboundContent::Sticker(m) => source(&m.source),
@@ -463,15 +460,22 @@ impl OutboundContent {
             }
             OutboundContent::Buttons(b) => {
                 interactive_texts(&b.header, &b.body, &b.footer)?;
-                if b.buttons.is_empty() || b.buttons.len() > 3 {
-                    return Err("buttons must hold 1 to 3 buttons".into());
+                if b.buttons.is_empty() || b.buttons.len() > limits::BUTTONS {
+                    return Err(format!(
+                        "buttons must hold 1 to {} buttons",
+                        limits::BUTTONS
+                    ));
                 }
                 let mut ids = std::collections::HashSet::new();
                 for (i, button) in b.buttons.iter().enumerate() {
                     non_empty(&format!("buttons[{i}].id"), &button.id)?;
-                    at_most(&format!("buttons[{i}].id"), &button.id, 256)?;
+                    at_most(&format!("buttons[{i}].id"), &button.id, limits::BUTTON_ID)?;
                     non_empty(&format!("buttons[{i}].title"), &button.title)?;
-                    at_most(&format!("buttons[{i}].title"), &button.title, 20)?;
+                    at_most(
+                        &format!("buttons[{i}].title"),
+                        &button.title,
+                        limits::BUTTON_TITLE,
+                    )?;
                     if !ids.insert(button.id.as_str()) {
                         return Err(format!("buttons[{i}].id repeats another button's id"));
                     }
@@ -481,13 +485,19 @@ impl OutboundContent {
             OutboundContent::List(l) => {
                 interactive_texts(&l.header, &l.body, &l.footer)?;
                 non_empty("button", &l.button)?;
-                at_most("button", &l.button, 20)?;
-                if l.sections.is_empty() || l.sections.len() > 10 {
-                    return Err("sections must hold 1 to 10 sections".into());
+                at_most("button", &l.button, limits::LIST_BUTTON)?;
+                if l.sections.is_empty() || l.sections.len() > limits::LIST_SECTIONS {
+                    return Err(format!(
+                        "sections must hold 1 to {} sections",
+                        limits::LIST_SECTIONS
+                    ));
                 }
                 let rows: usize = l.sections.iter().map(|s| s.rows.len()).sum();
-                if rows == 0 || rows > 10 {
-                    return Err("the sections must hold 1 to 10 rows in all".into());
+                if rows == 0 || rows > limits::LIST_ROWS {
+                    return Err(format!(
+                        "the sections must hold 1 to {} rows in all",
+                        limits::LIST_ROWS
+                    ));
                 }
                 for (s, section) in l.sections.iter().enumerate() {
                     if l.sections.len() > 1 && section.title.as_deref().unwrap_or("").is_empty() {
@@ -495,14 +505,22 @@ impl OutboundContent {
                             "sections[{s}].title is required when there are several sections"
                         ));
                     }
-                    opt_at_most(&format!("sections[{s}].title"), &section.title, 24)?;
+                    opt_at_most(
+                        &format!("sections[{s}].title"),
+                        &section.title,
+                        limits::LIST_SECTION_TITLE,
+                    )?;
                     for (r, row) in section.rows.iter().enumerate() {
                         let at = format!("sections[{s}].rows[{r}]");
                         non_empty(&format!("{at}.id"), &row.id)?;
-                        at_most(&format!("{at}.id"), &row.id, 200)?;
+                        at_most(&format!("{at}.id"), &row.id, limits::LIST_ROW_ID)?;
                         non_empty(&format!("{at}.title"), &row.title)?;
-                        at_most(&format!("{at}.title"), &row.title, 24)?;
-                        opt_at_most(&format!("{at}.description"), &row.description, 72)?;
+                        at_most(&format!("{at}.title"), &row.title, limits::LIST_ROW_TITLE)?;
+                        opt_at_most(
+                            &format!("{at}.description"),
+                            &row.description,
+                            limits::LIST_ROW_DESCRIPTION,
+                        )?;
                     }
                 }
                 Ok(())
@@ -510,7 +528,7 @@ impl OutboundContent {
             OutboundContent::CtaUrl(c) => {
                 interactive_texts(&c.header, &c.body, &c.footer)?;
                 non_empty("display_text", &c.display_text)?;
-                at_most("display_text", &c.display_text, 20)?;
+                at_most("display_text", &c.display_text, limits::CTA_DISPLAY_TEXT)?;
                 if !(c.url.starts_with("https://") || c.url.starts_with("http://")) {
                     return Err("url must be an http(s) URL".into());
                 }
@@ -634,10 +652,10 @@ fn interactive_texts(
     body: &str,
     footer: &Option<String>,
 ) -> Result<(), String> {
-    opt_at_most("header", header, 60)?;
+    opt_at_most("header", header, limits::INTERACTIVE_HEADER)?;
     non_empty("body", body)?;
-    at_most("body", body, 1024)?;
-    opt_at_most("footer", footer, 60)
+    at_most("body", body, limits::INTERACTIVE_BODY)?;
+    opt_at_most("footer", footer, limits::INTERACTIVE_FOOTER)
 }
 
 fn source(source: &MediaSource) -> Result<(), String> {

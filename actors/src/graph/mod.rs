@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod error;
+pub mod limits;
 pub mod management;
 pub mod media;
 pub mod messages;

@@ -20,6 +20,7 @@ export type AuditTrail = Schemas["AuditTrail"];
 export type ContactPage = Schemas["ContactPage"];
 export type ContactDetail = Schemas["ContactDetail"];
 export type ContactWithConversations = Schemas["ContactWithConversations"];
+export type Limits = Schemas["Limits"];
 
 /** An API refusal, with the server's stable code and its message for people. */
 export class ApiError extends Error {
