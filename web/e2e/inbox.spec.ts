@@ -103,6 +103,75 @@ test("quotes the customer's message in a reply", async () => {
   expect(sent).toContain("It does, the original box.");
 });
 
+test("replies with buttons the customer can tap, within WhatsApp's limits", async () => {
+  await page.getByRole("button", { name: "Buttons or list" }).click();
+  const dialog = page.getByRole("dialog", { name: "Send choices to tap" });
+  await dialog.getByRole("textbox", { name: "Message", exact: true }).fill("Which strap would you like?");
+  await dialog.getByRole("textbox", { name: "Button 1" }).fill("Steel bracelet");
+  await dialog.getByRole("button", { name: "Add a button" }).click();
+  // Too long for a button: said at once, with WhatsApp's limit as the server publishes it.
+  await dialog.getByRole("textbox", { name: "Button 2" }).fill("Brown leather with deployant clasp");
+  await expect(dialog.getByRole("textbox", { name: "Button 2" })).toHaveAccessibleDescription("Too long: WhatsApp allows 20 characters.");
+  await dialog.getByRole("textbox", { name: "Button 2" }).fill("Leather");
+  await expect(dialog.getByRole("textbox", { name: "Button 2" })).toHaveAccessibleDescription("7/20");
+  await expectAccessible();
+  await dialog.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(dialog).toBeHidden();
+  const sent = messages().getByRole("listitem").filter({ hasText: "Which strap would you like?" });
+  await expect(sent).toHaveCount(1);
+  await expect(sent).toContainText("Leather");
+  await expect(sent.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  const toMeta = JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json());
+  expect(toMeta).toContain("Steel bracelet");
+  expect(toMeta).toContain("button");
+});
+
+test("sends a list of choices", async () => {
+  await page.getByRole("button", { name: "Buttons or list" }).click();
+  const dialog = page.getByRole("dialog", { name: "Send choices to tap" });
+  await dialog.getByRole("radio", { name: /^List/ }).check();
+  await dialog.getByRole("textbox", { name: "Message", exact: true }).fill("Our Speedmasters in stock");
+  await dialog.getByRole("textbox", { name: "Text of the button that opens the list" }).fill("See them");
+  await dialog.getByRole("textbox", { name: "Row 1 of section 1", exact: true }).fill("Moonwatch 310.30");
+  await dialog.getByRole("textbox", { name: "Description of row 1 of section 1 (optional)" }).fill("Hesalite, 2022, full set");
+  await dialog.getByRole("button", { name: "Add a row to section 1" }).click();
+  // Sending with a row left empty says what is missing and sends nothing.
+  await dialog.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(dialog.getByRole("textbox", { name: "Row 2 of section 1", exact: true })).toHaveAccessibleDescription("Required.");
+  await dialog.getByRole("textbox", { name: "Row 2 of section 1", exact: true }).fill("Reduced 3510.50");
+  await dialog.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(dialog).toBeHidden();
+  const sent = messages().getByRole("listitem").filter({ hasText: "Our Speedmasters in stock" });
+  await expect(sent).toHaveCount(1);
+  await expect(sent.getByRole("img", { name: /Delivered|Read/ })).toBeVisible({ timeout: 10_000 });
+  expect(JSON.stringify(await (await page.request.get(`${sim}/sim/sent`)).json())).toContain("Reduced 3510.50");
+});
+
+test("inserts an emoji where the cursor is, and sends with Ctrl+Enter when Enter starts a new line", async () => {
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await composer.fill("Thanks !");
+  await composer.press("End");
+  await composer.press("ArrowLeft");
+  await page.getByRole("button", { name: "Insert an emoji" }).click();
+  await page.getByRole("dialog", { name: "Emoji" }).getByRole("button", { name: "🙏" }).click();
+  await expect(composer).toHaveValue("Thanks 🙏!");
+  await expect(composer).toBeFocused();
+
+  await page.getByRole("button", { name: "Preferences" }).click();
+  await page.getByRole("checkbox", { name: "Enter sends the message" }).uncheck();
+  await page.keyboard.press("Escape");
+  await composer.press("End");
+  await composer.press("Enter");
+  await composer.pressSequentially("See you soon");
+  await expect(composer).toHaveValue("Thanks 🙏!\nSee you soon");
+  await composer.press("Control+Enter");
+  await expect(composer).toHaveValue("");
+  await expect(messages().getByRole("listitem").filter({ hasText: "See you soon" })).toHaveCount(1);
+  await page.getByRole("button", { name: "Preferences" }).click();
+  await page.getByRole("checkbox", { name: "Enter sends the message" }).check();
+  await page.keyboard.press("Escape");
+});
+
 test("reacts to the customer's message", async () => {
   const question = messages().getByRole("listitem").filter({ hasText: "Is the Speedmaster still available?" }).first();
   await question.getByRole("button", { name: "React" }).click();
@@ -242,6 +311,10 @@ test("finds the customer in Contacts and opens their conversation from there", a
   await contacts.getByRole("link", { name: new RegExp(customer.name) }).click();
   await expect(page.getByRole("heading", { name: customer.name, exact: true })).toBeVisible();
   await expect(page.getByText(`+${customer.waId}`).first()).toBeVisible();
+  // A customer who writes for the first time joins the list live, while it is on screen.
+  await page.getByRole("searchbox", { name: "Search contacts by name or number" }).fill("");
+  await customerWrites("Hello, first time here", { waId: "447700900777", name: "Nina New" });
+  await expect(contacts.getByRole("link", { name: /Nina New/ })).toBeVisible({ timeout: 5_000 });
   await expectAccessible();
   const theirs = page.getByRole("list", { name: `Conversations with ${customer.name}` });
   await expect(theirs.getByRole("link")).toHaveCount(1);
@@ -275,6 +348,8 @@ test("shows the conversation's audit trail and the conversation as it stood at a
 
 test("is accessible in both themes and in French", async () => {
   await expectAccessible();
+  await page.getByRole("button", { name: "Preferences" }).click();
+  await expectAccessible();
   await page.getByRole("combobox", { name: "Theme" }).selectOption({ label: "Dark" });
   await expectAccessible();
   await page.getByRole("combobox", { name: "Language" }).selectOption({ label: "Français" });
@@ -282,6 +357,8 @@ test("is accessible in both themes and in French", async () => {
   await expect(page.getByRole("log", { name: "Messages" })).toBeVisible();
   await page.getByRole("combobox", { name: "Langue" }).selectOption({ label: "English" });
   await page.getByRole("combobox", { name: "Theme" }).selectOption({ label: "System" });
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("combobox", { name: "Theme" })).toBeHidden();
 });
 
 test("keeps the session and the open conversation across a reload", async () => {

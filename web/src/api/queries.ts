@@ -13,6 +13,8 @@ export const keys = {
   audit: (id: string) => ["audit", id] as const,
   auditAsOf: (id: string, asOf: string) => ["audit", id, "as-of", asOf] as const,
   users: ["users"] as const,
+  limits: ["limits"] as const,
+  contacts: ["contacts"] as const,
   contactList: (q: string) => ["contacts", "list", q] as const,
   contact: (id: string) => ["contacts", "one", id] as const,
 };
@@ -92,6 +94,16 @@ export function useAccounts(enabled: boolean) {
     enabled,
     queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/accounts", { signal })),
     staleTime: 60_000,
+  });
+}
+
+/** What WhatsApp accepts in a message, as the server enforces it: fixed for the server's lifetime. */
+export function useLimits() {
+  return useQuery({
+    queryKey: keys.limits,
+    queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/limits", { signal })),
+    staleTime: Infinity,
+    gcTime: Infinity,
   });
 }
 

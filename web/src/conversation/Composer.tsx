@@ -2,7 +2,11 @@ import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, t
 import { api, unwrap, type Conversation, type Message, type Schemas } from "../api/client";
 import { whatsappId } from "../messages/content";
 import { QuotedText } from "./MessageBody";
-import { checkAttachment, megabytes, takesCaption, type MediaKind } from "../messages/attachment";
+import { acceptedTypes, checkAttachment, megabytes, takesCaption, type MediaKind } from "../messages/attachment";
+import { useLimits } from "../api/queries";
+import { sendsOnKey, useEnterSends } from "../prefs/enterSends";
+import { EmojiPicker } from "./EmojiPicker";
+import { InteractiveBuilder } from "./InteractiveBuilder";
 import { kindLabel } from "../inbox/preview";
 import { useI18n } from "../i18n/i18n";
 import { closingTime } from "../format/time";
@@ -10,10 +14,11 @@ import { TemplatePicker } from "./TemplatePicker";
 import { useSend } from "./useSend";
 
 /**
- * Writes a reply: text (Enter sends, Shift+Enter starts a new line), or a file with the text as its caption,
- * checked against WhatsApp's types and sizes before it is uploaded. The message shows at once as "sending"
- * (see `messages/pending.ts`). Says until when free replies are allowed; once the 24-hour window is closed
- * only a template can be sent (`TemplatePicker`).
+ * Writes a reply: text with emoji (Enter sends, Shift+Enter starts a new line, or Ctrl+Enter sends when
+ * the user prefers), a file with the text as its caption, checked against WhatsApp's types and sizes (as
+ * the server publishes them) before it is uploaded, or reply buttons and lists (`InteractiveBuilder`).
+ * The message shows at once as "sending" (see `messages/pending.ts`). Says until when free replies are
+ * allowed; once the 24-hour window is closed only a template can be sent (`TemplatePicker`).
  */
 export function Composer({
   conversation,
@@ -36,6 +41,8 @@ export function Composer({
   const [fileProblem, setFileProblem] = useState<string | null>(null);
   const open = conversation.reply_window_open;
   const box = useRef<HTMLTextAreaElement>(null);
+  const limits = useLimits().data;
+  const enterSends = useEnterSends();
   // Choosing a message to reply to goes straight to writing the reply.
   useEffect(() => {
     if (replyTo) box.current?.focus();
@@ -44,8 +51,8 @@ export function Composer({
   const choose = (event: ChangeEvent<HTMLInputElement>) => {
     const chosen = event.target.files?.[0];
     event.target.value = "";
-    if (!chosen) return;
-    const check = checkAttachment(chosen);
+    if (!chosen || !limits) return;
+    const check = checkAttachment(chosen, limits.media);
     if (check.ok) {
       setFile({ file: chosen, kind: check.kind });
       setFileProblem(null);
@@ -76,7 +83,7 @@ export function Composer({
     send();
   };
   const keyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+    if (sendsOnKey({ ...event, isComposing: event.nativeEvent.isComposing }, enterSends)) {
       event.preventDefault();
       send();
     }
@@ -90,6 +97,17 @@ export function Composer({
         ? t("composer.windowClosed")
         : t("composer.noWindow");
   const usable = open && canSend;
+  /** Puts the emoji where the cursor is (or in place of the selection), and the cursor after it. */
+  const insert = (emoji: string) => {
+    const area = box.current;
+    const start = area?.selectionStart ?? text.length;
+    const end = area?.selectionEnd ?? text.length;
+    setText(text.slice(0, start) + emoji + text.slice(end));
+    requestAnimationFrame(() => {
+      area?.focus();
+      area?.setSelectionRange(start + emoji.length, start + emoji.length);
+    });
+  };
   const attachId = `${id}-file`;
 
   return (
@@ -123,8 +141,15 @@ export function Composer({
       )}
       <div className="composer-row">
         <form className="composer-form" onSubmit={submit}>
-        <label htmlFor={attachId} className={usable ? "attach" : "attach disabled"}>
-          <input id={attachId} type="file" className="visually-hidden" accept={ACCEPT} disabled={!usable} onChange={choose} />
+        <label htmlFor={attachId} className={usable && limits ? "attach" : "attach disabled"}>
+          <input
+            id={attachId}
+            type="file"
+            className="visually-hidden"
+            accept={limits ? acceptedTypes(limits.media) : undefined}
+            disabled={!usable || !limits}
+            onChange={choose}
+          />
           {t("composer.attach")}
         </label>
         <label htmlFor={id} className="visually-hidden">
@@ -134,25 +159,25 @@ export function Composer({
           ref={box}
           id={id}
           rows={2}
-          maxLength={4096}
-          placeholder={usable ? t("composer.placeholder") : undefined}
+          maxLength={limits?.text}
+          placeholder={usable ? t(enterSends ? "composer.placeholder" : "composer.placeholderEnterNewLine") : undefined}
           aria-describedby={hintId}
           disabled={!usable}
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={keyDown}
         />
+        <EmojiPicker disabled={!usable} onPick={insert} />
         <button type="submit" className="primary" disabled={!usable || (text.trim() === "" && !file)}>
           {t("composer.send")}
         </button>
         </form>
+        {canSend && limits && <InteractiveBuilder limits={limits.interactive} disabled={!open} onSend={sendMessage} />}
         {canSend && <TemplatePicker accountId={conversation.account_id} onSend={sendMessage} prominent={!open} />}
       </div>
     </div>
   );
 }
-
-const ACCEPT = "image/jpeg,image/png,image/webp,video/mp4,video/3gpp,audio/aac,audio/amr,audio/mpeg,audio/mp4,audio/ogg,text/plain,application/pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx";
 
 type MediaContent =
   | Schemas["OutboundContent_ImageMessage"]

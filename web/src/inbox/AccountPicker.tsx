@@ -9,6 +9,19 @@ function label(account: Account): string {
   return name ? `${name} (${number})` : number;
 }
 
+/** The numbers whose conversations the caller may see, named for people (the account list needs `accounts.view`). */
+export function useVisibleNumbers(me: Me): { id: string; label: string }[] {
+  const accounts = useAccounts(may(me, "accounts.view"));
+  const visible = new Set(
+    me.accounts.filter((a) => a.permissions.includes("conversations.view")).map((a) => a.account_id),
+  );
+  return accounts.data
+    ? accounts.data
+        .filter((a) => me.authenticated_by === "operator" || visible.has(a.id))
+        .map((a) => ({ id: a.id, label: label(a) }))
+    : [...visible].map((a) => ({ id: a, label: a }));
+}
+
 /** Which business number's conversations to show; the numbers are those the caller may see. */
 export function AccountPicker({
   me,
@@ -21,15 +34,7 @@ export function AccountPicker({
 }) {
   const { t } = useI18n();
   const id = useId();
-  const accounts = useAccounts(may(me, "accounts.view"));
-  const visible = new Set(
-    me.accounts.filter((a) => a.permissions.includes("conversations.view")).map((a) => a.account_id),
-  );
-  const options: { id: string; label: string }[] = accounts.data
-    ? accounts.data
-        .filter((a) => me.authenticated_by === "operator" || visible.has(a.id))
-        .map((a) => ({ id: a.id, label: label(a) }))
-    : [...visible].map((a) => ({ id: a, label: a }));
+  const options = useVisibleNumbers(me);
   if (options.length <= 1 && value === null) return null;
   return (
     <div className="account-picker">

@@ -6,7 +6,7 @@ import type { Me } from "../api/client";
 import { ThemeProvider } from "../prefs/theme";
 import { TopBar } from "./TopBar";
 
-const notifications = { supported: false, enabled: false, denied: false, setEnabled: async () => {}, notify: () => {} };
+const notifications = { supported: false, denied: false, isOn: () => false, setNumber: async () => {}, notify: () => {} };
 
 function show(me: Me) {
   render(

@@ -3,7 +3,7 @@ import { useSignOut } from "../auth/session";
 import { useI18n } from "../i18n/i18n";
 import type { LiveStatus } from "../live/resume";
 import type { Notifications } from "../live/useNotifications";
-import { Preferences } from "../prefs/Preferences";
+import { PreferencesMenu } from "./PreferencesMenu";
 import { may } from "../api/queries";
 import { contactsPath, followLink, numbersPath, settingsPath, type Route } from "./route";
 
@@ -36,18 +36,7 @@ export function TopBar({
         <NavLink path={settingsPath()} current={route.view === "settings"} label={t("settings.open")} />
       </nav>
       <div className="top-bar-end">
-        <Preferences />
-        {notifications.supported && (
-          <label className="notify-toggle">
-            <input
-              type="checkbox"
-              checked={notifications.enabled}
-              disabled={notifications.denied}
-              onChange={(e) => void notifications.setEnabled(e.target.checked)}
-            />
-            {notifications.denied ? t("prefs.notifications.denied") : t("prefs.notifications")}
-          </label>
-        )}
+        <PreferencesMenu me={me} notifications={notifications} />
         <span className="who" title={t("auth.signedInAs", { who })}>
           {who}
         </span>

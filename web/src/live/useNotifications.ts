@@ -4,48 +4,52 @@ import type { LiveChange } from "./resume";
 import { readStored, writeStored } from "../prefs/stored";
 import { api } from "../api/client";
 import { conversationPath } from "../inbox/route";
+import { notifies, parseChoice, serializeChoice, switchNumber, type NotifyChoice } from "./notifyChoice";
 
 const STORAGE_KEY = "inbox.notifications";
 
 export interface Notifications {
   supported: boolean;
-  enabled: boolean;
   denied: boolean;
-  setEnabled: (on: boolean) => Promise<void>;
+  /** Whether a customer's new message on this number notifies. */
+  isOn: (account: string) => boolean;
+  /** Switches one number; `all` is every number the user sees. Switching on asks the browser first. */
+  setNumber: (account: string, on: boolean, all: readonly string[]) => Promise<void>;
   notify: (change: LiveChange) => void;
 }
 
 /**
- * Browser notifications for a customer's new message while the tab is hidden; opt-in (the switch asks
- * the browser's permission), remembered in this browser.
+ * Browser notifications for a customer's new message while the tab is hidden: opt-in per number (the
+ * first switch asks the browser's permission), remembered in this browser.
  */
 export function useNotifications(): Notifications {
   const supported = typeof window !== "undefined" && "Notification" in window;
-  const [enabled, setEnabledState] = useState(
-    () => supported && readStored(STORAGE_KEY) === "on" && Notification.permission === "granted",
+  const [choice, setChoice] = useState<NotifyChoice>(() =>
+    supported && Notification.permission === "granted" ? parseChoice(readStored(STORAGE_KEY)) : new Set(),
   );
   const [denied, setDenied] = useState(() => supported && Notification.permission === "denied");
   const client = useQueryClient();
-  const on = useRef(enabled);
-  on.current = enabled;
+  const current = useRef(choice);
+  current.current = choice;
 
-  const setEnabled = useCallback(
-    async (next: boolean) => {
+  const setNumber = useCallback(
+    async (account: string, on: boolean, all: readonly string[]) => {
       if (!supported) return;
-      if (next && Notification.permission !== "granted") {
+      if (on && Notification.permission !== "granted") {
         const answer = await Notification.requestPermission();
         setDenied(answer === "denied");
         if (answer !== "granted") return;
       }
-      writeStored(STORAGE_KEY, next ? "on" : "off");
-      setEnabledState(next);
+      const next = switchNumber(current.current, account, on, all);
+      writeStored(STORAGE_KEY, serializeChoice(next));
+      setChoice(next);
     },
     [supported],
   );
 
   const notify = useCallback(
     (change: LiveChange) => {
-      if (!on.current || !document.hidden) return;
+      if (!document.hidden || !notifies(current.current, change.account_id)) return;
       if (change.event_type !== "message.received" || !change.message_id) return;
       void (async () => {
         const answer = await api.GET("/api/v1/conversations/{id}", { params: { path: { id: change.conversation_id } } });
@@ -68,5 +72,6 @@ export function useNotifications(): Notifications {
     [client],
   );
 
-  return { supported, enabled, denied, setEnabled, notify };
+  const isOn = useCallback((account: string) => notifies(choice, account), [choice]);
+  return { supported, denied, isOn, setNumber, notify };
 }

@@ -1,16 +1,18 @@
 import { useId } from "react";
 import { LANGUAGES, useI18n, type Language } from "../i18n/i18n";
 import { useTheme, type ThemeChoice } from "./theme";
+import { setEnterSends, useEnterSends } from "./enterSends";
 
 const LANGUAGE_NAMES: Record<Language, string> = { en: "English", fr: "Français" };
 const THEMES: readonly ThemeChoice[] = ["system", "light", "dark"];
 
-/** Language and theme pickers; native selects, each with its label. */
-export function Preferences() {
+/** Language and theme pickers (native selects, each with its label), and which key sends a message. */
+export function Preferences({ withComposer = false }: { withComposer?: boolean }) {
   const { t, language, setLanguage } = useI18n();
   const { theme, setTheme } = useTheme();
   const languageId = useId();
   const themeId = useId();
+  const enterSends = useEnterSends();
   return (
     <div className="preferences">
       <label htmlFor={languageId}>{t("prefs.language")}</label>
@@ -29,6 +31,12 @@ export function Preferences() {
           </option>
         ))}
       </select>
+      {withComposer && (
+        <label className="inline">
+          <input type="checkbox" checked={enterSends} onChange={(e) => setEnterSends(e.target.checked)} />
+          {t("prefs.enterSends")}
+        </label>
+      )}
     </div>
   );
 }
