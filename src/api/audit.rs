@@ -3,7 +3,9 @@
 use super::auth::ApiAuth;
 use super::cursor;
 use super::error::ApiError;
-use super::models::{AuditEvent, AuditTrail, Conversation, ConversationState, Message};
+use super::models::{
+    AuditEvent, AuditPerson, AuditTrail, Conversation, ConversationState, Message,
+};
 use super::Tag;
 use crate::http::AppState;
 
@@ -107,7 +109,9 @@ impl AuditApi {
                 })
             }
         };
+        let people = people(&caller.snapshot().rbac, &events);
         Ok(Json(AuditTrail {
+            people,
             conversation_id: id.0,
             stream_id: stream.to_string(),
             events,
@@ -116,4 +120,22 @@ impl AuditApi {
             state: state_then,
         }))
     }
+}
+
+/// The users named as `caused_by` in `events`, with the names the install knows them by.
+fn people(rbac: &actors::identity::Rbac, events: &[AuditEvent]) -> Vec<AuditPerson> {
+    let ids: std::collections::BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e.metadata["caused_by"]["kind"] == "user")
+        .filter_map(|e| e.metadata["caused_by"]["user_id"].as_str())
+        .collect();
+    ids.into_iter()
+        .filter_map(|id| {
+            let user = rbac.users.get(id)?;
+            Some(AuditPerson {
+                user_id: id.to_owned(),
+                name: user.name.clone().unwrap_or_else(|| user.email.clone()),
+            })
+        })
+        .collect()
 }

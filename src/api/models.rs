@@ -342,4 +342,15 @@ pub struct AuditTrail {
     pub as_of: Option<DateTime<Utc>>,
     /// With `as_of`: the conversation and its messages as they stood then, rebuilt from the events.
     pub state: Option<ConversationState>,
+    /// The users who caused this page's events, so an auditor reads who acted by name (without needing
+    /// to manage users). A user since deleted from the install is absent.
+    pub people: Vec<AuditPerson>,
+}
+
+/// A user named in an audit trail.
+#[derive(Debug, Clone, Object)]
+pub struct AuditPerson {
+    pub user_id: String,
+    /// Their name, else their email.
+    pub name: String,
 }

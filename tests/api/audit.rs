@@ -75,6 +75,41 @@ async fn the_history_lists_every_event_with_its_place_times_and_cause() {
     assert!(rest["next_after_version"].is_null());
 }
 
+/// An auditor who may not manage users still reads who acted by name: the trail names its people.
+#[tokio::test]
+async fn the_trail_names_the_users_who_acted_for_an_auditor() {
+    use crate::access::{call, create_user, sign_in};
+    let app = TestApp::spawn().await;
+    app.post_signed(&messages_body(
+        contact(ALICE, "Alice"),
+        json!([text(ALICE, "wamid.1", "hello")]),
+    ))
+    .await;
+    app.settled().await;
+    let agent = create_user(&app, "agent@example.com", json!([{"role": "agent"}])).await;
+    let agent_token = sign_in(&app, "agent@example.com").await;
+    let read = format!("/api/v1/conversations/{}/read", conversation(ALICE));
+    let (status, _) = call(&app, "POST", &read, Some(&agent_token), &Value::Null).await;
+    assert_eq!(status, 200);
+    create_user(&app, "auditor@example.com", json!([{"role": "supervisor"}])).await;
+    let auditor = sign_in(&app, "auditor@example.com").await;
+    let (status, users) = call(&app, "GET", "/api/v1/users", Some(&auditor), &Value::Null).await;
+    assert_eq!(status, 403, "{users}");
+
+    let events = format!("/api/v1/conversations/{}/events", conversation(ALICE));
+    let (status, trail) = call(&app, "GET", &events, Some(&auditor), &Value::Null).await;
+    assert_eq!(status, 200, "{trail}");
+    let trail: Value = serde_json::from_str(&trail).unwrap();
+    assert_eq!(
+        trail["events"][2]["metadata"]["caused_by"],
+        json!({"kind": "user", "user_id": agent})
+    );
+    assert_eq!(
+        trail["people"],
+        json!([{"user_id": agent, "name": "agent@example.com"}])
+    );
+}
+
 #[tokio::test]
 async fn as_of_shows_the_conversation_as_it_stood_then() {
     let app = TestApp::spawn().await;

@@ -1,6 +1,6 @@
 import { useId, useState } from "react";
 import type { AuditEvent, Me } from "../api/client";
-import { may, useAuditAsOf, useAuditTrail, useUsers } from "../api/queries";
+import { useAuditAsOf, useAuditTrail } from "../api/queries";
 import { ErrorNotice } from "../ErrorNotice";
 import { useI18n, type Translate } from "../i18n/i18n";
 import { kindLabel } from "../inbox/preview";
@@ -12,12 +12,9 @@ import { causeOf, eventAt, shortHash } from "./audit";
 export function AuditScreen({ id, me, name }: { id: string; me: Me; name: string }) {
   const { t, locale } = useI18n();
   const trail = useAuditTrail(id);
-  // Names for the user ids in the events, when the viewer may list the users; else the ids themselves.
-  const users = useUsers(may(me, "users.manage"));
-  const nameOf = (user: string) => {
-    const found = users.data?.find((u) => u.id === user);
-    return found?.name ?? found?.email ?? user;
-  };
+  // Each page names the users who caused its events; a user since deleted keeps their id.
+  const nameOf = (user: string) =>
+    trail.data?.pages.flatMap((page) => page.people).find((p) => p.user_id === user)?.name ?? user;
   const [asOf, setAsOf] = useState<string | null>(null);
   const sliderId = useId();
   const when = (iso: string) =>
