@@ -41,3 +41,75 @@ release_build() {
   [ "${PIPESTATUS[0]}" = 0 ] || { log "building $what failed"; return 1; }
   echo "$dir/release"
 }
+
+# debug_build: builds what the tests build (the same targets as scripts/test, so every script shares one
+# build: a plain `cargo build` has other features and would compile the tree a second time) and prints the
+# folder holding the debug binaries.
+debug_build() {
+  local dir
+  dir=$(target_dir) || return 1
+  (cd "$root" && SQLX_OFFLINE=true cargo build --workspace --locked --lib --bins --tests) || return 1
+  echo "$dir/debug"
+}
+
+# start_test_server NAME BIN_DIR: a fresh database (NAME and this shell's pid) on the local PostgreSQL,
+# wa-sim standing in for Meta, and `inbox serve` with development settings, on free loopback ports; waits
+# until the inbox answers. Settings exported before the call (INBOX_API_TOKEN, INBOX_WEB_DIR...) reach the
+# inbox. Sets `base` and `sim_url` (their addresses) and `work` (a scratch folder with their logs), and
+# stops everything and drops the database when the script exits.
+start_test_server() {
+  local name=$1 bin_dir=$2 db_url inbox_port sim_port
+  test_db="${name}_$$"
+  # An assignment, not `eval "$(...)"`: a failing scripts/db stops here.
+  db_url=$(cd "$root" && INBOX_DB_NAME="$test_db" scripts/db up | tail -n 1) || return 1
+  export DATABASE_URL="${db_url#DATABASE_URL=}"
+  inbox_port=$(free_port)
+  sim_port=$(free_port)
+  work=$(mktemp -d)
+  test_pids=()
+  trap stop_test_server EXIT INT TERM
+
+  export WHATSAPP_PHONE_ID=1122334455667
+  export WHATSAPP_BUSINESS_ACCOUNT_ID=2233445566778
+  export META_APP_ID=100000000000001
+  export META_APP_SECRET="$(random)" WHATSAPP_TOKEN="$(random)" WHATSAPP_VERIFY_TOKEN="$(random)"
+  export INBOX_ENV=development
+  export INBOX_MASTER_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+  export INBOX_LISTEN="127.0.0.1:$inbox_port" INBOX_MEDIA_DIR="$work/media"
+  export WHATSAPP_GRAPH_URL="http://127.0.0.1:$sim_port"
+  export RUST_LOG="${RUST_LOG:-warn}"
+  base="http://127.0.0.1:$inbox_port"
+  sim_url="http://127.0.0.1:$sim_port"
+
+  "$bin_dir/wa-sim" --listen "127.0.0.1:$sim_port" --inbox-url "$base/webhook/whatsapp" \
+    --status-delay-ms 50 >"$work/wa-sim.log" 2>&1 &
+  test_pids+=($!)
+  "$bin_dir/inbox" serve >"$work/inbox.log" 2>&1 &
+  test_pids+=($!)
+  for _ in $(seq 1 120); do
+    curl -fsS "$base/health" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  log "the inbox did not start:"
+  tail -n 30 "$work/inbox.log" >&2
+  return 1
+}
+
+# The EXIT trap of start_test_server; keeps the script's exit status.
+stop_test_server() {
+  local status=$? pg="$root/.local/pgserver"
+  for pid in "${test_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${test_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  LD_LIBRARY_PATH="$pg/pgserver.libs:$pg/pgserver/pginstall/lib" "$pg/pgserver/pginstall/bin/psql" \
+    "${DATABASE_URL%/*}/postgres" -qAt -c "drop database if exists \"$test_db\" with (force)" || true
+  rm -rf "$work"
+  exit "$status"
+}
+
+# Where the inbox wrote its log, when a run failed.
+show_server_log() {
+  log "last lines of the inbox's log:"
+  tail -n 40 "$work/inbox.log" >&2
+}
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

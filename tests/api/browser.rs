@@ -28,16 +28,7 @@ async fn a_browser_session_lives_in_an_http_only_cookie_and_only_the_inbox_own_p
     let origin = app.url("");
 
     // A new install says it needs its first admin.
-    let state: Value = app
-        .client
-        .get(app.url("/api/v1/auth/setup"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(state, json!({ "needed": true }));
+    assert_eq!(setup_state(&app).await, json!({ "needed": true }));
 
     // Given the first admin set up from a browser
     let response = app
@@ -61,16 +52,7 @@ async fn a_browser_session_lives_in_an_http_only_cookie_and_only_the_inbox_own_p
     assert_eq!(body["user"]["email"], "ada@example.com");
     let cookie = cookie_pair(&cookie);
 
-    let state: Value = app
-        .client
-        .get(app.url("/api/v1/auth/setup"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(state, json!({ "needed": false }));
+    assert_eq!(setup_state(&app).await, json!({ "needed": false }));
 
     // The cookie alone authenticates reads.
     let me = app
@@ -227,6 +209,65 @@ async fn the_built_app_is_served_at_the_root_with_its_routes_and_cached_assets()
     app.stop().await.unwrap();
 }
 
+/// The build's compressed copies go to browsers that accept them, as the file they stand for; the others
+/// get the file itself, and caches are told the answer depends on `Accept-Encoding`.
+#[tokio::test]
+async fn compressed_copies_of_the_build_are_sent_to_browsers_that_accept_them() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::create_dir(web.path().join("assets")).unwrap();
+    std::fs::write(web.path().join("index.html"), "<!doctype html>").unwrap();
+    std::fs::write(web.path().join("index.html.gz"), "gzip page").unwrap();
+    std::fs::write(web.path().join("assets/app-1.js"), "console.log(1)").unwrap();
+    std::fs::write(web.path().join("assets/app-1.js.br"), "brotli bytes").unwrap();
+    std::fs::write(web.path().join("assets/app-1.js.gz"), "gzip bytes").unwrap();
+    let dir = web.path().display().to_string();
+    let app = TestApp::spawn_with(&[("INBOX_WEB_DIR", &dir)]).await;
+    let get = |path: &'static str, accept: &'static str| {
+        let request = app
+            .client
+            .get(app.url(path))
+            .header("accept-encoding", accept);
+        async move { request.send().await.unwrap() }
+    };
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br, zstd", Some("br"), "brotli bytes"),
+        ("gzip", Some("gzip"), "gzip bytes"),
+        ("br;q=0, gzip;q=0.8", Some("gzip"), "gzip bytes"),
+        ("identity", None, "console.log(1)"),
+    ] {
+        let response = get("/assets/app-1.js", accept).await;
+        assert_eq!(response.status(), 200, "{accept}");
+        let headers = response.headers().clone();
+        assert_eq!(
+            headers.get("content-encoding").map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript"),
+            "{accept}: {headers:?}"
+        );
+        assert_eq!(headers["vary"], "accept-encoding", "{accept}");
+        assert_eq!(
+            headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(response.text().await.unwrap(), body, "{accept}");
+    }
+    // The app's routes answer its page, compressed too.
+    let page = get("/conversations/x", "gzip").await;
+    assert_eq!(page.headers()["content-encoding"], "gzip");
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert_eq!(page.text().await.unwrap(), "gzip page");
+    app.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn without_a_built_app_the_root_says_how_to_build_it() {
     let empty = tempfile::tempdir().unwrap();
@@ -236,4 +277,16 @@ async fn without_a_built_app_the_root_says_how_to_build_it() {
     assert_eq!(response.status(), 200);
     assert!(response.text().await.unwrap().contains("scripts/web build"));
     app.stop().await.unwrap();
+}
+
+/// What a browser asks before showing the sign-in or the setup form (no credentials).
+async fn setup_state(app: &TestApp) -> Value {
+    let response = app
+        .client
+        .get(app.url("/api/v1/auth/setup"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
 }
