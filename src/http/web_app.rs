@@ -9,6 +9,9 @@
 //! - Paths the server itself answers (`/api`, `/docs`, `/openapi.json`, `/health`, `/metrics`,
 //!   `/webhook`) are never the app's: what is not found under them is a 404.
 //! - Without a built app, `/` answers a short page saying how to build it, and other paths are 404s.
+//! - The build writes Brotli and gzip copies of its text files (`app.js.br`, `app.js.gz`); a browser that
+//!   accepts one gets it, with `Content-Encoding` and the original's type, so nothing is compressed per
+//!   request.
 //!
 //! The app's pages get a policy of their own: scripts, styles, images, media and calls only from the
 //! inbox itself (`blob:` and `data:` for images and media the app makes), nothing framed.
@@ -127,10 +130,26 @@ impl Endpoint for WebApp {
             None if names_a_file(&path) => return Ok(not_found()),
             None => (index, "no-cache"),
         };
+        let encoded = precompressed(&file, req.headers().get(header::ACCEPT_ENCODING));
         let (req, mut body) = req.split();
         let request = StaticFileRequest::from_request(&req, &mut body).await?;
-        let mut response = request.create_response(&file, true, false)?.into_response();
+        let served = encoded.as_ref().map_or(&file, |(path, _, _)| path);
+        let mut response = request
+            .create_response(served, true, false)?
+            .into_response();
         let headers = response.headers_mut();
+        if let Some((_, encoding, vary)) = encoded {
+            if let Some(encoding) = encoding {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(text_type(&file)),
+                );
+            }
+            if vary {
+                headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            }
+        }
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
@@ -138,6 +157,63 @@ impl Endpoint for WebApp {
         );
         Ok(response)
     }
+}
+
+/// The compressed copy of `file` to send, when the build wrote one the browser accepts: its path, its
+/// `Content-Encoding`, and whether copies exist at all (then caches must key on `Accept-Encoding`).
+/// Brotli is preferred to gzip. `None` when the file has no copies.
+type Encoded = (PathBuf, Option<&'static str>, bool);
+
+fn precompressed(file: &Path, accept: Option<&HeaderValue>) -> Option<Encoded> {
+    let sibling = |ext: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(ext);
+        PathBuf::from(name)
+    };
+    let copies = [("br", sibling(".br")), ("gzip", sibling(".gz"))];
+    if !copies.iter().any(|(_, path)| path.is_file()) {
+        return None;
+    }
+    let accept = accept.and_then(|v| v.to_str().ok()).unwrap_or("");
+    for (encoding, path) in copies {
+        if accepts(accept, encoding) && path.is_file() {
+            return Some((path, Some(encoding), true));
+        }
+    }
+    Some((file.to_path_buf(), None, true))
+}
+
+/// The type of a text file the build compresses (the extensions `web/vite.config.ts` compresses).
+fn text_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "json" => "application/json",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Whether an `Accept-Encoding` value accepts `encoding` (named, or by `*`, with a quality above 0).
+fn accepts(header: &str, encoding: &str) -> bool {
+    let mut named = None;
+    let mut any = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .next()
+            .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+        if name.eq_ignore_ascii_case(encoding) {
+            named = Some(quality > 0.0);
+        } else if name == "*" {
+            any = Some(quality > 0.0);
+        }
+    }
+    named.or(any).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -178,6 +254,19 @@ mod tests {
         for path in ["/", "/conversations", "/apis", "/settings/api-tokens"] {
             assert!(!is_server_path(path), "{path}");
         }
+    }
+
+    #[test]
+    fn an_encoding_is_accepted_when_named_or_starred_with_a_quality_above_zero() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("gzip;q=0.5", "gzip"));
+        assert!(accepts("*", "br"));
+        assert!(!accepts("", "br"));
+        assert!(!accepts("gzip", "br"));
+        assert!(!accepts("br;q=0, *", "br"));
+        assert!(!accepts("*;q=0", "gzip"));
+        assert!(!accepts("BR;q=nonsense", "br"));
+        assert!(accepts("BR", "br"));
     }
 
     #[test]
