@@ -3,7 +3,7 @@ import { api, ApiError, type Me } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { Preferences } from "../prefs/Preferences";
 import { passwordProblem } from "./logic";
-import { FormError } from "./parts";
+import { Field, FormError } from "./parts";
 import { done, useChange } from "./queries";
 
 /** The caller's own account: who they are, their password, their language and theme. */
@@ -63,11 +63,18 @@ function PasswordForm() {
         <span className="field-label">{t("settings.password.current")}</span>
         <input type="password" required autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
       </label>
-      <label>
-        <span className="field-label">{t("settings.password.new")}</span>
-        <input type="password" required autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} />
-        <span className="hint">{t("settings.password.rules")}</span>
-      </label>
+      <Field label={t("settings.password.new")} hint={t("settings.password.rules")}>
+        {(describedBy) => (
+          <input
+            type="password"
+            required
+            autoComplete="new-password"
+            aria-describedby={describedBy}
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+          />
+        )}
+      </Field>
       <label>
         <span className="field-label">{t("settings.password.again")}</span>
         <input type="password" required autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} />

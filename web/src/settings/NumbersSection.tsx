@@ -15,7 +15,7 @@ import {
   validPhoneNumberId,
   type NumberForm,
 } from "./logic";
-import { FormError } from "./parts";
+import { Field, FormError } from "./parts";
 import { useChange } from "./queries";
 
 /** The WhatsApp numbers: each with its settings and whether its secrets are set; add one, edit one. */
@@ -131,11 +131,18 @@ function NumberEditor({ account, onClose }: { account?: Account; onClose: () => 
     <form className="settings-form" onSubmit={submit} aria-label={title}>
       <h4>{title}</h4>
       {!account && (
-        <label>
-          <span className="field-label">{t("settings.numbers.id")}</span>
-          <input required inputMode="numeric" maxLength={32} value={form.phone_number_id} onChange={set("phone_number_id")} />
-          <span className="hint">{t("settings.numbers.idHint")}</span>
-        </label>
+        <Field label={t("settings.numbers.id")} hint={t("settings.numbers.idHint")}>
+          {(describedBy) => (
+            <input
+              required
+              inputMode="numeric"
+              maxLength={32}
+              aria-describedby={describedBy}
+              value={form.phone_number_id}
+              onChange={set("phone_number_id")}
+            />
+          )}
+        </Field>
       )}
       {PLAIN_FIELDS.map((field) => (
         <label key={field}>
@@ -146,13 +153,15 @@ function NumberEditor({ account, onClose }: { account?: Account; onClose: () => 
       {SECRET_FIELDS.map((field) => {
         const stored = account?.[SECRET_SET[field]] ?? false;
         return (
-          <label key={field}>
-            <span className="field-label">
-              {stored ? t("settings.secret.replace", { what: t(`settings.numbers.${field}`) }) : t(`settings.numbers.${field}`)}
-            </span>
-            <input type="password" autoComplete="off" value={form[field]} onChange={set(field)} />
-            <span className="hint">{stored ? t("settings.secret.keepHint") : t("settings.secret.unset")}</span>
-          </label>
+          <Field
+            key={field}
+            label={stored ? t("settings.secret.replace", { what: t(`settings.numbers.${field}`) }) : t(`settings.numbers.${field}`)}
+            hint={stored ? t("settings.secret.keepHint") : t("settings.secret.unsetHint")}
+          >
+            {(describedBy) => (
+              <input type="password" autoComplete="off" aria-describedby={describedBy} value={form[field]} onChange={set(field)} />
+            )}
+          </Field>
         );
       })}
       {problem && (

@@ -4,7 +4,7 @@ import { keys } from "../api/queries";
 import { ErrorNotice } from "../ErrorNotice";
 import { useI18n } from "../i18n/i18n";
 import { groupPermissions, sortPermissions, validRoleName } from "./logic";
-import { ConfirmButton, FormError, permissionLabel, PermissionChecklist } from "./parts";
+import { ConfirmButton, Field, FormError, permissionLabel, PermissionChecklist } from "./parts";
 import { done, settingsKeys, useChange, usePermissionCatalogue, useRoles } from "./queries";
 
 type Role = Schemas["Role"];
@@ -106,11 +106,11 @@ function RoleForm({ all, role, onClose }: { all: string[]; role?: Role; onClose:
     <form className="settings-form" onSubmit={submit} aria-label={title}>
       <h4>{title}</h4>
       {!role && (
-        <label>
-          <span className="field-label">{t("settings.roles.name")}</span>
-          <input required maxLength={40} value={name} onChange={(e) => setName(e.target.value)} />
-          <span className="hint">{t("settings.roles.nameRule")}</span>
-        </label>
+        <Field label={t("settings.roles.name")} hint={t("settings.roles.nameRule")}>
+          {(describedBy) => (
+            <input required maxLength={40} aria-describedby={describedBy} value={name} onChange={(e) => setName(e.target.value)} />
+          )}
+        </Field>
       )}
       <PermissionChecklist legend={t("settings.roles.permissions")} choices={all} value={permissions} onChange={setPermissions} />
       {problem && (

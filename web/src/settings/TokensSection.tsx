@@ -4,7 +4,7 @@ import { may, useUsers } from "../api/queries";
 import { ErrorNotice } from "../ErrorNotice";
 import { useI18n } from "../i18n/i18n";
 import { heldPermissions, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, tokenBody, tokenProblem, type TokenForm } from "./logic";
-import { ConfirmButton, FormError, permissionLabel, PermissionChecklist, When } from "./parts";
+import { ConfirmButton, Field, FormError, permissionLabel, PermissionChecklist, When } from "./parts";
 import { done, settingsKeys, useApiTokens, useChange, usePermissionCatalogue } from "./queries";
 
 type ApiToken = Schemas["ApiToken"];
@@ -125,23 +125,24 @@ function NewTokenForm({ me, onCreated }: { me: Me; onCreated: (created: Schemas[
         <span className="field-label">{t("settings.tokens.name")}</span>
         <input required maxLength={100} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
       </label>
-      <label>
-        <span className="field-label">{t("settings.tokens.days")}</span>
-        <input
-          type="number"
-          min={1}
-          max={TOKEN_MAX_DAYS}
-          value={form.days}
-          placeholder={String(TOKEN_DEFAULT_DAYS)}
-          onChange={(e) => setForm({ ...form, days: e.target.value })}
-        />
-        <span className="hint">{t("settings.tokens.daysHint", { days: TOKEN_DEFAULT_DAYS, max: TOKEN_MAX_DAYS })}</span>
-      </label>
+      <Field label={t("settings.tokens.days")} hint={t("settings.tokens.daysHint", { days: TOKEN_DEFAULT_DAYS, max: TOKEN_MAX_DAYS })}>
+        {(describedBy) => (
+          <input
+            type="number"
+            min={1}
+            max={TOKEN_MAX_DAYS}
+            aria-describedby={describedBy}
+            value={form.days}
+            placeholder={String(TOKEN_DEFAULT_DAYS)}
+            onChange={(e) => setForm({ ...form, days: e.target.value })}
+          />
+        )}
+      </Field>
       <label className="checkbox">
         <input
           type="checkbox"
           checked={form.permissions === null}
-          onChange={(e) => setForm({ ...form, permissions: e.target.checked ? null : held })}
+          onChange={(e) => setForm({ ...form, permissions: e.target.checked ? null : [] })}
         />
         {t("settings.tokens.allMine")}
       </label>

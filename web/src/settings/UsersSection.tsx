@@ -16,7 +16,7 @@ import {
   type OverrideRow,
   type PermissionInfo,
 } from "./logic";
-import { ConfirmButton, FormError, numberLabel, permissionLabel, ScopeSelect } from "./parts";
+import { ConfirmButton, Field, FormError, numberLabel, permissionLabel, ScopeSelect } from "./parts";
 import { settingsKeys, useChange, usePermissionCatalogue, useRoles } from "./queries";
 
 type User = Schemas["User"];
@@ -205,11 +205,18 @@ function NewUserForm({ choices, onClose }: { choices: Choices; onClose: () => vo
         <span className="field-label">{t("settings.users.email")}</span>
         <input type="email" required autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} />
       </label>
-      <label>
-        <span className="field-label">{t("settings.users.password")}</span>
-        <input type="password" required autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-        <span className="hint">{t("settings.password.rules")}</span>
-      </label>
+      <Field label={t("settings.users.password")} hint={t("settings.password.rules")}>
+        {(describedBy) => (
+          <input
+            type="password"
+            required
+            autoComplete="new-password"
+            aria-describedby={describedBy}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        )}
+      </Field>
       <label>
         <span className="field-label">{t("settings.users.role")}</span>
         <select value={role} onChange={(e) => setRole(e.target.value)}>

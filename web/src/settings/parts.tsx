@@ -173,3 +173,29 @@ export function When({ at }: { at: string | null | undefined }) {
   const date = new Date(at);
   return <time dateTime={at}>{date.toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })}</time>;
 }
+
+/** A labelled field with an optional hint the control is described by (not named by). */
+export function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  children: (describedBy: string | undefined) => ReactNode;
+}) {
+  const hintId = useId();
+  return (
+    <div className="field">
+      <label>
+        <span className="field-label">{label}</span>
+        {children(hint ? hintId : undefined)}
+      </label>
+      {hint && (
+        <p id={hintId} className="hint">
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
