@@ -64,12 +64,12 @@ function PasswordForm() {
         <input type="password" required autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
       </label>
       <Field label={t("settings.password.new")} hint={t("settings.password.rules")}>
-        {(describedBy) => (
+        {(field) => (
           <input
             type="password"
             required
             autoComplete="new-password"
-            aria-describedby={describedBy}
+            {...field}
             value={next}
             onChange={(e) => setNext(e.target.value)}
           />

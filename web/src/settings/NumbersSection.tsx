@@ -132,12 +132,12 @@ function NumberEditor({ account, onClose }: { account?: Account; onClose: () => 
       <h4>{title}</h4>
       {!account && (
         <Field label={t("settings.numbers.id")} hint={t("settings.numbers.idHint")}>
-          {(describedBy) => (
+          {(field) => (
             <input
               required
               inputMode="numeric"
               maxLength={32}
-              aria-describedby={describedBy}
+              {...field}
               value={form.phone_number_id}
               onChange={set("phone_number_id")}
             />
@@ -158,9 +158,7 @@ function NumberEditor({ account, onClose }: { account?: Account; onClose: () => 
             label={stored ? t("settings.secret.replace", { what: t(`settings.numbers.${field}`) }) : t(`settings.numbers.${field}`)}
             hint={stored ? t("settings.secret.keepHint") : t("settings.secret.unsetHint")}
           >
-            {(describedBy) => (
-              <input type="password" autoComplete="off" aria-describedby={describedBy} value={form[field]} onChange={set(field)} />
-            )}
+            {(props) => <input type="password" autoComplete="off" {...props} value={form[field]} onChange={set(field)} />}
           </Field>
         );
       })}

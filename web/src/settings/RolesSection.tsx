@@ -107,8 +107,8 @@ function RoleForm({ all, role, onClose }: { all: string[]; role?: Role; onClose:
       <h4>{title}</h4>
       {!role && (
         <Field label={t("settings.roles.name")} hint={t("settings.roles.nameRule")}>
-          {(describedBy) => (
-            <input required maxLength={40} aria-describedby={describedBy} value={name} onChange={(e) => setName(e.target.value)} />
+          {(field) => (
+            <input required maxLength={40} {...field} value={name} onChange={(e) => setName(e.target.value)} />
           )}
         </Field>
       )}

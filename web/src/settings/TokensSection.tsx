@@ -126,12 +126,12 @@ function NewTokenForm({ me, onCreated }: { me: Me; onCreated: (created: Schemas[
         <input required maxLength={100} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
       </label>
       <Field label={t("settings.tokens.days")} hint={t("settings.tokens.daysHint", { days: TOKEN_DEFAULT_DAYS, max: TOKEN_MAX_DAYS })}>
-        {(describedBy) => (
+        {(field) => (
           <input
             type="number"
             min={1}
             max={TOKEN_MAX_DAYS}
-            aria-describedby={describedBy}
+            {...field}
             value={form.days}
             placeholder={String(TOKEN_DEFAULT_DAYS)}
             onChange={(e) => setForm({ ...form, days: e.target.value })}

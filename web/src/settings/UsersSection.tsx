@@ -206,28 +206,29 @@ function NewUserForm({ choices, onClose }: { choices: Choices; onClose: () => vo
         <input type="email" required autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} />
       </label>
       <Field label={t("settings.users.password")} hint={t("settings.password.rules")}>
-        {(describedBy) => (
+        {(field) => (
           <input
             type="password"
             required
             autoComplete="new-password"
-            aria-describedby={describedBy}
+            {...field}
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
         )}
       </Field>
-      <label>
-        <span className="field-label">{t("settings.users.role")}</span>
-        <select value={role} onChange={(e) => setRole(e.target.value)}>
-          <option value="">{t("settings.users.noRole")}</option>
-          {choices.roles.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Field label={t("settings.users.role")}>
+        {(field) => (
+          <select {...field} value={role} onChange={(e) => setRole(e.target.value)}>
+            <option value="">{t("settings.users.noRole")}</option>
+            {choices.roles.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       <ScopeSelect label={t("settings.users.roleWhere")} value={account} onChange={setAccount} ids={choices.accountIds} accounts={choices.accounts} />
       {problem && (
         <p className="form-error" role="alert">
@@ -277,17 +278,18 @@ function RolesEditor({ user, choices }: { user: User; choices: Choices }) {
       {rows.map((row, i) => (
         <fieldset key={i} className="settings-row">
           <legend className="visually-hidden">{t("settings.users.roleN", { n: i + 1 })}</legend>
-          <label>
-            <span className="field-label">{t("settings.users.role")}</span>
-            <select value={row.role} onChange={(e) => update(i, { ...row, role: e.target.value })}>
-              <option value="">{t("settings.users.pickRole")}</option>
-              {[...new Set([...choices.roles, row.role])].filter((r) => r !== "").map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field label={t("settings.users.role")}>
+            {(field) => (
+              <select {...field} value={row.role} onChange={(e) => update(i, { ...row, role: e.target.value })}>
+                <option value="">{t("settings.users.pickRole")}</option>
+                {[...new Set([...choices.roles, row.role])].filter((r) => r !== "").map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           <ScopeSelect
             label={t("settings.users.roleWhere")}
             value={row.account}
@@ -346,24 +348,30 @@ function OverridesEditor({ user, choices }: { user: User; choices: Choices }) {
       {rows.map((row, i) => (
         <fieldset key={i} className="settings-row">
           <legend className="visually-hidden">{t("settings.users.overrideN", { n: i + 1 })}</legend>
-          <label>
-            <span className="field-label">{t("settings.users.permission")}</span>
-            <select value={row.permission} onChange={(e) => update(i, { ...row, permission: e.target.value })}>
-              <option value="">{t("settings.users.pickPermission")}</option>
-              {permissions.map((p) => (
-                <option key={p} value={p}>
-                  {permissionLabel(t, p)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <span className="field-label">{t("settings.users.effect")}</span>
-            <select value={row.effect} onChange={(e) => update(i, { ...row, effect: e.target.value === "deny" ? "deny" : "allow" })}>
-              <option value="allow">{t("settings.users.allow")}</option>
-              <option value="deny">{t("settings.users.deny")}</option>
-            </select>
-          </label>
+          <Field label={t("settings.users.permission")}>
+            {(field) => (
+              <select {...field} value={row.permission} onChange={(e) => update(i, { ...row, permission: e.target.value })}>
+                <option value="">{t("settings.users.pickPermission")}</option>
+                {permissions.map((p) => (
+                  <option key={p} value={p}>
+                    {permissionLabel(t, p)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label={t("settings.users.effect")}>
+            {(field) => (
+              <select
+                {...field}
+                value={row.effect}
+                onChange={(e) => update(i, { ...row, effect: e.target.value === "deny" ? "deny" : "allow" })}
+              >
+                <option value="allow">{t("settings.users.allow")}</option>
+                <option value="deny">{t("settings.users.deny")}</option>
+              </select>
+            )}
+          </Field>
           <ScopeSelect
             label={t("settings.users.overrideWhere")}
             value={row.account}

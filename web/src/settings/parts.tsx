@@ -87,17 +87,18 @@ export function ScopeSelect({
 }) {
   const { t } = useI18n();
   return (
-    <label>
-      <span className="field-label">{label}</span>
-      <select value={everywhereOnly ? EVERYWHERE : value} disabled={everywhereOnly} onChange={(e) => onChange(e.target.value)}>
-        <option value={EVERYWHERE}>{t("settings.scope.everywhere")}</option>
-        {ids.map((id) => (
-          <option key={id} value={id}>
-            {numberLabel(id, accounts)}
-          </option>
-        ))}
-      </select>
-    </label>
+    <Field label={label}>
+      {(field) => (
+        <select {...field} value={everywhereOnly ? EVERYWHERE : value} disabled={everywhereOnly} onChange={(e) => onChange(e.target.value)}>
+          <option value={EVERYWHERE}>{t("settings.scope.everywhere")}</option>
+          {ids.map((id) => (
+            <option key={id} value={id}>
+              {numberLabel(id, accounts)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }
 
@@ -174,7 +175,10 @@ export function When({ at }: { at: string | null | undefined }) {
   return <time dateTime={at}>{date.toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })}</time>;
 }
 
-/** A labelled field with an optional hint the control is described by (not named by). */
+/**
+ * A labelled field with an optional hint the control is described by (not named by). The label points at
+ * the control rather than wrapping it, so a select is named by its label alone, not also by its choice.
+ */
 export function Field({
   label,
   hint,
@@ -182,15 +186,16 @@ export function Field({
 }: {
   label: string;
   hint?: string;
-  children: (describedBy: string | undefined) => ReactNode;
+  children: (field: { id: string; "aria-describedby"?: string }) => ReactNode;
 }) {
-  const hintId = useId();
+  const id = useId();
+  const hintId = `${id}-hint`;
   return (
     <div className="field">
-      <label>
-        <span className="field-label">{label}</span>
-        {children(hint ? hintId : undefined)}
+      <label htmlFor={id} className="field-label">
+        {label}
       </label>
+      {children({ id, "aria-describedby": hint ? hintId : undefined })}
       {hint && (
         <p id={hintId} className="hint">
           {hint}
