@@ -140,6 +140,35 @@ test("the user sees what the role allows, and only the settings they may use", a
   await expect(cyPage.getByRole("heading", { name: "Users" })).toHaveCount(0);
   await openSection(cyPage, "API tokens");
   await expectAccessible(cyPage);
+
+  // The admin lets the role see the numbers: the user sees them from their next page load.
+  await openSection(admin, "Roles");
+  await admin.getByRole("button", { name: "Edit night-shift" }).click();
+  const edit = admin.getByRole("form", { name: "What night-shift allows" });
+  await expect(edit.getByRole("checkbox", { name: "Send messages", exact: true })).toBeChecked();
+  await edit.getByRole("checkbox", { name: "See numbers", exact: true }).check();
+  await expectAccessible(admin);
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(admin.getByRole("article", { name: "night-shift" })).toContainText("See numbers");
+  await cyPage.reload();
+  await expect(cyPage.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Numbers" })).toBeVisible();
+});
+
+test("the admin gives the user an exception on the test number", async () => {
+  await openSection(admin, "Users");
+  await admin.getByRole("button", { name: `Roles and exceptions of ${cy.name}` }).click();
+  const roles = admin.getByRole("form", { name: `Roles of ${cy.name}` });
+  await expect(roles.getByLabel("Role", { exact: true })).toHaveValue("night-shift");
+  await expect(roles.getByLabel("On", { exact: true })).toHaveValue(number);
+  const exceptions = admin.getByRole("form", { name: `Exceptions for ${cy.name}` });
+  await exceptions.getByRole("button", { name: "Add an exception" }).click();
+  await exceptions.getByLabel("Permission", { exact: true }).selectOption({ label: "See audit trails" });
+  await exceptions.getByLabel("Allow or deny").selectOption("allow");
+  await exceptions.getByLabel("On", { exact: true }).selectOption(number);
+  await expectAccessible(admin);
+  await exceptions.getByRole("button", { name: "Save the exceptions" }).click();
+  await expect(exceptions.getByRole("status")).toHaveText("Saved.");
+  await expect(admin.getByRole("article", { name: cy.name })).toContainText("See audit trails allowed on");
 });
 
 test("an API token is shown once, works as a bearer, and stops working once revoked", async () => {
