@@ -178,6 +178,10 @@ test("an API token is shown once, works as a bearer, and stops working once revo
   await form.getByLabel("Expires in (days)").fill("7");
   await form.getByRole("checkbox", { name: "With all my permissions" }).uncheck();
   await form.getByRole("checkbox", { name: "See conversations", exact: true }).check();
+  await form.getByRole("checkbox", { name: "On every number I may reach" }).uncheck();
+  await form.getByRole("button", { name: "Create the token" }).click();
+  await expect(form.getByRole("alert")).toHaveText("Pick at least one number.");
+  await form.getByRole("checkbox", { name: "Night line 2 (5550001112223)" }).check();
   await form.getByRole("button", { name: "Create the token" }).click();
 
   const shown = admin.getByRole("region", { name: "Your new token “nightly export”" });
@@ -190,7 +194,10 @@ test("an API token is shown once, works as a bearer, and stops working once revo
   const bearer = { headers: { authorization: `Bearer ${token}` } };
   const me = await admin.request.get("/api/v1/auth/me", bearer);
   expect(me.status()).toBe(200);
-  expect(((await me.json()) as { authenticated_by: string }).authenticated_by).toBe("api_token");
+  const caller = (await me.json()) as { authenticated_by: string; accounts: { account_id: string; permissions: string[] }[] };
+  expect(caller.authenticated_by).toBe("api_token");
+  // Narrowed as asked: one permission, on one number.
+  expect(caller.accounts).toEqual([{ account_id: "5550001112223", permissions: ["conversations.view"] }]);
 
   await shown.getByRole("button", { name: "I have copied it" }).click();
   await expect(shown).toHaveCount(0);
@@ -198,6 +205,7 @@ test("an API token is shown once, works as a bearer, and stops working once revo
   await expect(card).toContainText("Active");
   await expect(card).toContainText("See conversations");
   await expect(card).not.toContainText("Manage users");
+  await expect(card).toContainText("Night line 2 (5550001112223)");
   await admin.reload();
   await expect(admin.getByRole("article", { name: "nightly export" })).toBeVisible();
   await expect(admin.getByText(token)).toHaveCount(0);
@@ -270,6 +278,7 @@ test("a user changes their own password and signs in with the new one", async ({
   await expect(form.getByLabel("Current password")).toHaveValue("");
 
   await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await signIn(page, di);
   await expect(page.getByRole("alert")).toHaveText("The email or the password is wrong.");
   await signIn(page, { email: di.email, password: di.next });

@@ -15,7 +15,7 @@ import {
   validPhoneNumberId,
   type NumberForm,
 } from "./logic";
-import { Field, FormError } from "./parts";
+import { Field, FocusedHeading, FormError } from "./parts";
 import { useChange } from "./queries";
 
 /** The WhatsApp numbers: each with its settings and whether its secrets are set; add one, edit one. */
@@ -129,7 +129,7 @@ function NumberEditor({ account, onClose }: { account?: Account; onClose: () => 
   const title = account ? t("settings.numbers.editTitle", { number: account.name ?? account.phone_number ?? account.id }) : t("settings.numbers.add");
   return (
     <form className="settings-form" onSubmit={submit} aria-label={title}>
-      <h4>{title}</h4>
+      <FocusedHeading>{title}</FocusedHeading>
       {!account && (
         <Field label={t("settings.numbers.id")} hint={t("settings.numbers.idHint")}>
           {(field) => (

@@ -4,7 +4,7 @@ import { keys } from "../api/queries";
 import { ErrorNotice } from "../ErrorNotice";
 import { useI18n } from "../i18n/i18n";
 import { groupPermissions, sortPermissions, validRoleName } from "./logic";
-import { ConfirmButton, Field, FormError, permissionLabel, PermissionChecklist } from "./parts";
+import { ConfirmButton, Field, FocusedHeading, FormError, permissionLabel, PermissionChecklist } from "./parts";
 import { done, settingsKeys, useChange, usePermissionCatalogue, useRoles } from "./queries";
 
 type Role = Schemas["Role"];
@@ -104,7 +104,7 @@ function RoleForm({ all, role, onClose }: { all: string[]; role?: Role; onClose:
   const title = role ? t("settings.roles.editTitle", { role: role.name }) : t("settings.roles.add");
   return (
     <form className="settings-form" onSubmit={submit} aria-label={title}>
-      <h4>{title}</h4>
+      <FocusedHeading>{title}</FocusedHeading>
       {!role && (
         <Field label={t("settings.roles.name")} hint={t("settings.roles.nameRule")}>
           {(field) => (

@@ -1,10 +1,10 @@
 import { useId, useState, type FormEvent } from "react";
-import { api, unwrap, type Me, type Schemas } from "../api/client";
-import { may, useUsers } from "../api/queries";
+import { api, unwrap, type Account, type Me, type Schemas } from "../api/client";
+import { may, useAccounts, useUsers } from "../api/queries";
 import { ErrorNotice } from "../ErrorNotice";
 import { useI18n } from "../i18n/i18n";
 import { heldPermissions, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, tokenBody, tokenProblem, type TokenForm } from "./logic";
-import { ConfirmButton, Field, FormError, permissionLabel, PermissionChecklist, When } from "./parts";
+import { ConfirmButton, Field, FocusedHeading, FormError, numberLabel, permissionLabel, PermissionChecklist, When } from "./parts";
 import { done, settingsKeys, useApiTokens, useChange, usePermissionCatalogue } from "./queries";
 
 type ApiToken = Schemas["ApiToken"];
@@ -15,6 +15,7 @@ export function TokensSection({ me }: { me: Me }) {
   const tokens = useApiTokens();
   const everyone = may(me, "users.manage");
   const users = useUsers(everyone);
+  const numbers = useAccounts(may(me, "accounts.view"));
   const [created, setCreated] = useState<Schemas["ApiTokenCreated"] | null>(null);
   // Only a person signed in creates tokens; a token cannot make another.
   const canCreate = me.user != null && (me.authenticated_by === "session" || me.authenticated_by === "external");
@@ -42,7 +43,7 @@ export function TokensSection({ me }: { me: Me }) {
         <ul className="settings-list" aria-label={t("settings.tokens.list")}>
           {tokens.data.map((token) => (
             <li key={token.id} className="settings-item">
-              <TokenCard token={token} owner={everyone && token.user_id !== me.user?.id ? ownerOf(token.user_id) : null} />
+              <TokenCard token={token} accounts={numbers.data} owner={everyone && token.user_id !== me.user?.id ? ownerOf(token.user_id) : null} />
             </li>
           ))}
         </ul>
@@ -51,7 +52,7 @@ export function TokensSection({ me }: { me: Me }) {
   );
 }
 
-function TokenCard({ token, owner }: { token: ApiToken; owner: string | null }) {
+function TokenCard({ token, owner, accounts }: { token: ApiToken; owner: string | null; accounts: Account[] | undefined }) {
   const { t } = useI18n();
   const revoke = useChange(
     async () => done(await api.DELETE("/api/v1/api-tokens/{id}", { params: { path: { id: token.id } } })),
@@ -81,6 +82,8 @@ function TokenCard({ token, owner }: { token: ApiToken; owner: string | null }) 
         </dd>
         <dt>{t("settings.tokens.permissions")}</dt>
         <dd>{token.permissions.map((p) => permissionLabel(t, p)).join(", ")}</dd>
+        <dt>{t("settings.tokens.numbers")}</dt>
+        <dd>{token.accounts ? token.accounts.map((id) => numberLabel(id, accounts)).join(", ") : t("settings.tokens.everyNumber")}</dd>
       </dl>
       {!token.revoked_at && (
         <ConfirmButton
@@ -102,7 +105,9 @@ function TokenCard({ token, owner }: { token: ApiToken; owner: string | null }) 
 function NewTokenForm({ me, onCreated }: { me: Me; onCreated: (created: Schemas["ApiTokenCreated"]) => void }) {
   const { t } = useI18n();
   const catalogue = usePermissionCatalogue();
-  const [form, setForm] = useState<TokenForm>({ name: "", days: "", permissions: null });
+  const [form, setForm] = useState<TokenForm>({ name: "", days: "", permissions: null, accounts: null });
+  const accounts = useAccounts(may(me, "accounts.view"));
+  const reachable = me.accounts.map((a) => a.account_id);
   const [problem, setProblem] = useState<string | null>(null);
   const create = useChange(
     async (body: Schemas["NewApiToken"]) => unwrap(await api.POST("/api/v1/api-tokens", { body })),
@@ -154,6 +159,36 @@ function NewTokenForm({ me, onCreated }: { me: Me; onCreated: (created: Schemas[
           onChange={(permissions) => setForm({ ...form, permissions })}
         />
       )}
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={form.accounts === null}
+          onChange={(e) => setForm({ ...form, accounts: e.target.checked ? null : [] })}
+        />
+        {t("settings.tokens.allNumbers")}
+      </label>
+      {form.accounts !== null && (
+        <fieldset className="permission-checklist">
+          <legend>{t("settings.tokens.onlyNumbers")}</legend>
+          <div className="permission-group">
+            {reachable.map((id) => (
+              <label key={id}>
+                <input
+                  type="checkbox"
+                  checked={form.accounts?.includes(id) ?? false}
+                  onChange={(e) =>
+                    setForm({
+                      ...form,
+                      accounts: e.target.checked ? [...(form.accounts ?? []), id] : (form.accounts ?? []).filter((a) => a !== id),
+                    })
+                  }
+                />
+                {numberLabel(id, accounts.data)}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      )}
       {problem && (
         <p className="form-error" role="alert">
           {problem}
@@ -182,7 +217,7 @@ function NewTokenShown({ created, onDone }: { created: Schemas["ApiTokenCreated"
   };
   return (
     <div className="token-shown" role="region" aria-labelledby={`${fieldId}-title`}>
-      <h4 id={`${fieldId}-title`}>{t("settings.tokens.shownTitle", { name: created.api_token.name })}</h4>
+      <FocusedHeading id={`${fieldId}-title`}>{t("settings.tokens.shownTitle", { name: created.api_token.name })}</FocusedHeading>
       <p className="warning">{t("settings.tokens.shownWarning")}</p>
       <label htmlFor={fieldId} className="field-label">
         {t("settings.tokens.secret")}

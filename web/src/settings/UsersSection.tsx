@@ -16,7 +16,7 @@ import {
   type OverrideRow,
   type PermissionInfo,
 } from "./logic";
-import { ConfirmButton, Field, FormError, numberLabel, permissionLabel, ScopeSelect } from "./parts";
+import { ConfirmButton, Field, FocusedHeading, FormError, numberLabel, permissionLabel, ScopeSelect } from "./parts";
 import { settingsKeys, useChange, usePermissionCatalogue, useRoles } from "./queries";
 
 type User = Schemas["User"];
@@ -196,7 +196,7 @@ function NewUserForm({ choices, onClose }: { choices: Choices; onClose: () => vo
   };
   return (
     <form className="settings-form" onSubmit={submit} aria-label={t("settings.users.add")}>
-      <h4>{t("settings.users.add")}</h4>
+      <FocusedHeading>{t("settings.users.add")}</FocusedHeading>
       <label>
         <span className="field-label">{t("settings.users.name")}</span>
         <input value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />

@@ -180,19 +180,23 @@ describe("rules checked before sending", () => {
   });
 
   it("checks a token's name, expiry and permissions, and gives all held permissions by default", () => {
-    expect(tokenProblem({ name: " ", days: "", permissions: null })).toBe("name");
-    expect(tokenProblem({ name: "ci", days: "0", permissions: null })).toBe("days");
-    expect(tokenProblem({ name: "ci", days: "1.5", permissions: null })).toBe("days");
-    expect(tokenProblem({ name: "ci", days: "", permissions: [] })).toBe("permissions");
-    expect(tokenProblem({ name: "ci", days: "30", permissions: ["messages.send"] })).toBeNull();
-    expect(tokenBody({ name: " ci ", days: "", permissions: null }, ["users.manage", "messages.send"])).toEqual({
+    const form = { name: "ci", days: "", permissions: null, accounts: null };
+    expect(tokenProblem({ ...form, name: " " })).toBe("name");
+    expect(tokenProblem({ ...form, days: "0" })).toBe("days");
+    expect(tokenProblem({ ...form, days: "1.5" })).toBe("days");
+    expect(tokenProblem({ ...form, days: "3651" })).toBe("days");
+    expect(tokenProblem({ ...form, permissions: [] })).toBe("permissions");
+    expect(tokenProblem({ ...form, accounts: [] })).toBe("accounts");
+    expect(tokenProblem({ ...form, days: "30", permissions: ["messages.send"], accounts: ["a"] })).toBeNull();
+    expect(tokenBody({ ...form, name: " ci " }, ["users.manage", "messages.send"])).toEqual({
       name: "ci",
       permissions: ["messages.send", "users.manage"],
     });
-    expect(tokenBody({ name: "ci", days: "30", permissions: ["messages.send"] }, [])).toEqual({
+    expect(tokenBody({ ...form, days: "30", permissions: ["messages.send"], accounts: ["b", "a"] }, [])).toEqual({
       name: "ci",
       permissions: ["messages.send"],
       expires_in_days: 30,
+      accounts: ["a", "b"],
     });
   });
 });

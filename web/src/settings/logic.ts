@@ -216,13 +216,15 @@ export interface TokenForm {
   days: string;
   /** null: every permission the caller holds. */
   permissions: string[] | null;
+  /** null: every number the caller may reach. */
+  accounts: string[] | null;
 }
 
 export const TOKEN_MAX_DAYS = 3650;
 export const TOKEN_DEFAULT_DAYS = 90;
 
 /** Why the token form cannot be sent yet (a message key), or null. */
-export function tokenProblem(form: TokenForm): "name" | "days" | "permissions" | null {
+export function tokenProblem(form: TokenForm): "name" | "days" | "permissions" | "accounts" | null {
   const name = form.name.trim();
   if (name === "" || name.length > 100) return "name";
   if (form.days.trim() !== "") {
@@ -230,12 +232,14 @@ export function tokenProblem(form: TokenForm): "name" | "days" | "permissions" |
     if (!Number.isInteger(days) || days < 1 || days > TOKEN_MAX_DAYS) return "days";
   }
   if (form.permissions !== null && form.permissions.length === 0) return "permissions";
+  if (form.accounts !== null && form.accounts.length === 0) return "accounts";
   return null;
 }
 
 export function tokenBody(form: TokenForm, held: readonly string[]): Schemas["NewApiToken"] {
   const body: Schemas["NewApiToken"] = { name: form.name.trim(), permissions: sortPermissions(form.permissions ?? held) };
   if (form.days.trim() !== "") body.expires_in_days = Number(form.days);
+  if (form.accounts !== null) body.accounts = [...form.accounts].sort();
   return body;
 }
 

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { Account } from "../api/client";
 import { messageOf } from "../ErrorNotice";
 import { useI18n, type Translate } from "../i18n/i18n";
@@ -202,5 +202,19 @@ export function Field({
         </p>
       )}
     </div>
+  );
+}
+
+/**
+ * The heading of a form or panel that opened in place of the button pressed: it takes the focus, so
+ * the keyboard and screen readers carry on from there instead of from the top of the page.
+ */
+export function FocusedHeading({ id, children }: { id?: string; children: ReactNode }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <h4 id={id} ref={heading} tabIndex={-1}>
+      {children}
+    </h4>
   );
 }
