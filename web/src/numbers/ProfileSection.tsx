@@ -2,7 +2,7 @@ import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { Schemas } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { PROFILE_LIMITS, profileChanges, profileDraft, profileProblems, VERTICALS, verticalKey, type ProfileDraft } from "./profile";
-import { AskingMeta, Fact, FieldError, MetaErrorNotice } from "./parts";
+import { AskingMeta, Fact, FieldError, MetaErrorNotice, useFocusFirstProblem } from "./parts";
 import { useProfile, useUpdateProfile } from "./queries";
 import type { Problem } from "./templateDraft";
 
@@ -93,6 +93,7 @@ function ProfileForm({ id, profile, onDone }: { id: string; profile: Schemas["Bu
   const [draft, setDraft] = useState<ProfileDraft>(() => profileDraft(profile));
   const [checked, setChecked] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const focusProblem = useFocusFirstProblem(form);
   const problems = checked ? profileProblems(draft) : [];
   const set = (field: keyof Omit<ProfileDraft, "websites">) => (value: string) => setDraft({ ...draft, [field]: value });
   const setWebsite = (i: 0 | 1) => (value: string) =>
@@ -102,7 +103,7 @@ function ProfileForm({ id, profile, onDone }: { id: string; profile: Schemas["Bu
     event.preventDefault();
     setChecked(true);
     if (profileProblems(draft).length > 0) {
-      requestAnimationFrame(() => form.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus());
+      focusProblem();
       return;
     }
     const changes = profileChanges(profile, draft);

@@ -1,6 +1,6 @@
 import { useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { useI18n } from "../i18n/i18n";
-import { FieldError, MetaErrorNotice } from "./parts";
+import { FieldError, MetaErrorNotice, useFocusFirstProblem } from "./parts";
 import { TextField } from "./ProfileSection";
 import { useCreateTemplate } from "./queries";
 import {
@@ -30,6 +30,7 @@ export function TemplateCreator({ id, onDone }: { id: string; onDone: (created: 
   const [draft, setDraft] = useState<TemplateDraft>(EMPTY_DRAFT);
   const [checked, setChecked] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const focusProblem = useFocusFirstProblem(form);
   const body = useRef<HTMLTextAreaElement | null>(null);
   const titleId = useId();
   const problems = checked ? draftProblems(draft) : [];
@@ -66,7 +67,7 @@ export function TemplateCreator({ id, onDone }: { id: string; onDone: (created: 
     event.preventDefault();
     setChecked(true);
     if (draftProblems(draft).length > 0) {
-      requestAnimationFrame(() => form.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus());
+      focusProblem();
       return;
     }
     create.mutate(newTemplate(draft), { onSuccess: () => onDone(draft.name) });

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from "react";
 import { messageOf } from "../ErrorNotice";
 import { useI18n } from "../i18n/i18n";
 import { adviceFor, type Said } from "./meta";
@@ -82,9 +82,9 @@ export function ConfirmDialog({
   }, [open]);
   return (
     <dialog ref={dialog} className="app-dialog" aria-labelledby={titleId} onClose={onClose}>
+      <h2 id={titleId}>{title}</h2>
       {open && (
         <>
-          <h2 id={titleId}>{title}</h2>
           {children}
           <div className="dialog-actions">
             <button type="button" onClick={onClose}>
@@ -106,4 +106,16 @@ export function FieldError({ id, text }: { id: string; text: string | null }) {
       {text}
     </span>
   );
+}
+
+/**
+ * After a refused submit, moves focus to the first field with a problem once it is marked; call the
+ * returned function on each refused submit.
+ */
+export function useFocusFirstProblem(form: RefObject<HTMLFormElement | null>): () => void {
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (attempt > 0) form.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
+  }, [attempt, form]);
+  return () => setAttempt((n) => n + 1);
 }
