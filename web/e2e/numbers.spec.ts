@@ -62,6 +62,10 @@ test("the admin sees the number with its quality", async ({ baseURL }) => {
   await expect(section("Business profile")).toContainText("1 Loopback Lane");
   await expect(section("Message templates").getByRole("row", { name: /hello_world/ })).toContainText("Approved");
   await expectAccessible();
+  // The tones keep their contrast in the dark theme too.
+  await page.emulateMedia({ colorScheme: "dark" });
+  await expectAccessible();
+  await page.emulateMedia({ colorScheme: "light" });
 });
 
 test("edits the profile's about text, checked before sending, and finds it after a reload", async () => {

@@ -1,6 +1,17 @@
 import type { Account } from "../api/client";
 import { useI18n } from "../i18n/i18n";
-import { limitText, limitTier, messagingLimitOf, nameStatusOf, qualityEventOf, qualityOf, registrationOf, throughputOf } from "./meta";
+import {
+  accountReviewOf,
+  limitText,
+  limitTier,
+  messagingLimitOf,
+  nameStatusOf,
+  qualityEventOf,
+  qualityOf,
+  registrationOf,
+  throughputOf,
+  verificationOf,
+} from "./meta";
 import { AskingMeta, Fact, MetaErrorNotice, ToneText } from "./parts";
 import { useBusinessAccount, usePhoneNumber } from "./queries";
 
@@ -56,8 +67,12 @@ export function NumberInfo({ account }: { account: Account }) {
               <Fact label={t("numbers.businessAccount")}>
                 {business.data.name ? `${business.data.name} (${business.data.id})` : business.data.id}
               </Fact>
-              <Fact label={t("numbers.businessVerification")}>{business.data.business_verification_status}</Fact>
-              <Fact label={t("numbers.accountReview")}>{business.data.account_review_status}</Fact>
+              <Fact label={t("numbers.businessVerification")}>
+                {business.data.business_verification_status ? <ToneText said={verificationOf(business.data.business_verification_status)} /> : null}
+              </Fact>
+              <Fact label={t("numbers.accountReview")}>
+                {business.data.account_review_status ? <ToneText said={accountReviewOf(business.data.account_review_status)} /> : null}
+              </Fact>
             </>
           )}
         </dl>

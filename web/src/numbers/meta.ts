@@ -81,6 +81,35 @@ export function nameStatusOf(status: string | null | undefined): Said | null {
   return lookup(NAME_STATUS, status);
 }
 
+const VERIFICATION: Record<string, [MessageKey, Tone]> = {
+  VERIFIED: ["numbers.verification.VERIFIED", "good"],
+  NOT_VERIFIED: ["numbers.verification.NOT_VERIFIED", "warn"],
+  UNVERIFIED: ["numbers.verification.NOT_VERIFIED", "warn"],
+  PENDING: ["numbers.verification.PENDING", "warn"],
+  PENDING_SUBMISSION: ["numbers.verification.PENDING", "warn"],
+  PENDING_NEED_MORE_INFO: ["numbers.verification.MORE_INFO", "warn"],
+  REJECTED: ["numbers.verification.REJECTED", "bad"],
+  FAILED: ["numbers.verification.REJECTED", "bad"],
+  EXPIRED: ["numbers.verification.EXPIRED", "bad"],
+  REVOKED: ["numbers.verification.EXPIRED", "bad"],
+};
+
+/** Meta's verification of the business behind the account (`verified`, `pending`, …), in words. */
+export function verificationOf(status: string | null | undefined): Said | null {
+  return lookup(VERIFICATION, status);
+}
+
+const REVIEW: Record<string, [MessageKey, Tone]> = {
+  APPROVED: ["numbers.review.APPROVED", "good"],
+  PENDING: ["numbers.review.PENDING", "warn"],
+  REJECTED: ["numbers.review.REJECTED", "bad"],
+};
+
+/** Meta's review of the WhatsApp Business Account itself, in words. */
+export function accountReviewOf(status: string | null | undefined): Said | null {
+  return lookup(REVIEW, status);
+}
+
 const THROUGHPUT: Record<string, [MessageKey, Tone]> = {
   STANDARD: ["numbers.throughput.STANDARD", "neutral"],
   HIGH: ["numbers.throughput.HIGH", "good"],
