@@ -171,13 +171,19 @@ function TemplateRow({ id, template, all, canManage }: { id: string; template: T
                     {t("numbers.templates.deleteOne", { language })}
                   </button>
                 )}
-                <button type="button" className="danger" disabled={remove.isPending} onClick={() => confirm()}>
-                  {languages > 1 ? t("numbers.templates.deleteAll", { count: languages }) : t("numbers.delete")}
+                {/* One language listed: only that one is deleted, in case a status filter hides others. */}
+                <button
+                  type="button"
+                  className="danger"
+                  disabled={remove.isPending}
+                  onClick={() => confirm(languages > 1 ? undefined : template.id)}
+                >
+                  {languages > 1 ? t("numbers.templates.deleteAll") : t("numbers.delete")}
                 </button>
               </>
             }
           >
-            <p>{languages > 1 ? t("numbers.templates.deleteManyText", { count: languages }) : t("numbers.templates.deleteText")}</p>
+            <p>{languages > 1 ? t("numbers.templates.deleteManyText") : t("numbers.templates.deleteText")}</p>
             {remove.isPending && <AskingMeta />}
             {remove.isError && <MetaErrorNotice error={remove.error} />}
           </ConfirmDialog>
