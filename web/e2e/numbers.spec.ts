@@ -94,6 +94,7 @@ test("edits the profile's about text, checked before sending, and finds it after
 
   await profile.getByRole("button", { name: "Save the profile" }).click();
   await expect(profile.getByRole("status")).toHaveText("Profile saved: customers see it now.");
+  await expect(profile.getByRole("button", { name: "Edit the profile" })).toBeFocused();
   await expect(profile).toContainText("Watches bought and sold, since 1990");
 
   await page.reload();
@@ -130,6 +131,7 @@ test("creates a template with a variable, sees it pending, then deletes it", asy
 
   await form.getByRole("button", { name: "Submit for review" }).click();
   await expect(templates.getByRole("status")).toHaveText(`${templateName} was sent for Meta's review.`);
+  await expect(templates.getByRole("button", { name: "New template" })).toBeFocused();
   const row = templates.getByRole("row", { name: new RegExp(templateName) });
   await expect(row).toContainText("Pending review");
   await expect(row).toContainText("Utility");
@@ -190,14 +192,25 @@ test("subscribes to the webhooks, and unsubscribes only once confirmed", async (
 
 test("checks the token, and checks it again", async () => {
   const token = section("Access token");
-  await expect(token).toContainText("Valid");
+  await expect(token.getByText("Valid", { exact: true })).toBeVisible();
   await expect(token).toContainText("Never");
   await expect(token).toContainText("whatsapp_business_messaging");
   const asked = page.waitForResponse((r) => r.url().endsWith(`/api/v1/accounts/${phoneId}/token`) && r.ok());
   await token.getByRole("button", { name: "Check the token again" }).click();
   await asked;
   await expect(token.getByRole("button", { name: "Check the token again" })).toBeEnabled();
-  await expect(token).toContainText("Valid");
+  await expect(token.getByText("Valid", { exact: true })).toBeVisible();
+
+  // Meta slow, then refusing: the wait is said, then the refusal in words with what to do.
+  const failure = await page.request.post(`${sim}/sim/failures`, { data: { code: 100, path: "debug_token", delay_ms: 1500, times: 1 } });
+  expect(failure.ok()).toBe(true);
+  await token.getByRole("button", { name: "Check the token again" }).click();
+  await expect(token.getByRole("button", { name: "Checking…" })).toBeDisabled();
+  const refusal = token.getByRole("alert");
+  await expect(refusal).toContainText("Invalid parameter");
+  await expect(refusal).toContainText("Meta refused what was sent");
+  await refusal.getByRole("button", { name: "Try again" }).click();
+  await expect(token.getByText("Valid", { exact: true })).toBeVisible();
 });
 
 test("on a phone, one pane at a time with a way back", async () => {

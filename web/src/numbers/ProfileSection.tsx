@@ -2,7 +2,7 @@ import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { Schemas } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { PROFILE_LIMITS, profileChanges, profileDraft, profileProblems, VERTICALS, verticalKey, type ProfileDraft } from "./profile";
-import { AskingMeta, Fact, FieldError, MetaErrorNotice, useFocusFirstProblem } from "./parts";
+import { AskingMeta, Fact, FieldError, MetaErrorNotice, useFocusFirstProblem, useFocusReturn } from "./parts";
 import { useProfile, useUpdateProfile } from "./queries";
 import type { Problem } from "./templateDraft";
 
@@ -13,6 +13,7 @@ export function ProfileSection({ id, canEdit }: { id: string; canEdit: boolean }
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
+  const returnFocus = useFocusReturn(editButton, !editing);
   return (
     <section className="numbers-section" aria-labelledby="number-profile">
       <div className="numbers-section-head">
@@ -44,9 +45,9 @@ export function ProfileSection({ id, canEdit }: { id: string; canEdit: boolean }
           id={id}
           profile={profile.data}
           onDone={(changed) => {
+            returnFocus();
             setEditing(false);
             setSaved(changed);
-            requestAnimationFrame(() => editButton.current?.focus());
           }}
         />
       ) : (

@@ -1,4 +1,4 @@
-import { useId, useMemo, useRef, useState, type FormEvent } from "react";
+import { useId, useMemo, useRef, useState, type FormEvent, type RefObject } from "react";
 import { useI18n } from "../i18n/i18n";
 import { FieldError, MetaErrorNotice, useFocusFirstProblem } from "./parts";
 import { TextField } from "./ProfileSection";
@@ -240,7 +240,7 @@ function BodyField({
   value: string;
   onChange: (value: string) => void;
   problem: string | null;
-  areaRef: React.RefObject<HTMLTextAreaElement | null>;
+  areaRef: RefObject<HTMLTextAreaElement | null>;
   onAddVariable: () => void;
 }) {
   const { t } = useI18n();

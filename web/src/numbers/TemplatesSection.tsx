@@ -2,7 +2,7 @@ import { useId, useMemo, useRef, useState } from "react";
 import type { Schemas } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { extraText, rejectionReasonKey, TEMPLATE_FILTERS, templateStatusOf } from "./meta";
-import { AskingMeta, ConfirmDialog, MetaErrorNotice, ToneText } from "./parts";
+import { AskingMeta, ConfirmDialog, MetaErrorNotice, ToneText, useFocusReturn } from "./parts";
 import { useDeleteTemplate, useTemplates } from "./queries";
 import { TemplateCreator } from "./TemplateCreator";
 
@@ -18,7 +18,8 @@ export function TemplatesSection({ id, canManage }: { id: string; canManage: boo
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<string | null>(null);
   const newButton = useRef<HTMLButtonElement>(null);
-  const templates = useTemplates(id, status, true);
+  const returnFocus = useFocusReturn(newButton, !creating);
+  const templates = useTemplates(id, status);
   const all = templates.data?.templates;
   const shown = useMemo(() => {
     const q = search.trim().toLowerCase();
@@ -51,9 +52,9 @@ export function TemplatesSection({ id, canManage }: { id: string; canManage: boo
         <TemplateCreator
           id={id}
           onDone={(name) => {
+            returnFocus();
             setCreating(false);
             setCreated(name);
-            requestAnimationFrame(() => newButton.current?.focus());
           }}
         />
       )}

@@ -6,7 +6,7 @@ import { useToken } from "./queries";
 /** What Meta says about the number's access token, for those who manage the number; checked again on demand. */
 export function TokenSection({ id }: { id: string }) {
   const { t, locale } = useI18n();
-  const token = useToken(id, true);
+  const token = useToken(id);
   const when = (date: Date) => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(date);
   const info = token.data;
   const state = info ? tokenState(info, new Date(token.dataUpdatedAt)) : null;

@@ -119,3 +119,20 @@ export function useFocusFirstProblem(form: RefObject<HTMLFormElement | null>): (
   }, [attempt, form]);
   return () => setAttempt((n) => n + 1);
 }
+
+/**
+ * Gives focus back to a button once it is shown again (after a form it opened closes), so keyboard users
+ * are not left at the top of the page. Call the returned function as the form closes.
+ */
+export function useFocusReturn(button: RefObject<HTMLButtonElement | null>, shown: boolean): () => void {
+  const pending = useRef(false);
+  useEffect(() => {
+    if (shown && pending.current) {
+      pending.current = false;
+      button.current?.focus();
+    }
+  }, [shown, button]);
+  return () => {
+    pending.current = true;
+  };
+}

@@ -14,7 +14,7 @@ export const numberKeys = {
   subscription: (id: string) => ["numbers", id, "subscription"] as const,
   token: (id: string) => ["numbers", id, "token"] as const,
   templates: (id: string) => ["templates", id] as const,
-  templateList: (id: string, name: string, status: string) => ["templates", id, "manage", name, status] as const,
+  templateList: (id: string, status: string) => ["templates", id, "manage", status] as const,
 };
 
 const META = 60_000;
@@ -57,10 +57,9 @@ export function useUpdateProfile(id: string) {
 }
 
 /** Meta's own filters: an exact name and a status; the search by part of a name is done here. */
-export function useTemplates(id: string, status: string, enabled: boolean) {
+export function useTemplates(id: string, status: string) {
   return useQuery({
-    queryKey: numberKeys.templateList(id, "", status),
-    enabled,
+    queryKey: numberKeys.templateList(id, status),
     staleTime: META,
     queryFn: async ({ signal }) =>
       unwrapDetailed(
@@ -117,11 +116,10 @@ export function useSetSubscription(id: string) {
   });
 }
 
-/** Asked for only when the section is open and the caller may manage the number. */
-export function useToken(id: string, enabled: boolean) {
+/** Shown only to those who may manage the number (the server refuses others). */
+export function useToken(id: string) {
   return useQuery({
     queryKey: numberKeys.token(id),
-    enabled,
     staleTime: META,
     queryFn: async ({ signal }) =>
       unwrapDetailed(await api.GET("/api/v1/accounts/{id}/token", { signal, params: { path: { id } } })),
