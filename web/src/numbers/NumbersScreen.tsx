@@ -30,9 +30,17 @@ function visibleAccounts(me: Me, accounts: Account[]): Account[] {
  */
 export function NumbersScreen({ me, account }: { me: Me; account: string | null }) {
   const { t } = useI18n();
-  const accounts = useAccounts(may(me, "accounts.view"));
+  const canView = may(me, "accounts.view");
+  const accounts = useAccounts(canView);
   const visible = accounts.data ? visibleAccounts(me, accounts.data) : undefined;
   const open = account !== null ? visible?.find((a) => a.id === account) : undefined;
+  if (!canView) {
+    return (
+      <main className="numbers">
+        <p className="empty">{t("numbers.none")}</p>
+      </main>
+    );
+  }
   return (
     <main className={account ? "numbers has-number" : "numbers"}>
       <aside className="numbers-list" aria-labelledby="numbers-title">
