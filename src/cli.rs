@@ -1,5 +1,5 @@
 //! The command line: `inbox serve`, `inbox migrate`, `inbox audit verify`, `inbox projections rebuild`,
-//! `inbox token exchange|generate-verify|generate-master-key`, `inbox openapi`.
+//! `inbox token exchange|generate-verify|generate-master-key`, `inbox openapi`, `inbox extract`.
 
 use crate::config::Settings;
 use crate::startup::{self, App};
@@ -41,6 +41,9 @@ enum Command {
     /// Print the API's OpenAPI document (the one `/openapi.json` serves); the web app's client is
     /// generated from it.
     Openapi,
+    /// Read watch listings from JSON lines `{"id", "text"}` on standard input; writes one JSON line per
+    /// input (how the extractor is evaluated). Exits 1 when a line could not be read.
+    Extract,
 }
 
 #[derive(Subcommand)]
@@ -90,6 +93,13 @@ pub async fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Openapi => {
             println!("{}", crate::api::service().spec());
+            Ok(())
+        }
+        Command::Extract => {
+            let refused = crate::extract::run(std::io::stdin().lock(), std::io::stdout().lock())?;
+            if refused > 0 {
+                anyhow::bail!("{refused} lines were not {{\"id\", \"text\"}}");
+            }
             Ok(())
         }
         Command::Serve => {

@@ -9,7 +9,8 @@
 //! - [`workers`]: slow work that follows the log (`policy`, `sending`, `media_fetch`), reporting back
 //!   through the actors;
 //! - [`stats`]: runtime counters of the ingest path;
-//! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`.
+//! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`;
+//! - [`extract`]: `inbox extract`, the watch-listing extractor over JSON lines.
 //!
 //! `wa-sim`, the local WhatsApp Cloud API emulator, is a crate of its own (`tests/wa-sim`), and so is
 //! `inbox-load` (`bench/load`): neither is part of the server.
@@ -21,6 +22,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod extract;
 pub mod http;
 pub mod ingest;
 pub mod startup;

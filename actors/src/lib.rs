@@ -11,6 +11,7 @@
 //! - [`identity`]: the permission catalogue, default roles, identity events, the identity aggregate and
 //!   the pure RBAC fold;
 //! - [`conversation`]: one actor per conversation stream and its domain rules (duplicates, status order);
+//! - [`listings`]: watch listings read from a message's text (brand, family, reference, price, ...);
 //! - [`account`]: one actor per WhatsApp business number (and per business account) for account facts;
 //! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily;
 //! - [`tasks`]: the tasks that run beside the actors (sends, downloads), tracked so shutdown waits for them.
@@ -24,6 +25,7 @@ pub mod event;
 pub mod graph;
 pub mod identity;
 pub mod json;
+pub mod listings;
 pub mod media_store;
 pub mod outbound;
 pub mod store;

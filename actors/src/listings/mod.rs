@@ -1,0 +1,107 @@
+//! Watch listings read from a message's text: which watches a dealer offers, seeks, asks about or trades,
+//! with brand, family, reference, price and condition, and where in the text each was found.
+//!
+//! [`extract`] is pure (no I/O, no clock) and total: any text gives a result, never a panic. The
+//! conversation actor records its result as `watch.detected` beside the message, with
+//! [`EXTRACTOR_VERSION`], so a newer extractor can be run over old messages without editing their events.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+mod extract;
+
+pub use extract::extract;
+
+/// Bumped whenever the extractor's results may change, so `inbox listings redetect` knows what is stale.
+pub const EXTRACTOR_VERSION: u32 = 1;
+
+/// What one message says about watches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extraction {
+    /// What the message does: offers (`sale`), seeks (`wanted`), asks (`question`), swaps (`trade`), or
+    /// none of these (`general`).
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    /// ISO 639-1 (`fr`, `en`, ...), when the text says enough to tell.
+    pub language: Option<String>,
+    /// 0 to 1: how sure the extractor is of the type and the listings together.
+    pub confidence: f32,
+    /// The watches, in the order the text names them.
+    pub listings: Vec<Listing>,
+    /// Where the words that decided the type are (`"type"`), as for a listing's fields.
+    pub spans: BTreeMap<String, Span>,
+}
+
+impl Extraction {
+    /// Whether the message is worth a `watch.detected` event: a listing, or a type other than general.
+    pub fn is_worth_recording(&self) -> bool {
+        !self.listings.is_empty() || self.kind != MessageType::General
+    }
+}
+
+/// One watch in a message. Every field is optional: a dealer writes what they write.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    /// Canonical name: "Rolex", "A. Lange & Söhne", "Jaeger-LeCoultre".
+    pub brand: Option<String>,
+    /// The family as collectors name it: "Submariner", "GMT-Master II", "Royal Oak", "Lange 1".
+    pub model: Option<String>,
+    /// In the maker's form: "116610LN", "5711/1A", "311.30.42.30.01.005".
+    pub reference: Option<String>,
+    /// In the currency's major unit (8200.0 for "8 200 €").
+    pub price: Option<f64>,
+    /// ISO 4217.
+    pub currency: Option<String>,
+    /// The currency is not written but inferred (a bare number in a French message taken as euros).
+    pub currency_implied: bool,
+    pub price_type: Option<PriceType>,
+    pub condition: Option<Condition>,
+    /// `None`: not said.
+    #[serde(rename = "box")]
+    pub has_box: Option<bool>,
+    pub papers: Option<bool>,
+    /// The production or purchase year as stated.
+    pub year: Option<u16>,
+    pub size_mm: Option<f32>,
+    /// `automatic`, `manual`, `quartz`, `solar`, `spring_drive`, ...
+    pub movement: Option<String>,
+    /// Where each field's value was read (`"brand"`, `"price"`, ...).
+    pub spans: BTreeMap<String, Span>,
+}
+
+/// A stretch of the message's text: `start..end` in characters (Unicode scalar values), `end` excluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageType {
+    Sale,
+    Wanted,
+    Question,
+    Trade,
+    General,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceType {
+    Asking,
+    Sold,
+    Negotiable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    New,
+    Unworn,
+    Excellent,
+    VeryGood,
+    Good,
+    Used,
+    Vintage,
+}
