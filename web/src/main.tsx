@@ -1,6 +1,6 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { ApiError } from "./api/client";
 import { conversationList, FIRST_FILTER, keys } from "./api/queries";
 import { App } from "./App";
@@ -9,7 +9,8 @@ import { ThemeProvider } from "./prefs/theme";
 import "./styles.css";
 
 // The live stream keeps the cache current, so nothing refetches just because a window got focus.
-// A session that ended (expired, signed out elsewhere) shows the sign-in screen instead of errors.
+// A session that ended (expired, signed out elsewhere, user disabled) shows the sign-in screen instead of
+// errors, whether a read or a change found out.
 const queryClient: QueryClient = new QueryClient({
   defaultOptions: {
     queries: {
@@ -19,12 +20,13 @@ const queryClient: QueryClient = new QueryClient({
       retry: (failures, error) => failures < 2 && !(error instanceof ApiError && error.status < 500),
     },
   },
-  queryCache: new QueryCache({
-    onError: (error) => {
-      if (error instanceof ApiError && error.status === 401) queryClient.setQueryData(keys.me, null);
-    },
-  }),
+  queryCache: new QueryCache({ onError: (error) => sessionEnded(error) }),
+  mutationCache: new MutationCache({ onError: (error) => sessionEnded(error) }),
 });
+
+function sessionEnded(error: unknown) {
+  if (error instanceof ApiError && error.status === 401) queryClient.setQueryData(keys.me, null);
+}
 
 // Signed in, the inbox needs its code and its first conversations at once: they are asked for together
 // with who is signed in, not one after the other (signed out, the list's 401 only confirms it).

@@ -47,6 +47,9 @@ pub struct PhoneNumber {
     pub platform_type: Option<String>,
     /// `{"level": "STANDARD"|"HIGH"|"NOT_APPLICABLE"}`.
     pub throughput: Option<Value>,
+    /// How many customers the number may start conversations with a day: `TIER_250`, `TIER_1K`,
+    /// `TIER_10K`, `TIER_100K`, `TIER_UNLIMITED`.
+    pub messaging_limit_tier: Option<String>,
     /// Fields Meta added that this version does not name.
     #[serde(flatten)]
     #[cfg_attr(feature = "openapi", oai(skip))]
@@ -125,7 +128,8 @@ impl ProfileUpdate {
     }
 }
 
-pub const TEMPLATE_FIELDS: &str = "id,name,status,category,language,components,quality_score";
+pub const TEMPLATE_FIELDS: &str =
+    "id,name,status,category,language,components,quality_score,rejected_reason";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object))]
@@ -139,6 +143,8 @@ pub struct Template {
     pub category: Option<String>,
     #[serde(default)]
     pub components: Vec<Value>,
+    /// Why Meta rejected it (`INVALID_FORMAT`, `PROMOTIONAL`, ...), or `NONE`.
+    pub rejected_reason: Option<String>,
     /// Fields Meta added that this version does not name.
     #[serde(flatten)]
     #[cfg_attr(feature = "openapi", oai(skip))]

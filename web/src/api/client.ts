@@ -22,12 +22,16 @@ export type ContactDetail = Schemas["ContactDetail"];
 export type ContactWithConversations = Schemas["ContactWithConversations"];
 export type Limits = Schemas["Limits"];
 
-/** An API refusal, with the server's stable code and its message for people. */
+/**
+ * An API refusal, with the server's stable code, its message for people, and its `details` (where a
+ * refusal Meta made carries Meta's own code).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details: unknown = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -38,11 +42,11 @@ export class ApiError extends Error {
 export function apiError(status: number, body: unknown): ApiError {
   const detail =
     typeof body === "object" && body !== null && "error" in body
-      ? (body as { error?: { code?: unknown; message?: unknown } }).error
+      ? (body as { error?: { code?: unknown; message?: unknown; details?: unknown } }).error
       : undefined;
   const code = typeof detail?.code === "string" ? detail.code : `http_${status}`;
   const message = typeof detail?.message === "string" ? detail.message : `HTTP ${status}`;
-  return new ApiError(status, code, message);
+  return new ApiError(status, code, message, detail?.details ?? null);
 }
 
 /** The data of an openapi-fetch answer, or its refusal thrown (what TanStack Query expects). */

@@ -1,16 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../api/client";
+import { ApiError, unwrap } from "../api/client";
 import { translate } from "../i18n/i18n";
 import {
   adviceFor,
-  DetailedApiError,
   limitText,
   messagingLimitOf,
   qualityOf,
   templateStatusOf,
   throughputOf,
   tokenState,
-  unwrapDetailed,
 } from "./meta";
 
 describe("Meta's codes in words", () => {
@@ -58,7 +56,7 @@ describe("the token check", () => {
 });
 
 describe("what to do after a failure", () => {
-  const refused = (code: string, status: number, details: unknown = null) => new DetailedApiError(new ApiError(status, code, "x"), details);
+  const refused = (code: string, status: number, details: unknown = null) => new ApiError(status, code, "x", details);
   it("follows the server's code", () => {
     expect(adviceFor(refused("business_account_not_configured", 409))).toBe("numbers.advice.businessAccount");
     expect(adviceFor(refused("account_not_connected", 409))).toBe("numbers.advice.token");
@@ -73,12 +71,12 @@ describe("what to do after a failure", () => {
   it("keeps the details of the error body", () => {
     const body = { error: { code: "meta_refused", message: "Invalid parameter", details: { code: 100 } } };
     const answer = { error: body, response: new Response(null, { status: 422 }) };
-    expect(() => unwrapDetailed(answer)).toThrow("Invalid parameter");
+    expect(() => unwrap(answer)).toThrow("Invalid parameter");
     try {
-      unwrapDetailed(answer);
+      unwrap(answer);
     } catch (e) {
       expect(e).toBeInstanceOf(ApiError);
-      expect((e as DetailedApiError).details).toEqual({ code: 100 });
+      expect((e as ApiError).details).toEqual({ code: 100 });
     }
   });
 });

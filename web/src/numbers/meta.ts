@@ -1,4 +1,4 @@
-import { ApiError, apiError } from "../api/client";
+import { ApiError } from "../api/client";
 import type { Account } from "../api/client";
 import type { MessageKey } from "../i18n/en";
 import type { Translate } from "../i18n/i18n";
@@ -199,32 +199,9 @@ export function tokenState(info: { is_valid: boolean; expires_at?: number | null
   return { state: "valid", expiresAt };
 }
 
-/**
- * A refusal that keeps the `details` of the server's error body, where a Meta refusal carries Meta's own
- * code (`ApiError` keeps only the server's code and message).
- */
-export class DetailedApiError extends ApiError {
-  constructor(
-    base: ApiError,
-    readonly details: unknown,
-  ) {
-    super(base.status, base.code, base.message);
-  }
-}
-
-/** The data of an openapi-fetch answer, or its refusal thrown with its details. */
-export function unwrapDetailed<T>(answer: { data?: T; error?: unknown; response: Response }): T {
-  if (answer.error !== undefined || answer.data === undefined) {
-    const body = answer.error;
-    const error = typeof body === "object" && body !== null && "error" in body ? (body as { error?: { details?: unknown } }).error : undefined;
-    throw new DetailedApiError(apiError(answer.response.status, body), error?.details ?? null);
-  }
-  return answer.data;
-}
-
 /** The Graph error code the server passed on with a Meta refusal (`details.code`), when there is one. */
 export function metaCode(error: unknown): number | null {
-  if (!(error instanceof DetailedApiError)) return null;
+  if (!(error instanceof ApiError)) return null;
   const details = error.details;
   const code = typeof details === "object" && details !== null ? (details as { code?: unknown }).code : undefined;
   return typeof code === "number" ? code : null;

@@ -1,6 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, type Schemas } from "../api/client";
-import { unwrapDetailed } from "./meta";
+import { api, unwrap, type Schemas } from "../api/client";
 
 /**
  * The Graph API calls of the number screens. Each is a round trip to Meta through the server, so answers
@@ -24,7 +23,7 @@ export function usePhoneNumber(id: string) {
     queryKey: numberKeys.phoneNumber(id),
     staleTime: META,
     queryFn: async ({ signal }) =>
-      unwrapDetailed(await api.GET("/api/v1/accounts/{id}/phone-number", { signal, params: { path: { id } } })),
+      unwrap(await api.GET("/api/v1/accounts/{id}/phone-number", { signal, params: { path: { id } } })),
   });
 }
 
@@ -34,7 +33,7 @@ export function useBusinessAccount(id: string, enabled: boolean) {
     enabled,
     staleTime: META,
     queryFn: async ({ signal }) =>
-      unwrapDetailed(await api.GET("/api/v1/accounts/{id}/business-account", { signal, params: { path: { id } } })),
+      unwrap(await api.GET("/api/v1/accounts/{id}/business-account", { signal, params: { path: { id } } })),
   });
 }
 
@@ -43,7 +42,7 @@ export function useProfile(id: string) {
     queryKey: numberKeys.profile(id),
     staleTime: META,
     queryFn: async ({ signal }) =>
-      unwrapDetailed(await api.GET("/api/v1/accounts/{id}/profile", { signal, params: { path: { id } } })),
+      unwrap(await api.GET("/api/v1/accounts/{id}/profile", { signal, params: { path: { id } } })),
   });
 }
 
@@ -51,7 +50,7 @@ export function useUpdateProfile(id: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: async (changes: Schemas["ProfileUpdate"]) =>
-      unwrapDetailed(await api.PATCH("/api/v1/accounts/{id}/profile", { params: { path: { id } }, body: changes })),
+      unwrap(await api.PATCH("/api/v1/accounts/{id}/profile", { params: { path: { id } }, body: changes })),
     onSuccess: (profile) => client.setQueryData(numberKeys.profile(id), profile),
   });
 }
@@ -62,7 +61,7 @@ export function useTemplates(id: string, status: string) {
     queryKey: numberKeys.templateList(id, status),
     staleTime: META,
     queryFn: async ({ signal }) =>
-      unwrapDetailed(
+      unwrap(
         await api.GET("/api/v1/accounts/{id}/templates", {
           signal,
           params: { path: { id }, query: { status: status === "" ? undefined : status, limit: 100 } },
@@ -75,7 +74,7 @@ export function useCreateTemplate(id: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: async (template: Schemas["NewTemplate"]) =>
-      unwrapDetailed(await api.POST("/api/v1/accounts/{id}/templates", { params: { path: { id } }, body: template })),
+      unwrap(await api.POST("/api/v1/accounts/{id}/templates", { params: { path: { id } }, body: template })),
     onSuccess: () => client.invalidateQueries({ queryKey: numberKeys.templates(id) }),
   });
 }
@@ -85,7 +84,7 @@ export function useDeleteTemplate(id: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: async ({ name, templateId }: { name: string; templateId?: string }) =>
-      unwrapDetailed(
+      unwrap(
         await api.DELETE("/api/v1/accounts/{id}/templates/{name}", {
           params: { path: { id, name }, query: { template_id: templateId } },
         }),
@@ -99,7 +98,7 @@ export function useSubscription(id: string) {
     queryKey: numberKeys.subscription(id),
     staleTime: META,
     queryFn: async ({ signal }) =>
-      unwrapDetailed(await api.GET("/api/v1/accounts/{id}/subscription", { signal, params: { path: { id } } })),
+      unwrap(await api.GET("/api/v1/accounts/{id}/subscription", { signal, params: { path: { id } } })),
   });
 }
 
@@ -107,7 +106,7 @@ export function useSetSubscription(id: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: async (subscribe: boolean) =>
-      unwrapDetailed(
+      unwrap(
         subscribe
           ? await api.PUT("/api/v1/accounts/{id}/subscription", { params: { path: { id } }, body: {} })
           : await api.DELETE("/api/v1/accounts/{id}/subscription", { params: { path: { id } } }),
@@ -122,6 +121,6 @@ export function useToken(id: string) {
     queryKey: numberKeys.token(id),
     staleTime: META,
     queryFn: async ({ signal }) =>
-      unwrapDetailed(await api.GET("/api/v1/accounts/{id}/token", { signal, params: { path: { id } } })),
+      unwrap(await api.GET("/api/v1/accounts/{id}/token", { signal, params: { path: { id } } })),
   });
 }

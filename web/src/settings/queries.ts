@@ -1,6 +1,5 @@
 import { useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
-import { api, ApiError, unwrap } from "../api/client";
-import { keys } from "../api/queries";
+import { api, unwrap } from "../api/client";
 
 /** The settings' own query keys; the numbers and the users share the app's (`keys.accounts`, `keys.users`). */
 export const settingsKeys = {
@@ -34,8 +33,8 @@ export function useApiTokens() {
 }
 
 /**
- * A change made in the settings: on success the lists it touches are refetched; a refusal for want of a
- * session (signed out elsewhere, disabled) shows the sign-in screen, as a failed load does.
+ * A change made in the settings: on success the lists it touches are refetched. (A refusal for want of a
+ * session shows the sign-in screen, for every change of the app: `main.tsx`.)
  */
 export function useChange<Variables, Result>(
   run: (variables: Variables) => Promise<Result>,
@@ -48,9 +47,6 @@ export function useChange<Variables, Result>(
     onSuccess: async (result, variables) => {
       onDone?.(result, variables);
       await Promise.all(touches.map((queryKey) => client.invalidateQueries({ queryKey })));
-    },
-    onError: (error) => {
-      if (error instanceof ApiError && error.status === 401) client.setQueryData(keys.me, null);
     },
   });
 }
