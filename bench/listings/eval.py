@@ -42,7 +42,10 @@ def load(name):
 def run_extract(inbox, rows):
     """Runs `inbox extract` once over all texts; returns id -> output row."""
     payload = "".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n" for r in rows)
-    proc = subprocess.run([inbox, "extract"], input=payload.encode("utf-8"), capture_output=True)
+    try:
+        proc = subprocess.run([inbox, "extract"], input=payload.encode("utf-8"), capture_output=True)
+    except OSError as e:
+        sys.exit(f"cannot run {inbox}: {e}")
     if proc.returncode not in (0, 1):
         sys.exit(f"{inbox} extract exited {proc.returncode}: {proc.stderr.decode(errors='replace')[:2000]}")
     out = {}
