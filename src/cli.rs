@@ -1,5 +1,6 @@
 //! The command line: `inbox serve`, `inbox migrate`, `inbox audit verify`, `inbox projections rebuild`,
-//! `inbox token exchange|generate-verify|generate-master-key`, `inbox openapi`, `inbox extract`.
+//! `inbox token exchange|generate-verify|generate-master-key`, `inbox openapi`, `inbox extract`,
+//! `inbox listings redetect`.
 
 use crate::config::Settings;
 use crate::startup::{self, App};
@@ -44,6 +45,22 @@ enum Command {
     /// Read watch listings from JSON lines `{"id", "text"}` on standard input; writes one JSON line per
     /// input (how the extractor is evaluated). Exits 1 when a line could not be read.
     Extract,
+    /// Watch listings.
+    Listings {
+        #[command(subcommand)]
+        command: ListingsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ListingsCommand {
+    /// Run this build's extractor over the stored messages and append what it reads (never editing
+    /// earlier readings; running it twice appends nothing the second time).
+    Redetect {
+        /// Only messages written at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -96,10 +113,34 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Extract => {
-            let refused = crate::extract::run(std::io::stdin().lock(), std::io::stdout().lock())?;
+            let refused =
+                crate::listings::extract::run(std::io::stdin().lock(), std::io::stdout().lock())?;
             if refused > 0 {
                 anyhow::bail!("{refused} lines were not {{\"id\", \"text\"}}");
             }
+            Ok(())
+        }
+        Command::Listings {
+            command: ListingsCommand::Redetect { since },
+        } => {
+            let pool = database().await?;
+            startup::migrate(&pool).await?;
+            let store = actors::store::PostgresEventStore::new(pool.clone());
+            let report = crate::listings::redetect::redetect(&store, since, |position, r| {
+                eprintln!(
+                    "position {position}: {} messages read, {} readings appended",
+                    r.messages, r.appended
+                )
+            })
+            .await?;
+            println!(
+                "{} messages read, {} readings appended, {} already recorded (extractor version {})",
+                report.messages,
+                report.appended,
+                report.known,
+                actors::listings::EXTRACTOR_VERSION
+            );
+            pool.close().await;
             Ok(())
         }
         Command::Serve => {

@@ -10,7 +10,8 @@
 //!   through the actors;
 //! - [`stats`]: runtime counters of the ingest path;
 //! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`;
-//! - [`extract`]: `inbox extract`, the watch-listing extractor over JSON lines.
+//! - [`listings`]: `inbox extract` (the watch-listing extractor over JSON lines) and
+//!   `inbox listings redetect`.
 //!
 //! `wa-sim`, the local WhatsApp Cloud API emulator, is a crate of its own (`tests/wa-sim`), and so is
 //! `inbox-load` (`bench/load`): neither is part of the server.
@@ -22,9 +23,9 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod extract;
 pub mod http;
 pub mod ingest;
+pub mod listings;
 pub mod startup;
 pub mod stats;
 pub mod telemetry;

@@ -8,6 +8,7 @@
 //!   [`inbox::queries`]);
 //! - [`contacts`], [`accounts`]: customers across accounts, and the business numbers (each with its
 //!   `queries`);
+//! - [`listings`]: the watch listings read in messages, their statistics and matches;
 //! - [`rbac`]: the RBAC snapshot, folded from the identity stream;
 //! - [`uploads`]: who may see a stored media file;
 //! - [`scope`]: the account scope every query that narrows rows to a caller's accounts applies;
@@ -20,6 +21,7 @@
 pub mod accounts;
 pub mod contacts;
 pub mod inbox;
+pub mod listings;
 pub mod live;
 pub mod projection;
 pub mod query;

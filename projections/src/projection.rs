@@ -45,6 +45,7 @@ pub fn all() -> Vec<std::sync::Arc<dyn Projection>> {
         std::sync::Arc::new(crate::contacts::ContactsProjection),
         std::sync::Arc::new(crate::accounts::AccountsProjection),
         std::sync::Arc::new(crate::rbac::RbacProjection),
+        std::sync::Arc::new(crate::listings::ListingsProjection),
     ]
 }
 

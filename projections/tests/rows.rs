@@ -36,6 +36,7 @@ async fn every_view_row_type_has_exactly_its_tables_columns() {
         checked::<AccountRow>(),
         checked::<NumberQualityRow>(),
         checked::<SnapshotRow>(),
+        checked::<projections::listings::ListingRow>(),
     ];
 
     // Every table a projection writes has its row type checked here.

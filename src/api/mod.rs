@@ -13,6 +13,7 @@ pub mod cursor;
 pub mod error;
 pub mod identity;
 pub mod limits;
+pub mod listings;
 pub mod live;
 pub mod media;
 pub mod messages;
@@ -38,6 +39,8 @@ pub enum Tag {
     Audit,
     /// Live updates.
     Live,
+    /// Watch listings read in messages, their statistics and matches.
+    Listings,
     /// Files of media messages.
     Media,
     /// Sign-in, users, roles, permissions and API tokens.
@@ -60,6 +63,7 @@ pub type Apis = contract::Contract<(
     whatsapp::WhatsAppApi,
     accounts::AccountsApi,
     contacts::ContactsApi,
+    listings::ListingsApi,
     audit::AuditApi,
     live::LiveApi,
 )>;
@@ -78,6 +82,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             whatsapp::WhatsAppApi,
             accounts::AccountsApi,
     contacts::ContactsApi,
+            listings::ListingsApi,
             audit::AuditApi,
             live::LiveApi,
         )),

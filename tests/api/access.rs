@@ -228,6 +228,20 @@ fn cases() -> Vec<Case> {
             [200, 404, 403],
         ),
         case("GET", "/api/v1/contacts", none.clone(), [200, 200, 403]),
+        case("GET", "/api/v1/listings", none.clone(), [200, 200, 403]),
+        case(
+            "GET",
+            "/api/v1/listings/stats",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        // Without the listing it is asked about: refused as malformed, once the caller may ask.
+        case(
+            "GET",
+            "/api/v1/listings/matches",
+            none.clone(),
+            [400, 400, 403],
+        ),
         case(
             "GET",
             "/api/v1/contacts/{id}",

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod identity;
 mod inbox;
+mod listings;
 mod live;
 mod metrics;
 mod poison;

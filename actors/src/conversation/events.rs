@@ -39,6 +39,23 @@ pub struct SettingChanged {
     pub value: bool,
 }
 
+/// What the watch-listing extractor read in a message's text (see [`crate::listings`]). A newer extractor
+/// run over the same message appends another; the latest version is the one that counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchDetected {
+    /// The message read: its wamid, or the inbox's id for a message sent from the inbox.
+    pub message_id: String,
+    /// The message that carried the text, when not `message_id` itself (an edit's wamid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// `inbound` (the customer wrote it) or `outbound` (the business did).
+    pub direction: String,
+    /// When the message was written, as its source says.
+    pub at: Option<DateTime<Utc>>,
+    pub extractor_version: u32,
+    pub extraction: crate::listings::Extraction,
+}
+
 #[expect(
     clippy::large_enum_variant,
     reason = "each value is decided or read once and moved, never stored in bulk; boxing would only add allocations"
@@ -74,6 +91,8 @@ pub enum ConversationEvent {
     MediaStored(MediaStored),
     /// A message's media file could not be fetched.
     MediaFailed(MediaFailed),
+    /// A message's text holds watch listings (or asks, seeks or trades).
+    WatchDetected(WatchDetected),
 }
 
 impl ConversationEvent {
@@ -92,9 +111,10 @@ impl ConversationEvent {
     pub const SEND_FAILED: &'static str = "message.send_failed";
     pub const MEDIA_STORED: &'static str = "message.media_stored";
     pub const MEDIA_FAILED: &'static str = "message.media_failed";
+    pub const WATCH_DETECTED: &'static str = "watch.detected";
 
     /// Every wire name this version writes and reads.
-    pub const TYPES: [&'static str; 15] = [
+    pub const TYPES: [&'static str; 16] = [
         Self::MESSAGE_RECEIVED,
         Self::MESSAGE_ECHOED,
         Self::MESSAGE_STATUS_CHANGED,
@@ -110,6 +130,7 @@ impl ConversationEvent {
         Self::SEND_FAILED,
         Self::MEDIA_STORED,
         Self::MEDIA_FAILED,
+        Self::WATCH_DETECTED,
     ];
 }
 
@@ -179,6 +200,9 @@ impl ConversationEvent {
             (Self::MEDIA_FAILED, 1) => {
                 MediaFailed::deserialize(payload).map(ConversationEvent::MediaFailed)
             }
+            (Self::WATCH_DETECTED, 1) => {
+                WatchDetected::deserialize(payload).map(ConversationEvent::WatchDetected)
+            }
             _ => return Err("unknown event type or schema version".to_owned()),
         };
         decoded.map_err(|e| e.to_string())
@@ -205,6 +229,7 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::SendFailed(_) => Self::SEND_FAILED,
             ConversationEvent::MediaStored(_) => Self::MEDIA_STORED,
             ConversationEvent::MediaFailed(_) => Self::MEDIA_FAILED,
+            ConversationEvent::WatchDetected(_) => Self::WATCH_DETECTED,
         }
     }
 
@@ -230,6 +255,13 @@ impl DomainEvent for ConversationEvent {
             // One media outcome per message.
             ConversationEvent::MediaStored(m) => m.wamid.clone(),
             ConversationEvent::MediaFailed(m) => m.wamid.clone(),
+            // Once per message, text and extractor version: a redetection with the same version is a no-op.
+            ConversationEvent::WatchDetected(w) => format!(
+                "{}:{}:{}",
+                w.message_id,
+                w.via.as_deref().unwrap_or(""),
+                w.extractor_version
+            ),
         }
     }
 
@@ -250,6 +282,7 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::SendFailed(f) => Some(f.at),
             ConversationEvent::MediaStored(m) => Some(m.at),
             ConversationEvent::MediaFailed(m) => Some(m.at),
+            ConversationEvent::WatchDetected(w) => w.at,
         }
     }
 
@@ -270,6 +303,7 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::SendFailed(f) => serde_json::to_value(f),
             ConversationEvent::MediaStored(m) => serde_json::to_value(m),
             ConversationEvent::MediaFailed(m) => serde_json::to_value(m),
+            ConversationEvent::WatchDetected(w) => serde_json::to_value(w),
         };
         // These types have only string keys, so serialising them cannot fail.
         value.unwrap_or_default()

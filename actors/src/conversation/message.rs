@@ -172,6 +172,18 @@ pub enum MessageContent {
 }
 
 impl MessageContent {
+    /// The words the customer wrote: a text, a file's caption, or an edit's new text.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            MessageContent::Text { body } => Some(body),
+            MessageContent::Image { media }
+            | MessageContent::Video { media }
+            | MessageContent::Document { media } => media.caption.as_deref(),
+            MessageContent::Edit { content, .. } => content.text(),
+            _ => None,
+        }
+    }
+
     /// Whether the message stands on its own in the conversation. Reactions, edits and revocations only
     /// change another message; they are not shown (or counted as unread) by themselves.
     pub fn is_standalone(&self) -> bool {

@@ -13,7 +13,7 @@ pub mod status;
 
 use crate::aggregate::{Aggregate, Refusal, RefusalCode};
 use chrono::{DateTime, Utc};
-use events::{ContactProfile, ConversationEvent, ReadMarked, SettingChanged};
+use events::{ContactProfile, ConversationEvent, ReadMarked, SettingChanged, WatchDetected};
 use message::{EchoedMessage, InboundMessage};
 use outbound::{
     DeliveryFact, MessageQueued, MessageSent, Outgoing, SendAttempted, SendCommand, SendFailed,
@@ -330,6 +330,58 @@ impl Conversation {
     }
 }
 
+/// A message's event, and the `watch.detected` the extractor reads in its text, appended together.
+fn with_watch(message: ConversationEvent) -> Vec<ConversationEvent> {
+    let watch = watch_detected(&message);
+    [message].into_iter().chain(watch).collect()
+}
+
+/// What the current watch-listing extractor reads in the text of a message event (received, echoed or
+/// queued), as an event when it found a listing or a message that offers, seeks, asks or trades. `None`
+/// for other events, messages without text, chatter, and results that JSON cannot hold (a non-finite
+/// number), which are dropped rather than recorded half. `inbox listings redetect` runs it over the log.
+pub fn watch_detected(message: &ConversationEvent) -> Option<ConversationEvent> {
+    let (message_id, via, direction, at, text) = match message {
+        ConversationEvent::MessageReceived(m) => {
+            let (id, via) = match &m.content {
+                message::MessageContent::Edit {
+                    original_message_id,
+                    ..
+                } => (original_message_id.clone(), Some(m.wamid.clone())),
+                _ => (m.wamid.clone(), None),
+            };
+            (id, via, "inbound", m.timestamp, m.content.text()?)
+        }
+        ConversationEvent::MessageEchoed(m) => (
+            m.wamid.clone(),
+            None,
+            "outbound",
+            m.timestamp,
+            m.content.text()?,
+        ),
+        ConversationEvent::MessageQueued(q) => (
+            q.message_id.to_string(),
+            None,
+            "outbound",
+            Some(q.at),
+            q.message.content.text()?,
+        ),
+        _ => return None,
+    };
+    let extraction = crate::listings::extract(text);
+    if !extraction.is_worth_recording() || !extraction.is_finite() {
+        return None;
+    }
+    Some(ConversationEvent::WatchDetected(WatchDetected {
+        message_id,
+        via,
+        direction: direction.to_owned(),
+        at,
+        extractor_version: crate::listings::EXTRACTOR_VERSION,
+        extraction,
+    }))
+}
+
 impl Aggregate for Conversation {
     type Fact = ConversationFact;
     type Event = ConversationEvent;
@@ -337,10 +389,10 @@ impl Aggregate for Conversation {
     fn decide(&self, fact: &ConversationFact) -> Vec<ConversationEvent> {
         let event = match fact {
             ConversationFact::Message(m) if !self.knows_message(&m.wamid) => {
-                Some(ConversationEvent::MessageReceived(m.clone()))
+                return with_watch(ConversationEvent::MessageReceived(m.clone()));
             }
             ConversationFact::Echo(m) if !self.knows_message(&m.wamid) => {
-                Some(ConversationEvent::MessageEchoed(m.clone()))
+                return with_watch(ConversationEvent::MessageEchoed(m.clone()));
             }
             ConversationFact::Status(s)
                 if !self
@@ -357,11 +409,11 @@ impl Aggregate for Conversation {
                 if !self.outgoing.contains_key(&send.message_id)
                     && !self.finished.contains(&send.message_id) =>
             {
-                Some(ConversationEvent::MessageQueued(MessageQueued {
+                return with_watch(ConversationEvent::MessageQueued(MessageQueued {
                     message_id: send.message_id,
                     at: send.at,
                     message: send.message.clone(),
-                }))
+                }));
             }
             ConversationFact::Delivery(d) => self.decide_delivery(d),
             ConversationFact::Media(m)
@@ -476,6 +528,8 @@ impl Aggregate for Conversation {
             ConversationEvent::MediaFailed(m) => {
                 self.media_done.insert(m.wamid.clone());
             }
+            // Read by the listings projection; changes nothing the conversation decides from.
+            ConversationEvent::WatchDetected(_) => {}
         }
     }
 

@@ -223,6 +223,34 @@ fn events_survive_the_round_trip_through_their_stored_form() {
             name: Some("Ann".into()),
             ..Default::default()
         }),
+        ConversationEvent::WatchDetected(super::events::WatchDetected {
+            message_id: "wamid.1".into(),
+            via: None,
+            direction: "inbound".into(),
+            at: chrono::DateTime::from_timestamp(1, 0),
+            extractor_version: 1,
+            extraction: crate::listings::Extraction {
+                kind: crate::listings::MessageType::Sale,
+                language: Some("fr".into()),
+                confidence: 0.87,
+                listings: vec![crate::listings::Listing {
+                    brand: Some("Rolex".into()),
+                    price: Some(9800.5),
+                    currency: Some("EUR".into()),
+                    has_box: Some(true),
+                    papers: Some(false),
+                    size_mm: Some(39.5),
+                    condition: Some(crate::listings::Condition::VeryGood),
+                    spans: [(
+                        "brand".to_owned(),
+                        crate::listings::Span { start: 6, end: 11 },
+                    )]
+                    .into(),
+                    ..Default::default()
+                }],
+                spans: Default::default(),
+            },
+        }),
     ];
     for (i, e) in events.iter().enumerate() {
         let new = e.to_new_event(&EventMetadata::system("test"));
@@ -539,4 +567,110 @@ mod sending {
         ))]);
         assert_eq!(c.status_of("wamid.out"), Some(DeliveryStatus::Delivered));
     }
+}
+
+const OFFER: &str = "Vends Rolex Submariner 116610LN full set de 2018, 9 800 €";
+
+fn watches(events: &[ConversationEvent]) -> Vec<&super::events::WatchDetected> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ConversationEvent::WatchDetected(w) => Some(w),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_customers_offer_is_recorded_with_what_the_extractor_read_in_the_same_append() {
+    let mut c = given([]);
+    let events = c
+        .when(ConversationFact::Message(text("wamid.1", OFFER, 100)))
+        .events();
+    assert_eq!(
+        events[0],
+        ConversationEvent::MessageReceived(text("wamid.1", OFFER, 100))
+    );
+    let found = watches(&events);
+    assert_eq!(found.len(), 1);
+    let w = found[0];
+    assert_eq!(
+        (w.message_id.as_str(), w.direction.as_str()),
+        ("wamid.1", "inbound")
+    );
+    assert_eq!(w.at.map(|t| t.timestamp()), Some(100));
+    assert_eq!(w.extractor_version, crate::listings::EXTRACTOR_VERSION);
+    assert_eq!(w.extraction.kind, crate::listings::MessageType::Sale);
+    assert_eq!(w.extraction.listings[0].brand.as_deref(), Some("Rolex"));
+    // Delivered again: nothing at all.
+    c.when(ConversationFact::Message(text("wamid.1", OFFER, 100)))
+        .then_nothing();
+}
+
+#[test]
+fn chatter_and_messages_without_text_record_no_watch() {
+    let mut c = given([]);
+    let events = c
+        .when(ConversationFact::Message(text(
+            "wamid.1",
+            "Bonjour, merci !",
+            100,
+        )))
+        .events();
+    assert!(watches(&events).is_empty(), "{events:?}");
+    let reaction = InboundMessage::parse(&json!({"from": "15550001111", "id": "wamid.2", "timestamp": "101", "type": "reaction", "reaction": {"message_id": "wamid.1", "emoji": "👍"}})).unwrap();
+    let events = c.when(ConversationFact::Message(reaction)).events();
+    assert_eq!(events.len(), 1);
+}
+
+#[test]
+fn an_edit_is_read_again_for_the_message_it_edits() {
+    let mut c = given([ConversationEvent::MessageReceived(text(
+        "wamid.1", "Bonjour", 100,
+    ))]);
+    let edit = InboundMessage::parse(&json!({"from": "15550001111", "id": "wamid.2", "timestamp": "101", "type": "edit", "edit": {"original_message_id": "wamid.1", "message": {"type": "text", "text": {"body": OFFER}}}})).unwrap();
+    let events = c.when(ConversationFact::Message(edit)).events();
+    let found = watches(&events);
+    assert_eq!(found.len(), 1, "{events:?}");
+    assert_eq!(found[0].message_id, "wamid.1");
+    assert_eq!(found[0].via.as_deref(), Some("wamid.2"));
+}
+
+#[test]
+fn an_agents_offer_is_read_when_it_is_queued_and_a_businesss_echo_when_it_comes() {
+    use crate::graph::messages::{OutboundContent, TextMessage};
+    use crate::graph::OutboundMessage;
+    let mut c = given([ConversationEvent::MessageReceived(text(
+        "wamid.1",
+        "Vous avez une Sub ?",
+        100,
+    ))]);
+    let message_id = uuid::Uuid::new_v4();
+    let send = super::outbound::SendCommand {
+        message_id,
+        at: chrono::DateTime::from_timestamp(200, 0).unwrap(),
+        message: OutboundMessage {
+            to: "15550001111".to_owned(),
+            group: false,
+            reply_to: None,
+            content: OutboundContent::Text(TextMessage {
+                body: OFFER.to_owned(),
+                preview_url: false,
+            }),
+            callback_data: None,
+            template_text: None,
+        },
+    };
+    let events = c.when(ConversationFact::Send(send)).events();
+    let found = watches(&events);
+    assert_eq!(found.len(), 1, "{events:?}");
+    assert_eq!(found[0].message_id, message_id.to_string());
+    assert_eq!(found[0].direction, "outbound");
+
+    let mut echoed = echo("wamid.echo");
+    echoed.content = super::message::MessageContent::Text {
+        body: OFFER.to_owned(),
+    };
+    let events = c.when(ConversationFact::Echo(echoed)).events();
+    assert_eq!(watches(&events).len(), 1);
 }

@@ -379,6 +379,20 @@ impl OutboundContent {
         }
     }
 
+    /// The words an agent wrote in it (a template's text is the template's, not theirs).
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            OutboundContent::Text(t) => Some(&t.body),
+            OutboundContent::Image(m) => m.caption.as_deref(),
+            OutboundContent::Video(m) => m.caption.as_deref(),
+            OutboundContent::Document(m) => m.caption.as_deref(),
+            OutboundContent::Buttons(b) => Some(&b.body),
+            OutboundContent::List(l) => Some(&l.body),
+            OutboundContent::CtaUrl(c) => Some(&c.body),
+            _ => None,
+        }
+    }
+
     /// The text an inbox shows for it.
     pub fn preview(&self) -> Option<String> {
         match self {

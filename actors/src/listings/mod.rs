@@ -37,6 +37,15 @@ impl Extraction {
     pub fn is_worth_recording(&self) -> bool {
         !self.listings.is_empty() || self.kind != MessageType::General
     }
+
+    /// Whether every number is finite, as JSON requires.
+    pub fn is_finite(&self) -> bool {
+        self.confidence.is_finite()
+            && self
+                .listings
+                .iter()
+                .all(|l| l.price.is_none_or(f64::is_finite) && l.size_mm.is_none_or(f32::is_finite))
+    }
 }
 
 /// One watch in a message. Every field is optional: a dealer writes what they write.

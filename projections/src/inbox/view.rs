@@ -228,6 +228,7 @@ impl InboxEvent {
             ConversationEvent::MediaStored(m) => vec![m.wamid.clone()],
             ConversationEvent::MediaFailed(m) => vec![m.wamid.clone()],
             ConversationEvent::ContactProfileSeen(_)
+            | ConversationEvent::WatchDetected(_)
             | ConversationEvent::ReadMarked(_)
             | ConversationEvent::FavouriteSet(_)
             | ConversationEvent::ArchivedSet(_)
@@ -374,6 +375,8 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
             row.media_state = Some(MediaState::Failed);
             row.media_file = Some(serde_json::json!({ "error": m.error }));
         }
+        // The listings projection's, not the inbox's.
+        ConversationEvent::WatchDetected(_) => {}
         ConversationEvent::SendFailed(f) => {
             let row = message_mut(view, e, &f.message_id.to_string(), at);
             if row.send_state != Some(SendState::Accepted) {
