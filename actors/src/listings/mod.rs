@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod extract;
+mod gazetteer;
+mod text;
 
 pub use extract::extract;
+pub use gazetteer::size as gazetteer_size;
 
 /// Bumped whenever the extractor's results may change, so `inbox listings redetect` knows what is stale.
 pub const EXTRACTOR_VERSION: u32 = 1;
