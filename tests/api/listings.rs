@@ -17,28 +17,28 @@ async fn customers_write(app: &TestApp) {
             "Alice",
             "wamid.a1",
             "Vends Rolex Submariner 116610LN full set de 2018, 9 800 €",
-            1_700_000_000,
+            0,
         ),
         (
             BOB,
             "Bob",
             "wamid.b1",
             "Cherche Rolex Submariner 116610LN, budget 10 000 €",
-            1_700_000_100,
+            100,
         ),
         (
             CAROL,
             "Carol",
             "wamid.c1",
             "Bonjour, merci pour hier !",
-            1_700_000_200,
+            200,
         ),
         (
             DAN,
             "Dan",
             "wamid.d1",
             "Vends Omega Speedmaster Moonwatch 311.30.42.30.01.005, 5 200 €",
-            1_700_000_300,
+            300,
         ),
     ] {
         app.post_signed(&messages_body(
