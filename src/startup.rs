@@ -148,7 +148,8 @@ impl App {
             .await
             .with_context(|| format!("cannot listen on INBOX_LISTEN={}", settings.listen))?;
 
-        let all = projections::projection::all();
+        let watch = Arc::new(projections::listings::counters::WatchCounters::default());
+        let all = projections::projection::counting(watch.clone());
         let names: Vec<&'static str> = all.iter().map(|p| p.name()).collect();
         let checkpoints = Checkpoints::follow(pool.clone(), &names);
         let projections_stop = CancellationToken::new();
@@ -208,6 +209,7 @@ impl App {
                 .as_ref()
                 .map(|r| r.statuses.clone())
                 .unwrap_or_default(),
+            watch,
             stopping,
             tasks,
             outbox,

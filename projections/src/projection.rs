@@ -40,12 +40,19 @@ pub trait Projection: Send + Sync + 'static {
 
 /// The projections this build runs, in a stable order.
 pub fn all() -> Vec<std::sync::Arc<dyn Projection>> {
+    counting(Default::default())
+}
+
+/// The same, the listings projection counting what it applies into `watch` (what `/health` shows).
+pub fn counting(
+    watch: std::sync::Arc<crate::listings::counters::WatchCounters>,
+) -> Vec<std::sync::Arc<dyn Projection>> {
     vec![
         std::sync::Arc::new(crate::inbox::InboxProjection),
         std::sync::Arc::new(crate::contacts::ContactsProjection),
         std::sync::Arc::new(crate::accounts::AccountsProjection),
         std::sync::Arc::new(crate::rbac::RbacProjection),
-        std::sync::Arc::new(crate::listings::ListingsProjection),
+        std::sync::Arc::new(crate::listings::ListingsProjection { counters: watch }),
     ]
 }
 

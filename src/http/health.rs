@@ -1,4 +1,5 @@
-//! `GET /health`: liveness, database reachability, the webhook's counters and each projection's progress.
+//! `GET /health`: liveness, database reachability, the webhook's counters, each projection's progress and
+//! the watch listings found.
 
 use super::AppState;
 use poem::handler;
@@ -51,5 +52,7 @@ pub(crate) async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
             "appends": state.append_stats.requests.load(Ordering::Relaxed),
         },
         "projections": projections,
+        // Counted by the node that runs the listings projection, since it started.
+        "watch": state.watch.snapshot(),
     }))
 }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub checkpoints: Checkpoints,
     /// The projections this node runs (empty when `INBOX_RUN_PROJECTIONS=false`).
     pub projections: Vec<Arc<RunnerStatus>>,
+    /// What the listings projection found on this node (`/health`'s `watch`).
+    pub watch: Arc<projections::listings::counters::WatchCounters>,
     /// Cancelled when the server stops: ends live streams so shutdown need not wait for them.
     pub stopping: tokio_util::sync::CancellationToken,
     /// The work that runs beside requests and actors (sends, downloads, read receipts, the workers),

@@ -29,8 +29,8 @@ async fn health_counts_exactly_what_the_webhook_received_stored_and_recognised()
     let mut already_known = 0;
     // (body, events it adds, facts in it the store already has)
     for (body, adds, known) in [
-        (&first, 2, 0),  // Ann's profile and her message
-        (&second, 1, 1), // her next message; her profile as already recorded
+        (&first, 3, 0), // Ann's profile, her message, and the watch she asks about (watch.detected)
+        (&second, 2, 1), // her next message (a question: read as one); her profile as already recorded
         (&first, 0, 2),  // Meta redelivers the first body: nothing new in it
         (&status, 1, 0), // a status of a message sent earlier
         (&status, 0, 1), // the same status again
@@ -60,7 +60,7 @@ async fn health_counts_exactly_what_the_webhook_received_stored_and_recognised()
             "streams_kept_raw": 0,
         })
     );
-    assert_eq!((appended, already_known), (4, 4));
+    assert_eq!((appended, already_known), (6, 4));
     // The store holds what was counted as appended.
     assert_eq!(app.webhook_events().await.len(), appended);
 }

@@ -70,6 +70,29 @@ async fn offers_and_requests_are_listed_newest_first_with_what_was_read() {
     let app = TestApp::spawn().await;
     customers_write(&app).await;
 
+    // What /health counts: four messages read, two offers worth 15,000 € in all, one request.
+    assert_eq!(
+        app.health().await["watch"],
+        json!({"messages_analysed": 4, "sales": 2, "wanted": 1, "questions": 0, "trades": 0,
+               "value_detected": {"EUR": 15000.0}})
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "inbox_watch_messages_analysed_total",
+        "inbox_watch_messages_total{type=\"sale\"}",
+        "inbox_watch_value_total{currency=\"EUR\"}",
+    ] {
+        assert!(metrics.contains(name), "{name} is not in /metrics");
+    }
+
     let page = app.get_ok("/api/v1/listings").await;
     assert_eq!(
         listings(&page),

@@ -1,6 +1,7 @@
 //! The listings projection: every watch read in a message (`watch.detected`), as the latest extractor
 //! version read it, for the listings API, its statistics and its matches.
 
+pub mod counters;
 pub mod queries;
 
 use crate::inbox::decode_all;
@@ -164,7 +165,10 @@ pub fn apply(view: &mut ListingsView, e: &InboxEvent) {
     );
 }
 
-pub struct ListingsProjection;
+pub struct ListingsProjection {
+    /// What it applied, for `/health` and `/metrics`.
+    pub counters: std::sync::Arc<counters::WatchCounters>,
+}
 
 #[async_trait]
 impl Projection for ListingsProjection {
@@ -177,7 +181,9 @@ impl Projection for ListingsProjection {
     }
 
     async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
-        let events: Vec<InboxEvent> = decode_all(events)?
+        let events = decode_all(events)?;
+        self.counters.count(&events);
+        let events: Vec<InboxEvent> = events
             .into_iter()
             .filter(|e| matches!(e.event, ConversationEvent::WatchDetected(_)))
             .collect();
