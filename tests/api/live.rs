@@ -201,7 +201,7 @@ async fn health_reports_each_projection() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["inbox", "contacts", "accounts", "rbac"]);
+    assert_eq!(names, ["inbox", "contacts", "accounts", "rbac", "listings"]);
     for p in projections {
         assert_eq!(p["state"], "live", "{p}");
         assert_eq!(p["failures"], 0);

@@ -82,8 +82,9 @@ async fn an_undecodable_event_is_set_aside_and_nothing_stops() {
     assert_eq!(health["status"], "ok", "{health}");
     for projection in health["projections"].as_array().unwrap() {
         let expected = match projection["name"].as_str().unwrap() {
-            // The contacts view reads conversation events too; the accounts view only their stream names.
-            "inbox" | "contacts" | "rbac" => 1,
+            // The contacts and listings views read conversation events too; the accounts view only their
+            // stream names.
+            "inbox" | "contacts" | "listings" | "rbac" => 1,
             _ => 0,
         };
         assert_eq!(projection["quarantined"], expected, "{projection}");
