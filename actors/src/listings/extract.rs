@@ -978,6 +978,8 @@ fn build_index() -> Index {
         reference: Regex::new(
             r"(?x)
             pam\x20?[0-9]{2,5}[a-z]?
+            | (?:a\x20)?[0-9]{5}[\x20-]?[a-z]{2}[0-9]{2}[a-z]{0,2}
+            | [1-8][0-9]{2}\x20[0-9]{3}[a-z]?\b
             | iw\x20?[0-9]{4}[-\x20]?[0-9]{2}
             | rm\x20?[0-9]{2,3}(?:-[0-9]{2})?
             | [a-z]{0,5}[0-9][a-z0-9]*(?:[./-][a-z0-9]+)*
@@ -988,7 +990,7 @@ fn build_index() -> Index {
             r"(?x)
             (?P<pre>(?:us\$|a\$|c\$|hk\$|s\$|€|\$|£|¥|chf|usd|eur|gbp|hkd|sgd|aud|cad|jpy|aed)\x20?)?
             (?P<num>[0-9]{1,3}(?:[\x20.,'][0-9]{3})+(?:[.,][0-9]{1,2})?|[0-9]+(?:[.,][0-9]{1,3})?)
-            (?P<k>\x20?k(?P<kd>[0-9]{1,3})?)?
+            (?P<k>\x20?k(?P<kd>[0-9]{1,2})?)?
             (?P<post>\x20?(?:k€|ke|€|\$|£|¥|chf|usd|euros?|eur|gbp|hkd|sgd|aud|cad|jpy|aed|dollars?|pounds?|livres?|francs?|balles|e|mm|millimetres?))?",
         )
         .expect("number regex"),
@@ -1059,7 +1061,8 @@ fn best_cover(mut hits: Vec<Hit>) -> Vec<Hit> {
 #[derive(Debug, Clone)]
 enum Item {
     Brand(u16),
-    Family(u16, u16, bool),
+    /// Brand, family, a nickname, a weak alias.
+    Family(u16, u16, bool, bool),
     Reference {
         text: String,
         brand: Option<u16>,
@@ -1111,7 +1114,10 @@ struct Draft {
     year: Option<(u16, (usize, usize))>,
     size: Option<(f32, (usize, usize))>,
     movement: Option<(&'static str, (usize, usize))>,
+    /// The family was read from a weak alias ("up/down"): a reference's family is surer.
+    family_weak: bool,
     last_anchor_end: usize,
+    first_anchor_start: usize,
     anchored: bool,
 }
 
@@ -1130,15 +1136,24 @@ impl Draft {
         }
         let brand = self.brand_id();
         match &found.item {
-            Item::Brand(b) => brand.is_some_and(|x| x != *b),
-            Item::Family(b, f, nickname) => {
+            Item::Brand(b) => {
+                brand.is_some_and(|x| x != *b) && self.moved_on(text, found.start, true)
+            }
+            Item::Family(b, f, nickname, _) => {
                 if brand.is_some_and(|x| x != *b) {
                     // A nickname right after another brand's name is that brand's own (a Tag "Panda").
-                    return !(*nickname && found.start.saturating_sub(self.last_anchor_end) < 16);
+                    if *nickname && found.start.saturating_sub(self.last_anchor_end) < 16 {
+                        return false;
+                    }
+                    // "Seiko ... Day Date": another brand's family word in the middle of a description
+                    // describes; after a comma, a new line or an "and", or once a price is given, it is
+                    // the next watch.
+                    return self.moved_on(text, found.start, false);
                 }
                 match self.family {
                     Some((_, f2, _)) if f2 != *f => {
                         !adjacent(text, self.last_anchor_end, found.start)
+                            && self.moved_on(text, found.start, true)
                     }
                     _ => false,
                 }
@@ -1169,6 +1184,31 @@ impl Draft {
         }
     }
 
+    /// Whether the text has left this watch by `at`: it has its price, or a separator comes between.
+    fn moved_on(&self, text: &[u8], at: usize, words_count: bool) -> bool {
+        if self.price.is_some() || self.brand.is_none() {
+            return true;
+        }
+        let between = &text[self.last_anchor_end.min(at)..at];
+        if between.iter().any(|c| {
+            matches!(
+                c,
+                b'\n' | b',' | b';' | b'+' | b'|' | b'&' | b'/' | b'(' | b'*' | b'\xe2'
+            )
+        }) {
+            return true;
+        }
+        let words = String::from_utf8_lossy(between);
+        words.contains(" - ")
+            || words_count
+                && words.split(|c: char| !c.is_alphanumeric()).any(|w| {
+                    matches!(
+                        w,
+                        "et" | "and" | "ou" | "or" | "plus" | "also" | "aussi" | "puis" | "then"
+                    )
+                })
+    }
+
     fn take(&mut self, found: &Found, text: &[u8]) {
         let span = (found.start, found.end);
         let anchor = found.is_anchor();
@@ -1178,8 +1218,13 @@ impl Draft {
                     self.brand = Some((*b, span));
                 }
             }
-            Item::Family(b, f, _) => match self.family {
-                None => self.family = Some((*b, *f, span)),
+            Item::Family(b, f, _, weak) => match self.family {
+                // Another brand's family (a Lange "Panda") names no family of this watch.
+                None if self.brand_id().is_some_and(|x| x != *b) => {}
+                None => {
+                    self.family = Some((*b, *f, span));
+                    self.family_weak = *weak;
+                }
                 Some((_, f2, _))
                     if f2 != *f && adjacent(text, self.last_anchor_end, found.start) =>
                 {
@@ -1251,6 +1296,9 @@ impl Draft {
             }
         }
         if anchor {
+            if !self.anchored {
+                self.first_anchor_start = found.start;
+            }
             self.anchored = true;
             self.last_anchor_end = found.end;
         }
@@ -1363,6 +1411,12 @@ pub fn extract(text: &str) -> Extraction {
                             explicit_brands.push(s.brand);
                         }
                     }
+                    // "Tudor Ranger" names Tudor as surely as "Tudor" does.
+                    if let [only] = senses.as_slice() {
+                        if only.family.is_some() && !only.weak && !only.nickname {
+                            explicit_brands.push(only.brand);
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -1421,18 +1475,30 @@ pub fn extract(text: &str) -> Extraction {
     };
     for m in idx.reference.find_iter(t) {
         let (s, e) = (m.start(), m.end());
-        if !bounded(bytes, s, e) || (s > 0 && matches!(bytes[s - 1], b'.' | b'/' | b'-' | b',')) {
+        if !bounded(bytes, s, e)
+            || (s > 1
+                && matches!(bytes[s - 1], b'.' | b'/' | b'-' | b',')
+                && bytes[s - 2].is_ascii_digit())
+        {
             continue;
         }
         let raw = m.as_str();
         if idx.measure.is_match(raw) || near(&cal_cues, s, 2) {
             continue;
         }
-        let compact: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_uppercase();
+        // "233 026" is Lange's 233.026.
+        let spaced_lange = raw.len() >= 7
+            && raw.as_bytes()[3] == b' '
+            && raw.as_bytes()[4] == b'0'
+            && raw[..3].bytes().all(|b| b.is_ascii_digit());
+        let compact: String = if spaced_lange {
+            raw.replacen(' ', ".", 1).to_uppercase()
+        } else {
+            raw.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase()
+        };
         let compact = normalise_reference(&compact);
         let digits = compact.bytes().filter(|b| b.is_ascii_digit()).count();
         let letters = compact.bytes().filter(|b| b.is_ascii_alphabetic()).count();
@@ -1442,7 +1508,12 @@ pub fn extract(text: &str) -> Extraction {
         }
         // A number with a currency after it is a price.
         let after = t[e..].trim_start_matches(' ');
+        let next_is_digit = after
+            .trim_start_matches(['€', '$', '£'])
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit());
         if letters == 0
+            && !next_is_digit
             && (after.starts_with(['€', '$', '£', 'k'])
                 || after.starts_with("eur")
                 || after.starts_with("chf")
@@ -1462,18 +1533,34 @@ pub fn extract(text: &str) -> Extraction {
         if letters == 0
             && compact.len() == 7
             && compact.as_bytes()[3] == b'.'
-            && (compact.as_bytes()[4] != b'0' || compact.ends_with("000"))
+            && (compact.ends_with("000") || compact.ends_with("500"))
             && !cued
         {
             continue;
         }
-        let shapes = g.shapes_of(&compact);
+        let mut shapes = g.shapes_of(&compact);
+        let mut compact = compact;
+        if shapes.is_empty() {
+            // "414.026/LS4143AA": the maker's reference, then the dealer's own.
+            if let Some((head, _)) = compact.split_once('/') {
+                let head_shapes = g.shapes_of(head);
+                if !head_shapes.is_empty() && head.contains('.') {
+                    shapes = head_shapes;
+                    compact = head.to_string();
+                }
+            }
+        }
         let pick = shapes
             .iter()
             .copied()
             .find(|&i| explicit_brands.contains(&g.shapes[i].brand))
             .or(shapes.first().copied());
         let bare_digits = letters == 0 && !separated && digits <= 5;
+        // A shape of a brand the message does not name, in a message that names another, is that
+        // other brand's reference of the same form (a Blancpain "2250-1130" is no Seiko).
+        let pick = pick.filter(|&i| {
+            explicit_brands.is_empty() || explicit_brands.contains(&g.shapes[i].brand) || cued
+        });
         match pick {
             Some(i) => {
                 let shape = &g.shapes[i];
@@ -1605,25 +1692,41 @@ pub fn extract(text: &str) -> Extraction {
         })
         .map(|h| h.end)
         .collect();
-    for c in idx.number.captures_iter(t) {
-        let Some(whole) = c.get(0) else { continue };
-        let num = match c.name("num") {
-            Some(n) => n,
-            None => continue,
-        };
+    let mut from = 0;
+    while let Some(c) = idx.number.captures_at(t, from) {
+        let Some(whole) = c.get(0) else { break };
+        let Some(num) = c.name("num") else { break };
+        from = whole.end().max(from + 1);
+        while from < t.len() && !t.is_char_boundary(from) {
+            from += 1;
+        }
         let s = whole.start();
         if covered
             .iter()
             .chain(alias_spans.iter())
             .any(|&(a, b)| num.start() < b && a < num.end())
         {
+            // What followed these digits ("$" in "SRP773 $299") may begin the next number.
+            from = num.end();
             continue;
         }
         if s > 0 && is_word_byte(bytes[s - 1]) {
+            // "F300 499$": the digits glued to a word are not a number, but what follows them may be.
+            let run = num
+                .as_str()
+                .bytes()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            from = num.start() + run.max(1);
             continue;
         }
         let month_year = s > 0 && bytes[s - 1] == b'/' && s >= 2 && bytes[s - 2].is_ascii_digit();
-        if s > 0 && matches!(bytes[s - 1], b'.' | b',' | b'-' | b'/' | b'#') && !month_year {
+        // Right after a digit and a sign, the digits are the tail of another number ("16570,6350"),
+        // unless a currency is written with them.
+        let glued = s > 1
+            && matches!(bytes[s - 1], b'.' | b',' | b'-' | b'/' | b'#')
+            && (bytes[s - 2].is_ascii_digit() || bytes[s - 1] == b'#');
+        if glued && !month_year && c.name("pre").is_none() && c.name("post").is_none() {
             continue;
         }
         // The end: drop what follows the number if it does not end a word there.
@@ -1681,6 +1784,14 @@ pub fn extract(text: &str) -> Extraction {
         }
         let next_word = t[end..].trim_start_matches([' ', '\u{a0}']);
         let unit_after = starts_with_unit(next_word);
+        // "18k" gold is no price of 18 000.
+        let carats = currency.is_none()
+            && k.is_some()
+            && c.name("kd").is_none()
+            && matches!(num.as_str(), "9" | "10" | "14" | "18" | "22" | "24");
+        if carats {
+            continue;
+        }
         if currency.is_some() || k.is_some() {
             if !unit_after && (10.0..=100_000_000.0).contains(&value) {
                 found.push(Found {
@@ -1722,9 +1833,24 @@ pub fn extract(text: &str) -> Extraction {
         }
         let decimals =
             n.contains(['.', ',']) && !n.split(['.', ',', ' ', '\'']).skip(1).all(|g| g.len() == 3);
-        if value >= 100.0 && value <= 10_000_000.0 && !decimals {
+        // "Sinn 856", "Nomos Ahoi 550": a number right after a name is the model's.
+        // ("Sub 9800" is a price: a family's number is rarely above a thousand, a brand's often is.)
+        let after_name = found.iter().any(|f| {
+            let limit = match f.item {
+                Item::Brand(_) => 10_000.0,
+                Item::Family(..) => 1_000.0,
+                _ => return false,
+            };
+            f.end <= s && s - f.end <= 2 && t[f.end..s].bytes().all(|c| c == b' ') && value < limit
+        });
+        if (100.0..=500_000.0).contains(&value) && !decimals && !after_name {
             let cued = near(&price_cues, s, 14) || t[..s].trim_end().ends_with([':', '@', '=']);
-            if language == Some(Lang::Fr) || cued || language.is_none() {
+            let plausible = match language {
+                Some(Lang::Fr) | Some(Lang::De) => true,
+                Some(Lang::En) => false,
+                None => value >= 1000.0,
+            };
+            if plausible || cued {
                 found.push(Found {
                     start: s,
                     end,
@@ -1803,6 +1929,22 @@ pub fn extract(text: &str) -> Extraction {
     if current.anchored {
         drafts.push(current);
     }
+    // A watch of a maker we do not know, offered or sought at a price: a listing without a brand.
+    if drafts.is_empty() && pending.price.is_some_and(|p| p.2) {
+        let said = type_hits.iter().any(|h| {
+            matches!(h.0, MessageType::Sale | MessageType::Wanted) && !matches!(h.1, Strength::Hint)
+        });
+        let described = pending.reference.is_some()
+            || pending.condition.is_some()
+            || pending.has_box.is_some()
+            || pending.papers.is_some()
+            || pending.movement.is_some()
+            || pending.size.is_some()
+            || pending.year.is_some();
+        if said || described {
+            drafts.push(pending);
+        }
+    }
     for (p, span) in &global_price_types {
         for d in drafts.iter_mut() {
             if d.price_type.is_none() {
@@ -1812,7 +1954,9 @@ pub fn extract(text: &str) -> Extraction {
     }
 
     // 3. The message's type.
-    let (kind, type_span, by_keyword) = decide_type(&type_hits, &drafts);
+    let words = t.split_whitespace().count();
+    let stock_line = words <= 15 && drafts.first().is_some_and(|d| d.first_anchor_start <= 30);
+    let (kind, type_span, by_keyword) = decide_type(&type_hits, &drafts, stock_line);
     let listings: Vec<Listing> = drafts
         .into_iter()
         .map(|d| finish(d, g, &folded, language, kind))
@@ -1843,21 +1987,21 @@ pub fn extract(text: &str) -> Extraction {
 fn starts_with_unit(s: &str) -> bool {
     const UNITS: &[&str] = &[
         "mm",
-        "m ",
-        "m,",
-        "m.",
+        "m",
         "meters",
         "metres",
+        "meter",
         "ft",
+        "feet",
         "atm",
         "bar",
-        "%",
         "ans",
-        "an ",
+        "an",
         "years",
         "year",
         "yrs",
         "pieces",
+        "piece",
         "pcs",
         "ex",
         "exemplaires",
@@ -1865,36 +2009,42 @@ fn starts_with_unit(s: &str) -> bool {
         "days",
         "heures",
         "hours",
-        "h ",
+        "h",
         "km",
-        "g ",
+        "g",
         "gr",
+        "grams",
         "cm",
-        "/",
-        ":",
-        "x ",
         "eme",
-        "er ",
+        "er",
         "ere",
-        "st ",
-        "nd ",
-        "rd ",
-        "th ",
+        "st",
+        "nd",
+        "rd",
+        "th",
         "mois",
         "months",
         "ml",
         "bph",
         "links",
         "maillons",
-        "wrist",
-        "poignet",
         "limited",
-        "pieces",
         "made",
-        "ex.",
+        "jewels",
+        "rubis",
+        "mois",
+        "weeks",
+        "semaines",
+        "x",
     ];
-    let lower = s.get(..s.len().min(12)).unwrap_or("");
-    UNITS.iter().any(|u| lower.starts_with(u)) || s == "m" || s == "h"
+    if s.starts_with(['%', '/', ':', '×']) {
+        return true;
+    }
+    let word: &str = s
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("");
+    UNITS.contains(&word)
 }
 
 fn negated_before(t: &str, at: usize) -> bool {
@@ -1965,7 +2115,7 @@ fn resolve(senses: &[Sense], mentioned: &[u16], folded: &Folded, h: &Hit) -> Opt
             .iter()
             .find(|s| s.brand == b.brand && s.family.is_some())
         {
-            return Some(Item::Family(f.brand, f.family?, f.nickname));
+            return Some(Item::Family(f.brand, f.family?, f.nickname, f.weak));
         }
         if usable.iter().all(|s| s.family.is_none()) || mentioned.contains(&b.brand) {
             return Some(Item::Brand(b.brand));
@@ -1984,12 +2134,19 @@ fn resolve(senses: &[Sense], mentioned: &[u16], folded: &Folded, h: &Hit) -> Opt
     if pick.weak && !mentioned.contains(&pick.brand) {
         return None;
     }
-    Some(Item::Family(pick.brand, pick.family?, pick.nickname))
+    Some(Item::Family(
+        pick.brand,
+        pick.family?,
+        pick.nickname,
+        pick.weak,
+    ))
 }
 
+/// `stock_line`: a short message that starts with a watch's name, the way dealers list their stock.
 fn decide_type(
     hits: &[(MessageType, Strength, usize, usize)],
     drafts: &[Draft],
+    stock_line: bool,
 ) -> (MessageType, Option<(usize, usize)>, bool) {
     let first = |pred: &dyn Fn(MessageType, Strength) -> bool| {
         hits.iter().find(|(k, s, _, _)| pred(*k, *s)).copied()
@@ -2026,14 +2183,19 @@ fn decide_type(
         }
     }
     // A watch with a price, its box and papers or its condition is offered.
+    // A watch named precisely (a family or a reference) or with a price, its box and papers or its
+    // condition, with nothing said of it, is on offer: dealers post their stock that way.
     let offered = drafts.iter().any(|d| {
         d.price.is_some()
+            || d.family.is_some()
+            || d.reference.as_ref().is_some_and(|r| r.1.is_some())
             || d.has_box.is_some()
             || d.papers.is_some()
             || d.condition.is_some()
             || d.price_type.is_some()
+            || d.year.is_some()
     });
-    if offered {
+    if offered || stock_line {
         return (MessageType::Sale, None, false);
     }
     (MessageType::General, None, false)
@@ -2060,12 +2222,14 @@ fn finish(
         put("brand", span);
         l.brand = g.brands.get(b as usize).cloned();
     }
+    let from_reference = d.reference.as_ref().and_then(|r| match (r.1, r.2) {
+        (Some(rb), Some(f)) if brand.is_none_or(|(b, _)| b == rb) => Some((f, r.3)),
+        _ => None,
+    });
     let family = match d.family {
+        Some(_) if d.family_weak && from_reference.is_some() => from_reference,
         Some((fb, f, span)) if brand.is_none_or(|(b, _)| b == fb) => Some((f, span)),
-        _ => d.reference.as_ref().and_then(|r| match (r.1, r.2) {
-            (Some(rb), Some(f)) if brand.is_none_or(|(b, _)| b == rb) => Some((f, r.3)),
-            _ => None,
-        }),
+        _ => from_reference,
     };
     if let Some((f, span)) = family {
         put("model", span);
