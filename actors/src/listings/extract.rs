@@ -84,9 +84,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
         }
     };
     put(
-        &[
-            "wts", "[wts]", "wts/wtt", "fs/ft", "fs/t", "!FS", "!WTS", "for sale",
-        ],
+        &["wts", "[wts]", "wts/wtt", "fs/ft", "fs/t", "!FS", "!WTS"],
         Cue::Type(T::Sale, Tag),
     );
     put(
@@ -205,14 +203,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
     );
     put(
         &[
-            "quelqu'un a",
-            "quelqu'un aurait",
             "quelqu'un connait",
-            "qqn a",
-            "qq1 a",
-            "qui a",
-            "qui aurait",
-            "qlq a",
             "dispo ?",
             "dispo?",
             "toujours dispo",
@@ -229,10 +220,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "vos avis",
             "votre avis",
             "what do you think",
-            "anyone have",
             "anyone know",
-            "does anyone",
-            "anybody have",
             "any idea",
             "une idee",
             "c'est quoi",
@@ -249,23 +237,87 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "des avis",
             "thoughts?",
             "thoughts ?",
-            "tu as",
-            "vous avez",
-            "you have",
-            "avez-vous",
-            "as-tu",
-            "t'as",
             "help me",
             "aidez",
             "qu'en pensez",
             "conseil",
             "advice",
             "des nouvelles",
-            "do you have",
         ],
         Cue::Type(T::Question, Verb),
     );
     put(&["?"], Cue::Type(T::Question, Hint));
+    // "Quelqu'un a une Hulk ?": someone looks for a watch.
+    put(
+        &[
+            "quelqu'un a",
+            "quelqu'un aurait",
+            "qqn a",
+            "qq1 a",
+            "qui a",
+            "qui aurait",
+            "qlq a",
+            "anyone have",
+            "anybody have",
+            "does anyone have",
+            "someone has",
+            "somebody has",
+            "anyone got",
+            "tu as",
+            "vous avez",
+            "you have",
+            "avez-vous",
+            "as-tu",
+            "t'as",
+            "do you have",
+            "quelqu'un en a",
+            "qui en a",
+            "qui peut trouver",
+            "qui peut me trouver",
+        ],
+        Cue::Type(T::Wanted, Verb),
+    );
+    put(
+        &[
+            "quelqu'un a des infos",
+            "quelqu'un a deja",
+            "quelqu'un a eu",
+            "quelqu'un a vu",
+            "quelqu'un sait",
+            "quelqu'un connait",
+            "qui connait",
+            "qui sait",
+            "anyone know",
+            "anyone tried",
+            "has anyone",
+            "anyone been",
+        ],
+        Cue::Type(T::Question, Verb),
+    );
+    put(
+        &[
+            "for sale",
+            "vds",
+            "anyone interested",
+            "des interesses",
+            "interesse ?",
+            "interested?",
+            "avis aux amateurs",
+            "a qui la",
+            "qui est interesse",
+            "qui veut",
+        ],
+        Cue::Type(T::Sale, Verb),
+    );
+    put(&["bucks"], Cue::Lang(Lang::En));
+    put(
+        &["complete", "complet", "complete avec boite et papiers"],
+        Cue::Kit {
+            has_box: Some(true),
+            papers: Some(true),
+            negatable: false,
+        },
+    );
 
     put(
         &[
@@ -979,11 +1031,10 @@ fn build_index() -> Index {
             r"(?x)
             pam\x20?[0-9]{2,5}[a-z]?
             | (?:a\x20)?[0-9]{5}[\x20-]?[a-z]{2}[0-9]{2}[a-z]{0,2}
-            | [1-8][0-9]{2}\x20[0-9]{3}[a-z]?\b
             | iw\x20?[0-9]{4}[-\x20]?[0-9]{2}
             | rm\x20?[0-9]{2,3}(?:-[0-9]{2})?
             | [a-z]{0,5}[0-9][a-z0-9]*(?:[./-][a-z0-9]+)*
-              (?:\x20(?:ln|lv|lb|blnr|blro|chnr|vtnr|grnr|st|or|ti|ba|ce)\b)?",
+              (?:\x20(?:ln|lv|lb|blnr|blro|chnr|vtnr|grnr|st)\b)?",
         )
         .expect("reference regex"),
         number: Regex::new(
@@ -991,7 +1042,7 @@ fn build_index() -> Index {
             (?P<pre>(?:us\$|a\$|c\$|hk\$|s\$|€|\$|£|¥|chf|usd|eur|gbp|hkd|sgd|aud|cad|jpy|aed)\x20?)?
             (?P<num>[0-9]{1,3}(?:[\x20.,'][0-9]{3})+(?:[.,][0-9]{1,2})?|[0-9]+(?:[.,][0-9]{1,3})?)
             (?P<k>\x20?k(?P<kd>[0-9]{1,2})?)?
-            (?P<post>\x20?(?:k€|ke|€|\$|£|¥|chf|usd|euros?|eur|gbp|hkd|sgd|aud|cad|jpy|aed|dollars?|pounds?|livres?|francs?|balles|e|mm|millimetres?))?",
+            (?P<post>\x20?(?:k€|ke|€|\$|£|¥|chf|usd|euros?|eur|gbp|hkd|sgd|aud|cad|jpy|aed|dollars?|bucks|pounds?|livres?|francs?|balles|e|mm|millimetres?))?",
         )
         .expect("number regex"),
         measure: Regex::new(
@@ -1127,6 +1178,18 @@ impl Draft {
             .map(|b| b.0)
             .or(self.family.map(|f| f.0))
             .or(self.reference.as_ref().and_then(|r| r.1))
+    }
+
+    /// Whether this names a watch rather than only a brand ("collectionneur de Seiko").
+    fn is_specific(&self) -> bool {
+        self.family.is_some()
+            || self.reference.is_some()
+            || self.price.is_some()
+            || self.year.is_some()
+            || self.has_box.is_some()
+            || self.papers.is_some()
+            || self.condition.is_some()
+            || self.size.is_some()
     }
 
     /// Whether `found` names another watch than this one.
@@ -1324,7 +1387,7 @@ fn adjacent(text: &[u8], a: usize, b: usize) -> bool {
 fn currency_of(token: &str) -> Option<&'static str> {
     Some(match token.trim() {
         "€" | "eur" | "euro" | "euros" | "e" | "ke" | "k€" | "balles" => "EUR",
-        "$" | "usd" | "us$" | "dollar" | "dollars" => "USD",
+        "$" | "usd" | "us$" | "dollar" | "dollars" | "bucks" => "USD",
         "£" | "gbp" | "pound" | "pounds" | "livre" | "livres" => "GBP",
         "chf" | "franc" | "francs" => "CHF",
         "¥" | "jpy" => "JPY",
@@ -1428,7 +1491,7 @@ pub fn extract(text: &str) -> Extraction {
         .filter(|c| matches!(c, 'é' | 'è' | 'ê' | 'à' | 'ç' | 'ù' | 'É'))
         .count()
         .min(3) as i32;
-    let language = {
+    let language_votes = {
         let (best, &n) = votes
             .iter()
             .enumerate()
@@ -1452,6 +1515,16 @@ pub fn extract(text: &str) -> Extraction {
         }
     };
 
+    // A dealer's stock line says little: its currency tells where it was written.
+    let language = language_votes.or_else(|| {
+        if text.contains('€') || t.contains(" eur") {
+            Some(Lang::Fr)
+        } else if text.contains('$') {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    });
     let mut found: Vec<Found> = Vec::new();
     let mut type_hits: Vec<(MessageType, Strength, usize, usize)> = Vec::new();
     let mut ref_cues: Vec<usize> = Vec::new();
@@ -1580,9 +1653,19 @@ pub fn extract(text: &str) -> Extraction {
                 });
             }
             None => {
+                // "1183-310", "1321-1200": digits and a dash beside a named brand.
+                let dashed = letters == 0
+                    && compact.contains('-')
+                    && !compact.contains(['.', '/'])
+                    && digits >= 6
+                    && !explicit_brands.is_empty()
+                    && !compact
+                        .split('-')
+                        .all(|p| p.len() == 4 && (p.starts_with("19") || p.starts_with("20")));
                 let generic =
                     (letters >= 1 && digits >= 3 && compact.len() >= 5 && compact.len() <= 24)
-                        || (cued && compact.len() >= 3);
+                        || (cued && compact.len() >= 3)
+                        || dashed;
                 if generic && !compact.starts_with("CAL") {
                     covered.push((s, e));
                     found.push(Found {
@@ -1957,6 +2040,10 @@ pub fn extract(text: &str) -> Extraction {
     let words = t.split_whitespace().count();
     let stock_line = words <= 15 && drafts.first().is_some_and(|d| d.first_anchor_start <= 30);
     let (kind, type_span, by_keyword) = decide_type(&type_hits, &drafts, stock_line);
+    // A brand named in talk or in a general question is no listing.
+    if matches!(kind, MessageType::General | MessageType::Question) {
+        drafts.retain(Draft::is_specific);
+    }
     let listings: Vec<Listing> = drafts
         .into_iter()
         .map(|d| finish(d, g, &folded, language, kind))
@@ -2159,19 +2246,23 @@ fn decide_type(
     if let Some((k, _, s, e)) = first(&|_, s| matches!(s, Strength::Tag)) {
         return (k, Some((s, e)), true);
     }
-    // The first verb of selling, seeking or asking.
-    if let Some((k, _, s, e)) =
-        first(&|k, s| matches!(s, Strength::Verb) && k != MessageType::Trade)
-    {
-        // "Vendu" or "dispo" then a question mark right after is a question.
+    let has_watch = drafts.iter().any(Draft::is_specific);
+    // The first verb of selling, seeking, swapping or asking ("vends ou échange" is a sale, "échange ou
+    // vends" a trade); seeking in order to swap is a trade.
+    if let Some((k, _, s, e)) = first(&|_, s| matches!(s, Strength::Verb)) {
+        if k == MessageType::Wanted {
+            if let Some((_, _, s, e)) =
+                first(&|k, s| matches!(s, Strength::Verb) && k == MessageType::Trade)
+            {
+                return (MessageType::Trade, Some((s, e)), true);
+            }
+        }
+        // A question about no watch in particular is talk.
+        if k == MessageType::Question && !has_watch {
+            return (MessageType::General, None, true);
+        }
         return (k, Some((s, e)), true);
     }
-    if let Some((k, _, s, e)) =
-        first(&|k, s| matches!(s, Strength::Verb) && k == MessageType::Trade)
-    {
-        return (k, Some((s, e)), true);
-    }
-    let has_watch = !drafts.is_empty();
     if let Some((k, _, s, e)) = first(&|k, _| k == MessageType::Question) {
         if has_watch || hits.len() == 1 {
             return (k, Some((s, e)), true);
@@ -2257,16 +2348,16 @@ fn finish(
             }
             None => {}
         }
-        let (t, span) = d.price_type.unwrap_or((
-            if kind == MessageType::Wanted {
-                PriceType::Asking
-            } else {
-                PriceType::Asking
-            },
-            span,
-        ));
-        put("price_type", span);
-        l.price_type = Some(t);
+        // A budget in a request is asked of no one: its price type is only what is said of it.
+        let said = d.price_type.or(if kind == MessageType::Wanted {
+            None
+        } else {
+            Some((PriceType::Asking, span))
+        });
+        if let Some((t, span)) = said {
+            put("price_type", span);
+            l.price_type = Some(t);
+        }
     } else if let Some((t, span)) = d.price_type {
         if t != PriceType::Asking {
             put("price_type", span);
