@@ -31,7 +31,7 @@ fn every_dealer_spelling_of_a_price() {
     assert_eq!(price("Rolex Sub 8.200€"), eur(8200.0));
     assert_eq!(price("Rolex Sub €8,200"), eur(8200.0));
     assert_eq!(price("Rolex Sub 8,2k€"), eur(8200.0));
-    assert_eq!(price("Rolex Sub 8k2"), (Some(8200.0), None));
+    assert_eq!(price("Rolex Sub 8k2"), eur(8200.0));
     assert_eq!(price("Rolex Sub 8200 euros"), eur(8200.0));
     assert_eq!(price("Rolex Sub 12 500 EUR"), eur(12500.0));
     assert_eq!(
@@ -50,17 +50,22 @@ fn every_dealer_spelling_of_a_price() {
         price("Rolex Sub 12.5k USD"),
         (Some(12500.0), Some("USD".into()))
     );
-    assert_eq!(price("Rolex Sub 9.8k"), (Some(9800.0), None));
+    assert_eq!(price("Rolex Sub 9.8k"), eur(9800.0));
     assert_eq!(
         price("Rolex Sub £7,995"),
         (Some(7995.0), Some("GBP".into()))
     );
-    assert_eq!(price("Rolex Sub 9800e"), (Some(9800.0), None));
+    assert_eq!(price("Rolex Sub 9800e"), eur(9800.0));
     assert_eq!(price("Vends Rolex Sub 9800e"), eur(9800.0));
 }
 
 #[test]
 fn a_bare_number_in_french_is_euros_said_to_be_implied() {
+    // A stock line with no word of any language is read as the French groups write it.
+    assert!(one("Rolex Sub 8k2").currency_implied);
+    // In English, a bare number is no price without a word that makes it one.
+    assert_eq!(one("Selling my Rolex Sub, asking 9800").currency, None);
+    assert_eq!(one("Selling my Rolex Sub, asking 9800").price, Some(9800.0));
     let l = one("Vends Rolex Submariner 116610LN de 2018, très bon état, 9800");
     assert_eq!(l.price, Some(9800.0));
     assert_eq!(l.currency.as_deref(), Some("EUR"));

@@ -309,7 +309,20 @@ fn keywords() -> Vec<(&'static str, Cue)> {
         ],
         Cue::Type(T::Sale, Verb),
     );
-    put(&["bucks"], Cue::Lang(Lang::En));
+    put(
+        &["bucks", "for sale", "looking for", "anyone selling"],
+        Cue::Lang(Lang::En),
+    );
+    put(
+        &[
+            "anyone selling",
+            "quelqu'un vend",
+            "qui vend",
+            "qqn vend",
+            "someone selling",
+        ],
+        Cue::Type(T::Wanted, Verb),
+    );
     put(
         &["complete", "complet", "complete avec boite et papiers"],
         Cue::Kit {
@@ -1034,7 +1047,7 @@ fn build_index() -> Index {
             | iw\x20?[0-9]{4}[-\x20]?[0-9]{2}
             | rm\x20?[0-9]{2,3}(?:-[0-9]{2})?
             | [a-z]{0,5}[0-9][a-z0-9]*(?:[./-][a-z0-9]+)*
-              (?:\x20(?:ln|lv|lb|blnr|blro|chnr|vtnr|grnr|st)\b)?",
+              (?:\x20(?:ln|lv|lb|blnr|blro|chnr|vtnr|grnr)\b)?",
         )
         .expect("reference regex"),
         number: Regex::new(
@@ -1333,6 +1346,8 @@ impl Draft {
                 let replace = match self.condition {
                     None => true,
                     Some((Condition::Vintage, _)) => *c != Condition::Vintage,
+                    // "Neuve stickers": never worn says more than new.
+                    Some((Condition::New, _)) => *c == Condition::Unworn,
                     _ => false,
                 };
                 if replace {
@@ -1519,8 +1534,15 @@ pub fn extract(text: &str) -> Extraction {
     let language = language_votes.or_else(|| {
         if text.contains('€') || t.contains(" eur") {
             Some(Lang::Fr)
-        } else if text.contains('$') {
+        } else if text.contains('$') || text.contains('£') {
             Some(Lang::En)
+        } else if hits.iter().any(|h| {
+            idx.cues[h.pattern]
+                .iter()
+                .any(|c| matches!(c, Cue::Alias(_) | Cue::Kit { .. } | Cue::Condition(_)))
+        }) {
+            // A French group's stock line: names, numbers and "full set".
+            Some(Lang::Fr)
         } else {
             None
         }
@@ -1702,10 +1724,38 @@ pub fn extract(text: &str) -> Extraction {
         }
         for cue in &idx.cues[h.pattern] {
             let item = match cue {
-                Cue::Alias(senses) => resolve(senses, &mentioned, &folded, h),
+                Cue::Alias(senses) => {
+                    let item = resolve(senses, &mentioned, &folded, h);
+                    // "Datejust 41", "Day-Date 40": the family's name says the size.
+                    if matches!(item, Some(Item::Family(..))) {
+                        let alias = &t[h.start..h.end];
+                        if let Some((_, tail)) = alias.rsplit_once(' ') {
+                            if let Ok(size) = tail.parse::<u8>() {
+                                if (28..=46).contains(&size) {
+                                    let at = h.end - tail.len();
+                                    found.push(Found {
+                                        start: at,
+                                        end: h.end,
+                                        item: Item::Size(f32::from(size)),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    item
+                }
                 Cue::Type(kind, strength) => {
                     let word = &t[h.start..h.end];
-                    if matches!(word, "fs" | "ft" | "iso") && !folded.all_upper(h.start, h.end) {
+                    // "Quelqu'un à Paris": the folded "a" was an "à".
+                    let grave = word.ends_with(" a") && {
+                        let (at, _) = folded.span(h.end - 1, h.end);
+                        text.chars()
+                            .nth(at as usize)
+                            .is_some_and(|c| c == 'à' || c == 'À')
+                    };
+                    if matches!(word, "fs" | "ft" | "iso") && !folded.all_upper(h.start, h.end)
+                        || grave
+                    {
                         None
                     } else {
                         type_hits.push((*kind, *strength, h.start, h.end));
@@ -1926,6 +1976,21 @@ pub fn extract(text: &str) -> Extraction {
             };
             f.end <= s && s - f.end <= 2 && t[f.end..s].bytes().all(|c| c == b' ') && value < limit
         });
+        // "Pelagos 39", "Khaki Field 38": two digits right after a family are its size.
+        let after_family = found.iter().any(|f| {
+            matches!(f.item, Item::Family(..))
+                && f.end <= s
+                && s - f.end <= 2
+                && t[f.end..s].bytes().all(|c| c == b' ')
+        });
+        if after_family && n.len() == 2 && (28.0..=46.0).contains(&value) {
+            found.push(Found {
+                start: s,
+                end,
+                item: Item::Size(value as f32),
+            });
+            continue;
+        }
         if (100.0..=500_000.0).contains(&value) && !decimals && !after_name {
             let cued = near(&price_cues, s, 14) || t[..s].trim_end().ends_with([':', '@', '=']);
             let plausible = match language {
@@ -2039,7 +2104,13 @@ pub fn extract(text: &str) -> Extraction {
     // 3. The message's type.
     let words = t.split_whitespace().count();
     let stock_line = words <= 15 && drafts.first().is_some_and(|d| d.first_anchor_start <= 30);
-    let (kind, type_span, by_keyword) = decide_type(&type_hits, &drafts, stock_line);
+    // "Dispo ?", "prix ?": a few words and a question mark.
+    let short = words <= 4;
+    let asks = text.trim_end().ends_with('?')
+        && type_hits.iter().any(|h| {
+            h.0 == MessageType::Sale && matches!(&t[h.2..h.3], "dispo" | "disponible" | "available")
+        });
+    let (kind, type_span, by_keyword) = decide_type(&type_hits, &drafts, stock_line, short, asks);
     // A brand named in talk or in a general question is no listing.
     if matches!(kind, MessageType::General | MessageType::Question) {
         drafts.retain(Draft::is_specific);
@@ -2234,6 +2305,8 @@ fn decide_type(
     hits: &[(MessageType, Strength, usize, usize)],
     drafts: &[Draft],
     stock_line: bool,
+    short: bool,
+    asks: bool,
 ) -> (MessageType, Option<(usize, usize)>, bool) {
     let first = |pred: &dyn Fn(MessageType, Strength) -> bool| {
         hits.iter().find(|(k, s, _, _)| pred(*k, *s)).copied()
@@ -2250,6 +2323,14 @@ fn decide_type(
     // The first verb of selling, seeking, swapping or asking ("vends ou échange" is a sale, "échange ou
     // vends" a trade); seeking in order to swap is a trade.
     if let Some((k, _, s, e)) = first(&|_, s| matches!(s, Strength::Verb)) {
+        // "Vendu, merci à tous", "oui elle est toujours disponible": about no watch, it is talk.
+        if drafts.is_empty() && k != MessageType::Question {
+            return (MessageType::General, None, true);
+        }
+        // "Dispo la Daytona ?": asked, not said.
+        if k == MessageType::Sale && asks {
+            return (MessageType::Question, Some((s, e)), true);
+        }
         if k == MessageType::Wanted {
             if let Some((_, _, s, e)) =
                 first(&|k, s| matches!(s, Strength::Verb) && k == MessageType::Trade)
@@ -2258,13 +2339,13 @@ fn decide_type(
             }
         }
         // A question about no watch in particular is talk.
-        if k == MessageType::Question && !has_watch {
+        if k == MessageType::Question && !has_watch && !short {
             return (MessageType::General, None, true);
         }
         return (k, Some((s, e)), true);
     }
     if let Some((k, _, s, e)) = first(&|k, _| k == MessageType::Question) {
-        if has_watch || hits.len() == 1 {
+        if has_watch || short {
             return (k, Some((s, e)), true);
         }
     }
