@@ -193,11 +193,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "swap",
             "troc",
             "tausch",
-            "open to trades",
-            "ouvert aux echanges",
-            "echange possible",
             "for trade",
-            "or trade",
         ],
         Cue::Type(T::Trade, Verb),
     );
@@ -306,6 +302,21 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "a qui la",
             "qui est interesse",
             "qui veut",
+        ],
+        Cue::Type(T::Sale, Verb),
+    );
+    // Open to a swap, but selling.
+    put(
+        &[
+            "open to trades",
+            "ouvert aux echanges",
+            "echange possible",
+            "possible echange",
+            "or trade",
+            "trades welcome",
+            "echange etudie",
+            "echanges etudies",
+            "ouvert a l'echange",
         ],
         Cue::Type(T::Sale, Verb),
     );
@@ -1598,7 +1609,7 @@ pub fn extract(text: &str) -> Extraction {
         let digits = compact.bytes().filter(|b| b.is_ascii_digit()).count();
         let letters = compact.bytes().filter(|b| b.is_ascii_alphabetic()).count();
         let separated = compact.contains(['.', '/', '-']);
-        if digits < 3 {
+        if digits < 3 && !(digits == 2 && letters >= 3) {
             continue;
         }
         // A number with a currency after it is a price.
@@ -2106,10 +2117,9 @@ pub fn extract(text: &str) -> Extraction {
     let stock_line = words <= 15 && drafts.first().is_some_and(|d| d.first_anchor_start <= 30);
     // "Dispo ?", "prix ?": a few words and a question mark.
     let short = words <= 4;
-    let asks = text.trim_end().ends_with('?')
-        && type_hits.iter().any(|h| {
-            h.0 == MessageType::Sale && matches!(&t[h.2..h.3], "dispo" | "disponible" | "available")
-        });
+    // "Is the Saxonia still for sale?", "Dispo la Daytona ?": a sale asked about, not offered.
+    let asks =
+        text.trim_end().ends_with('?') && !drafts.iter().any(|d| d.price.is_some_and(|p| p.2));
     let (kind, type_span, by_keyword) = decide_type(&type_hits, &drafts, stock_line, short, asks);
     // A brand named in talk or in a general question is no listing.
     if matches!(kind, MessageType::General | MessageType::Question) {
@@ -2359,7 +2369,6 @@ fn decide_type(
     // condition, with nothing said of it, is on offer: dealers post their stock that way.
     let offered = drafts.iter().any(|d| {
         d.price.is_some()
-            || d.family.is_some()
             || d.reference.as_ref().is_some_and(|r| r.1.is_some())
             || d.has_box.is_some()
             || d.papers.is_some()
