@@ -49,11 +49,11 @@ enum Cue {
     PriceType(PriceType),
     Lang(Lang),
     /// "ref", "réf.": what follows is a reference.
-    RefCue,
+    Reference,
     /// "cal", "calibre": what follows is a movement's number.
-    CalibreCue,
+    Calibre,
     /// "service 2023", "garantie jusqu'en": the year that follows is not the watch's.
-    NotYearCue,
+    ServiceYear,
     Alias(Vec<Sense>),
 }
 
@@ -743,7 +743,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "ref no",
             "ref.",
         ],
-        Cue::RefCue,
+        Cue::Reference,
     );
     put(
         &[
@@ -767,7 +767,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "peseux",
             "sw",
         ],
-        Cue::CalibreCue,
+        Cue::Calibre,
     );
     put(
         &[
@@ -794,7 +794,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "overhauled",
             "revised",
         ],
-        Cue::NotYearCue,
+        Cue::ServiceYear,
     );
     put(
         &[
@@ -1175,13 +1175,18 @@ impl Found {
     }
 }
 
+/// A reference as read: its text, the brand and family it implies, where it is.
+type DraftReference = (String, Option<u16>, Option<u16>, (usize, usize));
+/// A price as read: amount, currency, whether surely a price, where it is.
+type DraftPrice = (f64, Option<&'static str>, bool, (usize, usize));
+
 /// A listing being read.
 #[derive(Default)]
 struct Draft {
     brand: Option<(u16, (usize, usize))>,
     family: Option<(u16, u16, (usize, usize))>,
-    reference: Option<(String, Option<u16>, Option<u16>, (usize, usize))>,
-    price: Option<(f64, Option<&'static str>, bool, (usize, usize))>,
+    reference: Option<DraftReference>,
+    price: Option<DraftPrice>,
     price_type: Option<(PriceType, (usize, usize))>,
     condition: Option<(Condition, (usize, usize))>,
     has_box: Option<(bool, (usize, usize))>,
@@ -1569,9 +1574,9 @@ pub fn extract(text: &str) -> Extraction {
     for h in &hits {
         for cue in &idx.cues[h.pattern] {
             match cue {
-                Cue::RefCue => ref_cues.push(h.end),
-                Cue::CalibreCue => cal_cues.push(h.end),
-                Cue::NotYearCue => not_year_cues.push(h.end),
+                Cue::Reference => ref_cues.push(h.end),
+                Cue::Calibre => cal_cues.push(h.end),
+                Cue::ServiceYear => not_year_cues.push(h.end),
                 _ => {}
             }
         }
