@@ -1581,8 +1581,12 @@ pub fn extract(text: &str) -> Extraction {
             }
         }
     }
+    explicit_brands.sort_unstable();
+    explicit_brands.dedup();
+    // Cue ends are in the order of the text: the nearest one before `at` is found by halving.
     let near = |cues: &[usize], at: usize, within: usize| {
-        cues.iter().any(|&e| e <= at && at - e <= within)
+        let i = cues.partition_point(|&e| e <= at);
+        i > 0 && at - cues[i - 1] <= within
     };
     for m in idx.reference.find_iter(t) {
         let (s, e) = (m.start(), m.end());
@@ -1734,8 +1738,15 @@ pub fn extract(text: &str) -> Extraction {
         } => brand,
         _ => None,
     }));
+    mentioned.sort_unstable();
+    mentioned.dedup();
+    // The spans taken by references, in order and apart: an overlap is found by halving.
+    let overlaps = |spans: &[(usize, usize)], start: usize, end: usize| {
+        let i = spans.partition_point(|&(a, _)| a < end);
+        i > 0 && spans[i - 1].1 > start
+    };
     for h in &hits {
-        if covered.iter().any(|&(s, e)| h.start < e && s < h.end) {
+        if overlaps(&covered, h.start, h.end) {
             continue;
         }
         for cue in &idx.cues[h.pattern] {
@@ -1763,12 +1774,7 @@ pub fn extract(text: &str) -> Extraction {
                 Cue::Type(kind, strength) => {
                     let word = &t[h.start..h.end];
                     // "Quelqu'un à Paris": the folded "a" was an "à".
-                    let grave = word.ends_with(" a") && {
-                        let (at, _) = folded.span(h.end - 1, h.end);
-                        text.chars()
-                            .nth(at as usize)
-                            .is_some_and(|c| c == 'à' || c == 'À')
-                    };
+                    let grave = word.ends_with(" a") && { folded.grave_a(h.end - 1) };
                     if matches!(word, "fs" | "ft" | "iso") && !folded.all_upper(h.start, h.end)
                         || grave
                     {
@@ -1825,11 +1831,22 @@ pub fn extract(text: &str) -> Extraction {
             }
         }
     }
-    let alias_spans: Vec<(usize, usize)> = found
+    // Where each brand or family name ends (and whether it is a brand's), in order.
+    let mut name_ends: Vec<(usize, bool)> = found
+        .iter()
+        .filter_map(|f| match f.item {
+            Item::Brand(_) => Some((f.end, true)),
+            Item::Family(..) => Some((f.end, false)),
+            _ => None,
+        })
+        .collect();
+    name_ends.sort_unstable();
+    let mut alias_spans: Vec<(usize, usize)> = found
         .iter()
         .filter(|f| matches!(f.item, Item::Family(..) | Item::Brand(_)))
         .map(|f| (f.start, f.end))
         .collect();
+    alias_spans.sort_unstable();
 
     // Numbers: prices, years, sizes.
     let price_cues: Vec<usize> = hits
@@ -1850,10 +1867,8 @@ pub fn extract(text: &str) -> Extraction {
             from += 1;
         }
         let s = whole.start();
-        if covered
-            .iter()
-            .chain(alias_spans.iter())
-            .any(|&(a, b)| num.start() < b && a < num.end())
+        if overlaps(&covered, num.start(), num.end())
+            || overlaps(&alias_spans, num.start(), num.end())
         {
             // What followed these digits ("$" in "SRP773 $299") may begin the next number.
             from = num.end();
@@ -1960,7 +1975,7 @@ pub fn extract(text: &str) -> Extraction {
         if plain_digits && n.len() == 4 {
             let y: u16 = n.parse().unwrap_or(0);
             if (1900..=2030).contains(&y) && !near(&ref_cues, s, 3) {
-                let service = not_year_cues.iter().any(|&e| e <= s && s - e <= 14);
+                let service = near(&not_year_cues, s, 14);
                 if !service {
                     found.push(Found {
                         start: s,
@@ -1984,21 +1999,16 @@ pub fn extract(text: &str) -> Extraction {
             n.contains(['.', ',']) && !n.split(['.', ',', ' ', '\'']).skip(1).all(|g| g.len() == 3);
         // "Sinn 856", "Nomos Ahoi 550": a number right after a name is the model's.
         // ("Sub 9800" is a price: a family's number is rarely above a thousand, a brand's often is.)
-        let after_name = found.iter().any(|f| {
-            let limit = match f.item {
-                Item::Brand(_) => 10_000.0,
-                Item::Family(..) => 1_000.0,
-                _ => return false,
-            };
-            f.end <= s && s - f.end <= 2 && t[f.end..s].bytes().all(|c| c == b' ') && value < limit
-        });
+        let name_before = {
+            let i = name_ends.partition_point(|&(e, _)| e <= s);
+            (i > 0)
+                .then(|| name_ends[i - 1])
+                .filter(|&(e, _)| s - e <= 2 && t[e..s].bytes().all(|c| c == b' '))
+        };
+        let after_name =
+            name_before.is_some_and(|(_, brand)| value < if brand { 10_000.0 } else { 1_000.0 });
         // "Pelagos 39", "Khaki Field 38": two digits right after a family are its size.
-        let after_family = found.iter().any(|f| {
-            matches!(f.item, Item::Family(..))
-                && f.end <= s
-                && s - f.end <= 2
-                && t[f.end..s].bytes().all(|c| c == b' ')
-        });
+        let after_family = name_before.is_some_and(|(_, brand)| !brand);
         if after_family && n.len() == 2 && (28.0..=46.0).contains(&value) {
             found.push(Found {
                 start: s,
