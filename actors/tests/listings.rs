@@ -498,3 +498,30 @@ fn confidence_is_a_share() {
         assert!((0.0..=1.0).contains(&confidence), "{t}: {confidence}");
     }
 }
+
+#[test]
+fn another_brands_word_inside_a_description_is_no_second_watch() {
+    let e = extract("Seiko Brightz SDGC021 Silver Day Date Automatic - $350");
+    assert_eq!(e.listings.len(), 1, "{e:?}");
+    assert_eq!(e.listings[0].brand.as_deref(), Some("Seiko"));
+    assert_eq!(e.listings[0].price, Some(350.0));
+}
+
+#[test]
+fn an_offer_of_an_unknown_maker_is_a_listing_without_brand() {
+    let e = extract("Vends montre de plongée automatique 42mm, très bon état, 450€");
+    assert_eq!(e.kind, MessageType::Sale);
+    let l = &e.listings[0];
+    assert_eq!((l.brand.as_deref(), l.price), (None, Some(450.0)));
+    // With no price nor anything said of a watch, thanks for a sale are talk.
+    let e = extract("Vendue, merci à tous 🙏");
+    assert_eq!(e.kind, MessageType::General);
+    assert!(e.listings.is_empty());
+}
+
+#[test]
+fn carats_and_model_numbers_are_no_prices() {
+    assert_eq!(one("Omega De Ville 18k gold").price, None);
+    assert_eq!(one("Vends Nomos Ahoi 550 automatique").price, None);
+    assert_eq!(one("Omega De Ville 18k gold $2,400").price, Some(2400.0));
+}
