@@ -16,7 +16,7 @@ pub use extract::extract;
 pub use gazetteer::size as gazetteer_size;
 
 /// Bumped whenever the extractor's results may change, so `inbox listings redetect` knows what is stale.
-pub const EXTRACTOR_VERSION: u32 = 1;
+pub const EXTRACTOR_VERSION: u32 = 2;
 
 /// What one message says about watches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
