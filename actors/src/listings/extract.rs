@@ -49,11 +49,11 @@ enum Cue {
     PriceType(PriceType),
     Lang(Lang),
     /// "ref", "réf.": what follows is a reference.
-    RefCue,
+    Reference,
     /// "cal", "calibre": what follows is a movement's number.
-    CalibreCue,
+    Calibre,
     /// "service 2023", "garantie jusqu'en": the year that follows is not the watch's.
-    NotYearCue,
+    ServiceYear,
     Alias(Vec<Sense>),
 }
 
@@ -84,9 +84,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
         }
     };
     put(
-        &[
-            "wts", "[wts]", "wts/wtt", "fs/ft", "fs/t", "!FS", "!WTS", "for sale",
-        ],
+        &["wts", "[wts]", "wts/wtt", "fs/ft", "fs/t", "!FS", "!WTS"],
         Cue::Type(T::Sale, Tag),
     );
     put(
@@ -195,24 +193,13 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "swap",
             "troc",
             "tausch",
-            "open to trades",
-            "ouvert aux echanges",
-            "echange possible",
             "for trade",
-            "or trade",
         ],
         Cue::Type(T::Trade, Verb),
     );
     put(
         &[
-            "quelqu'un a",
-            "quelqu'un aurait",
             "quelqu'un connait",
-            "qqn a",
-            "qq1 a",
-            "qui a",
-            "qui aurait",
-            "qlq a",
             "dispo ?",
             "dispo?",
             "toujours dispo",
@@ -229,10 +216,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "vos avis",
             "votre avis",
             "what do you think",
-            "anyone have",
             "anyone know",
-            "does anyone",
-            "anybody have",
             "any idea",
             "une idee",
             "c'est quoi",
@@ -249,23 +233,115 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "des avis",
             "thoughts?",
             "thoughts ?",
-            "tu as",
-            "vous avez",
-            "you have",
-            "avez-vous",
-            "as-tu",
-            "t'as",
             "help me",
             "aidez",
             "qu'en pensez",
             "conseil",
             "advice",
             "des nouvelles",
-            "do you have",
         ],
         Cue::Type(T::Question, Verb),
     );
     put(&["?"], Cue::Type(T::Question, Hint));
+    // "Quelqu'un a une Hulk ?": someone looks for a watch.
+    put(
+        &[
+            "quelqu'un a",
+            "quelqu'un aurait",
+            "qqn a",
+            "qq1 a",
+            "qui a",
+            "qui aurait",
+            "qlq a",
+            "anyone have",
+            "anybody have",
+            "does anyone have",
+            "someone has",
+            "somebody has",
+            "anyone got",
+            "tu as",
+            "vous avez",
+            "you have",
+            "avez-vous",
+            "as-tu",
+            "t'as",
+            "do you have",
+            "quelqu'un en a",
+            "qui en a",
+            "qui peut trouver",
+            "qui peut me trouver",
+        ],
+        Cue::Type(T::Wanted, Verb),
+    );
+    put(
+        &[
+            "quelqu'un a des infos",
+            "quelqu'un a deja",
+            "quelqu'un a eu",
+            "quelqu'un a vu",
+            "quelqu'un sait",
+            "quelqu'un connait",
+            "qui connait",
+            "qui sait",
+            "anyone know",
+            "anyone tried",
+            "has anyone",
+            "anyone been",
+        ],
+        Cue::Type(T::Question, Verb),
+    );
+    put(
+        &[
+            "for sale",
+            "vds",
+            "anyone interested",
+            "des interesses",
+            "interesse ?",
+            "interested?",
+            "avis aux amateurs",
+            "a qui la",
+            "qui est interesse",
+            "qui veut",
+        ],
+        Cue::Type(T::Sale, Verb),
+    );
+    // Open to a swap, but selling.
+    put(
+        &[
+            "open to trades",
+            "ouvert aux echanges",
+            "echange possible",
+            "possible echange",
+            "or trade",
+            "trades welcome",
+            "echange etudie",
+            "echanges etudies",
+            "ouvert a l'echange",
+        ],
+        Cue::Type(T::Sale, Verb),
+    );
+    put(
+        &["bucks", "for sale", "looking for", "anyone selling"],
+        Cue::Lang(Lang::En),
+    );
+    put(
+        &[
+            "anyone selling",
+            "quelqu'un vend",
+            "qui vend",
+            "qqn vend",
+            "someone selling",
+        ],
+        Cue::Type(T::Wanted, Verb),
+    );
+    put(
+        &["complete", "complet", "complete avec boite et papiers"],
+        Cue::Kit {
+            has_box: Some(true),
+            papers: Some(true),
+            negatable: false,
+        },
+    );
 
     put(
         &[
@@ -667,7 +743,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "ref no",
             "ref.",
         ],
-        Cue::RefCue,
+        Cue::Reference,
     );
     put(
         &[
@@ -691,7 +767,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "peseux",
             "sw",
         ],
-        Cue::CalibreCue,
+        Cue::Calibre,
     );
     put(
         &[
@@ -718,7 +794,7 @@ fn keywords() -> Vec<(&'static str, Cue)> {
             "overhauled",
             "revised",
         ],
-        Cue::NotYearCue,
+        Cue::ServiceYear,
     );
     put(
         &[
@@ -978,18 +1054,19 @@ fn build_index() -> Index {
         reference: Regex::new(
             r"(?x)
             pam\x20?[0-9]{2,5}[a-z]?
+            | (?:a\x20)?[0-9]{5}[\x20-]?[a-z]{2}[0-9]{2}[a-z]{0,2}
             | iw\x20?[0-9]{4}[-\x20]?[0-9]{2}
             | rm\x20?[0-9]{2,3}(?:-[0-9]{2})?
             | [a-z]{0,5}[0-9][a-z0-9]*(?:[./-][a-z0-9]+)*
-              (?:\x20(?:ln|lv|lb|blnr|blro|chnr|vtnr|grnr|st|or|ti|ba|ce)\b)?",
+              (?:\x20(?:ln|lv|lb|blnr|blro|chnr|vtnr|grnr)\b)?",
         )
         .expect("reference regex"),
         number: Regex::new(
             r"(?x)
             (?P<pre>(?:us\$|a\$|c\$|hk\$|s\$|€|\$|£|¥|chf|usd|eur|gbp|hkd|sgd|aud|cad|jpy|aed)\x20?)?
             (?P<num>[0-9]{1,3}(?:[\x20.,'][0-9]{3})+(?:[.,][0-9]{1,2})?|[0-9]+(?:[.,][0-9]{1,3})?)
-            (?P<k>\x20?k(?P<kd>[0-9]{1,3})?)?
-            (?P<post>\x20?(?:k€|ke|€|\$|£|¥|chf|usd|euros?|eur|gbp|hkd|sgd|aud|cad|jpy|aed|dollars?|pounds?|livres?|francs?|balles|e|mm|millimetres?))?",
+            (?P<k>\x20?k(?P<kd>[0-9]{1,2})?)?
+            (?P<post>\x20?(?:k€|ke|€|\$|£|¥|chf|usd|euros?|eur|gbp|hkd|sgd|aud|cad|jpy|aed|dollars?|bucks|pounds?|livres?|francs?|balles|e|mm|millimetres?))?",
         )
         .expect("number regex"),
         measure: Regex::new(
@@ -1059,7 +1136,8 @@ fn best_cover(mut hits: Vec<Hit>) -> Vec<Hit> {
 #[derive(Debug, Clone)]
 enum Item {
     Brand(u16),
-    Family(u16, u16, bool),
+    /// Brand, family, a nickname, a weak alias.
+    Family(u16, u16, bool, bool),
     Reference {
         text: String,
         brand: Option<u16>,
@@ -1097,13 +1175,18 @@ impl Found {
     }
 }
 
+/// A reference as read: its text, the brand and family it implies, where it is.
+type DraftReference = (String, Option<u16>, Option<u16>, (usize, usize));
+/// A price as read: amount, currency, whether surely a price, where it is.
+type DraftPrice = (f64, Option<&'static str>, bool, (usize, usize));
+
 /// A listing being read.
 #[derive(Default)]
 struct Draft {
     brand: Option<(u16, (usize, usize))>,
     family: Option<(u16, u16, (usize, usize))>,
-    reference: Option<(String, Option<u16>, Option<u16>, (usize, usize))>,
-    price: Option<(f64, Option<&'static str>, bool, (usize, usize))>,
+    reference: Option<DraftReference>,
+    price: Option<DraftPrice>,
     price_type: Option<(PriceType, (usize, usize))>,
     condition: Option<(Condition, (usize, usize))>,
     has_box: Option<(bool, (usize, usize))>,
@@ -1111,7 +1194,10 @@ struct Draft {
     year: Option<(u16, (usize, usize))>,
     size: Option<(f32, (usize, usize))>,
     movement: Option<(&'static str, (usize, usize))>,
+    /// The family was read from a weak alias ("up/down"): a reference's family is surer.
+    family_weak: bool,
     last_anchor_end: usize,
+    first_anchor_start: usize,
     anchored: bool,
 }
 
@@ -1123,6 +1209,18 @@ impl Draft {
             .or(self.reference.as_ref().and_then(|r| r.1))
     }
 
+    /// Whether this names a watch rather than only a brand ("collectionneur de Seiko").
+    fn is_specific(&self) -> bool {
+        self.family.is_some()
+            || self.reference.is_some()
+            || self.price.is_some()
+            || self.year.is_some()
+            || self.has_box.is_some()
+            || self.papers.is_some()
+            || self.condition.is_some()
+            || self.size.is_some()
+    }
+
     /// Whether `found` names another watch than this one.
     fn conflicts(&self, found: &Found, text: &[u8]) -> bool {
         if !self.anchored {
@@ -1130,15 +1228,24 @@ impl Draft {
         }
         let brand = self.brand_id();
         match &found.item {
-            Item::Brand(b) => brand.is_some_and(|x| x != *b),
-            Item::Family(b, f, nickname) => {
+            Item::Brand(b) => {
+                brand.is_some_and(|x| x != *b) && self.moved_on(text, found.start, true)
+            }
+            Item::Family(b, f, nickname, _) => {
                 if brand.is_some_and(|x| x != *b) {
                     // A nickname right after another brand's name is that brand's own (a Tag "Panda").
-                    return !(*nickname && found.start.saturating_sub(self.last_anchor_end) < 16);
+                    if *nickname && found.start.saturating_sub(self.last_anchor_end) < 16 {
+                        return false;
+                    }
+                    // "Seiko ... Day Date": another brand's family word in the middle of a description
+                    // describes; after a comma, a new line or an "and", or once a price is given, it is
+                    // the next watch.
+                    return self.moved_on(text, found.start, false);
                 }
                 match self.family {
                     Some((_, f2, _)) if f2 != *f => {
                         !adjacent(text, self.last_anchor_end, found.start)
+                            && self.moved_on(text, found.start, true)
                     }
                     _ => false,
                 }
@@ -1169,6 +1276,31 @@ impl Draft {
         }
     }
 
+    /// Whether the text has left this watch by `at`: it has its price, or a separator comes between.
+    fn moved_on(&self, text: &[u8], at: usize, words_count: bool) -> bool {
+        if self.price.is_some() || self.brand.is_none() {
+            return true;
+        }
+        let between = &text[self.last_anchor_end.min(at)..at];
+        if between.iter().any(|c| {
+            matches!(
+                c,
+                b'\n' | b',' | b';' | b'+' | b'|' | b'&' | b'/' | b'(' | b'*' | b'\xe2'
+            )
+        }) {
+            return true;
+        }
+        let words = String::from_utf8_lossy(between);
+        words.contains(" - ")
+            || words_count
+                && words.split(|c: char| !c.is_alphanumeric()).any(|w| {
+                    matches!(
+                        w,
+                        "et" | "and" | "ou" | "or" | "plus" | "also" | "aussi" | "puis" | "then"
+                    )
+                })
+    }
+
     fn take(&mut self, found: &Found, text: &[u8]) {
         let span = (found.start, found.end);
         let anchor = found.is_anchor();
@@ -1178,8 +1310,13 @@ impl Draft {
                     self.brand = Some((*b, span));
                 }
             }
-            Item::Family(b, f, _) => match self.family {
-                None => self.family = Some((*b, *f, span)),
+            Item::Family(b, f, _, weak) => match self.family {
+                // Another brand's family (a Lange "Panda") names no family of this watch.
+                None if self.brand_id().is_some_and(|x| x != *b) => {}
+                None => {
+                    self.family = Some((*b, *f, span));
+                    self.family_weak = *weak;
+                }
                 Some((_, f2, _))
                     if f2 != *f && adjacent(text, self.last_anchor_end, found.start) =>
                 {
@@ -1225,6 +1362,8 @@ impl Draft {
                 let replace = match self.condition {
                     None => true,
                     Some((Condition::Vintage, _)) => *c != Condition::Vintage,
+                    // "Neuve stickers": never worn says more than new.
+                    Some((Condition::New, _)) => *c == Condition::Unworn,
                     _ => false,
                 };
                 if replace {
@@ -1251,6 +1390,9 @@ impl Draft {
             }
         }
         if anchor {
+            if !self.anchored {
+                self.first_anchor_start = found.start;
+            }
             self.anchored = true;
             self.last_anchor_end = found.end;
         }
@@ -1276,7 +1418,7 @@ fn adjacent(text: &[u8], a: usize, b: usize) -> bool {
 fn currency_of(token: &str) -> Option<&'static str> {
     Some(match token.trim() {
         "€" | "eur" | "euro" | "euros" | "e" | "ke" | "k€" | "balles" => "EUR",
-        "$" | "usd" | "us$" | "dollar" | "dollars" => "USD",
+        "$" | "usd" | "us$" | "dollar" | "dollars" | "bucks" => "USD",
         "£" | "gbp" | "pound" | "pounds" | "livre" | "livres" => "GBP",
         "chf" | "franc" | "francs" => "CHF",
         "¥" | "jpy" => "JPY",
@@ -1363,6 +1505,12 @@ pub fn extract(text: &str) -> Extraction {
                             explicit_brands.push(s.brand);
                         }
                     }
+                    // "Tudor Ranger" names Tudor as surely as "Tudor" does.
+                    if let [only] = senses.as_slice() {
+                        if only.family.is_some() && !only.weak && !only.nickname {
+                            explicit_brands.push(only.brand);
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -1374,7 +1522,7 @@ pub fn extract(text: &str) -> Extraction {
         .filter(|c| matches!(c, 'é' | 'è' | 'ê' | 'à' | 'ç' | 'ù' | 'É'))
         .count()
         .min(3) as i32;
-    let language = {
+    let language_votes = {
         let (best, &n) = votes
             .iter()
             .enumerate()
@@ -1398,6 +1546,23 @@ pub fn extract(text: &str) -> Extraction {
         }
     };
 
+    // A dealer's stock line says little: its currency tells where it was written.
+    let language = language_votes.or_else(|| {
+        if text.contains('€') || t.contains(" eur") {
+            Some(Lang::Fr)
+        } else if text.contains('$') || text.contains('£') {
+            Some(Lang::En)
+        } else if hits.iter().any(|h| {
+            idx.cues[h.pattern]
+                .iter()
+                .any(|c| matches!(c, Cue::Alias(_) | Cue::Kit { .. } | Cue::Condition(_)))
+        }) {
+            // A French group's stock line: names, numbers and "full set".
+            Some(Lang::Fr)
+        } else {
+            None
+        }
+    });
     let mut found: Vec<Found> = Vec::new();
     let mut type_hits: Vec<(MessageType, Strength, usize, usize)> = Vec::new();
     let mut ref_cues: Vec<usize> = Vec::new();
@@ -1409,40 +1574,61 @@ pub fn extract(text: &str) -> Extraction {
     for h in &hits {
         for cue in &idx.cues[h.pattern] {
             match cue {
-                Cue::RefCue => ref_cues.push(h.end),
-                Cue::CalibreCue => cal_cues.push(h.end),
-                Cue::NotYearCue => not_year_cues.push(h.end),
+                Cue::Reference => ref_cues.push(h.end),
+                Cue::Calibre => cal_cues.push(h.end),
+                Cue::ServiceYear => not_year_cues.push(h.end),
                 _ => {}
             }
         }
     }
+    explicit_brands.sort_unstable();
+    explicit_brands.dedup();
+    // Cue ends are in the order of the text: the nearest one before `at` is found by halving.
     let near = |cues: &[usize], at: usize, within: usize| {
-        cues.iter().any(|&e| e <= at && at - e <= within)
+        let i = cues.partition_point(|&e| e <= at);
+        i > 0 && at - cues[i - 1] <= within
     };
     for m in idx.reference.find_iter(t) {
         let (s, e) = (m.start(), m.end());
-        if !bounded(bytes, s, e) || (s > 0 && matches!(bytes[s - 1], b'.' | b'/' | b'-' | b',')) {
+        if !bounded(bytes, s, e)
+            || (s > 1
+                && matches!(bytes[s - 1], b'.' | b'/' | b'-' | b',')
+                && bytes[s - 2].is_ascii_digit())
+        {
             continue;
         }
         let raw = m.as_str();
         if idx.measure.is_match(raw) || near(&cal_cues, s, 2) {
             continue;
         }
-        let compact: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_uppercase();
+        // "233 026" is Lange's 233.026.
+        let spaced_lange = raw.len() >= 7
+            && raw.as_bytes()[3] == b' '
+            && raw.as_bytes()[4] == b'0'
+            && raw[..3].bytes().all(|b| b.is_ascii_digit());
+        let compact: String = if spaced_lange {
+            raw.replacen(' ', ".", 1).to_uppercase()
+        } else {
+            raw.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase()
+        };
         let compact = normalise_reference(&compact);
         let digits = compact.bytes().filter(|b| b.is_ascii_digit()).count();
         let letters = compact.bytes().filter(|b| b.is_ascii_alphabetic()).count();
         let separated = compact.contains(['.', '/', '-']);
-        if digits < 3 {
+        if digits < 3 && !(digits == 2 && letters >= 3) {
             continue;
         }
         // A number with a currency after it is a price.
         let after = t[e..].trim_start_matches(' ');
+        let next_is_digit = after
+            .trim_start_matches(['€', '$', '£'])
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit());
         if letters == 0
+            && !next_is_digit
             && (after.starts_with(['€', '$', '£', 'k'])
                 || after.starts_with("eur")
                 || after.starts_with("chf")
@@ -1462,18 +1648,34 @@ pub fn extract(text: &str) -> Extraction {
         if letters == 0
             && compact.len() == 7
             && compact.as_bytes()[3] == b'.'
-            && (compact.as_bytes()[4] != b'0' || compact.ends_with("000"))
+            && (compact.ends_with("000") || compact.ends_with("500"))
             && !cued
         {
             continue;
         }
-        let shapes = g.shapes_of(&compact);
+        let mut shapes = g.shapes_of(&compact);
+        let mut compact = compact;
+        if shapes.is_empty() {
+            // "414.026/LS4143AA": the maker's reference, then the dealer's own.
+            if let Some((head, _)) = compact.split_once('/') {
+                let head_shapes = g.shapes_of(head);
+                if !head_shapes.is_empty() && head.contains('.') {
+                    shapes = head_shapes;
+                    compact = head.to_string();
+                }
+            }
+        }
         let pick = shapes
             .iter()
             .copied()
             .find(|&i| explicit_brands.contains(&g.shapes[i].brand))
             .or(shapes.first().copied());
         let bare_digits = letters == 0 && !separated && digits <= 5;
+        // A shape of a brand the message does not name, in a message that names another, is that
+        // other brand's reference of the same form (a Blancpain "2250-1130" is no Seiko).
+        let pick = pick.filter(|&i| {
+            explicit_brands.is_empty() || explicit_brands.contains(&g.shapes[i].brand) || cued
+        });
         match pick {
             Some(i) => {
                 let shape = &g.shapes[i];
@@ -1493,9 +1695,19 @@ pub fn extract(text: &str) -> Extraction {
                 });
             }
             None => {
+                // "1183-310", "1321-1200": digits and a dash beside a named brand.
+                let dashed = letters == 0
+                    && compact.contains('-')
+                    && !compact.contains(['.', '/'])
+                    && digits >= 6
+                    && !explicit_brands.is_empty()
+                    && !compact
+                        .split('-')
+                        .all(|p| p.len() == 4 && (p.starts_with("19") || p.starts_with("20")));
                 let generic =
                     (letters >= 1 && digits >= 3 && compact.len() >= 5 && compact.len() <= 24)
-                        || (cued && compact.len() >= 3);
+                        || (cued && compact.len() >= 3)
+                        || dashed;
                 if generic && !compact.starts_with("CAL") {
                     covered.push((s, e));
                     found.push(Found {
@@ -1526,16 +1738,46 @@ pub fn extract(text: &str) -> Extraction {
         } => brand,
         _ => None,
     }));
+    mentioned.sort_unstable();
+    mentioned.dedup();
+    // The spans taken by references, in order and apart: an overlap is found by halving.
+    let overlaps = |spans: &[(usize, usize)], start: usize, end: usize| {
+        let i = spans.partition_point(|&(a, _)| a < end);
+        i > 0 && spans[i - 1].1 > start
+    };
     for h in &hits {
-        if covered.iter().any(|&(s, e)| h.start < e && s < h.end) {
+        if overlaps(&covered, h.start, h.end) {
             continue;
         }
         for cue in &idx.cues[h.pattern] {
             let item = match cue {
-                Cue::Alias(senses) => resolve(senses, &mentioned, &folded, h),
+                Cue::Alias(senses) => {
+                    let item = resolve(senses, &mentioned, &folded, h);
+                    // "Datejust 41", "Day-Date 40": the family's name says the size.
+                    if matches!(item, Some(Item::Family(..))) {
+                        let alias = &t[h.start..h.end];
+                        if let Some((_, tail)) = alias.rsplit_once(' ') {
+                            if let Ok(size) = tail.parse::<u8>() {
+                                if (28..=46).contains(&size) {
+                                    let at = h.end - tail.len();
+                                    found.push(Found {
+                                        start: at,
+                                        end: h.end,
+                                        item: Item::Size(f32::from(size)),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    item
+                }
                 Cue::Type(kind, strength) => {
                     let word = &t[h.start..h.end];
-                    if matches!(word, "fs" | "ft" | "iso") && !folded.all_upper(h.start, h.end) {
+                    // "Quelqu'un à Paris": the folded "a" was an "à".
+                    let grave = word.ends_with(" a") && { folded.grave_a(h.end - 1) };
+                    if matches!(word, "fs" | "ft" | "iso") && !folded.all_upper(h.start, h.end)
+                        || grave
+                    {
                         None
                     } else {
                         type_hits.push((*kind, *strength, h.start, h.end));
@@ -1589,11 +1831,22 @@ pub fn extract(text: &str) -> Extraction {
             }
         }
     }
-    let alias_spans: Vec<(usize, usize)> = found
+    // Where each brand or family name ends (and whether it is a brand's), in order.
+    let mut name_ends: Vec<(usize, bool)> = found
+        .iter()
+        .filter_map(|f| match f.item {
+            Item::Brand(_) => Some((f.end, true)),
+            Item::Family(..) => Some((f.end, false)),
+            _ => None,
+        })
+        .collect();
+    name_ends.sort_unstable();
+    let mut alias_spans: Vec<(usize, usize)> = found
         .iter()
         .filter(|f| matches!(f.item, Item::Family(..) | Item::Brand(_)))
         .map(|f| (f.start, f.end))
         .collect();
+    alias_spans.sort_unstable();
 
     // Numbers: prices, years, sizes.
     let price_cues: Vec<usize> = hits
@@ -1605,25 +1858,39 @@ pub fn extract(text: &str) -> Extraction {
         })
         .map(|h| h.end)
         .collect();
-    for c in idx.number.captures_iter(t) {
-        let Some(whole) = c.get(0) else { continue };
-        let num = match c.name("num") {
-            Some(n) => n,
-            None => continue,
-        };
+    let mut from = 0;
+    while let Some(c) = idx.number.captures_at(t, from) {
+        let Some(whole) = c.get(0) else { break };
+        let Some(num) = c.name("num") else { break };
+        from = whole.end().max(from + 1);
+        while from < t.len() && !t.is_char_boundary(from) {
+            from += 1;
+        }
         let s = whole.start();
-        if covered
-            .iter()
-            .chain(alias_spans.iter())
-            .any(|&(a, b)| num.start() < b && a < num.end())
+        if overlaps(&covered, num.start(), num.end())
+            || overlaps(&alias_spans, num.start(), num.end())
         {
+            // What followed these digits ("$" in "SRP773 $299") may begin the next number.
+            from = num.end();
             continue;
         }
         if s > 0 && is_word_byte(bytes[s - 1]) {
+            // "F300 499$": the digits glued to a word are not a number, but what follows them may be.
+            let run = num
+                .as_str()
+                .bytes()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            from = num.start() + run.max(1);
             continue;
         }
         let month_year = s > 0 && bytes[s - 1] == b'/' && s >= 2 && bytes[s - 2].is_ascii_digit();
-        if s > 0 && matches!(bytes[s - 1], b'.' | b',' | b'-' | b'/' | b'#') && !month_year {
+        // Right after a digit and a sign, the digits are the tail of another number ("16570,6350"),
+        // unless a currency is written with them.
+        let glued = s > 1
+            && matches!(bytes[s - 1], b'.' | b',' | b'-' | b'/' | b'#')
+            && (bytes[s - 2].is_ascii_digit() || bytes[s - 1] == b'#');
+        if glued && !month_year && c.name("pre").is_none() && c.name("post").is_none() {
             continue;
         }
         // The end: drop what follows the number if it does not end a word there.
@@ -1681,6 +1948,14 @@ pub fn extract(text: &str) -> Extraction {
         }
         let next_word = t[end..].trim_start_matches([' ', '\u{a0}']);
         let unit_after = starts_with_unit(next_word);
+        // "18k" gold is no price of 18 000.
+        let carats = currency.is_none()
+            && k.is_some()
+            && c.name("kd").is_none()
+            && matches!(num.as_str(), "9" | "10" | "14" | "18" | "22" | "24");
+        if carats {
+            continue;
+        }
         if currency.is_some() || k.is_some() {
             if !unit_after && (10.0..=100_000_000.0).contains(&value) {
                 found.push(Found {
@@ -1700,7 +1975,7 @@ pub fn extract(text: &str) -> Extraction {
         if plain_digits && n.len() == 4 {
             let y: u16 = n.parse().unwrap_or(0);
             if (1900..=2030).contains(&y) && !near(&ref_cues, s, 3) {
-                let service = not_year_cues.iter().any(|&e| e <= s && s - e <= 14);
+                let service = near(&not_year_cues, s, 14);
                 if !service {
                     found.push(Found {
                         start: s,
@@ -1722,9 +1997,34 @@ pub fn extract(text: &str) -> Extraction {
         }
         let decimals =
             n.contains(['.', ',']) && !n.split(['.', ',', ' ', '\'']).skip(1).all(|g| g.len() == 3);
-        if value >= 100.0 && value <= 10_000_000.0 && !decimals {
+        // "Sinn 856", "Nomos Ahoi 550": a number right after a name is the model's.
+        // ("Sub 9800" is a price: a family's number is rarely above a thousand, a brand's often is.)
+        let name_before = {
+            let i = name_ends.partition_point(|&(e, _)| e <= s);
+            (i > 0)
+                .then(|| name_ends[i - 1])
+                .filter(|&(e, _)| s - e <= 2 && t[e..s].bytes().all(|c| c == b' '))
+        };
+        let after_name =
+            name_before.is_some_and(|(_, brand)| value < if brand { 10_000.0 } else { 1_000.0 });
+        // "Pelagos 39", "Khaki Field 38": two digits right after a family are its size.
+        let after_family = name_before.is_some_and(|(_, brand)| !brand);
+        if after_family && n.len() == 2 && (28.0..=46.0).contains(&value) {
+            found.push(Found {
+                start: s,
+                end,
+                item: Item::Size(value as f32),
+            });
+            continue;
+        }
+        if (100.0..=500_000.0).contains(&value) && !decimals && !after_name {
             let cued = near(&price_cues, s, 14) || t[..s].trim_end().ends_with([':', '@', '=']);
-            if language == Some(Lang::Fr) || cued || language.is_none() {
+            let plausible = match language {
+                Some(Lang::Fr) | Some(Lang::De) => true,
+                Some(Lang::En) => false,
+                None => value >= 1000.0,
+            };
+            if plausible || cued {
                 found.push(Found {
                     start: s,
                     end,
@@ -1803,6 +2103,22 @@ pub fn extract(text: &str) -> Extraction {
     if current.anchored {
         drafts.push(current);
     }
+    // A watch of a maker we do not know, offered or sought at a price: a listing without a brand.
+    if drafts.is_empty() && pending.price.is_some_and(|p| p.2) {
+        let said = type_hits.iter().any(|h| {
+            matches!(h.0, MessageType::Sale | MessageType::Wanted) && !matches!(h.1, Strength::Hint)
+        });
+        let described = pending.reference.is_some()
+            || pending.condition.is_some()
+            || pending.has_box.is_some()
+            || pending.papers.is_some()
+            || pending.movement.is_some()
+            || pending.size.is_some()
+            || pending.year.is_some();
+        if said || described {
+            drafts.push(pending);
+        }
+    }
     for (p, span) in &global_price_types {
         for d in drafts.iter_mut() {
             if d.price_type.is_none() {
@@ -1812,7 +2128,18 @@ pub fn extract(text: &str) -> Extraction {
     }
 
     // 3. The message's type.
-    let (kind, type_span, by_keyword) = decide_type(&type_hits, &drafts);
+    let words = t.split_whitespace().count();
+    let stock_line = words <= 15 && drafts.first().is_some_and(|d| d.first_anchor_start <= 30);
+    // "Dispo ?", "prix ?": a few words and a question mark.
+    let short = words <= 4;
+    // "Is the Saxonia still for sale?", "Dispo la Daytona ?": a sale asked about, not offered.
+    let asks =
+        text.trim_end().ends_with('?') && !drafts.iter().any(|d| d.price.is_some_and(|p| p.2));
+    let (kind, type_span, by_keyword) = decide_type(&type_hits, &drafts, stock_line, short, asks);
+    // A brand named in talk or in a general question is no listing.
+    if matches!(kind, MessageType::General | MessageType::Question) {
+        drafts.retain(Draft::is_specific);
+    }
     let listings: Vec<Listing> = drafts
         .into_iter()
         .map(|d| finish(d, g, &folded, language, kind))
@@ -1843,21 +2170,21 @@ pub fn extract(text: &str) -> Extraction {
 fn starts_with_unit(s: &str) -> bool {
     const UNITS: &[&str] = &[
         "mm",
-        "m ",
-        "m,",
-        "m.",
+        "m",
         "meters",
         "metres",
+        "meter",
         "ft",
+        "feet",
         "atm",
         "bar",
-        "%",
         "ans",
-        "an ",
+        "an",
         "years",
         "year",
         "yrs",
         "pieces",
+        "piece",
         "pcs",
         "ex",
         "exemplaires",
@@ -1865,36 +2192,42 @@ fn starts_with_unit(s: &str) -> bool {
         "days",
         "heures",
         "hours",
-        "h ",
+        "h",
         "km",
-        "g ",
+        "g",
         "gr",
+        "grams",
         "cm",
-        "/",
-        ":",
-        "x ",
         "eme",
-        "er ",
+        "er",
         "ere",
-        "st ",
-        "nd ",
-        "rd ",
-        "th ",
+        "st",
+        "nd",
+        "rd",
+        "th",
         "mois",
         "months",
         "ml",
         "bph",
         "links",
         "maillons",
-        "wrist",
-        "poignet",
         "limited",
-        "pieces",
         "made",
-        "ex.",
+        "jewels",
+        "rubis",
+        "mois",
+        "weeks",
+        "semaines",
+        "x",
     ];
-    let lower = s.get(..s.len().min(12)).unwrap_or("");
-    UNITS.iter().any(|u| lower.starts_with(u)) || s == "m" || s == "h"
+    if s.starts_with(['%', '/', ':', '×']) {
+        return true;
+    }
+    let word: &str = s
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("");
+    UNITS.contains(&word)
 }
 
 fn negated_before(t: &str, at: usize) -> bool {
@@ -1965,7 +2298,7 @@ fn resolve(senses: &[Sense], mentioned: &[u16], folded: &Folded, h: &Hit) -> Opt
             .iter()
             .find(|s| s.brand == b.brand && s.family.is_some())
         {
-            return Some(Item::Family(f.brand, f.family?, f.nickname));
+            return Some(Item::Family(f.brand, f.family?, f.nickname, f.weak));
         }
         if usable.iter().all(|s| s.family.is_none()) || mentioned.contains(&b.brand) {
             return Some(Item::Brand(b.brand));
@@ -1984,12 +2317,21 @@ fn resolve(senses: &[Sense], mentioned: &[u16], folded: &Folded, h: &Hit) -> Opt
     if pick.weak && !mentioned.contains(&pick.brand) {
         return None;
     }
-    Some(Item::Family(pick.brand, pick.family?, pick.nickname))
+    Some(Item::Family(
+        pick.brand,
+        pick.family?,
+        pick.nickname,
+        pick.weak,
+    ))
 }
 
+/// `stock_line`: a short message that starts with a watch's name, the way dealers list their stock.
 fn decide_type(
     hits: &[(MessageType, Strength, usize, usize)],
     drafts: &[Draft],
+    stock_line: bool,
+    short: bool,
+    asks: bool,
 ) -> (MessageType, Option<(usize, usize)>, bool) {
     let first = |pred: &dyn Fn(MessageType, Strength) -> bool| {
         hits.iter().find(|(k, s, _, _)| pred(*k, *s)).copied()
@@ -2002,21 +2344,33 @@ fn decide_type(
     if let Some((k, _, s, e)) = first(&|_, s| matches!(s, Strength::Tag)) {
         return (k, Some((s, e)), true);
     }
-    // The first verb of selling, seeking or asking.
-    if let Some((k, _, s, e)) =
-        first(&|k, s| matches!(s, Strength::Verb) && k != MessageType::Trade)
-    {
-        // "Vendu" or "dispo" then a question mark right after is a question.
+    let has_watch = drafts.iter().any(Draft::is_specific);
+    // The first verb of selling, seeking, swapping or asking ("vends ou échange" is a sale, "échange ou
+    // vends" a trade); seeking in order to swap is a trade.
+    if let Some((k, _, s, e)) = first(&|_, s| matches!(s, Strength::Verb)) {
+        // "Vendu, merci à tous", "oui elle est toujours disponible": about no watch, it is talk.
+        if drafts.is_empty() && k != MessageType::Question {
+            return (MessageType::General, None, true);
+        }
+        // "Dispo la Daytona ?": asked, not said.
+        if k == MessageType::Sale && asks {
+            return (MessageType::Question, Some((s, e)), true);
+        }
+        if k == MessageType::Wanted {
+            if let Some((_, _, s, e)) =
+                first(&|k, s| matches!(s, Strength::Verb) && k == MessageType::Trade)
+            {
+                return (MessageType::Trade, Some((s, e)), true);
+            }
+        }
+        // A question about no watch in particular is talk.
+        if k == MessageType::Question && !has_watch && !short {
+            return (MessageType::General, None, true);
+        }
         return (k, Some((s, e)), true);
     }
-    if let Some((k, _, s, e)) =
-        first(&|k, s| matches!(s, Strength::Verb) && k == MessageType::Trade)
-    {
-        return (k, Some((s, e)), true);
-    }
-    let has_watch = !drafts.is_empty();
     if let Some((k, _, s, e)) = first(&|k, _| k == MessageType::Question) {
-        if has_watch || hits.len() == 1 {
+        if has_watch || short {
             return (k, Some((s, e)), true);
         }
     }
@@ -2026,14 +2380,18 @@ fn decide_type(
         }
     }
     // A watch with a price, its box and papers or its condition is offered.
+    // A watch named precisely (a family or a reference) or with a price, its box and papers or its
+    // condition, with nothing said of it, is on offer: dealers post their stock that way.
     let offered = drafts.iter().any(|d| {
         d.price.is_some()
+            || d.reference.as_ref().is_some_and(|r| r.1.is_some())
             || d.has_box.is_some()
             || d.papers.is_some()
             || d.condition.is_some()
             || d.price_type.is_some()
+            || d.year.is_some()
     });
-    if offered {
+    if offered || stock_line {
         return (MessageType::Sale, None, false);
     }
     (MessageType::General, None, false)
@@ -2060,12 +2418,14 @@ fn finish(
         put("brand", span);
         l.brand = g.brands.get(b as usize).cloned();
     }
+    let from_reference = d.reference.as_ref().and_then(|r| match (r.1, r.2) {
+        (Some(rb), Some(f)) if brand.is_none_or(|(b, _)| b == rb) => Some((f, r.3)),
+        _ => None,
+    });
     let family = match d.family {
+        Some(_) if d.family_weak && from_reference.is_some() => from_reference,
         Some((fb, f, span)) if brand.is_none_or(|(b, _)| b == fb) => Some((f, span)),
-        _ => d.reference.as_ref().and_then(|r| match (r.1, r.2) {
-            (Some(rb), Some(f)) if brand.is_none_or(|(b, _)| b == rb) => Some((f, r.3)),
-            _ => None,
-        }),
+        _ => from_reference,
     };
     if let Some((f, span)) = family {
         put("model", span);
@@ -2093,16 +2453,16 @@ fn finish(
             }
             None => {}
         }
-        let (t, span) = d.price_type.unwrap_or((
-            if kind == MessageType::Wanted {
-                PriceType::Asking
-            } else {
-                PriceType::Asking
-            },
-            span,
-        ));
-        put("price_type", span);
-        l.price_type = Some(t);
+        // A budget in a request is asked of no one: its price type is only what is said of it.
+        let said = d.price_type.or(if kind == MessageType::Wanted {
+            None
+        } else {
+            Some((PriceType::Asking, span))
+        });
+        if let Some((t, span)) = said {
+            put("price_type", span);
+            l.price_type = Some(t);
+        }
     } else if let Some((t, span)) = d.price_type {
         if t != PriceType::Asking {
             put("price_type", span);

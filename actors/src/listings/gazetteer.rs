@@ -73,11 +73,11 @@ fn parse(source: &str) -> Gazetteer {
     let mut nicknames = 0;
     let mut brand: Option<u16> = None;
 
-    let mut add = |aliases: &mut HashMap<String, Vec<Sense>>,
-                   raw: &str,
-                   brand: u16,
-                   family: Option<u16>,
-                   nickname: bool| {
+    let add = |aliases: &mut HashMap<String, Vec<Sense>>,
+               raw: &str,
+               brand: u16,
+               family: Option<u16>,
+               nickname: bool| {
         let raw = raw.trim();
         if raw.is_empty() {
             return;

@@ -16,7 +16,7 @@ pub use extract::extract;
 pub use gazetteer::size as gazetteer_size;
 
 /// Bumped whenever the extractor's results may change, so `inbox listings redetect` knows what is stale.
-pub const EXTRACTOR_VERSION: u32 = 1;
+pub const EXTRACTOR_VERSION: u32 = 2;
 
 /// What one message says about watches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,14 +66,18 @@ pub struct Listing {
     pub currency: Option<String>,
     /// The currency is not written but inferred (a bare number in a French message taken as euros).
     pub currency_implied: bool,
+    /// Asking (the default beside a price), sold, or negotiable.
     pub price_type: Option<PriceType>,
+    /// As the text says it ("TBE" is very good, "stickers" unworn).
     pub condition: Option<Condition>,
     /// `None`: not said.
     #[serde(rename = "box")]
     pub has_box: Option<bool>,
+    /// Papers (card, certificate): `None` when not said.
     pub papers: Option<bool>,
     /// The production or purchase year as stated.
     pub year: Option<u16>,
+    /// The case's diameter in millimetres ("39,5mm", "Pelagos 39").
     pub size_mm: Option<f32>,
     /// `automatic`, `manual`, `quartz`, `solar`, `spring_drive`, ...
     pub movement: Option<String>,
@@ -84,36 +88,56 @@ pub struct Listing {
 /// A stretch of the message's text: `start..end` in characters (Unicode scalar values), `end` excluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
+    /// The first character.
     pub start: u32,
+    /// After the last character.
     pub end: u32,
 }
 
+/// What a message does with watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageType {
+    /// Offers ("vends", "dispo", "WTS", "FS").
     Sale,
+    /// Seeks ("cherche", "WTB", "ISO", "quelqu'un a ...").
     Wanted,
+    /// Asks about one ("dispo ?", "prix ?").
     Question,
+    /// Swaps ("échange", "WTT").
     Trade,
+    /// Anything else: greetings, talk.
     General,
 }
 
+/// What the price is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PriceType {
+    /// Asked, as written.
     Asking,
+    /// Sold at ("vendue", "sold").
     Sold,
+    /// Open to offers ("à débattre", "négo", "ono", "obo").
     Negotiable,
 }
 
+/// The watch's condition as the dealer states it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
+    /// "Neuve", "new", "BNIB", "NOS".
     New,
+    /// Never worn: "jamais portée", "stickers".
     Unworn,
+    /// "Mint", "comme neuve", "excellent état", "LNIB".
     Excellent,
+    /// "Très bon état", "TBE", "great condition".
     VeryGood,
+    /// "Bon état", "good condition".
     Good,
+    /// "Occasion", "pre-owned", "traces d'usure".
     Used,
+    /// Vintage.
     Vintage,
 }

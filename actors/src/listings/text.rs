@@ -9,6 +9,8 @@ pub(crate) struct Folded {
     origin: Vec<u32>,
     /// For each byte of `text`, whether that original character was a capital.
     upper: Vec<bool>,
+    /// For each byte of `text`, whether that original character was "à" (folded to "a").
+    grave: Vec<bool>,
 }
 
 impl Folded {
@@ -16,6 +18,7 @@ impl Folded {
         let mut text = String::with_capacity(original.len());
         let mut origin = Vec::with_capacity(original.len());
         let mut upper = Vec::with_capacity(original.len());
+        let mut grave = Vec::with_capacity(original.len());
         for (i, c) in original.chars().enumerate() {
             let before = text.len();
             fold_char(c, &mut text);
@@ -23,12 +26,14 @@ impl Folded {
             for _ in before..text.len() {
                 origin.push(i as u32);
                 upper.push(is_upper);
+                grave.push(c == 'à' || c == 'À');
             }
         }
         Folded {
             text,
             origin,
             upper,
+            grave,
         }
     }
 
@@ -41,6 +46,11 @@ impl Folded {
         let s = start.min(self.origin.len() - 1);
         let e = end.clamp(s + 1, self.origin.len());
         (self.origin[s], self.origin[e - 1] + 1)
+    }
+
+    /// Whether byte `at` of the folded text was written "à".
+    pub(crate) fn grave_a(&self, at: usize) -> bool {
+        self.grave.get(at).copied().unwrap_or(false)
     }
 
     /// Whether every letter of bytes `start..end` was written as a capital.
