@@ -298,3 +298,59 @@ async fn bad_filters_are_refused_with_a_reason() {
         );
     }
 }
+
+/// A message recorded before the extractor read it (an older build, or one whose reading a newer version
+/// improves) gets its reading from `inbox listings redetect`; a second run appends nothing.
+#[tokio::test]
+async fn redetect_reads_the_messages_the_log_holds_without_a_reading_and_only_once() {
+    use actors::conversation::events::ConversationEvent;
+    use actors::conversation::message::InboundMessage;
+    use actors::event::{DomainEvent, EventMetadata, StreamId};
+    use actors::store::ExpectedVersion;
+    let app = TestApp::spawn().await;
+    customers_write(&app).await;
+    // Eve's offer as an older build recorded it: the message alone.
+    let eve = "447700900005";
+    let raw = text_at(
+        eve,
+        "wamid.e1",
+        "Vends Tudor Black Bay 58 bleue, 3 200 €",
+        400,
+    );
+    let message = ConversationEvent::MessageReceived(InboundMessage::parse(&raw).unwrap());
+    let stream = StreamId::new(format!("conversation-{PHONE_NUMBER_ID}-{eve}"));
+    app.state
+        .store
+        .append(
+            stream,
+            ExpectedVersion::Any,
+            vec![message.to_new_event(&EventMetadata::system("an older build"))],
+        )
+        .await
+        .unwrap();
+
+    let run = || inbox::listings::redetect::redetect(app.state.store.as_ref(), None, |_, _| {});
+    let first = run().await.unwrap();
+    assert_eq!(
+        (first.messages, first.appended, first.known),
+        (5, 1, 3),
+        "{first:?}"
+    );
+    let again = run().await.unwrap();
+    assert_eq!((again.appended, again.known), (0, 4), "{again:?}");
+    // Only what was written since a moment, when asked.
+    let since = chrono::DateTime::from_timestamp(1_700_000_300, 0);
+    let recent = inbox::listings::redetect::redetect(app.state.store.as_ref(), since, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(recent.messages, 2, "{recent:?}");
+
+    app.settled().await;
+    let page = app.get_ok("/api/v1/listings?brand=tudor").await;
+    assert_eq!(
+        listings(&page),
+        [("wamid.e1", "sale", Some("Tudor"))],
+        "{page}"
+    );
+    assert_eq!(page["listings"][0]["model"], "Black Bay");
+}
