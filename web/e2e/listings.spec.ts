@@ -54,10 +54,14 @@ async function openConversation(who: { name: string }) {
 
 test("a card under the offer says what was read, and where", async ({ baseURL }) => {
   await signInAsAdmin(page, baseURL);
-  await customerWrites(seller, offer);
+  await customerWrites(seller, "Bonjour, j'ai une montre pour vous");
   await customerWrites(buyer, request);
   await openConversation(seller);
+  await expect(messages()).toContainText("Bonjour");
+  await expect(messages().getByRole("region")).toHaveCount(0);
 
+  // Written while the conversation is open: the card arrives with the live stream, no reload.
+  await customerWrites(seller, offer);
   const card = messages().getByRole("region", { name: "Watch listing: Rolex Submariner" });
   await expect(card).toBeVisible();
   await expect(card).toContainText("Offer");
@@ -71,6 +75,12 @@ test("a card under the offer says what was read, and where", async ({ baseURL })
   await expect(messages().getByRole(MARK)).toHaveText("Submariner");
   await page.getByRole("heading", { name: seller.name }).hover();
   await expect(messages().getByRole(MARK)).toHaveCount(0);
+  // From the keyboard: the field after the Matches button is the brand.
+  await card.getByRole("button", { name: "Matches of Rolex Submariner" }).focus();
+  await page.keyboard.press("Tab");
+  await expect(messages().getByRole(MARK)).toHaveText("Rolex");
+  await page.keyboard.press("Tab");
+  await expect(messages().getByRole(MARK)).toHaveText("Submariner");
   await expectAccessible();
 });
 

@@ -77,7 +77,7 @@ function ListingCard({ listing, text, onHighlight }: { listing: Listing; text: s
   };
   return (
     <section className="listing-card" aria-label={t("listings.cardOf", { what })}>
-      <p className="listing-card-head">
+      <div className="listing-card-head">
         <span
           className={`listing-badge listing-${listing.type}`}
           tabIndex={spanOf(listing, "type", text) ? 0 : undefined}
@@ -89,7 +89,7 @@ function ListingCard({ listing, text, onHighlight }: { listing: Listing; text: s
           {typeLabel(listing.type, t)}
         </span>
         {hasMatches(listing) && <MatchesButton listing={listing} />}
-      </p>
+      </div>
       <dl className="listing-fields">
         {field("brand", "listings.brand", listing.brand)}
         {field("model", "listings.model", listing.model)}
