@@ -166,6 +166,10 @@ test("on a phone the Listings page shows one pane at a time", async () => {
   await expect(filters).toBeVisible();
   await expect(page.getByRole("region", { name: "Prices over time" })).toBeHidden();
   await expectAccessible();
+  await page.getByRole("button", { name: "Statistics" }).click();
+  await expect(filters).toBeHidden();
+  await expect(page.getByRole("region", { name: "Statistics" })).toBeVisible();
+  await expect(page.getByRole("navigation").getByRole("link", { name: "Settings" })).toBeInViewport();
   await page.setViewportSize({ width: 1280, height: 720 });
 });
 

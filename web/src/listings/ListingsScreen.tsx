@@ -9,7 +9,7 @@ import { conversationPath, followLink } from "../inbox/route";
 import { conditionLabel, MatchesButton, PriceText, typeLabel } from "./ListingCard";
 import { hasMatches, listingKey, watchName, formatPrice } from "./logic";
 import { PriceChart } from "./PriceChart";
-import { NO_FILTER, useListings, useListingStats, type ListingCondition, type ListingFilter, type ListingType } from "./queries";
+import { MOST, NO_FILTER, useListings, useListingStats, type ListingCondition, type ListingFilter, type ListingType } from "./queries";
 import "./listings.css";
 
 const TYPES: ListingType[] = ["sale", "wanted", "question", "trade", "general"];
@@ -69,7 +69,15 @@ export function ListingsScreen({ me }: { me: Me }) {
         </button>
         <div className="listings-panes" role="group" aria-label={t("listings.pane")}>
           {PANES.map((p) => (
-            <button key={p} type="button" aria-pressed={pane === p} onClick={() => setPane(p)}>
+            <button
+              key={p}
+              type="button"
+              aria-pressed={pane === p && !filtersOpen}
+              onClick={() => {
+                setPane(p);
+                setFiltersOpen(false);
+              }}
+            >
               {t(`listings.pane.${p}`)}
             </button>
           ))}
@@ -255,11 +263,11 @@ function Results({ me, filter }: { me: Me; filter: ListingFilter }) {
   );
 }
 
-/** The chart draws offers only: with the filters as they are, but of type "sale". */
+/** The chart draws offers only (the newest 200): with the filters as they are, but of type "sale". */
 function ChartOfOffers({ filter }: { filter: ListingFilter }) {
   const { t } = useI18n();
   const offersOnly = filter.type === "" || filter.type === "sale";
-  const query = useListings({ ...filter, type: "sale" }, offersOnly);
+  const query = useListings({ ...filter, type: "sale" }, offersOnly, MOST);
   if (!offersOnly) return <p className="empty">{t("listings.chartNone")}</p>;
   if (query.isPending) return <p role="status">{t("loading")}</p>;
   if (query.isError) return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;

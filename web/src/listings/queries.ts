@@ -8,7 +8,7 @@ import { api, unwrap, type Schemas } from "../api/client";
 export const listingKeys = {
   all: ["listings"] as const,
   conversation: (id: string) => ["listings", "conversation", id] as const,
-  search: (filter: ListingFilter) => ["listings", "search", filter] as const,
+  search: (filter: ListingFilter, limit: number) => ["listings", "search", filter, limit] as const,
   stats: (filter: StatsFilter) => ["listings", "stats", filter] as const,
   matches: (conversation: string, message: string, index: number) => ["listings", "matches", conversation, message, index] as const,
 };
@@ -54,6 +54,8 @@ export const NO_FILTER: ListingFilter = {
 };
 
 const PAGE = 50;
+/** The most the API gives in one page: what the price chart draws. */
+export const MOST = 200;
 
 const text = (value: string) => (value.trim() === "" ? undefined : value.trim());
 const number = (value: string) => (value.trim() === "" ? undefined : Number(value.replace(",", ".")));
@@ -73,13 +75,13 @@ export function useConversationListings(conversation: string, enabled: boolean) 
     queryKey: listingKeys.conversation(conversation),
     enabled,
     queryFn: async ({ signal }) =>
-      unwrap(await api.GET("/api/v1/listings", { signal, params: { query: { conversation, limit: 200 } } })).listings,
+      unwrap(await api.GET("/api/v1/listings", { signal, params: { query: { conversation, limit: MOST } } })).listings,
   });
 }
 
-export function useListings(filter: ListingFilter, enabled: boolean) {
+export function useListings(filter: ListingFilter, enabled: boolean, limit = PAGE) {
   return useInfiniteQuery({
-    queryKey: listingKeys.search(filter),
+    queryKey: listingKeys.search(filter, limit),
     enabled,
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam, signal }) =>
@@ -100,7 +102,7 @@ export function useListings(filter: ListingFilter, enabled: boolean) {
               since: dayStart(filter.since),
               until: dayEnd(filter.until),
               q: text(filter.q),
-              limit: PAGE,
+              limit,
               cursor: pageParam,
             },
           },
