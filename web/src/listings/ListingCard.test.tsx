@@ -61,4 +61,18 @@ describe("a listing's card", () => {
     expect(within(card).getByText("Question")).toBeTruthy();
     expect(within(card).getByText("no")).toBeTruthy();
   });
+
+  it("speaks French to a French reader, with French numbers", () => {
+    window.localStorage.setItem("inbox.language", "fr");
+    try {
+      show([listing({ brand: "Omega", model: "Speedmaster", price: 6500, currency: "EUR", currency_implied: true, size_mm: 41.5 })]);
+      const card = screen.getByRole("region", { name: "Annonce de montre : Omega Speedmaster" });
+      expect(within(card).getByText("Vente")).toBeTruthy();
+      expect(within(card).getByText(/6.500/).textContent?.replace(/\s/g, " ")).toBe("6 500 € (€, déduit)");
+      expect(within(card).getByText("41,5 mm")).toBeTruthy();
+      expect(within(card).getByRole("button", { name: "Correspondances de Omega Speedmaster" })).toBeTruthy();
+    } finally {
+      window.localStorage.removeItem("inbox.language");
+    }
+  });
 });
