@@ -38,7 +38,7 @@ export function MessageList({
   const { t, locale } = useI18n();
   const query = useMessages(conversation.id, true);
   const pending = usePendingMessages();
-  const listingsOf = useMessageListings(conversation.id);
+  const listings = useMessageListings(conversation.id);
   const server = useMemo(
     () => (query.data ? [...query.data.pages].reverse().flatMap((p) => p.messages) : []),
     [query.data],
@@ -106,6 +106,7 @@ export function MessageList({
         {query.isPending && <p role="status">{t("loading")}</p>}
         {isFetchingNextPage && <p role="status">{t("conversation.loadingOlder")}</p>}
         {query.data && !hasNextPage && <p className="conversation-start">{t("conversation.start")}</p>}
+        {listings.failure && <ErrorNotice error={listings.failure.error} onRetry={listings.failure.retry} />}
         <ol className="messages">
           {shown.map(({ key, message, pending: mine }) => {
             const at = message.sent_at ?? conversation.created_at;
@@ -132,7 +133,7 @@ export function MessageList({
                   onReply={onReply}
                   onReact={onReact}
                   ownReaction={reactions.get(whatsappId(message) ?? "") ?? null}
-                  listings={mine ? undefined : listingsOf(message)}
+                  listings={mine ? undefined : listings.of(message)}
                 />
               </Fragment>
             );

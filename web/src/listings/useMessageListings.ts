@@ -12,7 +12,11 @@ const NONE: Listing[] = [];
  * by the live stream. A message's array stays the same object while unchanged, so its bubble does not
  * render again.
  */
-export function useMessageListings(conversation: string): (message: { id: string; wamid?: string | null }) => Listing[] {
+export function useMessageListings(conversation: string): {
+  of: (message: { id: string; wamid?: string | null }) => Listing[];
+  /** Why they could not be read, with a way to try again. */
+  failure: { error: Error; retry: () => void } | null;
+} {
   const me = useMe().data ?? undefined;
   const query = useConversationListings(conversation, may(me, "messages.view"));
   const byMessage = useMemo(() => {
@@ -25,5 +29,8 @@ export function useMessageListings(conversation: string): (message: { id: string
     for (const list of map.values()) list.sort((a, b) => a.index - b.index);
     return map;
   }, [query.data]);
-  return (message) => (message.wamid ? byMessage.get(message.wamid) : undefined) ?? byMessage.get(message.id) ?? NONE;
+  return {
+    of: (message) => (message.wamid ? byMessage.get(message.wamid) : undefined) ?? byMessage.get(message.id) ?? NONE,
+    failure: query.isError ? { error: query.error, retry: () => void query.refetch() } : null,
+  };
 }
