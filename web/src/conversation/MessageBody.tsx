@@ -3,19 +3,27 @@ import { useI18n } from "../i18n/i18n";
 import { describeMessage, linkify, type FileView, type MessageView } from "../messages/content";
 import { kindLabel } from "../inbox/preview";
 import { ImageWithLightbox } from "./ImageWithLightbox";
+import { markPieces, type Range } from "../listings/logic";
 
-export function LinkedText({ text }: { text: string }) {
+/** A message's text with its links; `highlight` (UTF-16 units) is marked, to show where a listing was read. */
+export function LinkedText({ text, highlight = null }: { text: string; highlight?: Range | null }) {
+  const parts = linkify(text);
+  const pieces = markPieces(
+    parts.map((part) => part.text),
+    highlight,
+  );
   return (
     <p className="message-text">
-      {linkify(text).map((part, i) =>
-        "href" in part ? (
+      {parts.map((part, i) => {
+        const inside = pieces[i]!.map((piece, j) => (piece.marked ? <mark key={j}>{piece.text}</mark> : piece.text));
+        return "href" in part ? (
           <a key={i} href={part.href} target="_blank" rel="noopener noreferrer">
-            {part.text}
+            {inside}
           </a>
         ) : (
-          <span key={i}>{part.text}</span>
-        ),
-      )}
+          <span key={i}>{inside}</span>
+        );
+      })}
     </p>
   );
 }
@@ -44,18 +52,18 @@ function formatSize(bytes: number | null): string {
 }
 
 /** What a message says, by its kind. */
-export function MessageBody({ view }: { view: MessageView }) {
+export function MessageBody({ view, highlight = null }: { view: MessageView; highlight?: Range | null }) {
   const { t } = useI18n();
   switch (view.type) {
     case "text":
-      return <LinkedText text={view.text} />;
+      return <LinkedText text={view.text} highlight={highlight} />;
     case "image":
       return (
         <>
           <FileState file={view.file}>
             {(url) => <ImageWithLightbox url={url} alt={view.caption ?? t("message.image")} />}
           </FileState>
-          {view.caption && <LinkedText text={view.caption} />}
+          {view.caption && <LinkedText text={view.caption} highlight={highlight} />}
         </>
       );
     case "video":
@@ -64,7 +72,7 @@ export function MessageBody({ view }: { view: MessageView }) {
           <FileState file={view.file}>
             {(url) => <video src={url} controls preload="metadata" className="message-video" aria-label={view.caption ?? t("kind.video")} />}
           </FileState>
-          {view.caption && <LinkedText text={view.caption} />}
+          {view.caption && <LinkedText text={view.caption} highlight={highlight} />}
         </>
       );
     case "audio":
@@ -85,7 +93,7 @@ export function MessageBody({ view }: { view: MessageView }) {
               </a>
             )}
           </FileState>
-          {view.caption && <LinkedText text={view.caption} />}
+          {view.caption && <LinkedText text={view.caption} highlight={highlight} />}
         </>
       );
     case "sticker":

@@ -7,6 +7,8 @@ import { describeMessage, failureOf, whatsappId } from "../messages/content";
 import type { PendingMessage } from "../messages/pending";
 import { MessageBody, QuotedText } from "./MessageBody";
 import { StatusTicks } from "./StatusTicks";
+import { ListingCards } from "../listings/ListingCard";
+import type { Listing, Range } from "../listings/logic";
 
 const ADVICE = new Set([131047, 131026, 131049, 131056]);
 const EMOJIS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
@@ -20,6 +22,7 @@ export const MessageBubble = memo(function MessageBubble({
   onReply,
   ownReaction = null,
   onReact,
+  listings = [],
 }: {
   message: Message;
   quoted: Message | null;
@@ -31,10 +34,15 @@ export const MessageBubble = memo(function MessageBubble({
   ownReaction?: string | null;
   /** Set when the agent may react to it; an empty emoji takes the reaction back. */
   onReact?: ((message: Message, emoji: string) => void) | undefined;
+  /** The watches read in it (`messages.view`), each shown as a card whose fields point into its text. */
+  listings?: Listing[];
 }) {
   const { t, locale } = useI18n();
   const outbound = message.direction === "outbound";
   const [picking, setPicking] = useState(false);
+  const [highlight, setHighlight] = useState<Range | null>(null);
+  const view = describeMessage(message);
+  const text = view.type === "text" ? view.text : "caption" in view ? view.caption : null;
   const reactable = onReact !== undefined && !pending && whatsappId(message) !== null && !message.revoked_at;
   const failure = failureOf(message);
   const advice: MessageKey | null = failure
@@ -52,7 +60,7 @@ export const MessageBubble = memo(function MessageBubble({
           {quoted ? <QuotedText message={quoted} /> : t("message.replyToUnknown")}
         </blockquote>
       )}
-      <MessageBody view={describeMessage(message)} />
+      <MessageBody view={view} highlight={highlight} />
       <p className="message-meta">
         {message.edited_at && !message.revoked_at && <span className="edited">{t("message.edited")}</span>}
         {message.sent_at && <time dateTime={message.sent_at}>{clockTime(message.sent_at, locale)}</time>}
@@ -87,6 +95,7 @@ export const MessageBubble = memo(function MessageBubble({
           ))}
         </ul>
       )}
+      {!pending && listings.length > 0 && text !== null && <ListingCards listings={listings} text={text} onHighlight={setHighlight} />}
       {pending?.error && (
         <p className="message-failure" role="alert">
           {t("message.notSent", { reason: pending.error })}{" "}

@@ -8,6 +8,7 @@ import { ownReactions, whatsappId } from "../messages/content";
 import { ErrorNotice } from "../ErrorNotice";
 import { MessageBubble } from "./MessageBubble";
 import { pendingMessages, usePendingMessages } from "./pendingStore";
+import { useMessageListings } from "../listings/useMessageListings";
 
 /** Reactions, edits and deletions change another message; they are not messages of their own. */
 function standalone(message: Message): boolean {
@@ -37,6 +38,7 @@ export function MessageList({
   const { t, locale } = useI18n();
   const query = useMessages(conversation.id, true);
   const pending = usePendingMessages();
+  const listings = useMessageListings(conversation.id);
   const server = useMemo(
     () => (query.data ? [...query.data.pages].reverse().flatMap((p) => p.messages) : []),
     [query.data],
@@ -104,6 +106,7 @@ export function MessageList({
         {query.isPending && <p role="status">{t("loading")}</p>}
         {isFetchingNextPage && <p role="status">{t("conversation.loadingOlder")}</p>}
         {query.data && !hasNextPage && <p className="conversation-start">{t("conversation.start")}</p>}
+        {listings.failure && <ErrorNotice error={listings.failure.error} onRetry={listings.failure.retry} />}
         <ol className="messages">
           {shown.map(({ key, message, pending: mine }) => {
             const at = message.sent_at ?? conversation.created_at;
@@ -130,6 +133,7 @@ export function MessageList({
                   onReply={onReply}
                   onReact={onReact}
                   ownReaction={reactions.get(whatsappId(message) ?? "") ?? null}
+                  listings={mine ? undefined : listings.of(message)}
                 />
               </Fragment>
             );

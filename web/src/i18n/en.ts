@@ -1,11 +1,13 @@
 import { numbersEn } from "../numbers/texts";
 import { settingsEn } from "../settings/texts";
+import { listingsEn } from "../listings/texts";
 
 /** The English texts; `fr.ts` has the same keys (the compiler checks it). Screens with many texts keep
  * theirs beside them (`numbers/texts.ts`, `settings/texts.ts`). */
 export const en = {
   ...numbersEn,
   ...settingsEn,
+  ...listingsEn,
   appName: "Inbox",
   loading: "Loading…",
   retry: "Try again",

@@ -1,11 +1,13 @@
 import type { MessageKey } from "./en";
 import { numbersFr } from "../numbers/texts";
 import { settingsFr } from "../settings/texts";
+import { listingsFr } from "../listings/texts";
 
 /** Les textes en français. */
 export const fr: Record<MessageKey, string> = {
   ...numbersFr,
   ...settingsFr,
+  ...listingsFr,
   appName: "Inbox",
   loading: "Chargement…",
   retry: "Réessayer",

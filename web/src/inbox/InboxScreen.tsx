@@ -15,6 +15,7 @@ import { ContactsScreen } from "../contacts/ContactsScreen";
 
 // Screens an agent seldom opens load when first opened, keeping the first screen's JavaScript small.
 const NumbersScreen = lazy(() => import("../numbers/NumbersScreen").then((m) => ({ default: m.NumbersScreen })));
+const ListingsScreen = lazy(() => import("../listings/ListingsScreen").then((m) => ({ default: m.ListingsScreen })));
 const SettingsScreen = lazy(() => import("../settings/SettingsScreen").then((m) => ({ default: m.SettingsScreen })));
 
 /** The signed-in app: numbers and conversations on the left, the open conversation on the right. */
@@ -31,10 +32,12 @@ export function InboxScreen({ me }: { me: Me }) {
   return (
     <div className={openId || (route.view === "contacts" && route.contact) ? "inbox has-open" : "inbox"}>
       <TopBar me={me} live={live} notifications={notifications} route={route} />
-      {route.view === "numbers" || route.view === "settings" ? (
+      {route.view === "numbers" || route.view === "settings" || route.view === "listings" ? (
         <Suspense fallback={<p className="loading" role="status">{t("loading")}</p>}>
           {route.view === "numbers" ? (
             <NumbersScreen me={me} account={route.account} />
+          ) : route.view === "listings" ? (
+            <ListingsScreen me={me} />
           ) : (
             <SettingsScreen me={me} section={route.section} />
           )}

@@ -52,4 +52,12 @@ describe("the top bar", () => {
     expect(screen.queryByRole("link", { name: "Numbers" })).toBeNull();
     expect(screen.getByRole("link", { name: "Settings" })).toBeTruthy();
   });
+
+  it("leads to the watch listings for whoever may read messages", () => {
+    show(viewer(["conversations.view", "messages.view"]));
+    expect(screen.getByRole("link", { name: "Listings" }).getAttribute("href")).toBe("/listings");
+    cleanup();
+    show(viewer(["conversations.view"]));
+    expect(screen.queryByRole("link", { name: "Listings" })).toBeNull();
+  });
 });

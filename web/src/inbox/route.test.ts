@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditPath, contactsPath, conversationPath, numbersPath, routeFromPath, settingsPath } from "./route";
+import { auditPath, contactsPath, conversationPath, listingsPath, numbersPath, routeFromPath, settingsPath } from "./route";
 
 describe("the address", () => {
   it("names the inbox and an open conversation", () => {
@@ -33,5 +33,11 @@ describe("the address", () => {
     expect(routeFromPath(settingsPath())).toEqual({ view: "settings", section: null });
     expect(routeFromPath(settingsPath("users"))).toEqual({ view: "settings", section: "users" });
     expect(routeFromPath("/settingsx")).toEqual({ view: "inbox", conversation: null, audit: false });
+  });
+
+  it("names the watch listings", () => {
+    expect(routeFromPath(listingsPath())).toEqual({ view: "listings" });
+    expect(routeFromPath("/listings/")).toEqual({ view: "listings" });
+    expect(routeFromPath("/listingsx")).toEqual({ view: "inbox", conversation: null, audit: false });
   });
 });

@@ -4,18 +4,21 @@ import { useCallback, useSyncExternalStore } from "react";
  * Where the user is lives in the address, so a reload or a link keeps it: the inbox (`/`), one
  * conversation (`/conversations/{id}`), its audit trail (`/conversations/{id}/audit`), the contacts
  * (`/contacts`) or one contact (`/contacts/{id}`), the WhatsApp numbers (`/numbers`) or one of them
- * (`/numbers/{id}`), and the settings (`/settings`, one section at `/settings/{section}`).
+ * (`/numbers/{id}`), the watch listings (`/listings`), and the settings (`/settings`, one section at
+ * `/settings/{section}`).
  */
 const CONVERSATIONS = "/conversations/";
 const CONTACTS = "/contacts";
 const NUMBERS = "/numbers";
 const SETTINGS = "/settings";
+const LISTINGS = "/listings";
 
 export type Route =
   | { view: "inbox"; conversation: string | null; audit: boolean }
   | { view: "contacts"; contact: string | null }
   | { view: "numbers"; account: string | null }
-  | { view: "settings"; section: string | null };
+  | { view: "settings"; section: string | null }
+  | { view: "listings" };
 
 function subscribe(listener: () => void) {
   window.addEventListener("popstate", listener);
@@ -41,6 +44,7 @@ function under(path: string, section: string): boolean {
 export function routeFromPath(path: string): Route {
   if (under(path, CONTACTS)) return { view: "contacts", contact: idAfter(path, CONTACTS + "/") };
   if (under(path, NUMBERS)) return { view: "numbers", account: idAfter(path, NUMBERS + "/") };
+  if (under(path, LISTINGS)) return { view: "listings" };
   if (under(path, SETTINGS)) return { view: "settings", section: idAfter(path, SETTINGS + "/") };
   const conversation = conversationFromPath(path);
   const audit = conversation !== null && path.slice(CONVERSATIONS.length).split("/")[1] === "audit";
@@ -70,6 +74,10 @@ export function numbersPath(account?: string | null): string {
 
 export function settingsPath(section?: string | null): string {
   return section ? `${SETTINGS}/${encodeURIComponent(section)}` : SETTINGS;
+}
+
+export function listingsPath(): string {
+  return LISTINGS;
 }
 
 /** Goes to `path` inside the app, as a link would, without reloading. */

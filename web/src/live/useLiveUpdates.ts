@@ -4,18 +4,25 @@ import { LiveConnection, type LiveChange, type LiveStatus } from "./resume";
 import { keys } from "../api/queries";
 import { api } from "../api/client";
 import { updateLists } from "../api/conversationLists";
+import { listingKeys } from "../listings/queries";
 
 /** Past this many conversations changed at once, the lists are read again instead of patched. */
 const PATCH_AT_MOST = 20;
 /** Contacts are read again at most this often while messages keep arriving (only when on screen). */
 const CONTACTS_EVERY_MS = 2_000;
+/**
+ * The stream follows the inbox's projection; the listings' own projection may record a reading a moment
+ * later, so listings are read again at once and once more after this long.
+ */
+const LISTINGS_AGAIN_MS = 1_500;
 
 /**
  * Keeps the query cache current from `/api/v1/stream`, so a new message shows within a second with no
  * polling. Changes arriving within 50 ms are applied together: each changed conversation is read once and
  * put in place in every loaded list (a list of thousands is not read again for one message), and the
  * messages of those with message changes are read again, as are their audit trails and the contacts when
- * they are on screen (TanStack Query refetches only queries in use; the others are marked stale).
+ * they are on screen, and the watch listings of conversations whose messages were read for watches
+ * (TanStack Query refetches only queries in use; the others are marked stale).
  * `onChange` also sees every change (notifications).
  */
 export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange) => void): LiveStatus {
@@ -28,8 +35,22 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
     if (!enabled) return;
     let conversations = new Set<string>();
     let messages = new Set<string>();
+    let listed = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | null = null;
     let contactsTimer: ReturnType<typeof setTimeout> | null = null;
+    const listingTimers = new Set<ReturnType<typeof setTimeout>>();
+    const listingsChanged = (ids: Set<string>) => {
+      const read = () => {
+        for (const id of ids) void client.invalidateQueries({ queryKey: listingKeys.conversation(id) });
+        void client.invalidateQueries({ queryKey: listingKeys.all, predicate: (q) => q.queryKey[1] !== "conversation" });
+      };
+      read();
+      const again = setTimeout(() => {
+        listingTimers.delete(again);
+        read();
+      }, LISTINGS_AGAIN_MS);
+      listingTimers.add(again);
+    };
     const contactsChanged = () => {
       contactsTimer ??= setTimeout(() => {
         contactsTimer = null;
@@ -40,8 +61,11 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
       timer = null;
       const touched = conversations;
       const withMessages = messages;
+      const withListings = listed;
       conversations = new Set();
       messages = new Set();
+      listed = new Set();
+      if (withListings.size > 0) listingsChanged(withListings);
       for (const id of withMessages) void client.invalidateQueries({ queryKey: keys.messages(id) });
       if (withMessages.size > 0) contactsChanged();
       for (const id of touched) void client.invalidateQueries({ queryKey: keys.audit(id), exact: true });
@@ -68,6 +92,7 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
       onChange: (change) => {
         conversations.add(change.conversation_id);
         if (change.kind === "message") messages.add(change.conversation_id);
+        if (change.event_type === "watch.detected") listed.add(change.conversation_id);
         timer ??= setTimeout(flush, 50);
         listener.current?.(change);
       },
@@ -78,6 +103,7 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
           void client.invalidateQueries({ queryKey: ["messages"] });
           void client.invalidateQueries({ queryKey: keys.contacts });
           void client.invalidateQueries({ queryKey: ["audit"] });
+          void client.invalidateQueries({ queryKey: listingKeys.all });
         }
       },
       onClosed: () => void client.invalidateQueries({ queryKey: keys.me }),
@@ -87,6 +113,7 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
       connection.stop();
       if (timer !== null) clearTimeout(timer);
       if (contactsTimer !== null) clearTimeout(contactsTimer);
+      for (const again of listingTimers) clearTimeout(again);
     };
   }, [client, enabled]);
 
