@@ -42,11 +42,11 @@ impl WatchCounters {
             match &e.event {
                 ConversationEvent::MessageReceived(_)
                 | ConversationEvent::MessageEchoed(_)
-                | ConversationEvent::MessageQueued(_) => {
-                    if message_text(&e.event) {
-                        self.messages_analysed.fetch_add(1, Ordering::Relaxed);
-                        metrics::counter!("inbox_watch_messages_analysed_total").increment(1);
-                    }
+                | ConversationEvent::MessageQueued(_)
+                    if message_text(&e.event) =>
+                {
+                    self.messages_analysed.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("inbox_watch_messages_analysed_total").increment(1);
                 }
                 ConversationEvent::WatchDetected(w) if w.via.is_none() => {
                     let x = &w.extraction;

@@ -1,7 +1,7 @@
 //! Every read of `listings`: the fold's own load, the API's filtered pages, statistics and matches. Every
 //! read for a caller is narrowed to the accounts in their scope.
 
-use super::{ListingRow, ListingsView, Reading};
+use super::{ListingRow, ListingsView};
 use crate::query::{contains, probe, Page};
 use crate::scope::{AccountScope, Binds};
 use chrono::{DateTime, Utc};
@@ -37,7 +37,7 @@ pub async fn readings(
     for row in rows {
         let reading = view
             .entry((row.conversation_id.clone(), row.message_id.clone()))
-            .or_insert_with(Reading::default);
+            .or_default();
         reading.version = reading.version.max(row.extractor_version);
         if !reading.rows.contains(&row) {
             reading.rows.push(row);
