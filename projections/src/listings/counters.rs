@@ -24,7 +24,7 @@ pub struct WatchCounters {
 /// A point-in-time copy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WatchSnapshot {
-    /// Messages with text (received, echoed, sent) the extractor read.
+    /// Messages (received, echoed, sent) the extractor looked at.
     pub messages_analysed: u64,
     /// Messages read as offers, requests, questions and trades.
     pub sales: u64,
@@ -36,42 +36,45 @@ pub struct WatchSnapshot {
 }
 
 impl WatchCounters {
-    /// Counts a batch of the log as the projection applies it.
+    /// Counts messages the extractor looked at (received, echoed, sent; their text read when they have one).
+    pub fn analysed(&self, messages: u64) {
+        if messages > 0 {
+            self.messages_analysed
+                .fetch_add(messages, Ordering::Relaxed);
+            metrics::counter!("inbox_watch_messages_analysed_total").increment(messages);
+        }
+    }
+
+    /// Counts the readings of a batch of the log as the projection applies it.
     pub fn count(&self, events: &[InboxEvent]) {
         for e in events {
-            match &e.event {
-                ConversationEvent::MessageReceived(_)
-                | ConversationEvent::MessageEchoed(_)
-                | ConversationEvent::MessageQueued(_)
-                    if message_text(&e.event) =>
-                {
-                    self.messages_analysed.fetch_add(1, Ordering::Relaxed);
-                    metrics::counter!("inbox_watch_messages_analysed_total").increment(1);
+            let ConversationEvent::WatchDetected(w) = &e.event else {
+                continue;
+            };
+            // An edit's reading is of a message already counted.
+            if w.via.is_some() {
+                continue;
+            }
+            let x = &w.extraction;
+            let (counter, name) = match x.kind {
+                MessageType::Sale => (&self.sales, "sale"),
+                MessageType::Wanted => (&self.wanted, "wanted"),
+                MessageType::Question => (&self.questions, "question"),
+                MessageType::Trade => (&self.trades, "trade"),
+                MessageType::General => continue,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("inbox_watch_messages_total", "type" => name).increment(1);
+            if x.kind != MessageType::Sale {
+                continue;
+            }
+            let mut value = self.value.lock().unwrap_or_else(|e| e.into_inner());
+            for l in &x.listings {
+                if let (Some(price), Some(currency)) = (l.price, &l.currency) {
+                    *value.entry(currency.clone()).or_default() += price;
+                    metrics::counter!("inbox_watch_value_total", "currency" => currency.clone())
+                        .increment(price.round() as u64);
                 }
-                ConversationEvent::WatchDetected(w) if w.via.is_none() => {
-                    let x = &w.extraction;
-                    let (counter, name) = match x.kind {
-                        MessageType::Sale => (&self.sales, "sale"),
-                        MessageType::Wanted => (&self.wanted, "wanted"),
-                        MessageType::Question => (&self.questions, "question"),
-                        MessageType::Trade => (&self.trades, "trade"),
-                        MessageType::General => continue,
-                    };
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    metrics::counter!("inbox_watch_messages_total", "type" => name).increment(1);
-                    if x.kind != MessageType::Sale {
-                        continue;
-                    }
-                    let mut value = self.value.lock().unwrap_or_else(|e| e.into_inner());
-                    for l in &x.listings {
-                        if let (Some(price), Some(currency)) = (l.price, &l.currency) {
-                            *value.entry(currency.clone()).or_default() += price;
-                            metrics::counter!("inbox_watch_value_total", "currency" => currency.clone())
-                                .increment(price.round() as u64);
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }
@@ -85,15 +88,5 @@ impl WatchCounters {
             trades: self.trades.load(Ordering::Relaxed),
             value_detected: self.value.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         }
-    }
-}
-
-/// Whether a message event carries text the extractor reads.
-fn message_text(event: &ConversationEvent) -> bool {
-    match event {
-        ConversationEvent::MessageReceived(m) => m.content.text().is_some(),
-        ConversationEvent::MessageEchoed(m) => m.content.text().is_some(),
-        ConversationEvent::MessageQueued(q) => q.message.content.text().is_some(),
-        _ => false,
     }
 }

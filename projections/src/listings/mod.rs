@@ -4,7 +4,6 @@
 pub mod counters;
 pub mod queries;
 
-use crate::inbox::decode_all;
 use crate::inbox::view::InboxEvent;
 use crate::projection::Projection;
 use crate::rows::{self, Table, ViewRow};
@@ -181,12 +180,26 @@ impl Projection for ListingsProjection {
     }
 
     async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
-        let events = decode_all(events)?;
-        self.counters.count(&events);
-        let events: Vec<InboxEvent> = events
-            .into_iter()
-            .filter(|e| matches!(e.event, ConversationEvent::WatchDetected(_)))
-            .collect();
+        // Only readings are decoded: the messages themselves are told apart by their type, so this view
+        // does not parse every message of the log again.
+        let mut analysed = 0;
+        let mut readings = Vec::new();
+        for event in events {
+            match event.event_type.as_str() {
+                ConversationEvent::WATCH_DETECTED => readings.extend(InboxEvent::decode(event)?),
+                ConversationEvent::MESSAGE_RECEIVED
+                | ConversationEvent::MESSAGE_ECHOED
+                | ConversationEvent::MESSAGE_QUEUED
+                    if event.stream_id.as_str().starts_with("conversation-") =>
+                {
+                    analysed += 1
+                }
+                _ => {}
+            }
+        }
+        self.counters.analysed(analysed);
+        self.counters.count(&readings);
+        let events = readings;
         if events.is_empty() {
             return Ok(());
         }
