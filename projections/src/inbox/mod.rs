@@ -119,10 +119,14 @@ impl Projection for InboxProjection {
     }
 }
 
-/// The conversation events among `events`, decoded (others skipped).
+/// The conversation events among `events` that the inbox and contacts views fold, decoded (others
+/// skipped). Watch readings are the listings view's alone: skipped by their type, unparsed.
 pub fn decode_all(events: &[RecordedEvent]) -> anyhow::Result<Vec<InboxEvent>> {
     let mut decoded = Vec::with_capacity(events.len());
     for event in events {
+        if event.event_type == actors::conversation::events::ConversationEvent::WATCH_DETECTED {
+            continue;
+        }
         if let Some(e) = InboxEvent::decode(event)? {
             decoded.push(e);
         }
