@@ -43,12 +43,7 @@ impl ContactsApi {
         let after = match &after {
             Some(c) => match c.key.split_once('\u{1f}') {
                 Some((name, id)) => Some((name.to_owned(), id.to_owned())),
-                None => {
-                    return Err(ApiError::bad_request(
-                        "invalid_cursor",
-                        "the cursor is not one this API gave out",
-                    ))
-                }
+                None => return Err(cursor::invalid()),
             },
             None => None,
         };

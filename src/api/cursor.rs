@@ -25,8 +25,7 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str) -> Result<Cursor, ApiError> {
-        let invalid =
-            || ApiError::bad_request("invalid_cursor", "the cursor is not one this API gave out");
+        let invalid = invalid;
         let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let (micros, key) = text.split_once('|').ok_or_else(invalid)?;
@@ -41,6 +40,12 @@ impl Cursor {
         storable_time(at, "the cursor's time")?;
         Ok(Cursor::new(at, key))
     }
+}
+
+/// A cursor this API did not give out (400 `invalid_cursor`); also for a cursor that decodes but whose key
+/// is not of the list it is used with.
+pub fn invalid() -> ApiError {
+    ApiError::bad_request("invalid_cursor", "the cursor is not one this API gave out")
 }
 
 /// The earliest moment PostgreSQL's `timestamptz` holds (4714-11-24 BC), in microseconds since 1970. Its

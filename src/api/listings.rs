@@ -279,9 +279,9 @@ impl ListingsApi {
                         c.at,
                         conversation.to_owned(),
                         message.to_owned(),
-                        idx.parse().map_err(|_| invalid_cursor())?,
+                        idx.parse().map_err(|_| cursor::invalid())?,
                     )),
-                    _ => return Err(invalid_cursor()),
+                    _ => return Err(cursor::invalid()),
                 }
             }
         };
@@ -420,8 +420,4 @@ impl ListingsApi {
             matches: matches.into_iter().map(Listing::from).collect(),
         }))
     }
-}
-
-fn invalid_cursor() -> ApiError {
-    ApiError::bad_request("invalid_cursor", "the cursor is not one this API gave out")
 }

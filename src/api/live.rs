@@ -272,6 +272,18 @@ fn follow(
 
 fn change_of(event: &RecordedEvent) -> Option<LiveChange> {
     let (conversation_id, account_id, _) = conversation_ids(event.stream_id.as_str())?;
+    // A watch reading changes no message or conversation field: named by its type, its payload (the
+    // extractor's whole result) is not parsed again for every open stream.
+    if event.event_type == ConversationEvent::WATCH_DETECTED {
+        return Some(LiveChange {
+            position: event.global_position,
+            kind: "conversation".to_owned(),
+            event_type: event.event_type.clone(),
+            conversation_id: conversation_id.to_owned(),
+            account_id: account_id.to_owned(),
+            message_id: None,
+        });
+    }
     let decoded = InboxEvent::decode(event).ok().flatten();
     let message_id = decoded
         .as_ref()

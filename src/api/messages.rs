@@ -311,7 +311,5 @@ async fn check_media(
 }
 
 fn cursor_seq(c: &Cursor) -> Result<i64, ApiError> {
-    c.key.parse().map_err(|_| {
-        ApiError::bad_request("invalid_cursor", "the cursor is not one this API gave out")
-    })
+    c.key.parse().map_err(|_| super::cursor::invalid())
 }
