@@ -15,7 +15,7 @@ import {
   validPhoneNumberId,
   type NumberForm,
 } from "./logic";
-import { Field, FocusedHeading, FormError } from "./parts";
+import { Field, FocusedHeading, FormFooter } from "./parts";
 import { useChange } from "./queries";
 
 /** The WhatsApp numbers: each with its settings and whether its secrets are set; add one, edit one. */
@@ -162,20 +162,7 @@ function NumberEditor({ account, onClose }: { account?: Account; onClose: () => 
           </Field>
         );
       })}
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
-      <FormError error={save.error} />
-      <div className="settings-actions">
-        <button type="submit" className="primary" disabled={save.isPending}>
-          {account ? t("settings.save") : t("settings.numbers.addSubmit")}
-        </button>
-        <button type="button" onClick={onClose} disabled={save.isPending}>
-          {t("settings.cancel")}
-        </button>
-      </div>
+      <FormFooter problem={problem} change={save} submit={account ? t("settings.save") : t("settings.numbers.addSubmit")} onCancel={onClose} />
     </form>
   );
 }

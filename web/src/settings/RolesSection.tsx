@@ -4,7 +4,7 @@ import { keys } from "../api/queries";
 import { ErrorNotice } from "../ErrorNotice";
 import { useI18n } from "../i18n/i18n";
 import { groupPermissions, sortPermissions, validRoleName } from "./logic";
-import { ConfirmButton, Field, FocusedHeading, FormError, permissionLabel, PermissionChecklist } from "./parts";
+import { ConfirmButton, Field, FocusedHeading, FormError, FormFooter, permissionLabel, PermissionChecklist } from "./parts";
 import { done, settingsKeys, useChange, usePermissionCatalogue, useRoles } from "./queries";
 
 type Role = Schemas["Role"];
@@ -113,20 +113,7 @@ function RoleForm({ all, role, onClose }: { all: string[]; role?: Role; onClose:
         </Field>
       )}
       <PermissionChecklist legend={t("settings.roles.permissions")} choices={all} value={permissions} onChange={setPermissions} />
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
-      <FormError error={save.error} />
-      <div className="settings-actions">
-        <button type="submit" className="primary" disabled={save.isPending}>
-          {role ? t("settings.save") : t("settings.roles.create")}
-        </button>
-        <button type="button" onClick={onClose} disabled={save.isPending}>
-          {t("settings.cancel")}
-        </button>
-      </div>
+      <FormFooter problem={problem} change={save} submit={role ? t("settings.save") : t("settings.roles.create")} onCancel={onClose} />
     </form>
   );
 }

@@ -16,7 +16,7 @@ import {
   type OverrideRow,
   type PermissionInfo,
 } from "./logic";
-import { ConfirmButton, Field, FocusedHeading, FormError, numberLabel, permissionLabel, ScopeSelect } from "./parts";
+import { ConfirmButton, Field, FocusedHeading, FormError, FormFooter, numberLabel, permissionLabel, ScopeSelect } from "./parts";
 import { settingsKeys, useChange, usePermissionCatalogue, useRoles } from "./queries";
 
 type User = Schemas["User"];
@@ -230,20 +230,7 @@ function NewUserForm({ choices, onClose }: { choices: Choices; onClose: () => vo
         )}
       </Field>
       <ScopeSelect label={t("settings.users.roleWhere")} value={account} onChange={setAccount} ids={choices.accountIds} accounts={choices.accounts} />
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
-      <FormError error={create.error} />
-      <div className="settings-actions">
-        <button type="submit" className="primary" disabled={create.isPending}>
-          {t("settings.users.create")}
-        </button>
-        <button type="button" onClick={onClose} disabled={create.isPending}>
-          {t("settings.cancel")}
-        </button>
-      </div>
+      <FormFooter problem={problem} change={create} submit={t("settings.users.create")} onCancel={onClose} />
     </form>
   );
 }

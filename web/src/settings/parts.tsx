@@ -30,6 +30,42 @@ export function FormError({ error }: { error: unknown }) {
 }
 
 /**
+ * The end of a settings form: what the form itself found wrong (`problem`), the server's refusal of the
+ * change, and its submit and cancel buttons, both disabled while the change is under way.
+ */
+export function FormFooter({
+  problem,
+  change,
+  submit,
+  onCancel,
+}: {
+  problem: string | null;
+  change: { error: unknown; isPending: boolean };
+  submit: string;
+  onCancel: () => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+      <FormError error={change.error} />
+      <div className="settings-actions">
+        <button type="submit" className="primary" disabled={change.isPending}>
+          {submit}
+        </button>
+        <button type="button" onClick={onCancel} disabled={change.isPending}>
+          {t("settings.cancel")}
+        </button>
+      </div>
+    </>
+  );
+}
+
+/**
  * Checkboxes for permissions, grouped under their headings. `choices` are the permissions offered;
  * `value` those ticked.
  */
