@@ -7,66 +7,18 @@ use super::cursor::{self, Cursor};
 use super::error::ApiError;
 use super::Tag;
 use crate::http::AppState;
+use actors::listings::{Condition, MessageType};
 use chrono::{DateTime, Duration, Utc};
 use poem::web::Data;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 use projections::listings::queries::{self, ListingFilter};
 use projections::listings::ListingRow;
 use serde_json::Value;
 use std::sync::Arc;
 
 pub struct ListingsApi;
-
-/// What a message does with its watches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ListingType {
-    Sale,
-    Wanted,
-    Question,
-    Trade,
-    General,
-}
-
-impl ListingType {
-    fn as_str(self) -> &'static str {
-        match self {
-            ListingType::Sale => "sale",
-            ListingType::Wanted => "wanted",
-            ListingType::Question => "question",
-            ListingType::Trade => "trade",
-            ListingType::General => "general",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ListingCondition {
-    New,
-    Unworn,
-    Excellent,
-    VeryGood,
-    Good,
-    Used,
-    Vintage,
-}
-
-impl ListingCondition {
-    fn as_str(self) -> &'static str {
-        match self {
-            ListingCondition::New => "new",
-            ListingCondition::Unworn => "unworn",
-            ListingCondition::Excellent => "excellent",
-            ListingCondition::VeryGood => "very_good",
-            ListingCondition::Good => "good",
-            ListingCondition::Used => "used",
-            ListingCondition::Vintage => "vintage",
-        }
-    }
-}
 
 /// One watch read in a message (or a message that offers, seeks, asks or trades without naming one).
 #[derive(Debug, Clone, Object)]
@@ -253,8 +205,8 @@ impl ListingsApi {
         /// The family (`Submariner`, `Royal Oak`).
         model: Query<Option<String>>,
         reference: Query<Option<String>>,
-        #[oai(name = "type")] kind: Query<Option<ListingType>>,
-        condition: Query<Option<ListingCondition>>,
+        #[oai(name = "type")] kind: Query<Option<MessageType>>,
+        condition: Query<Option<Condition>>,
         min_price: Query<Option<f64>>,
         max_price: Query<Option<f64>>,
         /// ISO 4217.

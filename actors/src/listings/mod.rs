@@ -94,50 +94,50 @@ pub struct Span {
     pub end: u32,
 }
 
-/// What a message does with watches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MessageType {
-    /// Offers ("vends", "dispo", "WTS", "FS").
-    Sale,
-    /// Seeks ("cherche", "WTB", "ISO", "quelqu'un a ...").
-    Wanted,
-    /// Asks about one ("dispo ?", "prix ?").
-    Question,
-    /// Swaps ("échange", "WTT").
-    Trade,
-    /// Anything else: greetings, talk.
-    General,
+crate::text_enum! {
+    /// What a message does with watches.
+    pub enum MessageType {
+        /// Offers ("vends", "dispo", "WTS", "FS").
+        Sale = "sale",
+        /// Seeks ("cherche", "WTB", "ISO", "quelqu'un a ...").
+        Wanted = "wanted",
+        /// Asks about one ("dispo ?", "prix ?").
+        Question = "question",
+        /// Swaps ("échange", "WTT").
+        Trade = "trade",
+        /// Anything else: greetings, talk.
+        General = "general",
+    }
 }
 
-/// What the price is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PriceType {
-    /// Asked, as written.
-    Asking,
-    /// Sold at ("vendue", "sold").
-    Sold,
-    /// Open to offers ("à débattre", "négo", "ono", "obo").
-    Negotiable,
+crate::text_enum! {
+    /// What the price is.
+    pub enum PriceType {
+        /// Asked, as written.
+        Asking = "asking",
+        /// Sold at ("vendue", "sold").
+        Sold = "sold",
+        /// Open to offers ("à débattre", "négo", "ono", "obo").
+        Negotiable = "negotiable",
+    }
 }
 
-/// The watch's condition as the dealer states it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Condition {
-    /// "Neuve", "new", "BNIB", "NOS".
-    New,
-    /// Never worn: "jamais portée", "stickers".
-    Unworn,
-    /// "Mint", "comme neuve", "excellent état", "LNIB".
-    Excellent,
-    /// "Très bon état", "TBE", "great condition".
-    VeryGood,
-    /// "Bon état", "good condition".
-    Good,
-    /// "Occasion", "pre-owned", "traces d'usure".
-    Used,
-    /// Vintage.
-    Vintage,
+crate::text_enum! {
+    /// The watch's condition as the dealer states it.
+    pub enum Condition {
+        /// "Neuve", "new", "BNIB", "NOS".
+        New = "new",
+        /// Never worn: "jamais portée", "stickers".
+        Unworn = "unworn",
+        /// "Mint", "comme neuve", "excellent état", "LNIB".
+        Excellent = "excellent",
+        /// "Très bon état", "TBE", "great condition".
+        VeryGood = "very_good",
+        /// "Bon état", "good condition".
+        Good = "good",
+        /// "Occasion", "pre-owned", "traces d'usure".
+        Used = "used",
+        /// Vintage.
+        Vintage = "vintage",
+    }
 }

@@ -69,13 +69,6 @@ pub struct Reading {
 /// The view keyed by (conversation, message).
 pub type ListingsView = BTreeMap<(String, String), Reading>;
 
-/// A serde enum's wire name (`sale`, `very_good`).
-fn name_of<T: Serialize>(value: &T) -> Option<String> {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-}
-
 /// The rows one reading of a message makes.
 pub fn rows_of(e: &InboxEvent, w: &WatchDetected) -> Vec<ListingRow> {
     let x = &w.extraction;
@@ -92,7 +85,7 @@ pub fn rows_of(e: &InboxEvent, w: &WatchDetected) -> Vec<ListingRow> {
         account_id: e.account_id.clone(),
         contact_id: e.contact_id.clone(),
         direction: w.direction.clone(),
-        kind: name_of(&x.kind).unwrap_or_else(|| "general".to_owned()),
+        kind: x.kind.as_str().to_owned(),
         language: x.language.clone(),
         confidence: x.confidence,
         brand: None,
@@ -131,8 +124,8 @@ pub fn rows_of(e: &InboxEvent, w: &WatchDetected) -> Vec<ListingRow> {
                 price: l.price,
                 currency: l.currency.clone(),
                 currency_implied: l.currency_implied,
-                price_type: l.price_type.as_ref().and_then(name_of),
-                condition: l.condition.as_ref().and_then(name_of),
+                price_type: l.price_type.map(|p| p.as_str().to_owned()),
+                condition: l.condition.map(|c| c.as_str().to_owned()),
                 has_box: l.has_box,
                 papers: l.papers,
                 year: l.year.map(i32::from),

@@ -13,8 +13,8 @@ export const listingKeys = {
   matches: (conversation: string, message: string, index: number) => ["listings", "matches", conversation, message, index] as const,
 };
 
-export type ListingType = Schemas["ListingType"];
-export type ListingCondition = Schemas["ListingCondition"];
+export type ListingType = Schemas["MessageType"];
+export type ListingCondition = Schemas["Condition"];
 
 /** The Listings page's filters as the API takes them; empty strings mean "any". */
 export interface ListingFilter {
