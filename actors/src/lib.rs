@@ -6,6 +6,7 @@
 //! - [`store`]: the event-store contract and its PostgreSQL and in-memory backends;
 //! - [`webhook`]: turns a verified Meta webhook body into facts addressed to streams;
 //! - [`graph`]: a typed client for Meta's Graph API, its error object and whether an error is worth retrying;
+//! - [`embeddings`]: sentence vectors for search and the bot (a local model, OpenAI-compatible, Gemini, none);
 //! - [`outbound`]: one sender per business number, sending queued messages under the number's limits;
 //! - [`media_store`]: media files on local disk, by their SHA-256;
 //! - [`identity`]: the permission catalogue, default roles, identity events, the identity aggregate and
@@ -21,6 +22,7 @@ pub mod account;
 pub mod aggregate;
 pub mod conversation;
 pub mod directory;
+pub mod embeddings;
 pub mod event;
 pub mod graph;
 pub mod identity;
