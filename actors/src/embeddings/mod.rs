@@ -6,6 +6,9 @@
 //! database holds one `vector(384)` column and cosine distance ranks them. Each vector is stored with the
 //! [`Embedder::model`] id that made it: vectors of different models are never compared.
 
+pub mod gemini;
+pub mod openai;
+
 use async_trait::async_trait;
 use serde::Serialize;
 
