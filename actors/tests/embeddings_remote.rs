@@ -42,6 +42,7 @@ impl Seen {
 struct Answer {
     status: u16,
     body: String,
+    location: Option<String>,
 }
 
 impl Answer {
@@ -49,6 +50,7 @@ impl Answer {
         Answer {
             status,
             body: body.to_string(),
+            location: None,
         }
     }
 }
@@ -77,10 +79,13 @@ async fn record(req: &Request, body: Body, Data(script): Data<&Arc<Script>>) -> 
     let queued = script.queued.lock().unwrap().pop_front();
     let answer = queued.unwrap_or_else(|| (script.emulate)(&seen));
     script.seen.lock().unwrap().push(seen);
-    Response::builder()
+    let mut response = Response::builder()
         .status(poem::http::StatusCode::from_u16(answer.status).unwrap())
-        .content_type("application/json")
-        .body(answer.body)
+        .content_type("application/json");
+    if let Some(location) = answer.location {
+        response = response.header("location", location);
+    }
+    response.body(answer.body)
 }
 
 struct StandIn {
@@ -117,6 +122,15 @@ impl StandIn {
         self.script.queued.lock().unwrap().push_back(Answer {
             status,
             body: body.to_owned(),
+            location: None,
+        });
+    }
+
+    fn queue_redirect(&self, location: &str) {
+        self.script.queued.lock().unwrap().push_back(Answer {
+            status: 307,
+            body: String::new(),
+            location: Some(location.to_owned()),
         });
     }
 
@@ -501,6 +515,21 @@ async fn hostile_answers_are_refused_and_never_returned() {
         "{garbage:?}"
     );
 
+    // A server that never stops talking: refused past a bound, not read into memory whole.
+    let flood = format!(
+        r#"{{"object": "list", "data": [{{"index": 0, "embedding": [{}0.1]}}]}}"#,
+        "0.1, ".repeat(600_000)
+    );
+    s.queue_raw(200, &flood);
+    let flooded = embedder
+        .embed(Purpose::Passage, &texts(&["un"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(flooded, EmbedError::Unexpected { ref message } if message.contains("larger than 1310720 bytes")),
+        "{flooded:?}"
+    );
+
     let mut zeros = item(0);
     zeros["embedding"] = json!(vec![0.0; DIMENSIONS]);
     s.queue(
@@ -786,6 +815,31 @@ async fn googles_errors_are_typed_by_whether_waiting_helps() {
         .await
         .unwrap_err();
     assert!(half.is_transient(), "{half:?}");
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_the_key_stays_with_the_configured_host() {
+    let elsewhere = StandIn::start(emulate_gemini).await;
+    let s = StandIn::start(emulate_gemini).await;
+    let embedder = gemini(gemini_config(&s.base));
+    s.queue_redirect(&format!(
+        "{}/v1beta/models/gemini-embedding-001:batchEmbedContents",
+        elsewhere.base
+    ));
+
+    let error = embedder
+        .embed(Purpose::Query, &texts(&["bonjour"]))
+        .await
+        .unwrap_err();
+
+    assert_eq!(
+        error,
+        EmbedError::Refused {
+            message: "HTTP 307: a redirect, not followed; configure the base URL it points to"
+                .into()
+        }
+    );
+    assert!(elsewhere.seen().is_empty(), "the key went to another host");
 }
 
 #[tokio::test]

@@ -15,7 +15,9 @@
 //!
 //! The model id stored beside every vector is `gemini:{model}` (e.g. `gemini:gemini-embedding-001`).
 
-use super::openai::{excerpt, http_client, parse_base_url, refuse_empty_texts, scrub, send};
+use super::openai::{
+    body_limit, excerpt, http_client, parse_base_url, redirect, refuse_empty_texts, scrub, send,
+};
 use super::openai::{ApiKey, ConfigError};
 use super::{checked, EmbedError, Embedder, Purpose, DIMENSIONS};
 use async_trait::async_trait;
@@ -180,7 +182,8 @@ impl GeminiEmbedder {
             .post(self.endpoint.clone())
             .header("x-goog-api-key", key)
             .json(&body);
-        let (status, bytes) = send("gemini", request, self.timeout).await?;
+        let (status, bytes) =
+            send("gemini", request, self.timeout, body_limit(texts.len())).await?;
         if !status.is_success() {
             return Err(self.refusal(status, &bytes));
         }
@@ -196,6 +199,9 @@ impl GeminiEmbedder {
     }
 
     fn refusal(&self, status: StatusCode, body: &[u8]) -> EmbedError {
+        if status.is_redirection() {
+            return redirect(status);
+        }
         let (google_status, message) = google_error(body);
         let mut text = format!("HTTP {}", status.as_u16());
         if let Some(google_status) = google_status {

@@ -212,7 +212,8 @@ impl OpenAiEmbedder {
         if let Some(key) = &self.api_key {
             request = request.bearer_auth(key.expose());
         }
-        let (status, bytes) = send("openai", request, self.timeout).await?;
+        let (status, bytes) =
+            send("openai", request, self.timeout, body_limit(texts.len())).await?;
         if !status.is_success() {
             return Err(self.refusal(status, &bytes));
         }
@@ -241,6 +242,9 @@ impl OpenAiEmbedder {
     /// An error status as a typed error: throttling and the server's own failures may pass, anything
     /// else needs a change of key, model, URL or input first.
     fn refusal(&self, status: StatusCode, body: &[u8]) -> EmbedError {
+        if status.is_redirection() {
+            return redirect(status);
+        }
         let (code, message) = openai_error(body);
         let message = scrub(
             &format!("HTTP {}: {message}", status.as_u16()),
@@ -310,6 +314,16 @@ fn openai_error(body: &[u8]) -> (Option<String>, String) {
     }
 }
 
+/// A redirect is not followed (see [`http_client`]): the base URL must name the server itself.
+pub(super) fn redirect(status: StatusCode) -> EmbedError {
+    EmbedError::Refused {
+        message: format!(
+            "HTTP {}: a redirect, not followed; configure the base URL it points to",
+            status.as_u16()
+        ),
+    }
+}
+
 /// A text that is empty (or only spaces) has no meaning to embed, and OpenAI refuses the whole request
 /// for it; saying which one is clearer than the server's answer.
 pub(super) fn refuse_empty_texts(texts: &[String]) -> Result<(), EmbedError> {
@@ -346,41 +360,70 @@ pub(super) fn http_client(timeout: Duration) -> Result<reqwest::Client, ConfigEr
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .user_agent(concat!("inbox/", env!("CARGO_PKG_VERSION")))
+        // An embeddings endpoint has no reason to redirect, and a redirect would carry a key in a
+        // custom header (`x-goog-api-key`) to wherever it points.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| ConfigError(format!("cannot build the HTTP client: {e}")))
 }
 
-/// Sends one request and reads its whole body, whatever the status. Every embeddings call passes here,
-/// so this is where they are measured: `inbox_embedding_request_seconds{provider}` and
-/// `inbox_embedding_requests_total{provider, outcome}` (the HTTP status, `timeout` or `transport`).
+/// Sends one request and reads its whole body, whatever the status, refusing a body over `limit` bytes
+/// (a misbehaving server must not fill the memory). Every embeddings call passes here, so this is where
+/// they are measured: `inbox_embedding_request_seconds{provider}` and
+/// `inbox_embedding_requests_total{provider, outcome}` (the HTTP status, `timeout`, `transport` or
+/// `too_large`).
 pub(super) async fn send(
     provider: &'static str,
     request: RequestBuilder,
     timeout: Duration,
+    limit: usize,
 ) -> Result<(StatusCode, Vec<u8>), EmbedError> {
     let started = Instant::now();
     let answer = async {
-        let response = request.send().await?;
+        let mut response = request.send().await?;
         let status = response.status();
-        Ok::<_, reqwest::Error>((status, response.bytes().await?.to_vec()))
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > limit {
+                return Ok((status, None));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok::<_, reqwest::Error>((status, Some(body)))
     }
     .await;
     metrics::histogram!("inbox_embedding_request_seconds", "provider" => provider)
         .record(started.elapsed().as_secs_f64());
     let outcome = match &answer {
-        Ok((status, _)) => status.as_str().to_owned(),
+        Ok((_, None)) => "too_large".to_owned(),
+        Ok((status, Some(_))) => status.as_str().to_owned(),
         Err(e) if e.is_timeout() => "timeout".to_owned(),
         Err(_) => "transport".to_owned(),
     };
     metrics::counter!("inbox_embedding_requests_total", "provider" => provider, "outcome" => outcome)
         .increment(1);
-    answer.map_err(|e| EmbedError::Unavailable {
-        message: if e.is_timeout() {
-            format!("no answer within {} ms", timeout.as_millis())
-        } else {
-            transport_message(&e)
-        },
-    })
+    match answer {
+        Ok((status, Some(body))) => Ok((status, body)),
+        Ok((status, None)) => Err(EmbedError::Unexpected {
+            message: format!(
+                "an answer (HTTP {}) larger than {limit} bytes",
+                status.as_u16()
+            ),
+        }),
+        Err(e) => Err(EmbedError::Unavailable {
+            message: if e.is_timeout() {
+                format!("no answer within {} ms", timeout.as_millis())
+            } else {
+                transport_message(&e)
+            },
+        }),
+    }
+}
+
+/// The most an answer for `texts` texts may weigh: a 384-float vector is about 8 KB of JSON, so this
+/// leaves room for servers that pad or send more dimensions (refused later, with a clearer message).
+pub(super) fn body_limit(texts: usize) -> usize {
+    (1 << 20) + texts * (256 << 10)
 }
 
 /// A transport error without its URL (it names the server, and a misconfigured one could carry a key).
