@@ -1,6 +1,6 @@
 //! The command line: `inbox serve`, `inbox migrate`, `inbox audit verify`, `inbox projections rebuild`,
 //! `inbox token exchange|generate-verify|generate-master-key`, `inbox openapi`, `inbox extract`,
-//! `inbox listings redetect`.
+//! `inbox listings redetect`, `inbox search reindex`.
 
 use crate::config::Settings;
 use crate::startup::{self, App};
@@ -49,6 +49,22 @@ enum Command {
     Listings {
         #[command(subcommand)]
         command: ListingsCommand,
+    },
+    /// The search index.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Embed every searchable text with the configured model now (after changing `INBOX_EMBEDDINGS`
+    /// or its model), with a progress bar; texts that already have a vector of this model are skipped.
+    Reindex {
+        /// Also delete the vectors of every other model.
+        #[arg(long)]
+        prune: bool,
     },
 }
 
@@ -139,6 +155,37 @@ pub async fn run() -> anyhow::Result<()> {
                 report.appended,
                 report.known,
                 actors::listings::EXTRACTOR_VERSION
+            );
+            pool.close().await;
+            Ok(())
+        }
+        Command::Search {
+            command: SearchCommand::Reindex { prune },
+        } => {
+            let settings = Settings::load()?;
+            let pool = database().await?;
+            startup::migrate(&pool).await?;
+            let embedder = crate::search::embedder(&settings.embeddings).await;
+            let report = crate::search::reindex::reindex(
+                &pool,
+                embedder.as_ref(),
+                prune,
+                |done, total, embedded, elapsed| {
+                    eprint!(
+                        "\r{}",
+                        crate::search::reindex::progress_line(done, total, embedded, elapsed)
+                    )
+                },
+            )
+            .await;
+            eprintln!();
+            let report = report?;
+            println!(
+                "{} documents indexed with {}, {} texts embedded, {} vectors of other models deleted",
+                report.documents,
+                embedder.model(),
+                report.embedded,
+                report.pruned
             );
             pool.close().await;
             Ok(())

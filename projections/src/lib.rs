@@ -9,6 +9,7 @@
 //! - [`contacts`], [`accounts`]: customers across accounts, and the business numbers (each with its
 //!   `queries`);
 //! - [`listings`]: the watch listings read in messages, their statistics and matches;
+//! - [`search`]: one document per message with words, for full-text, semantic and hybrid search;
 //! - [`rbac`]: the RBAC snapshot, folded from the identity stream;
 //! - [`uploads`]: who may see a stored media file;
 //! - [`scope`]: the account scope every query that narrows rows to a caller's accounts applies;
@@ -30,6 +31,7 @@ pub mod rebuild;
 pub mod rows;
 pub mod runner;
 pub mod scope;
+pub mod search;
 pub mod uploads;
 
 pub use actors;

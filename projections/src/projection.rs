@@ -53,6 +53,7 @@ pub fn counting(
         std::sync::Arc::new(crate::accounts::AccountsProjection),
         std::sync::Arc::new(crate::rbac::RbacProjection),
         std::sync::Arc::new(crate::listings::ListingsProjection { counters: watch }),
+        std::sync::Arc::new(crate::search::SearchProjection),
     ]
 }
 

@@ -94,18 +94,23 @@ async fn upsert_statement(conn: &mut PgConnection, table: Table) -> anyhow::Resu
     {
         return Ok(sql);
     }
-    let updates: Vec<String> = columns(conn, table)
-        .await?
-        .into_iter()
+    let columns = columns(conn, table).await?;
+    let updates: Vec<String> = columns
+        .iter()
         .filter(|c| !table.key.contains(&c.as_str()))
         .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
         .collect();
+    let listed = columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     let on_conflict = match updates.is_empty() {
         true => "do nothing".to_owned(),
         false => format!("do update set {}", updates.join(", ")),
     };
     let sql = format!(
-        "insert into {name} select * from jsonb_populate_recordset(null::{name}, $1) \
+        "insert into {name} ({listed}) select {listed} from jsonb_populate_recordset(null::{name}, $1) \
          on conflict ({key}) {on_conflict}",
         name = table.name,
         key = table.key.join(", "),
@@ -154,11 +159,12 @@ fn qualified(alias: &str, columns: &[&str]) -> String {
         .join(", ")
 }
 
-/// A table's columns in their order, as the connection's `search_path` resolves the table's name.
+/// A table's columns in their order, as the connection's `search_path` resolves the table's name; columns
+/// the database computes itself (`generated always as`) are not written, so they are not listed.
 pub async fn columns(conn: &mut PgConnection, table: Table) -> anyhow::Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         "select attname::text from pg_attribute where attrelid = $1::regclass and attnum > 0 \
-         and not attisdropped order by attnum",
+         and not attisdropped and attgenerated = '' order by attnum",
     )
     .bind(table.name)
     .fetch_all(&mut *conn)

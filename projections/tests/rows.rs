@@ -37,6 +37,7 @@ async fn every_view_row_type_has_exactly_its_tables_columns() {
         checked::<NumberQualityRow>(),
         checked::<SnapshotRow>(),
         checked::<projections::listings::ListingRow>(),
+        checked::<projections::search::view::SearchDocument>(),
     ];
 
     // Every table a projection writes has its row type checked here.

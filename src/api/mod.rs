@@ -20,6 +20,7 @@ pub mod messages;
 pub mod models;
 pub mod permissions;
 pub mod roles;
+pub mod search;
 pub mod session;
 pub mod tokens;
 pub mod users;
@@ -43,6 +44,8 @@ pub enum Tag {
     Listings,
     /// Files of media messages.
     Media,
+    /// Everything ever said: by words, by meaning, or both.
+    Search,
     /// Sign-in, users, roles, permissions and API tokens.
     Identity,
     /// Managing a WhatsApp number through Meta: profile, templates, registration, webhook subscription,
@@ -64,6 +67,7 @@ pub type Apis = contract::Contract<(
     accounts::AccountsApi,
     contacts::ContactsApi,
     listings::ListingsApi,
+    search::SearchApi,
     audit::AuditApi,
     live::LiveApi,
 )>;
@@ -83,6 +87,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             accounts::AccountsApi,
     contacts::ContactsApi,
             listings::ListingsApi,
+            search::SearchApi,
             audit::AuditApi,
             live::LiveApi,
         )),

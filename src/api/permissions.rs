@@ -82,6 +82,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/listings", p(MessagesView)),
     ("GET", "/api/v1/listings/stats", p(MessagesView)),
     ("GET", "/api/v1/listings/matches", p(MessagesView)),
+    ("GET", "/api/v1/search", p(MessagesView)),
     ("GET", "/api/v1/contacts", p(ContactsView)),
     ("GET", "/api/v1/contacts/{id}", p(ContactsView)),
     ("POST", "/api/v1/media", p(MessagesSend)),

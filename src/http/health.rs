@@ -1,5 +1,5 @@
 //! `GET /health`: liveness, database reachability, the webhook's counters, each projection's progress and
-//! the watch listings found.
+//! the watch listings found, and whether the search index's embedding model works.
 
 use super::AppState;
 use poem::handler;
@@ -31,8 +31,9 @@ pub(crate) async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
     let actors = &state.conversation_stats;
     let projections: Vec<_> = state.projections.iter().map(|p| p.report()).collect();
     let projections_healthy = state.projections.iter().all(|p| p.healthy());
+    let embedder_healthy = state.embedding.healthy();
     Json(json!({
-        "status": if reachable && projections_healthy { "ok" } else { "degraded" },
+        "status": if reachable && projections_healthy && embedder_healthy { "ok" } else { "degraded" },
         "uptime_seconds": state.started.elapsed().as_secs(),
         "database": {
             "reachable": reachable,
@@ -54,5 +55,7 @@ pub(crate) async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
         "projections": projections,
         // Counted by the node that runs the listings projection, since it started.
         "watch": state.watch.snapshot(),
+        // The embedding worker of this node: a failing model leaves ingest and keyword search working.
+        "search": state.embedding.report(state.search.embedder.model()),
     }))
 }

@@ -38,6 +38,10 @@ pub struct AppState {
     pub projections: Vec<Arc<RunnerStatus>>,
     /// What the listings projection found on this node (`/health`'s `watch`).
     pub watch: Arc<projections::listings::counters::WatchCounters>,
+    /// The embedding model search uses, and the vectors of recent queries.
+    pub search: Arc<crate::search::SearchService>,
+    /// What this node's embedding worker is doing (`/health`'s `search`).
+    pub embedding: Arc<crate::workers::embedding::EmbedderStatus>,
     /// Cancelled when the server stops: ends live streams so shutdown need not wait for them.
     pub stopping: tokio_util::sync::CancellationToken,
     /// The work that runs beside requests and actors (sends, downloads, read receipts, the workers),

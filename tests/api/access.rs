@@ -235,6 +235,7 @@ fn cases() -> Vec<Case> {
             none.clone(),
             [200, 200, 403],
         ),
+        case("GET", "/api/v1/search", none.clone(), [200, 200, 403]),
         // Without the listing it is asked about: refused as malformed, once the caller may ask.
         case(
             "GET",

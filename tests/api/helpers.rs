@@ -64,6 +64,8 @@ impl TestApp {
                 "INBOX_MEDIA_DIR".into(),
                 media_dir(&db).display().to_string(),
             ),
+            // Keyword search only, unless a test configures a model: most tests never embed.
+            ("INBOX_EMBEDDINGS".into(), "none".into()),
             // No built web app unless a test serves one: what a developer built in web/dist stays out.
             (
                 "INBOX_WEB_DIR".into(),

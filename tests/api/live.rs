@@ -201,7 +201,10 @@ async fn health_reports_each_projection() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["inbox", "contacts", "accounts", "rbac", "listings"]);
+    assert_eq!(
+        names,
+        ["inbox", "contacts", "accounts", "rbac", "listings", "search"]
+    );
     for p in projections {
         assert_eq!(p["state"], "live", "{p}");
         assert_eq!(p["failures"], 0);

@@ -16,6 +16,7 @@ mod listings;
 mod live;
 mod metrics;
 mod poison;
+mod search;
 mod sending;
 mod shutdown;
 mod webhook;

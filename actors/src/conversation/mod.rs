@@ -336,38 +336,75 @@ fn with_watch(message: ConversationEvent) -> Vec<ConversationEvent> {
     [message].into_iter().chain(watch).collect()
 }
 
-/// What the current watch-listing extractor reads in the text of a message event (received, echoed or
-/// queued), as an event when it found a listing or a message that offers, seeks, asks or trades. `None`
-/// for other events, messages without text, chatter, and results that JSON cannot hold (a non-finite
-/// number), which are dropped rather than recorded half. `inbox listings redetect` runs it over the log.
-pub fn watch_detected(message: &ConversationEvent) -> Option<ConversationEvent> {
-    let (message_id, via, direction, at, text) = match message {
+/// The words of a message event (received, echoed or queued): who wrote them, when, in which message,
+/// and of what kind. An edit's words belong to the message it edits (`via` names the edit). `None` for
+/// other events and for messages without words (reactions, stickers, locations, templates).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Said<'a> {
+    pub message_id: String,
+    /// The edit that carried these words, when they replace a message's earlier ones.
+    pub via: Option<String>,
+    /// `inbound` (the customer) or `outbound` (the business).
+    pub direction: &'static str,
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Meta's message type (`text`, `image`, ...) or, for a queued message, the inbox's kind.
+    pub kind: &'a str,
+    pub text: &'a str,
+}
+
+/// See [`Said`].
+pub fn said(message: &ConversationEvent) -> Option<Said<'_>> {
+    Some(match message {
         ConversationEvent::MessageReceived(m) => {
-            let (id, via) = match &m.content {
+            let (message_id, via) = match &m.content {
                 message::MessageContent::Edit {
                     original_message_id,
                     ..
                 } => (original_message_id.clone(), Some(m.wamid.clone())),
                 _ => (m.wamid.clone(), None),
             };
-            (id, via, "inbound", m.timestamp, m.content.text()?)
+            Said {
+                message_id,
+                via,
+                direction: "inbound",
+                at: m.timestamp,
+                kind: &m.kind,
+                text: m.content.text()?,
+            }
         }
-        ConversationEvent::MessageEchoed(m) => (
-            m.wamid.clone(),
-            None,
-            "outbound",
-            m.timestamp,
-            m.content.text()?,
-        ),
-        ConversationEvent::MessageQueued(q) => (
-            q.message_id.to_string(),
-            None,
-            "outbound",
-            Some(q.at),
-            q.message.content.text()?,
-        ),
+        ConversationEvent::MessageEchoed(m) => Said {
+            message_id: m.wamid.clone(),
+            via: None,
+            direction: "outbound",
+            at: m.timestamp,
+            kind: &m.kind,
+            text: m.content.text()?,
+        },
+        ConversationEvent::MessageQueued(q) => Said {
+            message_id: q.message_id.to_string(),
+            via: None,
+            direction: "outbound",
+            at: Some(q.at),
+            kind: q.message.content.kind(),
+            text: q.message.content.text()?,
+        },
         _ => return None,
-    };
+    })
+}
+
+/// What the current watch-listing extractor reads in the text of a message event (received, echoed or
+/// queued), as an event when it found a listing or a message that offers, seeks, asks or trades. `None`
+/// for other events, messages without text, chatter, and results that JSON cannot hold (a non-finite
+/// number), which are dropped rather than recorded half. `inbox listings redetect` runs it over the log.
+pub fn watch_detected(message: &ConversationEvent) -> Option<ConversationEvent> {
+    let Said {
+        message_id,
+        via,
+        direction,
+        at,
+        text,
+        ..
+    } = said(message)?;
     let extraction = crate::listings::extract(text);
     if !extraction.is_worth_recording() || !extraction.is_finite() {
         return None;

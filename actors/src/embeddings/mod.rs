@@ -99,6 +99,15 @@ pub fn checked(texts: usize, vectors: Vec<Vec<f32>>) -> Result<Vec<Vec<f32>>, Em
         .collect()
 }
 
+/// The key of a text in the embedding cache (with the model id): the SHA-256 of the exact words, in hex.
+pub fn text_sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The `none` provider: keyword search only; every call says so.
 #[derive(Debug, Default)]
 pub struct NoEmbedder;
@@ -118,6 +127,41 @@ impl Embedder for NoEmbedder {
             return Ok(Vec::new());
         }
         Err(EmbedError::Disabled)
+    }
+}
+
+/// A model that could not be set up (a missing file, a bad setting): says why on every call, so the
+/// server still starts, `/health` shows the reason, and keyword search carries on.
+#[derive(Debug)]
+pub struct Unavailable {
+    model: String,
+    error: EmbedError,
+}
+
+impl Unavailable {
+    pub fn new(model: impl Into<String>, error: EmbedError) -> Self {
+        Self {
+            model: model.into(),
+            error,
+        }
+    }
+}
+
+#[async_trait]
+impl Embedder for Unavailable {
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn max_batch(&self) -> usize {
+        1
+    }
+
+    async fn embed(&self, _: Purpose, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        Err(self.error.clone())
     }
 }
 

@@ -15,6 +15,12 @@ mod text;
 pub use extract::extract;
 pub use gazetteer::size as gazetteer_size;
 
+/// Lower-cases and strips accents the way the extractor reads text (`é` → `e`, `œ` → `oe`, `’` → `'`,
+/// invisible marks dropped), so the search index and its queries fold alike.
+pub fn fold(text: &str) -> String {
+    text::fold_str(text)
+}
+
 /// Bumped whenever the extractor's results may change, so `inbox listings redetect` knows what is stale.
 pub const EXTRACTOR_VERSION: u32 = 2;
 

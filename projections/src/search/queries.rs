@@ -1,0 +1,528 @@
+//! Every read of the search tables: the documents a batch touches (for the fold), the keyword and vector
+//! candidates of a query with their facets (for `GET /api/v1/search`), and what the embedding worker has
+//! left to do.
+//!
+//! Every query that returns hits, counts or facets narrows them to the caller's numbers in its own SQL
+//! (`account_in_scope`), so nothing of a number a caller may not read is ever loaded for them.
+
+use super::view::{SearchDocument, SearchView};
+use crate::scope::{AccountScope, Binds};
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+/// The documents of these (conversation, message) pairs, as the fold left them.
+pub async fn documents(
+    conn: &mut PgConnection,
+    conversations: &[String],
+    messages: &[String],
+) -> sqlx::Result<SearchView> {
+    let rows = sqlx::query_as!(
+        SearchDocument,
+        r#"select d.conversation_id as "conversation_id!", d.message_id as "message_id!",
+                  d.account_id as "account_id!", d.contact_id as "contact_id!",
+                  d.direction as "direction!", d.kind as "kind!", d.body as "body!",
+                  d.folded as "folded!", d.codes as "codes!", d.passage_sha256 as "passage_sha256!",
+                  d.written_at as "written_at!", d.brands as "brands!", d.models as "models!",
+                  d.refs as "refs!", d.listing_type, d.price, d.currency, d.extractor_version,
+                  d.position as "position!"
+           from unnest($1::text[], $2::text[]) k(conversation_id, message_id)
+           cross join lateral (select * from search_documents d
+                               where d.conversation_id = k.conversation_id
+                                 and d.message_id = k.message_id offset 0) d"#,
+        conversations,
+        messages,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|d| ((d.conversation_id.clone(), d.message_id.clone()), Some(d)))
+        .collect())
+}
+
+/// What narrows a search besides the words.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    /// The caller's numbers.
+    pub scope: AccountScope,
+    pub account: Option<String>,
+    pub conversation: Option<String>,
+    pub contact: Option<String>,
+    pub direction: Option<String>,
+    pub kind: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub reference: Option<String>,
+    pub listing_type: Option<String>,
+    pub price_min: Option<f64>,
+    pub price_max: Option<f64>,
+    pub currency: Option<String>,
+}
+
+impl Filters {
+    /// Whether anything narrows the search besides the caller's numbers.
+    pub fn narrows(&self) -> bool {
+        self.account.is_some()
+            || self.conversation.is_some()
+            || self.contact.is_some()
+            || self.direction.is_some()
+            || self.kind.is_some()
+            || self.since.is_some()
+            || self.until.is_some()
+            || self.brand.is_some()
+            || self.model.is_some()
+            || self.reference.is_some()
+            || self.listing_type.is_some()
+            || self.price_min.is_some()
+            || self.price_max.is_some()
+            || self.currency.is_some()
+    }
+}
+
+/// A document a query found, with what ranked it in its list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub conversation_id: String,
+    pub message_id: String,
+    pub account_id: String,
+    pub contact_id: String,
+    pub direction: String,
+    pub kind: String,
+    pub body: String,
+    pub written_at: DateTime<Utc>,
+    pub brands: Vec<String>,
+    pub models: Vec<String>,
+    pub refs: Vec<String>,
+    pub listing_type: Option<String>,
+    pub price: Option<f64>,
+    pub currency: Option<String>,
+    pub position: i64,
+    /// One of the query's exact tokens is one of the document's.
+    pub exact: bool,
+    /// The text rank (keyword list) or the cosine similarity (vector list).
+    pub score: f64,
+}
+
+/// Where a keyword page starts: after this (exact, rank, position, conversation, message).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeywordAfter {
+    pub exact: bool,
+    pub rank: f32,
+    pub position: i64,
+    pub conversation_id: String,
+    pub message_id: String,
+}
+
+/// Documents matching the words (folded, as the index is) or one of the exact tokens, best first: exact
+/// matches, then the text rank, then the newest. With `words` and `codes` both empty, every document
+/// matching the filters, newest first. `websearch_to_tsquery` reads any input without a syntax error.
+pub async fn keyword(
+    pool: &PgPool,
+    words: &str,
+    codes: &[String],
+    filters: &Filters,
+    after: Option<&KeywordAfter>,
+    limit: i64,
+) -> sqlx::Result<Vec<Candidate>> {
+    let scope = Binds::from(&filters.scope);
+    let browse = words.trim().is_empty() && codes.is_empty();
+    sqlx::query_as!(
+        Candidate,
+        r#"with q as (select websearch_to_tsquery('simple', $1)
+                           || websearch_to_tsquery('french', $1)
+                           || websearch_to_tsquery('english', $1) as tsq),
+                hits as (
+                    select d.*, (d.codes && $2::text[]) as exact, ts_rank_cd(d.tsv, q.tsq) as rank
+                    from search_documents d, q
+                    where ($3 or d.tsv @@ q.tsq or d.codes && $2::text[])
+                      and account_in_scope(d.account_id, $4, $5)
+                      and ($6::text is null or d.account_id = $6)
+                      and ($7::text is null or d.conversation_id = $7)
+                      and ($8::text is null or d.contact_id = $8)
+                      and ($9::text is null or d.direction = $9)
+                      and ($10::text is null or d.kind = $10)
+                      and ($11::timestamptz is null or d.written_at >= $11)
+                      and ($12::timestamptz is null or d.written_at < $12)
+                      and ($13::text is null or $13 = any(d.brands))
+                      and ($14::text is null or $14 = any(d.models))
+                      and ($15::text is null or $15 = any(d.refs))
+                      and ($16::text is null or d.listing_type = $16)
+                      and ($17::float8 is null or d.price >= $17)
+                      and ($18::float8 is null or d.price <= $18)
+                      and ($19::text is null or d.currency = $19))
+           select conversation_id as "conversation_id!", message_id as "message_id!",
+                  account_id as "account_id!", contact_id as "contact_id!", direction as "direction!",
+                  kind as "kind!", body as "body!", written_at as "written_at!", brands as "brands!",
+                  models as "models!", refs as "refs!", listing_type, price, currency,
+                  position as "position!", exact as "exact!", rank::float8 as "score!"
+           from hits
+           where $20::bool is null
+              or (exact, rank, position, conversation_id, message_id)
+                 < ($20, $21::real, $22::bigint, $23::text, $24::text)
+           order by exact desc, rank desc, position desc, conversation_id desc, message_id desc
+           limit $25"#,
+        words,
+        codes,
+        browse,
+        scope.all_but,
+        &scope.accounts,
+        filters.account,
+        filters.conversation,
+        filters.contact,
+        filters.direction,
+        filters.kind,
+        filters.since,
+        filters.until,
+        filters.brand,
+        filters.model,
+        filters.reference,
+        filters.listing_type,
+        filters.price_min,
+        filters.price_max,
+        filters.currency,
+        after.map(|a| a.exact),
+        after.map(|a| a.rank),
+        after.map(|a| a.position),
+        after.map(|a| a.conversation_id.clone()),
+        after.map(|a| a.message_id.clone()),
+        limit,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// How many nearest vectors the HNSW index is asked for (its `ef_search`); the filters apply after.
+pub const NEAREST: i64 = 400;
+
+/// The documents whose vectors (of `model`) are nearest `vector`, nearest first, at most `limit`.
+///
+/// The HNSW index is asked for the [`NEAREST`] vectors first and the filters apply to what it gives.
+/// When the filters leave fewer than `limit` of them, the filtered documents are ranked exactly instead
+/// (a distance the index cannot serve), so a narrow filter never loses its nearest documents.
+pub async fn nearest(
+    pool: &PgPool,
+    model: &str,
+    vector: &[f32],
+    codes: &[String],
+    filters: &Filters,
+    limit: i64,
+) -> sqlx::Result<Vec<Candidate>> {
+    let literal = vector_literal(vector);
+    let scope = Binds::from(&filters.scope);
+    let mut tx = pool.begin().await?;
+    sqlx::query(&format!("set local hnsw.ef_search = {NEAREST}"))
+        .execute(&mut *tx)
+        .await?;
+    let mut found = Vec::new();
+    for exact_scan in [false, true] {
+        if exact_scan && (found.len() as i64 >= limit || !filters.narrows()) {
+            break;
+        }
+        found = sqlx::query_as!(
+            Candidate,
+            r#"with nearest as (
+                   select v.sha256, v.embedding <=> $1::text::vector as distance
+                   from search_vectors v
+                   where not $20 and v.model = $2
+                   order by v.embedding <=> $1::text::vector
+                   limit $21),
+               scanned as (
+                   select v.sha256, (v.embedding <=> $1::text::vector) + 0 as distance
+                   from search_documents d
+                   join search_vectors v on v.model = $2 and v.sha256 = d.passage_sha256
+                   where $20
+                     and account_in_scope(d.account_id, $4, $5)
+                     and ($6::text is null or d.account_id = $6)
+                     and ($7::text is null or d.conversation_id = $7)
+                     and ($8::text is null or d.contact_id = $8)
+                     and ($9::text is null or d.direction = $9)
+                     and ($10::text is null or d.kind = $10)
+                     and ($11::timestamptz is null or d.written_at >= $11)
+                     and ($12::timestamptz is null or d.written_at < $12)
+                     and ($13::text is null or $13 = any(d.brands))
+                     and ($14::text is null or $14 = any(d.models))
+                     and ($15::text is null or $15 = any(d.refs))
+                     and ($16::text is null or d.listing_type = $16)
+                     and ($17::float8 is null or d.price >= $17)
+                     and ($18::float8 is null or d.price <= $18)
+                     and ($19::text is null or d.currency = $19)
+                   order by 2
+                   limit $21),
+               close as (select * from nearest union all select * from scanned)
+               select d.conversation_id as "conversation_id!", d.message_id as "message_id!",
+                      d.account_id as "account_id!", d.contact_id as "contact_id!",
+                      d.direction as "direction!", d.kind as "kind!", d.body as "body!",
+                      d.written_at as "written_at!", d.brands as "brands!", d.models as "models!",
+                      d.refs as "refs!", d.listing_type, d.price, d.currency, d.position as "position!",
+                      (d.codes && $3::text[]) as "exact!", (1 - c.distance)::float8 as "score!"
+               from close c
+               join search_documents d on d.passage_sha256 = c.sha256
+               where account_in_scope(d.account_id, $4, $5)
+                 and ($6::text is null or d.account_id = $6)
+                 and ($7::text is null or d.conversation_id = $7)
+                 and ($8::text is null or d.contact_id = $8)
+                 and ($9::text is null or d.direction = $9)
+                 and ($10::text is null or d.kind = $10)
+                 and ($11::timestamptz is null or d.written_at >= $11)
+                 and ($12::timestamptz is null or d.written_at < $12)
+                 and ($13::text is null or $13 = any(d.brands))
+                 and ($14::text is null or $14 = any(d.models))
+                 and ($15::text is null or $15 = any(d.refs))
+                 and ($16::text is null or d.listing_type = $16)
+                 and ($17::float8 is null or d.price >= $17)
+                 and ($18::float8 is null or d.price <= $18)
+                 and ($19::text is null or d.currency = $19)
+               order by c.distance, d.position desc, d.conversation_id, d.message_id
+               limit $21"#,
+            literal,
+            model,
+            codes,
+            scope.all_but,
+            &scope.accounts,
+            filters.account,
+            filters.conversation,
+            filters.contact,
+            filters.direction,
+            filters.kind,
+            filters.since,
+            filters.until,
+            filters.brand,
+            filters.model,
+            filters.reference,
+            filters.listing_type,
+            filters.price_min,
+            filters.price_max,
+            filters.currency,
+            exact_scan,
+            limit,
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// A vector as pgvector's text form, `[0.1,0.2,...]`.
+pub fn vector_literal(vector: &[f32]) -> String {
+    let mut out = String::with_capacity(vector.len() * 12 + 2);
+    out.push('[');
+    for (i, x) in vector.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&x.to_string());
+    }
+    out.push(']');
+    out
+}
+
+/// Counts of the documents a keyword query matches, per facet value (`account`, `direction`, `kind`,
+/// `type`, `brand`, `model`), at most 20 values per facet, most frequent first.
+pub async fn keyword_facets(
+    pool: &PgPool,
+    words: &str,
+    codes: &[String],
+    filters: &Filters,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    let scope = Binds::from(&filters.scope);
+    let browse = words.trim().is_empty() && codes.is_empty();
+    let rows = sqlx::query!(
+        r#"with q as (select websearch_to_tsquery('simple', $1)
+                           || websearch_to_tsquery('french', $1)
+                           || websearch_to_tsquery('english', $1) as tsq),
+                hits as (
+                    select d.account_id, d.direction, d.kind, d.listing_type, d.brands, d.models
+                    from search_documents d, q
+                    where ($3 or d.tsv @@ q.tsq or d.codes && $2::text[])
+                      and account_in_scope(d.account_id, $4, $5)
+                      and ($6::text is null or d.account_id = $6)
+                      and ($7::text is null or d.conversation_id = $7)
+                      and ($8::text is null or d.contact_id = $8)
+                      and ($9::text is null or d.direction = $9)
+                      and ($10::text is null or d.kind = $10)
+                      and ($11::timestamptz is null or d.written_at >= $11)
+                      and ($12::timestamptz is null or d.written_at < $12)
+                      and ($13::text is null or $13 = any(d.brands))
+                      and ($14::text is null or $14 = any(d.models))
+                      and ($15::text is null or $15 = any(d.refs))
+                      and ($16::text is null or d.listing_type = $16)
+                      and ($17::float8 is null or d.price >= $17)
+                      and ($18::float8 is null or d.price <= $18)
+                      and ($19::text is null or d.currency = $19)),
+                counted as (
+                    select 'account' as facet, account_id as value, count(*) as n from hits group by 2
+                    union all select 'direction', direction, count(*) from hits group by 2
+                    union all select 'kind', kind, count(*) from hits group by 2
+                    union all select 'type', listing_type, count(*) from hits
+                              where listing_type is not null group by 2
+                    union all select 'brand', b, count(*) from hits, unnest(brands) b group by 2
+                    union all select 'model', m, count(*) from hits, unnest(models) m group by 2),
+                ranked as (
+                    select facet, value, n,
+                           row_number() over (partition by facet order by n desc, value) as place
+                    from counted)
+           select facet as "facet!", value as "value!", n as "n!"
+           from ranked where place <= 20
+           order by facet, n desc, value"#,
+        words,
+        codes,
+        browse,
+        scope.all_but,
+        &scope.accounts,
+        filters.account,
+        filters.conversation,
+        filters.contact,
+        filters.direction,
+        filters.kind,
+        filters.since,
+        filters.until,
+        filters.brand,
+        filters.model,
+        filters.reference,
+        filters.listing_type,
+        filters.price_min,
+        filters.price_max,
+        filters.currency,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.facet, r.value, r.n)).collect())
+}
+
+/// Passages (text and its SHA-256) of documents after `position` that have no vector of `model` yet,
+/// in log order: what the embedding worker embeds next. Duplicated texts come once.
+pub async fn unembedded(
+    pool: &PgPool,
+    model: &str,
+    after_position: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query!(
+        r#"select d.passage_sha256 as "sha256!", min(d.body) as "body!", max(d.position) as "position!"
+           from (select passage_sha256, body, position from search_documents
+                 where position > $2 order by position limit $3) d
+           where not exists (select 1 from search_vectors v
+                             where v.model = $1 and v.sha256 = d.passage_sha256)
+           group by d.passage_sha256
+           order by 3"#,
+        model,
+        after_position,
+        limit,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.sha256, r.body, r.position))
+        .collect())
+}
+
+/// The highest document position among the next `limit` documents after `after_position` (where the
+/// worker's cursor moves once it embedded what they lacked), or `None` when there are none.
+pub async fn next_position(
+    pool: &PgPool,
+    after_position: i64,
+    limit: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        r#"select max(position) from (select position from search_documents
+                                      where position > $1 order by position limit $2) d"#,
+        after_position,
+        limit,
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// How many documents have a position in `after..=up_to`.
+pub async fn documents_after(pool: &PgPool, after: i64, up_to: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from search_documents where position > $1 and position <= $2"#,
+        after,
+        up_to,
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Stores vectors of `model` for these passages (an existing one is kept: the same text gives the same
+/// vector).
+pub async fn store_vectors(
+    pool: &PgPool,
+    model: &str,
+    sha256: &[String],
+    vectors: &[Vec<f32>],
+) -> sqlx::Result<()> {
+    let literals: Vec<String> = vectors.iter().map(|v| vector_literal(v)).collect();
+    sqlx::query!(
+        r#"insert into search_vectors (model, sha256, embedding)
+           select $1, s, v::vector from unnest($2::text[], $3::text[]) x(s, v)
+           on conflict do nothing"#,
+        model,
+        sha256,
+        &literals,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The embedding worker's cursor for `model` (0 when it never ran for it).
+pub async fn embedder_position(pool: &PgPool, model: &str) -> sqlx::Result<i64> {
+    Ok(sqlx::query_scalar!(
+        "select position from search_embedder where model = $1",
+        model
+    )
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(0))
+}
+
+/// Moves the embedding worker's cursor for `model` (never backwards).
+pub async fn set_embedder_position(pool: &PgPool, model: &str, position: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into search_embedder (model, position) values ($1, $2)
+           on conflict (model) do update
+           set position = greatest(search_embedder.position, excluded.position), updated_at = now()"#,
+        model,
+        position,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Documents, and those with a vector of `model`: how far embedding is.
+pub async fn coverage(pool: &PgPool, model: &str) -> sqlx::Result<(i64, i64)> {
+    let row = sqlx::query!(
+        r#"select (select count(*) from search_documents) as "documents!",
+                  (select count(*) from search_documents d
+                   where exists (select 1 from search_vectors v
+                                 where v.model = $1 and v.sha256 = d.passage_sha256)) as "embedded!""#,
+        model,
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((row.documents, row.embedded))
+}
+
+/// Starts embedding over for `model` (after the model changed, `inbox search reindex`).
+pub async fn reset_embedder(pool: &PgPool, model: &str) -> sqlx::Result<()> {
+    sqlx::query!("delete from search_embedder where model = $1", model)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the vectors of every model but `model`; how many.
+pub async fn prune_vectors(pool: &PgPool, model: &str) -> sqlx::Result<u64> {
+    Ok(
+        sqlx::query!("delete from search_vectors where model <> $1", model)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
