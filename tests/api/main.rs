@@ -17,6 +17,7 @@ mod live;
 mod metrics;
 mod poison;
 mod search;
+mod search_semantic;
 mod sending;
 mod shutdown;
 mod webhook;
