@@ -399,6 +399,47 @@ fn several_watches_on_one_line() {
 }
 
 #[test]
+fn a_list_of_prices_after_a_list_of_watches_is_shared_out_in_order() {
+    let prices = |text: &str| -> Vec<(Option<String>, Option<f64>)> {
+        extract(text)
+            .listings
+            .into_iter()
+            .map(|l| (l.model, l.price))
+            .collect()
+    };
+    let s = |m: &str| Some(m.to_owned());
+    assert_eq!(
+        prices("Dispo : Submariner 116610LN, Daytona 116500LN et GMT 126710BLRO. Prix : 9800€, 25000€, 17000€"),
+        vec![
+            (s("Submariner"), Some(9800.0)),
+            (s("Daytona"), Some(25000.0)),
+            (s("GMT-Master II"), Some(17000.0)),
+        ]
+    );
+    // A watch with its own price first: the list is the others'; prices split by slashes.
+    assert_eq!(
+        prices(
+            "Vends Submariner 116610LN 9800€\nDaytona 116500LN, GMT 126710BLRO : 25000€ / 17 000€"
+        ),
+        vec![
+            (s("Submariner"), Some(9800.0)),
+            (s("Daytona"), Some(25000.0)),
+            (s("GMT-Master II"), Some(17000.0)),
+        ]
+    );
+    // A rate, its slash glued, is still no price.
+    assert_eq!(price("Location Submariner 50€/jour"), (None, None));
+    // Counts that do not match are a guess: left as read.
+    let e =
+        extract("Submariner 116610LN, Daytona 116500LN, GMT-Master II 126710BLRO : 9800€ 25000€");
+    assert_eq!(
+        e.listings.iter().filter(|l| l.price.is_some()).count(),
+        1,
+        "{e:?}"
+    );
+}
+
+#[test]
 fn realistic_french_dealer_messages() {
     let e = extract("🔥 Dispo de suite 🔥\nRolex Daytona 116500LN cadran blanc\nAnnée 2020 full set\n26.500€ \nPossibilité échange");
     assert_eq!(e.kind, MessageType::Sale);

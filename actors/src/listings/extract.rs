@@ -1187,6 +1187,9 @@ struct Draft {
     family: Option<(u16, u16, (usize, usize))>,
     reference: Option<DraftReference>,
     price: Option<DraftPrice>,
+    /// Prices read after this watch already had one ("Sub, Daytona, GMT : 9800€, 25000€, 17000€"):
+    /// a list of prices for a list of watches, shared out once the watches are known.
+    more_prices: Vec<DraftPrice>,
     price_type: Option<(PriceType, (usize, usize))>,
     condition: Option<(Condition, (usize, usize))>,
     has_box: Option<(bool, (usize, usize))>,
@@ -1345,7 +1348,7 @@ impl Draft {
                 Some((_, _, false, _)) if *strong => {
                     self.price = Some((*value, *currency, *strong, span))
                 }
-                _ => {}
+                _ => self.more_prices.push((*value, *currency, *strong, span)),
             },
             Item::Year(y) => {
                 if self.year.is_none() {
@@ -1403,6 +1406,29 @@ impl Draft {
             ($($f:ident),*) => {$(if self.$f.is_none() { self.$f = pending.$f; })*};
         }
         fill!(price, price_type, condition, has_box, papers, year, size, movement, reference);
+    }
+}
+
+/// A list of prices after a list of watches went whole to the last watch: when exactly as many watches
+/// before it have no price as it has prices too many, they are shared out in order. Any other count is
+/// left as read (the last watch keeps the first price), since which price is whose is then a guess.
+fn share_price_lists(drafts: &mut [Draft]) {
+    for last in 0..drafts.len() {
+        let extra = drafts[last].more_prices.len();
+        if extra == 0 || extra > last {
+            continue;
+        }
+        let first = last - extra;
+        let unpriced = drafts[first..last].iter().all(|d| d.price.is_none());
+        let before_is_priced = first == 0 || drafts[first - 1].price.is_some();
+        if !unpriced || !before_is_priced {
+            continue;
+        }
+        let mut prices: Vec<DraftPrice> = drafts[last].price.into_iter().collect();
+        prices.append(&mut drafts[last].more_prices);
+        for (draft, price) in drafts[first..=last].iter_mut().zip(prices) {
+            draft.price = Some(price);
+        }
     }
 }
 
@@ -1947,7 +1973,9 @@ pub fn extract(text: &str) -> Extraction {
             let _ = kk;
         }
         let next_word = t[end..].trim_start_matches([' ', '\u{a0}']);
-        let unit_after = starts_with_unit(next_word);
+        // "50€/mois" is a rate; "9800€ / 25000€", with spaces, is a list of prices.
+        let spaced_slash = next_word.starts_with('/') && t[end..].starts_with([' ', '\u{a0}']);
+        let unit_after = !spaced_slash && starts_with_unit(next_word);
         // "18k" gold is no price of 18 000.
         let carats = currency.is_none()
             && k.is_some()
@@ -2103,6 +2131,7 @@ pub fn extract(text: &str) -> Extraction {
     if current.anchored {
         drafts.push(current);
     }
+    share_price_lists(&mut drafts);
     // A watch of a maker we do not know, offered or sought at a price: a listing without a brand.
     if drafts.is_empty() && pending.price.is_some_and(|p| p.2) {
         let said = type_hits.iter().any(|h| {

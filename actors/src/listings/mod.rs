@@ -22,7 +22,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// Bumped whenever the extractor's results may change, so `inbox listings redetect` knows what is stale.
-pub const EXTRACTOR_VERSION: u32 = 2;
+pub const EXTRACTOR_VERSION: u32 = 3;
 
 /// What one message says about watches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
