@@ -9,6 +9,8 @@
 use async_trait::async_trait;
 use serde::Serialize;
 
+pub mod local;
+
 /// The length of every stored vector (e5-small's; remote providers are asked for this many).
 pub const DIMENSIONS: usize = 384;
 
