@@ -41,8 +41,8 @@ fn model() -> &'static LocalE5 {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| repository().join(".local/models/e5-small-q4.bin"));
-        LocalE5::load(&path, 2)
-            .unwrap_or_else(|e| panic!("{e} (run scripts/model to install the model)"))
+        // The error names the file and says to run scripts/model.
+        LocalE5::load(&path, 2).unwrap_or_else(|e| panic!("{e}"))
     })
 }
 
