@@ -34,7 +34,9 @@ const TOKENS_PER_PASS: usize = 2048;
 /// multilingual-e5-small (4-bit) in-process: see the [module documentation](self).
 pub struct LocalE5 {
     model: Arc<Model>,
-    pool: Arc<rayon::ThreadPool>,
+    /// Where inference runs: `threads` threads of its own, never the async runtime's. candle's matrix
+    /// products split their work over the pool they are called from, so this also bounds them.
+    pool: rayon::ThreadPool,
     threads: usize,
 }
 
@@ -106,7 +108,7 @@ impl LocalE5 {
         );
         Ok(LocalE5 {
             model: Arc::new(model),
-            pool: Arc::new(pool),
+            pool,
             threads,
         })
     }
