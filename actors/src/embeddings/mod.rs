@@ -12,6 +12,8 @@ pub mod openai;
 use async_trait::async_trait;
 use serde::Serialize;
 
+pub mod local;
+
 /// The length of every stored vector (e5-small's; remote providers are asked for this many).
 pub const DIMENSIONS: usize = 384;
 
