@@ -15,6 +15,7 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import time
 import urllib.error
@@ -40,6 +41,15 @@ def request(method, url, body=None, headers=None, timeout=60):
 
 def health(base):
     return json.loads(request("GET", f"{base}/health", timeout=10)[1])
+
+
+def sql(query, **variables):
+    """One row of integers from the inbox's database (DATABASE_URL), through psql (PSQL, default `psql`)."""
+    argv = [os.environ.get("PSQL", "psql"), os.environ["DATABASE_URL"], "-qAtX", "-F", " "]
+    for name, value in variables.items():
+        argv += ["-v", f"{name}={value}"]
+    out = subprocess.run(argv, input=query, capture_output=True, text=True, check=True).stdout
+    return [int(x) for x in out.split()]
 
 
 def webhook_body(phone_id, sender, wamid, text, seconds):
@@ -89,33 +99,38 @@ def ingest(args):
     print(f"posted {len(rows)} messages in {posted:.1f} s", file=sys.stderr)
 
     # Projected: the webhook counted every message and every projection has caught up with the store.
-    # Embedded: the worker has nothing pending and its count has stopped moving while the rest is idle.
     deadline = time.monotonic() + args.timeout
-    projected_at = None
-    last, stable = None, 0
     while True:
         h = health(args.base)
-        received = h["webhook"]["messages_received"]
-        caught_up = all(p.get("lag", 1) == 0 for p in h["projections"])
-        search = h["search"]
+        if h["webhook"]["messages_received"] >= len(rows) and all(p.get("lag", 1) == 0 for p in h["projections"]):
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not projected after {args.timeout} s: {json.dumps(h)[:600]}")
+        time.sleep(0.5)
+    projected_at = time.monotonic() - started
+    print(f"projected after {projected_at:.1f} s", file=sys.stderr)
+    # Embedded: every search document's text has a vector of the model. /health's `search.pending` cannot
+    # tell (it is counted when a sweep starts, so it reaches 0 while documents that arrived since are still
+    # being embedded), so this asks the database, as the worker does.
+    model = health(args.base)["search"]["model"]
+    while True:
+        search = health(args.base)["search"]
         if search["state"] == "failing":
             raise SystemExit(f"the embedding model is failing: {search.get('error')}")
-        if projected_at is None and received >= len(rows) and caught_up:
-            projected_at = time.monotonic() - started
-            print(f"projected after {projected_at:.1f} s", file=sys.stderr)
-        if projected_at is not None:
-            now = (search["embedded"], search["pending"], caught_up)
-            stable = stable + 1 if now == last and search["pending"] == 0 and caught_up else 0
-            last = now
-            if stable >= 3:
-                break
+        documents, missing = sql(
+            "select count(*), count(*) filter (where not exists (select 1 from search_vectors v "
+            "where v.model = :'model' and v.sha256 = d.passage_sha256)) from search_documents d", model=model)
+        if documents >= len(rows) and missing == 0:
+            break
         if time.monotonic() > deadline:
-            raise SystemExit(f"not settled after {args.timeout} s: {json.dumps(h)[:600]}")
+            raise SystemExit(f"not embedded after {args.timeout} s: {documents} documents, {missing} without a vector")
         time.sleep(1)
-    embedded_at = time.monotonic() - started - 2  # the last 2 polls only confirmed it
+    embedded_at = time.monotonic() - started
+    print(f"embedded after {embedded_at:.1f} s", file=sys.stderr)
+    distinct = sql("select count(*) from search_vectors where model = :'model'", model=model)[0]
     report = {"messages": len(rows), "post_seconds": round(posted, 1), "projected_seconds": round(projected_at, 1),
-              "embedded_seconds": round(max(embedded_at, projected_at), 1), "embedded_texts": search["embedded"],
-              "model": search["model"]}
+              "embedded_seconds": round(embedded_at, 1), "embedded_texts": search["embedded"],
+              "vectors": distinct, "model": model}
     print(json.dumps(report), file=sys.stderr)
     if args.json:
         with open(args.json, "w") as fh:
@@ -181,7 +196,7 @@ def evaluate(args):
             ing = json.load(fh)
         out.append(f"Ingest: {ing['messages']} messages posted in {ing['post_seconds']} s, all projected after "
                    f"{ing['projected_seconds']} s, all embedded after {ing['embedded_seconds']} s "
-                   f"({ing['embedded_texts']} texts embedded, model `{ing['model']}`).")
+                   f"({ing['vectors']} distinct texts embedded, model `{ing['model']}`).")
     wins = {m: sum(1 for r in results if r["hybrid"]["ndcg"] > r[m]["ndcg"] + 1e-9) for m in ("keyword", "semantic")}
     losses = {m: sum(1 for r in results if r["hybrid"]["ndcg"] < r[m]["ndcg"] - 1e-9) for m in ("keyword", "semantic")}
     out.append(f"Per query (nDCG@10): hybrid beats keyword on {wins['keyword']}, loses on {losses['keyword']}; "

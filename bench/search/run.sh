@@ -50,6 +50,13 @@ fi
 # start_test_server's EXIT trap stops what is in test_pids: the model too, from here on.
 [ -z "$model_pid" ] || test_pids+=("$model_pid")
 
+# psql of scripts/db's PostgreSQL, for bench.py to see when every text has its vector.
+pg="$root/.local/pgserver"
+printf '#!/bin/sh\nLD_LIBRARY_PATH="%s" exec "%s" "$@"\n' "$pg/pgserver.libs:$pg/pgserver/pginstall/lib" \
+  "$pg/pgserver/pginstall/bin/psql" >"$work/psql"
+chmod +x "$work/psql"
+export PSQL="$work/psql"
+
 log "embeddings: ${INBOX_EMBEDDINGS} ${INBOX_EMBEDDINGS_MODEL:-}; inbox at $base"
 python3 "$here/bench.py" ingest --base "$base" --json "$work/ingest.json" || { show_server_log; exit 1; }
 python3 "$here/bench.py" evaluate --base "$base" --ingest "$work/ingest.json" --show-losses ${json:+--json "$json"}
