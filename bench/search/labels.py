@@ -167,6 +167,12 @@ CHATTER = [
 for qid, q, lang, kind, why, ids in CHATTER:
     QUERIES.append(dict(id=qid, q=q, lang=lang, kind=kind, why=why, add=ids))
 
+KIND_CRITERIA = {
+    "reference": "the message names this reference (any spacing or case)",
+    "family": "the message is about a watch of this family (named, misspelt, or by one of its references)",
+    "nickname": "the message names the nickname or a reference the trade means by it",
+}
+
 # Hand decisions on the rules' candidates (read one by one).
 DECISIONS = {
     "fam-royaloak": {"drop": ["rwx-1ca58vg", "rwx-1cbj591"]},  # an Invicta, a mod
@@ -269,7 +275,8 @@ def main():
             assert not missing, (q["id"], missing)
             assert rel, q["id"]
             fh.write(json.dumps({"id": q["id"], "query": q["q"], "lang": q["lang"], "kind": q["kind"],
-                                 "relevant": rel}, ensure_ascii=False) + "\n")
+                                 "criterion": q.get("why") or KIND_CRITERIA[q["kind"]], "relevant": rel},
+                                ensure_ascii=False) + "\n")
             print(f"{q['id']:22} {len(rel):4}")
     print(len(QUERIES), "queries")
 
