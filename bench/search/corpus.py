@@ -20,6 +20,8 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# No __pycache__ left in bench/listings, which this only reads.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "..", "listings"))
 import build_shared  # noqa: E402  (reads WATCH_DATA in place)
 
