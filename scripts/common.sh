@@ -76,6 +76,8 @@ start_test_server() {
   export INBOX_ENV=development
   export INBOX_MASTER_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
   export INBOX_LISTEN="127.0.0.1:$inbox_port" INBOX_MEDIA_DIR="$work/media"
+  # Keyword search only, unless the caller chose a model: a test server starts fast and answers alike.
+  export INBOX_EMBEDDINGS="${INBOX_EMBEDDINGS:-none}"
   export WHATSAPP_GRAPH_URL="http://127.0.0.1:$sim_port"
   export RUST_LOG="${RUST_LOG:-warn}"
   base="http://127.0.0.1:$inbox_port"

@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release -p actors --example embed_speed -- [--threads N] [--messages N] [messages.txt]`
 //!
-//! Loads the model (`INBOX_EMBEDDING_MODEL`, else `.local/models/e5-small-q4.bin` from `scripts/model`),
+//! Loads the model (`INBOX_EMBEDDING_MODEL_FILE`, else `.local/models/e5-small-q4.bin` from `scripts/model`),
 //! then embeds the messages of the given file (one a line) or, without one, a built-in mix of chat
 //! messages, as passages, at batch sizes 1, 8 and 32 (`--messages` of them at each size, 96 by default).
 //! Then embeds a full batch of texts cut at 512 tokens, the worst case for memory. Prints the load time,
@@ -65,7 +65,7 @@ fn main() {
             .collect(),
         None => MIX.iter().map(|s| (*s).to_owned()).collect(),
     };
-    let path = std::env::var_os("INBOX_EMBEDDING_MODEL")
+    let path = std::env::var_os("INBOX_EMBEDDING_MODEL_FILE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| {

@@ -37,7 +37,7 @@ fn repository() -> &'static Path {
 fn model() -> &'static LocalE5 {
     static MODEL: OnceLock<LocalE5> = OnceLock::new();
     MODEL.get_or_init(|| {
-        let path = std::env::var_os("INBOX_EMBEDDING_MODEL")
+        let path = std::env::var_os("INBOX_EMBEDDING_MODEL_FILE")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| repository().join(".local/models/e5-small-q4.bin"));

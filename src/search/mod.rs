@@ -57,12 +57,24 @@ pub async fn embedder(settings: &EmbeddingSettings) -> Arc<dyn Embedder> {
     let key = |k: &Option<crate::config::Secret>| k.as_ref().map(|k| ApiKey::new(k.expose()));
     let built: Result<Arc<dyn Embedder>, (String, EmbedError)> = match settings {
         EmbeddingSettings::None => Ok(Arc::new(NoEmbedder)),
-        EmbeddingSettings::Local { .. } => Err((
-            "local:multilingual-e5-small-q4".to_owned(),
-            EmbedError::Model {
-                message: "the local model is not built into this server yet".to_owned(),
-            },
-        )),
+        EmbeddingSettings::Local {
+            model_file,
+            threads,
+        } => {
+            use actors::embeddings::local::LocalE5;
+            let (path, threads) = (model_file.clone(), *threads);
+            // Reading and checking 72 MB takes a moment: off the async threads.
+            match tokio::task::spawn_blocking(move || LocalE5::load(&path, threads)).await {
+                Ok(Ok(model)) => Ok(Arc::new(model) as Arc<dyn Embedder>),
+                Ok(Err(e)) => Err((LocalE5::MODEL.to_owned(), e)),
+                Err(e) => Err((
+                    LocalE5::MODEL.to_owned(),
+                    EmbedError::Model {
+                        message: format!("loading stopped: {e}"),
+                    },
+                )),
+            }
+        }
         EmbeddingSettings::OpenAi(r) => OpenAiEmbedder::new(OpenAiConfig {
             base_url: r.base_url.clone(),
             api_key: key(&r.api_key),

