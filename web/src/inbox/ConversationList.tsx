@@ -60,9 +60,16 @@ export function ConversationList({
       </p>
     );
   }
-  if (rows.length === 0) return <p className="empty">{t("inbox.empty")}</p>;
+  const searching = filter.q.trim() !== "";
+  if (rows.length === 0) return <p className="empty">{t(searching ? "search.noConversations" : "inbox.empty")}</p>;
   return (
     <div ref={scroller} className="conversation-list">
+      {/* While searching, the matching conversations are one group and the matching messages another. */}
+      {searching && (
+        <h2 className="sidebar-group conversation-group">
+          {t("inbox.conversations")}
+        </h2>
+      )}
       <ul aria-label={t("inbox.conversations")} style={{ height: virtualizer.getTotalSize() }} onKeyDown={keyDown}>
         {items.map((item) => {
           const conversation = rows[item.index];
