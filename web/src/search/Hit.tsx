@@ -73,7 +73,7 @@ export function HitWhy({ hit }: { hit: SearchHit }) {
   if (why.length === 0) return null;
   return (
     <p className="search-why">
-      <span className="search-why-label">{t("search.why")}:</span> {why.map((r) => t(r.key, r.rank === undefined ? undefined : { rank: r.rank })).join(", ")}
+      <span className="search-why-label">{t("search.why")}:</span> {why.map((r) => ("rank" in r ? t(r.key, { rank: r.rank }) : t(r.key))).join(", ")}
     </p>
   );
 }

@@ -230,11 +230,13 @@ function Results({ state, numberLabel, showNumber }: { state: SearchState; numbe
         ) : (
           <ol className="search-hits" aria-labelledby={headingId}>
             {hits.map((hit) => (
-              <li key={`${hit.conversation_id} ${hit.message_id}`} className="search-hit">
-                <HitLink hit={hit} className="search-hit-snippet" />
-                <HitMeta hit={hit} number={showNumber ? numberLabel(hit.account_id) : null} />
-                <HitChips hit={hit} />
-                <HitWhy hit={hit} />
+              <li key={`${hit.conversation_id} ${hit.message_id}`}>
+                <article className="search-hit">
+                  <HitLink hit={hit} className="search-hit-snippet" />
+                  <HitMeta hit={hit} number={showNumber ? numberLabel(hit.account_id) : null} />
+                  <HitChips hit={hit} />
+                  <HitWhy hit={hit} />
+                </article>
               </li>
             ))}
           </ol>

@@ -139,4 +139,10 @@ describe("why a hit is there", () => {
     ]);
     expect(reasons({ exact: false, semantic_rank: 2, score: 0.8 })).toEqual([{ key: "search.why.semantic", rank: 2 }]);
   });
+
+  it("says words or meaning found it when the place is not known (keyword pages are keyed)", () => {
+    expect(reasons({ exact: true, keyword: 0.4, score: 0.4 })).toEqual([{ key: "search.why.exact" }, { key: "search.why.words" }]);
+    expect(reasons({ exact: false, semantic: 0.8, score: 0.8 })).toEqual([{ key: "search.why.meaning" }]);
+    expect(reasons({ exact: false, score: 0 })).toEqual([]);
+  });
 });

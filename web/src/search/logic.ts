@@ -204,11 +204,19 @@ export function highlightPieces(snippet: string, highlights: readonly Highlight[
   return pieces;
 }
 
-/** Why a hit is there, as text keys and their values, in the order the ranking weighs them. */
-export function reasons(scores: HitScores): { key: "search.why.exact" | "search.why.keyword" | "search.why.semantic"; rank?: number }[] {
-  const out: { key: "search.why.exact" | "search.why.keyword" | "search.why.semantic"; rank?: number }[] = [];
+export type Reason = { key: "search.why.exact" | "search.why.words" | "search.why.meaning" } | { key: "search.why.keyword" | "search.why.semantic"; rank: number };
+
+/**
+ * Why a hit is there, in the order the ranking weighs them: an exact reference, then each ranking that
+ * found it, with its place when the server knows it (keyword pages are keyed, so words alone give a
+ * score without a place).
+ */
+export function reasons(scores: HitScores): Reason[] {
+  const out: Reason[] = [];
   if (scores.exact) out.push({ key: "search.why.exact" });
   if (scores.keyword_rank != null) out.push({ key: "search.why.keyword", rank: scores.keyword_rank });
+  else if (scores.keyword != null) out.push({ key: "search.why.words" });
   if (scores.semantic_rank != null) out.push({ key: "search.why.semantic", rank: scores.semantic_rank });
+  else if (scores.semantic != null) out.push({ key: "search.why.meaning" });
   return out;
 }
