@@ -94,8 +94,9 @@ test("the mode is in the address: words alone need no notice, meaning alone says
 
   await searchForm().getByRole("radio", { name: "Meaning" }).check();
   await expect(page).toHaveURL(/mode=semantic/);
-  await expect(page.getByRole("alert")).toContainText("Something went wrong");
+  await expect(page.getByRole("alert")).toContainText("Searching by meaning alone is unavailable");
   await expect(results()).toHaveCount(0);
+  await expectAccessible();
 
   // Back returns to the previous search, the form as it was.
   await page.goBack();
@@ -190,4 +191,16 @@ test("the inbox's search box finds conversations by name and messages by words",
   await page.getByRole("searchbox", { name: "Search names, numbers and messages" }).fill("");
   await expect(page.getByRole("region", { name: "Messages" })).toHaveCount(0);
   await expect(page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: new RegExp(seller.name) })).toBeVisible();
+});
+
+test("on a phone the filters fold away and the results follow the query box", async () => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.goto("/search?q=126610LV");
+  await expect(results().getByRole("article")).toHaveCount(1);
+  await expect(searchForm().getByLabel("Brand")).toBeHidden();
+  await expect(results().getByRole("link", { name: offer })).toBeInViewport();
+  await searchForm().getByRole("button", { name: "Show the filters" }).click();
+  await expect(searchForm().getByLabel("Brand")).toBeVisible();
+  await expectAccessible();
+  await page.setViewportSize({ width: 1280, height: 720 });
 });

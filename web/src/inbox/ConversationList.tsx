@@ -61,15 +61,20 @@ export function ConversationList({
     );
   }
   const searching = filter.q.trim() !== "";
-  if (rows.length === 0) return <p className="empty">{t(searching ? "search.noConversations" : "inbox.empty")}</p>;
+  if (rows.length === 0 && searching) {
+    return (
+      <div>
+        <h2 className="sidebar-group conversation-group">{t("inbox.conversations")}</h2>
+        <p className="empty">{t("search.noConversations")}</p>
+      </div>
+    );
+  }
+  if (rows.length === 0) return <p className="empty">{t("inbox.empty")}</p>;
   return (
+    <>
+    {/* While searching, the matching conversations are one group and the matching messages another. */}
+    {searching && <h2 className="sidebar-group conversation-group">{t("inbox.conversations")}</h2>}
     <div ref={scroller} className="conversation-list">
-      {/* While searching, the matching conversations are one group and the matching messages another. */}
-      {searching && (
-        <h2 className="sidebar-group conversation-group">
-          {t("inbox.conversations")}
-        </h2>
-      )}
       <ul aria-label={t("inbox.conversations")} style={{ height: virtualizer.getTotalSize() }} onKeyDown={keyDown}>
         {items.map((item) => {
           const conversation = rows[item.index];
@@ -93,5 +98,6 @@ export function ConversationList({
         })}
       </ul>
     </div>
+    </>
   );
 }

@@ -1,5 +1,5 @@
 import { useId, useMemo, useState, type FormEvent } from "react";
-import type { Me } from "../api/client";
+import { ApiError, type Me } from "../api/client";
 import { may } from "../api/queries";
 import { ErrorNotice } from "../ErrorNotice";
 import { useI18n, type Translate } from "../i18n/i18n";
@@ -76,6 +76,8 @@ function SearchForm({ me, state }: { me: Me; state: SearchState }) {
   const numbers = useVisibleNumbers(me);
   const [draft, setDraft] = useState(state);
   const [problem, setProblem] = useState<MessageKey | null>(null);
+  // On a phone the filters fold away, so the results follow the query box.
+  const [filtersOpen, setFiltersOpen] = useState(false);
   const set = <K extends keyof SearchState>(key: K, value: SearchState[K]) => setDraft({ ...draft, [key]: value });
 
   const apply = (next: SearchState) => {
@@ -130,7 +132,16 @@ function SearchForm({ me, state }: { me: Me; state: SearchState }) {
           </div>
         ))}
       </fieldset>
-      <fieldset className="search-filters">
+      <button
+        type="button"
+        className="search-filters-toggle"
+        aria-expanded={filtersOpen}
+        aria-controls={`${id}-filters`}
+        onClick={() => setFiltersOpen(!filtersOpen)}
+      >
+        {filtersOpen ? t("search.hideFilters") : t("search.showFilters")}
+      </button>
+      <fieldset id={`${id}-filters`} className={filtersOpen ? "search-filters open" : "search-filters"}>
         <legend>{t("search.filters")}</legend>
         <div className="search-filter">
           <label htmlFor={`${id}-account`}>{t("search.number")}</label>
@@ -224,7 +235,16 @@ function Results({ state, numberLabel, showNumber }: { state: SearchState; numbe
         {query.isPending ? (
           <p role="status">{t("search.searching")}</p>
         ) : query.isError && hits.length === 0 ? (
-          <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
+          meaningUnavailable(state, query.error) ? (
+            <div className="error-notice" role="alert">
+              <p>{t("search.meaningUnavailable")}</p>
+              <button type="button" onClick={() => show({ ...state, mode: "hybrid" })}>
+                {t("search.useHybrid")}
+              </button>
+            </div>
+          ) : (
+            <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
+          )
         ) : hits.length === 0 ? (
           <p className="empty">{t("search.noResults")}</p>
         ) : (
@@ -250,6 +270,11 @@ function Results({ state, numberLabel, showNumber }: { state: SearchState; numbe
       </section>
     </>
   );
+}
+
+/** A search by meaning alone the server cannot answer: it has no embedding model, or cannot reach it. */
+function meaningUnavailable(state: SearchState, error: unknown): boolean {
+  return state.mode === "semantic" && error instanceof ApiError && (error.code === "semantic_unavailable" || error.code === "unavailable");
 }
 
 /** What the server says about the results; a hybrid or meaning search answered by words alone says so in the reader's language. */
