@@ -193,6 +193,20 @@ test("the inbox's search box finds conversations by name and messages by words",
   await expect(page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: new RegExp(seller.name) })).toBeVisible();
 });
 
+test("more results load a page at a time, until there are none", async () => {
+  await page.goto("/search?q=suivi");
+  await expect(page.getByRole("heading", { name: /Messages found/ })).toContainText(`${LATER} found`);
+  await expect(results().getByRole("article")).toHaveCount(20);
+  await page.getByRole("button", { name: "Load more" }).click();
+  await expect(results().getByRole("article")).toHaveCount(40);
+  await page.getByRole("button", { name: "Load more" }).click();
+  await expect(results().getByRole("article")).toHaveCount(LATER);
+  await expect(page.getByRole("button", { name: "Load more" })).toHaveCount(0);
+  // Each once: the pages follow one another without overlap.
+  const links = await results().getByRole("link").allTextContents();
+  expect(new Set(links).size).toBe(LATER);
+});
+
 test("on a phone the filters fold away and the results follow the query box", async () => {
   await page.setViewportSize({ width: 390, height: 800 });
   await page.goto("/search?q=126610LV");
