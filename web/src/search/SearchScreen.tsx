@@ -231,6 +231,10 @@ function Results({ state, numberLabel, showNumber }: { state: SearchState; numbe
           {t("search.results")}
           {first && <span className="muted"> · {t("search.total", { count: first.total.toLocaleString(locale) })}</span>}
         </h3>
+        {/* Said to screen readers as each search answers; the heading says it to everyone. */}
+        <p className="visually-hidden" role="status">
+          {first && !query.isFetching ? t("search.total", { count: first.total.toLocaleString(locale) }) : ""}
+        </p>
         {first?.notice && <Notice asked={state.mode} results={first} />}
         {query.isPending ? (
           <p role="status">{t("search.searching")}</p>
