@@ -20,11 +20,14 @@ export function ConversationScreen({
   me,
   onBack,
   audit = false,
+  target = null,
 }: {
   id: string;
   me: Me;
   onBack: () => void;
   audit?: boolean;
+  /** The message to show scrolled to and highlighted (`?message=` in the address). */
+  target?: string | null;
 }) {
   const { t } = useI18n();
   const conversation = useConversation(id);
@@ -74,6 +77,7 @@ export function ConversationScreen({
         unreadAtOpen={unreadAtOpen ?? 0}
         onReply={canSend ? setReplyTo : undefined}
         onReact={canSend && data.reply_window_open ? react : undefined}
+        target={target}
       />
       <Composer conversation={data} canSend={canSend} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} />
     </section>

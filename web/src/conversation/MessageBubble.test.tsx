@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { cleanup, render, screen, within } from "@testing-library/react";
 import { I18nProvider } from "../i18n/i18n";
 import { MessageBubble } from "./MessageBubble";
 import { message } from "../test/messages";
 import type { Message } from "../api/client";
 
-function show(m: Message, quoted: Message | null = null) {
+function show(m: Message, quoted: Message | null = null, found = false) {
   render(
     <I18nProvider>
       <ol>
-        <MessageBubble message={m} quoted={quoted} pending={null} onDismiss={undefined} />
+        <MessageBubble message={m} quoted={quoted} pending={null} onDismiss={undefined} found={found} />
       </ol>
     </I18nProvider>,
   );
@@ -19,6 +19,16 @@ function show(m: Message, quoted: Message | null = null) {
 }
 
 describe("a message on screen", () => {
+  it("is marked as the current one, and focusable, when a search result opened it", () => {
+    const item = show(message({ body: "Vends 126610LV" }), null, true);
+    expect(item.getAttribute("aria-current")).toBe("true");
+    expect(item.tabIndex).toBe(-1);
+    cleanup();
+    const other = show(message({ body: "Vends 126610LV" }));
+    expect(other.getAttribute("aria-current")).toBeNull();
+    expect(other.hasAttribute("tabindex")).toBe(false);
+  });
+
   it("links the URLs of a text", () => {
     const item = show(message({ body: "Photos at https://example.org/w", content: { content_type: "text", body: "Photos at https://example.org/w" } }));
     expect(within(item).getByRole("link", { name: "https://example.org/w" })).toHaveProperty("href", "https://example.org/w");

@@ -23,6 +23,7 @@ export const MessageBubble = memo(function MessageBubble({
   ownReaction = null,
   onReact,
   listings = [],
+  found = false,
 }: {
   message: Message;
   quoted: Message | null;
@@ -36,6 +37,8 @@ export const MessageBubble = memo(function MessageBubble({
   onReact?: ((message: Message, emoji: string) => void) | undefined;
   /** The watches read in it (`messages.view`), each shown as a card whose fields point into its text. */
   listings?: Listing[];
+  /** The message a search result opened the conversation at: marked as the current one. */
+  found?: boolean;
 }) {
   const { t, locale } = useI18n();
   const outbound = message.direction === "outbound";
@@ -51,7 +54,12 @@ export const MessageBubble = memo(function MessageBubble({
       : "message.advice.default"
     : null;
   return (
-    <li className={`message ${outbound ? "outbound" : "inbound"}${pending ? " pending" : ""}`}>
+    <li
+      className={`message ${outbound ? "outbound" : "inbound"}${pending ? " pending" : ""}`}
+      data-message-id={message.id}
+      aria-current={found ? "true" : undefined}
+      tabIndex={found ? -1 : undefined}
+    >
       <p className="visually-hidden">{outbound ? t("message.fromYou") : t("message.fromCustomer")}</p>
       {message.forwarded && <p className="forwarded">{t("message.forwarded")}</p>}
       {message.reply_to && (

@@ -28,12 +28,15 @@ export function MessageList({
   unreadAtOpen,
   onReply,
   onReact,
+  target = null,
 }: {
   conversation: Conversation;
   unreadAtOpen: number;
   onReply?: ((message: Message) => void) | undefined;
   /** Set when the agent may react to messages. */
   onReact?: ((message: Message, emoji: string) => void) | undefined;
+  /** A message to scroll to and highlight (a search result's), by its id or WhatsApp id. */
+  target?: string | null;
 }) {
   const { t, locale } = useI18n();
   const query = useMessages(conversation.id, true);
@@ -98,6 +101,24 @@ export function MessageList({
     mineBefore.current = mine;
   }, [shown, isFetchingNextPage, mine]);
 
+  // The message asked for: older pages load until it is there (or there are none left), then it is
+  // brought to the middle of the view, once per target, and focused so the keyboard starts from it.
+  const found = target === null ? undefined : server.find((m) => m.id === target || m.wamid === target);
+  const reached = useRef<string | null>(null);
+  useEffect(() => {
+    if (target === null || reached.current === target) return;
+    if (!found) {
+      if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+      return;
+    }
+    const el = scroller.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(found.id)}"]`);
+    if (!el) return;
+    reached.current = target;
+    atBottom.current = false;
+    el.scrollIntoView({ block: "center" });
+    el.focus({ preventScroll: true });
+  }, [target, found, shown, hasNextPage, isFetchingNextPage, fetchNextPage]);
+
   if (query.isError) return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;
   let previousDay: string | null = null;
   return (
@@ -134,6 +155,7 @@ export function MessageList({
                   onReact={onReact}
                   ownReaction={reactions.get(whatsappId(message) ?? "") ?? null}
                   listings={mine ? undefined : listings.of(message)}
+                  found={found !== undefined && !mine && message.id === found.id}
                 />
               </Fragment>
             );

@@ -1,6 +1,7 @@
 import { numbersEn } from "../numbers/texts";
 import { settingsEn } from "../settings/texts";
 import { listingsEn } from "../listings/texts";
+import { searchEn } from "../search/texts";
 
 /** The English texts; `fr.ts` has the same keys (the compiler checks it). Screens with many texts keep
  * theirs beside them (`numbers/texts.ts`, `settings/texts.ts`). */
@@ -8,6 +9,7 @@ export const en = {
   ...numbersEn,
   ...settingsEn,
   ...listingsEn,
+  ...searchEn,
   appName: "Inbox",
   loading: "Loading…",
   retry: "Try again",

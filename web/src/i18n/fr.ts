@@ -2,12 +2,14 @@ import type { MessageKey } from "./en";
 import { numbersFr } from "../numbers/texts";
 import { settingsFr } from "../settings/texts";
 import { listingsFr } from "../listings/texts";
+import { searchFr } from "../search/texts";
 
 /** Les textes en français. */
 export const fr: Record<MessageKey, string> = {
   ...numbersFr,
   ...settingsFr,
   ...listingsFr,
+  ...searchFr,
   appName: "Inbox",
   loading: "Chargement…",
   retry: "Réessayer",

@@ -5,13 +5,18 @@ import { useI18n } from "../i18n/i18n";
 
 const FILTERS: readonly ListFilter[] = ["all", "unread", "favourites", "archived", "groups"];
 
-/** Search by name or number (applied as the agent pauses typing) and the list's filter. */
+/**
+ * Search by name or number (applied as the agent pauses typing) and the list's filter. With
+ * `messages`, the same words also find messages (shown under the list by `search/MessageMatches`).
+ */
 export function ConversationFilters({
   value,
   onChange,
+  messages = false,
 }: {
   value: ConversationFilter;
   onChange: (filter: ConversationFilter) => void;
+  messages?: boolean;
 }) {
   const { t } = useI18n();
   const searchId = useId();
@@ -24,12 +29,12 @@ export function ConversationFilters({
   return (
     <div className="conversation-filters">
       <label htmlFor={searchId} className="visually-hidden">
-        {t("inbox.search")}
+        {t(messages ? "search.inbox" : "inbox.search")}
       </label>
       <input
         id={searchId}
         type="search"
-        placeholder={t("inbox.search")}
+        placeholder={t(messages ? "search.inbox" : "inbox.search")}
         maxLength={100}
         value={text}
         onChange={(e) => setText(e.target.value)}

@@ -60,31 +60,44 @@ export function ConversationList({
       </p>
     );
   }
+  const searching = filter.q.trim() !== "";
+  if (rows.length === 0 && searching) {
+    return (
+      <div>
+        <h2 className="sidebar-group conversation-group">{t("inbox.conversations")}</h2>
+        <p className="empty">{t("search.noConversations")}</p>
+      </div>
+    );
+  }
   if (rows.length === 0) return <p className="empty">{t("inbox.empty")}</p>;
   return (
-    <div ref={scroller} className="conversation-list">
-      <ul aria-label={t("inbox.conversations")} style={{ height: virtualizer.getTotalSize() }} onKeyDown={keyDown}>
-        {items.map((item) => {
-          const conversation = rows[item.index];
-          return (
-            <li
-              key={item.key}
-              data-index={item.index}
-              style={{ transform: `translateY(${item.start}px)`, height: item.size }}
-              aria-setsize={rows.length}
-              aria-posinset={item.index + 1}
-            >
-              {conversation ? (
-                <ConversationRow conversation={conversation} open={conversation.id === openId} onOpen={onOpen} />
-              ) : (
-                <p className="loading-more" role="status">
-                  {t("inbox.loadingMore")}
-                </p>
-              )}
-            </li>
-          );
-        })}
-      </ul>
-    </div>
+    <>
+      {/* While searching, the matching conversations are one group and the matching messages another. */}
+      {searching && <h2 className="sidebar-group conversation-group">{t("inbox.conversations")}</h2>}
+      <div ref={scroller} className="conversation-list">
+        <ul aria-label={t("inbox.conversations")} style={{ height: virtualizer.getTotalSize() }} onKeyDown={keyDown}>
+          {items.map((item) => {
+            const conversation = rows[item.index];
+            return (
+              <li
+                key={item.key}
+                data-index={item.index}
+                style={{ transform: `translateY(${item.start}px)`, height: item.size }}
+                aria-setsize={rows.length}
+                aria-posinset={item.index + 1}
+              >
+                {conversation ? (
+                  <ConversationRow conversation={conversation} open={conversation.id === openId} onOpen={onOpen} />
+                ) : (
+                  <p className="loading-more" role="status">
+                    {t("inbox.loadingMore")}
+                  </p>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+    </>
   );
 }

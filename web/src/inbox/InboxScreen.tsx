@@ -10,12 +10,14 @@ import { NewConversation } from "./NewConversation";
 import { ConversationFilters } from "./ConversationFilters";
 import { ConversationList } from "./ConversationList";
 import { TopBar } from "./TopBar";
-import { useOpenConversation, useRoute } from "./route";
+import { messageFromQuery, useOpenConversation, useQueryString, useRoute } from "./route";
+import { MessageMatches } from "../search/MessageMatches";
 import { ContactsScreen } from "../contacts/ContactsScreen";
 
 // Screens an agent seldom opens load when first opened, keeping the first screen's JavaScript small.
 const NumbersScreen = lazy(() => import("../numbers/NumbersScreen").then((m) => ({ default: m.NumbersScreen })));
 const ListingsScreen = lazy(() => import("../listings/ListingsScreen").then((m) => ({ default: m.ListingsScreen })));
+const SearchScreen = lazy(() => import("../search/SearchScreen").then((m) => ({ default: m.SearchScreen })));
 const SettingsScreen = lazy(() => import("../settings/SettingsScreen").then((m) => ({ default: m.SettingsScreen })));
 
 /** The signed-in app: numbers and conversations on the left, the open conversation on the right. */
@@ -26,18 +28,22 @@ export function InboxScreen({ me }: { me: Me }) {
   const canSeeContacts = may(me, "contacts.view");
   const [filter, setFilter] = useState<ConversationFilter>(FIRST_FILTER);
   const canView = may(me, "conversations.view");
+  const canSearch = may(me, "messages.view");
+  const target = messageFromQuery(useQueryString());
   const notifications = useNotifications();
   const live = useLiveUpdates(canView, notifications.notify);
 
   return (
     <div className={openId || (route.view === "contacts" && route.contact) ? "inbox has-open" : "inbox"}>
       <TopBar me={me} live={live} notifications={notifications} route={route} />
-      {route.view === "numbers" || route.view === "settings" || route.view === "listings" ? (
+      {route.view === "numbers" || route.view === "settings" || route.view === "listings" || route.view === "search" ? (
         <Suspense fallback={<p className="loading" role="status">{t("loading")}</p>}>
           {route.view === "numbers" ? (
             <NumbersScreen me={me} account={route.account} />
           ) : route.view === "listings" ? (
             <ListingsScreen me={me} />
+          ) : route.view === "search" ? (
+            <SearchScreen me={me} />
           ) : (
             <SettingsScreen me={me} section={route.section} />
           )}
@@ -51,8 +57,9 @@ export function InboxScreen({ me }: { me: Me }) {
           <>
             <NewConversation me={me} onOpen={open} />
             <AccountPicker me={me} value={filter.account} onChange={(account) => setFilter({ ...filter, account })} />
-            <ConversationFilters value={filter} onChange={setFilter} />
+            <ConversationFilters value={filter} onChange={setFilter} messages={canSearch} />
             <ConversationList filter={filter} openId={openId} onOpen={open} />
+            {canSearch && filter.q.trim() !== "" && <MessageMatches q={filter.q} account={filter.account} />}
           </>
         ) : (
           <p className="empty">{t("inbox.noAccess")}</p>
@@ -66,6 +73,7 @@ export function InboxScreen({ me }: { me: Me }) {
             me={me}
             onBack={() => open(null)}
             audit={route.view === "inbox" && route.audit}
+            target={target}
           />
         ) : (
           <p className="empty">{t("inbox.pick")}</p>

@@ -53,6 +53,14 @@ describe("the top bar", () => {
     expect(screen.getByRole("link", { name: "Settings" })).toBeTruthy();
   });
 
+  it("leads to the search for whoever may read messages", () => {
+    show(viewer(["conversations.view", "messages.view"]));
+    expect(screen.getByRole("link", { name: "Search" }).getAttribute("href")).toBe("/search");
+    cleanup();
+    show(viewer(["conversations.view"]));
+    expect(screen.queryByRole("link", { name: "Search" })).toBeNull();
+  });
+
   it("leads to the watch listings for whoever may read messages", () => {
     show(viewer(["conversations.view", "messages.view"]));
     expect(screen.getByRole("link", { name: "Listings" }).getAttribute("href")).toBe("/listings");

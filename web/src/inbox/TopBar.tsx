@@ -5,7 +5,7 @@ import type { LiveStatus } from "../live/resume";
 import type { Notifications } from "../live/useNotifications";
 import { PreferencesMenu } from "./PreferencesMenu";
 import { may } from "../api/queries";
-import { contactsPath, followLink, listingsPath, numbersPath, settingsPath, type Route } from "./route";
+import { contactsPath, followLink, listingsPath, numbersPath, searchPath, settingsPath, type Route } from "./route";
 
 export function TopBar({
   me,
@@ -29,6 +29,9 @@ export function TopBar({
         <NavLink path="/" current={route.view === "inbox"} label={t("contacts.inbox")} />
         {may(me, "contacts.view") && (
           <NavLink path={contactsPath()} current={route.view === "contacts"} label={t("contacts.open")} />
+        )}
+        {may(me, "messages.view") && (
+          <NavLink path={searchPath()} current={route.view === "search"} label={t("search.open")} />
         )}
         {may(me, "messages.view") && (
           <NavLink path={listingsPath()} current={route.view === "listings"} label={t("listings.open")} />

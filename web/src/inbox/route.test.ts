@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditPath, contactsPath, conversationPath, listingsPath, numbersPath, routeFromPath, settingsPath } from "./route";
+import { auditPath, contactsPath, conversationPath, listingsPath, messageFromQuery, messagePath, numbersPath, routeFromPath, searchPath, settingsPath } from "./route";
 
 describe("the address", () => {
   it("names the inbox and an open conversation", () => {
@@ -39,5 +39,21 @@ describe("the address", () => {
     expect(routeFromPath(listingsPath())).toEqual({ view: "listings" });
     expect(routeFromPath("/listings/")).toEqual({ view: "listings" });
     expect(routeFromPath("/listingsx")).toEqual({ view: "inbox", conversation: null, audit: false });
+  });
+
+  it("names the search, its state in the query string", () => {
+    expect(searchPath()).toBe("/search");
+    expect(searchPath("q=rolex&mode=keyword")).toBe("/search?q=rolex&mode=keyword");
+    expect(routeFromPath("/search")).toEqual({ view: "search" });
+    expect(routeFromPath("/searchx")).toEqual({ view: "inbox", conversation: null, audit: false });
+  });
+
+  it("names a conversation opened at one message", () => {
+    const path = messagePath("c/1", "wamid.HBg=&x");
+    const [pathname, query] = path.split("?");
+    expect(routeFromPath(pathname ?? "")).toEqual({ view: "inbox", conversation: "c/1", audit: false });
+    expect(messageFromQuery(`?${query}`)).toBe("wamid.HBg=&x");
+    expect(messageFromQuery("")).toBeNull();
+    expect(messageFromQuery("?message=")).toBeNull();
   });
 });

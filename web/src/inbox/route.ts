@@ -12,13 +12,15 @@ const CONTACTS = "/contacts";
 const NUMBERS = "/numbers";
 const SETTINGS = "/settings";
 const LISTINGS = "/listings";
+const SEARCH = "/search";
 
 export type Route =
   | { view: "inbox"; conversation: string | null; audit: boolean }
   | { view: "contacts"; contact: string | null }
   | { view: "numbers"; account: string | null }
   | { view: "settings"; section: string | null }
-  | { view: "listings" };
+  | { view: "listings" }
+  | { view: "search" };
 
 function subscribe(listener: () => void) {
   window.addEventListener("popstate", listener);
@@ -45,6 +47,7 @@ export function routeFromPath(path: string): Route {
   if (under(path, CONTACTS)) return { view: "contacts", contact: idAfter(path, CONTACTS + "/") };
   if (under(path, NUMBERS)) return { view: "numbers", account: idAfter(path, NUMBERS + "/") };
   if (under(path, LISTINGS)) return { view: "listings" };
+  if (under(path, SEARCH)) return { view: "search" };
   if (under(path, SETTINGS)) return { view: "settings", section: idAfter(path, SETTINGS + "/") };
   const conversation = conversationFromPath(path);
   const audit = conversation !== null && path.slice(CONVERSATIONS.length).split("/")[1] === "audit";
@@ -80,9 +83,25 @@ export function listingsPath(): string {
   return LISTINGS;
 }
 
-/** Goes to `path` inside the app, as a link would, without reloading. */
+/** The search page, with its state as a query string (`q=…&mode=…`, empty for a blank page). */
+export function searchPath(query = ""): string {
+  return query === "" ? SEARCH : `${SEARCH}?${query}`;
+}
+
+/** A conversation opened scrolled to one of its messages, which shows highlighted. */
+export function messagePath(conversation: string, message: string): string {
+  return `${conversationPath(conversation)}?${new URLSearchParams({ message }).toString()}`;
+}
+
+/** The message a conversation's address asks to show (`?message=`), or null. */
+export function messageFromQuery(query: string): string | null {
+  const message = new URLSearchParams(query).get("message");
+  return message === null || message === "" ? null : message;
+}
+
+/** Goes to `path` (with its query string, if any) inside the app, as a link would, without reloading. */
 export function navigate(path: string) {
-  if (path !== window.location.pathname) {
+  if (path !== window.location.pathname + window.location.search) {
     window.history.pushState(null, "", path);
     window.dispatchEvent(new PopStateEvent("popstate"));
   }
@@ -91,6 +110,11 @@ export function navigate(path: string) {
 export function useRoute(): Route {
   const path = useSyncExternalStore(subscribe, () => window.location.pathname);
   return routeFromPath(path);
+}
+
+/** The address's query string (`?…`, or "" when there is none), kept current as the user moves. */
+export function useQueryString(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search);
 }
 
 export function useOpenConversation(): [string | null, (id: string | null) => void] {
