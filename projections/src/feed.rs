@@ -31,7 +31,8 @@ use tokio_util::sync::CancellationToken;
 
 /// How long an idle feed waits on the store's head before reading anyway (a missed notification).
 const POLL: Duration = Duration::from_secs(2);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Shorter than a runner's: while the feed fails, the runners waiting on it poll the store themselves.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// The node's log reader, shared by its runners (cloning shares it).
 #[derive(Clone)]
