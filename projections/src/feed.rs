@@ -86,8 +86,11 @@ impl Page {
 pub struct FeedReport {
     /// Where it has read up to (`None` while no runner follows it).
     pub position: Option<u64>,
+    /// Pages read from the store since the node started.
     pub pages_read: u64,
+    /// Events in those pages: each read once for every runner of the node.
     pub events_read: u64,
+    /// Reads that failed (and were retried).
     pub failures: u64,
 }
 
@@ -196,6 +199,7 @@ impl Feed {
         }
     }
 
+    /// Where the feed stands and what it has read.
     pub fn report(&self) -> FeedReport {
         FeedReport {
             position: self.state().position,

@@ -219,12 +219,14 @@ enum Source {
 /// Starts every projection in its own task, fed by one reader of the log; they stop when `shutdown` is
 /// cancelled.
 pub struct Runners {
+    /// One per projection, in the order given.
     pub statuses: Vec<Arc<RunnerStatus>>,
     feed: Feed,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Runners {
+    /// Starts the feed and a runner per projection (on this node: each runs where it gets its lock).
     pub fn start(
         pool: PgPool,
         store: Arc<dyn EventStore>,
@@ -276,6 +278,7 @@ impl Runners {
         self.feed.report()
     }
 
+    /// The status of the named projection's runner.
     pub fn status(&self, name: &str) -> Option<Arc<RunnerStatus>> {
         self.statuses.iter().find(|s| s.name == name).cloned()
     }
