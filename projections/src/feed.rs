@@ -397,3 +397,145 @@ impl Feed {
         self.shared.moved.send_replace(position);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actors::event::{EventMetadata, StreamId};
+
+    fn event(position: u64, stream: &str) -> RecordedEvent {
+        RecordedEvent {
+            id: uuid::Uuid::new_v4(),
+            stream_id: StreamId::new(stream),
+            stream_version: position,
+            global_position: position,
+            event_type: "test.happened".into(),
+            schema_version: 1,
+            payload: serde_json::json!({}),
+            metadata: EventMetadata::system("test"),
+            occurred_at: None,
+            recorded_at: chrono::Utc::now(),
+        }
+    }
+
+    /// A started feed holding pages of the given positions (each page starting after the previous one's
+    /// last event; the log may have holes).
+    fn feed(start: u64, pages: &[&[u64]], keep: usize) -> Feed {
+        let feed = Feed::new(keep);
+        feed.start_at(start);
+        {
+            let mut state = feed.state();
+            state.position = state.requested.take();
+        }
+        let mut after = start;
+        for page in pages {
+            let events: Vec<RecordedEvent> = page.iter().map(|p| event(*p, "a")).collect();
+            let page = Page {
+                after,
+                events: events.into(),
+            };
+            after = page.last();
+            feed.push(page);
+        }
+        feed
+    }
+
+    fn positions(take: Take) -> Option<(Vec<u64>, u64, usize)> {
+        match take {
+            Take::Fed(batch) => Some((
+                batch.events().iter().map(|e| e.global_position).collect(),
+                batch.to,
+                batch.covered,
+            )),
+            Take::Waiting | Take::Behind => None,
+        }
+    }
+
+    #[test]
+    fn a_runner_inside_a_page_gets_the_events_after_its_position_and_nothing_before() {
+        let feed = feed(10, &[&[12, 15, 20], &[21, 25]], 100);
+        assert_eq!(
+            positions(feed.take(10, 100, Interest::Everything)),
+            Some((vec![12, 15, 20, 21, 25], 25, 5))
+        );
+        // A position inside the first page, even one the log has no event at (a hole).
+        assert_eq!(
+            positions(feed.take(13, 100, Interest::Everything)),
+            Some((vec![15, 20, 21, 25], 25, 4))
+        );
+        assert_eq!(
+            positions(feed.take(20, 100, Interest::Everything)),
+            Some((vec![21, 25], 25, 2))
+        );
+    }
+
+    #[test]
+    fn a_runner_before_the_first_page_reads_on_its_own_and_one_at_the_end_waits() {
+        let feed = feed(10, &[&[12, 15, 20]], 100);
+        assert!(matches!(
+            feed.take(9, 100, Interest::Everything),
+            Take::Behind
+        ));
+        assert!(matches!(
+            feed.take(20, 100, Interest::Everything),
+            Take::Waiting
+        ));
+        assert!(matches!(
+            feed.take(30, 100, Interest::Everything),
+            Take::Waiting
+        ));
+        assert!(matches!(
+            Feed::new(100).take(0, 100, Interest::Everything),
+            Take::Behind
+        ));
+    }
+
+    #[test]
+    fn old_pages_are_dropped_past_the_events_kept_and_a_runner_there_reads_on_its_own() {
+        let feed = feed(0, &[&[1, 2, 3], &[4, 5, 6], &[7, 8, 9]], 4);
+        assert!(matches!(
+            feed.take(2, 100, Interest::Everything),
+            Take::Behind
+        ));
+        assert!(matches!(
+            feed.take(3, 100, Interest::Everything),
+            Take::Behind
+        ));
+        assert_eq!(
+            positions(feed.take(6, 100, Interest::Everything)),
+            Some((vec![7, 8, 9], 9, 3))
+        );
+        // The last page is kept even when it alone holds more than the events kept.
+        let feed = self::feed(0, &[&[1, 2, 3, 4, 5, 6]], 2);
+        assert_eq!(
+            positions(feed.take(0, 100, Interest::Everything)),
+            Some((vec![1, 2, 3, 4, 5, 6], 6, 6))
+        );
+    }
+
+    #[test]
+    fn a_batch_takes_whole_pages_until_it_is_full_and_hands_over_only_what_the_projection_wants() {
+        let feed = feed(0, &[&[1, 2], &[3, 4], &[5, 6]], 100);
+        assert_eq!(
+            positions(feed.take(0, 3, Interest::Everything)),
+            Some((vec![1, 2, 3, 4], 4, 4))
+        );
+        let feed = Feed::new(100);
+        feed.start_at(0);
+        feed.state().position = Some(0);
+        let events = vec![event(1, "identity"), event(2, "conversation-1-2")];
+        feed.push(Page {
+            after: 0,
+            events: events.into(),
+        });
+        // The checkpoint moves past the events the projection does not want.
+        assert_eq!(
+            positions(feed.take(0, 100, Interest::StreamPrefix("conversation-"))),
+            Some((vec![2], 2, 2))
+        );
+        assert_eq!(
+            positions(feed.take(1, 100, Interest::StreamPrefix("identity"))),
+            Some((vec![], 2, 1))
+        );
+    }
+}
