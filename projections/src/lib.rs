@@ -4,6 +4,7 @@
 //! Layout:
 //! - [`projection`]: what a projection is, and the list this build runs;
 //! - [`runner`]: follows the log from a checkpoint, one runner per projection across all nodes;
+//! - [`feed`]: the node's one reader of the log, whose pages every runner of the node shares;
 //! - [`inbox`]: conversations and messages (its pure fold is [`inbox::view`], its reads
 //!   [`inbox::queries`]);
 //! - [`contacts`], [`accounts`]: customers across accounts, and the business numbers (each with its
@@ -21,6 +22,7 @@
 
 pub mod accounts;
 pub mod contacts;
+pub mod feed;
 pub mod inbox;
 pub mod listings;
 pub mod live;

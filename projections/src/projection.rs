@@ -25,6 +25,13 @@ pub trait Projection: Send + Sync + 'static {
         None
     }
 
+    /// The events the live runner hands to [`Projection::apply`]; the checkpoint still moves past the
+    /// others. A view that folds a few streams or types says so, and a batch with none of them costs it no
+    /// call at all. The default is every event.
+    fn interest(&self) -> Interest {
+        Interest::Everything
+    }
+
     /// Folds complete streams (each stream's events in version order, streams one after the other) into
     /// rows that are all new, as CSV for each of [`Projection::tables`] with the columns given (in the
     /// same order). Pure; only used when [`Projection::stream_prefix`] is set.
@@ -35,6 +42,29 @@ pub trait Projection: Send + Sync + 'static {
     ) -> anyhow::Result<Vec<Vec<u8>>> {
         let _ = (events, columns);
         anyhow::bail!("{} cannot be folded stream by stream", self.name())
+    }
+}
+
+/// Which events of the log a projection needs (see [`Projection::interest`]). Declared rather than a
+/// closure, so the reader can tell "everything" apart and hand its pages over without copying them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    /// Every event.
+    Everything,
+    /// Only events of streams whose names start with this prefix.
+    StreamPrefix(&'static str),
+    /// Only events of these types.
+    EventTypes(&'static [&'static str]),
+}
+
+impl Interest {
+    /// Whether an event is among those the projection needs.
+    pub fn admits(&self, event: &RecordedEvent) -> bool {
+        match self {
+            Interest::Everything => true,
+            Interest::StreamPrefix(prefix) => event.stream_id.as_str().starts_with(prefix),
+            Interest::EventTypes(types) => types.contains(&event.event_type.as_str()),
+        }
     }
 }
 

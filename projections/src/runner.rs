@@ -1,7 +1,9 @@
 //! Runs one projection: follows the global log from its checkpoint, applies batches, and stores the view
 //! and the checkpoint in one transaction.
 //!
-//! - Catch-up, then live: an empty read waits on the store's head watch (its NOTIFY), not on a timer.
+//! - Catch-up, then live: a runner behind reads the log itself from its checkpoint; once at the end, it
+//!   follows the node's [`Feed`], which reads each page once for every runner (an idle feed waits on the
+//!   store's head watch, its NOTIFY, not on a timer).
 //! - One runner per projection across all nodes: each holds a session advisory lock on a connection of its
 //!   own while it works; the others wait in standby and take over when that connection goes away. The
 //!   checkpoint row is also locked (`for update`) in every batch, so even two runners could never apply the
@@ -11,7 +13,8 @@
 //! - An event the projection cannot decode is not a failure to retry for ever: it is set aside in
 //!   `projection_quarantine` (in the batch's transaction), counted, and the projection goes on without it.
 
-use crate::projection::Projection;
+use crate::feed::{Batch, Feed, FeedReport, Take};
+use crate::projection::{Interest, Projection};
 use actors::event::{DecodeError, RecordedEvent};
 use actors::store::EventStore;
 use serde::Serialize;
@@ -25,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 /// Events read and applied per transaction.
 pub const BATCH: usize = 2000;
 /// The advisory lock class of projection runners (the object id is the hash of the projection's name).
-const LOCK_CLASS: i32 = 7_460_002;
+pub const LOCK_CLASS: i32 = 7_460_002;
 const STANDBY_RETRY: Duration = Duration::from_secs(2);
 /// While events keep arriving, a live runner starts a batch at most this often. A batch has a fixed cost
 /// (a transaction, the checkpoint, loading the touched rows) that a handful of events cannot pay back:
@@ -33,6 +36,29 @@ const STANDBY_RETRY: Duration = Duration::from_secs(2);
 /// half the CPU per event. A quiet log is not delayed: the first event after a pause is applied at once.
 const LIVE_INTERVAL: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The sizes and pace of the runners and their feed ([`Tuning::default`] in production; tests shrink the
+/// feed's memory to see runners fall behind it).
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Events per read of the log, and at most per batch.
+    pub batch: usize,
+    /// How many of the latest events the feed keeps for runners a little behind it. A runner further
+    /// behind reads on its own; more would cost memory for pages nobody takes.
+    pub feed_events: usize,
+    /// While events keep arriving, a runner starts a batch (and the feed a read) at most this often.
+    pub live_interval: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            batch: BATCH,
+            feed_events: 2 * BATCH,
+            live_interval: LIVE_INTERVAL,
+        }
+    }
+}
 
 /// What a runner is doing, for `/health` and the CLI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,6 +87,9 @@ pub struct RunnerStatus {
     applied: AtomicU64,
     failures: AtomicU64,
     quarantined: AtomicU64,
+    /// Events taken from the node's feed, and read from the store by this runner itself.
+    from_feed: AtomicU64,
+    read_alone: AtomicU64,
     state: Mutex<RunnerState>,
 }
 
@@ -86,6 +115,8 @@ impl RunnerStatus {
             applied: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             quarantined: AtomicU64::new(0),
+            from_feed: AtomicU64::new(0),
+            read_alone: AtomicU64::new(0),
             state: Mutex::new(RunnerState::Starting),
         }
     }
@@ -110,6 +141,16 @@ impl RunnerStatus {
             .unwrap_or(RunnerState::Starting)
     }
 
+    /// Events this runner took from the node's feed.
+    pub fn events_from_feed(&self) -> u64 {
+        self.from_feed.load(Ordering::Relaxed)
+    }
+
+    /// Events this runner read from the store itself (while behind the feed).
+    pub fn events_read_alone(&self) -> u64 {
+        self.read_alone.load(Ordering::Relaxed)
+    }
+
     /// Healthy unless the last attempt failed.
     pub fn healthy(&self) -> bool {
         !matches!(self.state(), RunnerState::Failing { .. })
@@ -131,6 +172,16 @@ impl RunnerStatus {
             .set(self.head.load(Ordering::Relaxed).saturating_sub(position) as f64);
         metrics::counter!("inbox_projection_events_applied_total", &labels)
             .increment(applied as u64);
+    }
+
+    fn took(&self, covered: usize, source: Source) {
+        let (counter, label) = match source {
+            Source::Feed => (&self.from_feed, "feed"),
+            Source::Store => (&self.read_alone, "store"),
+        };
+        counter.fetch_add(covered as u64, Ordering::Relaxed);
+        metrics::counter!("inbox_projection_batches_total", "projection" => self.name, "source" => label)
+            .increment(1);
     }
 
     fn saw_head(&self, head: u64) {
@@ -158,40 +209,82 @@ impl RunnerStatus {
     }
 }
 
-/// Starts every projection in its own task; they stop when `shutdown` is cancelled.
+/// Where a batch came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Feed,
+    Store,
+}
+
+/// Starts every projection in its own task, fed by one reader of the log; they stop when `shutdown` is
+/// cancelled.
 pub struct Runners {
+    /// One per projection, in the order given.
     pub statuses: Vec<Arc<RunnerStatus>>,
+    feed: Feed,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Runners {
+    /// Starts the feed and a runner per projection (on this node: each runs where it gets its lock).
     pub fn start(
         pool: PgPool,
         store: Arc<dyn EventStore>,
         projections: Vec<Arc<dyn Projection>>,
         shutdown: CancellationToken,
     ) -> Runners {
+        Self::start_tuned(pool, store, projections, shutdown, Tuning::default())
+    }
+
+    /// [`Runners::start`] with other sizes or pace.
+    pub fn start_tuned(
+        pool: PgPool,
+        store: Arc<dyn EventStore>,
+        projections: Vec<Arc<dyn Projection>>,
+        shutdown: CancellationToken,
+        tuning: Tuning,
+    ) -> Runners {
+        let feed = Feed::new(tuning.feed_events);
         let mut statuses = Vec::new();
-        let mut tasks = Vec::new();
+        let mut tasks = vec![tokio::spawn(feed.clone().run(
+            store.clone(),
+            tuning.batch,
+            tuning.live_interval,
+            shutdown.clone(),
+        ))];
         for projection in projections {
             let status = Arc::new(RunnerStatus::new(projection.name()));
             statuses.push(status.clone());
             let runner = Runner {
                 pool: pool.clone(),
                 store: store.clone(),
+                interest: projection.interest(),
                 projection,
                 status,
+                feed: feed.clone(),
+                tuning,
             };
             tasks.push(tokio::spawn(runner.run(shutdown.clone())));
         }
-        Runners { statuses, tasks }
+        Runners {
+            statuses,
+            feed,
+            tasks,
+        }
     }
 
+    /// What the node's log reader has read.
+    pub fn feed(&self) -> FeedReport {
+        self.feed.report()
+    }
+
+    /// The status of the named projection's runner.
     pub fn status(&self, name: &str) -> Option<Arc<RunnerStatus>> {
         self.statuses.iter().find(|s| s.name == name).cloned()
     }
 
-    /// Waits for the runners to finish their current batch and stop (after `shutdown` was cancelled).
+    /// Waits for the runners to finish their current batch and stop, and for the feed (after `shutdown` was
+    /// cancelled).
     pub async fn join(self) {
         for task in self.tasks {
             let _ = task.await;
@@ -203,7 +296,10 @@ struct Runner {
     pool: PgPool,
     store: Arc<dyn EventStore>,
     projection: Arc<dyn Projection>,
+    interest: Interest,
     status: Arc<RunnerStatus>,
+    feed: Feed,
+    tuning: Tuning,
 }
 
 impl Runner {
@@ -250,43 +346,98 @@ impl Runner {
             }
             return Ok(());
         }
+        let _following = self.feed.follow();
+        let mut moved = self.feed.moved();
         let mut position = checkpoint(&mut conn, self.projection.name()).await?;
         self.status.progressed(position, 0, position);
         self.status
             .set_quarantined(quarantined_count(&mut conn, self.projection.name()).await?);
         let mut head = self.store.head();
         let mut last_batch: Option<tokio::time::Instant> = None;
+        // Since when the runner has waited on a feed that did not move (reset by every read).
+        let mut waiting_since: Option<tokio::time::Instant> = None;
         loop {
             if let Some(started) = last_batch.take() {
                 tokio::select! {
                     () = shutdown.cancelled() => return Ok(()),
-                    () = tokio::time::sleep_until(started + LIVE_INTERVAL) => {}
+                    () = tokio::time::sleep_until(started + self.tuning.live_interval) => {}
                 }
             }
             head.borrow_and_update();
-            let events = self.store.read_all(position, BATCH).await?;
-            let Some(last) = events.last().map(|e| e.global_position) else {
-                self.status.set_state(RunnerState::Live);
-                tokio::select! {
-                    () = shutdown.cancelled() => return Ok(()),
-                    changed = tokio::time::timeout(STANDBY_RETRY, head.changed()) => {
-                        if let Ok(Ok(())) = changed { self.status.saw_head(*head.borrow()); }
+            moved.borrow_and_update();
+            let fed = match self.feed.take(position, self.tuning.batch, self.interest) {
+                Take::Fed(batch) => Some(batch),
+                Take::Behind => None,
+                Take::Waiting => {
+                    let since = *waiting_since.get_or_insert_with(tokio::time::Instant::now);
+                    let deadline = since + STANDBY_RETRY;
+                    if tokio::time::Instant::now() < deadline {
+                        self.status.set_state(RunnerState::Live);
+                        tokio::select! {
+                            () = shutdown.cancelled() => return Ok(()),
+                            _ = moved.changed() => {}
+                            _ = head.changed() => {}
+                            () = tokio::time::sleep_until(deadline) => {}
+                        }
+                        self.status.saw_head(*head.borrow());
+                        continue;
+                    }
+                    // The feed has not moved for a while: look at the store itself (a missed
+                    // notification, or a failing database that the runner's health must show).
+                    None
+                }
+            };
+            waiting_since = None;
+            let (batch, source, full) = match fed {
+                Some(batch) => {
+                    let full = batch.covered >= self.tuning.batch;
+                    (batch, Source::Feed, full)
+                }
+                None => {
+                    let events = self.store.read_all(position, self.tuning.batch).await?;
+                    let full = events.len() >= self.tuning.batch;
+                    match Batch::read(events, self.interest) {
+                        Some(batch) => {
+                            if !full {
+                                // Caught up on its own: an idle feed starts from here.
+                                self.feed.start_at(batch.to);
+                            }
+                            (batch, Source::Store, full)
+                        }
+                        None => {
+                            self.feed.start_at(position);
+                            self.status.set_state(RunnerState::Live);
+                            tokio::select! {
+                                () = shutdown.cancelled() => return Ok(()),
+                                _ = moved.changed() => {}
+                                changed = tokio::time::timeout(STANDBY_RETRY, head.changed()) => {
+                                    if let Ok(Ok(())) = changed { self.status.saw_head(*head.borrow()); }
+                                }
+                            }
+                            continue;
+                        }
                     }
                 }
-                continue;
             };
             let started = tokio::time::Instant::now();
-            // Normally `last`; the stored checkpoint if another runner moved it meanwhile.
-            let (applied, set_aside) =
-                apply_batch(&mut conn, self.projection.as_ref(), position, &events).await?;
+            // Normally `batch.to`; the stored checkpoint if another runner moved it meanwhile.
+            let (applied, set_aside) = apply_batch(
+                &mut conn,
+                self.projection.as_ref(),
+                position,
+                batch.to,
+                batch.events(),
+            )
+            .await?;
             position = applied;
             if set_aside > 0 {
                 self.status
                     .set_quarantined(quarantined_count(&mut conn, self.projection.name()).await?);
             }
-            let known_head = (*head.borrow()).max(last);
-            self.status.progressed(position, events.len(), known_head);
-            if events.len() == BATCH {
+            let known_head = (*head.borrow()).max(batch.to);
+            self.status.progressed(position, batch.covered, known_head);
+            self.status.took(batch.covered, source);
+            if full {
                 self.status.set_state(RunnerState::CatchingUp);
             } else {
                 self.status.set_state(RunnerState::Live);
@@ -379,13 +530,15 @@ pub async fn apply_setting_aside(
     Ok(set_aside.len())
 }
 
-/// Applies one batch and moves the checkpoint, in one transaction. If the stored checkpoint is not where
+/// Applies one batch and moves the checkpoint to `to` (the last position of the range the events come
+/// from: a projection may want none of them), in one transaction. If the stored checkpoint is not where
 /// this runner believed (another runner moved it), nothing is applied and the stored one is returned.
 /// Also returns how many events were set aside.
 pub async fn apply_batch(
     conn: &mut PgConnection,
     projection: &dyn Projection,
     expected: u64,
+    to: u64,
     events: &[RecordedEvent],
 ) -> anyhow::Result<(u64, usize)> {
     let mut tx = conn.begin().await?;
@@ -402,24 +555,24 @@ pub async fn apply_batch(
     .fetch_one(&mut *tx)
     .await?;
     let stored = u64::try_from(stored).unwrap_or(0);
-    if stored != expected {
+    if stored != expected || to <= stored {
         tx.rollback().await?;
         return Ok((stored, 0));
     }
-    let Some(last) = events.last().map(|e| e.global_position) else {
-        tx.rollback().await?;
-        return Ok((stored, 0));
+    let set_aside = if events.is_empty() {
+        0
+    } else {
+        apply_setting_aside(&mut tx, projection, events).await?
     };
-    let set_aside = apply_setting_aside(&mut tx, projection, events).await?;
     sqlx::query!(
         "update projection_checkpoints set position = $2, updated_at = now() where name = $1",
         projection.name(),
-        i64::try_from(last)?
+        i64::try_from(to)?
     )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok((last, set_aside))
+    Ok((to, set_aside))
 }
 
 /// Records events set aside (inside the caller's transaction); one already recorded gets the new error and

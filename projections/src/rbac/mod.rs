@@ -1,7 +1,7 @@
 //! The `rbac` projection: the identity stream folded (by the pure [`Rbac`] fold) into the snapshot every
 //! node keeps in memory and every API check reads. [`queries`] holds every read of it.
 
-use crate::projection::Projection;
+use crate::projection::{Interest, Projection};
 use crate::rows::{self, Table, ViewRow};
 use actors::event::{DomainEvent, RecordedEvent};
 use actors::identity::aggregate::stream;
@@ -53,6 +53,11 @@ impl Projection for RbacProjection {
 
     fn tables(&self) -> &'static [Table] {
         &[SNAPSHOT]
+    }
+
+    /// Only the identity stream: the rest of the log costs this view nothing.
+    fn interest(&self) -> Interest {
+        Interest::StreamPrefix("identity")
     }
 
     async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
