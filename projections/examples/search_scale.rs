@@ -680,8 +680,12 @@ async fn bench(pool: &PgPool, count: usize) -> anyhow::Result<()> {
         }
         let recall = hit as f64 / (10 * count) as f64;
         println!("recall@10 {label}: {recall:.4} (worst query {worst}/10)");
-        if recall < 0.95 {
-            for ef in [800, 1000] {
+    }
+    // `nearest()` asks the index for `limit` rows (not NEAREST): with a filter, k=10 keeps a tenth of them
+    // and falls back to the exact ranking. What asking for `ef` rows, as documented, would give:
+    for (ci, (label, account)) in CASES.iter().enumerate() {
+        if account.is_some() && *account != Some(9) {
+            for ef in [400, 1000] {
                 deeper(pool, &queries, &truth[ci], *account, ef, label).await?;
             }
         }
@@ -701,10 +705,19 @@ async fn deeper(
 ) -> anyhow::Result<()> {
     let mut hit = 0;
     let mut ms = Vec::new();
+    let mut fallbacks = 0;
+    let began = Instant::now();
     for (qi, q) in queries.iter().enumerate() {
+        if ms.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
+            break;
+        }
         let t = Instant::now();
         let mut tx = pool.begin().await?;
-        sqlx::raw_sql(&format!("set local hnsw.ef_search = {ef}"))
+        // A custom plan: the generic one of these catch-all filters joins through a scan of every
+        // document the filter keeps.
+        sqlx::raw_sql(&format!(
+            "set local hnsw.ef_search = {ef}; set local plan_cache_mode = force_custom_plan"
+        ))
             .execute(&mut *tx)
             .await?;
         let mut ids: Vec<String> = sqlx::query_scalar(
@@ -722,6 +735,7 @@ async fn deeper(
         .fetch_all(&mut *tx)
         .await?;
         if ids.len() < 10 {
+            fallbacks += 1;
             ids = sqlx::query_scalar(
                 "select d.message_id from search_documents d
                  join search_vectors v on v.model = $2 and v.sha256 = d.passage_sha256
@@ -742,8 +756,9 @@ async fn deeper(
             .count();
     }
     println!(
-        "  with ef_search {ef}, {label}: recall@10 {:.4}, k=10 {}",
-        hit as f64 / (10 * queries.len()) as f64,
+        "  asking the index for {ef} (ef_search {ef}), {label}: {} queries, recall@10 {:.4}, {fallbacks} exact fallbacks, k=10 {}",
+        ms.len(),
+        hit as f64 / (10 * ms.len()) as f64,
         percentiles(ms)
     );
     Ok(())
