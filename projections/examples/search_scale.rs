@@ -41,7 +41,10 @@ const BUDGET: u64 = 20;
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set")?;
-    let pool = PgPoolOptions::new().max_connections(2).connect(&url).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await?;
     match args.first().map(String::as_str) {
         Some("fill") => {
             let n: u64 = args.get(1).context("fill N")?.parse()?;
@@ -175,16 +178,40 @@ const WATCHES: &[(&str, &str, &str)] = &[
 /// Listings and questions, French and English; `{b}` brand, `{m}` model, `{r}` reference, `{y}` year,
 /// `{p}` price, `{c}` condition. The bool says whether it is an offer (a listing with a price).
 const TEMPLATES: &[(&str, bool)] = &[
-    ("Bonjour, je cherche une {b} {m} {r}, full set si possible", false),
-    ("Dispo : {b} {m} réf. {r}, année {y}, état {c}, {p} € à débattre", true),
-    ("Vous avez toujours la {m} ? Quel est votre meilleur prix ?", false),
-    ("Je vends ma {b} {r} de {y}, boîte et papiers, {p} EUR", true),
-    ("Merci, je vous envoie les photos de la {m} demain matin", false),
-    ("Prix net pour la {r} : {p} €, livraison possible à Paris ou Genève", true),
+    (
+        "Bonjour, je cherche une {b} {m} {r}, full set si possible",
+        false,
+    ),
+    (
+        "Dispo : {b} {m} réf. {r}, année {y}, état {c}, {p} € à débattre",
+        true,
+    ),
+    (
+        "Vous avez toujours la {m} ? Quel est votre meilleur prix ?",
+        false,
+    ),
+    (
+        "Je vends ma {b} {r} de {y}, boîte et papiers, {p} EUR",
+        true,
+    ),
+    (
+        "Merci, je vous envoie les photos de la {m} demain matin",
+        false,
+    ),
+    (
+        "Prix net pour la {r} : {p} €, livraison possible à Paris ou Genève",
+        true,
+    ),
     ("Hi, looking for a {b} {m} {r}, full set preferred", false),
-    ("Available: {b} {m} ref {r}, {y}, {c} condition, {p} USD", true),
+    (
+        "Available: {b} {m} ref {r}, {y}, {c} condition, {p} USD",
+        true,
+    ),
     ("Do you still have the {m}? What's your best price?", false),
-    ("Selling my {b} {r} from {y}, box and papers, asking {p} EUR", true),
+    (
+        "Selling my {b} {r} from {y}, box and papers, asking {p} EUR",
+        true,
+    ),
     ("Thanks, I'll send pictures of the {m} tomorrow", false),
     ("Can you do {p} for the {r}? Wire transfer today.", true),
 ];
@@ -200,7 +227,14 @@ const CHATTER: &[&str] = &[
     "Le virement est parti ce matin",
 ];
 
-const CONDITIONS: &[&str] = &["neuve", "comme neuve", "très bon", "unworn", "excellent", "good"];
+const CONDITIONS: &[&str] = &[
+    "neuve",
+    "comme neuve",
+    "très bon",
+    "unworn",
+    "excellent",
+    "good",
+];
 
 fn fold(s: &str) -> String {
     s.to_lowercase()
@@ -220,7 +254,10 @@ fn fold(s: &str) -> String {
 /// A reference as the extractor keeps it: upper-cased, and again without its separators.
 fn codes(reference: &str) -> Vec<String> {
     let upper = reference.to_uppercase();
-    let bare: String = upper.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let bare: String = upper
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     if bare == upper {
         vec![upper]
     } else {
@@ -243,8 +280,7 @@ struct Doc {
 fn doc(i: u64, n: u64, centroids: &[Vec<f32>]) -> Doc {
     let mut rng = Rng::new(SEED ^ (i + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
     let account = account_of(&mut rng);
-    let conversations =
-        (ACCOUNT_SHARES[account] as u64 * n / 100 / PER_CONVERSATION).max(1);
+    let conversations = (ACCOUNT_SHARES[account] as u64 * n / 100 / PER_CONVERSATION).max(1);
     let conversation = rng.below(conversations);
     let inbound = rng.below(100) < 55;
     let image = rng.below(100) < 8;
@@ -394,9 +430,11 @@ const MAINTENANCE: &str =
 
 async fn fill(pool: &PgPool, n: u64) -> anyhow::Result<()> {
     println!("fill {n} documents (load {})", load());
-    sqlx::raw_sql("truncate search_documents, search_vectors; drop index if exists search_vectors_hnsw_idx")
-        .execute(pool)
-        .await?;
+    sqlx::raw_sql(
+        "truncate search_documents, search_vectors; drop index if exists search_vectors_hnsw_idx",
+    )
+    .execute(pool)
+    .await?;
     for (name, _) in INDEXES {
         sqlx::raw_sql(&format!("drop index if exists {name}"))
             .execute(pool)
@@ -431,7 +469,9 @@ async fn fill(pool: &PgPool, n: u64) -> anyhow::Result<()> {
     vectors.extend_from_slice(&(-1i16).to_be_bytes());
     let t = Instant::now();
     let mut copy = conn
-        .copy_in_raw("copy search_vectors (model, sha256, embedding) from stdin with (format binary)")
+        .copy_in_raw(
+            "copy search_vectors (model, sha256, embedding) from stdin with (format binary)",
+        )
         .await?;
     for chunk in vectors.chunks(8 << 20) {
         copy.send(chunk).await?;
@@ -446,8 +486,18 @@ async fn fill(pool: &PgPool, n: u64) -> anyhow::Result<()> {
     for (name, ddl) in INDEXES {
         timed(pool, name, &format!("{MAINTENANCE} {ddl}")).await?;
     }
-    timed(pool, "vacuum analyze search_documents", "vacuum analyze search_documents").await?;
-    timed(pool, "vacuum analyze search_vectors", "vacuum analyze search_vectors").await?;
+    timed(
+        pool,
+        "vacuum analyze search_documents",
+        "vacuum analyze search_documents",
+    )
+    .await?;
+    timed(
+        pool,
+        "vacuum analyze search_vectors",
+        "vacuum analyze search_vectors",
+    )
+    .await?;
     sizes(pool).await
 }
 
@@ -593,7 +643,10 @@ async fn bench(pool: &PgPool, count: usize) -> anyhow::Result<()> {
             near(&mut rng, &centroids[c])
         })
         .collect();
-    println!("bench: {n} documents, {count} query vectors (load {})", load());
+    println!(
+        "bench: {n} documents, {count} query vectors (load {})",
+        load()
+    );
 
     let warmup = count.min(20);
     for k in [200i64, 10] {
@@ -733,8 +786,8 @@ async fn deeper(
         sqlx::raw_sql(&format!(
             "set local hnsw.ef_search = {ef}; set local plan_cache_mode = force_custom_plan"
         ))
-            .execute(&mut *tx)
-            .await?;
+        .execute(&mut *tx)
+        .await?;
         let mut ids: Vec<String> = sqlx::query_scalar(
             "with nearest as (select v.sha256, v.embedding <=> $1::text::vector as distance
                               from search_vectors v where v.model = $2
