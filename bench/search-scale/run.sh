@@ -20,10 +20,15 @@ mkdir -p "$out"
 # The example's own code (the data generator and the exact ranking) is optimised; dependencies keep the
 # workspace's dev profile (opt-level 1), so the client side is a little slower than a release build.
 cargo build -q -p projections --example search_scale --config 'profile.dev.package.projections.opt-level=3'
-cargo build -q --bin inbox
+# INBOX_BIN: an inbox binary already built from this checkout (building the root crate is slow here).
+inbox=${INBOX_BIN:-}
+if [ -z "$inbox" ]; then
+  cargo build -q --bin inbox
+  inbox="$CARGO_TARGET_DIR/debug/inbox"
+fi
 url=$(INBOX_DB_NAME=$db "$root/scripts/db" fresh "$db" | tail -n 1)
 export DATABASE_URL=${url#DATABASE_URL=}
-"$CARGO_TARGET_DIR/debug/inbox" migrate
+"$inbox" migrate
 
 bin="$CARGO_TARGET_DIR/debug/examples/search_scale"
 {

@@ -27,7 +27,7 @@ const CENTROIDS: usize = 1_000;
 /// Per-dimension noise around a centroid: a document's cosine to its centroid is about 0.7, to another
 /// document of its cluster about 0.5, to a random one about 0.
 const NOISE: f32 = 0.045;
-const SEED: u64 = 0x5ea7_c4_5ca1e;
+const SEED: u64 = 0x05ea_7c45_ca1e;
 const MODEL: &str = "synthetic-384";
 /// Shares of the documents per business number, in percent: a number filter keeps 1 to 30 %.
 const ACCOUNT_SHARES: [u32; 10] = [30, 20, 14, 10, 8, 6, 5, 4, 2, 1];
@@ -300,7 +300,7 @@ fn doc(i: u64, n: u64, centroids: &[Vec<f32>]) -> Doc {
             .replace("{r}", reference)
             .replace("{y}", &year.to_string())
             .replace("{p}", &(price as u64).to_string())
-            .replace("{c}", *rng.pick(CONDITIONS));
+            .replace("{c}", rng.pick(CONDITIONS));
         (body, Some((w, offer, price)))
     };
     Doc {
