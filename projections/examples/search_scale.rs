@@ -294,13 +294,14 @@ fn doc(i: u64, n: u64, centroids: &[Vec<f32>]) -> Doc {
         let (template, offer) = *rng.pick(TEMPLATES);
         let year = 2015 + rng.below(11);
         let price = (5_000 + rng.below(150) * 500) as f64;
+        let condition = *rng.pick(CONDITIONS);
         let body = template
             .replace("{b}", brand)
             .replace("{m}", model)
             .replace("{r}", reference)
             .replace("{y}", &year.to_string())
             .replace("{p}", &(price as u64).to_string())
-            .replace("{c}", rng.pick(CONDITIONS));
+            .replace("{c}", condition);
         (body, Some((w, offer, price)))
     };
     Doc {
