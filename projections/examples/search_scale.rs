@@ -55,7 +55,11 @@ async fn main() -> anyhow::Result<()> {
             let q: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(200);
             bench(&pool, q).await
         }
-        _ => bail!("usage: search_scale fill N | hnsw | bench [QUERIES]"),
+        Some("unfiltered") => {
+            let ef: i64 = args.get(1).context("unfiltered EF")?.parse()?;
+            unfiltered(&pool, ef).await
+        }
+        _ => bail!("usage: search_scale fill N | hnsw | bench [QUERIES] | unfiltered EF"),
     }
 }
 
@@ -631,11 +635,11 @@ fn ground_truth(n: u64, queries: &[Vec<f32>], centroids: &[Vec<f32>]) -> Vec<Vec
         .collect()
 }
 
-async fn bench(pool: &PgPool, count: usize) -> anyhow::Result<()> {
+/// The document count and the bench's query vectors.
+async fn setup(pool: &PgPool, count: usize) -> anyhow::Result<(u64, Vec<Vec<f32>>, Vec<Vec<f32>>)> {
     let n: i64 = sqlx::query_scalar("select count(*) from search_documents")
         .fetch_one(pool)
         .await?;
-    let n = n as u64;
     let centroids = centroids();
     let mut rng = Rng::new(SEED ^ 0x00c0_ffee);
     let queries: Vec<Vec<f32>> = (0..count)
@@ -644,6 +648,18 @@ async fn bench(pool: &PgPool, count: usize) -> anyhow::Result<()> {
             near(&mut rng, &centroids[c])
         })
         .collect();
+    Ok((n as u64, queries, centroids))
+}
+
+/// The recall and latency without a filter when the index is asked for `ef` rows with `ef_search` `ef`.
+async fn unfiltered(pool: &PgPool, ef: i64) -> anyhow::Result<()> {
+    let (n, queries, centroids) = setup(pool, 200).await?;
+    let truth = ground_truth(n, &queries, &centroids);
+    deeper(pool, &queries, &truth[0], None, ef, "no filter").await
+}
+
+async fn bench(pool: &PgPool, count: usize) -> anyhow::Result<()> {
+    let (n, queries, centroids) = setup(pool, count).await?;
     println!(
         "bench: {n} documents, {count} query vectors (load {})",
         load()
