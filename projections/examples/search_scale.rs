@@ -1,0 +1,882 @@
+//! Speed at scale of the search queries (issue 17, "Measured → Speed at scale"): fills a database with N
+//! synthetic documents and vectors, then times `keyword()` and `nearest()` — the SQL `GET /api/v1/search`
+//! runs — and measures the recall@10 of `nearest()` against an exact scan. `bench/search-scale/` runs it.
+//!
+//! ```text
+//! DATABASE_URL=... search_scale fill N     # empties the search tables, COPYs N documents + vectors, indexes (no HNSW)
+//! DATABASE_URL=... search_scale hnsw       # builds the HNSW index, timed
+//! DATABASE_URL=... search_scale bench [Q]  # Q query vectors (default 200): latencies and recall@10
+//! ```
+//!
+//! Everything is drawn from a fixed seed, document by document, so `bench` regenerates the very vectors
+//! `fill` stored and ranks them exactly in memory (the ground truth), without reading 1.5 GB back.
+//! Vectors have cluster structure (1,000 centroids of skewed popularity, plus noise, normalised): uniform
+//! noise would make every point about as far as every other and recall figures meaningless.
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use projections::scope::AccountScope;
+use projections::search::queries::{keyword, nearest, vector_literal, Filters};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::collections::{BTreeMap, HashSet};
+use std::time::Instant;
+
+const DIM: usize = 384;
+const CENTROIDS: usize = 1_000;
+/// Per-dimension noise around a centroid: a document's cosine to its centroid is about 0.7, to another
+/// document of its cluster about 0.5, to a random one about 0.
+const NOISE: f32 = 0.045;
+const SEED: u64 = 0x05ea_7c45_ca1e;
+const MODEL: &str = "synthetic-384";
+/// Shares of the documents per business number, in percent: a number filter keeps 1 to 30 %.
+const ACCOUNT_SHARES: [u32; 10] = [30, 20, 14, 10, 8, 6, 5, 4, 2, 1];
+/// Documents per conversation, on average.
+const PER_CONVERSATION: u64 = 40;
+/// Seconds a latency or recall case may take before it stops (after at least 20 queries): an exact ranking of a
+/// third of a million documents takes seconds, and 200 of them would take the afternoon.
+const BUDGET: u64 = 20;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set")?;
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await?;
+    match args.first().map(String::as_str) {
+        Some("fill") => {
+            let n: u64 = args.get(1).context("fill N")?.parse()?;
+            fill(&pool, n).await
+        }
+        Some("hnsw") => hnsw(&pool).await,
+        Some("bench") => {
+            let q: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(200);
+            bench(&pool, q).await
+        }
+        Some("unfiltered") => {
+            let ef: i64 = args.get(1).context("unfiltered EF")?.parse()?;
+            unfiltered(&pool, ef).await
+        }
+        _ => bail!("usage: search_scale fill N | hnsw | bench [QUERIES] | unfiltered EF"),
+    }
+}
+
+/// SplitMix64: small, fast, and good enough to draw synthetic data reproducibly.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        let mut r = Rng(seed);
+        r.next();
+        r
+    }
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// Two independent standard normal draws (Box-Muller).
+    fn gauss2(&mut self) -> (f32, f32) {
+        let u = self.unit().max(1e-300);
+        let v = self.unit();
+        let r = (-2.0 * u.ln()).sqrt();
+        let t = std::f64::consts::TAU * v;
+        ((r * t.cos()) as f32, (r * t.sin()) as f32)
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+fn normalise(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.iter_mut().for_each(|x| *x /= norm);
+}
+
+fn centroids() -> Vec<Vec<f32>> {
+    let mut rng = Rng::new(SEED);
+    (0..CENTROIDS)
+        .map(|_| {
+            let mut c = vec![0f32; DIM];
+            for pair in c.chunks_mut(2) {
+                let (a, b) = rng.gauss2();
+                pair[0] = a;
+                pair[1] = b;
+            }
+            normalise(&mut c);
+            c
+        })
+        .collect()
+}
+
+/// A cluster of skewed popularity: a few topics are much more talked about than most.
+fn cluster(rng: &mut Rng) -> usize {
+    let u = rng.unit();
+    ((u * u * CENTROIDS as f64) as usize).min(CENTROIDS - 1)
+}
+
+fn near(rng: &mut Rng, centroid: &[f32]) -> Vec<f32> {
+    let mut v = centroid.to_vec();
+    for pair in v.chunks_mut(2) {
+        let (a, b) = rng.gauss2();
+        pair[0] += NOISE * a;
+        pair[1] += NOISE * b;
+    }
+    normalise(&mut v);
+    v
+}
+
+fn account_of(rng: &mut Rng) -> usize {
+    let mut x = rng.below(100) as u32;
+    for (i, share) in ACCOUNT_SHARES.iter().enumerate() {
+        if x < *share {
+            return i;
+        }
+        x -= share;
+    }
+    ACCOUNT_SHARES.len() - 1
+}
+
+fn account_id(a: usize) -> String {
+    format!("1{:014}", 33_600_000_000u64 + a as u64 * 1_111_111)
+}
+
+/// (brand, model, reference): what dealers talk about.
+const WATCHES: &[(&str, &str, &str)] = &[
+    ("Rolex", "Submariner", "116610LN"),
+    ("Rolex", "Submariner", "124060"),
+    ("Rolex", "Daytona", "116500LN"),
+    ("Rolex", "GMT-Master II", "126710BLRO"),
+    ("Rolex", "Datejust", "126334"),
+    ("Rolex", "Explorer", "214270"),
+    ("Patek Philippe", "Nautilus", "5711/1A"),
+    ("Patek Philippe", "Aquanaut", "5167A"),
+    ("Audemars Piguet", "Royal Oak", "15500ST"),
+    ("Audemars Piguet", "Royal Oak Offshore", "26470ST"),
+    ("Omega", "Speedmaster", "311.30.42.30.01.005"),
+    ("Omega", "Seamaster", "210.30.42.20.03.001"),
+    ("Cartier", "Santos", "WSSA0018"),
+    ("Tudor", "Black Bay", "79230N"),
+    ("Richard Mille", "RM 011", "RM011"),
+    ("Vacheron Constantin", "Overseas", "4500V"),
+    ("IWC", "Portugieser", "IW371605"),
+    ("Jaeger-LeCoultre", "Reverso", "Q3978480"),
+    ("Panerai", "Luminor", "PAM01312"),
+    ("Hublot", "Big Bang", "301.SX.1170.RX"),
+    ("Breitling", "Navitimer", "AB0138211B1A1"),
+    ("Grand Seiko", "Snowflake", "SBGA211"),
+    ("A. Lange & Söhne", "Lange 1", "191.032"),
+    ("Zenith", "Chronomaster", "03.3200.3600"),
+];
+
+/// Listings and questions, French and English; `{b}` brand, `{m}` model, `{r}` reference, `{y}` year,
+/// `{p}` price, `{c}` condition. The bool says whether it is an offer (a listing with a price).
+const TEMPLATES: &[(&str, bool)] = &[
+    (
+        "Bonjour, je cherche une {b} {m} {r}, full set si possible",
+        false,
+    ),
+    (
+        "Dispo : {b} {m} réf. {r}, année {y}, état {c}, {p} € à débattre",
+        true,
+    ),
+    (
+        "Vous avez toujours la {m} ? Quel est votre meilleur prix ?",
+        false,
+    ),
+    (
+        "Je vends ma {b} {r} de {y}, boîte et papiers, {p} EUR",
+        true,
+    ),
+    (
+        "Merci, je vous envoie les photos de la {m} demain matin",
+        false,
+    ),
+    (
+        "Prix net pour la {r} : {p} €, livraison possible à Paris ou Genève",
+        true,
+    ),
+    ("Hi, looking for a {b} {m} {r}, full set preferred", false),
+    (
+        "Available: {b} {m} ref {r}, {y}, {c} condition, {p} USD",
+        true,
+    ),
+    ("Do you still have the {m}? What's your best price?", false),
+    (
+        "Selling my {b} {r} from {y}, box and papers, asking {p} EUR",
+        true,
+    ),
+    ("Thanks, I'll send pictures of the {m} tomorrow", false),
+    ("Can you do {p} for the {r}? Wire transfer today.", true),
+];
+
+const CHATTER: &[&str] = &[
+    "Ok parfait, merci beaucoup",
+    "Bonne journée à vous",
+    "Où êtes-vous situé exactement ?",
+    "Je vous rappelle dans l'après-midi",
+    "Sounds good, talk soon",
+    "Is shipping insured to London?",
+    "Let me check with my partner and come back to you",
+    "Le virement est parti ce matin",
+];
+
+const CONDITIONS: &[&str] = &[
+    "neuve",
+    "comme neuve",
+    "très bon",
+    "unworn",
+    "excellent",
+    "good",
+];
+
+fn fold(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c,
+        })
+        .collect()
+}
+
+/// A reference as the extractor keeps it: upper-cased, and again without its separators.
+fn codes(reference: &str) -> Vec<String> {
+    let upper = reference.to_uppercase();
+    let bare: String = upper
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if bare == upper {
+        vec![upper]
+    } else {
+        vec![upper, bare]
+    }
+}
+
+struct Doc {
+    account: usize,
+    conversation: u64,
+    inbound: bool,
+    image: bool,
+    body: String,
+    watch: Option<(usize, bool, f64)>,
+    vector: Vec<f32>,
+}
+
+/// Document `i`, the same every time it is drawn. Its words follow its topic (cluster), as a real
+/// embedding follows the text.
+fn doc(i: u64, n: u64, centroids: &[Vec<f32>]) -> Doc {
+    let mut rng = Rng::new(SEED ^ (i + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
+    let account = account_of(&mut rng);
+    let conversations = (ACCOUNT_SHARES[account] as u64 * n / 100 / PER_CONVERSATION).max(1);
+    let conversation = rng.below(conversations);
+    let inbound = rng.below(100) < 55;
+    let image = rng.below(100) < 8;
+    let c = cluster(&mut rng);
+    let vector = near(&mut rng, &centroids[c]);
+    let (body, watch) = if rng.below(100) < 20 {
+        (rng.pick(CHATTER).to_string(), None)
+    } else {
+        let w = c % WATCHES.len();
+        let (brand, model, reference) = WATCHES[w];
+        let (template, offer) = *rng.pick(TEMPLATES);
+        let year = 2015 + rng.below(11);
+        let price = (5_000 + rng.below(150) * 500) as f64;
+        let condition = *rng.pick(CONDITIONS);
+        let body = template
+            .replace("{b}", brand)
+            .replace("{m}", model)
+            .replace("{r}", reference)
+            .replace("{y}", &year.to_string())
+            .replace("{p}", &(price as u64).to_string())
+            .replace("{c}", condition);
+        (body, Some((w, offer, price)))
+    };
+    Doc {
+        account,
+        conversation,
+        inbound,
+        image,
+        body,
+        watch,
+        vector,
+    }
+}
+
+fn message_id(i: u64) -> String {
+    format!("wamid.HBgL{i:012}")
+}
+
+fn sha(i: u64) -> String {
+    let mut rng = Rng::new(i);
+    format!(
+        "{:016x}{:016x}{:016x}{:016x}",
+        rng.next(),
+        rng.next(),
+        rng.next(),
+        i
+    )
+}
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 12, 1, 0, 0, 0).unwrap()
+}
+
+fn array(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("\"{s}\"")).collect();
+    format!("{{{}}}", quoted.join(","))
+}
+
+/// One document as a line of COPY's text format (no field holds a tab, newline or backslash).
+fn document_line(i: u64, d: &Doc, n: u64, out: &mut String) {
+    use std::fmt::Write;
+    let written = start() + Duration::seconds((i as i64) * (2 * 365 * 86_400) / n as i64);
+    let (code_list, brands, models, refs, listing, price, currency) = match d.watch {
+        Some((w, offer, price)) => {
+            let (b, m, r) = WATCHES[w];
+            (
+                codes(r),
+                vec![b.to_string()],
+                vec![m.to_string()],
+                vec![r.to_uppercase()],
+                if offer { "sell" } else { "buy" },
+                if offer {
+                    price.to_string()
+                } else {
+                    "\\N".into()
+                },
+                if offer { "EUR" } else { "\\N" },
+            )
+        }
+        None => (vec![], vec![], vec![], vec![], "\\N", "\\N".into(), "\\N"),
+    };
+    let _ = writeln!(
+        out,
+        "conv-{a}-{c}\t{mid}\t{acc}\tcontact-{a}-{c}\t{dir}\t{kind}\t{body}\t{folded}\t{codes}\t{sha}\t{written}\t{brands}\t{models}\t{refs}\t{listing}\t{price}\t{currency}\t3\t{pos}",
+        a = d.account,
+        c = d.conversation,
+        mid = message_id(i),
+        acc = account_id(d.account),
+        dir = if d.inbound { "inbound" } else { "outbound" },
+        kind = if d.image { "image" } else { "text" },
+        body = d.body,
+        folded = fold(&d.body),
+        codes = array(&code_list),
+        sha = sha(i),
+        written = written.to_rfc3339(),
+        brands = array(&brands),
+        models = array(&models),
+        refs = array(&refs),
+        pos = i + 1,
+    );
+}
+
+/// One vector row in COPY's binary format: (model, sha256, embedding).
+fn vector_row(i: u64, v: &[f32], out: &mut Vec<u8>) {
+    out.extend_from_slice(&3i16.to_be_bytes());
+    for text in [MODEL.to_string(), sha(i)] {
+        out.extend_from_slice(&(text.len() as i32).to_be_bytes());
+        out.extend_from_slice(text.as_bytes());
+    }
+    // pgvector's binary form: dimensions (int16), unused (int16), then the floats.
+    out.extend_from_slice(&((4 + 4 * DIM) as i32).to_be_bytes());
+    out.extend_from_slice(&(DIM as i16).to_be_bytes());
+    out.extend_from_slice(&0i16.to_be_bytes());
+    for x in v {
+        out.extend_from_slice(&x.to_be_bytes());
+    }
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+async fn timed(pool: &PgPool, label: &str, sql: &str) -> anyhow::Result<()> {
+    let t = Instant::now();
+    sqlx::raw_sql(sql).execute(pool).await?;
+    println!(
+        "{label}: {:.1} s (load {})",
+        t.elapsed().as_secs_f64(),
+        load()
+    );
+    Ok(())
+}
+
+/// The secondary indexes of the search migration, built after the load (faster than during it).
+const INDEXES: &[(&str, &str)] = &[
+    ("search_documents_tsv_idx", "create index search_documents_tsv_idx on search_documents using gin (tsv)"),
+    ("search_documents_codes_idx", "create index search_documents_codes_idx on search_documents using gin (codes)"),
+    ("search_documents_written_idx", "create index search_documents_written_idx on search_documents (written_at desc, conversation_id, message_id)"),
+    ("search_documents_account_idx", "create index search_documents_account_idx on search_documents (account_id, written_at desc)"),
+    ("search_documents_position_idx", "create index search_documents_position_idx on search_documents (position)"),
+    ("search_documents_passage_idx", "create index search_documents_passage_idx on search_documents (passage_sha256)"),
+];
+
+const MAINTENANCE: &str =
+    "set maintenance_work_mem = '4GB'; set max_parallel_maintenance_workers = 1;";
+
+async fn fill(pool: &PgPool, n: u64) -> anyhow::Result<()> {
+    println!("fill {n} documents (load {})", load());
+    sqlx::raw_sql(
+        "truncate search_documents, search_vectors; drop index if exists search_vectors_hnsw_idx",
+    )
+    .execute(pool)
+    .await?;
+    for (name, _) in INDEXES {
+        sqlx::raw_sql(&format!("drop index if exists {name}"))
+            .execute(pool)
+            .await?;
+    }
+    let centroids = centroids();
+    let t = Instant::now();
+    let mut conn = pool.acquire().await?;
+    let mut docs = conn
+        .copy_in_raw("copy search_documents (conversation_id, message_id, account_id, contact_id, direction, kind, body, folded, codes, passage_sha256, written_at, brands, models, refs, listing_type, price, currency, extractor_version, position) from stdin")
+        .await?;
+    let mut vectors: Vec<u8> = Vec::with_capacity((n as usize) * (DIM * 4 + 110) + 32);
+    vectors.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    vectors.extend_from_slice(&0i32.to_be_bytes());
+    vectors.extend_from_slice(&0i32.to_be_bytes());
+    let mut text = String::new();
+    for i in 0..n {
+        let d = doc(i, n, &centroids);
+        document_line(i, &d, n, &mut text);
+        vector_row(i, &d.vector, &mut vectors);
+        if text.len() > 4 << 20 {
+            docs.send(std::mem::take(&mut text).into_bytes()).await?;
+        }
+    }
+    docs.send(text.into_bytes()).await?;
+    docs.finish().await?;
+    println!(
+        "copy search_documents (tsvector computed on the way): {:.1} s (load {})",
+        t.elapsed().as_secs_f64(),
+        load()
+    );
+    vectors.extend_from_slice(&(-1i16).to_be_bytes());
+    let t = Instant::now();
+    let mut copy = conn
+        .copy_in_raw(
+            "copy search_vectors (model, sha256, embedding) from stdin with (format binary)",
+        )
+        .await?;
+    for chunk in vectors.chunks(8 << 20) {
+        copy.send(chunk).await?;
+    }
+    copy.finish().await?;
+    drop(conn);
+    println!(
+        "copy search_vectors: {:.1} s (load {})",
+        t.elapsed().as_secs_f64(),
+        load()
+    );
+    for (name, ddl) in INDEXES {
+        timed(pool, name, &format!("{MAINTENANCE} {ddl}")).await?;
+    }
+    timed(
+        pool,
+        "vacuum analyze search_documents",
+        "vacuum analyze search_documents",
+    )
+    .await?;
+    timed(
+        pool,
+        "vacuum analyze search_vectors",
+        "vacuum analyze search_vectors",
+    )
+    .await?;
+    sizes(pool).await
+}
+
+async fn hnsw(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::raw_sql("drop index if exists search_vectors_hnsw_idx")
+        .execute(pool)
+        .await?;
+    timed(
+        pool,
+        "search_vectors_hnsw_idx (maintenance_work_mem 4GB, 1 parallel worker)",
+        &format!("{MAINTENANCE} create index search_vectors_hnsw_idx on search_vectors using hnsw (embedding vector_cosine_ops)"),
+    )
+    .await?;
+    sizes(pool).await
+}
+
+async fn sizes(pool: &PgPool) -> anyhow::Result<()> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "select c.relname::text, pg_total_relation_size(c.oid) from pg_class c
+         where c.relname like 'search_%' and c.relkind in ('r', 'i') order by 2 desc",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (name, bytes) in rows {
+        println!("size {name}: {:.1} MB", bytes as f64 / 1e6);
+    }
+    Ok(())
+}
+
+fn filters(account: Option<usize>) -> Filters {
+    Filters {
+        scope: AccountScope::All {
+            except: Default::default(),
+        },
+        account: account.map(account_id),
+        conversation: None,
+        contact: None,
+        direction: None,
+        kind: None,
+        since: None,
+        until: None,
+        brand: None,
+        model: None,
+        reference: None,
+        listing_type: None,
+        price_min: None,
+        price_max: None,
+        currency: None,
+    }
+}
+
+/// The number filters measured: none, the biggest number (30 %), a middling one (4 %), the smallest (1 %).
+const CASES: [(&str, Option<usize>); 4] = [
+    ("no filter", None),
+    ("number 30 %", Some(0)),
+    ("number 4 %", Some(7)),
+    ("number 1 %", Some(9)),
+];
+
+/// Query texts: words, and sometimes a reference typed as the API would pass its exact tokens.
+const QUERY_TEXTS: &[(&str, &[&str])] = &[
+    ("rolex submariner", &[]),
+    ("daytona prix", &[]),
+    ("nautilus 5711", &["5711"]),
+    ("royal oak full set", &[]),
+    ("speedmaster", &[]),
+    ("boîte et papiers", &[]),
+    ("best price", &[]),
+    ("116610LN", &["116610LN"]),
+    ("GMT-Master II", &[]),
+    ("photos demain", &[]),
+    ("cherche aquanaut", &[]),
+    ("wire transfer", &[]),
+    ("luminor", &[]),
+    ("RM011", &["RM011"]),
+    ("livraison Genève", &[]),
+];
+
+fn percentiles(mut ms: Vec<f64>) -> String {
+    ms.sort_by(f64::total_cmp);
+    let at = |p: f64| ms[((ms.len() as f64 * p).ceil() as usize).clamp(1, ms.len()) - 1];
+    format!(
+        "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        at(0.50),
+        at(0.95),
+        at(0.99),
+        at(1.0)
+    )
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    acc.iter().sum()
+}
+
+/// The exact 10 nearest message ids of each query, for each case: every document regenerated and
+/// compared with every query.
+fn ground_truth(n: u64, queries: &[Vec<f32>], centroids: &[Vec<f32>]) -> Vec<Vec<Vec<u64>>> {
+    // tops[case][query]: (similarity, document), best first, at most 10.
+    let mut tops: Vec<Vec<Vec<(f32, u64)>>> = vec![vec![Vec::new(); queries.len()]; CASES.len()];
+    for i in 0..n {
+        let d = doc(i, n, centroids);
+        for (qi, q) in queries.iter().enumerate() {
+            let s = dot(q, &d.vector);
+            for (ci, (_, account)) in CASES.iter().enumerate() {
+                if account.is_some_and(|a| a != d.account) {
+                    continue;
+                }
+                let top = &mut tops[ci][qi];
+                if top.len() < 10 || s > top[top.len() - 1].0 {
+                    let at = top.partition_point(|(t, _)| *t >= s);
+                    top.insert(at, (s, i));
+                    top.truncate(10);
+                }
+            }
+        }
+    }
+    tops.into_iter()
+        .map(|per_query| {
+            per_query
+                .into_iter()
+                .map(|top| top.into_iter().map(|(_, i)| i).collect())
+                .collect()
+        })
+        .collect()
+}
+
+/// The document count and the bench's query vectors.
+async fn setup(pool: &PgPool, count: usize) -> anyhow::Result<(u64, Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+    let n: i64 = sqlx::query_scalar("select count(*) from search_documents")
+        .fetch_one(pool)
+        .await?;
+    let centroids = centroids();
+    let mut rng = Rng::new(SEED ^ 0x00c0_ffee);
+    let queries: Vec<Vec<f32>> = (0..count)
+        .map(|_| {
+            let c = cluster(&mut rng);
+            near(&mut rng, &centroids[c])
+        })
+        .collect();
+    Ok((n as u64, queries, centroids))
+}
+
+/// The recall and latency without a filter when the index is asked for `ef` rows with `ef_search` `ef`.
+async fn unfiltered(pool: &PgPool, ef: i64) -> anyhow::Result<()> {
+    let (n, queries, centroids) = setup(pool, 200).await?;
+    let truth = ground_truth(n, &queries, &centroids);
+    deeper(pool, &queries, &truth[0], None, ef, "no filter").await
+}
+
+async fn bench(pool: &PgPool, count: usize) -> anyhow::Result<()> {
+    let (n, queries, centroids) = setup(pool, count).await?;
+    println!(
+        "bench: {n} documents, {count} query vectors (load {})",
+        load()
+    );
+
+    let warmup = count.min(20);
+    for k in [200i64, 10] {
+        for (label, account) in CASES {
+            let f = filters(account);
+            let began = Instant::now();
+            for q in &queries[..warmup] {
+                if began.elapsed().as_secs() >= BUDGET / 4 {
+                    break;
+                }
+                nearest(pool, MODEL, q, &[], &f, k).await?;
+            }
+            let mut ms = Vec::new();
+            let mut sizes = Vec::new();
+            let began = Instant::now();
+            for q in &queries {
+                if ms.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
+                    break;
+                }
+                let t = Instant::now();
+                let found = nearest(pool, MODEL, q, &[], &f, k).await?;
+                ms.push(t.elapsed().as_secs_f64() * 1e3);
+                sizes.push(found.len());
+            }
+            println!(
+                "nearest k={k} {label}: {} queries, {} (min hits {}, load {})",
+                ms.len(),
+                percentiles(ms),
+                sizes.iter().min().unwrap_or(&0),
+                load()
+            );
+        }
+    }
+
+    for (label, account) in CASES {
+        let f = filters(account);
+        let texts: Vec<(String, Vec<String>)> = (0..count)
+            .map(|i| {
+                let (w, c) = QUERY_TEXTS[i % QUERY_TEXTS.len()];
+                (w.to_string(), c.iter().map(|s| s.to_string()).collect())
+            })
+            .collect();
+        let began = Instant::now();
+        for (w, c) in &texts[..warmup] {
+            if began.elapsed().as_secs() >= BUDGET / 4 {
+                break;
+            }
+            keyword(pool, w, c, &f, None, 200).await?;
+        }
+        let mut ms = Vec::new();
+        let mut total = 0;
+        let began = Instant::now();
+        for (w, c) in &texts {
+            if ms.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
+                break;
+            }
+            let t = Instant::now();
+            total += keyword(pool, w, c, &f, None, 200).await?.len();
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let asked = ms.len();
+        println!(
+            "keyword limit=200 {label}: {asked} queries, {} (mean hits {:.0}, load {})",
+            percentiles(ms),
+            total as f64 / asked as f64,
+            load()
+        );
+    }
+
+    let t = Instant::now();
+    let truth = ground_truth(n, &queries, &centroids);
+    println!(
+        "exact ranking in memory: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    spot_check(pool, &queries, &truth).await?;
+    for (ci, (label, account)) in CASES.iter().enumerate() {
+        let f = filters(*account);
+        let mut hit = 0usize;
+        let mut worst = 10usize;
+        let mut asked = 0;
+        let began = Instant::now();
+        for (qi, q) in queries.iter().enumerate() {
+            if asked >= 20 && began.elapsed().as_secs() >= 2 * BUDGET {
+                break;
+            }
+            asked += 1;
+            let found: HashSet<String> = nearest(pool, MODEL, q, &[], &f, 10)
+                .await?
+                .into_iter()
+                .map(|c| c.message_id)
+                .collect();
+            let got = truth[ci][qi]
+                .iter()
+                .filter(|i| found.contains(&message_id(**i)))
+                .count();
+            hit += got;
+            worst = worst.min(got);
+        }
+        let recall = hit as f64 / (10 * asked) as f64;
+        println!("recall@10 {label}: {asked} queries, {recall:.4} (worst query {worst}/10)");
+    }
+    // `nearest()` asks the index for `limit` rows (not NEAREST): with a filter, k=10 keeps a tenth of them
+    // and falls back to the exact ranking. What asking for `ef` rows, as documented, would give:
+    for (ci, (label, account)) in CASES.iter().enumerate() {
+        if account.is_some() && *account != Some(9) {
+            for ef in [400, 1000] {
+                deeper(pool, &queries, &truth[ci], *account, ef, label).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a deeper HNSW candidate list would give: `nearest()`'s plan (the `ef` nearest by the index, the
+/// number filter after, an exact ranking when fewer than `limit` are left) with `ef` instead of 400.
+async fn deeper(
+    pool: &PgPool,
+    queries: &[Vec<f32>],
+    truth: &[Vec<u64>],
+    account: Option<usize>,
+    ef: i64,
+    label: &str,
+) -> anyhow::Result<()> {
+    let mut hit = 0;
+    let mut ms = Vec::new();
+    let mut fallbacks = 0;
+    let began = Instant::now();
+    for (qi, q) in queries.iter().enumerate() {
+        if ms.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
+            break;
+        }
+        let t = Instant::now();
+        let mut tx = pool.begin().await?;
+        // A custom plan: the generic one of these catch-all filters joins through a scan of every
+        // document the filter keeps.
+        sqlx::raw_sql(&format!(
+            "set local hnsw.ef_search = {ef}; set local plan_cache_mode = force_custom_plan"
+        ))
+        .execute(&mut *tx)
+        .await?;
+        let mut ids: Vec<String> = sqlx::query_scalar(
+            "with nearest as (select v.sha256, v.embedding <=> $1::text::vector as distance
+                              from search_vectors v where v.model = $2
+                              order by v.embedding <=> $1::text::vector limit $4)
+             select d.message_id from nearest c join search_documents d on d.passage_sha256 = c.sha256
+             where $3::text is null or d.account_id = $3
+             order by c.distance limit 10",
+        )
+        .bind(vector_literal(q))
+        .bind(MODEL)
+        .bind(account.map(account_id))
+        .bind(ef)
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.len() < 10 {
+            fallbacks += 1;
+            ids = sqlx::query_scalar(
+                "select d.message_id from search_documents d
+                 join search_vectors v on v.model = $2 and v.sha256 = d.passage_sha256
+                 where $3::text is null or d.account_id = $3
+                 order by (v.embedding <=> $1::text::vector) + 0 limit 10",
+            )
+            .bind(vector_literal(q))
+            .bind(MODEL)
+            .bind(account.map(account_id))
+            .fetch_all(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+        hit += truth[qi]
+            .iter()
+            .filter(|i| ids.contains(&message_id(**i)))
+            .count();
+    }
+    println!(
+        "  asking the index for {ef} (ef_search {ef}), {label}: {} queries, recall@10 {:.4}, {fallbacks} exact fallbacks, k=10 {}",
+        ms.len(),
+        hit as f64 / (10 * ms.len()) as f64,
+        percentiles(ms)
+    );
+    Ok(())
+}
+
+/// The in-memory ranking must be the database's own exact ranking: checks a few queries per case
+/// against `order by distance` without the index.
+async fn spot_check(
+    pool: &PgPool,
+    queries: &[Vec<f32>],
+    truth: &[Vec<Vec<u64>>],
+) -> anyhow::Result<()> {
+    let mut mismatches = BTreeMap::new();
+    for (ci, (label, account)) in CASES.iter().enumerate() {
+        for qi in 0..queries.len().min(3) {
+            let ids: Vec<String> = sqlx::query_scalar(
+                "select d.message_id from search_documents d
+                 join search_vectors v on v.model = $2 and v.sha256 = d.passage_sha256
+                 where $3::text is null or d.account_id = $3
+                 order by (v.embedding <=> $1::text::vector) + 0 limit 10",
+            )
+            .bind(vector_literal(&queries[qi]))
+            .bind(MODEL)
+            .bind(account.map(account_id))
+            .fetch_all(pool)
+            .await?;
+            let expected: Vec<String> = truth[ci][qi].iter().map(|i| message_id(*i)).collect();
+            let same = ids.iter().filter(|id| expected.contains(id)).count();
+            if same != 10 {
+                mismatches.insert((label.to_string(), qi), same);
+            }
+        }
+    }
+    println!("exact scan in SQL vs in-memory ranking, mismatches: {mismatches:?}");
+    Ok(())
+}
