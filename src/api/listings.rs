@@ -162,7 +162,7 @@ pub struct ListingMatches {
 }
 
 /// A price bound from the query: a finite number.
-fn price(value: Option<f64>, name: &str) -> Result<Option<f64>, ApiError> {
+pub(crate) fn price(value: Option<f64>, name: &str) -> Result<Option<f64>, ApiError> {
     match value {
         Some(v) if !v.is_finite() || v < 0.0 => Err(ApiError::bad_request(
             "invalid_price",
@@ -173,7 +173,7 @@ fn price(value: Option<f64>, name: &str) -> Result<Option<f64>, ApiError> {
 }
 
 /// A short text filter (a brand, a family, a reference, a currency).
-fn word(value: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
+pub(crate) fn word(value: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
     let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     if value.as_ref().is_some_and(|v| v.chars().count() > 100) {
         return Err(ApiError::bad_request(
@@ -184,7 +184,11 @@ fn word(value: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
     Ok(value)
 }
 
-fn time(value: Option<DateTime<Utc>>, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+/// A time from the query the database can hold.
+pub(crate) fn time(
+    value: Option<DateTime<Utc>>,
+    name: &str,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
     value.map(|t| cursor::storable_time(t, name)).transpose()
 }
 

@@ -4,6 +4,7 @@
 use super::auth::{ApiAuth, Permission};
 use super::cursor::{self, Cursor};
 use super::error::ApiError;
+use super::listings::{price, time, word};
 use super::Tag;
 use crate::http::AppState;
 use actors::embeddings::EmbedError;
@@ -126,27 +127,6 @@ pub struct SearchResults {
 const DEPTH: i64 = 200;
 /// The longest query read.
 const MAX_QUERY_CHARS: usize = 1000;
-
-fn word(value: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
-    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    if value.as_ref().is_some_and(|v| v.chars().count() > 200) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            format!("{name} must be at most 200 characters"),
-        ));
-    }
-    Ok(value)
-}
-
-fn price(value: Option<f64>, name: &str) -> Result<Option<f64>, ApiError> {
-    match value {
-        Some(v) if !v.is_finite() || v < 0.0 => Err(ApiError::bad_request(
-            "invalid_price",
-            format!("{name} must be a number of 0 or more"),
-        )),
-        v => Ok(v),
-    }
-}
 
 /// A page's start, as the cursor carries it: which ordering, and the last hit's place in it.
 enum After {
@@ -357,14 +337,8 @@ impl SearchApi {
             contact: word(contact.0, "contact")?,
             direction: direction.0,
             kind: word(kind.0, "kind")?,
-            since: since
-                .0
-                .map(|t| cursor::storable_time(t, "since"))
-                .transpose()?,
-            until: until
-                .0
-                .map(|t| cursor::storable_time(t, "until"))
-                .transpose()?,
+            since: time(since.0, "since")?,
+            until: time(until.0, "until")?,
             brand: word(brand.0, "brand")?,
             model: word(model.0, "model")?,
             reference: word(reference.0, "reference")?,
