@@ -197,10 +197,17 @@ impl Sweep for Embedding {
         while !self.stopping.is_cancelled() {
             match step(&self.pool, self.embedder.as_ref(), &self.status).await {
                 Ok(Some(step)) => {
-                    // Counted again after every step: documents keep arriving while it works.
-                    self.status.set_pending(
-                        queries::documents_after(&self.pool, step.position, i64::MAX).await?,
-                    );
+                    // Counted down per step, and counted again when it reaches zero while steps
+                    // go on: documents keep arriving while it works, and a count of a large backlog
+                    // after every step would cost more than the step.
+                    let left = self.status.pending.load(Ordering::Relaxed) - step.documents as i64;
+                    let left = match left > 0 {
+                        true => left,
+                        false => {
+                            queries::documents_after(&self.pool, step.position, i64::MAX).await?
+                        }
+                    };
+                    self.status.set_pending(left);
                     self.backoff = FIRST_BACKOFF;
                     self.retry_at = None;
                 }
