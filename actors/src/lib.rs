@@ -28,6 +28,7 @@ pub mod graph;
 pub mod identity;
 pub mod json;
 pub mod listings;
+pub mod llm;
 pub mod media_store;
 pub mod outbound;
 pub mod store;

@@ -286,7 +286,7 @@ impl Embedder for OpenAiEmbedder {
 /// `(code, message)` from any of the error bodies OpenAI-compatible servers send: OpenAI's and Ollama's
 /// `{"error": {"message", "code"}}` (vLLM's `code` is an integer), old vLLM's flat `{"object": "error",
 /// "message"}`, TEI's `{"error": "..."}`, a gateway's list-wrapped `[{"error": ...}]`, or no JSON at all.
-fn openai_error(body: &[u8]) -> (Option<String>, String) {
+pub(crate) fn openai_error(body: &[u8]) -> (Option<String>, String) {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let parsed = match parsed {
         Some(Value::Array(mut items)) if !items.is_empty() => Some(items.swap_remove(0)),
@@ -336,7 +336,7 @@ pub(super) fn refuse_empty_texts(texts: &[String]) -> Result<(), EmbedError> {
 }
 
 /// The configured base URL, checked to be http(s), without a trailing slash.
-pub(super) fn parse_base_url(base_url: &str) -> Result<String, ConfigError> {
+pub(crate) fn parse_base_url(base_url: &str) -> Result<String, ConfigError> {
     let base = base_url.trim().trim_end_matches('/');
     let url = Url::parse(base)
         .map_err(|e| ConfigError(format!("the embeddings base URL is not a URL: {e}")))?;
@@ -355,7 +355,7 @@ pub(super) fn parse_base_url(base_url: &str) -> Result<String, ConfigError> {
     Ok(base.to_owned())
 }
 
-pub(super) fn http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
+pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
@@ -427,7 +427,7 @@ pub(super) fn body_limit(texts: usize) -> usize {
 }
 
 /// A transport error without its URL (it names the server, and a misconfigured one could carry a key).
-fn transport_message(e: &reqwest::Error) -> String {
+pub(crate) fn transport_message(e: &reqwest::Error) -> String {
     let mut message = e.to_string();
     if let Some(url) = e.url() {
         message = message.replace(url.as_str(), "<url>");
@@ -444,7 +444,7 @@ fn transport_message(e: &reqwest::Error) -> String {
 }
 
 /// The start of a body that is not the expected JSON (a proxy's HTML page, a stack trace).
-pub(super) fn excerpt(body: &[u8]) -> String {
+pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if text.is_empty() {
@@ -458,7 +458,7 @@ pub(super) fn excerpt(body: &[u8]) -> String {
 }
 
 /// A server's message without the key, should the server echo it back.
-pub(super) fn scrub(message: &str, key: Option<&ApiKey>) -> String {
+pub(crate) fn scrub(message: &str, key: Option<&ApiKey>) -> String {
     match key {
         Some(key) if !key.expose().is_empty() => message.replace(key.expose(), "[redacted]"),
         _ => message.to_owned(),
