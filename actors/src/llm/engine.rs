@@ -466,15 +466,33 @@ mod tests {
 
     #[test]
     fn retry_delays_parse_like_protobuf_durations() {
-        assert_eq!(parse_proto_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_proto_duration("1.5s"),
+            Some(Duration::from_millis(1500))
+        );
         assert_eq!(
             parse_proto_duration("26.660853464s"),
             Some(Duration::new(26, 660_853_464))
         );
         assert_eq!(parse_proto_duration("26s"), Some(Duration::from_secs(26)));
-        assert_eq!(parse_proto_duration("0.5s"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_proto_duration(".25s"), Some(Duration::from_millis(250)));
-        for bad in ["", "s", "26", "-1s", "1.5ms", "1.2345678901s", "abc", "1e3s"] {
+        assert_eq!(
+            parse_proto_duration("0.5s"),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_proto_duration(".25s"),
+            Some(Duration::from_millis(250))
+        );
+        for bad in [
+            "",
+            "s",
+            "26",
+            "-1s",
+            "1.5ms",
+            "1.2345678901s",
+            "abc",
+            "1e3s",
+        ] {
             assert_eq!(parse_proto_duration(bad), None, "{bad:?}");
         }
     }
@@ -530,7 +548,11 @@ mod tests {
             .unwrap();
         assert_eq!((answer.attempts, calls), (3, 3));
         // Two back-offs: at least 50 ms and 100 ms (the lower halves of 100 and 200 ms).
-        assert!(answer.latency >= Duration::from_millis(150), "{:?}", answer.latency);
+        assert!(
+            answer.latency >= Duration::from_millis(150),
+            "{:?}",
+            answer.latency
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -441,7 +441,10 @@ fn google_error(body: &[u8]) -> GoogleError {
         };
     };
     let mut read = GoogleError {
-        status: error.get("status").and_then(Value::as_str).map(str::to_owned),
+        status: error
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         message: error
             .get("message")
             .and_then(Value::as_str)
@@ -618,7 +621,9 @@ mod tests {
         ] {
             assert_eq!(Thinking::for_model(model), want, "{model}");
         }
-        let body = client("gemini-2.5-pro").body(&request(Output::Text)).unwrap();
+        let body = client("gemini-2.5-pro")
+            .body(&request(Output::Text))
+            .unwrap();
         assert!(body["generationConfig"].get("thinkingConfig").is_none());
     }
 
@@ -642,7 +647,12 @@ mod tests {
                 ..GeminiChatConfig::new(ApiKey::new(key))
             })
         };
-        let ok = with("models/gemini-3.8-flash", "AIza-secret", "http://127.0.0.1:9/v1beta/").unwrap();
+        let ok = with(
+            "models/gemini-3.8-flash",
+            "AIza-secret",
+            "http://127.0.0.1:9/v1beta/",
+        )
+        .unwrap();
         assert_eq!(ok.model(), "gemini-3.8-flash");
         assert_eq!(
             ok.endpoint.as_str(),
@@ -682,23 +692,66 @@ mod tests {
             }
         );
         let bare = read(json!({"candidates": [{"content": {"parts": [{"text": "Hi"}]}, "finishReason": "STOP"}]})).unwrap();
-        assert_eq!((bare.model_version.as_str(), bare.usage), ("configured", Usage::default()));
+        assert_eq!(
+            (bare.model_version.as_str(), bare.usage),
+            ("configured", Usage::default())
+        );
     }
 
     #[test]
     fn every_200_without_an_answer_is_a_typed_failure() {
         let cases = [
-            (json!({"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}, "usageMetadata": {"promptTokenCount": 638}}), "blocked", "PROHIBITED_CONTENT"),
-            (json!({"candidates": [{"finishReason": "SAFETY", "index": 0, "safetyRatings": [{"category": "HARM_CATEGORY_HARASSMENT", "probability": "HIGH", "blocked": true}]}]}), "blocked", "SAFETY"),
-            (json!({"candidates": [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS", "index": 0}], "usageMetadata": {"promptTokenCount": 39236, "thoughtsTokenCount": 3071}}), "no_answer", "MAX_TOKENS without text (thinking used 3071 tokens)"),
-            (json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "{\"reply\":\"Ship"}]}, "finishReason": "MAX_TOKENS"}]}), "no_answer", "unfinished"),
-            (json!({"candidates": [{"content": {"parts": []}, "finishReason": "RECITATION"}]}), "blocked", "RECITATION"),
-            (json!({"candidates": [{"content": {"parts": [{"text": "  "}]}, "finishReason": "STOP"}]}), "no_answer", "empty"),
-            (json!({"candidates": [{"content": {"parts": [{"text": "thinking only", "thought": true}]}, "finishReason": "STOP"}]}), "no_answer", "empty"),
-            (json!({"candidates": [{"content": {"parts": [{"text": "Hi"}]}, "finishReason": "FUTURE_REASON"}]}), "no_answer", "FUTURE_REASON"),
-            (json!({"candidates": [{"content": {"parts": [{"text": "Hi"}]}}]}), "no_answer", "finishReason none"),
+            (
+                json!({"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}, "usageMetadata": {"promptTokenCount": 638}}),
+                "blocked",
+                "PROHIBITED_CONTENT",
+            ),
+            (
+                json!({"candidates": [{"finishReason": "SAFETY", "index": 0, "safetyRatings": [{"category": "HARM_CATEGORY_HARASSMENT", "probability": "HIGH", "blocked": true}]}]}),
+                "blocked",
+                "SAFETY",
+            ),
+            (
+                json!({"candidates": [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS", "index": 0}], "usageMetadata": {"promptTokenCount": 39236, "thoughtsTokenCount": 3071}}),
+                "no_answer",
+                "MAX_TOKENS without text (thinking used 3071 tokens)",
+            ),
+            (
+                json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "{\"reply\":\"Ship"}]}, "finishReason": "MAX_TOKENS"}]}),
+                "no_answer",
+                "unfinished",
+            ),
+            (
+                json!({"candidates": [{"content": {"parts": []}, "finishReason": "RECITATION"}]}),
+                "blocked",
+                "RECITATION",
+            ),
+            (
+                json!({"candidates": [{"content": {"parts": [{"text": "  "}]}, "finishReason": "STOP"}]}),
+                "no_answer",
+                "empty",
+            ),
+            (
+                json!({"candidates": [{"content": {"parts": [{"text": "thinking only", "thought": true}]}, "finishReason": "STOP"}]}),
+                "no_answer",
+                "empty",
+            ),
+            (
+                json!({"candidates": [{"content": {"parts": [{"text": "Hi"}]}, "finishReason": "FUTURE_REASON"}]}),
+                "no_answer",
+                "FUTURE_REASON",
+            ),
+            (
+                json!({"candidates": [{"content": {"parts": [{"text": "Hi"}]}}]}),
+                "no_answer",
+                "finishReason none",
+            ),
             (json!({"candidates": []}), "no_answer", "no candidates"),
-            (json!({"candidates": [{"content": {"parts": [{"inlineData": {"mimeType": "image/png", "data": ""}}]}, "finishReason": "STOP"}]}), "no_answer", "empty"),
+            (
+                json!({"candidates": [{"content": {"parts": [{"inlineData": {"mimeType": "image/png", "data": ""}}]}, "finishReason": "STOP"}]}),
+                "no_answer",
+                "empty",
+            ),
         ];
         for (body, code, words) in cases {
             let error = read(body.clone()).unwrap_err();
@@ -733,24 +786,42 @@ mod tests {
 
     #[test]
     fn google_errors_are_classified_by_status_then_body() {
-        let bad_key = classify_json(400, json!({"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT",
-            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}}));
-        assert_eq!((bad_key.error, bad_key.retry), (LlmError::InvalidKey, false));
+        let bad_key = classify_json(
+            400,
+            json!({"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT",
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}}),
+        );
+        assert_eq!(
+            (bad_key.error, bad_key.retry),
+            (LlmError::InvalidKey, false)
+        );
 
-        let retired = classify_json(404, json!({"error": {"code": 404, "message": "models/gemini-1.5-flash is not found for API version v1beta, or is not supported for generateContent.", "status": "NOT_FOUND"}}));
+        let retired = classify_json(
+            404,
+            json!({"error": {"code": 404, "message": "models/gemini-1.5-flash is not found for API version v1beta, or is not supported for generateContent.", "status": "NOT_FOUND"}}),
+        );
         assert_eq!(
             retired.error.to_string(),
             "model gemini-1.5-flash is retired or unknown: change GEMINI_MODEL"
         );
         assert!(!retired.retry);
 
-        let location = classify_json(400, json!({"error": {"code": 400, "message": "User location is not supported for the API use.", "status": "FAILED_PRECONDITION"}}));
+        let location = classify_json(
+            400,
+            json!({"error": {"code": 400, "message": "User location is not supported for the API use.", "status": "FAILED_PRECONDITION"}}),
+        );
         assert_eq!(location.error, LlmError::LocationUnsupported);
 
-        let missing_key = classify_json(403, json!({"error": {"code": 403, "message": "Method doesn't allow unregistered callers", "status": "PERMISSION_DENIED"}}));
+        let missing_key = classify_json(
+            403,
+            json!({"error": {"code": 403, "message": "Method doesn't allow unregistered callers", "status": "PERMISSION_DENIED"}}),
+        );
         assert_eq!(missing_key.error.code(), "forbidden");
 
-        let role = classify_json(400, json!({"error": {"code": 400, "message": "Please use a valid role: user, model.", "status": "INVALID_ARGUMENT"}}));
+        let role = classify_json(
+            400,
+            json!({"error": {"code": 400, "message": "Please use a valid role: user, model.", "status": "INVALID_ARGUMENT"}}),
+        );
         assert_eq!(
             role.error,
             LlmError::BadRequest {
@@ -760,20 +831,29 @@ mod tests {
 
         for status in [408, 409, 500, 502, 503, 504] {
             let failed = classify(status, b"<html><body>Bad gateway</body></html>", "m");
-            assert!(failed.retry && failed.error.code() == "unavailable", "{status}");
+            assert!(
+                failed.retry && failed.error.code() == "unavailable",
+                "{status}"
+            );
         }
-        let overloaded = classify_json(503, json!({"error": {"code": 503, "message": "The model is overloaded. Please try again later.", "status": "UNAVAILABLE"}}));
+        let overloaded = classify_json(
+            503,
+            json!({"error": {"code": 503, "message": "The model is overloaded. Please try again later.", "status": "UNAVAILABLE"}}),
+        );
         assert!(overloaded.error.to_string().contains("overloaded"));
     }
 
     #[test]
     fn throttling_waits_for_retry_info_but_a_daily_quota_is_final() {
-        let per_minute = classify_json(429, json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+        let per_minute = classify_json(
+            429,
+            json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
             "message": "You exceeded your current quota, please check your plan and billing details. Please retry in 26.660853464s.",
             "details": [
                 {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests", "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},
                 {"@type": "type.googleapis.com/google.rpc.Help", "links": [{"description": "Learn more", "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}]},
-                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.5s"}]}}));
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.5s"}]}}),
+        );
         assert!(per_minute.retry);
         assert_eq!(per_minute.after, Some(Duration::from_millis(1500)));
         assert_eq!(
@@ -784,26 +864,40 @@ mod tests {
         );
 
         // Without RetryInfo, the delay written in the message.
-        let in_words = classify_json(429, json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded. Please retry in 26.660853464s."}}));
+        let in_words = classify_json(
+            429,
+            json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded. Please retry in 26.660853464s."}}),
+        );
         assert_eq!(in_words.after, Some(Duration::new(26, 660_853_464)));
-        let bare = classify_json(429, json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Resource has been exhausted (e.g. check quota)."}}));
+        let bare = classify_json(
+            429,
+            json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Resource has been exhausted (e.g. check quota)."}}),
+        );
         assert_eq!((bare.retry, bare.after), (true, None));
 
-        let per_day = classify_json(429, json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "You exceeded your current quota",
+        let per_day = classify_json(
+            429,
+            json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "You exceeded your current quota",
             "details": [{"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},
-                        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "3600s"}]}}));
+                        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "3600s"}]}}),
+        );
         assert!(!per_day.retry);
         assert_eq!(per_day.error.code(), "quota_exhausted");
     }
 
     #[test]
     fn list_wrapped_and_detail_less_errors_read_too() {
-        let wrapped = google_error(br#"[{"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}]"#);
+        let wrapped = google_error(
+            br#"[{"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}]"#,
+        );
         assert_eq!(
             (wrapped.status.as_deref(), wrapped.message.as_str()),
             (Some("INVALID_ARGUMENT"), "bad")
         );
         let html = google_error(b"<html>502 Bad Gateway</html>");
-        assert_eq!((html.status, html.message.as_str()), (None, "<html>502 Bad Gateway</html>"));
+        assert_eq!(
+            (html.status, html.message.as_str()),
+            (None, "<html>502 Bad Gateway</html>")
+        );
     }
 }

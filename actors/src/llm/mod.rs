@@ -290,7 +290,9 @@ mod millis {
         }
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
         Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
     }
 }
@@ -370,10 +372,7 @@ fn parse_base_url(base_url: &str) -> Result<String, ConfigError> {
 }
 
 /// A key as a header value, marked sensitive so that no `Debug` of a request shows it.
-fn key_header(
-    value: String,
-    provider: &str,
-) -> Result<reqwest::header::HeaderValue, ConfigError> {
+fn key_header(value: String, provider: &str) -> Result<reqwest::header::HeaderValue, ConfigError> {
     let mut header = reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
         ConfigError(format!(
             "the {provider} API key has characters no HTTP header can carry"
@@ -385,7 +384,11 @@ fn key_header(
 
 /// A media type without its parameters, lower case: `audio/ogg; codecs=opus` is `audio/ogg`.
 fn bare_mime(mime: &str) -> String {
-    mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+    mime.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -448,8 +451,10 @@ mod tests {
             json!({"kind": "rate_limited", "retry_after_ms": 1500})
         );
         assert_eq!(
-            serde_json::from_value::<LlmError>(json!({"kind": "rate_limited", "retry_after_ms": 1500}))
-                .unwrap(),
+            serde_json::from_value::<LlmError>(
+                json!({"kind": "rate_limited", "retry_after_ms": 1500})
+            )
+            .unwrap(),
             limited
         );
         assert!(limited.to_string().ends_with("(retry after 1500 ms)"));

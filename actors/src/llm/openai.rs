@@ -98,15 +98,15 @@ impl OpenAiChat {
     pub fn new(config: OpenAiChatConfig) -> Result<Self, ConfigError> {
         let model = config.model.trim().to_owned();
         if model.is_empty() {
-            return Err(ConfigError("the OpenAI-compatible model name is empty".into()));
+            return Err(ConfigError(
+                "the OpenAI-compatible model name is empty".into(),
+            ));
         }
         let base = parse_base_url(&config.base_url)?;
         let root = base.trim_end_matches("/v1");
         let endpoint = Url::parse(&format!("{root}/v1/chat/completions"))
             .map_err(|e| ConfigError(format!("the OpenAI base URL is not a URL: {e}")))?;
-        let api_key = config
-            .api_key
-            .filter(|key| !key.expose().trim().is_empty());
+        let api_key = config.api_key.filter(|key| !key.expose().trim().is_empty());
         let authorization = api_key
             .as_ref()
             .map(|key| key_header(format!("Bearer {}", key.expose()), "OpenAI"))
@@ -174,10 +174,12 @@ impl OpenAiChat {
                     .iter()
                     .map(|part| match part {
                         Part::Text(text) => Ok(json!({"type": "text", "text": text})),
-                        Part::Audio { mime, data } => Ok(json!({"type": "input_audio", "input_audio": {
-                            "data": base64::engine::general_purpose::STANDARD.encode(data),
-                            "format": audio_format(mime)?,
-                        }})),
+                        Part::Audio { mime, data } => {
+                            Ok(json!({"type": "input_audio", "input_audio": {
+                                "data": base64::engine::general_purpose::STANDARD.encode(data),
+                                "format": audio_format(mime)?,
+                            }}))
+                        }
                     })
                     .collect::<Result<Vec<_>, LlmError>>()?;
                 Value::Array(parts)
@@ -393,7 +395,12 @@ fn decide(parsed: &Value, usage: Usage, configured_model: &str) -> Result<Reply,
 /// The delay an OpenAI-compatible server asks for: `retry-after-ms`, then `retry-after` (seconds or an
 /// HTTP date), then the words of the message ("Please try again in 45.19s.").
 fn server_delay(headers: &HeaderMap, message: &str) -> Option<Duration> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         if ms.is_finite() && ms >= 0.0 {
             return Some(Duration::from_secs_f64(ms.min(1e9) / 1000.0));
@@ -565,18 +572,30 @@ mod tests {
             mime: "audio/wav".into(),
             data: vec![1],
         });
-        assert_eq!(openai.body(&spoken_by_model).unwrap_err().code(), "bad_request");
+        assert_eq!(
+            openai.body(&spoken_by_model).unwrap_err().code(),
+            "bad_request"
+        );
     }
 
     #[test]
     fn the_base_url_works_with_or_without_v1_and_debug_hides_the_key() {
-        for base in ["http://127.0.0.1:9", "http://127.0.0.1:9/", "http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1/"] {
+        for base in [
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9/",
+            "http://127.0.0.1:9/v1",
+            "http://127.0.0.1:9/v1/",
+        ] {
             let built = OpenAiChat::new(OpenAiChatConfig {
                 base_url: base.into(),
                 ..OpenAiChatConfig::default()
             })
             .unwrap();
-            assert_eq!(built.endpoint.as_str(), "http://127.0.0.1:9/v1/chat/completions", "{base}");
+            assert_eq!(
+                built.endpoint.as_str(),
+                "http://127.0.0.1:9/v1/chat/completions",
+                "{base}"
+            );
         }
         let shown = format!("{:?}", client(TokenLimitField::MaxTokens));
         assert!(!shown.contains("sk-unit-secret"), "{shown}");
@@ -610,24 +629,50 @@ mod tests {
             }
         );
         let odd_usage = read(json!({"model": "", "choices": [{"finish_reason": "stop", "message": {"content": "Hi"}}], "usage": "n/a"})).unwrap();
-        assert_eq!((odd_usage.model_version.as_str(), odd_usage.usage), ("configured", Usage::default()));
+        assert_eq!(
+            (odd_usage.model_version.as_str(), odd_usage.usage),
+            ("configured", Usage::default())
+        );
     }
 
     #[test]
     fn each_200_without_an_answer_is_a_typed_failure() {
         for (body, code, words) in [
-            (json!({"choices": [{"finish_reason": "stop", "message": {"role": "assistant", "content": null, "refusal": "I can't help with that."}}]}), "blocked", "can't help"),
-            (json!({"choices": [{"finish_reason": "length", "message": {"content": "{\"reply\":\"Sh"}}], "usage": {"completion_tokens": 800, "completion_tokens_details": {"reasoning_tokens": 790}}}), "no_answer", "reasoning used 790"),
-            (json!({"choices": [{"finish_reason": "stop", "message": {"content": ""}}]}), "no_answer", "empty"),
-            (json!({"choices": [{"finish_reason": "content_filter", "message": {"content": null}}]}), "blocked", "content_filter"),
-            (json!({"choices": [{"finish_reason": "tool_calls", "message": {"content": null}}]}), "no_answer", "tool_calls"),
+            (
+                json!({"choices": [{"finish_reason": "stop", "message": {"role": "assistant", "content": null, "refusal": "I can't help with that."}}]}),
+                "blocked",
+                "can't help",
+            ),
+            (
+                json!({"choices": [{"finish_reason": "length", "message": {"content": "{\"reply\":\"Sh"}}], "usage": {"completion_tokens": 800, "completion_tokens_details": {"reasoning_tokens": 790}}}),
+                "no_answer",
+                "reasoning used 790",
+            ),
+            (
+                json!({"choices": [{"finish_reason": "stop", "message": {"content": ""}}]}),
+                "no_answer",
+                "empty",
+            ),
+            (
+                json!({"choices": [{"finish_reason": "content_filter", "message": {"content": null}}]}),
+                "blocked",
+                "content_filter",
+            ),
+            (
+                json!({"choices": [{"finish_reason": "tool_calls", "message": {"content": null}}]}),
+                "no_answer",
+                "tool_calls",
+            ),
             (json!({"choices": []}), "no_answer", "no choices"),
         ] {
             let error = read(body.clone()).unwrap_err();
             assert_eq!(error.code(), code, "{body}");
             assert!(error.to_string().contains(words), "{error}");
         }
-        assert_eq!(read_answer(b"<html/>", "m").0.unwrap_err().code(), "unexpected");
+        assert_eq!(
+            read_answer(b"<html/>", "m").0.unwrap_err().code(),
+            "unexpected"
+        );
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -641,13 +686,26 @@ mod tests {
     #[test]
     fn throttling_reads_retry_after_ms_then_retry_after_then_the_message() {
         let body = json!({"error": {"message": "Rate limit reached for gpt-4o-mini in organization org-X on tokens per min (TPM). Please try again in 45.19s.", "type": "tokens", "param": null, "code": "rate_limit_exceeded"}}).to_string();
-        let both = classify(429, &headers(&[("retry-after", "46"), ("retry-after-ms", "45190")]), body.as_bytes(), "m");
-        assert_eq!((both.retry, both.after), (true, Some(Duration::from_millis(45_190))));
+        let both = classify(
+            429,
+            &headers(&[("retry-after", "46"), ("retry-after-ms", "45190")]),
+            body.as_bytes(),
+            "m",
+        );
+        assert_eq!(
+            (both.retry, both.after),
+            (true, Some(Duration::from_millis(45_190)))
+        );
         let seconds = classify(429, &headers(&[("retry-after", "2")]), body.as_bytes(), "m");
         assert_eq!(seconds.after, Some(Duration::from_secs(2)));
         let words = classify(429, &HeaderMap::new(), body.as_bytes(), "m");
         assert_eq!(words.after, Some(Duration::from_millis(45_190)));
-        let past_date = classify(429, &headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]), b"{}", "m");
+        let past_date = classify(
+            429,
+            &headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]),
+            b"{}",
+            "m",
+        );
         assert_eq!(past_date.after, Some(Duration::ZERO));
         assert_eq!(
             past_date.error,
@@ -660,21 +718,33 @@ mod tests {
     #[test]
     fn openai_errors_are_classified_by_status_then_code() {
         let quota = classify(429, &headers(&[("retry-after", "1")]), br#"{"error": {"message": "You exceeded your current quota, please check your plan and billing details.", "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}}"#, "m");
-        assert_eq!((quota.retry, quota.error.code()), (false, "quota_exhausted"));
+        assert_eq!(
+            (quota.retry, quota.error.code()),
+            (false, "quota_exhausted")
+        );
         let key = classify(401, &HeaderMap::new(), br#"{"error": {"message": "Incorrect API key provided: sk-not-a*****.", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}"#, "m");
         assert_eq!(key.error, LlmError::InvalidKey);
         let retired = classify(404, &HeaderMap::new(), br#"{"error": {"message": "The model `gpt-3` does not exist or you do not have access to it.", "type": "invalid_request_error", "param": null, "code": "model_not_found"}}"#, "gpt-3");
-        assert_eq!(retired.error.to_string(), "model gpt-3 is retired or unknown: change OPENAI_MODEL");
+        assert_eq!(
+            retired.error.to_string(),
+            "model gpt-3 is retired or unknown: change OPENAI_MODEL"
+        );
         let ollama = classify(404, &HeaderMap::new(), br#"{"error": {"message": "model 'qwen9' not found", "type": "not_found_error", "param": null, "code": null}}"#, "qwen9");
         assert_eq!(ollama.error.code(), "retired_model");
         let unsupported = classify(400, &HeaderMap::new(), br#"{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}"#, "m");
         assert!(!unsupported.retry);
-        assert!(unsupported.error.to_string().contains("max_completion_tokens"));
+        assert!(unsupported
+            .error
+            .to_string()
+            .contains("max_completion_tokens"));
         let region = classify(403, &HeaderMap::new(), br#"{"error": {"message": "Country, region, or territory not supported", "type": "request_forbidden", "param": null, "code": "unsupported_country_region_territory"}}"#, "m");
         assert_eq!(region.error, LlmError::LocationUnsupported);
         for status in [408, 409, 500, 502, 503, 504] {
             let failed = classify(status, &HeaderMap::new(), b"<html>Bad Gateway</html>", "m");
-            assert!(failed.retry && failed.error.code() == "unavailable", "{status}");
+            assert!(
+                failed.retry && failed.error.code() == "unavailable",
+                "{status}"
+            );
         }
         let told_not_to = classify(503, &headers(&[("x-should-retry", "false")]), b"{}", "m");
         assert!(!told_not_to.retry);
@@ -683,6 +753,9 @@ mod tests {
         let flagged = classify(400, &HeaderMap::new(), br#"{"error": {"message": "Invalid prompt: your prompt was flagged as potentially violating our usage policy.", "type": "invalid_request_error", "param": null, "code": "invalid_prompt"}}"#, "m");
         assert_eq!((flagged.retry, flagged.error.code()), (false, "blocked"));
         let gateway = classify(429, &HeaderMap::new(), br#"[{"error": {"code": 429, "message": "Resource has been exhausted", "status": "RESOURCE_EXHAUSTED"}}]"#, "m");
-        assert_eq!((gateway.retry, gateway.error.code()), (true, "rate_limited"));
+        assert_eq!(
+            (gateway.retry, gateway.error.code()),
+            (true, "rate_limited")
+        );
     }
 }

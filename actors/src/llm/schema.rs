@@ -184,8 +184,8 @@ fn strict_at(schema: &Value, depth: usize) -> Value {
         return schema.clone();
     }
     let mut out = source.clone();
-    let is_object =
-        source.get("type").and_then(Value::as_str) == Some("object") || source.contains_key("properties");
+    let is_object = source.get("type").and_then(Value::as_str) == Some("object")
+        || source.contains_key("properties");
     if let Some(Value::Object(properties)) = source.get("properties") {
         let mut required = required_names(source);
         let mut converted = Map::new();
@@ -205,8 +205,10 @@ fn strict_at(schema: &Value, depth: usize) -> Value {
     }
     if is_object {
         out.insert("additionalProperties".into(), Value::Bool(false));
-        out.entry("properties").or_insert_with(|| Value::Object(Map::new()));
-        out.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+        out.entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        out.entry("required")
+            .or_insert_with(|| Value::Array(Vec::new()));
     }
     if let Some(items) = source.get("items") {
         out.insert("items".into(), strict_at(items, depth + 1));
@@ -332,7 +334,9 @@ mod tests {
     #[test]
     fn gemini_conversion_refuses_what_response_schema_cannot_say() {
         assert!(to_gemini(&json!({"$ref": "#/$defs/x"})).is_err());
-        assert!(to_gemini(&json!({"type": "object", "properties": {"n": {"enum": [1, 2]}}})).is_err());
+        assert!(
+            to_gemini(&json!({"type": "object", "properties": {"n": {"enum": [1, 2]}}})).is_err()
+        );
         assert!(to_gemini(&json!({"type": ["string", "integer"]})).is_err());
         assert!(to_gemini(&json!({"type": "tuple"})).is_err());
         assert!(to_gemini(&json!("string")).is_err());
@@ -348,9 +352,19 @@ mod tests {
         assert_eq!(converted["additionalProperties"], json!(false));
         assert_eq!(
             converted["required"],
-            json!(["reply", "confidence", "needs_human", "reasons", "language", "topic"])
+            json!([
+                "reply",
+                "confidence",
+                "needs_human",
+                "reasons",
+                "language",
+                "topic"
+            ])
         );
-        assert_eq!(converted["properties"]["reply"], json!({"type": "string", "description": "The message to send"}));
+        assert_eq!(
+            converted["properties"]["reply"],
+            json!({"type": "string", "description": "The message to send"})
+        );
         assert_eq!(
             converted["properties"]["language"]["type"],
             json!(["string", "null"])
