@@ -666,7 +666,7 @@ mod tests {
             .unwrap_err();
         tokio::time::advance(Duration::from_secs(1)).await;
         {
-            let trial = engine.run(|| std::future::pending::<Result<Reply, Failed>>());
+            let trial = engine.run(std::future::pending::<Result<Reply, Failed>>);
             let mut trial = Box::pin(trial);
             assert!(futures::poll!(trial.as_mut()).is_pending());
             assert_eq!(
