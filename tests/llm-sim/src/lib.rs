@@ -240,7 +240,7 @@ mod millis {
 }
 
 /// A request the emulator received on a model route, as a test asserts on it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRequest {
     /// `POST`, `GET`.
     pub method: String,
@@ -416,12 +416,14 @@ pub(crate) fn now() -> u64 {
 struct Running {
     state: Arc<SimState>,
     address: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
+    server: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some(server) = lock(&self.server).take() {
+            server.abort();
+        }
     }
 }
 
@@ -467,13 +469,23 @@ impl LlmSim {
             running: Arc::new(Running {
                 state,
                 address,
-                server,
+                server: Mutex::new(Some(server)),
             }),
         })
     }
 
     fn state(&self) -> &SimState {
         &self.running.state
+    }
+
+    /// Stops serving, for every clone (calls in flight are cut off), and returns once the port is
+    /// closed: a service that went away.
+    pub async fn stop(&self) {
+        let server = lock(&self.running.server).take();
+        if let Some(server) = server {
+            server.abort();
+            let _ = server.await;
+        }
     }
 
     /// Where it listens.
