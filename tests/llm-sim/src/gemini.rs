@@ -170,6 +170,8 @@ async fn call(
     if let Err(response) = authorise(state, req) {
         return *response;
     }
+    // A client may send the colon percent-encoded.
+    let target = target.replace("%3A", ":").replace("%3a", ":");
     let Some((model, method)) = target.split_once(':') else {
         return error(404, "NOT_FOUND", "Method not found.", vec![]);
     };
@@ -413,6 +415,15 @@ fn check_fields(value: &Value, message: &Message, path: &str, problems: &mut Vec
     }
 }
 
+/// The items of a repeated field; Google's JSON parser also takes a single object for a list.
+fn items(value: Option<&Value>) -> Vec<&Value> {
+    match value {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(object @ Value::Object(_)) => vec![object],
+        _ => Vec::new(),
+    }
+}
+
 /// A field by its camelCase name or its snake_case one.
 fn field<'a>(object: &'a Value, camel: &str) -> Option<&'a Value> {
     object.get(camel).or_else(|| object.get(snake(camel)))
@@ -426,7 +437,7 @@ struct UserTurn {
     heard: Vec<String>,
 }
 
-fn last_user_turn(contents: &[Value]) -> UserTurn {
+fn last_user_turn(contents: &[&Value]) -> UserTurn {
     let mut turn = UserTurn {
         text: String::new(),
         heard: Vec::new(),
@@ -439,11 +450,7 @@ fn last_user_turn(contents: &[Value]) -> UserTurn {
         return turn;
     };
     let mut texts = Vec::new();
-    for part in field(last, "parts")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for part in items(field(last, "parts")) {
         if part.get("thought").and_then(Value::as_bool) == Some(true) {
             continue;
         }
@@ -469,11 +476,7 @@ fn last_user_turn(contents: &[Value]) -> UserTurn {
 fn prompt_tokens(body: &Value) -> u64 {
     let mut count = 0;
     let mut count_content = |content: &Value| {
-        for part in field(content, "parts")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for part in items(field(content, "parts")) {
             if let Some(text) = part.get("text").and_then(Value::as_str) {
                 count += tokens(text);
             }
@@ -485,11 +488,7 @@ fn prompt_tokens(body: &Value) -> u64 {
     if let Some(system) = field(body, "systemInstruction") {
         count_content(system);
     }
-    for content in field(body, "contents")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for content in items(field(body, "contents")) {
         count_content(content);
     }
     count.max(1)
@@ -507,12 +506,12 @@ fn version(model: &str) -> Option<(u32, u32)> {
 
 /// The semantic checks Google makes once the JSON has the right fields.
 fn validate_generate(model: &str, body: &Value) -> Result<(), Box<Response>> {
-    let contents = field(body, "contents").and_then(Value::as_array);
-    let Some(contents) = contents.filter(|c| !c.is_empty()) else {
+    let contents = items(field(body, "contents"));
+    if contents.is_empty() {
         return Err(Box::new(bad_request(&[
             "* GenerateContentRequest.contents: contents is not specified\n".to_owned(),
         ])));
-    };
+    }
     for (i, content) in contents.iter().enumerate() {
         match content.get("role").and_then(Value::as_str) {
             None | Some("user") | Some("model") => {}
@@ -522,8 +521,7 @@ fn validate_generate(model: &str, body: &Value) -> Result<(), Box<Response>> {
                 )))
             }
         }
-        let parts = field(content, "parts").and_then(Value::as_array);
-        if parts.is_none_or(|p| p.is_empty()) {
+        if items(field(content, "parts")).is_empty() {
             return Err(Box::new(bad_request(&[format!(
                 "* GenerateContentRequest.contents[{i}].parts: contents.parts must not be empty.\n"
             )])));
@@ -730,7 +728,10 @@ fn failure_error(failure: &Failure, model: &str) -> Option<Response> {
 }
 
 fn response_id(state: &SimState) -> String {
-    format!("sim{:x}", state.next_id() * 0x9e37_79b9 + 0x1234_5678)
+    format!(
+        "sim{:x}",
+        state.next_id().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 8
+    )
 }
 
 /// The whole `GenerateContentResponse` for a request that passed validation.
@@ -745,11 +746,7 @@ fn generate_response(
         .and_then(|c| field(c, "responseMimeType"))
         .and_then(Value::as_str)
         == Some("application/json");
-    let contents = field(body, "contents")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    let turn = last_user_turn(contents);
+    let turn = last_user_turn(&items(field(body, "contents")));
     let mut text = if !turn.heard.is_empty() && !json_mode {
         turn.heard.join(" ")
     } else {
@@ -972,10 +969,8 @@ fn stream_response(whole: Value, sse: bool) -> Response {
 
 /// The text of an embed request's content (only `parts[].text` counts).
 fn content_text(content: &Value) -> String {
-    field(content, "parts")
-        .and_then(Value::as_array)
+    items(field(content, "parts"))
         .into_iter()
-        .flatten()
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect::<Vec<_>>()
         .join(" ")

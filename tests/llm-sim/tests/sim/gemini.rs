@@ -936,3 +936,16 @@ async fn a_stopped_emulator_refuses_connections() {
         .await;
     assert!(result.unwrap_err().is_connect());
 }
+
+#[tokio::test]
+async fn a_single_content_object_is_taken_for_a_list_as_google_does() {
+    let sim = sim().await;
+    sim.add_rule(Rule {
+        pattern: "porto".into(),
+        answer: Answer::Text("5 EUR.".into()),
+    });
+    let body = json!({ "contents": { "parts": { "text": "Porto?" } } });
+    let (status, answer) = generate(&sim, FLASH_LITE, &body).await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&answer), "5 EUR.");
+}
