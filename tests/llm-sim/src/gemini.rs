@@ -186,14 +186,18 @@ async fn call(
     let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
         return invalid_argument("Invalid JSON payload received. Unexpected token.");
     };
+    let scenario = match super::scenario(req) {
+        Ok(scenario) => scenario,
+        Err(response) => return *response,
+    };
     match method {
-        "generateContent" => generate(state, model, &body, None).await,
+        "generateContent" => generate(state, model, &body, None, scenario).await,
         "streamGenerateContent" => {
             let sse = query_param(req, "alt") == Some("sse");
-            generate(state, model, &body, Some(sse)).await
+            generate(state, model, &body, Some(sse), scenario).await
         }
-        "embedContent" => embed_content(state, model, &body).await,
-        _ => batch_embed(state, model, &body).await,
+        "embedContent" => embed_content(state, model, &body, scenario).await,
+        _ => batch_embed(state, model, &body, scenario).await,
     }
 }
 
@@ -871,7 +875,13 @@ fn finish_envelope(state: &SimState, model: &str, mut envelope: Map<String, Valu
 }
 
 /// generateContent, or streamGenerateContent when `stream` says how (`Some(true)`: SSE).
-async fn generate(state: &SimState, model: &str, body: &Value, stream: Option<bool>) -> Response {
+async fn generate(
+    state: &SimState,
+    model: &str,
+    body: &Value,
+    stream: Option<bool>,
+    scenario: Option<Failure>,
+) -> Response {
     let mut problems = Vec::new();
     check_fields(body, &GENERATE_REQUEST, "", &mut problems);
     if !problems.is_empty() {
@@ -880,7 +890,7 @@ async fn generate(state: &SimState, model: &str, body: &Value, stream: Option<bo
     if let Err(response) = validate_generate(model, body) {
         return *response;
     }
-    let failure = state.take_failure(false);
+    let failure = state.take_failure(scenario, false);
     state.delay(failure.as_ref()).await;
     if let Some(response) = failure.as_ref().and_then(|f| failure_error(f, model)) {
         return response;
@@ -998,7 +1008,12 @@ fn embed_one(model: &str, request: &Value, path: &str) -> Result<Value, Box<Resp
     Ok(json!({ "values": embed::vector(&content_text(content), dimensions) }))
 }
 
-async fn embed_content(state: &SimState, model: &str, body: &Value) -> Response {
+async fn embed_content(
+    state: &SimState,
+    model: &str,
+    body: &Value,
+    scenario: Option<Failure>,
+) -> Response {
     let mut problems = Vec::new();
     check_fields(body, &EMBED_REQUEST, "", &mut problems);
     if !problems.is_empty() {
@@ -1008,7 +1023,7 @@ async fn embed_content(state: &SimState, model: &str, body: &Value) -> Response 
         Ok(embedding) => embedding,
         Err(response) => return *response,
     };
-    let failure = state.take_failure(true);
+    let failure = state.take_failure(scenario, true);
     state.delay(failure.as_ref()).await;
     if let Some(response) = failure.as_ref().and_then(|f| failure_error(f, model)) {
         return response;
@@ -1016,7 +1031,12 @@ async fn embed_content(state: &SimState, model: &str, body: &Value) -> Response 
     json_response(200, &json!({ "embedding": embedding }))
 }
 
-async fn batch_embed(state: &SimState, model: &str, body: &Value) -> Response {
+async fn batch_embed(
+    state: &SimState,
+    model: &str,
+    body: &Value,
+    scenario: Option<Failure>,
+) -> Response {
     let mut problems = Vec::new();
     check_fields(body, &BATCH_EMBED_REQUEST, "", &mut problems);
     if !problems.is_empty() {
@@ -1056,7 +1076,7 @@ async fn batch_embed(state: &SimState, model: &str, body: &Value) -> Response {
             Err(response) => return *response,
         }
     }
-    let failure = state.take_failure(true);
+    let failure = state.take_failure(scenario, true);
     state.delay(failure.as_ref()).await;
     if let Some(response) = failure.as_ref().and_then(|f| failure_error(f, model)) {
         return response;
