@@ -130,7 +130,7 @@ fn list_models(req: &Request, Data(state): Data<&Arc<SimState>>) -> Response {
         .config
         .active_models
         .iter()
-        .filter(|m| m.starts_with("gemini") || m.starts_with("models/"))
+        .filter(|m| m.starts_with("gemini") && state.is_active(m))
         .map(|m| model_object(m))
         .collect();
     json_response(200, &json!({ "models": models }))

@@ -364,8 +364,11 @@ impl SimState {
         self.received.send_replace(count);
     }
 
+    /// Whether the model answers: it is active and not retired (a retired id wins, so a test can retire
+    /// an active model).
     pub(crate) fn is_active(&self, model: &str) -> bool {
         self.config.active_models.iter().any(|m| m == model)
+            && !self.config.retired_models.iter().any(|m| m == model)
     }
 
     /// Waits the configured latency, then the failure's delay if it is `Slow`.

@@ -144,6 +144,7 @@ fn list_models(req: &Request, Data(state): Data<&Arc<SimState>>) -> Response {
         .config
         .active_models
         .iter()
+        .filter(|id| state.is_active(id))
         .map(|id| json!({ "id": id, "object": "model", "created": 1_767_225_600, "owned_by": owner }))
         .collect();
     json_response(200, &json!({ "object": "list", "data": data }))

@@ -949,3 +949,16 @@ async fn a_single_content_object_is_taken_for_a_list_as_google_does() {
     assert_eq!(status, 200);
     assert_eq!(text_of(&answer), "5 EUR.");
 }
+
+#[tokio::test]
+async fn a_model_listed_as_retired_is_404_even_when_also_active() {
+    let sim = LlmSim::start(llm_sim::SimConfig {
+        retired_models: vec![FLASH_LITE.into()],
+        ..llm_sim::SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (status, answer) = generate(&sim, FLASH_LITE, &ask("hi")).await;
+    assert_eq!(status, 404);
+    assert!(answer["error"].get("details").is_none());
+}
