@@ -130,7 +130,7 @@ fn list_models(req: &Request, Data(state): Data<&Arc<SimState>>) -> Response {
         .config
         .active_models
         .iter()
-        .filter(|m| m.starts_with("gemini") || m.starts_with("models/"))
+        .filter(|m| m.starts_with("gemini") && state.is_active(m))
         .map(|m| model_object(m))
         .collect();
     json_response(200, &json!({ "models": models }))
@@ -170,6 +170,8 @@ async fn call(
     if let Err(response) = authorise(state, req) {
         return *response;
     }
+    // A client may send the colon percent-encoded.
+    let target = target.replace("%3A", ":").replace("%3a", ":");
     let Some((model, method)) = target.split_once(':') else {
         return error(404, "NOT_FOUND", "Method not found.", vec![]);
     };
@@ -184,14 +186,18 @@ async fn call(
     let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
         return invalid_argument("Invalid JSON payload received. Unexpected token.");
     };
+    let scenario = match super::scenario(req) {
+        Ok(scenario) => scenario,
+        Err(response) => return *response,
+    };
     match method {
-        "generateContent" => generate(state, model, &body, None).await,
+        "generateContent" => generate(state, model, &body, None, scenario).await,
         "streamGenerateContent" => {
             let sse = query_param(req, "alt") == Some("sse");
-            generate(state, model, &body, Some(sse)).await
+            generate(state, model, &body, Some(sse), scenario).await
         }
-        "embedContent" => embed_content(state, model, &body).await,
-        _ => batch_embed(state, model, &body).await,
+        "embedContent" => embed_content(state, model, &body, scenario).await,
+        _ => batch_embed(state, model, &body, scenario).await,
     }
 }
 
@@ -413,6 +419,15 @@ fn check_fields(value: &Value, message: &Message, path: &str, problems: &mut Vec
     }
 }
 
+/// The items of a repeated field; Google's JSON parser also takes a single object for a list.
+fn items(value: Option<&Value>) -> Vec<&Value> {
+    match value {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(object @ Value::Object(_)) => vec![object],
+        _ => Vec::new(),
+    }
+}
+
 /// A field by its camelCase name or its snake_case one.
 fn field<'a>(object: &'a Value, camel: &str) -> Option<&'a Value> {
     object.get(camel).or_else(|| object.get(snake(camel)))
@@ -426,7 +441,7 @@ struct UserTurn {
     heard: Vec<String>,
 }
 
-fn last_user_turn(contents: &[Value]) -> UserTurn {
+fn last_user_turn(contents: &[&Value]) -> UserTurn {
     let mut turn = UserTurn {
         text: String::new(),
         heard: Vec::new(),
@@ -439,11 +454,7 @@ fn last_user_turn(contents: &[Value]) -> UserTurn {
         return turn;
     };
     let mut texts = Vec::new();
-    for part in field(last, "parts")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for part in items(field(last, "parts")) {
         if part.get("thought").and_then(Value::as_bool) == Some(true) {
             continue;
         }
@@ -469,11 +480,7 @@ fn last_user_turn(contents: &[Value]) -> UserTurn {
 fn prompt_tokens(body: &Value) -> u64 {
     let mut count = 0;
     let mut count_content = |content: &Value| {
-        for part in field(content, "parts")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for part in items(field(content, "parts")) {
             if let Some(text) = part.get("text").and_then(Value::as_str) {
                 count += tokens(text);
             }
@@ -485,11 +492,7 @@ fn prompt_tokens(body: &Value) -> u64 {
     if let Some(system) = field(body, "systemInstruction") {
         count_content(system);
     }
-    for content in field(body, "contents")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for content in items(field(body, "contents")) {
         count_content(content);
     }
     count.max(1)
@@ -507,12 +510,12 @@ fn version(model: &str) -> Option<(u32, u32)> {
 
 /// The semantic checks Google makes once the JSON has the right fields.
 fn validate_generate(model: &str, body: &Value) -> Result<(), Box<Response>> {
-    let contents = field(body, "contents").and_then(Value::as_array);
-    let Some(contents) = contents.filter(|c| !c.is_empty()) else {
+    let contents = items(field(body, "contents"));
+    if contents.is_empty() {
         return Err(Box::new(bad_request(&[
             "* GenerateContentRequest.contents: contents is not specified\n".to_owned(),
         ])));
-    };
+    }
     for (i, content) in contents.iter().enumerate() {
         match content.get("role").and_then(Value::as_str) {
             None | Some("user") | Some("model") => {}
@@ -522,8 +525,7 @@ fn validate_generate(model: &str, body: &Value) -> Result<(), Box<Response>> {
                 )))
             }
         }
-        let parts = field(content, "parts").and_then(Value::as_array);
-        if parts.is_none_or(|p| p.is_empty()) {
+        if items(field(content, "parts")).is_empty() {
             return Err(Box::new(bad_request(&[format!(
                 "* GenerateContentRequest.contents[{i}].parts: contents.parts must not be empty.\n"
             )])));
@@ -730,7 +732,10 @@ fn failure_error(failure: &Failure, model: &str) -> Option<Response> {
 }
 
 fn response_id(state: &SimState) -> String {
-    format!("sim{:x}", state.next_id() * 0x9e37_79b9 + 0x1234_5678)
+    format!(
+        "sim{:x}",
+        state.next_id().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 8
+    )
 }
 
 /// The whole `GenerateContentResponse` for a request that passed validation.
@@ -745,11 +750,7 @@ fn generate_response(
         .and_then(|c| field(c, "responseMimeType"))
         .and_then(Value::as_str)
         == Some("application/json");
-    let contents = field(body, "contents")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    let turn = last_user_turn(contents);
+    let turn = last_user_turn(&items(field(body, "contents")));
     let mut text = if !turn.heard.is_empty() && !json_mode {
         turn.heard.join(" ")
     } else {
@@ -874,7 +875,13 @@ fn finish_envelope(state: &SimState, model: &str, mut envelope: Map<String, Valu
 }
 
 /// generateContent, or streamGenerateContent when `stream` says how (`Some(true)`: SSE).
-async fn generate(state: &SimState, model: &str, body: &Value, stream: Option<bool>) -> Response {
+async fn generate(
+    state: &SimState,
+    model: &str,
+    body: &Value,
+    stream: Option<bool>,
+    scenario: Option<Failure>,
+) -> Response {
     let mut problems = Vec::new();
     check_fields(body, &GENERATE_REQUEST, "", &mut problems);
     if !problems.is_empty() {
@@ -883,7 +890,7 @@ async fn generate(state: &SimState, model: &str, body: &Value, stream: Option<bo
     if let Err(response) = validate_generate(model, body) {
         return *response;
     }
-    let failure = state.take_failure(false);
+    let failure = state.take_failure(scenario, false);
     state.delay(failure.as_ref()).await;
     if let Some(response) = failure.as_ref().and_then(|f| failure_error(f, model)) {
         return response;
@@ -972,10 +979,8 @@ fn stream_response(whole: Value, sse: bool) -> Response {
 
 /// The text of an embed request's content (only `parts[].text` counts).
 fn content_text(content: &Value) -> String {
-    field(content, "parts")
-        .and_then(Value::as_array)
+    items(field(content, "parts"))
         .into_iter()
-        .flatten()
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect::<Vec<_>>()
         .join(" ")
@@ -1003,7 +1008,12 @@ fn embed_one(model: &str, request: &Value, path: &str) -> Result<Value, Box<Resp
     Ok(json!({ "values": embed::vector(&content_text(content), dimensions) }))
 }
 
-async fn embed_content(state: &SimState, model: &str, body: &Value) -> Response {
+async fn embed_content(
+    state: &SimState,
+    model: &str,
+    body: &Value,
+    scenario: Option<Failure>,
+) -> Response {
     let mut problems = Vec::new();
     check_fields(body, &EMBED_REQUEST, "", &mut problems);
     if !problems.is_empty() {
@@ -1013,7 +1023,7 @@ async fn embed_content(state: &SimState, model: &str, body: &Value) -> Response 
         Ok(embedding) => embedding,
         Err(response) => return *response,
     };
-    let failure = state.take_failure(true);
+    let failure = state.take_failure(scenario, true);
     state.delay(failure.as_ref()).await;
     if let Some(response) = failure.as_ref().and_then(|f| failure_error(f, model)) {
         return response;
@@ -1021,7 +1031,12 @@ async fn embed_content(state: &SimState, model: &str, body: &Value) -> Response 
     json_response(200, &json!({ "embedding": embedding }))
 }
 
-async fn batch_embed(state: &SimState, model: &str, body: &Value) -> Response {
+async fn batch_embed(
+    state: &SimState,
+    model: &str,
+    body: &Value,
+    scenario: Option<Failure>,
+) -> Response {
     let mut problems = Vec::new();
     check_fields(body, &BATCH_EMBED_REQUEST, "", &mut problems);
     if !problems.is_empty() {
@@ -1061,7 +1076,7 @@ async fn batch_embed(state: &SimState, model: &str, body: &Value) -> Response {
             Err(response) => return *response,
         }
     }
-    let failure = state.take_failure(true);
+    let failure = state.take_failure(scenario, true);
     state.delay(failure.as_ref()).await;
     if let Some(response) = failure.as_ref().and_then(|f| failure_error(f, model)) {
         return response;

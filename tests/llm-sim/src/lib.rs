@@ -9,8 +9,8 @@
 //! - [`control`]: `/_sim/...`, the same knobs as [`LlmSim`]'s methods, for the binary and scripts.
 //!
 //! What the model "says" is scripted: [`Rule`]s match the last user message and give an [`Answer`];
-//! [`Failure`]s queued with [`LlmSim::fail_next`] make the next model calls fail in one of the ways the
-//! real services do.
+//! [`Failure`]s queued with [`LlmSim::fail_next`] (or named for one request by its
+//! [`SCENARIO_HEADER`]) make the next model calls fail in one of the ways the real services do.
 
 pub mod control;
 pub mod embed;
@@ -240,7 +240,7 @@ mod millis {
 }
 
 /// A request the emulator received on a model route, as a test asserts on it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRequest {
     /// `POST`, `GET`.
     pub method: String,
@@ -294,9 +294,16 @@ impl SimState {
             .unwrap_or_else(Answer::no_rule)
     }
 
-    /// The failure this call answers with, if one is queued (for an embedding call, only if the first
-    /// queued failure applies to embeddings).
-    pub(crate) fn take_failure(&self, embedding: bool) -> Option<Failure> {
+    /// The failure this call answers with: the request's `x-emulator-scenario`, else the first queued
+    /// one (for an embedding call, only failures that apply to embeddings).
+    pub(crate) fn take_failure(
+        &self,
+        scenario: Option<Failure>,
+        embedding: bool,
+    ) -> Option<Failure> {
+        if let Some(failure) = scenario {
+            return (!embedding || failure.applies_to_embeddings()).then_some(failure);
+        }
         let mut failures = lock(&self.failures);
         let (failure, times) = failures.front_mut()?;
         if embedding && !failure.applies_to_embeddings() {
@@ -357,8 +364,11 @@ impl SimState {
         self.received.send_replace(count);
     }
 
+    /// Whether the model answers: it is active and not retired (a retired id wins, so a test can retire
+    /// an active model).
     pub(crate) fn is_active(&self, model: &str) -> bool {
         self.config.active_models.iter().any(|m| m == model)
+            && !self.config.retired_models.iter().any(|m| m == model)
     }
 
     /// Waits the configured latency, then the failure's delay if it is `Slow`.
@@ -370,6 +380,33 @@ impl SimState {
             tokio::time::sleep(*delay).await;
         }
     }
+}
+
+/// The header that picks a failure for one request, instead of the queue: a failure's name
+/// (`overloaded`) or its JSON (`{"rate_limited":{"retry_delay_ms":1500}}`).
+pub const SCENARIO_HEADER: &str = "x-emulator-scenario";
+
+/// The failure a request's `x-emulator-scenario` header asks for; `Err` is the emulator's own 400 for
+/// a header it cannot read.
+pub(crate) fn scenario(req: &poem::Request) -> Result<Option<Failure>, Box<poem::Response>> {
+    let Some(value) = req.header(SCENARIO_HEADER).map(str::trim) else {
+        return Ok(None);
+    };
+    let json = if value.starts_with('{') || value.starts_with('"') {
+        value.to_owned()
+    } else {
+        format!("\"{value}\"")
+    };
+    serde_json::from_str(&json).map(Some).map_err(|e| {
+        Box::new(
+            poem::Response::builder()
+                .status(poem::http::StatusCode::BAD_REQUEST)
+                .content_type("text/plain")
+                .body(format!(
+                    "llm-sim: {SCENARIO_HEADER} {value:?} is no failure it knows: {e}"
+                )),
+        )
+    })
 }
 
 /// Ends this connection without an answer: the connection task unwinds (without a panic message) and
@@ -416,12 +453,14 @@ pub(crate) fn now() -> u64 {
 struct Running {
     state: Arc<SimState>,
     address: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
+    server: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some(server) = lock(&self.server).take() {
+            server.abort();
+        }
     }
 }
 
@@ -467,13 +506,23 @@ impl LlmSim {
             running: Arc::new(Running {
                 state,
                 address,
-                server,
+                server: Mutex::new(Some(server)),
             }),
         })
     }
 
     fn state(&self) -> &SimState {
         &self.running.state
+    }
+
+    /// Stops serving, for every clone (calls in flight are cut off), and returns once the port is
+    /// closed: a service that went away.
+    pub async fn stop(&self) {
+        let server = lock(&self.running.server).take();
+        if let Some(server) = server {
+            server.abort();
+            let _ = server.await;
+        }
     }
 
     /// Where it listens.

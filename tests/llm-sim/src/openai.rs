@@ -144,6 +144,7 @@ fn list_models(req: &Request, Data(state): Data<&Arc<SimState>>) -> Response {
         .config
         .active_models
         .iter()
+        .filter(|id| state.is_active(id))
         .map(|id| json!({ "id": id, "object": "model", "created": 1_767_225_600, "owned_by": owner }))
         .collect();
     json_response(200, &json!({ "object": "list", "data": data }))
@@ -462,6 +463,10 @@ async fn chat(req: &Request, body: Body, Data(state): Data<&Arc<SimState>>) -> R
     if let Err(response) = authorise(state, req) {
         return *response;
     }
+    let scenario = match super::scenario(req) {
+        Ok(scenario) => scenario,
+        Err(response) => return *response,
+    };
     let body = match parse_body(state, &bytes) {
         Ok(body) => body,
         Err(response) => return *response,
@@ -487,7 +492,7 @@ async fn chat(req: &Request, body: Body, Data(state): Data<&Arc<SimState>>) -> R
         Ok(json_mode) => json_mode,
         Err(response) => return *response,
     };
-    let failure = state.take_failure(false);
+    let failure = state.take_failure(scenario, false);
     state.delay(failure.as_ref()).await;
     if let Some(response) = failure
         .as_ref()
@@ -698,6 +703,10 @@ async fn embeddings(req: &Request, body: Body, Data(state): Data<&Arc<SimState>>
     if let Err(response) = authorise(state, req) {
         return *response;
     }
+    let scenario = match super::scenario(req) {
+        Ok(scenario) => scenario,
+        Err(response) => return *response,
+    };
     let body = match parse_body(state, &bytes) {
         Ok(body) => body,
         Err(response) => return *response,
@@ -767,7 +776,7 @@ async fn embeddings(req: &Request, body: Body, Data(state): Data<&Arc<SimState>>
         },
     };
     let base64 = body.get("encoding_format").and_then(Value::as_str) == Some("base64");
-    let failure = state.take_failure(true);
+    let failure = state.take_failure(scenario, true);
     state.delay(failure.as_ref()).await;
     if let Some(response) = failure
         .as_ref()

@@ -120,3 +120,40 @@ fn rules_and_failures_read_and_write_the_agreed_json() {
         }
     );
 }
+
+#[tokio::test]
+async fn the_scenario_header_picks_a_failure_for_one_request() {
+    let sim = sim().await;
+    let client = reqwest::Client::new();
+    let url = format!(
+        "{}/v1beta/models/{FLASH_LITE}:generateContent",
+        sim.base_url()
+    );
+    let body = json!({ "contents": [{ "role": "user", "parts": [{ "text": "hi" }] }] });
+    let send = |scenario: &str| {
+        client
+            .post(&url)
+            .header("x-goog-api-key", GEMINI_KEY)
+            .header(llm_sim::SCENARIO_HEADER, scenario)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(send("overloaded").await.unwrap().status(), 503);
+    let (status, answer) = read(
+        send(r#"{"rate_limited":{"retry_delay_ms":250}}"#)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert_eq!(answer["error"]["details"][2]["retryDelay"], "0.25s");
+    let (status, answer) = read(send("prompt_blocked").await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer["promptFeedback"]["blockReason"],
+        "PROHIBITED_CONTENT"
+    );
+    assert_eq!(send("no_such_failure").await.unwrap().status(), 400);
+    // Without the header, nothing is queued: a normal answer.
+    assert_eq!(ask(&sim.base_url(), "hi").await.0, 200);
+}

@@ -836,3 +836,129 @@ async fn wait_for_requests_returns_once_enough_calls_arrived() {
         2
     );
 }
+
+#[tokio::test]
+async fn schema_knobs_that_do_not_go_together_are_400() {
+    let sim = sim().await;
+    // A schema without the JSON mime type.
+    let mut body = ask_json("hi");
+    body["generationConfig"]["responseMimeType"] = json!("text/plain");
+    assert_eq!(generate(&sim, FLASH_LITE, &body).await.0, 400);
+    // Both kinds of schema.
+    let mut body = ask_json("hi");
+    body["generationConfig"]["responseJsonSchema"] = json!({ "type": "object" });
+    assert_eq!(generate(&sim, FLASH_LITE, &body).await.0, 400);
+}
+
+#[tokio::test]
+async fn thinking_level_on_a_2_5_model_is_400() {
+    let sim = LlmSim::start(llm_sim::SimConfig {
+        active_models: vec!["gemini-2.5-flash".into()],
+        ..llm_sim::SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut body = ask("hi");
+    body["generationConfig"] = json!({ "thinkingConfig": { "thinkingLevel": "LOW" } });
+    assert_eq!(generate(&sim, "gemini-2.5-flash", &body).await.0, 400);
+    body["generationConfig"] = json!({ "thinkingConfig": { "thinkingBudget": 0 } });
+    assert_eq!(generate(&sim, "gemini-2.5-flash", &body).await.0, 200);
+}
+
+#[tokio::test]
+async fn unknown_fields_deep_in_contents_are_named_by_their_path() {
+    let sim = sim().await;
+    let body = json!({ "contents": [
+        { "role": "user", "parts": [{ "text": "a" }] },
+        { "role": "model", "parts": [{ "text": "b", "mood": "happy" }] },
+        { "role": "user", "parts": [{ "text": "c" }] },
+    ]});
+    let (status, answer) = generate(&sim, FLASH_LITE, &body).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        answer["error"]["message"],
+        "Invalid JSON payload received. Unknown name \"mood\" at 'contents[1].parts[0]': Cannot find field."
+    );
+    assert_eq!(
+        answer["error"]["details"][0]["@type"],
+        "type.googleapis.com/google.rpc.BadRequest"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_400_and_recorded_as_null() {
+    let sim = sim().await;
+    let (status, answer) = read(
+        reqwest::Client::new()
+            .post(url(&sim, FLASH_LITE, "generateContent"))
+            .header("x-goog-api-key", GEMINI_KEY)
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(answer["error"]["status"], "INVALID_ARGUMENT");
+    assert_eq!(sim.requests()[0].body, Value::Null);
+}
+
+#[tokio::test]
+async fn get_model_answers_for_active_models_and_404_for_retired_ones() {
+    let sim = sim().await;
+    let get = |model: &str| {
+        reqwest::Client::new()
+            .get(format!("{}/v1beta/models/{model}", sim.base_url()))
+            .header("x-goog-api-key", GEMINI_KEY)
+            .send()
+    };
+    let (status, body) = read(get(FLASH_LITE).await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["name"], format!("models/{FLASH_LITE}"));
+    assert!(body["supportedGenerationMethods"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("generateContent")));
+    let (status, _) = read(get("gemini-1.5-flash").await.unwrap()).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_stopped_emulator_refuses_connections() {
+    let sim = sim().await;
+    let url = url(&sim, FLASH_LITE, "generateContent");
+    sim.stop().await;
+    let result = reqwest::Client::new()
+        .post(url)
+        .header("x-goog-api-key", GEMINI_KEY)
+        .json(&ask("hi"))
+        .send()
+        .await;
+    assert!(result.unwrap_err().is_connect());
+}
+
+#[tokio::test]
+async fn a_single_content_object_is_taken_for_a_list_as_google_does() {
+    let sim = sim().await;
+    sim.add_rule(Rule {
+        pattern: "porto".into(),
+        answer: Answer::Text("5 EUR.".into()),
+    });
+    let body = json!({ "contents": { "parts": { "text": "Porto?" } } });
+    let (status, answer) = generate(&sim, FLASH_LITE, &body).await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&answer), "5 EUR.");
+}
+
+#[tokio::test]
+async fn a_model_listed_as_retired_is_404_even_when_also_active() {
+    let sim = LlmSim::start(llm_sim::SimConfig {
+        retired_models: vec![FLASH_LITE.into()],
+        ..llm_sim::SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (status, answer) = generate(&sim, FLASH_LITE, &ask("hi")).await;
+    assert_eq!(status, 404);
+    assert!(answer["error"].get("details").is_none());
+}
