@@ -1,4 +1,4 @@
-import { useId } from "react";
+import { useId, useState, type ReactNode } from "react";
 import { useI18n } from "../i18n/i18n";
 import { clockTime } from "../format/time";
 import { ESCALATION_REASONS, currentEscalation, percent, type BotTurn } from "./logic";
@@ -37,8 +37,7 @@ export function ConversationBotStatus({ id }: { id: string }) {
         bot.data.off_reason === "agent_replied" && !bot.data.enabled && <p className="muted">{t("bot.reason.agent_replied")}</p>
       )}
       {bot.data.turns.length > 0 && (
-        <details className="bot-panel">
-          <summary>{t("bot.panel", { replies: bot.data.replies, escalations: bot.data.escalations })}</summary>
+        <Disclosure className="bot-panel" label={t("bot.panel", { replies: bot.data.replies, escalations: bot.data.escalations })}>
           <ol className="bot-panel-turns">
             {bot.data.turns.map((turn) => (
               <li key={turn.turn_id}>
@@ -46,7 +45,7 @@ export function ConversationBotStatus({ id }: { id: string }) {
               </li>
             ))}
           </ol>
-        </details>
+        </Disclosure>
       )}
     </div>
   );
@@ -56,7 +55,6 @@ export function ConversationBotStatus({ id }: { id: string }) {
 export function TurnDetails({ turn }: { turn: BotTurn }) {
   const { t, locale } = useI18n();
   const reasonText = useReasonText();
-  const id = useId();
   const confidence = percent(turn.confidence, locale);
   const outcome =
     turn.outcome === "replied"
@@ -66,10 +64,10 @@ export function TurnDetails({ turn }: { turn: BotTurn }) {
         : t("bot.turn.claimed");
   return (
     <div className="bot-turn">
-      <p id={id}>
+      <p>
         <time dateTime={turn.claimed_at}>{clockTime(turn.claimed_at, locale)}</time> {outcome}
       </p>
-      <dl className="bot-facts" aria-labelledby={id}>
+      <dl className="bot-facts">
         {turn.model && (
           <>
             <dt>{t("bot.turn.model")}</dt>
@@ -118,10 +116,25 @@ export function BotMessageMark({ turn }: { turn: BotTurn }) {
   return (
     <div className="bot-mark">
       <p className="bot-mark-label">{t("bot.message.mark")}</p>
-      <details>
-        <summary>{t("bot.message.details")}</summary>
+      <Disclosure label={t("bot.message.details")}>
         <TurnDetails turn={turn} />
-      </details>
+      </Disclosure>
+    </div>
+  );
+}
+
+/** A button that shows or hides what it names (`aria-expanded`, the shown part tied by `aria-controls`). */
+function Disclosure({ label, className, children }: { label: string; className?: string; children: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  return (
+    <div className={className}>
+      <button type="button" className="bot-disclosure" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)}>
+        {label}
+      </button>
+      <div id={id} hidden={!open}>
+        {children}
+      </div>
     </div>
   );
 }

@@ -73,7 +73,7 @@ export function PromptPreview({ id, config, draft }: { id: string; config: BotCo
             </>
           )}
           <h4 id="bot-preview-system">{t("bot.preview.system")}</h4>
-          <pre className="bot-prompt" tabIndex={0} aria-labelledby="bot-preview-system">
+          <pre className="bot-prompt" tabIndex={0} role="region" aria-labelledby="bot-preview-system">
             {preview.data.system}
           </pre>
           <h4 id="bot-preview-turns">{t("bot.preview.turns")}</h4>
