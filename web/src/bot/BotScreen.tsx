@@ -3,7 +3,7 @@ import type { Account, Me } from "../api/client";
 import { may } from "../api/queries";
 import { useI18n } from "../i18n/i18n";
 import { followLink, numbersPath } from "../inbox/route";
-import { AskingMeta, MetaErrorNotice } from "../numbers/parts";
+import { ErrorNotice } from "../ErrorNotice";
 import { BotSettingsForm } from "./BotSettingsForm";
 import { draftFromSettings, type BotConfig, type BotDraft } from "./logic";
 import { PromptPreview } from "./PromptPreview";
@@ -33,9 +33,11 @@ export function BotScreen({ account, name, me }: { account: Account; name: strin
       {!may(me, "bot.manage", id) ? (
         <p className="empty">{t("bot.forbidden")}</p>
       ) : config.isError ? (
-        <MetaErrorNotice error={config.error} onRetry={() => void config.refetch()} />
+        <ErrorNotice error={config.error} onRetry={() => void config.refetch()} />
       ) : !config.data ? (
-        <AskingMeta />
+        <p className="loading numbers-loading" role="status">
+          {t("loading")}
+        </p>
       ) : (
         <BotEditor id={id} me={me} config={config.data} />
       )}

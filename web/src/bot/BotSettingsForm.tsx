@@ -1,7 +1,8 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n";
-import { MetaErrorNotice, useFocusFirstProblem } from "../numbers/parts";
+import { ErrorNotice } from "../ErrorNotice";
+import { useFocusFirstProblem } from "../numbers/parts";
 import { BotField } from "./BotField";
 import {
   LIMITS,
@@ -174,7 +175,7 @@ export function BotSettingsForm({
             </button>
           </div>
         ) : save.isError && !refused ? (
-          <MetaErrorNotice error={save.error} />
+          <ErrorNotice error={save.error} />
         ) : null}
         {refused && (
           <p className="numbers-error" role="alert">

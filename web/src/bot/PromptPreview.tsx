@@ -1,6 +1,6 @@
 import { useId, useState } from "react";
 import { useI18n } from "../i18n/i18n";
-import { MetaErrorNotice } from "../numbers/parts";
+import { ErrorNotice } from "../ErrorNotice";
 import { draftChanged, filledSections, previewSections, type BotConfig, type BotDraft } from "./logic";
 import { useBotPreview } from "./queries";
 import { useDebounced } from "./useDebounced";
@@ -17,8 +17,9 @@ export function PromptPreview({ id, config, draft }: { id: string; config: BotCo
   const field = useId();
   const [message, setMessage] = useState("");
   const [conversation, setConversation] = useState("");
-  const asked = useDebounced({ message, conversation }, TYPING_MS);
-  const preview = useBotPreview(id, asked.message, asked.conversation);
+  const askedMessage = useDebounced(message, TYPING_MS);
+  const askedConversation = useDebounced(conversation, TYPING_MS);
+  const preview = useBotPreview(id, askedMessage, askedConversation);
   const unsaved = draftChanged(config.settings, draft);
   const sections = preview.data ? previewSections(preview.data.sections) : null;
   return (
@@ -41,7 +42,7 @@ export function PromptPreview({ id, config, draft }: { id: string; config: BotCo
         </p>
       )}
       {preview.isError ? (
-        <MetaErrorNotice error={preview.error} onRetry={() => void preview.refetch()} />
+        <ErrorNotice error={preview.error} onRetry={() => void preview.refetch()} />
       ) : !preview.data || !sections ? (
         <p className="loading numbers-loading" role="status">
           {t("loading")}

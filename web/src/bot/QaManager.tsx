@@ -2,7 +2,8 @@ import { useId, useState, type FormEvent } from "react";
 import type { Schemas } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { followLink, conversationPath } from "../inbox/route";
-import { ConfirmDialog, MetaErrorNotice } from "../numbers/parts";
+import { ErrorNotice } from "../ErrorNotice";
+import { ConfirmDialog } from "../numbers/parts";
 import { BotField } from "./BotField";
 import { serverProblem, type Problem } from "./logic";
 import { useQa, useQaSuggestions, useRemoveQa, useSaveQa } from "./queries";
@@ -30,7 +31,7 @@ export function QaManager({ id, canSuggest }: { id: string; canSuggest: boolean 
       <p className="numbers-hint">{t("bot.qa.hint")}</p>
       {editing === "new" && <QaForm id={id} entry={null} onDone={() => setEditing(null)} />}
       {qa.isError ? (
-        <MetaErrorNotice error={qa.error} onRetry={() => void qa.refetch()} />
+        <ErrorNotice error={qa.error} onRetry={() => void qa.refetch()} />
       ) : !qa.data ? (
         <p className="loading numbers-loading" role="status">
           {t("loading")}
@@ -63,7 +64,7 @@ function QaItem({ id, entry, onEdit }: { id: string; entry: QaEntry; onEdit: () 
     <article className="bot-qa-item" aria-label={entry.question}>
       <p className="bot-qa-question">{entry.question}</p>
       <p className="bot-qa-answer">{entry.answer}</p>
-      {remove.isError && <MetaErrorNotice error={remove.error} />}
+      {remove.isError && <ErrorNotice error={remove.error} />}
       <div className="numbers-actions">
         <button type="button" onClick={onEdit}>
           {t("bot.qa.edit")}
@@ -110,7 +111,7 @@ function QaForm({ id, entry, onDone }: { id: string; entry: QaEntry | null; onDo
     <form className="numbers-form bot-qa-form" onSubmit={submit} noValidate aria-label={entry ? t("bot.qa.editTitle") : t("bot.qa.addTitle")}>
       <BotField label={t("bot.qa.question")} field="question" value={question} problems={problems} onChange={setQuestion} />
       <BotField label={t("bot.qa.answer")} field="answer" value={answer} multiline rows={3} problems={problems} onChange={setAnswer} />
-      {save.isError && !refused && <MetaErrorNotice error={save.error} />}
+      {save.isError && !refused && <ErrorNotice error={save.error} />}
       <div className="numbers-actions">
         <button type="button" onClick={onDone} disabled={save.isPending}>
           {t("numbers.cancel")}
@@ -138,7 +139,7 @@ function Suggestions({ id }: { id: string }) {
           {t("bot.qa.suggestions.show")}
         </button>
       ) : suggestions.isError ? (
-        <MetaErrorNotice error={suggestions.error} onRetry={() => void suggestions.refetch()} />
+        <ErrorNotice error={suggestions.error} onRetry={() => void suggestions.refetch()} />
       ) : !suggestions.data ? (
         <p className="loading numbers-loading" role="status">
           {t("loading")}
@@ -169,7 +170,7 @@ function Suggestions({ id }: { id: string }) {
           ))}
         </ul>
       )}
-      {save.isError && <MetaErrorNotice error={save.error} />}
+      {save.isError && <ErrorNotice error={save.error} />}
     </div>
   );
 }

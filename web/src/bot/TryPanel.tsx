@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
 import type { Schemas } from "../api/client";
 import { useI18n } from "../i18n/i18n";
-import { MetaErrorNotice } from "../numbers/parts";
+import { ErrorNotice } from "../ErrorNotice";
 import { ESCALATION_REASONS, percent, settingsFromDraft, type BotDraft } from "./logic";
 import { useTryBot } from "./queries";
 
@@ -49,7 +49,7 @@ export function TryPanel({ id, draft }: { id: string; draft: BotDraft }) {
             {t(problem === "empty" ? "bot.try.empty" : "bot.try.formProblems")}
           </p>
         )}
-        {trial.isError && <MetaErrorNotice error={trial.error} />}
+        {trial.isError && <ErrorNotice error={trial.error} />}
         <div className="numbers-actions">
           <button type="submit" className="primary" disabled={trial.isPending}>
             {trial.isPending ? t("bot.try.asking") : t("bot.try.submit")}
