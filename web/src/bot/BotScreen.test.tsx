@@ -4,7 +4,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import type { Account, Me } from "../api/client";
 import { I18nProvider } from "../i18n/i18n";
 import { BotScreen } from "./BotScreen";
-import { draftFromSettings, settingsFromDraft, type BotConfig } from "./logic";
+import { draftFromSettings, settingsFromDraft, type BotConfig, type BotSettings } from "./logic";
 
 // The client keeps the Request and fetch it finds when it is imported: before that, a Request that reads
 // the app's relative paths against a local origin (Node's refuses them outside a browser), and a fetch
@@ -31,7 +31,10 @@ const account = { id: "111" } as Account;
 
 const saved: BotConfig = {
   version: 4,
-  settings: settingsFromDraft(draftFromSettings({ fallback_phrase: "Un collègue vous répond.", attachment_phrase: "Écrivez-le.", confidence_threshold: 0.72, history_messages: 12, max_replies: 6, reply_window_minutes: 10 })).settings,
+  // What the server sends before a first save: every field, most of them empty.
+  settings: settingsFromDraft(
+    draftFromSettings({ fallback_phrase: "Un collègue vous répond.", attachment_phrase: "Écrivez-le.", confidence_threshold: 0.72, history_messages: 12, max_replies: 6, reply_window_minutes: 10 } as BotSettings),
+  ).settings,
   server_model: "gemini:gemini-3.5-flash-lite",
   server_escalation_number: null,
 };

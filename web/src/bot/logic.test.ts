@@ -49,7 +49,7 @@ describe("the form and the settings", () => {
   });
 
   it("fills what the server left out with empty values", () => {
-    const draft = draftFromSettings({ enabled: true, playbook: { faq: "Q: open? A: 9 to 6" } });
+    const draft = draftFromSettings({ enabled: true, playbook: { faq: "Q: open? A: 9 to 6" } } as unknown as BotSettings);
     expect(draft.playbook.faq).toBe("Q: open? A: 9 to 6");
     expect(draft.playbook.offers).toBe("");
     expect(draft.profile.name).toBe("");
