@@ -13,6 +13,7 @@ import { AuditScreen } from "../audit/AuditScreen";
 import { ConversationSettings } from "./ConversationSettings";
 import { MessageList } from "./MessageList";
 import { Composer } from "./Composer";
+import { ConversationBotStatus } from "../bot/ConversationBot";
 
 /** One conversation: who, its settings, its messages, and the composer. Opening it marks it read. */
 export function ConversationScreen({
@@ -72,6 +73,7 @@ export function ConversationScreen({
         )}
         <ConversationSettings conversation={data} disabled={!canManage} />
       </header>
+      <ConversationBotStatus id={id} />
       <MessageList
         conversation={data}
         unreadAtOpen={unreadAtOpen ?? 0}

@@ -1,15 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { cleanup, render, screen, within } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import type { BotTurn } from "../bot/logic";
 import { I18nProvider } from "../i18n/i18n";
 import { MessageBubble } from "./MessageBubble";
 import { message } from "../test/messages";
 import type { Message } from "../api/client";
 
-function show(m: Message, quoted: Message | null = null, found = false) {
+function show(m: Message, quoted: Message | null = null, found = false, botTurn: BotTurn | null = null) {
   render(
     <I18nProvider>
       <ol>
-        <MessageBubble message={m} quoted={quoted} pending={null} onDismiss={undefined} found={found} />
+        <MessageBubble message={m} quoted={quoted} pending={null} onDismiss={undefined} found={found} botTurn={botTurn} />
       </ol>
     </I18nProvider>,
   );
@@ -19,6 +20,36 @@ function show(m: Message, quoted: Message | null = null, found = false) {
 }
 
 describe("a message on screen", () => {
+  it("says the bot sent it, with its turn's details a click away", () => {
+    const turn: BotTurn = {
+      turn_id: "t1",
+      through: "m0",
+      outcome: "replied",
+      kind: "answer",
+      message_id: "m1",
+      model: "gemini-3.5-flash-lite",
+      playbook_version: 3,
+      confidence: 0.93,
+      reasons: ["The FAQ gives the opening hours"],
+      input_tokens: 812,
+      output_tokens: 40,
+      latency_ms: 420,
+      claimed_at: "2026-11-30T10:00:00Z",
+    };
+    const item = show(message({ body: "We are open 10 to 19." }), null, false, turn);
+    expect(within(item).getByText("Sent by the bot")).toBeTruthy();
+    expect(within(item).queryByText("You")).toBeNull();
+    const details = within(item).getByRole("button", { name: "Bot turn details" });
+    expect(details.getAttribute("aria-expanded")).toBe("false");
+    fireEvent.click(details);
+    expect(details.getAttribute("aria-expanded")).toBe("true");
+    for (const text of ["gemini-3.5-flash-lite", "3", "93%", "812 in, 40 out", "420 ms", "The FAQ gives the opening hours"]) {
+      expect(within(item).getByText(text)).toBeTruthy();
+    }
+    cleanup();
+    expect(within(show(message({ body: "By a person" }))).queryByText("Sent by the bot")).toBeNull();
+  });
+
   it("is marked as the current one, and focusable, when a search result opened it", () => {
     const item = show(message({ body: "Vends 126610LV" }), null, true);
     expect(item.getAttribute("aria-current")).toBe("true");

@@ -9,6 +9,8 @@ import { MessageBody, QuotedText } from "./MessageBody";
 import { StatusTicks } from "./StatusTicks";
 import { ListingCards } from "../listings/ListingCard";
 import type { Listing, Range } from "../listings/logic";
+import type { BotTurn } from "../bot/logic";
+import { BotMessageMark } from "../bot/ConversationBot";
 
 const ADVICE = new Set([131047, 131026, 131049, 131056]);
 const EMOJIS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
@@ -24,6 +26,7 @@ export const MessageBubble = memo(function MessageBubble({
   onReact,
   listings = [],
   found = false,
+  botTurn = null,
 }: {
   message: Message;
   quoted: Message | null;
@@ -39,6 +42,8 @@ export const MessageBubble = memo(function MessageBubble({
   listings?: Listing[];
   /** The message a search result opened the conversation at: marked as the current one. */
   found?: boolean;
+  /** The bot's turn that sent it, when the bot did: marked as the bot's, with the turn's details. */
+  botTurn?: BotTurn | null;
 }) {
   const { t, locale } = useI18n();
   const outbound = message.direction === "outbound";
@@ -55,12 +60,12 @@ export const MessageBubble = memo(function MessageBubble({
     : null;
   return (
     <li
-      className={`message ${outbound ? "outbound" : "inbound"}${pending ? " pending" : ""}`}
+      className={`message ${outbound ? "outbound" : "inbound"}${pending ? " pending" : ""}${botTurn ? " by-bot" : ""}`}
       data-message-id={message.id}
       aria-current={found ? "true" : undefined}
       tabIndex={found ? -1 : undefined}
     >
-      <p className="visually-hidden">{outbound ? t("message.fromYou") : t("message.fromCustomer")}</p>
+      {botTurn ? <BotMessageMark turn={botTurn} /> : <p className="visually-hidden">{outbound ? t("message.fromYou") : t("message.fromCustomer")}</p>}
       {message.forwarded && <p className="forwarded">{t("message.forwarded")}</p>}
       {message.reply_to && (
         <blockquote className="quote">

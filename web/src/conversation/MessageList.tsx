@@ -9,6 +9,8 @@ import { ErrorNotice } from "../ErrorNotice";
 import { MessageBubble } from "./MessageBubble";
 import { pendingMessages, usePendingMessages } from "./pendingStore";
 import { useMessageListings } from "../listings/useMessageListings";
+import { useConversationBot } from "../bot/queries";
+import { turnsByMessage } from "../bot/logic";
 
 /** Reactions, edits and deletions change another message; they are not messages of their own. */
 function standalone(message: Message): boolean {
@@ -42,6 +44,8 @@ export function MessageList({
   const query = useMessages(conversation.id, true);
   const pending = usePendingMessages();
   const listings = useMessageListings(conversation.id);
+  const bot = useConversationBot(conversation.id);
+  const botTurns = useMemo(() => turnsByMessage(bot.data?.turns ?? []), [bot.data]);
   const server = useMemo(
     () => (query.data ? [...query.data.pages].reverse().flatMap((p) => p.messages) : []),
     [query.data],
@@ -156,6 +160,7 @@ export function MessageList({
                   ownReaction={reactions.get(whatsappId(message) ?? "") ?? null}
                   listings={mine ? undefined : listings.of(message)}
                   found={found !== undefined && !mine && message.id === found.id}
+                  botTurn={mine ? null : (botTurns.get(message.id) ?? null)}
                 />
               </Fragment>
             );

@@ -2,6 +2,7 @@ import { numbersEn } from "../numbers/texts";
 import { settingsEn } from "../settings/texts";
 import { listingsEn } from "../listings/texts";
 import { searchEn } from "../search/texts";
+import { botEn } from "../bot/texts";
 
 /** The English texts; `fr.ts` has the same keys (the compiler checks it). Screens with many texts keep
  * theirs beside them (`numbers/texts.ts`, `settings/texts.ts`). */
@@ -10,6 +11,7 @@ export const en = {
   ...settingsEn,
   ...listingsEn,
   ...searchEn,
+  ...botEn,
   appName: "Inbox",
   loading: "Loading…",
   retry: "Try again",

@@ -3,6 +3,7 @@ import { numbersFr } from "../numbers/texts";
 import { settingsFr } from "../settings/texts";
 import { listingsFr } from "../listings/texts";
 import { searchFr } from "../search/texts";
+import { botFr } from "../bot/texts";
 
 /** Les textes en français. */
 export const fr: Record<MessageKey, string> = {
@@ -10,6 +11,7 @@ export const fr: Record<MessageKey, string> = {
   ...settingsFr,
   ...listingsFr,
   ...searchFr,
+  ...botFr,
   appName: "Inbox",
   loading: "Chargement…",
   retry: "Réessayer",

@@ -39,7 +39,7 @@ export function InboxScreen({ me }: { me: Me }) {
       {route.view === "numbers" || route.view === "settings" || route.view === "listings" || route.view === "search" ? (
         <Suspense fallback={<p className="loading" role="status">{t("loading")}</p>}>
           {route.view === "numbers" ? (
-            <NumbersScreen me={me} account={route.account} />
+            <NumbersScreen me={me} account={route.account} bot={route.bot} />
           ) : route.view === "listings" ? (
             <ListingsScreen me={me} />
           ) : route.view === "search" ? (

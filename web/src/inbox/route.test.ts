@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditPath, contactsPath, conversationPath, listingsPath, messageFromQuery, messagePath, numbersPath, routeFromPath, searchPath, settingsPath } from "./route";
+import { auditPath, botPath, contactsPath, conversationPath, listingsPath, messageFromQuery, messagePath, numbersPath, routeFromPath, searchPath, settingsPath } from "./route";
 
 describe("the address", () => {
   it("names the inbox and an open conversation", () => {
@@ -28,8 +28,10 @@ describe("the address", () => {
   });
 
   it("names the numbers, one number, the settings and one section", () => {
-    expect(routeFromPath(numbersPath())).toEqual({ view: "numbers", account: null });
-    expect(routeFromPath(numbersPath("1122334455667"))).toEqual({ view: "numbers", account: "1122334455667" });
+    expect(routeFromPath(numbersPath())).toEqual({ view: "numbers", account: null, bot: false });
+    expect(routeFromPath(numbersPath("1122334455667"))).toEqual({ view: "numbers", account: "1122334455667", bot: false });
+    expect(routeFromPath(botPath("1122334455667"))).toEqual({ view: "numbers", account: "1122334455667", bot: true });
+    expect(botPath("1122334455667")).toBe("/numbers/1122334455667/bot");
     expect(routeFromPath(settingsPath())).toEqual({ view: "settings", section: null });
     expect(routeFromPath(settingsPath("users"))).toEqual({ view: "settings", section: "users" });
     expect(routeFromPath("/settingsx")).toEqual({ view: "inbox", conversation: null, audit: false });

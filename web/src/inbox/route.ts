@@ -4,7 +4,7 @@ import { useCallback, useSyncExternalStore } from "react";
  * Where the user is lives in the address, so a reload or a link keeps it: the inbox (`/`), one
  * conversation (`/conversations/{id}`), its audit trail (`/conversations/{id}/audit`), the contacts
  * (`/contacts`) or one contact (`/contacts/{id}`), the WhatsApp numbers (`/numbers`) or one of them
- * (`/numbers/{id}`), the watch listings (`/listings`), and the settings (`/settings`, one section at
+ * (`/numbers/{id}`) and its bot (`/numbers/{id}/bot`), the watch listings (`/listings`), and the settings (`/settings`, one section at
  * `/settings/{section}`).
  */
 const CONVERSATIONS = "/conversations/";
@@ -17,7 +17,7 @@ const SEARCH = "/search";
 export type Route =
   | { view: "inbox"; conversation: string | null; audit: boolean }
   | { view: "contacts"; contact: string | null }
-  | { view: "numbers"; account: string | null }
+  | { view: "numbers"; account: string | null; bot: boolean }
   | { view: "settings"; section: string | null }
   | { view: "listings" }
   | { view: "search" };
@@ -45,7 +45,11 @@ function under(path: string, section: string): boolean {
 
 export function routeFromPath(path: string): Route {
   if (under(path, CONTACTS)) return { view: "contacts", contact: idAfter(path, CONTACTS + "/") };
-  if (under(path, NUMBERS)) return { view: "numbers", account: idAfter(path, NUMBERS + "/") };
+  if (under(path, NUMBERS)) {
+    const account = idAfter(path, NUMBERS + "/");
+    const bot = account !== null && path.slice(NUMBERS.length + 1).split("/")[1] === "bot";
+    return { view: "numbers", account, bot };
+  }
   if (under(path, LISTINGS)) return { view: "listings" };
   if (under(path, SEARCH)) return { view: "search" };
   if (under(path, SETTINGS)) return { view: "settings", section: idAfter(path, SETTINGS + "/") };
@@ -73,6 +77,11 @@ export function contactsPath(id?: string | null): string {
 
 export function numbersPath(account?: string | null): string {
   return account ? `${NUMBERS}/${encodeURIComponent(account)}` : NUMBERS;
+}
+
+/** A number's bot page. */
+export function botPath(account: string): string {
+  return `${numbersPath(account)}/bot`;
 }
 
 export function settingsPath(section?: string | null): string {

@@ -5,6 +5,7 @@ import { keys } from "../api/queries";
 import { api } from "../api/client";
 import { updateLists } from "../api/conversationLists";
 import { listingKeys } from "../listings/queries";
+import { botKeys } from "../bot/queries";
 
 /** Past this many conversations changed at once, the lists are read again instead of patched. */
 const PATCH_AT_MOST = 20;
@@ -15,6 +16,8 @@ const CONTACTS_EVERY_MS = 2_000;
  * later, so listings are read again at once and once more after this long.
  */
 const LISTINGS_AGAIN_MS = 1_500;
+/** The bot's view too follows the log on its own: a conversation's bot state is read at once and once more after this long. */
+const BOT_AGAIN_MS = 1_000;
 
 /**
  * Keeps the query cache current from `/api/v1/stream`, so a new message shows within a second with no
@@ -22,7 +25,8 @@ const LISTINGS_AGAIN_MS = 1_500;
  * put in place in every loaded list (a list of thousands is not read again for one message), and the
  * messages of those with message changes are read again, as are their audit trails and the contacts when
  * they are on screen, and the watch listings of conversations whose messages were read for watches
- * (TanStack Query refetches only queries in use; the others are marked stale).
+ * and the bot state of every changed conversation, at once and again a moment later (TanStack Query
+ * refetches only queries in use; the others are marked stale).
  * `onChange` also sees every change (notifications).
  */
 export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange) => void): LiveStatus {
@@ -38,7 +42,7 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
     let listed = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | null = null;
     let contactsTimer: ReturnType<typeof setTimeout> | null = null;
-    const listingTimers = new Set<ReturnType<typeof setTimeout>>();
+    const laterTimers = new Set<ReturnType<typeof setTimeout>>();
     const listingsChanged = (ids: Set<string>) => {
       const read = () => {
         for (const id of ids) void client.invalidateQueries({ queryKey: listingKeys.conversation(id) });
@@ -46,10 +50,21 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
       };
       read();
       const again = setTimeout(() => {
-        listingTimers.delete(again);
+        laterTimers.delete(again);
         read();
       }, LISTINGS_AGAIN_MS);
-      listingTimers.add(again);
+      laterTimers.add(again);
+    };
+    const botChanged = (ids: Set<string>) => {
+      const read = () => {
+        for (const id of ids) void client.invalidateQueries({ queryKey: botKeys.conversation(id), exact: true });
+      };
+      read();
+      const again = setTimeout(() => {
+        laterTimers.delete(again);
+        read();
+      }, BOT_AGAIN_MS);
+      laterTimers.add(again);
     };
     const contactsChanged = () => {
       contactsTimer ??= setTimeout(() => {
@@ -69,6 +84,7 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
       for (const id of withMessages) void client.invalidateQueries({ queryKey: keys.messages(id) });
       if (withMessages.size > 0) contactsChanged();
       for (const id of touched) void client.invalidateQueries({ queryKey: keys.audit(id), exact: true });
+      if (touched.size > 0) botChanged(touched);
       if (touched.size > PATCH_AT_MOST) {
         void client.invalidateQueries({ queryKey: keys.conversations });
         return;
@@ -104,6 +120,7 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
           void client.invalidateQueries({ queryKey: keys.contacts });
           void client.invalidateQueries({ queryKey: ["audit"] });
           void client.invalidateQueries({ queryKey: listingKeys.all });
+          void client.invalidateQueries({ queryKey: botKeys.all });
         }
       },
       onClosed: () => void client.invalidateQueries({ queryKey: keys.me }),
@@ -113,7 +130,7 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
       connection.stop();
       if (timer !== null) clearTimeout(timer);
       if (contactsTimer !== null) clearTimeout(contactsTimer);
-      for (const again of listingTimers) clearTimeout(again);
+      for (const again of laterTimers) clearTimeout(again);
     };
   }, [client, enabled]);
 

@@ -2,7 +2,8 @@ import type { Account, Me } from "../api/client";
 import { may, useAccounts } from "../api/queries";
 import { ErrorNotice } from "../ErrorNotice";
 import { useI18n } from "../i18n/i18n";
-import { followLink, numbersPath } from "../inbox/route";
+import { botPath, followLink, numbersPath } from "../inbox/route";
+import { BotScreen } from "../bot/BotScreen";
 import { limitText, limitTier, messagingLimitOf, qualityOf } from "./meta";
 import { NumberInfo } from "./NumberInfo";
 import { ProfileSection } from "./ProfileSection";
@@ -28,7 +29,7 @@ function visibleAccounts(me: Me, accounts: Account[]): Account[] {
  * The WhatsApp numbers as Meta sees them: the list, and one number's info and quality, profile,
  * templates, webhook subscription and token. On a phone one pane at a time.
  */
-export function NumbersScreen({ me, account }: { me: Me; account: string | null }) {
+export function NumbersScreen({ me, account, bot = false }: { me: Me; account: string | null; bot?: boolean }) {
   const { t } = useI18n();
   const canView = may(me, "accounts.view");
   const accounts = useAccounts(canView);
@@ -70,6 +71,8 @@ export function NumbersScreen({ me, account }: { me: Me; account: string | null 
               {t("loading")}
             </p>
           )
+        ) : open && bot ? (
+          <BotScreen key={open.id} account={open} name={numberLabel(open)} me={me} />
         ) : open ? (
           <NumberDetail key={open.id} account={open} me={me} />
         ) : (
@@ -130,10 +133,26 @@ function NumberDetail({ account, me }: { account: Account; me: Me }) {
         <h2 id="number-title">{numberLabel(account)}</h2>
       </header>
       <NumberInfo account={account} />
+      {may(me, "bot.manage", id) && <BotLink id={id} />}
       <ProfileSection id={id} canEdit={may(me, "accounts.manage", id)} />
       {may(me, "messages.send", id) && <TemplatesSection id={id} canManage={may(me, "templates.manage", id)} />}
       <SubscriptionSection id={id} canManage={may(me, "accounts.manage", id)} />
       {may(me, "accounts.manage", id) && <TokenSection id={id} />}
     </article>
+  );
+}
+
+/** To the number's bot page (those who manage its bot). */
+function BotLink({ id }: { id: string }) {
+  const { t } = useI18n();
+  const path = botPath(id);
+  return (
+    <section className="numbers-section" aria-labelledby="number-bot">
+      <h3 id="number-bot">{t("bot.section")}</h3>
+      <p className="numbers-hint">{t("bot.section.hint")}</p>
+      <a href={path} onClick={(e) => followLink(e, path)}>
+        {t("bot.section.open")}
+      </a>
+    </section>
   );
 }

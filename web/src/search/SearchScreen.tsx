@@ -24,6 +24,7 @@ import {
   type SearchState,
 } from "./logic";
 import { useSearch } from "./queries";
+import { AskHistory } from "./AskHistory";
 import "../listings/listings.css";
 import "./search.css";
 
@@ -65,6 +66,7 @@ export function SearchScreen({ me }: { me: Me }) {
       <h2 className="search-title">{t("search.title")}</h2>
       {/* Keyed by the address: Back or a shared link puts the form back as the address says. */}
       <SearchForm key={query} me={me} state={state} />
+      <AskHistory state={state} />
       <Results state={state} numberLabel={numberLabel} showNumber={numbers.length > 1} />
     </main>
   );

@@ -1,5 +1,5 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { api, unwrap } from "../api/client";
+import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
+import { api, unwrap, type Schemas } from "../api/client";
 import { apiQuery, type SearchState } from "./logic";
 
 /** Search results live under `["search"]`: a page of its own, read again when it is opened again. */
@@ -17,5 +17,12 @@ export function useSearch(state: SearchState, enabled: boolean, limit = 20) {
     queryFn: async ({ pageParam, signal }) =>
       unwrap(await api.GET("/api/v1/search", { signal, params: { query: { ...apiQuery(state), limit, cursor: pageParam } } })),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+}
+
+/** "Ask the history": the model's answer over the messages found, citing those it used. */
+export function useAskHistory() {
+  return useMutation({
+    mutationFn: async (body: Schemas["AskHistory"]) => unwrap(await api.POST("/api/v1/search/answer", { body })),
   });
 }
