@@ -686,7 +686,7 @@ fn plans() -> Vec<(&'static str, NearestPlan)> {
     vec![
         ("before: index 400, no count", plan(0, 400)),
         ("default", NearestPlan::default()),
-        ("exact up to 20000, index 400", plan(20_000, 400)),
+        ("exact up to 5000, index 400", plan(5_000, 400)),
         ("exact up to 5000, index 1000", plan(5_000, 1000)),
     ]
 }

@@ -321,7 +321,7 @@ impl Default for NearestPlan {
 }
 
 /// See [`NearestPlan::exact_up_to`].
-pub const EXACT_UP_TO: i64 = 5_000;
+pub const EXACT_UP_TO: i64 = 20_000;
 /// See [`NearestPlan::filtered_ef`].
 pub const FILTERED_EF: i64 = 400;
 
