@@ -783,3 +783,106 @@ pub async fn prune_vectors(pool: &PgPool, model: &str) -> sqlx::Result<u64> {
             .rows_affected(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actors::testing::TestDatabase;
+
+    fn unfiltered() -> Filters {
+        Filters {
+            scope: AccountScope::All {
+                except: Default::default(),
+            },
+            account: None,
+            conversation: None,
+            contact: None,
+            direction: None,
+            kind: None,
+            since: None,
+            until: None,
+            brand: None,
+            model: None,
+            reference: None,
+            listing_type: None,
+            price_min: None,
+            price_max: None,
+            currency: None,
+        }
+    }
+
+    async fn document(pool: &PgPool, id: &str, folded: &str, codes: &[&str], position: i64) {
+        let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+        sqlx::query(
+            "insert into search_documents (conversation_id, message_id, account_id, contact_id,
+                 direction, kind, body, folded, codes, passage_sha256, written_at, brands, models,
+                 refs, position)
+             values ('c1', $1, 'a1', 'k1', 'inbound', 'text', $2, $2, $3, $1, now(), '{}', '{}',
+                     '{}', $4)",
+        )
+        .bind(id)
+        .bind(folded)
+        .bind(&codes)
+        .bind(position)
+        .execute(pool)
+        .await
+        .expect("insert a search document");
+    }
+
+    fn ids(found: &KeywordHits) -> Vec<&str> {
+        found.hits.iter().map(|c| c.message_id.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn when_more_match_than_are_ranked_the_newest_are_ranked_and_a_reference_still_comes_first(
+    ) {
+        let db = TestDatabase::create().await;
+        let pool = db.pool().await;
+        document(
+            &pool,
+            "m0",
+            "vieille montre reference 116610ln",
+            &["116610LN"],
+            0,
+        )
+        .await;
+        // The oldest match ranks best when every match is ranked.
+        document(&pool, "m1", "rolex rolex rolex", &[], 1).await;
+        for p in 2..=5 {
+            document(&pool, &format!("m{p}"), "une rolex a vendre", &[], p).await;
+        }
+        let f = unfiltered();
+
+        let all = keyword_within(&pool, "rolex", &[], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert!(!all.capped);
+        assert_eq!(ids(&all)[0], "m1");
+        assert_eq!(all.hits.len(), 5);
+
+        let newest = keyword_within(&pool, "rolex", &[], &f, None, 10, 3)
+            .await
+            .unwrap();
+        assert!(newest.capped);
+        let mut got = ids(&newest);
+        got.sort();
+        assert_eq!(got, ["m3", "m4", "m5"]);
+        let counted = keyword_facets_within(&pool, "rolex", &[], &f, 3)
+            .await
+            .unwrap();
+        let total: i64 = counted
+            .iter()
+            .filter(|(facet, _, _)| facet == "direction")
+            .map(|(_, _, n)| n)
+            .sum();
+        assert_eq!(total, 3);
+
+        // A reference older than every ranked match of the words is still found, and first.
+        let codes = vec!["116610LN".to_string()];
+        let coded = keyword_within(&pool, "rolex", &codes, &f, None, 10, 3)
+            .await
+            .unwrap();
+        assert_eq!(ids(&coded)[0], "m0");
+        assert_eq!(coded.hits.len(), 4);
+    }
+}
