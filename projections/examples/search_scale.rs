@@ -4,8 +4,8 @@
 //!
 //! ```text
 //! DATABASE_URL=... search_scale fill N     # empties the search tables, COPYs N documents + vectors, indexes (no HNSW)
-//! DATABASE_URL=... search_scale hnsw       # builds the HNSW index, timed
-//! DATABASE_URL=... search_scale bench [Q]  # Q query vectors (default 200): latencies and recall@10
+//! DATABASE_URL=... search_scale hnsw [M EF_CONSTRUCTION]  # builds the HNSW index (pgvector's defaults 16 64), timed
+//! DATABASE_URL=... search_scale bench [Q [keyword|nearest]]  # Q queries (default 200): latencies and recall@10
 //! ```
 //!
 //! Everything is drawn from a fixed seed, document by document, so `bench` regenerates the very vectors
@@ -16,7 +16,10 @@
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use projections::scope::AccountScope;
-use projections::search::queries::{keyword, nearest, vector_literal, Filters};
+use projections::search::queries::{
+    keyword_facets_within, keyword_within, nearest_planned, vector_literal, Filters, NearestPlan,
+    KEYWORD_RANKED,
+};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashSet};
@@ -50,16 +53,23 @@ async fn main() -> anyhow::Result<()> {
             let n: u64 = args.get(1).context("fill N")?.parse()?;
             fill(&pool, n).await
         }
-        Some("hnsw") => hnsw(&pool).await,
+        Some("hnsw") => {
+            let m: Option<u32> = args.get(1).map(|s| s.parse()).transpose()?;
+            let ef: Option<u32> = args.get(2).map(|s| s.parse()).transpose()?;
+            hnsw(&pool, m, ef).await
+        }
         Some("bench") => {
             let q: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(200);
-            bench(&pool, q).await
+            let only = args.get(2).map(String::as_str);
+            bench(&pool, q, only).await
         }
         Some("unfiltered") => {
             let ef: i64 = args.get(1).context("unfiltered EF")?.parse()?;
             unfiltered(&pool, ef).await
         }
-        _ => bail!("usage: search_scale fill N | hnsw | bench [QUERIES] | unfiltered EF"),
+        _ => bail!(
+            "usage: search_scale fill N | hnsw [M EF_CONSTRUCTION] | bench [QUERIES [keyword|nearest]] | unfiltered EF"
+        ),
     }
 }
 
@@ -506,14 +516,22 @@ async fn fill(pool: &PgPool, n: u64) -> anyhow::Result<()> {
     sizes(pool).await
 }
 
-async fn hnsw(pool: &PgPool) -> anyhow::Result<()> {
+async fn hnsw(pool: &PgPool, m: Option<u32>, ef: Option<u32>) -> anyhow::Result<()> {
     sqlx::raw_sql("drop index if exists search_vectors_hnsw_idx")
         .execute(pool)
         .await?;
+    let with = match (m, ef) {
+        (None, None) => String::new(),
+        (m, ef) => format!(
+            " with (m = {}, ef_construction = {})",
+            m.unwrap_or(16),
+            ef.unwrap_or(64)
+        ),
+    };
     timed(
         pool,
-        "search_vectors_hnsw_idx (maintenance_work_mem 4GB, 1 parallel worker)",
-        &format!("{MAINTENANCE} create index search_vectors_hnsw_idx on search_vectors using hnsw (embedding vector_cosine_ops)"),
+        &format!("search_vectors_hnsw_idx{with} (maintenance_work_mem 4GB, 1 parallel worker)"),
+        &format!("{MAINTENANCE} create index search_vectors_hnsw_idx on search_vectors using hnsw (embedding vector_cosine_ops){with}"),
     )
     .await?;
     sizes(pool).await
@@ -658,81 +676,84 @@ async fn unfiltered(pool: &PgPool, ef: i64) -> anyhow::Result<()> {
     deeper(pool, &queries, &truth[0], None, ef, "no filter").await
 }
 
-async fn bench(pool: &PgPool, count: usize) -> anyhow::Result<()> {
+/// The plans of `nearest()` measured with a number filter: the one before this change (the index asked
+/// for 400, the exact ranking only when fewer than 20 pass), and the current default, and variants.
+fn plans() -> Vec<(&'static str, NearestPlan)> {
+    let plan = |exact_up_to, filtered_ef| NearestPlan {
+        exact_up_to,
+        filtered_ef,
+    };
+    vec![
+        ("before: index 400, no count", plan(0, 400)),
+        ("default", NearestPlan::default()),
+        ("exact up to 5000, index 400", plan(5_000, 400)),
+        ("exact up to 5000, index 1000", plan(5_000, 1000)),
+    ]
+}
+
+async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Result<()> {
     let (n, queries, centroids) = setup(pool, count).await?;
     println!(
         "bench: {n} documents, {count} query vectors (load {})",
         load()
     );
-
     let warmup = count.min(20);
-    for k in [200i64, 10] {
-        for (label, account) in CASES {
-            let f = filters(account);
+
+    let texts: Vec<(String, Vec<String>)> = (0..count)
+        .map(|i| {
+            let (w, c) = QUERY_TEXTS[i % QUERY_TEXTS.len()];
+            (w.to_string(), c.iter().map(|s| s.to_string()).collect())
+        })
+        .collect();
+    // Before (every match ranked and counted) and after (the newest KEYWORD_RANKED), alternating
+    // per case so both see the same load. `page`: what GET /api/v1/search?mode=keyword runs (a page
+    // of 21 and the facets); `depth`: the keyword list of a hybrid search (200).
+    for (label, account) in CASES {
+        if only == Some("nearest") {
+            break;
+        }
+        let f = filters(account);
+        for (bound, ranked) in [("every match", i64::MAX), ("newest 2000", KEYWORD_RANKED)] {
             let began = Instant::now();
-            for q in &queries[..warmup] {
+            for (w, c) in &texts[..warmup] {
                 if began.elapsed().as_secs() >= BUDGET / 4 {
                     break;
                 }
-                nearest(pool, MODEL, q, &[], &f, k).await?;
+                keyword_within(pool, w, c, &f, None, 200, ranked).await?;
             }
-            let mut ms = Vec::new();
-            let mut sizes = Vec::new();
+            let mut depth = Vec::new();
+            let mut page = Vec::new();
+            let mut total = 0;
+            let mut capped = 0;
             let began = Instant::now();
-            for q in &queries {
-                if ms.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
+            for (w, c) in &texts {
+                if depth.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
                     break;
                 }
                 let t = Instant::now();
-                let found = nearest(pool, MODEL, q, &[], &f, k).await?;
-                ms.push(t.elapsed().as_secs_f64() * 1e3);
-                sizes.push(found.len());
+                let found = keyword_within(pool, w, c, &f, None, 200, ranked).await?;
+                depth.push(t.elapsed().as_secs_f64() * 1e3);
+                total += found.hits.len();
+                capped += usize::from(found.capped);
+                let t = Instant::now();
+                keyword_within(pool, w, c, &f, None, 21, ranked).await?;
+                keyword_facets_within(pool, w, c, &f, ranked).await?;
+                page.push(t.elapsed().as_secs_f64() * 1e3);
             }
+            let asked = depth.len();
             println!(
-                "nearest k={k} {label}: {} queries, {} (min hits {}, load {})",
-                ms.len(),
-                percentiles(ms),
-                sizes.iter().min().unwrap_or(&0),
+                "keyword {label}, {bound}: {asked} queries, limit=200 {}; page of 21 + facets {} (mean hits {:.0}, capped {capped}/{asked}, load {})",
+                percentiles(depth),
+                percentiles(page),
+                total as f64 / asked as f64,
                 load()
             );
         }
     }
 
-    for (label, account) in CASES {
-        let f = filters(account);
-        let texts: Vec<(String, Vec<String>)> = (0..count)
-            .map(|i| {
-                let (w, c) = QUERY_TEXTS[i % QUERY_TEXTS.len()];
-                (w.to_string(), c.iter().map(|s| s.to_string()).collect())
-            })
-            .collect();
-        let began = Instant::now();
-        for (w, c) in &texts[..warmup] {
-            if began.elapsed().as_secs() >= BUDGET / 4 {
-                break;
-            }
-            keyword(pool, w, c, &f, None, 200).await?;
-        }
-        let mut ms = Vec::new();
-        let mut total = 0;
-        let began = Instant::now();
-        for (w, c) in &texts {
-            if ms.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
-                break;
-            }
-            let t = Instant::now();
-            total += keyword(pool, w, c, &f, None, 200).await?.len();
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        let asked = ms.len();
-        println!(
-            "keyword limit=200 {label}: {asked} queries, {} (mean hits {:.0}, load {})",
-            percentiles(ms),
-            total as f64 / asked as f64,
-            load()
-        );
+    if only == Some("keyword") {
+        return Ok(());
     }
-
     let t = Instant::now();
     let truth = ground_truth(n, &queries, &centroids);
     println!(
@@ -740,42 +761,95 @@ async fn bench(pool: &PgPool, count: usize) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
     spot_check(pool, &queries, &truth).await?;
+
+    // nearest(): k = 200 (the API's DEPTH) latency with the default plan, then k = 10 latency and
+    // recall@10 for each plan (the plan only matters with a filter).
+    for (label, account) in CASES {
+        let f = filters(account);
+        let ms = timed_nearest(pool, &queries, &f, 200, NearestPlan::default(), warmup).await?;
+        println!(
+            "nearest k=200 {label}, default: {} queries, {} (load {})",
+            ms.len(),
+            percentiles(ms),
+            load()
+        );
+    }
     for (ci, (label, account)) in CASES.iter().enumerate() {
         let f = filters(*account);
-        let mut hit = 0usize;
-        let mut worst = 10usize;
-        let mut asked = 0;
-        let began = Instant::now();
-        for (qi, q) in queries.iter().enumerate() {
-            if asked >= 20 && began.elapsed().as_secs() >= 2 * BUDGET {
-                break;
+        let plans = if account.is_some() {
+            plans()
+        } else {
+            vec![("default", NearestPlan::default())]
+        };
+        for (name, plan) in plans {
+            let began = Instant::now();
+            for q in &queries[..warmup] {
+                if began.elapsed().as_secs() >= BUDGET / 4 {
+                    break;
+                }
+                nearest_planned(pool, MODEL, q, &[], &f, 10, plan).await?;
             }
-            asked += 1;
-            let found: HashSet<String> = nearest(pool, MODEL, q, &[], &f, 10)
-                .await?
-                .into_iter()
-                .map(|c| c.message_id)
-                .collect();
-            let got = truth[ci][qi]
-                .iter()
-                .filter(|i| found.contains(&message_id(**i)))
-                .count();
-            hit += got;
-            worst = worst.min(got);
-        }
-        let recall = hit as f64 / (10 * asked) as f64;
-        println!("recall@10 {label}: {asked} queries, {recall:.4} (worst query {worst}/10)");
-    }
-    // `nearest()` asks the index for `limit` rows (not NEAREST): with a filter, k=10 keeps a tenth of them
-    // and falls back to the exact ranking. What asking for `ef` rows, as documented, would give:
-    for (ci, (label, account)) in CASES.iter().enumerate() {
-        if account.is_some() && *account != Some(9) {
-            for ef in [400, 1000] {
-                deeper(pool, &queries, &truth[ci], *account, ef, label).await?;
+            let mut ms = Vec::new();
+            let mut hit = 0usize;
+            let mut worst = 10usize;
+            let began = Instant::now();
+            for (qi, q) in queries.iter().enumerate() {
+                if ms.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
+                    break;
+                }
+                let t = Instant::now();
+                let found: HashSet<String> = nearest_planned(pool, MODEL, q, &[], &f, 10, plan)
+                    .await?
+                    .into_iter()
+                    .map(|c| c.message_id)
+                    .collect();
+                ms.push(t.elapsed().as_secs_f64() * 1e3);
+                let got = truth[ci][qi]
+                    .iter()
+                    .filter(|i| found.contains(&message_id(**i)))
+                    .count();
+                hit += got;
+                worst = worst.min(got);
             }
+            let asked = ms.len();
+            println!(
+                "nearest k=10 {label}, {name}: {asked} queries, recall@10 {:.4} (worst query {worst}/10), {} (load {})",
+                hit as f64 / (10 * asked) as f64,
+                percentiles(ms),
+                load()
+            );
         }
     }
     Ok(())
+}
+
+/// Latencies (ms) of `nearest()` with this plan, after up to `warmup` queries.
+async fn timed_nearest(
+    pool: &PgPool,
+    queries: &[Vec<f32>],
+    f: &Filters,
+    k: i64,
+    plan: NearestPlan,
+    warmup: usize,
+) -> anyhow::Result<Vec<f64>> {
+    let began = Instant::now();
+    for q in &queries[..warmup] {
+        if began.elapsed().as_secs() >= BUDGET / 4 {
+            break;
+        }
+        nearest_planned(pool, MODEL, q, &[], f, k, plan).await?;
+    }
+    let mut ms = Vec::new();
+    let began = Instant::now();
+    for q in queries {
+        if ms.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
+            break;
+        }
+        let t = Instant::now();
+        nearest_planned(pool, MODEL, q, &[], f, k, plan).await?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(ms)
 }
 
 /// What a deeper HNSW candidate list would give: `nearest()`'s plan (the `ef` nearest by the index, the

@@ -399,7 +399,8 @@ impl SearchApi {
                 after.as_ref(),
                 limit + 1,
             )
-            .await?;
+            .await?
+            .hits;
             let more = found.len() as i64 > limit;
             found.truncate(limit as usize);
             let counted = queries::keyword_facets(&state.pool, &words, &codes, &filters).await?;
@@ -456,7 +457,9 @@ impl SearchApi {
         // noise into the fusion (bench/search: hybrid nDCG@10 0.729 with every word, 0.694 with any).
         let keyword = match asked {
             SearchMode::Hybrid => {
-                queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH).await?
+                queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH)
+                    .await?
+                    .hits
             }
             _ => Vec::new(),
         };

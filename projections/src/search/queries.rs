@@ -115,9 +115,26 @@ pub struct KeywordAfter {
     pub message_id: String,
 }
 
+/// How many matching documents a keyword query ranks and counts at most: the newest this many that match
+/// the words, and the newest this many that hold one of the exact tokens. Ranking every match cost 2.4 s
+/// (p95) for common words at a million documents (bench/search-scale); ranking 2,000 costs a few ms.
+pub const KEYWORD_RANKED: i64 = 2_000;
+
+/// The keyword candidates of a query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeywordHits {
+    /// Best first.
+    pub hits: Vec<Candidate>,
+    /// More documents matched than were ranked ([`KEYWORD_RANKED`]): the hits are the best of the newest
+    /// matches only, and [`keyword_facets`] counted those only.
+    pub capped: bool,
+}
+
 /// Documents matching the words (folded, as the index is) or one of the exact tokens, best first: exact
-/// matches, then the text rank, then the newest. With `words` and `codes` both empty, every document
-/// matching the filters, newest first. `websearch_to_tsquery` reads any input without a syntax error.
+/// matches, then the text rank, then the newest. Only the newest [`KEYWORD_RANKED`] matches of the words
+/// (and as many of the tokens) are ranked; `capped` says when there were more. With `words` and `codes`
+/// both empty, every document matching the filters, newest first (paged without a bound).
+/// `websearch_to_tsquery` reads any input without a syntax error.
 pub async fn keyword(
     pool: &PgPool,
     words: &str,
@@ -125,18 +142,36 @@ pub async fn keyword(
     filters: &Filters,
     after: Option<&KeywordAfter>,
     limit: i64,
-) -> sqlx::Result<Vec<Candidate>> {
+) -> sqlx::Result<KeywordHits> {
+    keyword_within(pool, words, codes, filters, after, limit, KEYWORD_RANKED).await
+}
+
+/// [`keyword`] ranking at most `ranked` of the newest matches (`i64::MAX`: every match, as before the
+/// bound; the scale bench compares both).
+pub async fn keyword_within(
+    pool: &PgPool,
+    words: &str,
+    codes: &[String],
+    filters: &Filters,
+    after: Option<&KeywordAfter>,
+    limit: i64,
+    ranked: i64,
+) -> sqlx::Result<KeywordHits> {
     let scope = Binds::from(&filters.scope);
     let browse = words.trim().is_empty() && codes.is_empty();
-    sqlx::query_as!(
-        Candidate,
-        r#"with q as (select websearch_to_tsquery('simple', $1)
-                           || websearch_to_tsquery('french', $1)
-                           || websearch_to_tsquery('english', $1) as tsq),
-                hits as (
-                    select d.*, (d.codes && $2::text[]) as exact, ts_rank_cd(d.tsv, q.tsq) as rank
-                    from search_documents d, q
-                    where ($3 or d.tsv @@ q.tsq or d.codes && $2::text[])
+    let mut tx = pool.begin().await?;
+    // A plan for the values given: the planner then sees how common the words are (the query is folded
+    // to a constant) and walks the newest documents for common words, the text index for rare ones.
+    sqlx::query("set local plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
+    let rows = sqlx::query!(
+        r#"with worded as (
+                    select d.* from search_documents d
+                    where ($3 or d.tsv @@ (websearch_to_tsquery('simple', $1)
+                                           || websearch_to_tsquery('french', $1)
+                                           || websearch_to_tsquery('english', $1)))
+                      and (not $3 or $22::bigint is null or d.position <= $22)
                       and account_in_scope(d.account_id, $4, $5)
                       and ($6::text is null or d.account_id = $6)
                       and ($7::text is null or d.conversation_id = $7)
@@ -151,13 +186,52 @@ pub async fn keyword(
                       and ($16::text is null or d.listing_type = $16)
                       and ($17::float8 is null or d.price >= $17)
                       and ($18::float8 is null or d.price <= $18)
-                      and ($19::text is null or d.currency = $19))
+                      and ($19::text is null or d.currency = $19)
+                    order by d.position desc
+                    limit $26),
+                coded as (
+                    select d.* from search_documents d
+                    where not $3 and cardinality($2::text[]) > 0 and d.codes && $2::text[]
+                      and account_in_scope(d.account_id, $4, $5)
+                      and ($6::text is null or d.account_id = $6)
+                      and ($7::text is null or d.conversation_id = $7)
+                      and ($8::text is null or d.contact_id = $8)
+                      and ($9::text is null or d.direction = $9)
+                      and ($10::text is null or d.kind = $10)
+                      and ($11::timestamptz is null or d.written_at >= $11)
+                      and ($12::timestamptz is null or d.written_at < $12)
+                      and ($13::text is null or $13 = any(d.brands))
+                      and ($14::text is null or $14 = any(d.models))
+                      and ($15::text is null or $15 = any(d.refs))
+                      and ($16::text is null or d.listing_type = $16)
+                      and ($17::float8 is null or d.price >= $17)
+                      and ($18::float8 is null or d.price <= $18)
+                      and ($19::text is null or d.currency = $19)
+                    order by d.position desc
+                    limit $26),
+                matched as (
+                    select * from worded
+                    union all
+                    select * from coded c
+                    where not exists (select 1 from worded w
+                                      where w.conversation_id = c.conversation_id
+                                        and w.message_id = c.message_id)),
+                hits as (
+                    select m.*, (m.codes && $2::text[]) as exact,
+                           ts_rank_cd(m.tsv, websearch_to_tsquery('simple', $1)
+                                             || websearch_to_tsquery('french', $1)
+                                             || websearch_to_tsquery('english', $1)) as rank
+                    from matched m),
+                capped as (
+                    select (select count(*) from worded) >= $26
+                           or (select count(*) from coded) >= $26 as capped)
            select conversation_id as "conversation_id!", message_id as "message_id!",
                   account_id as "account_id!", contact_id as "contact_id!", direction as "direction!",
                   kind as "kind!", body as "body!", written_at as "written_at!", brands as "brands!",
                   models as "models!", refs as "refs!", listing_type, price, currency,
-                  position as "position!", exact as "exact!", rank::float8 as "score!"
-           from hits
+                  position as "position!", exact as "exact!", rank::float8 as "score!",
+                  capped.capped as "capped!"
+           from hits, capped
            where $20::bool is null
               or (exact, rank, position, conversation_id, message_id)
                  < ($20, $21::real, $22::bigint, $23::text, $24::text)
@@ -188,23 +262,76 @@ pub async fn keyword(
         after.map(|a| a.conversation_id.clone()),
         after.map(|a| a.message_id.clone()),
         limit,
+        ranked,
     )
-    .fetch_all(pool)
-    .await
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let capped = rows.first().is_some_and(|r| r.capped);
+    let hits = rows
+        .into_iter()
+        .map(|r| Candidate {
+            conversation_id: r.conversation_id,
+            message_id: r.message_id,
+            account_id: r.account_id,
+            contact_id: r.contact_id,
+            direction: r.direction,
+            kind: r.kind,
+            body: r.body,
+            written_at: r.written_at,
+            brands: r.brands,
+            models: r.models,
+            refs: r.refs,
+            listing_type: r.listing_type,
+            price: r.price,
+            currency: r.currency,
+            position: r.position,
+            exact: r.exact,
+            score: r.score,
+        })
+        .collect();
+    Ok(KeywordHits { hits, capped })
 }
 
-/// How many nearest vectors the HNSW index is asked for (its `ef_search`); the filters apply after.
+/// How many nearest vectors the HNSW index is asked for (its `ef_search`) without filters; the filters
+/// apply after.
 pub const NEAREST: i64 = 400;
 /// How many of the index's nearest must pass the filters for them to be used as they are; fewer, and
 /// the filtered documents are ranked exactly.
 pub const ENOUGH: i64 = 20;
 
+/// How [`nearest`] chooses between the HNSW index and an exact ranking when filters narrow the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NearestPlan {
+    /// Filters keeping at most this many documents have them ranked exactly, without asking the index
+    /// (counted first, up to one more than this): the index's nearest hold too few of a small set.
+    pub exact_up_to: i64,
+    /// The index's `ef_search` (and how many of its nearest are asked for) when filters narrow the search
+    /// and keep more documents than `exact_up_to`: at most 1000 in pgvector 0.6.
+    pub filtered_ef: i64,
+}
+
+impl Default for NearestPlan {
+    fn default() -> Self {
+        NearestPlan {
+            exact_up_to: EXACT_UP_TO,
+            filtered_ef: FILTERED_EF,
+        }
+    }
+}
+
+/// See [`NearestPlan::exact_up_to`].
+pub const EXACT_UP_TO: i64 = 20_000;
+/// See [`NearestPlan::filtered_ef`].
+pub const FILTERED_EF: i64 = 400;
+
 /// The documents whose vectors (of `model`) are nearest `vector`, nearest first, at most `limit`.
 ///
-/// The HNSW index is asked for the [`NEAREST`] vectors (or `limit`, if more) first and the filters
-/// apply to what it gives. When the filters leave fewer than [`ENOUGH`] of them (or `limit`, if fewer),
-/// the filtered documents are ranked exactly instead (a distance the index cannot serve), so a narrow
-/// filter never loses its nearest documents.
+/// Without filters, the HNSW index is asked for its [`NEAREST`] vectors (or `limit`, if more). With
+/// filters keeping few documents ([`EXACT_UP_TO`]), those are ranked exactly. Otherwise the index is
+/// asked for its [`FILTERED_EF`] nearest and the filters apply to what it gives; when they leave fewer
+/// than [`ENOUGH`] (or `limit`, if fewer), the filtered documents are ranked exactly instead (a distance
+/// the index cannot serve), so a narrow filter never loses its nearest documents.
 pub async fn nearest(
     pool: &PgPool,
     model: &str,
@@ -213,10 +340,34 @@ pub async fn nearest(
     filters: &Filters,
     limit: i64,
 ) -> sqlx::Result<Vec<Candidate>> {
+    nearest_planned(
+        pool,
+        model,
+        vector,
+        codes,
+        filters,
+        limit,
+        NearestPlan::default(),
+    )
+    .await
+}
+
+/// [`nearest`] with another [`NearestPlan`] (the scale bench compares them).
+pub async fn nearest_planned(
+    pool: &PgPool,
+    model: &str,
+    vector: &[f32],
+    codes: &[String],
+    filters: &Filters,
+    limit: i64,
+    plan: NearestPlan,
+) -> sqlx::Result<Vec<Candidate>> {
     let literal = vector_literal(vector);
     let scope = Binds::from(&filters.scope);
+    let narrows = filters.narrows();
+    let ef = if narrows { plan.filtered_ef } else { NEAREST };
     let mut tx = pool.begin().await?;
-    sqlx::query(&format!("set local hnsw.ef_search = {NEAREST}"))
+    sqlx::query(&format!("set local hnsw.ef_search = {}", ef.clamp(1, 1000)))
         .execute(&mut *tx)
         .await?;
     // The catch-all filters (`$x is null or ...`) make a generic plan join every document a filter
@@ -224,10 +375,56 @@ pub async fn nearest(
     sqlx::query("set local plan_cache_mode = force_custom_plan")
         .execute(&mut *tx)
         .await?;
+    // A small filtered set is ranked exactly at once: the index's nearest would hold too few of it.
+    let small = narrows
+        && plan.exact_up_to > 0
+        && sqlx::query_scalar!(
+            r#"select count(*) as "n!" from (
+                   select from search_documents d
+                   where account_in_scope(d.account_id, $1, $2)
+                     and ($3::text is null or d.account_id = $3)
+                     and ($4::text is null or d.conversation_id = $4)
+                     and ($5::text is null or d.contact_id = $5)
+                     and ($6::text is null or d.direction = $6)
+                     and ($7::text is null or d.kind = $7)
+                     and ($8::timestamptz is null or d.written_at >= $8)
+                     and ($9::timestamptz is null or d.written_at < $9)
+                     and ($10::text is null or $10 = any(d.brands))
+                     and ($11::text is null or $11 = any(d.models))
+                     and ($12::text is null or $12 = any(d.refs))
+                     and ($13::text is null or d.listing_type = $13)
+                     and ($14::float8 is null or d.price >= $14)
+                     and ($15::float8 is null or d.price <= $15)
+                     and ($16::text is null or d.currency = $16)
+                   limit $17) kept"#,
+            scope.all_but,
+            &scope.accounts,
+            filters.account,
+            filters.conversation,
+            filters.contact,
+            filters.direction,
+            filters.kind,
+            filters.since,
+            filters.until,
+            filters.brand,
+            filters.model,
+            filters.reference,
+            filters.listing_type,
+            filters.price_min,
+            filters.price_max,
+            filters.currency,
+            plan.exact_up_to + 1,
+        )
+        .fetch_one(&mut *tx)
+        .await?
+            <= plan.exact_up_to;
     let mut found = Vec::new();
     for exact_scan in [false, true] {
+        if !exact_scan && small {
+            continue;
+        }
         // The index's nearest are enough when the filters leave a page of them.
-        if exact_scan && (found.len() as i64 >= limit.min(ENOUGH) || !filters.narrows()) {
+        if exact_scan && !small && (found.len() as i64 >= limit.min(ENOUGH) || !narrows) {
             break;
         }
         found = sqlx::query_as!(
@@ -307,7 +504,7 @@ pub async fn nearest(
             filters.currency,
             exact_scan,
             limit,
-            NEAREST.max(limit),
+            ef.max(limit),
         )
         .fetch_all(&mut *tx)
         .await?;
@@ -330,24 +527,40 @@ pub fn vector_literal(vector: &[f32]) -> String {
     out
 }
 
-/// Counts of the documents a keyword query matches, per facet value (`account`, `direction`, `kind`,
-/// `type`, `brand`, `model`), at most 20 values per facet, most frequent first.
+/// Counts of the documents a keyword query ranks (the matches [`keyword`] ranks: the newest
+/// [`KEYWORD_RANKED`] when more match), per facet value (`account`, `direction`, `kind`, `type`, `brand`,
+/// `model`), at most 20 values per facet, most frequent first.
 pub async fn keyword_facets(
     pool: &PgPool,
     words: &str,
     codes: &[String],
     filters: &Filters,
 ) -> sqlx::Result<Vec<(String, String, i64)>> {
+    keyword_facets_within(pool, words, codes, filters, KEYWORD_RANKED).await
+}
+
+/// [`keyword_facets`] over at most `ranked` of the newest matches (`i64::MAX`: every match).
+pub async fn keyword_facets_within(
+    pool: &PgPool,
+    words: &str,
+    codes: &[String],
+    filters: &Filters,
+    ranked: i64,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
     let scope = Binds::from(&filters.scope);
     let browse = words.trim().is_empty() && codes.is_empty();
+    let mut tx = pool.begin().await?;
+    sqlx::query("set local plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
     let rows = sqlx::query!(
-        r#"with q as (select websearch_to_tsquery('simple', $1)
-                           || websearch_to_tsquery('french', $1)
-                           || websearch_to_tsquery('english', $1) as tsq),
-                hits as (
-                    select d.account_id, d.direction, d.kind, d.listing_type, d.brands, d.models
-                    from search_documents d, q
-                    where ($3 or d.tsv @@ q.tsq or d.codes && $2::text[])
+        r#"with worded as (
+                    select d.conversation_id, d.message_id, d.account_id, d.direction, d.kind,
+                           d.listing_type, d.brands, d.models
+                    from search_documents d
+                    where ($3 or d.tsv @@ (websearch_to_tsquery('simple', $1)
+                                           || websearch_to_tsquery('french', $1)
+                                           || websearch_to_tsquery('english', $1)))
                       and account_in_scope(d.account_id, $4, $5)
                       and ($6::text is null or d.account_id = $6)
                       and ($7::text is null or d.conversation_id = $7)
@@ -362,7 +575,38 @@ pub async fn keyword_facets(
                       and ($16::text is null or d.listing_type = $16)
                       and ($17::float8 is null or d.price >= $17)
                       and ($18::float8 is null or d.price <= $18)
-                      and ($19::text is null or d.currency = $19)),
+                      and ($19::text is null or d.currency = $19)
+                    order by d.position desc
+                    limit $20),
+                coded as (
+                    select d.conversation_id, d.message_id, d.account_id, d.direction, d.kind,
+                           d.listing_type, d.brands, d.models
+                    from search_documents d
+                    where not $3 and cardinality($2::text[]) > 0 and d.codes && $2::text[]
+                      and account_in_scope(d.account_id, $4, $5)
+                      and ($6::text is null or d.account_id = $6)
+                      and ($7::text is null or d.conversation_id = $7)
+                      and ($8::text is null or d.contact_id = $8)
+                      and ($9::text is null or d.direction = $9)
+                      and ($10::text is null or d.kind = $10)
+                      and ($11::timestamptz is null or d.written_at >= $11)
+                      and ($12::timestamptz is null or d.written_at < $12)
+                      and ($13::text is null or $13 = any(d.brands))
+                      and ($14::text is null or $14 = any(d.models))
+                      and ($15::text is null or $15 = any(d.refs))
+                      and ($16::text is null or d.listing_type = $16)
+                      and ($17::float8 is null or d.price >= $17)
+                      and ($18::float8 is null or d.price <= $18)
+                      and ($19::text is null or d.currency = $19)
+                    order by d.position desc
+                    limit $20),
+                hits as (
+                    select * from worded
+                    union all
+                    select * from coded c
+                    where not exists (select 1 from worded w
+                                      where w.conversation_id = c.conversation_id
+                                        and w.message_id = c.message_id)),
                 counted as (
                     select 'account' as facet, account_id as value, count(*) as n from hits group by 2
                     union all select 'direction', direction, count(*) from hits group by 2
@@ -397,9 +641,11 @@ pub async fn keyword_facets(
         filters.price_min,
         filters.price_max,
         filters.currency,
+        ranked,
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(rows.into_iter().map(|r| (r.facet, r.value, r.n)).collect())
 }
 
@@ -536,4 +782,107 @@ pub async fn prune_vectors(pool: &PgPool, model: &str) -> sqlx::Result<u64> {
             .await?
             .rows_affected(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actors::testing::TestDatabase;
+
+    fn unfiltered() -> Filters {
+        Filters {
+            scope: AccountScope::All {
+                except: Default::default(),
+            },
+            account: None,
+            conversation: None,
+            contact: None,
+            direction: None,
+            kind: None,
+            since: None,
+            until: None,
+            brand: None,
+            model: None,
+            reference: None,
+            listing_type: None,
+            price_min: None,
+            price_max: None,
+            currency: None,
+        }
+    }
+
+    async fn document(pool: &PgPool, id: &str, folded: &str, codes: &[&str], position: i64) {
+        let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+        sqlx::query(
+            "insert into search_documents (conversation_id, message_id, account_id, contact_id,
+                 direction, kind, body, folded, codes, passage_sha256, written_at, brands, models,
+                 refs, position)
+             values ('c1', $1, 'a1', 'k1', 'inbound', 'text', $2, $2, $3, $1, now(), '{}', '{}',
+                     '{}', $4)",
+        )
+        .bind(id)
+        .bind(folded)
+        .bind(&codes)
+        .bind(position)
+        .execute(pool)
+        .await
+        .expect("insert a search document");
+    }
+
+    fn ids(found: &KeywordHits) -> Vec<&str> {
+        found.hits.iter().map(|c| c.message_id.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn when_more_match_than_are_ranked_the_newest_are_ranked_and_a_reference_still_comes_first(
+    ) {
+        let db = TestDatabase::create().await;
+        let pool = db.pool().await;
+        document(
+            &pool,
+            "m0",
+            "vieille montre reference 116610ln",
+            &["116610LN"],
+            0,
+        )
+        .await;
+        // The oldest match ranks best when every match is ranked.
+        document(&pool, "m1", "rolex rolex rolex", &[], 1).await;
+        for p in 2..=5 {
+            document(&pool, &format!("m{p}"), "une rolex a vendre", &[], p).await;
+        }
+        let f = unfiltered();
+
+        let all = keyword_within(&pool, "rolex", &[], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert!(!all.capped);
+        assert_eq!(ids(&all)[0], "m1");
+        assert_eq!(all.hits.len(), 5);
+
+        let newest = keyword_within(&pool, "rolex", &[], &f, None, 10, 3)
+            .await
+            .unwrap();
+        assert!(newest.capped);
+        let mut got = ids(&newest);
+        got.sort();
+        assert_eq!(got, ["m3", "m4", "m5"]);
+        let counted = keyword_facets_within(&pool, "rolex", &[], &f, 3)
+            .await
+            .unwrap();
+        let total: i64 = counted
+            .iter()
+            .filter(|(facet, _, _)| facet == "direction")
+            .map(|(_, _, n)| n)
+            .sum();
+        assert_eq!(total, 3);
+
+        // A reference older than every ranked match of the words is still found, and first.
+        let codes = vec!["116610LN".to_string()];
+        let coded = keyword_within(&pool, "rolex", &codes, &f, None, 10, 3)
+            .await
+            .unwrap();
+        assert_eq!(ids(&coded)[0], "m0");
+        assert_eq!(coded.hits.len(), 4);
+    }
 }
