@@ -22,6 +22,23 @@ use std::sync::Arc;
 
 pub struct SearchApi;
 
+/// Said when more messages match the words than are ranked ([`queries::KEYWORD_RANKED`]).
+fn capped() -> String {
+    let n = queries::KEYWORD_RANKED;
+    format!(
+        "more than {n} messages match these words: the results and counts cover the newest {n} of \
+         them; add words or a filter to reach older ones"
+    )
+}
+
+/// Two notices in one.
+fn joined(notice: Option<String>, more: String) -> Option<String> {
+    Some(match notice {
+        Some(n) => format!("{n}; {more}"),
+        None => more,
+    })
+}
+
 /// How results are found and ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
@@ -272,8 +289,167 @@ fn facets(rows: impl IntoIterator<Item = (String, String, i64)>) -> SearchFacets
     f
 }
 
+/// A question about the history of the numbers the caller may read.
+#[derive(Debug, Clone, Object)]
+pub struct AskHistory {
+    /// The question, in any language ("what did we quote for a 116610LN last month?").
+    #[oai(validator(min_length = 1, max_length = 1000))]
+    pub q: String,
+    /// Only this business number's messages.
+    pub account: Option<String>,
+    pub conversation: Option<String>,
+    pub contact: Option<String>,
+    /// Written at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Written before.
+    pub until: Option<DateTime<Utc>>,
+    pub brand: Option<String>,
+    /// The watch family.
+    pub model: Option<String>,
+    pub reference: Option<String>,
+}
+
+/// The model's answer, and the messages it rests on.
+#[derive(Debug, Clone, Object)]
+pub struct HistoryAnswer {
+    pub answer: String,
+    /// False when the messages found do not answer the question: then `answer` says so instead of
+    /// guessing.
+    pub supported: bool,
+    /// The messages the answer cites, in the order of their numbers in it (`[1]`, `[2]`, ...).
+    pub citations: Vec<Citation>,
+    /// How many messages were found and given to the model.
+    pub considered: u32,
+    pub model: Option<String>,
+    /// Why the search behind it was narrower than asked (no embedding model: words only).
+    pub notice: Option<String>,
+}
+
+/// A message an answer cites.
+#[derive(Debug, Clone, Object)]
+pub struct Citation {
+    /// The number the answer cites it by.
+    pub n: u32,
+    pub conversation_id: String,
+    pub message_id: String,
+    pub direction: String,
+    pub written_at: DateTime<Utc>,
+    pub text: String,
+}
+
 #[OpenApi(prefix_path = "/api/v1", tag = "Tag::Search")]
 impl SearchApi {
+    /// Ask the history a question: the messages that match it best (hybrid search, within the numbers
+    /// the caller may read) are given to the model, which answers citing the ones it used. When they do
+    /// not answer the question, the answer says so.
+    #[oai(path = "/search/answer", method = "post", operation_id = "askHistory")]
+    async fn answer(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ApiAuth(caller): ApiAuth,
+        body: Json<AskHistory>,
+    ) -> Result<Json<HistoryAnswer>, ApiError> {
+        let ask = body.0;
+        let text = ask.q.trim();
+        if text.is_empty() {
+            return Err(ApiError::bad_request("invalid_query", "q must hold words"));
+        }
+        if state.bot.model_name().is_none() {
+            return Err(ApiError::bad_request(
+                "answer_unavailable",
+                "answering needs a model, and this server runs without one: set GEMINI_API_KEY or \
+                 OPENAI_BASE_URL",
+            ));
+        }
+        let filters = Filters {
+            scope: caller.accounts_for(Permission::MessagesView),
+            account: word(ask.account, "account")?,
+            conversation: word(ask.conversation, "conversation")?,
+            contact: word(ask.contact, "contact")?,
+            direction: None,
+            kind: None,
+            since: time(ask.since, "since")?,
+            until: time(ask.until, "until")?,
+            brand: word(ask.brand, "brand")?,
+            model: word(ask.model, "model")?,
+            reference: word(ask.reference, "reference")?,
+            listing_type: None,
+            price_min: None,
+            price_max: None,
+            currency: None,
+        };
+        let words = actors::listings::fold(text);
+        let codes = projections::search::view::codes(text, &[]);
+        let (vector, notice) = match state.search.query_vector(text).await {
+            Ok(v) => (Some(v), None),
+            Err(e) => {
+                tracing::debug!(error = %e, "the answer's search uses words only");
+                (
+                    None,
+                    Some(
+                        "no embedding model answered: messages were found by their words only"
+                            .to_owned(),
+                    ),
+                )
+            }
+        };
+        let keyword = queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH)
+            .await?
+            .hits;
+        let semantic = match &vector {
+            Some(v) => {
+                queries::nearest(
+                    &state.pool,
+                    state.search.embedder.model(),
+                    v,
+                    &codes,
+                    &filters,
+                    DEPTH,
+                )
+                .await?
+            }
+            None => Vec::new(),
+        };
+        let found: Vec<Ranked> = fuse::fuse(keyword, semantic)
+            .into_iter()
+            .take(crate::bot::history::SOURCES)
+            .collect();
+        let sources: Vec<crate::bot::history::Source> = found
+            .iter()
+            .map(|r| crate::bot::history::Source {
+                direction: r.hit.direction.clone(),
+                written_at: r.hit.written_at,
+                text: r.hit.body.clone(),
+            })
+            .collect();
+        let answered = crate::bot::history::answer(&state.bot, text, &sources)
+            .await
+            .map_err(|e| ApiError::dependency_failed("the model", e))?;
+        let citations = answered
+            .citations
+            .iter()
+            .filter_map(|n| {
+                let r = found.get((*n as usize).checked_sub(1)?)?;
+                Some(Citation {
+                    n: *n,
+                    conversation_id: r.hit.conversation_id.clone(),
+                    message_id: r.hit.message_id.clone(),
+                    direction: r.hit.direction.clone(),
+                    written_at: r.hit.written_at,
+                    text: r.hit.body.clone(),
+                })
+            })
+            .collect::<Vec<_>>();
+        Ok(Json(HistoryAnswer {
+            supported: answered.supported && !citations.is_empty(),
+            answer: answered.answer,
+            citations,
+            considered: found.len() as u32,
+            model: state.bot.model_name(),
+            notice,
+        }))
+    }
+
     /// Messages matching `q` in the numbers the caller may read, best first, with the words found
     /// highlighted, what ranked each, and counts per facet. Without `q`, every message matching the
     /// filters, newest first.
@@ -391,7 +567,7 @@ impl SearchApi {
                 Some(After::Keyword(k)) => Some(k),
                 Some(After::Fused(_)) => return Err(cursor::invalid()),
             };
-            let mut found = queries::keyword(
+            let ranked = queries::keyword(
                 &state.pool,
                 &words,
                 &codes,
@@ -399,8 +575,11 @@ impl SearchApi {
                 after.as_ref(),
                 limit + 1,
             )
-            .await?
-            .hits;
+            .await?;
+            if ranked.capped {
+                notice = joined(notice, capped());
+            }
+            let mut found = ranked.hits;
             let more = found.len() as i64 > limit;
             found.truncate(limit as usize);
             let counted = queries::keyword_facets(&state.pool, &words, &codes, &filters).await?;
@@ -457,9 +636,12 @@ impl SearchApi {
         // noise into the fusion (bench/search: hybrid nDCG@10 0.729 with every word, 0.694 with any).
         let keyword = match asked {
             SearchMode::Hybrid => {
-                queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH)
-                    .await?
-                    .hits
+                let ranked =
+                    queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH).await?;
+                if ranked.capped {
+                    notice = joined(notice, capped());
+                }
+                ranked.hits
             }
             _ => Vec::new(),
         };
