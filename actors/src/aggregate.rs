@@ -89,6 +89,8 @@ refusal_codes! {
     UnknownUser = "unknown_user", NotFound;
     UnknownRole = "unknown_role", NotFound;
     UnknownToken = "unknown_token", NotFound;
+    /// The bot's knowledge base has no such entry.
+    UnknownEntry = "unknown_entry", NotFound;
     AlreadySetUp = "already_set_up", Conflict;
     EmailTaken = "email_taken", Conflict;
     SubjectTaken = "subject_taken", Conflict;
@@ -97,6 +99,10 @@ refusal_codes! {
     LastAdmin = "last_admin", Conflict;
     CannotDisableSelf = "cannot_disable_self", Conflict;
     TokenExists = "token_exists", Conflict;
+    /// The bot's settings changed since the version the change was based on.
+    StaleSettings = "stale_settings", Conflict;
+    /// The bot's knowledge base is full.
+    TooManyEntries = "too_many_entries", Conflict;
     /// A message that can never be sent (empty text, a caption on a sticker, ...).
     InvalidMessage = "invalid_message", Malformed;
     InvalidEmail = "invalid_email", BreaksRule;

@@ -12,6 +12,7 @@
 //! - [`identity`]: the permission catalogue, default roles, identity events, the identity aggregate and
 //!   the pure RBAC fold;
 //! - [`conversation`]: one actor per conversation stream and its domain rules (duplicates, status order);
+//! - [`bot`]: what the bot answers and when it hands over (settings, prompt, verdicts, its events);
 //! - [`listings`]: watch listings read from a message's text (brand, family, reference, price, ...);
 //! - [`account`]: one actor per WhatsApp business number (and per business account) for account facts;
 //! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily;
@@ -20,6 +21,7 @@
 
 pub mod account;
 pub mod aggregate;
+pub mod bot;
 pub mod conversation;
 pub mod directory;
 pub mod embeddings;

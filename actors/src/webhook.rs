@@ -221,7 +221,8 @@ fn raw_conversation_fact(fact: &ConversationFact) -> Value {
 fn raw_account_fact(fact: &AccountFact) -> Value {
     match fact {
         AccountFact::Change(c) => serde_json::to_value(c).unwrap_or_default(),
-        AccountFact::Configured(_) => Value::Null,
+        // Not routed from a webhook.
+        _ => Value::Null,
     }
 }
 

@@ -74,10 +74,39 @@ impl AccountChange {
     }
 }
 
-#[expect(
-    clippy::large_enum_variant,
-    reason = "each value is decided or read once and moved, never stored in bulk; boxing would only add allocations"
-)]
+/// The number's bot settings, whole, as someone saved them. `version` counts the saves from 1: it is
+/// the playbook version each bot turn names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotConfigured {
+    /// The save's own id (the event id derives from it).
+    pub save_id: uuid::Uuid,
+    pub version: u64,
+    pub settings: crate::bot::settings::BotSettings,
+    pub at: DateTime<Utc>,
+}
+
+/// A question and answer of the bot's knowledge base, added or changed. The bot retrieves the ones
+/// closest to a customer's message into its prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotQaSaved {
+    pub qa_id: uuid::Uuid,
+    pub question: String,
+    pub answer: String,
+    /// The conversation it was proposed from, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_conversation: Option<String>,
+    pub at: DateTime<Utc>,
+    /// The save's own id (the event id derives from it).
+    pub save_id: uuid::Uuid,
+}
+
+/// A question and answer removed from the bot's knowledge base.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotQaRemoved {
+    pub qa_id: uuid::Uuid,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccountEvent {
     Configured(AccountConfigured),
@@ -89,6 +118,10 @@ pub enum AccountEvent {
     AccountUpdated(AccountChange),
     /// Any other change, kept raw.
     ChangeRecorded(AccountChange),
+    /// Someone saved the number's bot settings.
+    BotConfigured(BotConfigured),
+    BotQaSaved(BotQaSaved),
+    BotQaRemoved(BotQaRemoved),
 }
 
 impl AccountEvent {
@@ -97,6 +130,9 @@ impl AccountEvent {
     pub const TEMPLATE_STATUS_UPDATED: &'static str = "account.template_status_updated";
     pub const ACCOUNT_UPDATED: &'static str = "account.updated";
     pub const CHANGE_RECORDED: &'static str = "account.change_recorded";
+    pub const BOT_CONFIGURED: &'static str = "bot.configured";
+    pub const BOT_QA_SAVED: &'static str = "bot.qa_saved";
+    pub const BOT_QA_REMOVED: &'static str = "bot.qa_removed";
 
     pub fn from_change(change: AccountChange) -> AccountEvent {
         match change.field.as_str() {
@@ -109,7 +145,10 @@ impl AccountEvent {
 
     fn change(&self) -> Option<&AccountChange> {
         match self {
-            AccountEvent::Configured(_) => None,
+            AccountEvent::Configured(_)
+            | AccountEvent::BotConfigured(_)
+            | AccountEvent::BotQaSaved(_)
+            | AccountEvent::BotQaRemoved(_) => None,
             AccountEvent::QualityUpdated(c)
             | AccountEvent::TemplateStatusUpdated(c)
             | AccountEvent::AccountUpdated(c)
@@ -128,6 +167,9 @@ impl DomainEvent for AccountEvent {
             AccountEvent::TemplateStatusUpdated(_) => Self::TEMPLATE_STATUS_UPDATED,
             AccountEvent::AccountUpdated(_) => Self::ACCOUNT_UPDATED,
             AccountEvent::ChangeRecorded(_) => Self::CHANGE_RECORDED,
+            AccountEvent::BotConfigured(_) => Self::BOT_CONFIGURED,
+            AccountEvent::BotQaSaved(_) => Self::BOT_QA_SAVED,
+            AccountEvent::BotQaRemoved(_) => Self::BOT_QA_REMOVED,
         }
     }
 
@@ -135,6 +177,10 @@ impl DomainEvent for AccountEvent {
         // serde_json sorts object keys, so the same change always serialises to the same text.
         match self {
             AccountEvent::Configured(c) => serde_json::to_string(c).unwrap_or_default(),
+            AccountEvent::BotConfigured(b) => b.save_id.to_string(),
+            AccountEvent::BotQaSaved(q) => q.save_id.to_string(),
+            // Removed once: removing it again changes nothing.
+            AccountEvent::BotQaRemoved(q) => format!("qa-removed:{}", q.qa_id),
             other => other
                 .change()
                 .and_then(|c| serde_json::to_string(c).ok())
@@ -143,12 +189,20 @@ impl DomainEvent for AccountEvent {
     }
 
     fn occurred_at(&self) -> Option<DateTime<Utc>> {
-        self.change().and_then(|c| c.time)
+        match self {
+            AccountEvent::BotConfigured(b) => Some(b.at),
+            AccountEvent::BotQaSaved(q) => Some(q.at),
+            AccountEvent::BotQaRemoved(q) => Some(q.at),
+            other => other.change().and_then(|c| c.time),
+        }
     }
 
     fn payload(&self) -> Value {
         let value = match self {
             AccountEvent::Configured(c) => serde_json::to_value(c),
+            AccountEvent::BotConfigured(b) => serde_json::to_value(b),
+            AccountEvent::BotQaSaved(q) => serde_json::to_value(q),
+            AccountEvent::BotQaRemoved(q) => serde_json::to_value(q),
             other => serde_json::to_value(other.change()),
         };
         value.unwrap_or_default()
@@ -165,6 +219,15 @@ impl DomainEvent for AccountEvent {
             (Self::TEMPLATE_STATUS_UPDATED, 1) => change().map(AccountEvent::TemplateStatusUpdated),
             (Self::ACCOUNT_UPDATED, 1) => change().map(AccountEvent::AccountUpdated),
             (Self::CHANGE_RECORDED, 1) => change().map(AccountEvent::ChangeRecorded),
+            (Self::BOT_CONFIGURED, 1) => {
+                serde_json::from_value(payload.clone()).map(AccountEvent::BotConfigured)
+            }
+            (Self::BOT_QA_SAVED, 1) => {
+                serde_json::from_value(payload.clone()).map(AccountEvent::BotQaSaved)
+            }
+            (Self::BOT_QA_REMOVED, 1) => {
+                serde_json::from_value(payload.clone()).map(AccountEvent::BotQaRemoved)
+            }
             _ => {
                 return Err(DecodeError::new(
                     event,

@@ -7,8 +7,12 @@
 pub mod events;
 pub mod sealed;
 
-use crate::aggregate::Aggregate;
-use events::{AccountChange, AccountConfigured, AccountEvent};
+use crate::aggregate::{Aggregate, Refusal, RefusalCode};
+use crate::bot::settings::BotSettings;
+use chrono::{DateTime, Utc};
+use events::{
+    AccountChange, AccountConfigured, AccountEvent, BotConfigured, BotQaRemoved, BotQaSaved,
+};
 use std::collections::BTreeMap;
 
 /// The longest token or secret accepted (Meta's long-lived tokens are a few hundred characters).
@@ -37,16 +41,27 @@ pub fn secret_problem(value: &str) -> Option<String> {
         })
 }
 
-#[expect(
-    clippy::large_enum_variant,
-    reason = "each value is decided or read once and moved, never stored in bulk; boxing would only add allocations"
-)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccountFact {
     /// The number as the operator configured it (from settings at start-up).
     Configured(AccountConfigured),
     /// A webhook change about the account.
     Change(AccountChange),
+    /// Someone saves the bot's settings (already validated). With `based_on`, the save is refused when
+    /// another was made since that version (two people editing at once).
+    /// Add or change a question and answer of the bot's knowledge base (already validated).
+    SaveQa(BotQaSaved),
+    /// Remove one; refused when there is no such entry.
+    RemoveQa {
+        qa_id: uuid::Uuid,
+        at: DateTime<Utc>,
+    },
+    ConfigureBot {
+        save_id: uuid::Uuid,
+        settings: BotSettings,
+        based_on: Option<u64>,
+        at: DateTime<Utc>,
+    },
 }
 
 /// The state an account actor decides from.
@@ -60,7 +75,14 @@ pub struct Account {
     /// Latest `account_update` event (`ACCOUNT_VIOLATION`, `DISABLED_UPDATE`, ...).
     last_account_update: Option<String>,
     changes: usize,
+    /// The bot's settings and their version (0: never saved, the defaults).
+    bot: (u64, BotSettings),
+    /// The knowledge base: question and answer per entry.
+    qa: BTreeMap<uuid::Uuid, (String, String)>,
 }
+
+/// The most entries a number's knowledge base holds.
+pub const QA_MAX: usize = 1000;
 
 impl Account {
     pub fn configuration(&self) -> Option<&AccountConfigured> {
@@ -85,6 +107,16 @@ impl Account {
     pub fn changes_recorded(&self) -> usize {
         self.changes
     }
+
+    /// The bot's settings and their version (0 until first saved).
+    pub fn bot(&self) -> (u64, &BotSettings) {
+        (self.bot.0, &self.bot.1)
+    }
+
+    /// Whether the knowledge base holds this entry.
+    pub fn has_qa(&self, qa_id: &uuid::Uuid) -> bool {
+        self.qa.contains_key(qa_id)
+    }
 }
 
 impl Aggregate for Account {
@@ -100,6 +132,56 @@ impl Aggregate for Account {
             // Changes carry no id of their own; their content-derived event id makes a redelivered
             // change a no-op in the store.
             AccountFact::Change(change) => vec![AccountEvent::from_change(change.clone())],
+            AccountFact::ConfigureBot {
+                save_id,
+                settings,
+                at,
+                ..
+            } if *settings != self.bot.1 => {
+                vec![AccountEvent::BotConfigured(BotConfigured {
+                    save_id: *save_id,
+                    version: self.bot.0 + 1,
+                    settings: settings.clone(),
+                    at: *at,
+                })]
+            }
+            AccountFact::ConfigureBot { .. } => vec![],
+            AccountFact::SaveQa(q)
+                if self.qa.get(&q.qa_id) != Some(&(q.question.clone(), q.answer.clone())) =>
+            {
+                vec![AccountEvent::BotQaSaved(q.clone())]
+            }
+            AccountFact::SaveQa(_) => vec![],
+            AccountFact::RemoveQa { qa_id, at } => vec![AccountEvent::BotQaRemoved(BotQaRemoved {
+                qa_id: *qa_id,
+                at: *at,
+            })],
+        }
+    }
+
+    fn check(&self, fact: &AccountFact) -> Result<(), Refusal> {
+        match fact {
+            AccountFact::ConfigureBot {
+                based_on: Some(v), ..
+            } if *v != self.bot.0 => Err(Refusal::new(
+                RefusalCode::StaleSettings,
+                format!(
+                    "the bot's settings were changed since version {v} (now version {}): reload them \
+                     and make your change again",
+                    self.bot.0
+                ),
+            )),
+            AccountFact::SaveQa(q) if !self.qa.contains_key(&q.qa_id) && self.qa.len() >= QA_MAX => {
+                Err(Refusal::new(
+                    RefusalCode::TooManyEntries,
+                    format!("the knowledge base holds {QA_MAX} entries already: remove some first"),
+                ))
+            }
+            AccountFact::RemoveQa { qa_id, .. } if !self.qa.contains_key(qa_id) => Err(Refusal::new(
+                RefusalCode::UnknownEntry,
+                format!("the knowledge base has no entry {qa_id}"),
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -125,6 +207,14 @@ impl Aggregate for Account {
                 self.last_account_update = c.str("event");
             }
             AccountEvent::ChangeRecorded(_) => self.changes += 1,
+            AccountEvent::BotConfigured(b) => self.bot = (b.version, b.settings.clone()),
+            AccountEvent::BotQaSaved(q) => {
+                self.qa
+                    .insert(q.qa_id, (q.question.clone(), q.answer.clone()));
+            }
+            AccountEvent::BotQaRemoved(q) => {
+                self.qa.remove(&q.qa_id);
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ use super::outbound::{
     AttemptFailed, MediaFailed, MediaStored, MessageQueued, MessageSent, SendAttempted, SendFailed,
 };
 use super::status::StatusReport;
+use crate::bot::events::{BotEscalated, BotReplied, BotTurnClaimed, MessageTranscribed};
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,10 @@ pub struct SettingChanged {
     pub command_id: Uuid,
     pub at: DateTime<Utc>,
     pub value: bool,
+    /// Why, when not a person's choice: the bot switched off because an agent wrote (`agent_replied`)
+    /// or because it handed over (`escalated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// What the watch-listing extractor read in a message's text (see [`crate::listings`]). A newer extractor
@@ -93,6 +98,14 @@ pub enum ConversationEvent {
     MediaFailed(MediaFailed),
     /// A message's text holds watch listings (or asks, seeks or trades).
     WatchDetected(WatchDetected),
+    /// The bot took a turn answering the customer.
+    BotTurnClaimed(BotTurnClaimed),
+    /// The bot answered (its reply is queued in the same append).
+    BotReplied(BotReplied),
+    /// The bot handed the conversation over to a person.
+    BotEscalated(BotEscalated),
+    /// A voice note's words.
+    MessageTranscribed(MessageTranscribed),
 }
 
 impl ConversationEvent {
@@ -112,9 +125,13 @@ impl ConversationEvent {
     pub const MEDIA_STORED: &'static str = "message.media_stored";
     pub const MEDIA_FAILED: &'static str = "message.media_failed";
     pub const WATCH_DETECTED: &'static str = "watch.detected";
+    pub const BOT_TURN_CLAIMED: &'static str = "bot.turn_claimed";
+    pub const BOT_REPLIED: &'static str = "bot.replied";
+    pub const BOT_ESCALATED: &'static str = "bot.escalated";
+    pub const MESSAGE_TRANSCRIBED: &'static str = "message.transcribed";
 
     /// Every wire name this version writes and reads.
-    pub const TYPES: [&'static str; 16] = [
+    pub const TYPES: [&'static str; 20] = [
         Self::MESSAGE_RECEIVED,
         Self::MESSAGE_ECHOED,
         Self::MESSAGE_STATUS_CHANGED,
@@ -131,6 +148,10 @@ impl ConversationEvent {
         Self::MEDIA_STORED,
         Self::MEDIA_FAILED,
         Self::WATCH_DETECTED,
+        Self::BOT_TURN_CLAIMED,
+        Self::BOT_REPLIED,
+        Self::BOT_ESCALATED,
+        Self::MESSAGE_TRANSCRIBED,
     ];
 }
 
@@ -203,6 +224,18 @@ impl ConversationEvent {
             (Self::WATCH_DETECTED, 1) => {
                 WatchDetected::deserialize(payload).map(ConversationEvent::WatchDetected)
             }
+            (Self::BOT_TURN_CLAIMED, 1) => {
+                BotTurnClaimed::deserialize(payload).map(ConversationEvent::BotTurnClaimed)
+            }
+            (Self::BOT_REPLIED, 1) => {
+                BotReplied::deserialize(payload).map(ConversationEvent::BotReplied)
+            }
+            (Self::BOT_ESCALATED, 1) => {
+                BotEscalated::deserialize(payload).map(ConversationEvent::BotEscalated)
+            }
+            (Self::MESSAGE_TRANSCRIBED, 1) => {
+                MessageTranscribed::deserialize(payload).map(ConversationEvent::MessageTranscribed)
+            }
             _ => return Err("unknown event type or schema version".to_owned()),
         };
         decoded.map_err(|e| e.to_string())
@@ -230,6 +263,10 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::MediaStored(_) => Self::MEDIA_STORED,
             ConversationEvent::MediaFailed(_) => Self::MEDIA_FAILED,
             ConversationEvent::WatchDetected(_) => Self::WATCH_DETECTED,
+            ConversationEvent::BotTurnClaimed(_) => Self::BOT_TURN_CLAIMED,
+            ConversationEvent::BotReplied(_) => Self::BOT_REPLIED,
+            ConversationEvent::BotEscalated(_) => Self::BOT_ESCALATED,
+            ConversationEvent::MessageTranscribed(_) => Self::MESSAGE_TRANSCRIBED,
         }
     }
 
@@ -262,6 +299,11 @@ impl DomainEvent for ConversationEvent {
                 w.via.as_deref().unwrap_or(""),
                 w.extractor_version
             ),
+            ConversationEvent::BotTurnClaimed(t) => t.turn_id.to_string(),
+            // One outcome per turn, whichever node records it.
+            ConversationEvent::BotReplied(r) => r.turn_id.to_string(),
+            ConversationEvent::BotEscalated(e) => e.turn_id.to_string(),
+            ConversationEvent::MessageTranscribed(t) => t.message_id.clone(),
         }
     }
 
@@ -283,6 +325,10 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::MediaStored(m) => Some(m.at),
             ConversationEvent::MediaFailed(m) => Some(m.at),
             ConversationEvent::WatchDetected(w) => w.at,
+            ConversationEvent::BotTurnClaimed(t) => Some(t.at),
+            ConversationEvent::BotReplied(r) => Some(r.at),
+            ConversationEvent::BotEscalated(e) => Some(e.at),
+            ConversationEvent::MessageTranscribed(t) => Some(t.at),
         }
     }
 
@@ -304,6 +350,10 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::MediaStored(m) => serde_json::to_value(m),
             ConversationEvent::MediaFailed(m) => serde_json::to_value(m),
             ConversationEvent::WatchDetected(w) => serde_json::to_value(w),
+            ConversationEvent::BotTurnClaimed(t) => serde_json::to_value(t),
+            ConversationEvent::BotReplied(r) => serde_json::to_value(r),
+            ConversationEvent::BotEscalated(e) => serde_json::to_value(e),
+            ConversationEvent::MessageTranscribed(t) => serde_json::to_value(t),
         };
         // These types have only string keys, so serialising them cannot fail.
         value.unwrap_or_default()

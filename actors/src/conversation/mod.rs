@@ -41,6 +41,53 @@ pub enum ConversationFact {
     Delivery(DeliveryFact),
     /// What the media fetcher did with a message's file.
     Media(outbound::MediaFact),
+    /// What the bot's worker did: a turn claimed, its outcome, a transcript.
+    Bot(BotFact),
+}
+
+/// Where the bot's messages go: the customer's WhatsApp id, or the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub to: String,
+    pub group: bool,
+}
+
+/// What the bot's worker reports. An outcome counts only for the turn currently claimed, so a turn
+/// answered by one node is never answered again by another (or by the same node after a restart).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BotFact {
+    /// Take the turn answering the customer's latest messages, unless a live claim holds it or there is
+    /// nothing new to answer.
+    Claim {
+        turn_id: uuid::Uuid,
+        at: DateTime<Utc>,
+        /// How long a claim holds before another may take the turn.
+        lease: chrono::Duration,
+    },
+    /// Send `text` as the bot's reply.
+    Reply {
+        turn_id: uuid::Uuid,
+        at: DateTime<Utc>,
+        recipient: Recipient,
+        /// `answer` or `attachment`.
+        kind: String,
+        text: String,
+        details: crate::bot::events::TurnDetails,
+    },
+    /// Hand over: send the fallback phrase and switch the bot off here.
+    Escalate {
+        turn_id: uuid::Uuid,
+        at: DateTime<Utc>,
+        recipient: Recipient,
+        reason: crate::bot::EscalationReason,
+        fallback: String,
+        would_have_replied: Option<String>,
+        error: Option<String>,
+        escalation_number: Option<String>,
+        details: crate::bot::events::TurnDetails,
+    },
+    /// A voice note's words.
+    Transcribed(crate::bot::events::MessageTranscribed),
 }
 
 /// A user's command on a conversation. `command_id` makes retries safe: the same id is recorded once,
@@ -122,7 +169,26 @@ pub struct Conversation {
     media_done: HashSet<String>,
     /// Every command and send recorded, by id, with what it asked for.
     requests: HashMap<uuid::Uuid, Request>,
+    bot: BotState,
 }
+
+/// What the conversation remembers of the bot's turns.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct BotState {
+    /// The customer's latest message the bot could answer (not a reaction, an edit or a notice).
+    latest: Option<String>,
+    /// The latest customer message a finished turn covered.
+    answered_through: Option<String>,
+    /// The open turn: its id, and when it was claimed.
+    claim: Option<(uuid::Uuid, DateTime<Utc>)>,
+    /// When the bot replied, latest last (the reply limit looks at the recent ones).
+    replies: Vec<DateTime<Utc>>,
+    /// Voice notes already transcribed.
+    transcribed: HashSet<String>,
+}
+
+/// How many reply times are kept: more than any reply limit looks at.
+const REPLIES_KEPT: usize = 64;
 
 impl Conversation {
     /// Whether a message (either direction) has been recorded.
@@ -182,6 +248,141 @@ impl Conversation {
     /// The bot answers by default, until someone switches it off.
     pub fn bot_enabled(&self) -> bool {
         !self.bot_disabled
+    }
+
+    /// The customer message a bot turn would answer now, if there is one the bot has not answered.
+    pub fn bot_question(&self) -> Option<&str> {
+        let latest = self.bot.latest.as_deref()?;
+        (self.bot.answered_through.as_deref() != Some(latest)).then_some(latest)
+    }
+
+    /// The open turn's id, if a turn is claimed and not finished.
+    pub fn bot_turn(&self) -> Option<uuid::Uuid> {
+        self.bot.claim.map(|(id, _)| id)
+    }
+
+    /// When the bot replied here (the latest ones).
+    pub fn bot_replies(&self) -> &[DateTime<Utc>] {
+        &self.bot.replies
+    }
+
+    /// Whether a voice note already has its transcript.
+    pub fn is_transcribed(&self, wamid: &str) -> bool {
+        self.bot.transcribed.contains(wamid)
+    }
+
+    fn decide_bot(&self, fact: &BotFact) -> Vec<ConversationEvent> {
+        use crate::bot::events::{self as bot_events, BotEscalated, BotReplied, BotTurnClaimed};
+        let open = |turn_id: &uuid::Uuid| self.bot.claim.is_some_and(|(id, _)| id == *turn_id);
+        let through = || self.bot.latest.clone().unwrap_or_default();
+        let queue =
+            |turn_id: uuid::Uuid, what: &str, at: DateTime<Utc>, r: &Recipient, text: &str| {
+                MessageQueued {
+                    message_id: bot_events::message_id(turn_id, what),
+                    at,
+                    message: crate::graph::OutboundMessage {
+                        to: r.to.clone(),
+                        group: r.group,
+                        reply_to: None,
+                        content: crate::graph::OutboundContent::Text(
+                            crate::graph::messages::TextMessage {
+                                body: text.to_owned(),
+                                preview_url: false,
+                            },
+                        ),
+                        callback_data: None,
+                        template_text: None,
+                    },
+                }
+            };
+        match fact {
+            BotFact::Claim { turn_id, at, lease } => {
+                let live = self
+                    .bot
+                    .claim
+                    .is_some_and(|(_, since)| *at - since < *lease);
+                if !self.bot_enabled() || live || self.bot_question().is_none() {
+                    return vec![];
+                }
+                vec![ConversationEvent::BotTurnClaimed(BotTurnClaimed {
+                    turn_id: *turn_id,
+                    through: through(),
+                    at: *at,
+                })]
+            }
+            BotFact::Reply {
+                turn_id,
+                at,
+                recipient,
+                kind,
+                text,
+                details,
+            } if open(turn_id) => {
+                let reply = queue(*turn_id, "reply", *at, recipient, text);
+                let mut events = vec![ConversationEvent::BotReplied(BotReplied {
+                    turn_id: *turn_id,
+                    through: through(),
+                    message_id: reply.message_id,
+                    kind: kind.clone(),
+                    details: details.clone(),
+                    at: *at,
+                })];
+                events.extend(with_watch(ConversationEvent::MessageQueued(reply)));
+                events
+            }
+            BotFact::Escalate {
+                turn_id,
+                at,
+                recipient,
+                reason,
+                fallback,
+                would_have_replied,
+                error,
+                escalation_number,
+                details,
+            } if open(turn_id) => {
+                let fallback = (self.window_open(*at))
+                    .then(|| queue(*turn_id, "fallback", *at, recipient, fallback));
+                let mut events = vec![ConversationEvent::BotEscalated(BotEscalated {
+                    turn_id: *turn_id,
+                    through: through(),
+                    message_id: fallback.as_ref().map(|f| f.message_id),
+                    reason: *reason,
+                    would_have_replied: would_have_replied.clone(),
+                    error: error.clone(),
+                    escalation_number: escalation_number.clone(),
+                    details: details.clone(),
+                    at: *at,
+                })];
+                events.extend(fallback.map(ConversationEvent::MessageQueued));
+                events.push(ConversationEvent::BotSet(SettingChanged {
+                    command_id: bot_events::message_id(*turn_id, "off"),
+                    at: *at,
+                    value: false,
+                    reason: Some("escalated".to_owned()),
+                }));
+                events
+            }
+            BotFact::Transcribed(t)
+                if self.inbound.contains(&t.message_id) && !self.is_transcribed(&t.message_id) =>
+            {
+                vec![ConversationEvent::MessageTranscribed(t.clone())]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// A person wrote (from the inbox or the WhatsApp Business app): the bot stops here until someone
+    /// switches it back on.
+    fn hand_over(&self, message: &str, at: DateTime<Utc>) -> Option<ConversationEvent> {
+        self.bot_enabled().then(|| {
+            ConversationEvent::BotSet(SettingChanged {
+                command_id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, message.as_bytes()),
+                at,
+                value: false,
+                reason: Some("agent_replied".to_owned()),
+            })
+        })
     }
 
     /// A queued message that is not finished yet.
@@ -284,6 +485,7 @@ impl Conversation {
             command_id: command.command_id,
             at: command.at,
             value,
+            reason: None,
         };
         let changes = match command.action {
             ConversationAction::MarkRead => self.has_unread(),
@@ -429,7 +631,10 @@ impl Aggregate for Conversation {
                 return with_watch(ConversationEvent::MessageReceived(m.clone()));
             }
             ConversationFact::Echo(m) if !self.knows_message(&m.wamid) => {
-                return with_watch(ConversationEvent::MessageEchoed(m.clone()));
+                let at = m.timestamp.unwrap_or_else(Utc::now);
+                let mut events = with_watch(ConversationEvent::MessageEchoed(m.clone()));
+                events.extend(self.hand_over(&m.wamid, at));
+                return events;
             }
             ConversationFact::Status(s)
                 if !self
@@ -446,12 +651,15 @@ impl Aggregate for Conversation {
                 if !self.outgoing.contains_key(&send.message_id)
                     && !self.finished.contains(&send.message_id) =>
             {
-                return with_watch(ConversationEvent::MessageQueued(MessageQueued {
+                let mut events = with_watch(ConversationEvent::MessageQueued(MessageQueued {
                     message_id: send.message_id,
                     at: send.at,
                     message: send.message.clone(),
                 }));
+                events.extend(self.hand_over(&send.message_id.to_string(), send.at));
+                return events;
             }
+            ConversationFact::Bot(b) => return self.decide_bot(b),
             ConversationFact::Delivery(d) => self.decide_delivery(d),
             ConversationFact::Media(m)
                 if self.knows_message(m.wamid()) && !self.media_done.contains(m.wamid()) =>
@@ -479,6 +687,9 @@ impl Aggregate for Conversation {
                 if m.content.is_standalone() {
                     self.standalone_inbound += 1;
                     self.archived = false;
+                }
+                if crate::bot::read(&m.content) != crate::bot::Reading::Nothing {
+                    self.bot.latest = Some(m.wamid.clone());
                 }
             }
             ConversationEvent::MessageEchoed(m) => {
@@ -567,6 +778,22 @@ impl Aggregate for Conversation {
             }
             // Read by the listings projection; changes nothing the conversation decides from.
             ConversationEvent::WatchDetected(_) => {}
+            ConversationEvent::BotTurnClaimed(t) => self.bot.claim = Some((t.turn_id, t.at)),
+            ConversationEvent::BotReplied(r) => {
+                self.bot.claim = None;
+                self.bot.answered_through = Some(r.through.clone());
+                self.bot.replies.push(r.at);
+                if self.bot.replies.len() > REPLIES_KEPT {
+                    self.bot.replies.remove(0);
+                }
+            }
+            ConversationEvent::BotEscalated(e) => {
+                self.bot.claim = None;
+                self.bot.answered_through = Some(e.through.clone());
+            }
+            ConversationEvent::MessageTranscribed(t) => {
+                self.bot.transcribed.insert(t.message_id.clone());
+            }
         }
     }
 

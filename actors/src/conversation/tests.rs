@@ -160,9 +160,19 @@ fn a_repeated_status_appends_nothing() {
     .then_nothing();
 }
 
+/// A person already has the conversation: no hand-over event beside the facts under test.
+fn bot_off() -> ConversationEvent {
+    ConversationEvent::BotSet(super::events::SettingChanged {
+        command_id: uuid::Uuid::nil(),
+        at: chrono::DateTime::from_timestamp(1, 0).unwrap(),
+        value: false,
+        reason: None,
+    })
+}
+
 #[test]
 fn a_status_for_an_unknown_message_is_kept_and_applied_once_the_message_is_known() {
-    let mut c = given([]);
+    let mut c = given([bot_off()]);
     // The status is recorded although the message is unknown.
     c.when(ConversationFact::Status(status(
         "wamid.later",
@@ -450,10 +460,13 @@ mod sending {
         })
     }
 
+    /// The customer wrote, and a person already has the conversation (the bot's hand-over on a first
+    /// agent message is tested with the bot).
     fn customer_wrote_at(seconds: i64) -> Scenario<Conversation> {
-        given([ConversationEvent::MessageReceived(text(
-            "wamid.in", "hi", seconds,
-        ))])
+        given([
+            ConversationEvent::MessageReceived(text("wamid.in", "hi", seconds)),
+            super::bot_off(),
+        ])
     }
 
     #[test]
@@ -673,4 +686,158 @@ fn an_agents_offer_is_read_when_it_is_queued_and_a_businesss_echo_when_it_comes(
     };
     let events = c.when(ConversationFact::Echo(echoed)).events();
     assert_eq!(watches(&events).len(), 1);
+}
+
+mod bot {
+    use super::*;
+    use crate::bot::events::{BotTurnClaimed, TurnDetails};
+    use crate::bot::EscalationReason;
+    use crate::conversation::{BotFact, Recipient};
+    use chrono::{DateTime, Duration, Utc};
+
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(s, 0).unwrap()
+    }
+
+    fn turn(n: u128) -> uuid::Uuid {
+        uuid::Uuid::from_u128(n)
+    }
+
+    fn claim(n: u128, s: i64) -> ConversationFact {
+        ConversationFact::Bot(BotFact::Claim {
+            turn_id: turn(n),
+            at: at(s),
+            lease: Duration::seconds(60),
+        })
+    }
+
+    fn recipient() -> Recipient {
+        Recipient {
+            to: "15550001111".into(),
+            group: false,
+        }
+    }
+
+    fn reply(n: u128, s: i64, text: &str) -> ConversationFact {
+        ConversationFact::Bot(BotFact::Reply {
+            turn_id: turn(n),
+            at: at(s),
+            recipient: recipient(),
+            kind: "answer".into(),
+            text: text.into(),
+            details: TurnDetails::default(),
+        })
+    }
+
+    fn escalate(n: u128, s: i64) -> ConversationFact {
+        ConversationFact::Bot(BotFact::Escalate {
+            turn_id: turn(n),
+            at: at(s),
+            recipient: recipient(),
+            reason: EscalationReason::NeedsHuman,
+            fallback: "A colleague will answer.".into(),
+            would_have_replied: None,
+            error: None,
+            escalation_number: None,
+            details: TurnDetails::default(),
+        })
+    }
+
+    fn asked(wamid: &str, s: i64) -> ConversationEvent {
+        ConversationEvent::MessageReceived(text(wamid, "Do you ship?", s))
+    }
+
+    #[test]
+    fn a_turn_is_claimed_once_and_only_for_a_message_not_answered() {
+        let now = Utc::now().timestamp();
+        let mut c = given([asked("wamid.1", now)]);
+        c.when(claim(1, now))
+            .then([ConversationEvent::BotTurnClaimed(BotTurnClaimed {
+                turn_id: turn(1),
+                through: "wamid.1".into(),
+                at: at(now),
+            })]);
+        // Another node, while the claim is live: nothing.
+        c.when(claim(2, now + 10)).then_nothing();
+        let events = c.when(reply(1, now + 11, "Yes.")).events();
+        assert!(
+            matches!(events[0], ConversationEvent::BotReplied(ref r) if r.through == "wamid.1")
+        );
+        assert!(matches!(events[1], ConversationEvent::MessageQueued(_)));
+        assert_eq!(c.bot_question(), None);
+        // Nothing new to answer.
+        c.when(claim(3, now + 12)).then_nothing();
+    }
+
+    #[test]
+    fn a_turn_whose_lease_ran_out_is_taken_over_and_the_late_outcome_is_ignored() {
+        let now = Utc::now().timestamp();
+        let mut c = given([asked("wamid.1", now)]);
+        c.when(claim(1, now)).events();
+        assert_eq!(c.when(claim(2, now + 61)).events().len(), 1);
+        // The first node comes back with its answer: not the current claim.
+        c.when(reply(1, now + 62, "late")).then_nothing();
+        assert_eq!(c.when(reply(2, now + 63, "Yes.")).events().len(), 2);
+        // The same outcome recorded again (a retry) appends nothing.
+        c.when(reply(2, now + 63, "Yes.")).then_nothing();
+    }
+
+    #[test]
+    fn an_escalation_sends_the_fallback_and_switches_the_bot_off() {
+        let now = Utc::now().timestamp();
+        let mut c = given([asked("wamid.1", now)]);
+        c.when(claim(1, now)).events();
+        let events = c.when(escalate(1, now + 1)).events();
+        assert_eq!(events.len(), 3, "{events:?}");
+        assert!(matches!(
+            &events[0],
+            ConversationEvent::BotEscalated(e) if e.reason == EscalationReason::NeedsHuman && e.message_id.is_some()
+        ));
+        assert!(
+            matches!(&events[2], ConversationEvent::BotSet(s) if !s.value && s.reason.as_deref() == Some("escalated"))
+        );
+        assert!(!c.bot_enabled());
+        // The customer writes again: no turn while the bot is off.
+        c.when(ConversationFact::Message(text(
+            "wamid.2",
+            "Hello?",
+            now + 5,
+        )))
+        .events();
+        c.when(claim(2, now + 6)).then_nothing();
+    }
+
+    #[test]
+    fn an_agents_message_or_an_echo_hands_over_and_reactions_ask_nothing() {
+        let now = Utc::now().timestamp();
+        let mut c = given([asked("wamid.1", now)]);
+        let send = ConversationFact::Send(crate::conversation::outbound::SendCommand {
+            message_id: uuid::Uuid::from_u128(99),
+            at: at(now + 1),
+            message: crate::graph::OutboundMessage {
+                to: "15550001111".into(),
+                group: false,
+                reply_to: None,
+                content: crate::graph::OutboundContent::Text(crate::graph::messages::TextMessage {
+                    body: "Marc here".into(),
+                    preview_url: false,
+                }),
+                callback_data: None,
+                template_text: None,
+            },
+        });
+        let events = c.when(send).events();
+        assert!(
+            matches!(events.last(), Some(ConversationEvent::BotSet(s)) if !s.value && s.reason.as_deref() == Some("agent_replied"))
+        );
+        assert!(!c.bot_enabled());
+
+        let mut e = given([asked("wamid.1", now)]);
+        let events = e.when(ConversationFact::Echo(echo("wamid.out"))).events();
+        assert!(matches!(events.last(), Some(ConversationEvent::BotSet(s)) if !s.value));
+
+        let reaction = InboundMessage::parse(&json!({"from": "15550001111", "id": "wamid.r", "timestamp": now.to_string(), "type": "reaction", "reaction": {"message_id": "wamid.1", "emoji": "👍"}})).unwrap();
+        let mut r = given([ConversationEvent::MessageReceived(reaction)]);
+        r.when(claim(1, now)).then_nothing();
+    }
 }

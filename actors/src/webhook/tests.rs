@@ -120,7 +120,7 @@ fn kept(routed: &RoutedBody) -> Vec<Value> {
     let accounts = routed.accounts.iter().flat_map(|(_, facts)| {
         facts.iter().map(|f| match f {
             AccountFact::Change(c) => c.value.clone(),
-            AccountFact::Configured(_) => Value::Null,
+            _ => Value::Null,
         })
     });
     conversations.chain(accounts).collect()
@@ -188,7 +188,7 @@ fn fields(facts: &[AccountFact]) -> Vec<&str> {
         .iter()
         .map(|f| match f {
             AccountFact::Change(c) => c.field.as_str(),
-            AccountFact::Configured(_) => "",
+            _ => "",
         })
         .collect()
 }
