@@ -11,6 +11,7 @@
 //!   `queries`);
 //! - [`listings`]: the watch listings read in messages, their statistics and matches;
 //! - [`search`]: one document per message with words, for full-text, semantic and hybrid search;
+//! - [`bot`]: each number's bot settings, each conversation's bot state, its turns and transcripts;
 //! - [`rbac`]: the RBAC snapshot, folded from the identity stream;
 //! - [`uploads`]: who may see a stored media file;
 //! - [`scope`]: the account scope every query that narrows rows to a caller's accounts applies;
@@ -21,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod bot;
 pub mod contacts;
 pub mod feed;
 pub mod inbox;

@@ -84,6 +84,7 @@ pub fn counting(
         std::sync::Arc::new(crate::rbac::RbacProjection),
         std::sync::Arc::new(crate::listings::ListingsProjection { counters: watch }),
         std::sync::Arc::new(crate::search::SearchProjection),
+        std::sync::Arc::new(crate::bot::BotProjection),
     ]
 }
 

@@ -59,8 +59,8 @@ fn event() -> impl Strategy<Value = (usize, ConversationEvent)> {
         prop_oneof![Just("Alice"), Just("Bob")].prop_map(|n| ConversationEvent::ContactProfileSeen(ContactProfile {
             wa_id: Some("447700900001".into()), name: Some(n.into()), ..ContactProfile::default() })),
         t.clone().prop_map(|a| ConversationEvent::ReadMarked(ReadMarked { command_id: uuid::Uuid::new_v4(), at: at(a), through: None })),
-        (any::<bool>(), t.clone()).prop_map(|(v, a)| ConversationEvent::FavouriteSet(SettingChanged { command_id: uuid::Uuid::new_v4(), at: at(a), value: v })),
-        (any::<bool>(), t.clone()).prop_map(|(v, a)| ConversationEvent::BotSet(SettingChanged { command_id: uuid::Uuid::new_v4(), at: at(a), value: v })),
+        (any::<bool>(), t.clone()).prop_map(|(v, a)| ConversationEvent::FavouriteSet(SettingChanged { command_id: uuid::Uuid::new_v4(), at: at(a), value: v, reason: None })),
+        (any::<bool>(), t.clone()).prop_map(|(v, a)| ConversationEvent::BotSet(SettingChanged { command_id: uuid::Uuid::new_v4(), at: at(a), value: v, reason: None })),
         // Messages sent through the inbox: the i-th gets wamid.{i + 4}, which statuses and reactions above name.
         (0..2usize, t.clone()).prop_map(|(i, a)| ConversationEvent::MessageQueued(MessageQueued {
             message_id: outbound_id(i), at: at(a),

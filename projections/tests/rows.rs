@@ -38,6 +38,11 @@ async fn every_view_row_type_has_exactly_its_tables_columns() {
         checked::<SnapshotRow>(),
         checked::<projections::listings::ListingRow>(),
         checked::<projections::search::view::SearchDocument>(),
+        checked::<projections::bot::view::SettingsRow>(),
+        checked::<projections::bot::view::ConversationRow>(),
+        checked::<projections::bot::view::TurnRow>(),
+        checked::<projections::bot::view::TranscriptRow>(),
+        checked::<projections::bot::view::QaRow>(),
     ];
 
     // Every table a projection writes has its row type checked here.

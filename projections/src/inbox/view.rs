@@ -229,6 +229,10 @@ impl InboxEvent {
             ConversationEvent::MediaFailed(m) => vec![m.wamid.clone()],
             ConversationEvent::ContactProfileSeen(_)
             | ConversationEvent::WatchDetected(_)
+            | ConversationEvent::BotTurnClaimed(_)
+            | ConversationEvent::BotReplied(_)
+            | ConversationEvent::BotEscalated(_)
+            | ConversationEvent::MessageTranscribed(_)
             | ConversationEvent::ReadMarked(_)
             | ConversationEvent::FavouriteSet(_)
             | ConversationEvent::ArchivedSet(_)
@@ -377,6 +381,11 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
         }
         // The listings projection's, not the inbox's.
         ConversationEvent::WatchDetected(_) => {}
+        // The bot projection's: turns, hand-overs and transcripts have their own view.
+        ConversationEvent::BotTurnClaimed(_)
+        | ConversationEvent::BotReplied(_)
+        | ConversationEvent::BotEscalated(_)
+        | ConversationEvent::MessageTranscribed(_) => {}
         ConversationEvent::SendFailed(f) => {
             let row = message_mut(view, e, &f.message_id.to_string(), at);
             if row.send_state != Some(SendState::Accepted) {

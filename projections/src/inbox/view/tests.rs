@@ -169,6 +169,7 @@ fn reading_clears_unread_and_a_new_message_unarchives() {
         command_id: uuid::Uuid::nil(),
         at: t(100),
         value,
+        reason: None,
     };
     let view = fold(&[
         event(1, c, text("wamid.1", "a", 1)),
@@ -362,8 +363,8 @@ fn arbitrary_event() -> impl Strategy<Value = (usize, ConversationEvent)> {
         (0..2usize, at.clone()).prop_map(|(i, a)| ConversationEvent::SendFailed(SendFailed {
             message_id: outbound_id(i), attempt: 2, at: t(a), remedy: None,
             error: CallError::Transport { message: "refused".into() } })),
-        (any::<bool>(), at.clone()).prop_map(|(v, a)| ConversationEvent::FavouriteSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v })),
-        (any::<bool>(), at).prop_map(|(v, a)| ConversationEvent::ArchivedSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v })),
+        (any::<bool>(), at.clone()).prop_map(|(v, a)| ConversationEvent::FavouriteSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v, reason: None })),
+        (any::<bool>(), at).prop_map(|(v, a)| ConversationEvent::ArchivedSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v, reason: None })),
     ];
     (0..CONVERSATIONS.len(), kind)
 }
