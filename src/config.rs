@@ -79,6 +79,52 @@ pub struct Settings {
     pub http: HttpSettings,
     pub metrics: MetricsSettings,
     pub embeddings: EmbeddingSettings,
+    pub bot: BotSettings,
+}
+
+/// The bot's model and its server-wide defaults (each number's playbook is configured through the API).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BotSettings {
+    pub model: BotModel,
+    /// `HUMAN_BACKUP_NUMBER`: who gets hand-over summaries when a number's settings name no one.
+    pub backup_number: Option<String>,
+    /// `INBOX_BOT_DEBOUNCE_MS`: how long the bot waits after a customer's message for more (customers
+    /// write in bursts) before it answers them all at once (default 4000 ms).
+    pub debounce: Duration,
+    /// `INBOX_BOT_CONCURRENCY`: turns taken at once on this node (default 4).
+    pub concurrency: usize,
+    /// `INBOX_BOT_TURN_LEASE_SECS`: how long a turn is held by the node that took it; when that node
+    /// dies, another takes the turn after this (default 120 s, longer than `INBOX_LLM_TIMEOUT_SECS`).
+    pub turn_lease: Duration,
+}
+
+/// `INBOX_BOT_PROVIDER`: which model the bot asks: `gemini` (when `GEMINI_API_KEY` is set, the default),
+/// `openai` (any OpenAI-compatible server: when `OPENAI_BASE_URL` or `OPENAI_API_KEY` is set), or `none`
+/// (the bot never answers; conversations wait for people).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BotModel {
+    None,
+    Gemini {
+        /// `GEMINI_BASE_URL` (default Google's; an emulator's address for trials and tests).
+        base_url: String,
+        /// `GEMINI_API_KEY`.
+        api_key: Secret,
+        /// `GEMINI_MODEL` (default `gemini-3.5-flash-lite`).
+        model: String,
+        /// `INBOX_LLM_TIMEOUT_SECS` (default 60).
+        timeout: Duration,
+    },
+    OpenAi {
+        /// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`).
+        base_url: String,
+        /// `OPENAI_API_KEY` (a local server may need none).
+        api_key: Option<Secret>,
+        /// `OPENAI_MODEL` (default `gpt-5.4-mini`).
+        model: String,
+        /// `OPENAI_TOKEN_LIMIT_FIELD`: `max_completion_tokens` (default, OpenAI) or `max_tokens` (Ollama).
+        max_tokens_field: bool,
+        timeout: Duration,
+    },
 }
 
 /// `INBOX_EMBEDDINGS`: the model search (and the bot's knowledge base) embeds texts with.
@@ -408,6 +454,7 @@ impl Settings {
             http: http_settings(&get)?,
             metrics: metrics_settings(&get)?,
             embeddings: embedding_settings(&get)?,
+            bot: bot_settings(&get)?,
         })
     }
 }
@@ -506,6 +553,111 @@ fn embedding_settings(
                 problem: format!("must be local, openai, gemini or none, not {v:?}"),
             })
         }
+    })
+}
+
+fn bot_settings(get: &impl Fn(&'static str) -> Option<String>) -> Result<BotSettings, ConfigError> {
+    let url = |name: &'static str, default: &str| -> Result<String, ConfigError> {
+        let url = get(name).unwrap_or_else(|| default.to_owned());
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ConfigError {
+                name,
+                problem: "must be an http(s) URL".into(),
+            });
+        }
+        Ok(url.trim_end_matches('/').to_owned())
+    };
+    let timeout = match number(get, "INBOX_LLM_TIMEOUT_SECS", 60)? {
+        n @ 1..=600 => Duration::from_secs(n),
+        _ => {
+            return Err(ConfigError {
+                name: "INBOX_LLM_TIMEOUT_SECS",
+                problem: "must be between 1 and 600 seconds".into(),
+            })
+        }
+    };
+    let gemini_key = get("GEMINI_API_KEY")
+        .map(|k| secret("GEMINI_API_KEY", k))
+        .transpose()?;
+    let openai_key = get("OPENAI_API_KEY")
+        .map(|k| secret("OPENAI_API_KEY", k))
+        .transpose()?;
+    let provider = get("INBOX_BOT_PROVIDER").or_else(|| {
+        if gemini_key.is_some() {
+            Some("gemini".to_owned())
+        } else if openai_key.is_some() || get("OPENAI_BASE_URL").is_some() {
+            Some("openai".to_owned())
+        } else {
+            None
+        }
+    });
+    let model = match provider.as_deref() {
+        None | Some("none") => BotModel::None,
+        Some("gemini") => BotModel::Gemini {
+            base_url: url(
+                "GEMINI_BASE_URL",
+                "https://generativelanguage.googleapis.com",
+            )?,
+            api_key: gemini_key.ok_or(ConfigError {
+                name: "GEMINI_API_KEY",
+                problem: "is not set (INBOX_BOT_PROVIDER is gemini)".into(),
+            })?,
+            model: get("GEMINI_MODEL").unwrap_or_else(|| "gemini-3.5-flash-lite".to_owned()),
+            timeout,
+        },
+        Some("openai") => BotModel::OpenAi {
+            base_url: url("OPENAI_BASE_URL", "https://api.openai.com/v1")?,
+            api_key: openai_key,
+            model: get("OPENAI_MODEL").unwrap_or_else(|| "gpt-5.4-mini".to_owned()),
+            max_tokens_field: match get("OPENAI_TOKEN_LIMIT_FIELD").as_deref() {
+                None | Some("max_completion_tokens") => false,
+                Some("max_tokens") => true,
+                Some(v) => {
+                    return Err(ConfigError {
+                        name: "OPENAI_TOKEN_LIMIT_FIELD",
+                        problem: format!("must be max_completion_tokens or max_tokens, not {v:?}"),
+                    })
+                }
+            },
+            timeout,
+        },
+        Some(v) => {
+            return Err(ConfigError {
+                name: "INBOX_BOT_PROVIDER",
+                problem: format!("must be gemini, openai or none, not {v:?}"),
+            })
+        }
+    };
+    let backup_number = match get("HUMAN_BACKUP_NUMBER") {
+        None => None,
+        Some(n) => Some(
+            actors::conversation::phone::whatsapp_id(&n, None).map_err(|e| ConfigError {
+                name: "HUMAN_BACKUP_NUMBER",
+                problem: format!("{e}"),
+            })?,
+        ),
+    };
+    let turn_lease = Duration::from_secs(number(get, "INBOX_BOT_TURN_LEASE_SECS", 120)?);
+    if turn_lease <= timeout && model != BotModel::None {
+        return Err(ConfigError {
+            name: "INBOX_BOT_TURN_LEASE_SECS",
+            problem: "must be longer than INBOX_LLM_TIMEOUT_SECS, or a slow turn could be taken over and answered twice".into(),
+        });
+    }
+    Ok(BotSettings {
+        model,
+        backup_number,
+        turn_lease,
+        debounce: Duration::from_millis(number(get, "INBOX_BOT_DEBOUNCE_MS", 4000)?),
+        concurrency: match number(get, "INBOX_BOT_CONCURRENCY", 4)? {
+            n @ 1..=64 => n as usize,
+            _ => {
+                return Err(ConfigError {
+                    name: "INBOX_BOT_CONCURRENCY",
+                    problem: "must be between 1 and 64".into(),
+                })
+            }
+        },
     })
 }
 

@@ -5,10 +5,11 @@
 //! - [`http`]: routes — Meta's webhook (`http::webhook`, `http::signature`) and `/health`;
 //! - [`api`]: the inbox API under `/api/v1` (OpenAPI), live updates, audit;
 //! - [`audit`]: `inbox audit verify` and `inbox projections rebuild` on the command line;
+//! - [`bot`]: the bot's model and one turn's work (history → prompt → model → verdict);
 //! - [`ingest`]: records a verified webhook body through the stream actors;
 //! - [`search`]: the embedding model search uses (chosen by `INBOX_EMBEDDINGS`) and
 //!   `inbox search reindex`;
-//! - [`workers`]: slow work that follows the log (`policy`, `sending`, `media_fetch`, `embedding`), reporting back
+//! - [`workers`]: slow work that follows the log (`policy`, `sending`, `media_fetch`, `embedding`, `bot`), reporting back
 //!   through the actors;
 //! - [`stats`]: runtime counters of the ingest path;
 //! - [`tokens`]: `inbox token exchange` and `inbox token generate-verify`;
@@ -23,6 +24,7 @@ pub mod account_registry;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod bot;
 pub mod cli;
 pub mod config;
 pub mod http;

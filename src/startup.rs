@@ -181,6 +181,21 @@ impl App {
             checkpoints.clone(),
             &tasks,
         );
+        let bot = Arc::new(
+            crate::bot::BotService::new(settings.bot.clone())
+                .context("configuring the bot's model")?,
+        );
+        let bot_worker = crate::workers::bot::BotWorker {
+            pool: pool.clone(),
+            checkpoints: checkpoints.clone(),
+            conversations: conversations.clone(),
+            accounts: accounts.clone(),
+            media: media.clone(),
+            bot: bot.clone(),
+            embedder: search.embedder.clone(),
+            tasks: tasks.clone(),
+        }
+        .start();
         let registry = AccountRegistry::load(
             pool.clone(),
             master_key,
@@ -223,6 +238,7 @@ impl App {
             watch,
             search,
             embedding,
+            bot,
             stopping,
             tasks,
             outbox,
@@ -247,6 +263,7 @@ impl App {
                 access_follower,
                 registry_follower,
                 embedder_worker,
+                bot_worker,
             ],
         })
     }

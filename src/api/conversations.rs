@@ -199,8 +199,8 @@ impl ConversationsApi {
         Ok(answer)
     }
 
-    /// Switch a conversation setting on: `favourite`, `archive` (a new message from the customer brings
-    /// the conversation back), or `bot` (the bot answers).
+    /// Switch a conversation setting on: `favourite`, or `archive` (a new message from the customer brings
+    /// the conversation back). The bot is switched with `PUT /conversations/{id}/bot`.
     #[oai(
         path = "/conversations/:id/:setting",
         method = "put",
@@ -220,8 +220,7 @@ impl ConversationsApi {
         command(&state, &caller, &id.0, key.0, action).await
     }
 
-    /// Switch a conversation setting off: un-favourite, take out of the archive, or stop the bot (a human
-    /// takes over).
+    /// Switch a conversation setting off: un-favourite, or take out of the archive.
     #[oai(
         path = "/conversations/:id/:setting",
         method = "delete",
@@ -273,7 +272,6 @@ async fn send_read_receipt(state: &Arc<AppState>, id: &str) {
 pub enum Setting {
     Favourite,
     Archive,
-    Bot,
 }
 
 impl Setting {
@@ -281,7 +279,6 @@ impl Setting {
         match self {
             Setting::Favourite => ConversationAction::Favourite(on),
             Setting::Archive => ConversationAction::Archive(on),
-            Setting::Bot => ConversationAction::Bot(on),
         }
     }
 }
@@ -310,7 +307,7 @@ pub async fn load_conversation(
 }
 
 /// Records a command through the conversation's actor, then waits (briefly) until the inbox view shows it.
-async fn command(
+pub(super) async fn command(
     state: &AppState,
     caller: &Caller,
     id: &str,

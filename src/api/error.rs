@@ -80,6 +80,15 @@ impl ApiError {
         ApiError::BadRequest(body(code, message, None))
     }
 
+    /// 400 with details a client can act on (e.g. the `field` that was refused).
+    pub fn bad_request_with(
+        code: &str,
+        message: impl Into<String>,
+        details: serde_json::Value,
+    ) -> Self {
+        ApiError::BadRequest(body(code, message, Some(details)))
+    }
+
     pub fn unauthorized(message: impl Into<String>) -> Self {
         ApiError::Unauthorized(body("unauthorized", message, None))
     }

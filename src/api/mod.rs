@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod bot;
 pub mod contacts;
 pub mod contract;
 pub mod conversations;
@@ -46,6 +47,8 @@ pub enum Tag {
     Media,
     /// Everything ever said: by words, by meaning, or both.
     Search,
+    /// The bot: its settings per number, its prompt, trying it, and its turns in each conversation.
+    Bot,
     /// Sign-in, users, roles, permissions and API tokens.
     Identity,
     /// Managing a WhatsApp number through Meta: profile, templates, registration, webhook subscription,
@@ -67,7 +70,7 @@ pub type Apis = contract::Contract<(
     accounts::AccountsApi,
     contacts::ContactsApi,
     listings::ListingsApi,
-    search::SearchApi,
+    (search::SearchApi, bot::BotApi),
     audit::AuditApi,
     live::LiveApi,
 )>;
@@ -87,7 +90,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             accounts::AccountsApi,
     contacts::ContactsApi,
             listings::ListingsApi,
-            search::SearchApi,
+            (search::SearchApi, bot::BotApi),
             audit::AuditApi,
             live::LiveApi,
         )),

@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/listings/stats", p(MessagesView)),
     ("GET", "/api/v1/listings/matches", p(MessagesView)),
     ("GET", "/api/v1/search", p(MessagesView)),
+    ("POST", "/api/v1/search/answer", p(MessagesView)),
     ("GET", "/api/v1/contacts", p(ContactsView)),
     ("GET", "/api/v1/contacts/{id}", p(ContactsView)),
     ("POST", "/api/v1/media", p(MessagesSend)),
@@ -141,6 +142,38 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
         p(AccountsView),
     ),
     ("GET", "/api/v1/accounts/{id}/token", p(AccountsManage)),
+    ("GET", "/api/v1/accounts/{id}/bot", p(BotManage)),
+    ("PUT", "/api/v1/accounts/{id}/bot", p(BotManage)),
+    ("GET", "/api/v1/accounts/{id}/bot/preview", p(BotManage)),
+    ("POST", "/api/v1/accounts/{id}/bot/try", p(BotManage)),
+    ("GET", "/api/v1/accounts/{id}/bot/qa", p(BotManage)),
+    ("POST", "/api/v1/accounts/{id}/bot/qa", p(BotManage)),
+    ("PUT", "/api/v1/accounts/{id}/bot/qa/{qa_id}", p(BotManage)),
+    (
+        "DELETE",
+        "/api/v1/accounts/{id}/bot/qa/{qa_id}",
+        p(BotManage),
+    ),
+    (
+        "GET",
+        "/api/v1/accounts/{id}/bot/qa-suggestions",
+        p(BotManage),
+    ),
+    (
+        "GET",
+        "/api/v1/conversations/{id}/bot",
+        p(ConversationsView),
+    ),
+    (
+        "PUT",
+        "/api/v1/conversations/{id}/bot",
+        p(ConversationsManage),
+    ),
+    (
+        "DELETE",
+        "/api/v1/conversations/{id}/bot",
+        p(ConversationsManage),
+    ),
 ];
 
 /// How well a template matches a path: `None` when it does not; otherwise the number of literal

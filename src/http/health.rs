@@ -1,5 +1,5 @@
 //! `GET /health`: liveness, database reachability, the webhook's counters, each projection's progress and
-//! the watch listings found, and whether the search index's embedding model works.
+//! the watch listings found, whether the search index's embedding model works, and the bot's model.
 
 use super::AppState;
 use poem::handler;
@@ -32,8 +32,9 @@ pub(crate) async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
     let projections: Vec<_> = state.projections.iter().map(|p| p.report()).collect();
     let projections_healthy = state.projections.iter().all(|p| p.healthy());
     let embedder_healthy = state.embedding.healthy();
+    let bot_error = state.bot.last_error();
     Json(json!({
-        "status": if reachable && projections_healthy && embedder_healthy { "ok" } else { "degraded" },
+        "status": if reachable && projections_healthy && embedder_healthy && bot_error.is_none() { "ok" } else { "degraded" },
         "uptime_seconds": state.started.elapsed().as_secs(),
         "database": {
             "reachable": reachable,
@@ -57,5 +58,11 @@ pub(crate) async fn health(state: Data<&Arc<AppState>>) -> Json<Value> {
         "watch": state.watch.snapshot(),
         // The embedding worker of this node: a failing model leaves ingest and keyword search working.
         "search": state.embedding.report(state.search.embedder.model()),
+        // The bot's model: a failing one hands conversations over to people, and says why here.
+        "bot": {
+            "model": state.bot.model_name(),
+            "healthy": bot_error.is_none(),
+            "last_error": bot_error,
+        },
     }))
 }

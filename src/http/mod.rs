@@ -42,6 +42,8 @@ pub struct AppState {
     pub search: Arc<crate::search::SearchService>,
     /// What this node's embedding worker is doing (`/health`'s `search`).
     pub embedding: Arc<crate::workers::embedding::EmbedderStatus>,
+    /// The bot's model (shared by its worker, the preview and "try it").
+    pub bot: Arc<crate::bot::BotService>,
     /// Cancelled when the server stops: ends live streams so shutdown need not wait for them.
     pub stopping: tokio_util::sync::CancellationToken,
     /// The work that runs beside requests and actors (sends, downloads, read receipts, the workers),

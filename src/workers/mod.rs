@@ -4,8 +4,10 @@
 //! - [`policy`]: how a worker follows a view (when its projection moves, at start-up, every 30 s);
 //! - [`sending`]: hands queued messages to their numbers' senders;
 //! - [`embedding`]: embeds the search index's new texts into the vector cache;
+//! - [`bot`]: takes the bot's turns (one per burst of customer messages, exactly once);
 //! - [`media_fetch`]: fetches the files of media messages from Meta into the media store.
 
+pub mod bot;
 pub mod embedding;
 pub mod media_fetch;
 pub mod policy;

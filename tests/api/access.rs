@@ -236,6 +236,13 @@ fn cases() -> Vec<Case> {
             [200, 200, 403],
         ),
         case("GET", "/api/v1/search", none.clone(), [200, 200, 403]),
+        // No model is configured: asking is refused with the reason, once the caller may ask.
+        case(
+            "POST",
+            "/api/v1/search/answer",
+            json!({"q": "who wanted a Nautilus?"}),
+            [400, 400, 403],
+        ),
         // Without the listing it is asked about: refused as malformed, once the caller may ask.
         case(
             "GET",
@@ -353,6 +360,80 @@ fn cases() -> Vec<Case> {
             "/api/v1/accounts/{id}/token",
             none.clone(),
             [409, 404, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/accounts/{id}/bot",
+            none.clone(),
+            [200, 404, 403],
+        ),
+        case(
+            "PUT",
+            "/api/v1/accounts/{id}/bot",
+            json!({"settings": {"enabled": false, "playbook": {"faq": "Open 9-18."}}}),
+            [200, 404, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/accounts/{id}/bot/preview",
+            none.clone(),
+            [200, 404, 403],
+        ),
+        // No model is configured: "try it" says the bot would hand over.
+        case(
+            "POST",
+            "/api/v1/accounts/{id}/bot/try",
+            json!({"message": "Are you open on Sunday?"}),
+            [200, 404, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/accounts/{id}/bot/qa",
+            none.clone(),
+            [200, 404, 403],
+        ),
+        case(
+            "POST",
+            "/api/v1/accounts/{id}/bot/qa",
+            json!({"question": "Do you ship?", "answer": "Yes, in 2 days."}),
+            [201, 404, 403],
+        ),
+        // No such entry: refused as if it did not exist, once the caller may ask.
+        case(
+            "PUT",
+            "/api/v1/accounts/{id}/bot/qa/{qa_id}",
+            json!({"question": "Do you ship?", "answer": "Yes."}),
+            [404, 404, 403],
+        ),
+        case(
+            "DELETE",
+            "/api/v1/accounts/{id}/bot/qa/{qa_id}",
+            none.clone(),
+            [404, 404, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/accounts/{id}/bot/qa-suggestions",
+            none.clone(),
+            [200, 404, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/conversations/{id}/bot",
+            none.clone(),
+            [200, 404, 403],
+        ),
+        case(
+            "DELETE",
+            "/api/v1/conversations/{id}/bot",
+            none.clone(),
+            [200, 404, 403],
+        ),
+        case(
+            "PUT",
+            "/api/v1/conversations/{id}/bot",
+            none.clone(),
+            [200, 404, 403],
         ),
         case("GET", "/api/v1/stream", none.clone(), [200, 200, 403]),
         // Last: it ends the session it is called with.

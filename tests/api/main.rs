@@ -4,6 +4,7 @@ mod access;
 mod accounts;
 mod audit;
 mod auth_hardening;
+mod bot;
 mod browser;
 mod contract;
 mod edge;

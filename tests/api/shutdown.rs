@@ -19,7 +19,7 @@ const CUSTOMER: &str = "447700900654";
 
 /// The `inbox` binary as an operator runs it (`inbox serve`, settings in the environment), killed if a
 /// test fails before stopping it.
-struct Inbox {
+pub(crate) struct Inbox {
     child: Option<Child>,
     address: SocketAddr,
     client: reqwest::Client,
@@ -27,7 +27,7 @@ struct Inbox {
 
 impl Inbox {
     /// Starts the binary and waits until it says where it listens (it picks a free port).
-    async fn start(settings: &[(&'static str, String)], dir: &std::path::Path) -> Inbox {
+    pub(crate) async fn start(settings: &[(&'static str, String)], dir: &std::path::Path) -> Inbox {
         let mut child = Command::new(env!("CARGO_BIN_EXE_inbox"))
             .arg("serve")
             // Nothing from the developer's environment or `.env`: only these settings.
@@ -77,11 +77,11 @@ impl Inbox {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
     }
 
-    async fn get(&self, path: &str) -> (reqwest::StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (reqwest::StatusCode, Value) {
         let response = self
             .client
             .get(self.url(path))
@@ -120,7 +120,7 @@ impl Drop for Inbox {
 }
 
 /// Polls `look` until it gives a value (a synchronisation point: it fails only when that never happens).
-async fn until<T, F: std::future::Future<Output = Option<T>>>(
+pub(crate) async fn until<T, F: std::future::Future<Output = Option<T>>>(
     what: &str,
     mut look: impl FnMut() -> F,
 ) -> T {
