@@ -122,6 +122,12 @@ pub struct BotTryResult {
     pub preview: BotPreview,
 }
 
+/// Whether the bot answers in a conversation.
+#[derive(Debug, Clone, Object)]
+pub struct BotSwitch {
+    pub enabled: bool,
+}
+
 /// A conversation's bot: on or off, what waits, and its turns.
 #[derive(Debug, Clone, Object)]
 pub struct ConversationBot {
@@ -428,48 +434,25 @@ impl BotApi {
         ))
     }
 
-    /// Let the bot answer in this conversation again (after a person took over, or after it handed
-    /// over).
+    /// Switch the bot on in this conversation (it answers again, after a person took over or after it
+    /// handed over) or off (a person takes over). Recorded as `conversation.bot_set`, with who and when.
     #[oai(
         path = "/conversations/:id/bot",
         method = "put",
-        operation_id = "startConversationBot"
+        operation_id = "switchConversationBot"
     )]
-    async fn start(
+    async fn switch(
         &self,
         state: Data<&Arc<AppState>>,
         ApiAuth(caller): ApiAuth,
         id: Path<String>,
+        body: Json<BotSwitch>,
         /// Retrying with the same key records the command once.
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 200))]
         key: Header<Option<String>>,
     ) -> Result<CommandResponse, ApiError> {
-        command(&state, &caller, &id.0, key.0, ConversationAction::Bot(true)).await
-    }
-
-    /// Stop the bot in this conversation: a person takes over.
-    #[oai(
-        path = "/conversations/:id/bot",
-        method = "delete",
-        operation_id = "stopConversationBot"
-    )]
-    async fn stop(
-        &self,
-        state: Data<&Arc<AppState>>,
-        ApiAuth(caller): ApiAuth,
-        id: Path<String>,
-        /// Retrying with the same key records the command once.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 200))]
-        key: Header<Option<String>>,
-    ) -> Result<CommandResponse, ApiError> {
-        command(
-            &state,
-            &caller,
-            &id.0,
-            key.0,
-            ConversationAction::Bot(false),
-        )
-        .await
+        let action = ConversationAction::Bot(body.0.enabled);
+        command(&state, &caller, &id.0, key.0, action).await
     }
 
     /// A conversation's bot: whether it answers, why it stopped, and its turns with their model,

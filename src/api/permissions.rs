@@ -169,11 +169,6 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
         "/api/v1/conversations/{id}/bot",
         p(ConversationsManage),
     ),
-    (
-        "DELETE",
-        "/api/v1/conversations/{id}/bot",
-        p(ConversationsManage),
-    ),
 ];
 
 /// How well a template matches a path: `None` when it does not; otherwise the number of literal

@@ -370,7 +370,7 @@ fn cases() -> Vec<Case> {
         case(
             "PUT",
             "/api/v1/accounts/{id}/bot",
-            json!({"settings": {"enabled": false, "playbook": {"faq": "Open 9-18."}}}),
+            json!({"settings": crate::bot::settings_with(json!({"playbook": {"faq": "Open 9-18."}}))}),
             [200, 404, 403],
         ),
         case(
@@ -424,15 +424,9 @@ fn cases() -> Vec<Case> {
             [200, 404, 403],
         ),
         case(
-            "DELETE",
-            "/api/v1/conversations/{id}/bot",
-            none.clone(),
-            [200, 404, 403],
-        ),
-        case(
             "PUT",
             "/api/v1/conversations/{id}/bot",
-            none.clone(),
+            json!({"enabled": false}),
             [200, 404, 403],
         ),
         case("GET", "/api/v1/stream", none.clone(), [200, 200, 403]),

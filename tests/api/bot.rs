@@ -45,12 +45,12 @@ impl BotWorld {
 
     /// Saves the number's bot settings: on, with a small playbook, summaries to `BACKUP`.
     async fn configure(&self, extra: Value) -> Value {
-        let mut settings = json!({
+        let mut settings = settings_with(json!({
             "enabled": true,
             "profile": {"name": "Montres Ana", "opening_hours": "Tue-Sat 10-19"},
             "playbook": {"faq": "We ship to Portugal in 2 days for 15 EUR.", "offers": "Rolex, Omega, Tudor."},
             "escalation_number": format!("+{BACKUP}"),
-        });
+        }));
         if let (Some(s), Some(e)) = (settings.as_object_mut(), extra.as_object()) {
             s.extend(e.clone());
         }
@@ -135,6 +135,23 @@ impl BotWorld {
             self.bot_of(customer).await
         );
     }
+}
+
+/// Whole bot settings (the API takes them whole): the defaults with `changes` laid over them.
+pub(crate) fn settings_with(changes: Value) -> Value {
+    fn merge(base: &mut Value, changes: &Value) {
+        match (base, changes) {
+            (Value::Object(b), Value::Object(c)) => {
+                for (k, v) in c {
+                    merge(b.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+            (b, c) => *b = c.clone(),
+        }
+    }
+    let mut settings = serde_json::to_value(actors::bot::settings::BotSettings::default()).unwrap();
+    merge(&mut settings, &changes);
+    settings
 }
 
 fn rule(pattern: &str, reply: &str, confidence: f64) -> Rule {
@@ -415,7 +432,12 @@ async fn settings_are_versioned_validated_and_previewed_exactly() {
             .json(&body)
             .send()
     };
-    let stale = put(json!({"settings": {"knowledge": "new"}, "version": 0}))
+    // The settings are taken whole: a partial object is refused by its shape.
+    let partial = put(json!({"settings": {"knowledge": "new"}}))
+        .await
+        .unwrap();
+    assert_eq!(partial.status(), 400);
+    let stale = put(json!({"settings": settings_with(json!({"knowledge": "new"})), "version": 0}))
         .await
         .unwrap();
     assert_eq!(stale.status(), 409);
@@ -429,7 +451,9 @@ async fn settings_are_versioned_validated_and_previewed_exactly() {
         (json!({"fallback_phrase": "   "}), "fallback_phrase"),
         (json!({"history_messages": 500}), "history_messages"),
     ] {
-        let response = put(json!({ "settings": bad })).await.unwrap();
+        let response = put(json!({ "settings": settings_with(bad.clone()) }))
+            .await
+            .unwrap();
         assert_eq!(response.status(), 400, "{bad}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["details"]["field"], field, "{body}");
@@ -672,7 +696,7 @@ async fn a_server_killed_mid_turn_answers_exactly_once_after_its_restart() {
     let saved = reqwest::Client::new()
         .put(inbox.url(&format!("/api/v1/accounts/{PHONE_NUMBER_ID}/bot")))
         .bearer_auth(API_TOKEN)
-        .json(&json!({"settings": {"enabled": true, "playbook": {"faq": "The Speedmaster is sold."}}}))
+        .json(&json!({"settings": settings_with(json!({"enabled": true, "playbook": {"faq": "The Speedmaster is sold."}}))}))
         .send()
         .await
         .unwrap();

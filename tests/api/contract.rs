@@ -197,9 +197,15 @@ async fn command(app: &TestApp, method: Method, setting: &str, key: &str) -> (u1
         "/api/v1/conversations/{}/{setting}",
         conversation_id()
     ));
-    let response = app
-        .client
-        .request(method, url)
+    // The bot is switched with `PUT …/bot {"enabled": …}`: DELETE here stands for switching it off.
+    let request = match setting {
+        "bot" => app
+            .client
+            .put(url)
+            .json(&json!({"enabled": method != Method::DELETE})),
+        _ => app.client.request(method, url),
+    };
+    let response = request
         .bearer_auth(API_TOKEN)
         .header("Idempotency-Key", key)
         .send()

@@ -177,7 +177,17 @@ async fn commands_are_recorded_as_events_and_show_in_the_view() {
     assert_eq!(c["favourite"], true);
     let (_, c) = app.api(Method::PUT, &format!("{base}/archive")).await;
     assert_eq!(c["archived"], true);
-    let (_, c) = app.api(Method::DELETE, &format!("{base}/bot")).await;
+    let c: Value = app
+        .client
+        .put(app.url(&format!("{base}/bot")))
+        .bearer_auth(crate::helpers::API_TOKEN)
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(c["bot_enabled"], false);
     // Asking again for what is already so records nothing.
     let (status, c) = app.api(Method::PUT, &format!("{base}/favourite")).await;

@@ -37,7 +37,7 @@ pub const HISTORY_MAX: u32 = 50;
 #[cfg_attr(
     feature = "openapi",
     derive(Object),
-    oai(default, rename = "BotBusinessProfile")
+    oai(rename = "BotBusinessProfile")
 )]
 #[serde(default)]
 pub struct BusinessProfile {
@@ -49,11 +49,7 @@ pub struct BusinessProfile {
 
 /// The playbook in the original system's ten sections. Empty sections are left out of the prompt.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "openapi",
-    derive(Object),
-    oai(default, rename = "BotPlaybook")
-)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(rename = "BotPlaybook"))]
 #[serde(default)]
 pub struct Playbook {
     /// Role, mission, language, tone, style, security.
@@ -106,7 +102,7 @@ pub struct CustomField {
 
 /// The whole configuration of one number's bot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object), oai(default))]
+#[cfg_attr(feature = "openapi", derive(Object))]
 #[serde(default)]
 pub struct BotSettings {
     /// Whether the bot answers this number's customers at all (each conversation can still be switched

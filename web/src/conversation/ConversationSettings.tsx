@@ -21,9 +21,10 @@ export function ConversationSettings({ conversation, disabled }: { conversation:
   const change = useMutation({
     mutationFn: async ({ setting, on }: { setting: Setting; on: boolean }) => {
       if (setting === "bot") {
-        // The bot has its own route (beside its turns): PUT lets it answer again, DELETE hands over.
-        const bot = { params: { path: { id: conversation.id } } };
-        return unwrap(on ? await api.PUT("/api/v1/conversations/{id}/bot", bot) : await api.DELETE("/api/v1/conversations/{id}/bot", bot));
+        // The bot has its own route (beside its turns), switched on or off with one PUT.
+        return unwrap(
+          await api.PUT("/api/v1/conversations/{id}/bot", { params: { path: { id: conversation.id } }, body: { enabled: on } }),
+        );
       }
       const params = { params: { path: { id: conversation.id, setting } } };
       return unwrap(on ? await api.PUT("/api/v1/conversations/{id}/{setting}", params) : await api.DELETE("/api/v1/conversations/{id}/{setting}", params));
