@@ -255,30 +255,7 @@ pub fn apply(view: &mut BotView, event: &BotEvent) {
         ConversationEvent::BotTurnClaimed(t) => {
             row.claimed_turn = Some(t.turn_id);
             row.claimed_at = Some(t.at);
-            view.turns.insert(
-                (e.conversation_id.clone(), t.turn_id),
-                TurnRow {
-                    conversation_id: e.conversation_id.clone(),
-                    turn_id: t.turn_id,
-                    through: t.through.clone(),
-                    outcome: "claimed".to_owned(),
-                    kind: None,
-                    message_id: None,
-                    model: None,
-                    playbook_version: None,
-                    confidence: None,
-                    reasons: Value::Array(vec![]),
-                    input_tokens: None,
-                    output_tokens: None,
-                    latency_ms: None,
-                    would_have_replied: None,
-                    error: None,
-                    escalation_number: None,
-                    claimed_at: t.at,
-                    finished_at: None,
-                    position: e.position,
-                },
-            );
+            turn_mut(view, e, t.turn_id, &t.through, t.at);
         }
         ConversationEvent::BotReplied(r) => {
             row.claimed_turn = None;
@@ -326,8 +303,8 @@ pub fn apply(view: &mut BotView, event: &BotEvent) {
     }
 }
 
-/// The turn row of an outcome; one is made when its claim is not in the view (it cannot be missing from
-/// the log, but a view must not panic on what it reads).
+/// A turn's row, made as its claim records it when the view does not hold it yet (an outcome always
+/// follows its claim in the log, but a view must not panic on what it reads).
 fn turn_mut<'a>(
     view: &'a mut BotView,
     e: &InboxEvent,
