@@ -96,6 +96,9 @@ pub struct BotSettings {
     /// `INBOX_BOT_TURN_LEASE_SECS`: how long a turn is held by the node that took it; when that node
     /// dies, another takes the turn after this (default 120 s, longer than `INBOX_LLM_TIMEOUT_SECS`).
     pub turn_lease: Duration,
+    /// `INBOX_LISTINGS_MODEL_BELOW`: when a model is configured, messages whose watch listings the rules
+    /// read with a confidence under this are read by the model too (default 0.5; 0 never asks it).
+    pub listings_below: f32,
 }
 
 /// `INBOX_BOT_PROVIDER`: which model the bot asks: `gemini` (when `GEMINI_API_KEY` is set, the default),
@@ -649,6 +652,17 @@ fn bot_settings(get: &impl Fn(&'static str) -> Option<String>) -> Result<BotSett
         backup_number,
         turn_lease,
         debounce: Duration::from_millis(number(get, "INBOX_BOT_DEBOUNCE_MS", 4000)?),
+        listings_below: match get("INBOX_LISTINGS_MODEL_BELOW") {
+            None => actors::listings::model::DEFAULT_ASK_BELOW,
+            Some(v) => v
+                .parse::<f32>()
+                .ok()
+                .filter(|n| (0.0..=1.0).contains(n))
+                .ok_or(ConfigError {
+                    name: "INBOX_LISTINGS_MODEL_BELOW",
+                    problem: format!("must be a number from 0 to 1, not {v:?}"),
+                })?,
+        },
         concurrency: match number(get, "INBOX_BOT_CONCURRENCY", 4)? {
             n @ 1..=64 => n as usize,
             _ => {

@@ -185,6 +185,23 @@ impl App {
             crate::bot::BotService::new(settings.bot.clone())
                 .context("configuring the bot's model")?,
         );
+        let listing_reader = match bot.model() {
+            Some(model) if settings.bot.listings_below > 0.0 => {
+                Some(crate::workers::policy::follow_views(
+                    &["listings", "inbox"],
+                    checkpoints.clone(),
+                    &tasks,
+                    crate::workers::listing_reader::ListingReader::new(
+                        pool.clone(),
+                        conversations.clone(),
+                        model,
+                        settings.bot.listings_below,
+                        tasks.stopping().clone(),
+                    ),
+                ))
+            }
+            _ => None,
+        };
         let bot_worker = crate::workers::bot::BotWorker {
             pool: pool.clone(),
             checkpoints: checkpoints.clone(),
@@ -264,7 +281,10 @@ impl App {
                 registry_follower,
                 embedder_worker,
                 bot_worker,
-            ],
+            ]
+            .into_iter()
+            .chain(listing_reader)
+            .collect(),
         })
     }
 

@@ -59,6 +59,10 @@ pub struct Listing {
     /// (Unicode code points, `end` excluded); the message's type under `type`.
     pub spans: Value,
     pub extractor_version: i32,
+    /// Who read it: `rules` (the extractor), or `llm` (a model, because the rules were unsure).
+    pub method: actors::listings::ReadingMethod,
+    /// The model that read it (`provider:model`), for `llm`.
+    pub read_by: Option<String>,
     /// When the message was written.
     pub written_at: DateTime<Utc>,
 }
@@ -90,6 +94,8 @@ impl From<ListingRow> for Listing {
             movement: r.movement,
             spans: r.spans,
             extractor_version: r.extractor_version,
+            method: r.method,
+            read_by: r.read_by,
             written_at: r.written_at,
         }
     }

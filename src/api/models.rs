@@ -143,6 +143,18 @@ pub struct Message {
     /// Earlier versions of an edited message, oldest first.
     pub edits: Vec<Value>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// A voice note's words, as a model heard them (when the bot transcribed it).
+    pub transcript: Option<MessageTranscript>,
+}
+
+/// A voice note's words.
+#[derive(Debug, Clone, Object)]
+pub struct MessageTranscript {
+    pub text: String,
+    /// The model that heard them (`provider:model`).
+    pub model: String,
+    /// When they were heard.
+    pub at: DateTime<Utc>,
 }
 
 impl From<MessageRow> for Message {
@@ -185,6 +197,11 @@ impl From<MessageRow> for Message {
             edited_at: row.edited_at,
             edits: row.edits.0,
             revoked_at: row.revoked_at,
+            transcript: row.transcript.map(|t| MessageTranscript {
+                text: t.0.text,
+                model: t.0.model,
+                at: t.0.at,
+            }),
         }
     }
 }

@@ -79,6 +79,11 @@ impl BotService {
             .map(|m| format!("{}:{}", m.provider(), m.model()))
     }
 
+    /// The configured model, for other work than the bot's turns (reading listings).
+    pub fn model(&self) -> Option<Arc<dyn ChatModel>> {
+        self.model.clone()
+    }
+
     /// The last model failure, if the latest call failed.
     pub fn last_error(&self) -> Option<String> {
         self.last_error.lock().ok().and_then(|e| e.clone())

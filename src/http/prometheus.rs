@@ -20,9 +20,9 @@ const REQUEST_SECONDS: &str = "inbox_http_request_duration_seconds";
 const UNMATCHED: &str = "unmatched";
 
 /// Buckets of every `*_seconds` histogram: from a fast append (a millisecond) to a Graph call at its
-/// timeout (30 s).
-const SECONDS_BUCKETS: [f64; 14] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+/// timeout (30 s) and a model call at its own (60 s).
+const SECONDS_BUCKETS: [f64; 15] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
 /// Buckets of `inbox_event_store_batch_requests`: how many appends shared one transaction (a batch
 /// closes at 2000 events).

@@ -328,13 +328,25 @@ impl BotWorker {
             // The claim was no longer current (taken over after its lease): its outcome is not ours.
             return Ok(());
         }
-        match &fact {
-            BotFact::Reply { .. } => metrics::counter!("inbox_bot_replies_total").increment(1),
+        let outcome = match &fact {
+            BotFact::Reply { .. } => {
+                metrics::counter!("inbox_bot_replies_total").increment(1);
+                "replied"
+            }
             BotFact::Escalate { reason, .. } => {
                 metrics::counter!("inbox_bot_escalations_total", "reason" => reason.as_str())
-                    .increment(1)
+                    .increment(1);
+                "escalated"
             }
-            _ => {}
+            _ => "other",
+        };
+        // What the customer waits: from their last message of the burst to the bot's outcome, the
+        // debounce included.
+        if let Some(last) = burst.last() {
+            let written = last.sent_at.unwrap_or(last.sort_at);
+            let lag = (Utc::now() - written).to_std().unwrap_or_default();
+            metrics::histogram!("inbox_bot_reply_lag_seconds", "outcome" => outcome)
+                .record(lag.as_secs_f64());
         }
         if let (
             Some(number),
@@ -465,6 +477,7 @@ impl BotWorker {
                     text: text.clone(),
                     model,
                     at: Utc::now(),
+                    written_at: m.sent_at,
                 }));
                 if let Err(e) = self
                     .conversations

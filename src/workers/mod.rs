@@ -5,10 +5,12 @@
 //! - [`sending`]: hands queued messages to their numbers' senders;
 //! - [`embedding`]: embeds the search index's new texts into the vector cache;
 //! - [`bot`]: takes the bot's turns (one per burst of customer messages, exactly once);
+//! - [`listing_reader`]: has the model read the watch listings the rules were unsure of;
 //! - [`media_fetch`]: fetches the files of media messages from Meta into the media store.
 
 pub mod bot;
 pub mod embedding;
+pub mod listing_reader;
 pub mod media_fetch;
 pub mod policy;
 pub mod sending;

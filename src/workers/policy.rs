@@ -36,24 +36,48 @@ pub fn follow<P: Sweep>(
     name: &'static str,
     checkpoints: Checkpoints,
     tasks: &Tasks,
+    policy: P,
+) -> JoinHandle<()> {
+    follow_views(&[name], checkpoints, tasks, policy)
+}
+
+/// Runs `policy` on what several views show together (a join of their tables): it looks again whenever
+/// any of them moves, so a row that needs both is seen whichever view applies it last.
+pub fn follow_views<P: Sweep>(
+    names: &[&'static str],
+    checkpoints: Checkpoints,
+    tasks: &Tasks,
     mut policy: P,
 ) -> JoinHandle<()> {
     let stopping = tasks.stopping().clone();
-    tasks.spawn(format!("following {name} for {}", P::WHAT), async move {
-        let Some(mut moved) = checkpoints.watch(name) else {
-            tracing::error!(projection = name, "no such projection to follow");
-            return;
-        };
-        loop {
-            if let Err(e) = policy.sweep().await {
-                tracing::warn!(error = %e, "cannot look for {}; trying again", P::WHAT);
+    let names = names.to_vec();
+    tasks.spawn(
+        format!("following {} for {}", names.join(" and "), P::WHAT),
+        async move {
+            let mut watches = Vec::new();
+            for name in &names {
+                match checkpoints.watch(name) {
+                    Some(moved) => watches.push(moved),
+                    None => {
+                        tracing::error!(projection = name, "no such projection to follow");
+                        return;
+                    }
+                }
             }
-            tokio::select! {
-                _ = stopping.cancelled() => return,
-                _ = tokio::time::sleep(SWEEP_EVERY) => {}
-                changed = moved.changed() => if changed.is_err() { return },
+            loop {
+                if let Err(e) = policy.sweep().await {
+                    tracing::warn!(error = %e, "cannot look for {}; trying again", P::WHAT);
+                }
+                let any_moved = futures::future::select_all(
+                    watches.iter_mut().map(|moved| Box::pin(moved.changed())),
+                );
+                tokio::select! {
+                    _ = stopping.cancelled() => return,
+                    _ = tokio::time::sleep(SWEEP_EVERY) => {}
+                    (changed, _, _) = any_moved => if changed.is_err() { return },
+                }
+                tokio::time::sleep(MIN_GAP).await;
             }
-            tokio::time::sleep(MIN_GAP).await;
-        }
-    })
+        },
+    )
 }

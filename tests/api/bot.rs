@@ -34,6 +34,9 @@ impl BotWorld {
             ("GEMINI_API_KEY", LlmConfig::default().gemini_key),
             ("GEMINI_BASE_URL", llm.base_url()),
             ("INBOX_BOT_DEBOUNCE_MS", "300".to_owned()),
+            // The listing reader asks the same model: off unless a test is about it, so the requests a
+            // test counts are the bot's.
+            ("INBOX_LISTINGS_MODEL_BELOW", "0".to_owned()),
         ]);
         settings.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let app = TestApp::spawn_with(&as_overrides(&settings)).await;
@@ -306,6 +309,140 @@ async fn a_voice_note_is_transcribed_and_answered() {
     assert_eq!(requests.len(), 2, "one transcription, one answer");
     let audio = &requests[0].body["contents"][0]["parts"][0]["inlineData"];
     assert_eq!(audio["mimeType"], "audio/ogg");
+
+    // The agents read the words under the voice note, and find the note by them.
+    w.app.settled().await;
+    let page = w
+        .app
+        .get_ok(&format!(
+            "/api/v1/conversations/{PHONE_NUMBER_ID}-{CUSTOMER}/messages"
+        ))
+        .await;
+    let note = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "audio")
+        .unwrap_or_else(|| panic!("no voice note in {page}"));
+    assert_eq!(note["transcript"]["text"], "Do you ship to Lisbon?");
+    assert!(note["transcript"]["model"]
+        .as_str()
+        .unwrap()
+        .starts_with("gemini:"));
+    let found = w.app.get_ok("/api/v1/search?mode=keyword&q=lisbon").await;
+    assert_eq!(found["hits"][0]["message_id"], note["id"], "{found}");
+    assert_eq!(found["hits"][0]["kind"], "audio");
+
+    // Operators see how long customers wait for the bot.
+    let metrics = w
+        .app
+        .client
+        .get(w.app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("inbox_bot_reply_lag_seconds_count{outcome=\"replied\"}"),
+        "no reply lag in /metrics"
+    );
+}
+
+/// The model calls that read text (not voice notes, not embeddings), with the text each read.
+fn texts_read(llm: &LlmSim) -> Vec<String> {
+    llm.requests()
+        .iter()
+        .filter(|r| r.path.contains("generateContent"))
+        .filter_map(|r| {
+            r.body["contents"][0]["parts"][0]["text"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn listings_the_rules_are_unsure_of_are_read_by_the_model() {
+    // Every reading under 0.99 goes to the model; the bot itself stays off.
+    let w = BotWorld::start(&[("INBOX_LISTINGS_MODEL_BELOW", "0.99")]).await;
+    let reading = json!({"type": "sale", "language": "fr", "confidence": 0.93, "listings": [{
+        "brand": "rolex", "model": "Submariner", "reference": "16610LV", "price": 11000,
+        "currency": "eur", "price_type": "asking", "condition": null, "box": null, "papers": null,
+        "year": 2008, "size_mm": null, "movement": null}]});
+    w.llm.add_rule(Rule {
+        pattern: "sub LV".into(),
+        answer: Answer::Json(reading),
+    });
+    // The model's answer about this one is not a reading (llm-sim's answer without a rule).
+    let unread = w.says(CUSTOMER, "Cherche Daytona").await;
+    for _ in 0..600 {
+        if !texts_read(&w.llm).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(texts_read(&w.llm), ["Cherche Daytona"]);
+    let read = w.says(CUSTOMER, "Vends sub LV de 2008, 11k").await;
+
+    let listing_of = |page: &Value, wamid: &str| {
+        page["listings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["message_id"] == wamid)
+            .cloned()
+    };
+    let listings = format!("/api/v1/listings?conversation={PHONE_NUMBER_ID}-{CUSTOMER}");
+    let mut page = Value::Null;
+    for _ in 0..600 {
+        w.app.settled().await;
+        page = w.app.get_ok(&listings).await;
+        if listing_of(&page, &read).is_some_and(|l| l["method"] == "llm") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let by_model = listing_of(&page, &read).unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(by_model["method"], "llm", "{page}");
+    assert!(by_model["read_by"].as_str().unwrap().starts_with("gemini:"));
+    assert_eq!(
+        (
+            &by_model["brand"],
+            &by_model["model"],
+            &by_model["reference"]
+        ),
+        (&json!("Rolex"), &json!("Submariner"), &json!("16610LV"))
+    );
+    assert_eq!(
+        (&by_model["price"], &by_model["currency"], &by_model["year"]),
+        (&json!(11000.0), &json!("EUR"), &json!(2008))
+    );
+    // The rules' reading of the other stays: the model's answer was no reading.
+    let by_rules = listing_of(&page, &unread).unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(by_rules["method"], "rules");
+    assert_eq!(by_rules["type"], "wanted");
+    // Each message was read once, with the answer's schema asked for.
+    assert_eq!(
+        texts_read(&w.llm),
+        ["Cherche Daytona", "Vends sub LV de 2008, 11k"]
+    );
+    let asked = w
+        .llm
+        .requests()
+        .into_iter()
+        .find(|r| r.body["contents"][0]["parts"][0]["text"] == "Vends sub LV de 2008, 11k")
+        .unwrap()
+        .body;
+    assert_eq!(
+        asked["generationConfig"]["responseMimeType"],
+        "application/json"
+    );
+    assert!(asked["generationConfig"]["responseSchema"]["properties"]["listings"].is_object());
+    // Search filters by what the model read.
+    let found = w.app.get_ok("/api/v1/search?mode=keyword&q=16610LV").await;
+    assert_eq!(found["hits"][0]["message_id"], read.as_str(), "{found}");
 }
 
 #[tokio::test]

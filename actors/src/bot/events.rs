@@ -72,7 +72,11 @@ pub struct MessageTranscribed {
     pub message_id: String,
     pub text: String,
     pub model: String,
+    /// When it was transcribed.
     pub at: DateTime<Utc>,
+    /// When the customer sent the voice note, so the search index dates the words as the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_at: Option<DateTime<Utc>>,
 }
 
 /// The id of a message the bot sends for a turn (reply, fallback, summary): derived from the turn, so

@@ -59,6 +59,24 @@ pub struct WatchDetected {
     pub at: Option<DateTime<Utc>>,
     pub extractor_version: u32,
     pub extraction: crate::listings::Extraction,
+    /// Who read it: the extractor's rules, or a model asked because the rules were unsure. A model's
+    /// reading replaces the rules' of the same extractor version, never the reverse.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::listings::ReadingMethod::is_rules"
+    )]
+    pub method: crate::listings::ReadingMethod,
+    /// The model that read it (`provider:model`), for a model's reading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+}
+
+impl WatchDetected {
+    /// Which of two readings of a message counts: the newer extractor version, then a model's over the
+    /// rules'. Views keep the reading of the highest rank they have seen.
+    pub fn rank(&self) -> (u32, crate::listings::ReadingMethod) {
+        (self.extractor_version, self.method)
+    }
 }
 
 #[expect(
@@ -292,13 +310,20 @@ impl DomainEvent for ConversationEvent {
             // One media outcome per message.
             ConversationEvent::MediaStored(m) => m.wamid.clone(),
             ConversationEvent::MediaFailed(m) => m.wamid.clone(),
-            // Once per message, text and extractor version: a redetection with the same version is a no-op.
-            ConversationEvent::WatchDetected(w) => format!(
-                "{}:{}:{}",
-                w.message_id,
-                w.via.as_deref().unwrap_or(""),
-                w.extractor_version
-            ),
+            // Once per message, text, extractor version and reader: a redetection with the same version is
+            // a no-op, and a model's reading is another event than the rules' (whose keys stay as they were).
+            ConversationEvent::WatchDetected(w) => {
+                let key = format!(
+                    "{}:{}:{}",
+                    w.message_id,
+                    w.via.as_deref().unwrap_or(""),
+                    w.extractor_version
+                );
+                match w.method {
+                    crate::listings::ReadingMethod::Rules => key,
+                    method => format!("{key}:{method}"),
+                }
+            }
             ConversationEvent::BotTurnClaimed(t) => t.turn_id.to_string(),
             // One outcome per turn, whichever node records it.
             ConversationEvent::BotReplied(r) => r.turn_id.to_string(),

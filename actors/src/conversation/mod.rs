@@ -43,6 +43,9 @@ pub enum ConversationFact {
     Media(outbound::MediaFact),
     /// What the bot's worker did: a turn claimed, its outcome, a transcript.
     Bot(BotFact),
+    /// A model's reading of a message's watches (method `llm`), for a message the rules were unsure of.
+    /// Recorded once per message.
+    ModelReading(WatchDetected),
 }
 
 /// Where the bot's messages go: the customer's WhatsApp id, or the group.
@@ -170,6 +173,8 @@ pub struct Conversation {
     /// Every command and send recorded, by id, with what it asked for.
     requests: HashMap<uuid::Uuid, Request>,
     bot: BotState,
+    /// Messages whose watches a model has read (each is read once).
+    model_read: HashSet<String>,
 }
 
 /// What the conversation remembers of the bot's turns.
@@ -194,6 +199,13 @@ impl Conversation {
     /// Whether a message (either direction) has been recorded.
     pub fn knows_message(&self, wamid: &str) -> bool {
         self.inbound.contains(wamid) || self.outbound.contains(wamid)
+    }
+
+    /// Whether a message is recorded, by its wamid or, for one sent from the inbox, the inbox's id.
+    fn knows_any_message(&self, id: &str) -> bool {
+        self.knows_message(id)
+            || uuid::Uuid::parse_str(id)
+                .is_ok_and(|id| self.outgoing.contains_key(&id) || self.finished.contains(&id))
     }
 
     /// The delivery state of a known outbound message. Statuses of messages not known yet are held
@@ -618,6 +630,8 @@ pub fn watch_detected(message: &ConversationEvent) -> Option<ConversationEvent> 
         at,
         extractor_version: crate::listings::EXTRACTOR_VERSION,
         extraction,
+        method: crate::listings::ReadingMethod::Rules,
+        model: None,
     }))
 }
 
@@ -660,6 +674,14 @@ impl Aggregate for Conversation {
                 return events;
             }
             ConversationFact::Bot(b) => return self.decide_bot(b),
+            ConversationFact::ModelReading(w)
+                if w.method == crate::listings::ReadingMethod::Llm
+                    && w.extraction.is_finite()
+                    && self.knows_any_message(&w.message_id)
+                    && !self.model_read.contains(&w.message_id) =>
+            {
+                Some(ConversationEvent::WatchDetected(w.clone()))
+            }
             ConversationFact::Delivery(d) => self.decide_delivery(d),
             ConversationFact::Media(m)
                 if self.knows_message(m.wamid()) && !self.media_done.contains(m.wamid()) =>
@@ -776,8 +798,12 @@ impl Aggregate for Conversation {
             ConversationEvent::MediaFailed(m) => {
                 self.media_done.insert(m.wamid.clone());
             }
-            // Read by the listings projection; changes nothing the conversation decides from.
-            ConversationEvent::WatchDetected(_) => {}
+            // Read by the listings projection; the conversation remembers only which a model read.
+            ConversationEvent::WatchDetected(w) => {
+                if w.method == crate::listings::ReadingMethod::Llm {
+                    self.model_read.insert(w.message_id.clone());
+                }
+            }
             ConversationEvent::BotTurnClaimed(t) => self.bot.claim = Some((t.turn_id, t.at)),
             ConversationEvent::BotReplied(r) => {
                 self.bot.claim = None;

@@ -260,6 +260,8 @@ fn events_survive_the_round_trip_through_their_stored_form() {
                 }],
                 spans: Default::default(),
             },
+            method: crate::listings::ReadingMethod::Llm,
+            model: Some("gemini:gemini-2.5-flash".into()),
         }),
     ];
     for (i, e) in events.iter().enumerate() {
@@ -617,6 +619,69 @@ fn a_customers_offer_is_recorded_with_what_the_extractor_read_in_the_same_append
     assert_eq!(w.extraction.listings[0].brand.as_deref(), Some("Rolex"));
     // Delivered again: nothing at all.
     c.when(ConversationFact::Message(text("wamid.1", OFFER, 100)))
+        .then_nothing();
+}
+
+/// A model's reading of `wamid`: a Rolex Submariner offered.
+fn model_reading(wamid: &str) -> super::events::WatchDetected {
+    let mut rules = crate::listings::extract(OFFER);
+    rules.confidence = 0.95;
+    super::events::WatchDetected {
+        message_id: wamid.into(),
+        via: None,
+        direction: "inbound".into(),
+        at: chrono::DateTime::from_timestamp(100, 0),
+        extractor_version: crate::listings::EXTRACTOR_VERSION,
+        extraction: rules,
+        method: crate::listings::ReadingMethod::Llm,
+        model: Some("gemini:test".into()),
+    }
+}
+
+#[test]
+fn a_models_reading_is_recorded_once_per_known_message() {
+    let mut c = given([ConversationEvent::MessageReceived(text(
+        "wamid.1",
+        "dispo la sub ?",
+        100,
+    ))]);
+    let reading = model_reading("wamid.1");
+    c.when(ConversationFact::ModelReading(reading.clone()))
+        .then([ConversationEvent::WatchDetected(reading.clone())]);
+    // Read again (by another node, or after a restart): nothing more.
+    c.when(ConversationFact::ModelReading(reading))
+        .then_nothing();
+    // A message the conversation does not hold is not read.
+    c.when(ConversationFact::ModelReading(model_reading("wamid.404")))
+        .then_nothing();
+    // Stored beside the rules' reading of the same version, not taken for it (event ids are derived).
+    let meta = crate::event::EventMetadata::system("test");
+    use crate::event::DomainEvent;
+    let by_model = ConversationEvent::WatchDetected(model_reading("wamid.1"));
+    let mut rules = model_reading("wamid.1");
+    rules.method = crate::listings::ReadingMethod::Rules;
+    assert_ne!(
+        by_model.to_new_event(&meta).id,
+        ConversationEvent::WatchDetected(rules)
+            .to_new_event(&meta)
+            .id
+    );
+}
+
+#[test]
+fn only_a_models_reading_with_finite_numbers_passes_as_one() {
+    let mut c = given([ConversationEvent::MessageReceived(text(
+        "wamid.1",
+        "dispo la sub ?",
+        100,
+    ))]);
+    let mut as_rules = model_reading("wamid.1");
+    as_rules.method = crate::listings::ReadingMethod::Rules;
+    c.when(ConversationFact::ModelReading(as_rules))
+        .then_nothing();
+    let mut infinite = model_reading("wamid.1");
+    infinite.extraction.listings[0].price = Some(f64::INFINITY);
+    c.when(ConversationFact::ModelReading(infinite))
         .then_nothing();
 }
 

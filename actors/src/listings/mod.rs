@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 mod extract;
 mod gazetteer;
+pub mod model;
 mod text;
 
 pub use extract::extract;
@@ -98,6 +99,25 @@ pub struct Span {
     pub start: u32,
     /// After the last character.
     pub end: u32,
+}
+
+crate::text_enum! {
+    /// Who read a message's watches. Ordered: a model's reading outranks the rules' of the same version.
+    #[derive(Default)]
+    pub enum ReadingMethod {
+        /// The extractor's rules ([`extract`]), on every message.
+        #[default]
+        Rules = "rules",
+        /// A language model, asked about a message the rules read with low confidence ([`model`]).
+        Llm = "llm",
+    }
+}
+
+impl ReadingMethod {
+    /// For `skip_serializing_if`: a rules reading's event stays as it was before models read listings.
+    pub fn is_rules(&self) -> bool {
+        *self == ReadingMethod::Rules
+    }
 }
 
 crate::text_enum! {

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use sqlx::types::Json;
 use sqlx::PgConnection;
 use std::collections::{BTreeMap, BTreeSet};
-use view::{ConversationRow, InboxEvent, InboxView, MessageRow, Reaction};
+use view::{ConversationRow, InboxEvent, InboxView, MessageRow, Reaction, Transcript};
 
 pub const CONVERSATIONS: Table = Table {
     name: "inbox_conversations",
@@ -185,7 +185,7 @@ async fn load(conn: &mut PgConnection, events: &[InboxEvent]) -> anyhow::Result<
                   t.reactions as "reactions!: Json<Vec<Reaction>>", t.edited_at,
                   t.edits as "edits!: Json<Vec<Value>>", t.revoked_at, t.wamid, t.send_state as "send_state: SendState",
                   t.attempts as "attempts!", t.next_attempt_at, t.media_state as "media_state: MediaState", t.media_file,
-                  t.position as "position!"
+                  t.transcript as "transcript: Json<Transcript>", t.position as "position!"
            from unnest($1::text[], $2::text[]) k(conversation_id, message_id)
            cross join lateral (
                (select * from inbox_messages t
@@ -288,6 +288,7 @@ impl CsvRow for MessageRow {
             "next_attempt_at" => out.opt_time(self.next_attempt_at),
             "media_state" => out.opt_text(self.media_state.map(MediaState::as_str)),
             "media_file" => out.opt_json(self.media_file.as_ref())?,
+            "transcript" => out.opt_json(self.transcript.as_ref())?,
             "position" => out.int(self.position),
             other => return Err(unknown_column(MESSAGES.name, other)),
         }

@@ -1,7 +1,7 @@
 //! Every read the API and the workers make of the inbox's tables (`inbox_conversations`,
 //! `inbox_messages`), as typed rows checked against the schema when the crate is built.
 
-use super::view::{ConversationRow, MessageRow, Reaction};
+use super::view::{ConversationRow, MessageRow, Reaction, Transcript};
 use crate::query::{contains, probe, Page};
 use crate::scope::{AccountScope, Binds};
 use actors::conversation::status::{MediaState, MessageStatus, SendState};
@@ -165,7 +165,8 @@ pub async fn messages_before(
                   reactions as "reactions: Json<Vec<Reaction>>", edited_at,
                   edits as "edits: Json<Vec<Value>>", revoked_at, wamid,
                   send_state as "send_state: SendState", attempts, next_attempt_at,
-                  media_state as "media_state: MediaState", media_file, position
+                  media_state as "media_state: MediaState", media_file,
+                  transcript as "transcript: Json<Transcript>", position
            from inbox_messages
            where conversation_id = $1 and present
              and ($2::timestamptz is null or (sort_at, seq) < ($2, $3))
@@ -200,7 +201,8 @@ pub async fn messages_after(
                   reactions as "reactions: Json<Vec<Reaction>>", edited_at,
                   edits as "edits: Json<Vec<Value>>", revoked_at, wamid,
                   send_state as "send_state: SendState", attempts, next_attempt_at,
-                  media_state as "media_state: MediaState", media_file, position
+                  media_state as "media_state: MediaState", media_file,
+                  transcript as "transcript: Json<Transcript>", position
            from inbox_messages
            where conversation_id = $1 and present and (sort_at, seq) > ($2, $3)
            order by sort_at, seq

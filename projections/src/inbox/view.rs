@@ -87,7 +87,19 @@ pub struct MessageRow {
     pub media_state: Option<MediaState>,
     /// The stored file (`id`, `mime_type`, `size`), or why it could not be fetched (`error`).
     pub media_file: Option<Value>,
+    /// A voice note's words, as a model heard them.
+    pub transcript: Option<Json<Transcript>>,
     pub position: i64,
+}
+
+/// A voice note's words (`message.transcribed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub text: String,
+    /// The model that heard them (`provider:model`).
+    pub model: String,
+    /// When they were heard.
+    pub at: DateTime<Utc>,
 }
 
 /// One person's reaction to a message; a new reaction by the same person replaces the old one.
@@ -227,12 +239,12 @@ impl InboxEvent {
             ConversationEvent::SendFailed(f) => vec![f.message_id.to_string()],
             ConversationEvent::MediaStored(m) => vec![m.wamid.clone()],
             ConversationEvent::MediaFailed(m) => vec![m.wamid.clone()],
+            ConversationEvent::MessageTranscribed(t) => vec![t.message_id.clone()],
             ConversationEvent::ContactProfileSeen(_)
             | ConversationEvent::WatchDetected(_)
             | ConversationEvent::BotTurnClaimed(_)
             | ConversationEvent::BotReplied(_)
             | ConversationEvent::BotEscalated(_)
-            | ConversationEvent::MessageTranscribed(_)
             | ConversationEvent::ReadMarked(_)
             | ConversationEvent::FavouriteSet(_)
             | ConversationEvent::ArchivedSet(_)
@@ -381,11 +393,18 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
         }
         // The listings projection's, not the inbox's.
         ConversationEvent::WatchDetected(_) => {}
-        // The bot projection's: turns, hand-overs and transcripts have their own view.
+        // The bot projection's: turns and hand-overs have their own view.
         ConversationEvent::BotTurnClaimed(_)
         | ConversationEvent::BotReplied(_)
-        | ConversationEvent::BotEscalated(_)
-        | ConversationEvent::MessageTranscribed(_) => {}
+        | ConversationEvent::BotEscalated(_) => {}
+        ConversationEvent::MessageTranscribed(t) => {
+            let row = message_mut(view, e, &t.message_id, at);
+            row.transcript = Some(Json(Transcript {
+                text: t.text.clone(),
+                model: t.model.clone(),
+                at: t.at,
+            }));
+        }
         ConversationEvent::SendFailed(f) => {
             let row = message_mut(view, e, &f.message_id.to_string(), at);
             if row.send_state != Some(SendState::Accepted) {
@@ -706,6 +725,7 @@ fn message_mut<'v>(
         next_attempt_at: None,
         media_state: None,
         media_file: None,
+        transcript: None,
         position: e.position,
     });
     row.position = e.position;

@@ -9,6 +9,7 @@ use crate::projection::Projection;
 use crate::rows::{self, Table, ViewRow};
 use actors::conversation::events::{ConversationEvent, WatchDetected};
 use actors::event::RecordedEvent;
+use actors::listings::ReadingMethod;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,9 @@ pub struct ListingRow {
     pub movement: Option<String>,
     pub spans: Value,
     pub extractor_version: i32,
+    /// Who read it: the extractor's rules, or a model (`read_by`) because the rules were unsure.
+    pub method: ReadingMethod,
+    pub read_by: Option<String>,
     pub written_at: DateTime<Utc>,
     pub position: i64,
 }
@@ -59,10 +63,11 @@ impl ViewRow for ListingRow {
     const TABLE: Table = LISTINGS;
 }
 
-/// What the view holds of one message: the extractor version that read it, and its rows.
+/// What the view holds of one message: the reading's rank (extractor version, then method), and its
+/// rows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reading {
-    pub version: i32,
+    pub rank: (i32, ReadingMethod),
     pub rows: Vec<ListingRow>,
 }
 
@@ -103,6 +108,8 @@ pub fn rows_of(e: &InboxEvent, w: &WatchDetected) -> Vec<ListingRow> {
         movement: None,
         spans: Value::Object(spans),
         extractor_version: version,
+        method: w.method,
+        read_by: w.model.clone(),
         written_at,
         position: e.position,
     };
@@ -137,24 +144,31 @@ pub fn rows_of(e: &InboxEvent, w: &WatchDetected) -> Vec<ListingRow> {
         .collect()
 }
 
-/// Applies one event. Pure. A message's reading is replaced by one of the same or a newer extractor
-/// version, never by an older one (a redetection by an older node, or an event replayed late).
+/// Applies one event. Pure. A message's reading is replaced by one of the same or a higher rank (a newer
+/// extractor version; at the same version, a model's reading over the rules'), never by a lower one (a
+/// redetection by an older node, or an event replayed late).
 pub fn apply(view: &mut ListingsView, e: &InboxEvent) {
     let ConversationEvent::WatchDetected(w) = &e.event else {
         return;
     };
-    let version = i32::try_from(w.extractor_version).unwrap_or(i32::MAX);
+    let rank = rank_of(w);
     let key = (e.conversation_id.clone(), w.message_id.clone());
-    if view.get(&key).is_some_and(|r| r.version > version) {
+    if view.get(&key).is_some_and(|r| r.rank > rank) {
         return;
     }
     view.insert(
         key,
         Reading {
-            version,
+            rank,
             rows: rows_of(e, w),
         },
     );
+}
+
+/// A reading's rank as the views store it.
+pub fn rank_of(w: &WatchDetected) -> (i32, ReadingMethod) {
+    let (version, method) = w.rank();
+    (i32::try_from(version).unwrap_or(i32::MAX), method)
 }
 
 pub struct ListingsProjection {
@@ -256,6 +270,8 @@ mod tests {
                     listings,
                     spans: [("type".to_owned(), Span { start: 0, end: 5 })].into(),
                 },
+                method: Default::default(),
+                model: None,
             }),
         }
     }
@@ -314,6 +330,55 @@ mod tests {
         );
     }
 
+    fn by_model(mut e: InboxEvent) -> InboxEvent {
+        if let ConversationEvent::WatchDetected(w) = &mut e.event {
+            w.method = ReadingMethod::Llm;
+            w.model = Some("gemini:test".to_owned());
+        }
+        e
+    }
+
+    #[test]
+    fn a_models_reading_outranks_the_rules_of_its_version_and_yields_to_a_newer_extractor() {
+        let mut view = ListingsView::new();
+        let key = ("1122-4477".to_owned(), "wamid.1".to_owned());
+        let brand = |view: &ListingsView| view[&key].rows[0].brand.clone().unwrap();
+        apply(
+            &mut view,
+            &detected("wamid.1", 3, vec![watch("Tudor")], MessageType::Sale),
+        );
+        apply(
+            &mut view,
+            &by_model(detected(
+                "wamid.1",
+                3,
+                vec![watch("Rolex")],
+                MessageType::Sale,
+            )),
+        );
+        assert_eq!(brand(&view), "Rolex");
+        let row = &view[&key].rows[0];
+        assert_eq!(
+            (row.method, row.read_by.as_deref()),
+            (ReadingMethod::Llm, Some("gemini:test"))
+        );
+        // The rules of the same version, replayed late: the model's reading stays.
+        apply(
+            &mut view,
+            &detected("wamid.1", 3, vec![watch("Tudor")], MessageType::Sale),
+        );
+        assert_eq!(brand(&view), "Rolex");
+        // A newer extractor reads the message again: its reading counts.
+        apply(
+            &mut view,
+            &detected("wamid.1", 4, vec![watch("Omega")], MessageType::Sale),
+        );
+        assert_eq!(
+            (brand(&view), view[&key].rows[0].method),
+            ("Omega".to_owned(), ReadingMethod::Rules)
+        );
+    }
+
     #[test]
     fn a_newer_extractor_replaces_a_reading_and_an_older_one_never_does() {
         let mut view = ListingsView::new();
@@ -336,7 +401,7 @@ mod tests {
             &mut view,
             &detected("wamid.1", 3, vec![watch("Omega")], MessageType::Sale),
         );
-        assert_eq!(view[&key].version, 3);
+        assert_eq!(view[&key].rank, (3, ReadingMethod::Rules));
         assert_eq!(view[&key].rows.len(), 1);
         assert_eq!(view[&key].rows[0].brand.as_deref(), Some("Omega"));
     }

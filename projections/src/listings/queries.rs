@@ -4,6 +4,7 @@
 use super::{ListingRow, ListingsView};
 use crate::query::{contains, probe, Page};
 use crate::scope::{AccountScope, Binds};
+use actors::listings::ReadingMethod;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
@@ -21,7 +22,8 @@ pub async fn readings(
                   l.confidence as "confidence!", l.brand, l.model, l.reference, l.price, l.currency,
                   l.currency_implied as "currency_implied!", l.price_type, l.condition, l.has_box,
                   l.papers, l.year, l.size_mm, l.movement, l.spans as "spans!",
-                  l.extractor_version as "extractor_version!", l.written_at as "written_at!",
+                  l.extractor_version as "extractor_version!",
+                  l.method as "method!: ReadingMethod", l.read_by, l.written_at as "written_at!",
                   l.position as "position!"
            from unnest($1::text[], $2::text[]) k(conversation_id, message_id)
            cross join lateral (select * from listings l
@@ -38,7 +40,7 @@ pub async fn readings(
         let reading = view
             .entry((row.conversation_id.clone(), row.message_id.clone()))
             .or_default();
-        reading.version = reading.version.max(row.extractor_version);
+        reading.rank = reading.rank.max((row.extractor_version, row.method));
         if !reading.rows.contains(&row) {
             reading.rows.push(row);
         }
@@ -105,7 +107,7 @@ pub async fn list(
         r#"select conversation_id, message_id, idx, account_id, contact_id, direction, kind, language,
                   confidence, brand, model, reference, price, currency, currency_implied, price_type,
                   condition, has_box, papers, year, size_mm, movement, spans, extractor_version,
-                  written_at, position
+                  method as "method: ReadingMethod", read_by, written_at, position
            from listings l
            where account_in_scope(l.account_id, $1, $2)
              and ($3::text is null or l.conversation_id = $3)
@@ -166,7 +168,7 @@ pub async fn one(
         r#"select conversation_id, message_id, idx, account_id, contact_id, direction, kind, language,
                   confidence, brand, model, reference, price, currency, currency_implied, price_type,
                   condition, has_box, papers, year, size_mm, movement, spans, extractor_version,
-                  written_at, position
+                  method as "method: ReadingMethod", read_by, written_at, position
            from listings l
            where conversation_id = $1 and message_id = $2 and idx = $3
              and account_in_scope(l.account_id, $4, $5)"#,
@@ -204,7 +206,7 @@ pub async fn matches(
         r#"select conversation_id, message_id, idx, account_id, contact_id, direction, kind, language,
                   confidence, brand, model, reference, price, currency, currency_implied, price_type,
                   condition, has_box, papers, year, size_mm, movement, spans, extractor_version,
-                  written_at, position
+                  method as "method: ReadingMethod", read_by, written_at, position
            from listings l
            where account_in_scope(l.account_id, $1, $2)
              and lower(l.brand) = lower($3) and lower(l.model) = lower($4)
@@ -383,4 +385,46 @@ pub async fn stats(
         prices,
         per_day,
     })
+}
+
+/// A message the rules read with low confidence, with its words, for a model to read again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unsure {
+    pub conversation_id: String,
+    pub message_id: String,
+    pub direction: String,
+    pub written_at: DateTime<Utc>,
+    pub extractor_version: i32,
+    pub text: String,
+}
+
+/// Messages written since `since` whose reading is the rules' with a confidence under `below`, newest
+/// first, at most `limit`, leaving out `skip` (`conversation_id` and `message_id` joined by a space:
+/// the ones this node tried lately). Their words are the inbox's (after edits; none once revoked).
+pub async fn unsure(
+    db: impl PgExecutor<'_>,
+    below: f32,
+    since: DateTime<Utc>,
+    skip: &[String],
+    limit: i64,
+) -> sqlx::Result<Vec<Unsure>> {
+    sqlx::query_as!(
+        Unsure,
+        r#"select l.conversation_id, l.message_id, l.direction, l.written_at, l.extractor_version,
+                  m.body as "text!"
+           from listings l
+           join inbox_messages m
+             on m.conversation_id = l.conversation_id and m.message_id = l.message_id
+           where l.idx = 0 and l.method = 'rules' and l.confidence < $1 and l.written_at >= $2
+             and m.body is not null and m.body <> '' and m.revoked_at is null
+             and not (l.conversation_id || ' ' || l.message_id = any($3))
+           order by l.written_at desc
+           limit $4"#,
+        below,
+        since,
+        skip,
+        limit,
+    )
+    .fetch_all(db)
+    .await
 }

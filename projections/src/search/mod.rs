@@ -44,6 +44,7 @@ impl Projection for SearchProjection {
                     | ConversationEvent::MESSAGE_ECHOED
                     | ConversationEvent::MESSAGE_QUEUED
                     | ConversationEvent::WATCH_DETECTED
+                    | ConversationEvent::MESSAGE_TRANSCRIBED
             ) {
                 decoded.extend(InboxEvent::decode(event)?);
             }

@@ -7,6 +7,7 @@
 
 use super::view::{SearchDocument, SearchView};
 use crate::scope::{AccountScope, Binds};
+use actors::listings::ReadingMethod;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
@@ -24,7 +25,7 @@ pub async fn documents(
                   d.folded as "folded!", d.codes as "codes!", d.passage_sha256 as "passage_sha256!",
                   d.written_at as "written_at!", d.brands as "brands!", d.models as "models!",
                   d.refs as "refs!", d.listing_type, d.price, d.currency, d.extractor_version,
-                  d.position as "position!"
+                  d.listing_method as "listing_method: ReadingMethod", d.position as "position!"
            from unnest($1::text[], $2::text[]) k(conversation_id, message_id)
            cross join lateral (select * from search_documents d
                                where d.conversation_id = k.conversation_id

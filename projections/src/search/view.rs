@@ -2,8 +2,9 @@
 //! interactive message's body), with the facets a search filters and counts by.
 //!
 //! - An edit replaces the words of the message it edits; a revoked message leaves the index.
-//! - A watch reading (`watch.detected`) sets the document's listing facets, the newest extractor
-//!   version winning, as in the listings view.
+//! - A watch reading (`watch.detected`) sets the document's listing facets, the highest-ranked reading
+//!   winning (the newest extractor version, then a model's over the rules'), as in the listings view.
+//! - A voice note's transcript (`message.transcribed`) is its words: the note becomes a document.
 //! - Words are folded (lower case, no accents) for the text index, and tokens that look like references
 //!   are kept exactly, so `116610LN` or `5711/1A` find their messages and nothing else.
 
@@ -12,6 +13,7 @@ use crate::rows::{Table, ViewRow};
 use actors::conversation::events::ConversationEvent;
 use actors::conversation::message::MessageContent;
 use actors::embeddings::text_sha256 as passage_sha256;
+use actors::listings::ReadingMethod;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,6 +44,8 @@ pub struct SearchDocument {
     pub price: Option<f64>,
     pub currency: Option<String>,
     pub extractor_version: Option<i32>,
+    /// Who read the listing facets: the rules, or a model.
+    pub listing_method: Option<ReadingMethod>,
     pub position: i64,
 }
 
@@ -61,6 +65,7 @@ pub fn touched(e: &InboxEvent) -> Option<String> {
     }
     match &e.event {
         ConversationEvent::WatchDetected(w) => Some(w.message_id.clone()),
+        ConversationEvent::MessageTranscribed(t) => Some(t.message_id.clone()),
         _ => revoked(&e.event).map(str::to_owned),
     }
 }
@@ -115,6 +120,7 @@ pub fn apply(view: &mut SearchView, e: &InboxEvent) {
                     price: None,
                     currency: None,
                     extractor_version: None,
+                    listing_method: None,
                     position: e.position,
                 };
                 set_body(&mut doc, said.text);
@@ -129,8 +135,11 @@ pub fn apply(view: &mut SearchView, e: &InboxEvent) {
             let Some(Some(doc)) = view.get_mut(&key) else {
                 return;
             };
-            let version = i32::try_from(w.extractor_version).unwrap_or(i32::MAX);
-            if doc.extractor_version.is_some_and(|v| v > version) {
+            let (version, method) = crate::listings::rank_of(w);
+            if doc
+                .extractor_version
+                .is_some_and(|v| (v, doc.listing_method.unwrap_or_default()) > (version, method))
+            {
                 return;
             }
             let x = &w.extraction;
@@ -156,8 +165,49 @@ pub fn apply(view: &mut SearchView, e: &InboxEvent) {
             doc.price = priced.and_then(|l| l.price);
             doc.currency = priced.and_then(|l| l.currency.clone());
             doc.extractor_version = Some(version);
+            doc.listing_method = Some(method);
             doc.codes = codes(&doc.body, &doc.refs);
             doc.position = e.position;
+        }
+        ConversationEvent::MessageTranscribed(t) => {
+            let key = (e.conversation_id.clone(), t.message_id.clone());
+            match view.get_mut(&key) {
+                // Revoked: its words are gone too.
+                Some(None) => {}
+                Some(Some(doc)) => {
+                    if doc.body.is_empty() {
+                        set_body(doc, &t.text);
+                        doc.position = e.position;
+                    }
+                }
+                None => {
+                    let mut doc = SearchDocument {
+                        conversation_id: e.conversation_id.clone(),
+                        message_id: t.message_id.clone(),
+                        account_id: e.account_id.clone(),
+                        contact_id: e.contact_id.clone(),
+                        // Only the customer's voice notes are transcribed.
+                        direction: "inbound".to_owned(),
+                        kind: "audio".to_owned(),
+                        body: String::new(),
+                        folded: String::new(),
+                        codes: Vec::new(),
+                        passage_sha256: String::new(),
+                        written_at: t.written_at.unwrap_or(t.at),
+                        brands: Vec::new(),
+                        models: Vec::new(),
+                        refs: Vec::new(),
+                        listing_type: None,
+                        price: None,
+                        currency: None,
+                        extractor_version: None,
+                        listing_method: None,
+                        position: e.position,
+                    };
+                    set_body(&mut doc, &t.text);
+                    view.insert(key, Some(doc));
+                }
+            }
         }
         event => {
             if let Some(message) = revoked(event) {
@@ -386,6 +436,8 @@ mod tests {
                 }],
                 spans: Default::default(),
             },
+            method: Default::default(),
+            model: None,
         })
     }
 
@@ -412,5 +464,76 @@ mod tests {
             "a reference written with a space is found by its maker's form: {:?}",
             doc.codes
         );
+    }
+
+    fn transcribed(wamid: &str, words: &str) -> ConversationEvent {
+        ConversationEvent::MessageTranscribed(actors::bot::events::MessageTranscribed {
+            message_id: wamid.to_owned(),
+            text: words.to_owned(),
+            model: "gemini:test".to_owned(),
+            at: DateTime::from_timestamp(1_600, 0).unwrap(),
+            written_at: DateTime::from_timestamp(1_500, 0),
+        })
+    }
+
+    #[test]
+    fn a_voice_notes_transcript_makes_it_a_document_dated_as_the_note() {
+        let mut view = SearchView::new();
+        apply(
+            &mut view,
+            &event(
+                5,
+                transcribed("wamid.v", "Vous avez une Daytona 116500LN ?"),
+            ),
+        );
+        let doc = view[&key("wamid.v")].as_ref().unwrap();
+        assert_eq!(
+            (doc.kind.as_str(), doc.direction.as_str()),
+            ("audio", "inbound")
+        );
+        assert_eq!(doc.folded, "vous avez une daytona 116500ln ?");
+        assert_eq!(doc.codes, ["116500LN"]);
+        assert_eq!(doc.written_at.timestamp(), 1_500);
+        assert_eq!(
+            touched(&event(5, transcribed("wamid.v", "x"))).as_deref(),
+            Some("wamid.v")
+        );
+    }
+
+    #[test]
+    fn a_revoked_voice_note_is_not_brought_back_by_its_transcript() {
+        let mut view = SearchView::new();
+        let revoke = received(
+            "wamid.x",
+            MessageContent::Revoke {
+                original_message_id: "wamid.v".to_owned(),
+            },
+        );
+        apply(&mut view, &event(5, revoke));
+        apply(&mut view, &event(6, transcribed("wamid.v", "hello")));
+        assert_eq!(view[&key("wamid.v")], None);
+    }
+
+    #[test]
+    fn a_models_reading_outranks_the_rules_of_its_version() {
+        let mut view = SearchView::new();
+        apply(
+            &mut view,
+            &event(5, received("wamid.1", text("la sub LV dispo ?"))),
+        );
+        let mut model = reading(2, "Rolex", "16610LV");
+        if let ConversationEvent::WatchDetected(w) = &mut model {
+            w.method = ReadingMethod::Llm;
+        }
+        apply(&mut view, &event(6, model));
+        apply(&mut view, &event(7, reading(2, "Tudor", "79230")));
+        let doc = view[&key("wamid.1")].as_ref().unwrap();
+        assert_eq!(
+            (doc.refs.as_slice(), doc.listing_method),
+            (&["16610LV".to_owned()][..], Some(ReadingMethod::Llm))
+        );
+        apply(&mut view, &event(8, reading(3, "Tudor", "79230")));
+        let doc = view[&key("wamid.1")].as_ref().unwrap();
+        assert_eq!(doc.refs, ["79230"]);
     }
 }

@@ -77,9 +77,16 @@ export function MessageBody({ view, highlight = null }: { view: MessageView; hig
       );
     case "audio":
       return (
-        <FileState file={view.file}>
-          {(url) => <audio src={url} controls preload="metadata" aria-label={view.voice ? t("message.voice") : t("kind.audio")} />}
-        </FileState>
+        <>
+          <FileState file={view.file}>
+            {(url) => <audio src={url} controls preload="metadata" aria-label={view.voice ? t("message.voice") : t("kind.audio")} />}
+          </FileState>
+          {view.transcript && (
+            <blockquote className="transcript" aria-label={t("message.transcript")}>
+              <LinkedText text={view.transcript} highlight={highlight} />
+            </blockquote>
+          )}
+        </>
       );
     case "document":
       return (

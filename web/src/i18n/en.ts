@@ -156,6 +156,7 @@ export const en = {
   "message.image": "Photo from the conversation",
   "message.sticker": "Sticker",
   "message.voice": "Voice message",
+  "message.transcript": "Transcript",
   "message.tapped": "Tapped “{title}”",
   "message.template": "Template {name} ({language})",
   "message.order": "Order of {count} items",

@@ -156,6 +156,7 @@ export const fr: Record<MessageKey, string> = {
   "message.image": "Photo de la conversation",
   "message.sticker": "Autocollant",
   "message.voice": "Message vocal",
+  "message.transcript": "Transcription",
   "message.tapped": "A choisi « {title} »",
   "message.template": "Modèle {name} ({language})",
   "message.order": "Commande de {count} articles",

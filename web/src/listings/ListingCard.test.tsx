@@ -19,6 +19,7 @@ function listing(fields: Partial<Listing>): Listing {
     currency_implied: false,
     spans: {},
     extractor_version: 1,
+    method: "rules",
     written_at: "2026-11-30T10:00:00Z",
     ...fields,
   };
@@ -34,6 +35,13 @@ function show(listings: Listing[], onHighlight = vi.fn()) {
 }
 
 describe("a listing's card", () => {
+  it("says when a model read the listing, and which", () => {
+    show([listing({ brand: "Omega", method: "llm", read_by: "gemini:gemini-3.5-flash-lite" }), listing({ index: 1, brand: "Rolex" })]);
+    const byModel = screen.getByRole("region", { name: "Watch listing: Omega" });
+    expect(within(byModel).getByText("read by the model").getAttribute("title")).toBe("gemini:gemini-3.5-flash-lite");
+    expect(within(screen.getByRole("region", { name: "Watch listing: Rolex" })).queryByText("read by the model")).toBeNull();
+  });
+
   it("says a price whose currency was not written is in euros by inference", () => {
     show([listing({ brand: "Omega", model: "Speedmaster", price: 6500, currency: "EUR", currency_implied: true })]);
     const card = screen.getByRole("region", { name: "Watch listing: Omega Speedmaster" });

@@ -88,6 +88,11 @@ function ListingCard({ listing, text, onHighlight }: { listing: Listing; text: s
         >
           {typeLabel(listing.type, t)}
         </span>
+        {listing.method === "llm" && (
+          <span className="listing-read-by" title={listing.read_by ?? undefined}>
+            {t("listings.readByModel")}
+          </span>
+        )}
         {hasMatches(listing) && <MatchesButton listing={listing} />}
       </div>
       <dl className="listing-fields">

@@ -16,6 +16,7 @@ function listing(fields: Partial<Listing>): Listing {
     currency_implied: false,
     spans: {},
     extractor_version: 1,
+    method: "rules",
     written_at: "2026-11-30T10:00:00Z",
     ...fields,
   };

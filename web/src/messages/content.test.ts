@@ -41,7 +41,20 @@ describe("describeMessage", () => {
     const failed = describeMessage(
       message({ kind: "audio", media_state: "failed", media_file: { error: "gone" }, content: { content_type: "audio", media: {}, voice: true } }),
     );
-    expect(failed).toEqual({ type: "audio", voice: true, file: { state: "failed" } });
+    expect(failed).toEqual({ type: "audio", voice: true, file: { state: "failed" }, transcript: null });
+  });
+
+  it("gives a voice note the words the model heard", () => {
+    const view = describeMessage(
+      message({
+        kind: "audio",
+        media_state: "stored",
+        media_file: { id: "m9", url: "/api/v1/media/m9", mime_type: "audio/ogg", size: 10 },
+        content: { content_type: "audio", media: {}, voice: true },
+        transcript: { text: "Do you ship to Lisbon?", model: "gemini:x", at: "2026-11-30T10:00:00Z" },
+      }),
+    );
+    expect(view).toMatchObject({ type: "audio", voice: true, transcript: "Do you ship to Lisbon?" });
   });
 
   it("names a document by its file name", () => {

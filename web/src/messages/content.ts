@@ -9,7 +9,7 @@ export type MessageView =
   | { type: "text"; text: string }
   | { type: "image"; file: FileView; caption: string | null }
   | { type: "video"; file: FileView; caption: string | null }
-  | { type: "audio"; file: FileView; voice: boolean }
+  | { type: "audio"; file: FileView; voice: boolean; transcript: string | null }
   | { type: "document"; file: FileView; caption: string | null; filename: string }
   | { type: "sticker"; file: FileView }
   | {
@@ -127,7 +127,7 @@ function inbound(message: Message, content: Json, contentType: string): MessageV
     case "video":
       return { type: "video", file: fileOf(message), caption: caption(message, content) };
     case "audio":
-      return { type: "audio", file: fileOf(message), voice: content.voice === true };
+      return { type: "audio", file: fileOf(message), voice: content.voice === true, transcript: message.transcript?.text ?? null };
     case "document":
       return { type: "document", file: fileOf(message), caption: caption(message, content), filename: filename(message, content) };
     case "sticker":
@@ -184,7 +184,7 @@ function outbound(message: Message, content: Json, kind: string): MessageView {
     case "video":
       return { type: "video", file: fileOf(message), caption: caption(message, content) };
     case "audio":
-      return { type: "audio", file: fileOf(message), voice: false };
+      return { type: "audio", file: fileOf(message), voice: false, transcript: null };
     case "document":
       return { type: "document", file: fileOf(message), caption: caption(message, content), filename: filename(message, content) };
     case "sticker":

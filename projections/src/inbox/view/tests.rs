@@ -131,6 +131,34 @@ fn an_edit_that_arrives_before_its_original_stays_the_current_text() {
 }
 
 #[test]
+fn a_voice_note_shows_the_words_the_model_heard() {
+    let c = CONVERSATIONS[0];
+    let note = inbound(
+        json!({"from": "447700900001", "id": "wamid.v", "timestamp": "1700000010", "type": "audio",
+        "audio": {"id": "m1", "mime_type": "audio/ogg", "voice": true}}),
+    );
+    let heard = ConversationEvent::MessageTranscribed(actors::bot::events::MessageTranscribed {
+        message_id: "wamid.v".into(),
+        text: "Do you ship to Lisbon?".into(),
+        model: "gemini:test".into(),
+        at: t(20),
+        written_at: Some(t(10)),
+    });
+    let view = fold(&[event(1, c, note), event(2, c, heard)]);
+    let m = &view.messages[&(c.to_owned(), "wamid.v".to_owned())];
+    let transcript = m.transcript.as_ref().expect("a transcript");
+    assert_eq!(
+        (
+            transcript.text.as_str(),
+            transcript.model.as_str(),
+            transcript.at
+        ),
+        ("Do you ship to Lisbon?", "gemini:test", t(20))
+    );
+    assert_eq!(m.kind.as_deref(), Some("audio"));
+}
+
+#[test]
 fn a_newer_reaction_replaces_the_older_and_an_empty_one_removes_it() {
     let c = CONVERSATIONS[0];
     let react = |id: &str, emoji: &str, at: i64| {
