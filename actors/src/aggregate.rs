@@ -119,6 +119,12 @@ refusal_codes! {
     WindowClosed = "window_closed", BreaksRule;
     /// A reply or reaction names a message this conversation does not hold.
     UnknownMessage = "unknown_message", BreaksRule;
+    /// A snooze until a time that has passed, or a time given for another status.
+    InvalidSnooze = "invalid_snooze", Malformed;
+    /// A note without text, or too long.
+    InvalidNote = "invalid_note", Malformed;
+    /// A conversation holds at most so many labels.
+    TooManyLabels = "too_many_labels", Conflict;
 }
 
 impl std::fmt::Display for RefusalCode {

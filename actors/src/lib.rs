@@ -14,6 +14,8 @@
 //! - [`conversation`]: one actor per conversation stream and its domain rules (duplicates, status order);
 //! - [`bot`]: what the bot answers and when it hands over (settings, prompt, verdicts, its events);
 //! - [`listings`]: watch listings read from a message's text (brand, family, reference, price, ...);
+//! - [`teamwork`]: business hours and round-robin assignment (a conversation's own team work is in
+//!   `conversation::workflow`);
 //! - [`account`]: one actor per WhatsApp business number (and per business account) for account facts;
 //! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily;
 //! - [`tasks`]: the tasks that run beside the actors (sends, downloads), tracked so shutdown waits for them.
@@ -36,6 +38,7 @@ pub mod outbound;
 pub mod store;
 pub mod stream_actor;
 pub mod tasks;
+pub mod teamwork;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text_enum;

@@ -203,6 +203,7 @@ pub(super) async fn queue(
             callback_data: None,
             template_text,
         },
+        by: Some(caller.user_id.clone()),
     };
     let stream = target.id.stream();
     state

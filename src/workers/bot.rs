@@ -439,6 +439,7 @@ impl BotWorker {
                 callback_data: None,
                 template_text: None,
             },
+            by: None,
         };
         match self
             .conversations

@@ -5,6 +5,7 @@ use super::outbound::{
     AttemptFailed, MediaFailed, MediaStored, MessageQueued, MessageSent, SendAttempted, SendFailed,
 };
 use super::status::StatusReport;
+use super::workflow::{Assigned, LabelSet, NoteAdded, Responded, StatusChanged};
 use crate::bot::events::{BotEscalated, BotReplied, BotTurnClaimed, MessageTranscribed};
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
@@ -124,6 +125,16 @@ pub enum ConversationEvent {
     BotEscalated(BotEscalated),
     /// A voice note's words.
     MessageTranscribed(MessageTranscribed),
+    /// The conversation's status changed (open, pending, snoozed, resolved).
+    StatusChanged(StatusChanged),
+    /// The conversation was assigned to an agent and/or a team, or unassigned.
+    Assigned(Assigned),
+    /// A label was applied or removed.
+    LabelSet(LabelSet),
+    /// A private note for the team.
+    NoteAdded(NoteAdded),
+    /// The business answered a waiting customer (for response-time reports).
+    Responded(Responded),
 }
 
 impl ConversationEvent {
@@ -147,9 +158,14 @@ impl ConversationEvent {
     pub const BOT_REPLIED: &'static str = "bot.replied";
     pub const BOT_ESCALATED: &'static str = "bot.escalated";
     pub const MESSAGE_TRANSCRIBED: &'static str = "message.transcribed";
+    pub const STATUS_CHANGED: &'static str = "conversation.status_changed";
+    pub const ASSIGNED: &'static str = "conversation.assigned";
+    pub const LABEL_SET: &'static str = "conversation.label_set";
+    pub const NOTE_ADDED: &'static str = "note.added";
+    pub const RESPONDED: &'static str = "conversation.responded";
 
     /// Every wire name this version writes and reads.
-    pub const TYPES: [&'static str; 20] = [
+    pub const TYPES: [&'static str; 25] = [
         Self::MESSAGE_RECEIVED,
         Self::MESSAGE_ECHOED,
         Self::MESSAGE_STATUS_CHANGED,
@@ -170,6 +186,11 @@ impl ConversationEvent {
         Self::BOT_REPLIED,
         Self::BOT_ESCALATED,
         Self::MESSAGE_TRANSCRIBED,
+        Self::STATUS_CHANGED,
+        Self::ASSIGNED,
+        Self::LABEL_SET,
+        Self::NOTE_ADDED,
+        Self::RESPONDED,
     ];
 }
 
@@ -254,6 +275,17 @@ impl ConversationEvent {
             (Self::MESSAGE_TRANSCRIBED, 1) => {
                 MessageTranscribed::deserialize(payload).map(ConversationEvent::MessageTranscribed)
             }
+            (Self::STATUS_CHANGED, 1) => {
+                StatusChanged::deserialize(payload).map(ConversationEvent::StatusChanged)
+            }
+            (Self::ASSIGNED, 1) => Assigned::deserialize(payload).map(ConversationEvent::Assigned),
+            (Self::LABEL_SET, 1) => LabelSet::deserialize(payload).map(ConversationEvent::LabelSet),
+            (Self::NOTE_ADDED, 1) => {
+                NoteAdded::deserialize(payload).map(ConversationEvent::NoteAdded)
+            }
+            (Self::RESPONDED, 1) => {
+                Responded::deserialize(payload).map(ConversationEvent::Responded)
+            }
             _ => return Err("unknown event type or schema version".to_owned()),
         };
         decoded.map_err(|e| e.to_string())
@@ -285,6 +317,11 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::BotReplied(_) => Self::BOT_REPLIED,
             ConversationEvent::BotEscalated(_) => Self::BOT_ESCALATED,
             ConversationEvent::MessageTranscribed(_) => Self::MESSAGE_TRANSCRIBED,
+            ConversationEvent::StatusChanged(_) => Self::STATUS_CHANGED,
+            ConversationEvent::Assigned(_) => Self::ASSIGNED,
+            ConversationEvent::LabelSet(_) => Self::LABEL_SET,
+            ConversationEvent::NoteAdded(_) => Self::NOTE_ADDED,
+            ConversationEvent::Responded(_) => Self::RESPONDED,
         }
     }
 
@@ -329,6 +366,12 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::BotReplied(r) => r.turn_id.to_string(),
             ConversationEvent::BotEscalated(e) => e.turn_id.to_string(),
             ConversationEvent::MessageTranscribed(t) => t.message_id.clone(),
+            ConversationEvent::StatusChanged(s) => s.command_id.to_string(),
+            ConversationEvent::Assigned(a) => a.command_id.to_string(),
+            ConversationEvent::LabelSet(l) => l.command_id.to_string(),
+            ConversationEvent::NoteAdded(n) => n.note_id.to_string(),
+            // One answer per answering message.
+            ConversationEvent::Responded(r) => r.message_id.clone(),
         }
     }
 
@@ -354,6 +397,11 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::BotReplied(r) => Some(r.at),
             ConversationEvent::BotEscalated(e) => Some(e.at),
             ConversationEvent::MessageTranscribed(t) => Some(t.at),
+            ConversationEvent::StatusChanged(s) => Some(s.at),
+            ConversationEvent::Assigned(a) => Some(a.at),
+            ConversationEvent::LabelSet(l) => Some(l.at),
+            ConversationEvent::NoteAdded(n) => Some(n.at),
+            ConversationEvent::Responded(r) => Some(r.at),
         }
     }
 
@@ -379,6 +427,11 @@ impl DomainEvent for ConversationEvent {
             ConversationEvent::BotReplied(r) => serde_json::to_value(r),
             ConversationEvent::BotEscalated(e) => serde_json::to_value(e),
             ConversationEvent::MessageTranscribed(t) => serde_json::to_value(t),
+            ConversationEvent::StatusChanged(s) => serde_json::to_value(s),
+            ConversationEvent::Assigned(a) => serde_json::to_value(a),
+            ConversationEvent::LabelSet(l) => serde_json::to_value(l),
+            ConversationEvent::NoteAdded(n) => serde_json::to_value(n),
+            ConversationEvent::Responded(r) => serde_json::to_value(r),
         };
         // These types have only string keys, so serialising them cannot fail.
         value.unwrap_or_default()

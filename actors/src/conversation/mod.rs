@@ -10,6 +10,7 @@ pub mod message;
 pub mod outbound;
 pub mod phone;
 pub mod status;
+pub mod workflow;
 
 use crate::aggregate::{Aggregate, Refusal, RefusalCode};
 use chrono::{DateTime, Utc};
@@ -46,6 +47,8 @@ pub enum ConversationFact {
     /// A model's reading of a message's watches (method `llm`), for a message the rules were unsure of.
     /// Recorded once per message.
     ModelReading(WatchDetected),
+    /// Team work: status, assignment, labels, notes (see [`workflow`]).
+    Workflow(workflow::WorkflowCommand),
 }
 
 /// Where the bot's messages go: the customer's WhatsApp id, or the group.
@@ -111,9 +114,18 @@ enum Request {
     Command(ConversationAction),
     /// A fingerprint of the message asked for (its content and the message it replies to).
     Send(u64),
+    /// A fingerprint of the team-work action asked for.
+    Workflow(u64),
 }
 
 impl Request {
+    fn of_workflow(action: &workflow::WorkflowAction) -> Request {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        action.hash(&mut hasher);
+        Request::Workflow(hasher.finish())
+    }
+
     fn of_send(message: &crate::graph::OutboundMessage) -> Request {
         use std::hash::{Hash, Hasher};
         // Only what the caller chose: the recipient is derived from the conversation.
@@ -131,6 +143,7 @@ impl ConversationFact {
         match self {
             ConversationFact::Command(c) => Some((c.command_id, Request::Command(c.action))),
             ConversationFact::Send(s) => Some((s.message_id, Request::of_send(&s.message))),
+            ConversationFact::Workflow(c) => Some((c.command_id, Request::of_workflow(&c.action))),
             _ => None,
         }
     }
@@ -175,6 +188,7 @@ pub struct Conversation {
     bot: BotState,
     /// Messages whose watches a model has read (each is read once).
     model_read: HashSet<String>,
+    workflow: workflow::Workflow,
 }
 
 /// What the conversation remembers of the bot's turns.
@@ -305,6 +319,7 @@ impl Conversation {
                         callback_data: None,
                         template_text: None,
                     },
+                    by: None,
                 }
             };
         match fact {
@@ -339,7 +354,14 @@ impl Conversation {
                     details: details.clone(),
                     at: *at,
                 })];
+                let responded = self.workflow.on_business_message(
+                    &reply.message_id.to_string(),
+                    *at,
+                    None,
+                    "bot",
+                );
                 events.extend(with_watch(ConversationEvent::MessageQueued(reply)));
+                events.extend(responded.map(ConversationEvent::Responded));
                 events
             }
             BotFact::Escalate {
@@ -519,6 +541,14 @@ impl Conversation {
 
     /// A command or send under an id already used for something else: an idempotency key reused for
     /// another request.
+    /// Folds a team-work event, remembering the command that decided it.
+    fn workflow_applied(&mut self, event: workflow::WorkflowEvent) {
+        if let Some((id, action)) = event.command() {
+            self.requests.insert(id, Request::of_workflow(&action));
+        }
+        self.workflow.apply(&event);
+    }
+
     fn refuse_reuse(&self, fact: &ConversationFact) -> Option<Refusal> {
         let (id, asked) = fact.request()?;
         let recorded = self.requests.get(&id)?;
@@ -642,12 +672,26 @@ impl Aggregate for Conversation {
     fn decide(&self, fact: &ConversationFact) -> Vec<ConversationEvent> {
         let event = match fact {
             ConversationFact::Message(m) if !self.knows_message(&m.wamid) => {
-                return with_watch(ConversationEvent::MessageReceived(m.clone()));
+                let mut events = with_watch(ConversationEvent::MessageReceived(m.clone()));
+                if m.content.is_standalone() {
+                    let at = m.timestamp.unwrap_or_else(Utc::now);
+                    events.extend(
+                        self.workflow
+                            .on_customer_message(&m.wamid, at)
+                            .map(ConversationEvent::StatusChanged),
+                    );
+                }
+                return events;
             }
             ConversationFact::Echo(m) if !self.knows_message(&m.wamid) => {
                 let at = m.timestamp.unwrap_or_else(Utc::now);
                 let mut events = with_watch(ConversationEvent::MessageEchoed(m.clone()));
                 events.extend(self.hand_over(&m.wamid, at));
+                events.extend(
+                    self.workflow
+                        .on_business_message(&m.wamid, at, None, "app")
+                        .map(ConversationEvent::Responded),
+                );
                 return events;
             }
             ConversationFact::Status(s)
@@ -669,8 +713,23 @@ impl Aggregate for Conversation {
                     message_id: send.message_id,
                     at: send.at,
                     message: send.message.clone(),
+                    by: send.by.clone(),
                 }));
                 events.extend(self.hand_over(&send.message_id.to_string(), send.at));
+                // A person's answer ends the customer's wait; the inbox's own messages (an away message, a
+                // summary) do not.
+                if send.by.is_some() {
+                    events.extend(
+                        self.workflow
+                            .on_business_message(
+                                &send.message_id.to_string(),
+                                send.at,
+                                send.by.clone(),
+                                "agent",
+                            )
+                            .map(ConversationEvent::Responded),
+                    );
+                }
                 return events;
             }
             ConversationFact::Bot(b) => return self.decide_bot(b),
@@ -681,6 +740,14 @@ impl Aggregate for Conversation {
                     && !self.model_read.contains(&w.message_id) =>
             {
                 Some(ConversationEvent::WatchDetected(w.clone()))
+            }
+            ConversationFact::Workflow(c) => {
+                return self
+                    .workflow
+                    .decide(c)
+                    .map(ConversationEvent::from)
+                    .into_iter()
+                    .collect();
             }
             ConversationFact::Delivery(d) => self.decide_delivery(d),
             ConversationFact::Media(m)
@@ -712,6 +779,9 @@ impl Aggregate for Conversation {
                 }
                 if crate::bot::read(&m.content) != crate::bot::Reading::Nothing {
                     self.bot.latest = Some(m.wamid.clone());
+                }
+                if let (true, Some(at)) = (m.content.is_standalone(), m.timestamp) {
+                    self.workflow.customer_wrote(at);
                 }
             }
             ConversationEvent::MessageEchoed(m) => {
@@ -820,12 +890,36 @@ impl Aggregate for Conversation {
             ConversationEvent::MessageTranscribed(t) => {
                 self.bot.transcribed.insert(t.message_id.clone());
             }
+            ConversationEvent::StatusChanged(s) => {
+                self.workflow_applied(workflow::WorkflowEvent::StatusChanged(s.clone()))
+            }
+            ConversationEvent::Assigned(a) => {
+                self.workflow_applied(workflow::WorkflowEvent::Assigned(a.clone()))
+            }
+            ConversationEvent::LabelSet(l) => {
+                self.workflow_applied(workflow::WorkflowEvent::LabelSet(l.clone()))
+            }
+            ConversationEvent::NoteAdded(n) => {
+                self.workflow_applied(workflow::WorkflowEvent::NoteAdded(n.clone()))
+            }
+            ConversationEvent::Responded(_) => self.workflow.responded(),
         }
     }
 
     fn check(&self, fact: &ConversationFact) -> Result<(), Refusal> {
         if let Some(refusal) = self.refuse_reuse(fact) {
             return Err(refusal);
+        }
+        if let ConversationFact::Workflow(c) = fact {
+            return self.workflow.check(c).map_err(|r| {
+                let code = match r {
+                    workflow::WorkflowRefusal::SnoozeInPast
+                    | workflow::WorkflowRefusal::TimeWithoutSnooze => RefusalCode::InvalidSnooze,
+                    workflow::WorkflowRefusal::BadNote => RefusalCode::InvalidNote,
+                    workflow::WorkflowRefusal::TooManyLabels => RefusalCode::TooManyLabels,
+                };
+                Refusal::new(code, r.to_string())
+            });
         }
         let ConversationFact::Send(send) = fact else {
             return Ok(());

@@ -44,6 +44,9 @@ pub struct MessageQueued {
     pub message_id: Uuid,
     pub at: DateTime<Utc>,
     pub message: OutboundMessage,
+    /// The user who sent it; `None` for the bot and the inbox's own messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// A sender claimed an attempt to send.
@@ -95,6 +98,8 @@ pub struct SendCommand {
     pub message_id: Uuid,
     pub at: DateTime<Utc>,
     pub message: OutboundMessage,
+    /// The user sending it; `None` for the inbox's own messages (the bot's summaries, away messages).
+    pub by: Option<String>,
 }
 
 /// What a sender reports about a queued message.

@@ -245,6 +245,11 @@ impl InboxEvent {
             | ConversationEvent::BotTurnClaimed(_)
             | ConversationEvent::BotReplied(_)
             | ConversationEvent::BotEscalated(_)
+            | ConversationEvent::StatusChanged(_)
+            | ConversationEvent::Assigned(_)
+            | ConversationEvent::LabelSet(_)
+            | ConversationEvent::NoteAdded(_)
+            | ConversationEvent::Responded(_)
             | ConversationEvent::ReadMarked(_)
             | ConversationEvent::FavouriteSet(_)
             | ConversationEvent::ArchivedSet(_)
@@ -397,6 +402,12 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
         ConversationEvent::BotTurnClaimed(_)
         | ConversationEvent::BotReplied(_)
         | ConversationEvent::BotEscalated(_) => {}
+        // Team work (shown by the inbox's team columns) and response times (the reports').
+        ConversationEvent::StatusChanged(_)
+        | ConversationEvent::Assigned(_)
+        | ConversationEvent::LabelSet(_)
+        | ConversationEvent::NoteAdded(_)
+        | ConversationEvent::Responded(_) => {}
         ConversationEvent::MessageTranscribed(t) => {
             let row = message_mut(view, e, &t.message_id, at);
             row.transcript = Some(Json(Transcript {

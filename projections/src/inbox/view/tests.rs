@@ -60,6 +60,7 @@ fn queued(i: usize, at: i64) -> ConversationEvent {
             callback_data: None,
             template_text: None,
         },
+        by: None,
     })
 }
 
