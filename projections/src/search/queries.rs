@@ -310,6 +310,31 @@ pub struct NearestPlan {
     /// The index's `ef_search` (and how many of its nearest are asked for) when filters narrow the search
     /// and keep more documents than `exact_up_to`: at most 1000 in pgvector 0.6.
     pub filtered_ef: i64,
+    /// pgvector ≥ 0.8's iterative index scans, used when the server has them (checked on every call, so
+    /// an older pgvector keeps the plan above): the filters then go into the index scan, which walks on
+    /// past its first `filtered_ef` until `limit` documents pass them (or `hnsw.max_scan_tuples`).
+    pub iterative: IterativeScan,
+}
+
+/// pgvector's `hnsw.iterative_scan` (0.8 and later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IterativeScan {
+    /// Filter what the index's first `ef_search` nearest give, as pgvector 0.6 does.
+    Off,
+    /// Walk on; results may come slightly out of order (re-sorted here).
+    RelaxedOrder,
+    /// Walk on, in exact distance order.
+    StrictOrder,
+}
+
+impl IterativeScan {
+    fn setting(self) -> Option<&'static str> {
+        match self {
+            IterativeScan::Off => None,
+            IterativeScan::RelaxedOrder => Some("relaxed_order"),
+            IterativeScan::StrictOrder => Some("strict_order"),
+        }
+    }
 }
 
 impl Default for NearestPlan {
@@ -317,6 +342,7 @@ impl Default for NearestPlan {
         NearestPlan {
             exact_up_to: EXACT_UP_TO,
             filtered_ef: FILTERED_EF,
+            iterative: ITERATIVE,
         }
     }
 }
@@ -325,6 +351,8 @@ impl Default for NearestPlan {
 pub const EXACT_UP_TO: i64 = 20_000;
 /// See [`NearestPlan::filtered_ef`].
 pub const FILTERED_EF: i64 = 400;
+/// See [`NearestPlan::iterative`].
+pub const ITERATIVE: IterativeScan = IterativeScan::RelaxedOrder;
 
 /// The documents whose vectors (of `model`) are nearest `vector`, nearest first, at most `limit`.
 ///
@@ -332,7 +360,8 @@ pub const FILTERED_EF: i64 = 400;
 /// filters keeping few documents ([`EXACT_UP_TO`]), those are ranked exactly. Otherwise the index is
 /// asked for its [`FILTERED_EF`] nearest and the filters apply to what it gives; when they leave fewer
 /// than [`ENOUGH`] (or `limit`, if fewer), the filtered documents are ranked exactly instead (a distance
-/// the index cannot serve), so a narrow filter never loses its nearest documents.
+/// the index cannot serve), so a narrow filter never loses its nearest documents. With pgvector ≥ 0.8
+/// the filters go into the index scan instead, which walks on until `limit` pass them ([`ITERATIVE`]).
 pub async fn nearest(
     pool: &PgPool,
     model: &str,
@@ -419,8 +448,24 @@ pub async fn nearest_planned(
         .fetch_one(&mut *tx)
         .await?
             <= plan.exact_up_to;
+    // With pgvector ≥ 0.8 the index scan can walk on until enough documents pass the filters.
+    let walks = match plan.iterative.setting() {
+        Some(mode) if narrows && !small => sqlx::query_scalar!(
+            r#"select set_config('hnsw.iterative_scan', $1, true) as "mode!"
+               from pg_extension
+               where extname = 'vector'
+                 and (regexp_match(extversion, '^(\d+)\.(\d+)'))::int[] >= '{0,8}'"#,
+            mode,
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some(),
+        _ => false,
+    };
+    let first = if walks { "walk" } else { "index" };
     let mut found = Vec::new();
-    for exact_scan in [false, true] {
+    for pass in [first, "exact"] {
+        let exact_scan = pass == "exact";
         if !exact_scan && small {
             continue;
         }
@@ -433,14 +478,36 @@ pub async fn nearest_planned(
             r#"with nearest as (
                    select v.sha256, v.embedding <=> $1::text::vector as distance
                    from search_vectors v
-                   where not $20 and v.model = $2
+                   where $20 = 'index' and v.model = $2
                    order by v.embedding <=> $1::text::vector
                    limit $22),
+               walked as materialized (
+                   select v.sha256, v.embedding <=> $1::text::vector as distance
+                   from search_vectors v
+                   join search_documents d on d.passage_sha256 = v.sha256
+                   where $20 = 'walk' and v.model = $2
+                     and account_in_scope(d.account_id, $4, $5)
+                     and ($6::text is null or d.account_id = $6)
+                     and ($7::text is null or d.conversation_id = $7)
+                     and ($8::text is null or d.contact_id = $8)
+                     and ($9::text is null or d.direction = $9)
+                     and ($10::text is null or d.kind = $10)
+                     and ($11::timestamptz is null or d.written_at >= $11)
+                     and ($12::timestamptz is null or d.written_at < $12)
+                     and ($13::text is null or $13 = any(d.brands))
+                     and ($14::text is null or $14 = any(d.models))
+                     and ($15::text is null or $15 = any(d.refs))
+                     and ($16::text is null or d.listing_type = $16)
+                     and ($17::float8 is null or d.price >= $17)
+                     and ($18::float8 is null or d.price <= $18)
+                     and ($19::text is null or d.currency = $19)
+                   order by v.embedding <=> $1::text::vector
+                   limit $21),
                scanned as (
                    select v.sha256, (v.embedding <=> $1::text::vector) + 0 as distance
                    from search_documents d
                    join search_vectors v on v.model = $2 and v.sha256 = d.passage_sha256
-                   where $20
+                   where $20 = 'exact'
                      and account_in_scope(d.account_id, $4, $5)
                      and ($6::text is null or d.account_id = $6)
                      and ($7::text is null or d.conversation_id = $7)
@@ -458,7 +525,9 @@ pub async fn nearest_planned(
                      and ($19::text is null or d.currency = $19)
                    order by 2
                    limit $21),
-               close as (select * from nearest union all select * from scanned)
+               close as (select * from nearest
+                         union all select * from walked
+                         union all select * from scanned)
                select d.conversation_id as "conversation_id!", d.message_id as "message_id!",
                       d.account_id as "account_id!", d.contact_id as "contact_id!",
                       d.direction as "direction!", d.kind as "kind!", d.body as "body!",
@@ -503,7 +572,7 @@ pub async fn nearest_planned(
             filters.price_min,
             filters.price_max,
             filters.currency,
-            exact_scan,
+            pass,
             limit,
             ef.max(limit),
         )
@@ -885,5 +954,70 @@ mod tests {
             .unwrap();
         assert_eq!(ids(&coded)[0], "m0");
         assert_eq!(coded.hits.len(), 4);
+    }
+
+    /// A unit vector at `angle` (radians) from the first axis, in the plane of the first two.
+    fn toward(angle: f32) -> Vec<f32> {
+        let mut v = vec![0f32; 384];
+        v[0] = angle.cos();
+        v[1] = angle.sin();
+        v
+    }
+
+    async fn embedded(pool: &PgPool, id: &str, account: &str, vector: &[f32]) {
+        sqlx::query(
+            "insert into search_documents (conversation_id, message_id, account_id, contact_id,
+                 direction, kind, body, folded, codes, passage_sha256, written_at, brands, models,
+                 refs, position)
+             values ('c-' || $2, $1, $2, 'k1', 'inbound', 'text', $1, $1, '{}', $1, now(), '{}',
+                     '{}', 0)",
+        )
+        .bind(id)
+        .bind(account)
+        .execute(pool)
+        .await
+        .expect("insert a search document");
+        sqlx::query(
+            "insert into search_vectors (model, sha256, embedding) values ('m', $1, $2::text::vector)",
+        )
+        .bind(id)
+        .bind(vector_literal(vector))
+        .execute(pool)
+        .await
+        .expect("insert a vector");
+    }
+
+    #[tokio::test]
+    async fn a_number_whose_documents_are_all_beyond_the_nearest_still_gets_its_own_nearest_in_order(
+    ) {
+        let db = TestDatabase::create().await;
+        let pool = db.pool().await;
+        // Forty documents of a busy number right next to the query, three of a quiet one further away.
+        for i in 0..40 {
+            embedded(&pool, &format!("busy{i}"), "a1", &toward(0.01 * i as f32)).await;
+        }
+        for (id, angle) in [("far", 1.2), ("near", 0.8), ("middle", 1.0)] {
+            embedded(&pool, id, "a2", &toward(angle)).await;
+        }
+        let mut f = unfiltered();
+        f.account = Some("a2".to_owned());
+        // The index is asked for fewer than the busy number has, and nothing is ranked exactly first:
+        // with pgvector 0.8 the index scan walks on, before it the exact ranking takes over.
+        for iterative in [
+            IterativeScan::Off,
+            IterativeScan::RelaxedOrder,
+            IterativeScan::StrictOrder,
+        ] {
+            let plan = NearestPlan {
+                exact_up_to: 0,
+                filtered_ef: 10,
+                iterative,
+            };
+            let found = nearest_planned(&pool, "m", &toward(0.0), &[], &f, 2, plan)
+                .await
+                .unwrap();
+            let got: Vec<&str> = found.iter().map(|c| c.message_id.as_str()).collect();
+            assert_eq!(got, ["near", "middle"], "{iterative:?}");
+        }
     }
 }
