@@ -19,6 +19,7 @@ pub struct TeamSaved {
     pub by: Option<String>,
 }
 
+/// A team deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamDeleted {
     pub team_id: Uuid,
@@ -36,6 +37,7 @@ pub struct LabelSaved {
     pub by: Option<String>,
 }
 
+/// A label deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelDeleted {
     pub label_id: Uuid,
@@ -55,6 +57,7 @@ pub struct ReplySaved {
     pub by: Option<String>,
 }
 
+/// A canned reply deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplyDeleted {
     pub reply_id: Uuid,
@@ -71,17 +74,26 @@ pub struct AvailabilitySet {
     pub by: Option<String>,
 }
 
+/// Every fact of the workspace stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkspaceEvent {
+    /// `team.saved`: a team created or changed, whole.
     TeamSaved(TeamSaved),
+    /// `team.deleted`.
     TeamDeleted(TeamDeleted),
+    /// `label.saved`: a label created, renamed or recoloured.
     LabelSaved(LabelSaved),
+    /// `label.deleted`.
     LabelDeleted(LabelDeleted),
+    /// `reply.saved`: a canned reply created or changed, whole.
     ReplySaved(ReplySaved),
+    /// `reply.deleted`.
     ReplyDeleted(ReplyDeleted),
+    /// `availability.set`: an agent available or away.
     AvailabilitySet(AvailabilitySet),
 }
 
+/// The stable wire names.
 impl WorkspaceEvent {
     pub const TEAM_SAVED: &'static str = "team.saved";
     pub const TEAM_DELETED: &'static str = "team.deleted";
