@@ -22,6 +22,7 @@ use actors::outbound::sender::SenderConfig;
 use actors::outbound::Outbox;
 use actors::store::{EventStore, GroupCommitConfig, GroupCommitStore, PostgresEventStore};
 use actors::tasks::Tasks;
+use actors::workspace::Workspace;
 use anyhow::Context;
 use projections::live::Checkpoints;
 use projections::runner::Runners;
@@ -122,6 +123,9 @@ impl App {
             )
             .await
             .context("recording the default roles")?;
+        let workspace = StreamRouter::<Workspace>::start(directory(Arc::default()), RECORD_TIMEOUT)
+            .await
+            .context("starting the workspace actor")?;
         let access = AccessSnapshot::load(&pool)
             .await
             .context("loading the RBAC snapshot")?;
@@ -261,6 +265,7 @@ impl App {
             outbox,
             media,
             identity,
+            workspace,
             access,
             registry,
             idp,
@@ -348,6 +353,7 @@ impl App {
             .await;
         self.accounts.stop(ACTORS_STOP_TIMEOUT).await;
         self.state.identity.stop(ACTORS_STOP_TIMEOUT).await;
+        self.state.workspace.stop(ACTORS_STOP_TIMEOUT).await;
         self.projections_stop.cancel();
         if let Some(runners) = self.runners {
             runners.join().await;

@@ -91,6 +91,10 @@ refusal_codes! {
     UnknownToken = "unknown_token", NotFound;
     /// The bot's knowledge base has no such entry.
     UnknownEntry = "unknown_entry", NotFound;
+    UnknownTeam = "unknown_team", NotFound;
+    UnknownLabel = "unknown_label", NotFound;
+    /// No such canned reply.
+    UnknownReply = "unknown_reply", NotFound;
     AlreadySetUp = "already_set_up", Conflict;
     EmailTaken = "email_taken", Conflict;
     SubjectTaken = "subject_taken", Conflict;
@@ -103,8 +107,28 @@ refusal_codes! {
     StaleSettings = "stale_settings", Conflict;
     /// The bot's knowledge base is full.
     TooManyEntries = "too_many_entries", Conflict;
+    /// Another team has this name (names are compared ignoring case).
+    TeamNameTaken = "team_name_taken", Conflict;
+    /// Another label has this name (names are compared ignoring case).
+    LabelNameTaken = "label_name_taken", Conflict;
+    /// Another canned reply of the same number (or for every number) has this shortcut.
+    ShortcutTaken = "shortcut_taken", Conflict;
     /// A message that can never be sent (empty text, a caption on a sticker, ...).
     InvalidMessage = "invalid_message", Malformed;
+    /// A team's or label's name is empty, too long or holds control characters.
+    InvalidName = "invalid_name", Malformed;
+    /// A label's colour is not written `#rrggbb`.
+    InvalidColour = "invalid_colour", Malformed;
+    /// A canned reply's shortcut is not 1 to 32 of `a-z0-9_-`.
+    InvalidShortcut = "invalid_shortcut", Malformed;
+    /// A canned reply's text is empty, too long or holds control characters.
+    InvalidReplyText = "invalid_reply_text", Malformed;
+    /// A team lists more members than it may hold.
+    TooManyMembers = "too_many_members", Malformed;
+    /// A team names a member or number that is not an id.
+    InvalidTeam = "invalid_team", Malformed;
+    /// A number id that is not one.
+    InvalidAccount = "invalid_account", Malformed;
     InvalidEmail = "invalid_email", BreaksRule;
     InvalidRole = "invalid_role", BreaksRule;
     InvalidRoleName = "invalid_role_name", BreaksRule;

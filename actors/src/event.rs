@@ -35,6 +35,12 @@ impl StreamId {
         Self(format!("waba-{waba_id}"))
     }
 
+    /// The one stream of the install-wide catalogue of team work: teams, labels, canned replies,
+    /// agents' availability.
+    pub fn workspace() -> Self {
+        Self("workspace".to_owned())
+    }
+
     /// Any other stream name (tests, later kinds of streams).
     pub fn new(name: impl Into<String>) -> Self {
         Self(name.into())

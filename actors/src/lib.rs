@@ -18,6 +18,8 @@
 //!   `conversation::workflow`);
 //! - [`account`]: one actor per WhatsApp business number (and per business account) for account facts;
 //! - [`directory`]: spawns stream actors on first use, passivates idle ones, restarts failed ones lazily;
+//! - [`workspace`]: the install-wide catalogue of team work (teams, labels, canned replies, agents'
+//!   availability) on one stream, and how a canned reply's placeholders are filled;
 //! - [`tasks`]: the tasks that run beside the actors (sends, downloads), tracked so shutdown waits for them.
 #![forbid(unsafe_code)]
 
@@ -43,3 +45,4 @@ pub mod teamwork;
 pub mod testing;
 pub mod text_enum;
 pub mod webhook;
+pub mod workspace;

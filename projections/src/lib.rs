@@ -12,6 +12,7 @@
 //! - [`listings`]: the watch listings read in messages, their statistics and matches;
 //! - [`search`]: one document per message with words, for full-text, semantic and hybrid search;
 //! - [`bot`]: each number's bot settings, each conversation's bot state, its turns and transcripts;
+//! - [`workspace`]: teams, labels, canned replies and agents' availability, from the `workspace` stream;
 //! - [`rbac`]: the RBAC snapshot, folded from the identity stream;
 //! - [`uploads`]: who may see a stored media file;
 //! - [`scope`]: the account scope every query that narrows rows to a caller's accounts applies;
@@ -37,5 +38,6 @@ pub mod runner;
 pub mod scope;
 pub mod search;
 pub mod uploads;
+pub mod workspace;
 
 pub use actors;

@@ -85,6 +85,7 @@ pub fn counting(
         std::sync::Arc::new(crate::listings::ListingsProjection { counters: watch }),
         std::sync::Arc::new(crate::search::SearchProjection),
         std::sync::Arc::new(crate::bot::BotProjection),
+        std::sync::Arc::new(crate::workspace::WorkspaceProjection),
     ]
 }
 

@@ -43,6 +43,10 @@ async fn every_view_row_type_has_exactly_its_tables_columns() {
         checked::<projections::bot::view::TurnRow>(),
         checked::<projections::bot::view::TranscriptRow>(),
         checked::<projections::bot::view::QaRow>(),
+        checked::<projections::workspace::view::TeamRow>(),
+        checked::<projections::workspace::view::LabelRow>(),
+        checked::<projections::workspace::view::ReplyRow>(),
+        checked::<projections::workspace::view::AvailabilityRow>(),
     ];
 
     // Every table a projection writes has its row type checked here.

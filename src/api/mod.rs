@@ -26,6 +26,7 @@ pub mod session;
 pub mod tokens;
 pub mod users;
 pub mod whatsapp;
+pub mod workspace;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -54,6 +55,8 @@ pub enum Tag {
     /// Managing a WhatsApp number through Meta: profile, templates, registration, webhook subscription,
     /// token.
     WhatsApp,
+    /// Team work across the install: teams, labels, canned replies, and agents' availability.
+    Workspace,
 }
 
 /// Every API, held to [`contract::Contract`]'s promises.
@@ -70,7 +73,7 @@ pub type Apis = contract::Contract<(
     accounts::AccountsApi,
     contacts::ContactsApi,
     listings::ListingsApi,
-    (search::SearchApi, bot::BotApi),
+    (search::SearchApi, bot::BotApi, workspace::WorkspaceApi),
     audit::AuditApi,
     live::LiveApi,
 )>;
@@ -90,7 +93,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             accounts::AccountsApi,
     contacts::ContactsApi,
             listings::ListingsApi,
-            (search::SearchApi, bot::BotApi),
+            (search::SearchApi, bot::BotApi, workspace::WorkspaceApi),
             audit::AuditApi,
             live::LiveApi,
         )),

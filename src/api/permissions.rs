@@ -169,6 +169,20 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
         "/api/v1/conversations/{id}/bot",
         p(ConversationsManage),
     ),
+    ("GET", "/api/v1/teams", p(ConversationsView)),
+    ("POST", "/api/v1/teams", p(TeamsManage)),
+    ("PUT", "/api/v1/teams/{id}", p(TeamsManage)),
+    ("DELETE", "/api/v1/teams/{id}", p(TeamsManage)),
+    ("GET", "/api/v1/labels", p(ConversationsView)),
+    ("POST", "/api/v1/labels", p(LabelsManage)),
+    ("PUT", "/api/v1/labels/{id}", p(LabelsManage)),
+    ("DELETE", "/api/v1/labels/{id}", p(LabelsManage)),
+    ("GET", "/api/v1/replies", p(MessagesSend)),
+    ("POST", "/api/v1/replies", p(RepliesManage)),
+    ("PUT", "/api/v1/replies/{id}", p(RepliesManage)),
+    ("DELETE", "/api/v1/replies/{id}", p(RepliesManage)),
+    ("GET", "/api/v1/agents", p(ConversationsView)),
+    ("PUT", "/api/v1/me/availability", SignedIn),
 ];
 
 /// How well a template matches a path: `None` when it does not; otherwise the number of literal

@@ -54,6 +54,8 @@ pub struct AppState {
     pub media: actors::media_store::MediaStore,
     /// The writer of users, roles, grants and API tokens.
     pub identity: actors::directory::StreamRouter<actors::identity::Identity>,
+    /// The writer of teams, labels, canned replies and agents' availability (the `workspace` stream).
+    pub workspace: actors::directory::StreamRouter<actors::workspace::Workspace>,
     /// The WhatsApp accounts, with their secrets opened.
     pub registry: crate::account_registry::AccountRegistry,
     /// The RBAC snapshot every check reads.

@@ -430,6 +430,74 @@ fn cases() -> Vec<Case> {
             [200, 404, 403],
         ),
         case("GET", "/api/v1/stream", none.clone(), [200, 200, 403]),
+        // Teams and labels are install-wide: the other account's user may read but not change them.
+        case("GET", "/api/v1/teams", none.clone(), [200, 200, 403]),
+        case(
+            "POST",
+            "/api/v1/teams",
+            json!({"name": "Matrix team"}),
+            [201, 403, 403],
+        ),
+        // No such team (the path names no uuid): not found, once the caller may ask.
+        case(
+            "PUT",
+            "/api/v1/teams/{id}",
+            json!({"name": "Renamed"}),
+            [404, 403, 403],
+        ),
+        case(
+            "DELETE",
+            "/api/v1/teams/{id}",
+            none.clone(),
+            [404, 403, 403],
+        ),
+        case("GET", "/api/v1/labels", none.clone(), [200, 200, 403]),
+        case(
+            "POST",
+            "/api/v1/labels",
+            json!({"name": "Matrix", "colour": "#123456"}),
+            [201, 403, 403],
+        ),
+        case(
+            "PUT",
+            "/api/v1/labels/{id}",
+            json!({"name": "Renamed", "colour": "#654321"}),
+            [404, 403, 403],
+        ),
+        case(
+            "DELETE",
+            "/api/v1/labels/{id}",
+            none.clone(),
+            [404, 403, 403],
+        ),
+        // A reply of the first number: the other account's user manages replies of theirs only.
+        case(
+            "POST",
+            "/api/v1/replies",
+            json!({"shortcut": "matrix", "text": "Hello {{contact_name}}", "account": PHONE_NUMBER_ID}),
+            [201, 403, 403],
+        ),
+        // After the reply above: the other account's user is not shown it.
+        case("GET", "/api/v1/replies", none.clone(), [200, 200, 403]),
+        case(
+            "PUT",
+            "/api/v1/replies/{id}",
+            json!({"shortcut": "matrix", "text": "Hi"}),
+            [404, 404, 403],
+        ),
+        case(
+            "DELETE",
+            "/api/v1/replies/{id}",
+            none.clone(),
+            [404, 404, 403],
+        ),
+        case("GET", "/api/v1/agents", none.clone(), [200, 200, 403]),
+        signed_in(
+            "PUT",
+            "/api/v1/me/availability",
+            json!({"available": true}),
+            200,
+        ),
         // Last: it ends the session it is called with.
         signed_in("POST", "/api/v1/auth/sign-out", none, 204),
     ]

@@ -24,3 +24,4 @@ mod shutdown;
 mod webhook;
 mod webhook_hostile;
 mod whatsapp;
+mod workspace;

@@ -52,10 +52,19 @@ pub enum Permission {
     AnalyticsView,
     #[serde(rename = "search.use")]
     SearchUse,
+    /// Create, change and delete teams (install-wide).
+    #[serde(rename = "teams.manage")]
+    TeamsManage,
+    /// Create, change and delete conversation labels (install-wide).
+    #[serde(rename = "labels.manage")]
+    LabelsManage,
+    /// Create, change and delete canned replies (per number, or install-wide for replies of every number).
+    #[serde(rename = "replies.manage")]
+    RepliesManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 19] = [
         Permission::AccountsView,
         Permission::AccountsManage,
         Permission::AccountsAssign,
@@ -72,6 +81,9 @@ impl Permission {
         Permission::AuditView,
         Permission::AnalyticsView,
         Permission::SearchUse,
+        Permission::TeamsManage,
+        Permission::LabelsManage,
+        Permission::RepliesManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +104,9 @@ impl Permission {
             Permission::AuditView => "audit.view",
             Permission::AnalyticsView => "analytics.view",
             Permission::SearchUse => "search.use",
+            Permission::TeamsManage => "teams.manage",
+            Permission::LabelsManage => "labels.manage",
+            Permission::RepliesManage => "replies.manage",
         }
     }
 
@@ -104,7 +119,11 @@ impl Permission {
     pub fn is_account_scoped(self) -> bool {
         !matches!(
             self,
-            Permission::UsersManage | Permission::RolesManage | Permission::SettingsManage
+            Permission::UsersManage
+                | Permission::RolesManage
+                | Permission::SettingsManage
+                | Permission::TeamsManage
+                | Permission::LabelsManage
         )
     }
 }
@@ -136,6 +155,9 @@ pub fn default_roles() -> Vec<(&'static str, BTreeSet<Permission>)> {
                 AuditView,
                 AnalyticsView,
                 SearchUse,
+                TeamsManage,
+                LabelsManage,
+                RepliesManage,
             ]),
         ),
         (
