@@ -970,7 +970,7 @@ mod tests {
                  direction, kind, body, folded, codes, passage_sha256, written_at, brands, models,
                  refs, position)
              values ('c-' || $2, $1, $2, 'k1', 'inbound', 'text', $1, $1, '{}', $1, now(), '{}',
-                     '{}', 0)",
+                     '{}', '{}', 0)",
         )
         .bind(id)
         .bind(account)
