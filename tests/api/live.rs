@@ -203,7 +203,16 @@ async fn health_reports_each_projection() {
         .collect();
     assert_eq!(
         names,
-        ["inbox", "contacts", "accounts", "rbac", "listings", "search", "bot", "workspace"]
+        [
+            "inbox",
+            "contacts",
+            "accounts",
+            "rbac",
+            "listings",
+            "search",
+            "bot",
+            "workspace"
+        ]
     );
     for p in projections {
         assert_eq!(p["state"], "live", "{p}");
