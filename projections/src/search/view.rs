@@ -101,29 +101,14 @@ pub fn apply(view: &mut SearchView, e: &InboxEvent) {
             // Revoked: an edit arriving afterwards does not bring it back.
             Some(None) => {}
             None => {
-                let mut doc = SearchDocument {
-                    conversation_id: e.conversation_id.clone(),
-                    message_id: said.message_id,
-                    account_id: e.account_id.clone(),
-                    contact_id: e.contact_id.clone(),
-                    direction: said.direction.to_owned(),
-                    kind: said.kind.to_owned(),
-                    body: String::new(),
-                    folded: String::new(),
-                    codes: Vec::new(),
-                    passage_sha256: String::new(),
+                let doc = document(
+                    e,
+                    said.message_id,
+                    said.direction,
+                    said.kind,
                     written_at,
-                    brands: Vec::new(),
-                    models: Vec::new(),
-                    refs: Vec::new(),
-                    listing_type: None,
-                    price: None,
-                    currency: None,
-                    extractor_version: None,
-                    listing_method: None,
-                    position: e.position,
-                };
-                set_body(&mut doc, said.text);
+                    said.text,
+                );
                 view.insert(key, Some(doc));
             }
         }
@@ -181,30 +166,16 @@ pub fn apply(view: &mut SearchView, e: &InboxEvent) {
                     }
                 }
                 None => {
-                    let mut doc = SearchDocument {
-                        conversation_id: e.conversation_id.clone(),
-                        message_id: t.message_id.clone(),
-                        account_id: e.account_id.clone(),
-                        contact_id: e.contact_id.clone(),
-                        // Only the customer's voice notes are transcribed.
-                        direction: "inbound".to_owned(),
-                        kind: "audio".to_owned(),
-                        body: String::new(),
-                        folded: String::new(),
-                        codes: Vec::new(),
-                        passage_sha256: String::new(),
-                        written_at: t.written_at.unwrap_or(t.at),
-                        brands: Vec::new(),
-                        models: Vec::new(),
-                        refs: Vec::new(),
-                        listing_type: None,
-                        price: None,
-                        currency: None,
-                        extractor_version: None,
-                        listing_method: None,
-                        position: e.position,
-                    };
-                    set_body(&mut doc, &t.text);
+                    // Only the customer's voice notes are transcribed.
+                    let written_at = t.written_at.unwrap_or(t.at);
+                    let doc = document(
+                        e,
+                        t.message_id.clone(),
+                        "inbound",
+                        "audio",
+                        written_at,
+                        &t.text,
+                    );
                     view.insert(key, Some(doc));
                 }
             }
@@ -215,6 +186,41 @@ pub fn apply(view: &mut SearchView, e: &InboxEvent) {
             }
         }
     }
+}
+
+/// A new document for a message's words, without listing facets until a reading sets them.
+fn document(
+    e: &InboxEvent,
+    message_id: String,
+    direction: &str,
+    kind: &str,
+    written_at: DateTime<Utc>,
+    text: &str,
+) -> SearchDocument {
+    let mut doc = SearchDocument {
+        conversation_id: e.conversation_id.clone(),
+        message_id,
+        account_id: e.account_id.clone(),
+        contact_id: e.contact_id.clone(),
+        direction: direction.to_owned(),
+        kind: kind.to_owned(),
+        body: String::new(),
+        folded: String::new(),
+        codes: Vec::new(),
+        passage_sha256: String::new(),
+        written_at,
+        brands: Vec::new(),
+        models: Vec::new(),
+        refs: Vec::new(),
+        listing_type: None,
+        price: None,
+        currency: None,
+        extractor_version: None,
+        listing_method: None,
+        position: e.position,
+    };
+    set_body(&mut doc, text);
+    doc
 }
 
 fn set_body(doc: &mut SearchDocument, text: &str) {
