@@ -107,6 +107,18 @@ pub struct BotQaRemoved {
     pub at: DateTime<Utc>,
 }
 
+/// The number's team-work settings (business hours, away message, automatic assignment), whole, as
+/// someone saved them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamworkConfigured {
+    /// The save's own id (the event id derives from it).
+    pub save_id: uuid::Uuid,
+    pub settings: crate::teamwork::TeamworkSettings,
+    pub at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccountEvent {
     Configured(AccountConfigured),
@@ -122,6 +134,8 @@ pub enum AccountEvent {
     BotConfigured(BotConfigured),
     BotQaSaved(BotQaSaved),
     BotQaRemoved(BotQaRemoved),
+    /// Someone saved the number's team-work settings.
+    TeamworkConfigured(TeamworkConfigured),
 }
 
 impl AccountEvent {
@@ -133,6 +147,7 @@ impl AccountEvent {
     pub const BOT_CONFIGURED: &'static str = "bot.configured";
     pub const BOT_QA_SAVED: &'static str = "bot.qa_saved";
     pub const BOT_QA_REMOVED: &'static str = "bot.qa_removed";
+    pub const TEAMWORK_CONFIGURED: &'static str = "teamwork.configured";
 
     pub fn from_change(change: AccountChange) -> AccountEvent {
         match change.field.as_str() {
@@ -148,7 +163,8 @@ impl AccountEvent {
             AccountEvent::Configured(_)
             | AccountEvent::BotConfigured(_)
             | AccountEvent::BotQaSaved(_)
-            | AccountEvent::BotQaRemoved(_) => None,
+            | AccountEvent::BotQaRemoved(_)
+            | AccountEvent::TeamworkConfigured(_) => None,
             AccountEvent::QualityUpdated(c)
             | AccountEvent::TemplateStatusUpdated(c)
             | AccountEvent::AccountUpdated(c)
@@ -170,6 +186,7 @@ impl DomainEvent for AccountEvent {
             AccountEvent::BotConfigured(_) => Self::BOT_CONFIGURED,
             AccountEvent::BotQaSaved(_) => Self::BOT_QA_SAVED,
             AccountEvent::BotQaRemoved(_) => Self::BOT_QA_REMOVED,
+            AccountEvent::TeamworkConfigured(_) => Self::TEAMWORK_CONFIGURED,
         }
     }
 
@@ -179,6 +196,7 @@ impl DomainEvent for AccountEvent {
             AccountEvent::Configured(c) => serde_json::to_string(c).unwrap_or_default(),
             AccountEvent::BotConfigured(b) => b.save_id.to_string(),
             AccountEvent::BotQaSaved(q) => q.save_id.to_string(),
+            AccountEvent::TeamworkConfigured(t) => t.save_id.to_string(),
             // Removed once: removing it again changes nothing.
             AccountEvent::BotQaRemoved(q) => format!("qa-removed:{}", q.qa_id),
             other => other
@@ -193,6 +211,7 @@ impl DomainEvent for AccountEvent {
             AccountEvent::BotConfigured(b) => Some(b.at),
             AccountEvent::BotQaSaved(q) => Some(q.at),
             AccountEvent::BotQaRemoved(q) => Some(q.at),
+            AccountEvent::TeamworkConfigured(t) => Some(t.at),
             other => other.change().and_then(|c| c.time),
         }
     }
@@ -203,6 +222,7 @@ impl DomainEvent for AccountEvent {
             AccountEvent::BotConfigured(b) => serde_json::to_value(b),
             AccountEvent::BotQaSaved(q) => serde_json::to_value(q),
             AccountEvent::BotQaRemoved(q) => serde_json::to_value(q),
+            AccountEvent::TeamworkConfigured(t) => serde_json::to_value(t),
             other => serde_json::to_value(other.change()),
         };
         value.unwrap_or_default()
@@ -227,6 +247,9 @@ impl DomainEvent for AccountEvent {
             }
             (Self::BOT_QA_REMOVED, 1) => {
                 serde_json::from_value(payload.clone()).map(AccountEvent::BotQaRemoved)
+            }
+            (Self::TEAMWORK_CONFIGURED, 1) => {
+                serde_json::from_value(payload.clone()).map(AccountEvent::TeamworkConfigured)
             }
             _ => {
                 return Err(DecodeError::new(

@@ -62,6 +62,9 @@ pub enum AccountFact {
         based_on: Option<u64>,
         at: DateTime<Utc>,
     },
+    /// Someone saves the number's team-work settings (already validated); saving what is already in
+    /// force records nothing.
+    ConfigureTeamwork(events::TeamworkConfigured),
 }
 
 /// The state an account actor decides from.
@@ -79,6 +82,7 @@ pub struct Account {
     bot: (u64, BotSettings),
     /// The knowledge base: question and answer per entry.
     qa: BTreeMap<uuid::Uuid, (String, String)>,
+    teamwork: crate::teamwork::TeamworkSettings,
 }
 
 /// The most entries a number's knowledge base holds.
@@ -111,6 +115,11 @@ impl Account {
     /// The bot's settings and their version (0 until first saved).
     pub fn bot(&self) -> (u64, &BotSettings) {
         (self.bot.0, &self.bot.1)
+    }
+
+    /// Business hours, away message and automatic assignment.
+    pub fn teamwork(&self) -> &crate::teamwork::TeamworkSettings {
+        &self.teamwork
     }
 
     /// Whether the knowledge base holds this entry.
@@ -152,6 +161,10 @@ impl Aggregate for Account {
                 vec![AccountEvent::BotQaSaved(q.clone())]
             }
             AccountFact::SaveQa(_) => vec![],
+            AccountFact::ConfigureTeamwork(t) if t.settings != self.teamwork => {
+                vec![AccountEvent::TeamworkConfigured(t.clone())]
+            }
+            AccountFact::ConfigureTeamwork(_) => vec![],
             AccountFact::RemoveQa { qa_id, at } => vec![AccountEvent::BotQaRemoved(BotQaRemoved {
                 qa_id: *qa_id,
                 at: *at,
@@ -215,6 +228,7 @@ impl Aggregate for Account {
             AccountEvent::BotQaRemoved(q) => {
                 self.qa.remove(&q.qa_id);
             }
+            AccountEvent::TeamworkConfigured(t) => self.teamwork = t.settings.clone(),
         }
     }
 }
