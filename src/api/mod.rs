@@ -20,6 +20,7 @@ pub mod media;
 pub mod messages;
 pub mod models;
 pub mod permissions;
+pub mod reports;
 pub mod roles;
 pub mod search;
 pub mod session;
@@ -57,6 +58,8 @@ pub enum Tag {
     WhatsApp,
     /// Team work across the install: teams, labels, canned replies, and agents' availability.
     Workspace,
+    /// Volumes, response and resolution times, per agent, per number, per label; as JSON or CSV.
+    Reports,
 }
 
 /// Every API, held to [`contract::Contract`]'s promises.
@@ -73,7 +76,12 @@ pub type Apis = contract::Contract<(
     accounts::AccountsApi,
     contacts::ContactsApi,
     listings::ListingsApi,
-    (search::SearchApi, bot::BotApi, workspace::WorkspaceApi),
+    (
+        search::SearchApi,
+        bot::BotApi,
+        workspace::WorkspaceApi,
+        reports::ReportsApi,
+    ),
     audit::AuditApi,
     live::LiveApi,
 )>;
@@ -93,7 +101,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             accounts::AccountsApi,
     contacts::ContactsApi,
             listings::ListingsApi,
-            (search::SearchApi, bot::BotApi, workspace::WorkspaceApi),
+            (search::SearchApi, bot::BotApi, workspace::WorkspaceApi, reports::ReportsApi),
             audit::AuditApi,
             live::LiveApi,
         )),

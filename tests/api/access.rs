@@ -492,6 +492,42 @@ fn cases() -> Vec<Case> {
             [404, 404, 403],
         ),
         case("GET", "/api/v1/agents", none.clone(), [200, 200, 403]),
+        case(
+            "GET",
+            "/api/v1/reports/summary",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/volume",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/agents",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/accounts",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/labels",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/{report}/csv",
+            none.clone(),
+            [200, 200, 403],
+        ),
         signed_in(
             "PUT",
             "/api/v1/me/availability",
@@ -529,6 +565,7 @@ impl Ids {
         template
             .replace("{id}", id)
             .replace("{setting}", "favourite")
+            .replace("{report}", "accounts")
             .replace("{name}", name)
     }
 }
