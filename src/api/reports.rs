@@ -35,7 +35,9 @@ pub struct ReportRange {
     pub to: DateTime<Utc>,
     /// The IANA time zone days and hours of the week are counted in.
     pub tz: String,
+    /// Only this number's figures.
     pub account: Option<String>,
+    /// Only conversations holding this label.
     pub label: Option<String>,
     /// Whether response and resolution times count business hours only.
     pub business_hours: bool,
@@ -47,25 +49,33 @@ pub struct ReportRange {
 pub struct ReportFigures {
     /// Customers' messages.
     pub inbound: i64,
-    /// The business's messages, of which: by people in the inbox, by the bot, from the WhatsApp Business
-    /// app, and the inbox's own (away messages, hand-over phrases).
+    /// The business's messages.
     pub outbound: i64,
+    /// Outbound messages by people in the inbox.
     pub outbound_agents: i64,
+    /// Outbound messages by the bot.
     pub outbound_bot: i64,
+    /// Outbound messages from the WhatsApp Business app.
     pub outbound_app: i64,
+    /// The inbox's own messages (away messages, hand-over phrases).
     pub outbound_inbox: i64,
     /// Conversations with a message in the range.
     pub conversations: i64,
-    /// First answers since a conversation (re)opened, and how long customers waited for them.
+    /// First answers since a conversation (re)opened.
     pub first_responses: i64,
+    /// The median wait for a first answer.
     pub first_response_median_secs: Option<f64>,
+    /// The 90th percentile of the wait for a first answer.
     pub first_response_p90_secs: Option<f64>,
-    /// Conversations resolved, and how long they had been open.
+    /// Conversations resolved.
     pub resolutions: i64,
+    /// The median time a resolved conversation had been open.
     pub resolution_median_secs: Option<f64>,
+    /// The 90th percentile of that time.
     pub resolution_p90_secs: Option<f64>,
-    /// The bot's answers and hand-overs.
+    /// The bot's answers.
     pub bot_replies: i64,
+    /// The bot's hand-overs to a person.
     pub bot_escalations: i64,
     /// Resolved conversations whose open period had bot answers, no person's message and no hand-over.
     pub resolved_by_bot: i64,
@@ -97,9 +107,12 @@ impl From<&queries::Figures> for ReportFigures {
     }
 }
 
+/// The figures of the range.
 #[derive(Debug, Clone, Object)]
 pub struct SummaryReport {
+    /// What was counted.
     pub range: ReportRange,
+    /// The figures.
     pub figures: ReportFigures,
 }
 
@@ -108,21 +121,27 @@ pub struct SummaryReport {
 pub struct GroupFigures {
     /// The phone-number id, or the label id.
     pub key: String,
+    /// Its figures.
     pub figures: ReportFigures,
 }
 
 /// Figures per number, or per label (a conversation counts under each label it holds now).
 #[derive(Debug, Clone, Object)]
 pub struct BreakdownReport {
+    /// What was counted.
     pub range: ReportRange,
+    /// One per number or label with anything counted, by key.
     pub groups: Vec<GroupFigures>,
 }
 
+/// Messages of a day.
 #[derive(Debug, Clone, Object)]
 pub struct DayVolume {
     /// A day in `tz`.
     pub day: NaiveDate,
+    /// Customers' messages.
     pub inbound: i64,
+    /// The business's messages.
     pub outbound: i64,
 }
 
@@ -133,7 +152,9 @@ pub struct HeatCell {
     pub weekday: u32,
     /// 0 to 23.
     pub hour: u32,
+    /// Customers' messages.
     pub inbound: i64,
+    /// The business's messages.
     pub outbound: i64,
 }
 
@@ -141,6 +162,7 @@ pub struct HeatCell {
 /// zone whose offset is not whole hours, an hour counts where it starts.
 #[derive(Debug, Clone, Object)]
 pub struct VolumeReport {
+    /// What was counted.
     pub range: ReportRange,
     /// Days with messages, in order.
     pub per_day: Vec<DayVolume>,
@@ -155,18 +177,24 @@ pub struct AgentReport {
     pub agent: String,
     /// Conversations the agent wrote in.
     pub conversations: i64,
+    /// Messages the agent sent.
     pub messages: i64,
-    /// Customers' waits the agent ended, and the median wait.
+    /// Customers' waits the agent ended.
     pub responses: i64,
+    /// The median of those waits.
     pub response_median_secs: Option<f64>,
     /// First answers since a conversation (re)opened.
     pub first_responses: i64,
+    /// The median wait for the agent's first answers.
     pub first_response_median_secs: Option<f64>,
+    /// The 90th percentile of that wait.
     pub first_response_p90_secs: Option<f64>,
 }
 
+/// Each agent's figures.
 #[derive(Debug, Clone, Object)]
 pub struct AgentsReport {
+    /// What was counted.
     pub range: ReportRange,
     /// Agents who wrote or answered in the range, by user id.
     pub agents: Vec<AgentReport>,
@@ -176,13 +204,19 @@ pub struct AgentsReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
 #[oai(rename_all = "lowercase")]
 pub enum ReportKind {
+    /// `/reports/summary`: one row.
     Summary,
+    /// `/reports/volume`: a row per day.
     Volume,
+    /// `/reports/agents`: a row per agent.
     Agents,
+    /// `/reports/accounts`: a row per number.
     Accounts,
+    /// `/reports/labels`: a row per label.
     Labels,
 }
 
+/// A report as CSV.
 #[derive(ApiResponse)]
 pub enum CsvReport {
     /// The report as CSV with a header row (UTF-8).
@@ -481,7 +515,9 @@ impl ReportsApi {
     ///
     /// Every report takes the same parameters. `from` and `to` are dates (`2027-01-31`, in `tz`; `to`
     /// includes its day) or RFC 3339 times; by default the last 30 days; at most 731 days. Only the
-    /// numbers the caller may see with `analytics.view` are counted. CSV: `/reports/summary/csv`.
+    /// numbers the caller may see with `analytics.view` are counted. Messages are counted by whole UTC
+    /// hours (an hour is in the range when it starts in it); answers, resolutions and bot turns by their
+    /// instant. CSV: `/reports/summary/csv`.
     #[oai(
         path = "/reports/summary",
         method = "get",

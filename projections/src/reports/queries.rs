@@ -97,22 +97,35 @@ impl Grouping {
 pub struct Figures {
     /// The group: `""`, a number, or a label.
     pub key: String,
+    /// Customers' messages.
     pub inbound: i64,
+    /// The business's messages.
     pub outbound: i64,
-    /// Outbound messages by who wrote them.
+    /// Outbound messages by people in the inbox.
     pub outbound_agents: i64,
+    /// Outbound messages by the bot.
     pub outbound_bot: i64,
+    /// Outbound messages from the WhatsApp Business app.
     pub outbound_app: i64,
+    /// The inbox's own messages (away messages, hand-over phrases).
     pub outbound_inbox: i64,
     /// Conversations with a message in the range.
     pub conversations: i64,
+    /// First answers since a conversation (re)opened.
     pub first_responses: i64,
+    /// Their median wait.
     pub first_response_median: Option<f64>,
+    /// Their 90th percentile wait.
     pub first_response_p90: Option<f64>,
+    /// Conversations resolved.
     pub resolutions: i64,
+    /// Median time open.
     pub resolution_median: Option<f64>,
+    /// 90th percentile of the time open.
     pub resolution_p90: Option<f64>,
+    /// The bot's answers.
     pub bot_replies: i64,
+    /// The bot's hand-overs.
     pub bot_escalations: i64,
     /// Resolved conversations the bot closed without a person.
     pub resolved_by_bot: i64,
@@ -331,13 +344,17 @@ pub struct AgentFigures {
     pub agent: String,
     /// Conversations the agent wrote in.
     pub conversations: i64,
+    /// Messages the agent sent.
     pub messages: i64,
     /// Customers' waits the agent ended.
     pub responses: i64,
+    /// Their median.
     pub response_median: Option<f64>,
     /// First answers since a conversation (re)opened.
     pub first_responses: i64,
+    /// Their median wait.
     pub first_response_median: Option<f64>,
+    /// Their 90th percentile wait.
     pub first_response_p90: Option<f64>,
 }
 
@@ -411,8 +428,11 @@ pub async fn agents(
 /// Messages of one UTC hour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HourCount {
+    /// The start of the UTC hour.
     pub hour: DateTime<Utc>,
+    /// Customers' messages.
     pub inbound: i64,
+    /// The business's messages.
     pub outbound: i64,
 }
 
@@ -450,8 +470,11 @@ pub async fn hourly(
 /// Messages of one local day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DayCount {
+    /// The local day.
     pub day: NaiveDate,
+    /// Customers' messages.
     pub inbound: i64,
+    /// The business's messages.
     pub outbound: i64,
 }
 
@@ -477,9 +500,13 @@ pub fn per_day(hours: &[HourCount], zone: Tz) -> Vec<DayCount> {
 /// One cell of the week's heat map: a local weekday (1 Monday to 7 Sunday) and hour (0 to 23).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatCell {
+    /// 1 (Monday) to 7 (Sunday).
     pub weekday: u32,
+    /// 0 to 23.
     pub hour: u32,
+    /// Customers' messages.
     pub inbound: i64,
+    /// The business's messages.
     pub outbound: i64,
 }
 

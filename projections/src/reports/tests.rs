@@ -278,8 +278,11 @@ fn fold(events: &[RecordedEvent]) -> ReportsView {
     view
 }
 
-/// (wait, wait in business hours, first, agent) of each answer, by conversation and time.
-fn waits(view: &ReportsView) -> Vec<(&str, i64, Option<i64>, bool, Option<&str>)> {
+/// (contact, wait, wait in business hours, first, agent) of an answer.
+type Wait<'a> = (&'a str, i64, Option<i64>, bool, Option<&'a str>);
+
+/// Each answer's [`Wait`], by conversation and time.
+fn waits(view: &ReportsView) -> Vec<Wait<'_>> {
     let mut rows: Vec<_> = view.responses.values().collect();
     rows.sort_by_key(|r| (r.conversation_id.clone(), r.at));
     rows.iter()

@@ -12,26 +12,32 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// Each number's business hours as last saved.
 pub const HOURS: Table = Table {
     name: "report_hours",
     key: &["account_id"],
 };
+/// What the fold remembers of each conversation.
 pub const CONVERSATIONS: Table = Table {
     name: "report_conversations",
     key: &["conversation_id"],
 };
+/// One row per answer to a waiting customer.
 pub const RESPONSES: Table = Table {
     name: "report_responses",
     key: &["conversation_id", "message_id"],
 };
+/// One row per resolution.
 pub const RESOLUTIONS: Table = Table {
     name: "report_resolutions",
     key: &["conversation_id", "command_id"],
 };
+/// Messages per conversation, UTC hour, direction and writer.
 pub const VOLUME: Table = Table {
     name: "report_volume",
     key: &["conversation_id", "hour", "direction", "who", "agent"],
 };
+/// The bot's turns and their outcome.
 pub const BOT_TURNS: Table = Table {
     name: "report_bot_turns",
     key: &["conversation_id", "turn_id"],
@@ -40,9 +46,11 @@ pub const BOT_TURNS: Table = Table {
 /// A number's business hours as last saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HoursRow {
+    /// The number (phone-number id).
     pub account_id: String,
     /// [`BusinessHours`] as JSON.
     pub hours: serde_json::Value,
+    /// The global position of the `teamwork.configured` event.
     pub position: i64,
 }
 
@@ -53,14 +61,23 @@ impl ViewRow for HoursRow {
 /// What the fold remembers of a conversation between batches.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConversationRow {
+    /// `{account}-{contact}`.
     pub conversation_id: String,
+    /// The number (phone-number id).
     pub account_id: String,
+    /// The label ids it holds now, sorted.
     pub labels: Vec<String>,
+    /// Whether it stands resolved (a resolution is counted when it becomes so).
     pub resolved: bool,
+    /// In the current open period: the bot answered.
     pub bot_replied: bool,
+    /// In the current open period: a person wrote (in the inbox or the WhatsApp Business app).
     pub person_wrote: bool,
+    /// In the current open period: the bot handed over.
     pub escalated: bool,
+    /// The bot's messages whose `message.queued` is still to come.
     pub bot_messages: Vec<Uuid>,
+    /// The global position of the last event folded.
     pub position: i64,
 }
 
@@ -68,16 +85,26 @@ impl ViewRow for ConversationRow {
     const TABLE: Table = CONVERSATIONS;
 }
 
+/// A waiting customer answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResponseRow {
+    /// `{account}-{contact}`.
     pub conversation_id: String,
+    /// The answering message.
     pub message_id: String,
+    /// The number (phone-number id).
     pub account_id: String,
+    /// When the answer was made.
     pub at: DateTime<Utc>,
+    /// How long the customer waited, as the event says.
     pub waited_secs: i64,
+    /// The part of the wait in business hours; `None` when the number had none enabled.
     pub waited_business_secs: Option<i64>,
+    /// The first answer since the conversation (re)opened.
     pub first: bool,
+    /// `agent`, `bot` or `app`.
     pub responder: String,
+    /// The user who answered.
     pub agent: Option<String>,
 }
 
@@ -85,15 +112,24 @@ impl ViewRow for ResponseRow {
     const TABLE: Table = RESPONSES;
 }
 
+/// A conversation resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResolutionRow {
+    /// `{account}-{contact}`.
     pub conversation_id: String,
+    /// The command that resolved it.
     pub command_id: Uuid,
+    /// The number (phone-number id).
     pub account_id: String,
+    /// When it was resolved.
     pub resolved_at: DateTime<Utc>,
+    /// How long it had been open, as the event says.
     pub open_secs: Option<i64>,
+    /// The part of it in business hours; `None` when the number had none enabled.
     pub open_business_secs: Option<i64>,
+    /// The user who resolved it.
     pub resolved_by: Option<String>,
+    /// The open period had bot answers, and no person's message and no hand-over.
     pub by_bot_alone: bool,
 }
 
@@ -101,14 +137,22 @@ impl ViewRow for ResolutionRow {
     const TABLE: Table = RESOLUTIONS;
 }
 
+/// Messages of a conversation in one hour, by direction and writer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VolumeRow {
+    /// `{account}-{contact}`.
     pub conversation_id: String,
+    /// The start of the UTC hour.
     pub hour: DateTime<Utc>,
+    /// `inbound` or `outbound`.
     pub direction: String,
+    /// `customer`, `agent`, `bot`, `app` or `inbox`.
     pub who: String,
+    /// The user who wrote, for `agent`; empty otherwise.
     pub agent: String,
+    /// The number (phone-number id).
     pub account_id: String,
+    /// How many messages.
     pub messages: i64,
 }
 
@@ -116,12 +160,18 @@ impl ViewRow for VolumeRow {
     const TABLE: Table = VOLUME;
 }
 
+/// A bot's turn and its outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BotTurnRow {
+    /// `{account}-{contact}`.
     pub conversation_id: String,
+    /// The bot's turn.
     pub turn_id: Uuid,
+    /// The number (phone-number id).
     pub account_id: String,
+    /// When the turn ended.
     pub at: DateTime<Utc>,
+    /// `replied` or `escalated`.
     pub outcome: String,
 }
 
@@ -133,14 +183,22 @@ impl ViewRow for BotTurnRow {
 pub type VolumeKey = (String, DateTime<Utc>, String, String, String);
 
 /// An event the reports read.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each event is decoded and folded once per batch; boxing would only add allocations"
+)]
 #[derive(Debug, Clone)]
 pub enum ReportEvent {
     /// A number's team-work settings were saved: their hours count from here on.
     Hours {
+        /// The number.
         account_id: String,
+        /// The event's global position.
         position: i64,
+        /// The hours saved.
         hours: BusinessHours,
     },
+    /// A conversation's event, with its envelope.
     Conversation(InboxEvent),
 }
 
@@ -148,11 +206,17 @@ pub enum ReportEvent {
 /// adds. Only rows that differ from what was loaded are written back.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportsView {
+    /// Per number: the hours in force, and the position they were saved at.
     pub hours: BTreeMap<String, (BusinessHours, i64)>,
+    /// Per conversation id.
     pub conversations: BTreeMap<String, ConversationRow>,
+    /// Per (conversation, message): answers the batch adds.
     pub responses: BTreeMap<(String, String), ResponseRow>,
+    /// Per (conversation, command): resolutions the batch adds.
     pub resolutions: BTreeMap<(String, Uuid), ResolutionRow>,
+    /// Message counts, as loaded plus the batch's.
     pub volume: BTreeMap<VolumeKey, VolumeRow>,
+    /// Per (conversation, turn): turns the batch adds.
     pub bot_turns: BTreeMap<(String, Uuid), BotTurnRow>,
 }
 
