@@ -157,6 +157,52 @@ async fn an_agents_answers_are_counted_with_the_wait_they_ended() {
     let column = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
     assert_eq!((column("inbound"), column("outbound_agents")), ("2", "2"));
 
+    // Labelled and resolved through the API: one resolution, counted from the customer's first message,
+    // and the label's own figures.
+    let vip = call(
+        app,
+        "POST",
+        "/api/v1/labels",
+        Some(&token),
+        &json!({"name": "VIP", "colour": "#112233"}),
+    )
+    .await;
+    assert_eq!(vip.0, 201, "{}", vip.1);
+    let vip = serde_json::from_str::<Value>(&vip.1).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let c = format!("/api/v1/conversations/{conversation}");
+    let (status, body) = call(
+        app,
+        "PUT",
+        &format!("{c}/labels/{vip}"),
+        Some(&token),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let resolve = json!({"status": "resolved"});
+    let (status, body) = call(app, "PUT", &format!("{c}/status"), Some(&token), &resolve).await;
+    assert_eq!(status, 200, "{body}");
+    app.settled().await;
+    let longest = 600 + (Utc::now() - started).num_seconds() + 1;
+    let summary = get(app, "/api/v1/reports/summary", &token).await;
+    let f = &summary["figures"];
+    assert_eq!(
+        (f["resolutions"].clone(), f["resolved_by_bot"].clone()),
+        (json!(1), json!(0))
+    );
+    let resolution = f["resolution_median_secs"].as_f64().unwrap();
+    assert!(
+        (600.0..=longest as f64).contains(&resolution),
+        "{resolution}"
+    );
+    let labelled = get(app, "/api/v1/reports/labels", &token).await;
+    assert_eq!(labelled["groups"][0]["key"], json!(vip), "{labelled}");
+    assert_eq!(labelled["groups"][0]["figures"]["inbound"], 1);
+    assert_eq!(labelled["groups"][0]["figures"]["resolutions"], 1);
+
     // A rebuild of the view gives the same figures.
     let today = Utc::now().date_naive();
     let range = format!(
