@@ -16,6 +16,7 @@ import { ContactsScreen } from "../contacts/ContactsScreen";
 
 // Screens an agent seldom opens load when first opened, keeping the first screen's JavaScript small.
 const NumbersScreen = lazy(() => import("../numbers/NumbersScreen").then((m) => ({ default: m.NumbersScreen })));
+const ReportsScreen = lazy(() => import("../reports/ReportsScreen").then((m) => ({ default: m.ReportsScreen })));
 const ListingsScreen = lazy(() => import("../listings/ListingsScreen").then((m) => ({ default: m.ListingsScreen })));
 const SearchScreen = lazy(() => import("../search/SearchScreen").then((m) => ({ default: m.SearchScreen })));
 const SettingsScreen = lazy(() => import("../settings/SettingsScreen").then((m) => ({ default: m.SettingsScreen })));
@@ -36,7 +37,7 @@ export function InboxScreen({ me }: { me: Me }) {
   return (
     <div className={openId || (route.view === "contacts" && route.contact) ? "inbox has-open" : "inbox"}>
       <TopBar me={me} live={live} notifications={notifications} route={route} />
-      {route.view === "numbers" || route.view === "settings" || route.view === "listings" || route.view === "search" ? (
+      {route.view === "numbers" || route.view === "settings" || route.view === "listings" || route.view === "search" || route.view === "reports" ? (
         <Suspense fallback={<p className="loading" role="status">{t("loading")}</p>}>
           {route.view === "numbers" ? (
             <NumbersScreen me={me} account={route.account} bot={route.bot} />
@@ -44,6 +45,8 @@ export function InboxScreen({ me }: { me: Me }) {
             <ListingsScreen me={me} />
           ) : route.view === "search" ? (
             <SearchScreen me={me} />
+          ) : route.view === "reports" ? (
+            <ReportsScreen me={me} />
           ) : (
             <SettingsScreen me={me} section={route.section} />
           )}

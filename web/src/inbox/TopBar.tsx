@@ -5,7 +5,7 @@ import type { LiveStatus } from "../live/resume";
 import type { Notifications } from "../live/useNotifications";
 import { PreferencesMenu } from "./PreferencesMenu";
 import { may } from "../api/queries";
-import { contactsPath, followLink, listingsPath, numbersPath, searchPath, settingsPath, type Route } from "./route";
+import { contactsPath, followLink, listingsPath, numbersPath, reportsPath, searchPath, settingsPath, type Route } from "./route";
 
 export function TopBar({
   me,
@@ -35,6 +35,9 @@ export function TopBar({
         )}
         {may(me, "messages.view") && (
           <NavLink path={listingsPath()} current={route.view === "listings"} label={t("listings.open")} />
+        )}
+        {may(me, "analytics.view") && (
+          <NavLink path={reportsPath()} current={route.view === "reports"} label={t("reports.open")} />
         )}
         {may(me, "accounts.view") && (
           <NavLink path={numbersPath()} current={route.view === "numbers"} label={t("numbers.open")} />

@@ -4,7 +4,7 @@ import { useCallback, useSyncExternalStore } from "react";
  * Where the user is lives in the address, so a reload or a link keeps it: the inbox (`/`), one
  * conversation (`/conversations/{id}`), its audit trail (`/conversations/{id}/audit`), the contacts
  * (`/contacts`) or one contact (`/contacts/{id}`), the WhatsApp numbers (`/numbers`) or one of them
- * (`/numbers/{id}`) and its bot (`/numbers/{id}/bot`), the watch listings (`/listings`), and the settings (`/settings`, one section at
+ * (`/numbers/{id}`) and its bot (`/numbers/{id}/bot`), the watch listings (`/listings`), the reports (`/reports`), and the settings (`/settings`, one section at
  * `/settings/{section}`).
  */
 const CONVERSATIONS = "/conversations/";
@@ -13,6 +13,7 @@ const NUMBERS = "/numbers";
 const SETTINGS = "/settings";
 const LISTINGS = "/listings";
 const SEARCH = "/search";
+const REPORTS = "/reports";
 
 export type Route =
   | { view: "inbox"; conversation: string | null; audit: boolean }
@@ -20,7 +21,8 @@ export type Route =
   | { view: "numbers"; account: string | null; bot: boolean }
   | { view: "settings"; section: string | null }
   | { view: "listings" }
-  | { view: "search" };
+  | { view: "search" }
+  | { view: "reports" };
 
 function subscribe(listener: () => void) {
   window.addEventListener("popstate", listener);
@@ -52,6 +54,7 @@ export function routeFromPath(path: string): Route {
   }
   if (under(path, LISTINGS)) return { view: "listings" };
   if (under(path, SEARCH)) return { view: "search" };
+  if (under(path, REPORTS)) return { view: "reports" };
   if (under(path, SETTINGS)) return { view: "settings", section: idAfter(path, SETTINGS + "/") };
   const conversation = conversationFromPath(path);
   const audit = conversation !== null && path.slice(CONVERSATIONS.length).split("/")[1] === "audit";
@@ -86,6 +89,11 @@ export function botPath(account: string): string {
 
 export function settingsPath(section?: string | null): string {
   return section ? `${SETTINGS}/${encodeURIComponent(section)}` : SETTINGS;
+}
+
+/** The team's reports. */
+export function reportsPath(): string {
+  return REPORTS;
 }
 
 export function listingsPath(): string {
