@@ -23,6 +23,7 @@ pub mod permissions;
 pub mod roles;
 pub mod search;
 pub mod session;
+pub mod teamwork_settings;
 pub mod tokens;
 pub mod users;
 pub mod whatsapp;
@@ -73,7 +74,12 @@ pub type Apis = contract::Contract<(
     accounts::AccountsApi,
     contacts::ContactsApi,
     listings::ListingsApi,
-    (search::SearchApi, bot::BotApi, workspace::WorkspaceApi),
+    (
+        search::SearchApi,
+        bot::BotApi,
+        workspace::WorkspaceApi,
+        teamwork_settings::TeamworkSettingsApi,
+    ),
     audit::AuditApi,
     live::LiveApi,
 )>;
@@ -93,7 +99,12 @@ pub fn service() -> OpenApiService<Apis, ()> {
             accounts::AccountsApi,
     contacts::ContactsApi,
             listings::ListingsApi,
-            (search::SearchApi, bot::BotApi, workspace::WorkspaceApi),
+            (
+                search::SearchApi,
+                bot::BotApi,
+                workspace::WorkspaceApi,
+                teamwork_settings::TeamworkSettingsApi,
+            ),
             audit::AuditApi,
             live::LiveApi,
         )),

@@ -295,3 +295,5 @@ impl CsvRow for MessageRow {
         Ok(())
     }
 }
+
+pub mod queries_teamwork;
