@@ -98,6 +98,7 @@ async fn two_available_agents_get_conversations_in_turn_and_an_away_agent_is_ski
         201,
     )
     .await;
+    app.settled().await;
     let saved = ok(
         &app,
         "PUT",
@@ -198,6 +199,8 @@ async fn until_away(w: &World, customer: &str, text: &str, n: usize) {
 #[tokio::test]
 async fn the_away_message_is_sent_once_per_closed_period_and_never_outside_the_window() {
     let w = World::start(sim_config()).await;
+    // The number's configuration at start-up is in the accounts view.
+    w.app.settled().await;
     let away = "We are closed; we answer on Monday from 9:00.";
     // Open on Mondays from 00:00 to 00:01 only: closed now, in one period since the last such minute.
     ok(
@@ -284,6 +287,7 @@ async fn the_away_message_is_sent_once_per_closed_period_and_never_outside_the_w
 #[tokio::test]
 async fn bad_settings_are_refused_with_the_field_and_the_reason() {
     let app = TestApp::spawn().await;
+    app.settled().await;
     let other = ok(
         &app,
         "POST",
