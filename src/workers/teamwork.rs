@@ -43,10 +43,15 @@ const VIEWS: [&str; 4] = ["inbox", "accounts", "workspace", "rbac"];
 
 /// What the worker needs.
 pub struct TeamworkWorker {
+    /// Where the views are read.
     pub pool: PgPool,
+    /// The views' positions: a move makes the worker look again.
     pub checkpoints: Checkpoints,
+    /// Where the commands are recorded.
     pub conversations: StreamRouter<Conversation>,
+    /// Who may read which number (round robin gives a conversation only to a member who may).
     pub access: AccessSnapshot,
+    /// The node's tasks: the worker ends when the node begins to stop.
     pub tasks: Tasks,
 }
 

@@ -139,7 +139,9 @@ pub enum WorkflowAction {
     /// period that began at `period`, and only inside the 24-hour window. Decided by the conversation
     /// (see `Conversation::decide_away`), which queues the message as the inbox's own (`by: None`).
     Away {
+        /// When the closed period began (its name: one away message each).
         period: DateTime<Utc>,
+        /// The number's away message.
         text: String,
         /// The customer's WhatsApp id the message goes to.
         to: String,
@@ -444,10 +446,11 @@ impl Workflow {
     }
 
     /// Whether the away message for the closed period that began at `period` is due: none was sent for
-    /// it (or for a later one), and the customer wrote during it.
+    /// it (or for a later one), the customer wrote during it, and nobody has answered them since.
     pub fn away_due(&self, period: DateTime<Utc>, last_inbound_at: Option<DateTime<Utc>>) -> bool {
         self.away_sent_for.is_none_or(|sent| sent < period)
             && last_inbound_at.is_some_and(|wrote| wrote >= period)
+            && self.waiting_since.is_some()
     }
 
     /// The state after an away message was queued for the closed period that began at `period`.
@@ -770,6 +773,10 @@ mod tests {
         c.when(away(2, 65, -3_600, false)).then_nothing();
         // An earlier period than the one answered: nothing.
         c.when(away(3, 70, -7_200, false)).then_nothing();
+        // A customer someone already answered is not told the business is closed.
+        record(&mut c, customer("wamid.answered", 500));
+        record(&mut c, agent_sends(8, 510, Some("ana")));
+        c.when(away(6, 520, 400, false)).then_nothing();
         // The next closed period, once the customer writes in it, is answered again.
         c.when(away(4, 1_000, 900, false)).then_nothing();
         record(&mut c, customer("wamid.3", 1_100));

@@ -90,7 +90,9 @@ pub enum AccountFactSeen {
     Event(AccountEvent),
     /// A number's team-work settings were saved (the event names the number only by its stream).
     Teamwork {
+        /// The number.
         account_id: String,
+        /// What was saved, whole.
         settings: TeamworkSettings,
     },
 }

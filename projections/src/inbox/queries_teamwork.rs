@@ -9,7 +9,9 @@ use sqlx::PgExecutor;
 /// A conversation snoozed until a time that has come.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnoozeDue {
+    /// The conversation.
     pub conversation_id: String,
+    /// The time the snooze ended (with the conversation, the wake-up's id).
     pub snoozed_until: DateTime<Utc>,
 }
 
@@ -50,10 +52,13 @@ pub async fn next_snooze(
 /// an away message: the worker asks whether the number is closed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwayCandidate {
+    /// The conversation.
     pub conversation_id: String,
+    /// Its number.
     pub account_id: String,
     /// The customer's WhatsApp id.
     pub to: String,
+    /// When the customer last wrote.
     pub last_inbound_at: DateTime<Utc>,
     /// The number's team-work settings (`TeamworkSettings`).
     pub teamwork: serde_json::Value,
@@ -93,6 +98,7 @@ pub async fn away_candidates(
 /// A number with automatic assignment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AutoAssignNumber {
+    /// The number.
     pub account_id: String,
     /// The number's team-work settings (`TeamworkSettings`).
     pub teamwork: serde_json::Value,
@@ -131,6 +137,7 @@ pub async fn waiting_for_agent(
 /// How much an agent holds, for round robin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentLoad {
+    /// The agent.
     pub user_id: String,
     /// Conversations assigned to them that are not resolved (on every number).
     pub open_conversations: i64,
