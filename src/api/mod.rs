@@ -20,9 +20,11 @@ pub mod media;
 pub mod messages;
 pub mod models;
 pub mod permissions;
+pub mod reports;
 pub mod roles;
 pub mod search;
 pub mod session;
+pub mod teamwork;
 pub mod teamwork_settings;
 pub mod tokens;
 pub mod users;
@@ -58,6 +60,8 @@ pub enum Tag {
     WhatsApp,
     /// Team work across the install: teams, labels, canned replies, and agents' availability.
     Workspace,
+    /// Volumes, response and resolution times, per agent, per number, per label; as JSON or CSV.
+    Reports,
 }
 
 /// Every API, held to [`contract::Contract`]'s promises.
@@ -66,7 +70,7 @@ pub type Apis = contract::Contract<(
     roles::RolesApi,
     users::UsersApi,
     tokens::TokensApi,
-    conversations::ConversationsApi,
+    (conversations::ConversationsApi, teamwork::TeamworkApi),
     messages::MessagesApi,
     limits::LimitsApi,
     media::MediaApi,
@@ -78,6 +82,7 @@ pub type Apis = contract::Contract<(
         search::SearchApi,
         bot::BotApi,
         workspace::WorkspaceApi,
+        reports::ReportsApi,
         teamwork_settings::TeamworkSettingsApi,
     ),
     audit::AuditApi,
@@ -91,7 +96,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             roles::RolesApi,
             users::UsersApi,
             tokens::TokensApi,
-            conversations::ConversationsApi,
+            (conversations::ConversationsApi, teamwork::TeamworkApi),
             messages::MessagesApi,
             limits::LimitsApi,
             media::MediaApi,
@@ -103,6 +108,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
                 search::SearchApi,
                 bot::BotApi,
                 workspace::WorkspaceApi,
+                reports::ReportsApi,
                 teamwork_settings::TeamworkSettingsApi,
             ),
             audit::AuditApi,

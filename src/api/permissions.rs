@@ -74,6 +74,32 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
         "/api/v1/conversations/{id}/{setting}",
         p(ConversationsManage),
     ),
+    (
+        "PUT",
+        "/api/v1/conversations/{id}/status",
+        p(ConversationsManage),
+    ),
+    (
+        "PUT",
+        "/api/v1/conversations/{id}/assignee",
+        p(ConversationsAssign),
+    ),
+    (
+        "PUT",
+        "/api/v1/conversations/{id}/labels/{label}",
+        p(ConversationsManage),
+    ),
+    (
+        "DELETE",
+        "/api/v1/conversations/{id}/labels/{label}",
+        p(ConversationsManage),
+    ),
+    (
+        "POST",
+        "/api/v1/conversations/{id}/notes",
+        p(ConversationsManage),
+    ),
+    ("GET", "/api/v1/conversation-counts", p(ConversationsView)),
     ("GET", "/api/v1/conversations/{id}/events", p(AuditView)),
     ("GET", "/api/v1/accounts", p(AccountsView)),
     ("GET", "/api/v1/accounts/{id}", p(AccountsView)),
@@ -185,6 +211,12 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("DELETE", "/api/v1/replies/{id}", p(RepliesManage)),
     ("GET", "/api/v1/agents", p(ConversationsView)),
     ("PUT", "/api/v1/me/availability", SignedIn),
+    ("GET", "/api/v1/reports/summary", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/volume", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/agents", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/accounts", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/labels", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/{report}/csv", p(AnalyticsView)),
 ];
 
 /// How well a template matches a path: `None` when it does not; otherwise the number of literal

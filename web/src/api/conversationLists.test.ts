@@ -19,6 +19,8 @@ function conversation(id: string, lastAt: string, overrides: Partial<Conversatio
     message_count: 1,
     created_at: "2026-03-01T00:00:00Z",
     updated_at: lastAt,
+    status: "open",
+    labels: [],
     ...overrides,
   };
 }
