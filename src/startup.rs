@@ -217,6 +217,14 @@ impl App {
             tasks: tasks.clone(),
         }
         .start();
+        let teamwork_worker = crate::workers::teamwork::TeamworkWorker {
+            pool: pool.clone(),
+            checkpoints: checkpoints.clone(),
+            conversations: conversations.clone(),
+            access: access.clone(),
+            tasks: tasks.clone(),
+        }
+        .start();
         let registry = AccountRegistry::load(
             pool.clone(),
             master_key,
@@ -286,6 +294,7 @@ impl App {
                 registry_follower,
                 embedder_worker,
                 bot_worker,
+                teamwork_worker,
             ]
             .into_iter()
             .chain(listing_reader)

@@ -65,7 +65,7 @@ fn event() -> impl Strategy<Value = (usize, ConversationEvent)> {
         (0..2usize, t.clone()).prop_map(|(i, a)| ConversationEvent::MessageQueued(MessageQueued {
             message_id: outbound_id(i), at: at(a),
             message: OutboundMessage { to: "447700900001".into(), group: false, reply_to: None, callback_data: None, template_text: None,
-                content: OutboundContent::Text(TextMessage { body: format!("reply {i}"), preview_url: false }) }, by: None })),
+                content: OutboundContent::Text(TextMessage { body: format!("reply {i}"), preview_url: false }) }, by: None, away_for: None })),
         (0..2usize, t.clone()).prop_map(|(i, a)| ConversationEvent::SendAttempted(SendAttempted { message_id: outbound_id(i), attempt: 1, at: at(a) })),
         (0..2usize, t.clone()).prop_map(|(i, a)| ConversationEvent::AttemptFailed(AttemptFailed { message_id: outbound_id(i), attempt: 1,
             at: at(a), retry_at: at(a + 3), error: CallError::Timeout { seconds: 30 } })),

@@ -142,6 +142,15 @@ impl ApiError {
         ApiError::Unprocessable(body(code, message, None))
     }
 
+    /// 422 with details a client can act on (e.g. the `field` that cannot be used, and why).
+    pub fn unprocessable_with(
+        code: &str,
+        message: impl Into<String>,
+        details: serde_json::Value,
+    ) -> Self {
+        ApiError::Unprocessable(body(code, message, Some(details)))
+    }
+
     pub fn conflict(code: &str, message: impl Into<String>) -> Self {
         ApiError::Conflict(body(code, message, None))
     }

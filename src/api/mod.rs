@@ -25,6 +25,7 @@ pub mod roles;
 pub mod search;
 pub mod session;
 pub mod teamwork;
+pub mod teamwork_settings;
 pub mod tokens;
 pub mod users;
 pub mod whatsapp;
@@ -82,6 +83,7 @@ pub type Apis = contract::Contract<(
         bot::BotApi,
         workspace::WorkspaceApi,
         reports::ReportsApi,
+        teamwork_settings::TeamworkSettingsApi,
     ),
     audit::AuditApi,
     live::LiveApi,
@@ -102,7 +104,13 @@ pub fn service() -> OpenApiService<Apis, ()> {
             accounts::AccountsApi,
     contacts::ContactsApi,
             listings::ListingsApi,
-            (search::SearchApi, bot::BotApi, workspace::WorkspaceApi, reports::ReportsApi),
+            (
+                search::SearchApi,
+                bot::BotApi,
+                workspace::WorkspaceApi,
+                reports::ReportsApi,
+                teamwork_settings::TeamworkSettingsApi,
+            ),
             audit::AuditApi,
             live::LiveApi,
         )),

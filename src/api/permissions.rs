@@ -168,6 +168,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
         p(AccountsView),
     ),
     ("GET", "/api/v1/accounts/{id}/token", p(AccountsManage)),
+    ("GET", "/api/v1/accounts/{id}/teamwork", p(AccountsView)),
+    ("PUT", "/api/v1/accounts/{id}/teamwork", p(AccountsManage)),
     ("GET", "/api/v1/accounts/{id}/bot", p(BotManage)),
     ("PUT", "/api/v1/accounts/{id}/bot", p(BotManage)),
     ("GET", "/api/v1/accounts/{id}/bot/preview", p(BotManage)),

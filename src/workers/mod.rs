@@ -6,7 +6,8 @@
 //! - [`embedding`]: embeds the search index's new texts into the vector cache;
 //! - [`bot`]: takes the bot's turns (one per burst of customer messages, exactly once);
 //! - [`listing_reader`]: has the model read the watch listings the rules were unsure of;
-//! - [`media_fetch`]: fetches the files of media messages from Meta into the media store.
+//! - [`media_fetch`]: fetches the files of media messages from Meta into the media store;
+//! - [`teamwork`]: ends snoozes, sends away messages, assigns conversations by round robin.
 
 pub mod bot;
 pub mod embedding;
@@ -14,3 +15,4 @@ pub mod listing_reader;
 pub mod media_fetch;
 pub mod policy;
 pub mod sending;
+pub mod teamwork;

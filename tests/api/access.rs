@@ -400,6 +400,21 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "GET",
+            "/api/v1/accounts/{id}/teamwork",
+            none.clone(),
+            [200, 404, 403],
+        ),
+        case(
+            "PUT",
+            "/api/v1/accounts/{id}/teamwork",
+            json!({"hours": {"enabled": true, "time_zone": "Europe/Paris",
+                "weekly": {"mon": [{"open": "09:00", "close": "18:00"}], "tue": [], "wed": [], "thu": [],
+                           "fri": [], "sat": [], "sun": []},
+                "holidays": [], "away_message": "Back at 9."}}),
+            [200, 404, 403],
+        ),
+        case(
+            "GET",
             "/api/v1/accounts/{id}/bot",
             none.clone(),
             [200, 404, 403],

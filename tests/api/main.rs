@@ -23,6 +23,7 @@ mod search_semantic;
 mod sending;
 mod shutdown;
 mod teamwork;
+mod teamwork_automation;
 mod webhook;
 mod webhook_hostile;
 mod whatsapp;

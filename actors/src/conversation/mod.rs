@@ -320,6 +320,7 @@ impl Conversation {
                         template_text: None,
                     },
                     by: None,
+                    away_for: None,
                 }
             };
         match fact {
@@ -404,6 +405,47 @@ impl Conversation {
             }
             _ => vec![],
         }
+    }
+
+    /// The away message, when the customer wrote during the closed period `period` names and none was
+    /// sent for it yet, inside the 24-hour window, and not where the bot keeps answering (on for this
+    /// conversation and for the number). Its id derives from the command's, which the worker derives
+    /// from the conversation and the period, so a retry queues nothing twice.
+    fn decide_away(&self, c: &workflow::WorkflowCommand) -> Vec<ConversationEvent> {
+        let workflow::WorkflowAction::Away {
+            period,
+            text,
+            to,
+            number_bot_on,
+        } = &c.action
+        else {
+            return vec![];
+        };
+        let bot_answers = *number_bot_on && self.bot_enabled();
+        if text.trim().is_empty()
+            || bot_answers
+            || !self.window_open(c.at)
+            || !self.workflow.away_due(*period, self.last_inbound_at)
+        {
+            return vec![];
+        }
+        with_watch(ConversationEvent::MessageQueued(MessageQueued {
+            message_id: uuid::Uuid::new_v5(&c.command_id, b"away"),
+            at: c.at,
+            message: crate::graph::OutboundMessage {
+                to: to.clone(),
+                group: false,
+                reply_to: None,
+                content: crate::graph::OutboundContent::Text(crate::graph::messages::TextMessage {
+                    body: text.clone(),
+                    preview_url: false,
+                }),
+                callback_data: None,
+                template_text: None,
+            },
+            by: None,
+            away_for: Some(*period),
+        }))
     }
 
     /// A person wrote (from the inbox or the WhatsApp Business app): the bot stops here until someone
@@ -714,6 +756,7 @@ impl Aggregate for Conversation {
                     at: send.at,
                     message: send.message.clone(),
                     by: send.by.clone(),
+                    away_for: None,
                 }));
                 events.extend(self.hand_over(&send.message_id.to_string(), send.at));
                 // A person's answer ends the customer's wait; the inbox's own messages (an away message, a
@@ -741,6 +784,12 @@ impl Aggregate for Conversation {
             {
                 Some(ConversationEvent::WatchDetected(w.clone()))
             }
+            ConversationFact::Workflow(
+                c @ workflow::WorkflowCommand {
+                    action: workflow::WorkflowAction::Away { .. },
+                    ..
+                },
+            ) => return self.decide_away(c),
             ConversationFact::Workflow(c) => {
                 return self
                     .workflow
@@ -826,6 +875,9 @@ impl Aggregate for Conversation {
                 );
             }
             ConversationEvent::MessageQueued(q) => {
+                if let Some(period) = q.away_for {
+                    self.workflow.away_sent(period);
+                }
                 self.requests
                     .insert(q.message_id, Request::of_send(&q.message));
                 self.outgoing.insert(

@@ -47,6 +47,9 @@ pub struct MessageQueued {
     /// The user who sent it; `None` for the bot and the inbox's own messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// For an away message: the closed period (by when it began) it answers; one per period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub away_for: Option<DateTime<Utc>>,
 }
 
 /// A sender claimed an attempt to send.

@@ -135,6 +135,20 @@ pub enum WorkflowAction {
     },
     /// A snooze's time came.
     Wake,
+    /// The customer wrote while the number is closed: answer with the away message, once for the closed
+    /// period that began at `period`, and only inside the 24-hour window. Decided by the conversation
+    /// (see `Conversation::decide_away`), which queues the message as the inbox's own (`by: None`).
+    Away {
+        /// When the closed period began (its name: one away message each).
+        period: DateTime<Utc>,
+        /// The number's away message.
+        text: String,
+        /// The customer's WhatsApp id the message goes to.
+        to: String,
+        /// Whether the number's bot is on: then, where the bot still answers, it keeps answering and no
+        /// away message is sent.
+        number_bot_on: bool,
+    },
 }
 
 /// A team-work command: `command_id` makes a retry record nothing twice.
@@ -329,6 +343,8 @@ impl Workflow {
                         by,
                     })
                 }),
+            // Needs the conversation's window and bot: decided by the conversation itself.
+            WorkflowAction::Away { .. } => None,
             WorkflowAction::Note { text, mentions } => {
                 (!self.notes.contains(&c.command_id)).then(|| {
                     WorkflowEvent::NoteAdded(NoteAdded {
@@ -427,6 +443,19 @@ impl Workflow {
                 self.notes.insert(n.note_id);
             }
         }
+    }
+
+    /// Whether the away message for the closed period that began at `period` is due: none was sent for
+    /// it (or for a later one), the customer wrote during it, and nobody has answered them since.
+    pub fn away_due(&self, period: DateTime<Utc>, last_inbound_at: Option<DateTime<Utc>>) -> bool {
+        self.away_sent_for.is_none_or(|sent| sent < period)
+            && last_inbound_at.is_some_and(|wrote| wrote >= period)
+            && self.waiting_since.is_some()
+    }
+
+    /// The state after an away message was queued for the closed period that began at `period`.
+    pub fn away_sent(&mut self, period: DateTime<Utc>) {
+        self.away_sent_for = Some(self.away_sent_for.map_or(period, |sent| sent.max(period)));
     }
 
     /// The state after a business answer.
@@ -689,5 +718,97 @@ mod tests {
             matches!(&events[0], ConversationEvent::NoteAdded(n) if n.mentions == ["bob"] && n.note_id == Uuid::from_u128(7))
         );
         c.when(command(7, 80, note)).then_nothing();
+    }
+
+    fn away(id: u128, seconds: i64, period: i64, number_bot_on: bool) -> ConversationFact {
+        ConversationFact::Workflow(WorkflowCommand {
+            command_id: Uuid::from_u128(id),
+            at: at(seconds),
+            by: None,
+            action: WorkflowAction::Away {
+                period: at(period),
+                text: "We are closed; we answer from 9:00.".into(),
+                to: "15550001111".into(),
+                number_bot_on,
+            },
+        })
+    }
+
+    fn away_messages(
+        events: &[ConversationEvent],
+    ) -> Vec<&crate::conversation::outbound::MessageQueued> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                ConversationEvent::MessageQueued(q) => Some(q),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_away_message_answers_once_per_closed_period() {
+        let mut c: Scenario<Conversation> = given([]);
+        record(&mut c, customer("wamid.1", 0));
+        let events = record(&mut c, away(1, 5, -3_600, false));
+        let queued = away_messages(&events);
+        assert_eq!(queued.len(), 1);
+        assert_eq!(
+            (
+                queued[0].away_for,
+                queued[0].by.as_deref(),
+                queued[0].message.to.as_str()
+            ),
+            (Some(at(-3_600)), None, "15550001111")
+        );
+        assert_eq!(
+            queued[0].message.content.text(),
+            Some("We are closed; we answer from 9:00.")
+        );
+        // The inbox's own message ends no wait.
+        assert!(responses(&events).is_empty());
+        // A retry, or the customer writing again in the same closed period: nothing more.
+        c.when(away(1, 5, -3_600, false)).then_nothing();
+        record(&mut c, customer("wamid.2", 60));
+        c.when(away(2, 65, -3_600, false)).then_nothing();
+        // An earlier period than the one answered: nothing.
+        c.when(away(3, 70, -7_200, false)).then_nothing();
+        // A customer someone already answered is not told the business is closed.
+        record(&mut c, customer("wamid.answered", 500));
+        record(&mut c, agent_sends(8, 510, Some("ana")));
+        c.when(away(6, 520, 400, false)).then_nothing();
+        // The next closed period, once the customer writes in it, is answered again.
+        c.when(away(4, 1_000, 900, false)).then_nothing();
+        record(&mut c, customer("wamid.3", 1_100));
+        let events = record(&mut c, away(5, 1_105, 900, false));
+        assert_eq!(away_messages(&events)[0].away_for, Some(at(900)));
+    }
+
+    #[test]
+    fn no_away_message_outside_the_24_hour_window() {
+        let mut c: Scenario<Conversation> = given([]);
+        record(&mut c, customer("wamid.1", 0));
+        let day = 24 * 3_600;
+        c.when(away(1, day + 1, -3_600, false)).then_nothing();
+        // Still due inside the window.
+        assert_eq!(
+            away_messages(&record(&mut c, away(2, day - 1, -3_600, false))).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn where_the_bot_answers_no_away_message_is_sent() {
+        let mut c: Scenario<Conversation> = given([]);
+        record(&mut c, customer("wamid.1", 0));
+        // The number's bot is on and the conversation's is not switched off: the bot keeps answering.
+        c.when(away(1, 5, -3_600, true)).then_nothing();
+        // A person took over (the bot is off here): the away message goes.
+        record(&mut c, agent_sends(7, 10, Some("ana")));
+        record(&mut c, customer("wamid.2", 20));
+        assert_eq!(
+            away_messages(&record(&mut c, away(2, 25, -3_600, true))).len(),
+            1
+        );
     }
 }

@@ -9,6 +9,7 @@ use crate::rows::{self, Table, ViewRow};
 use actors::account::events::AccountEvent;
 use actors::account::sealed::Sealed;
 use actors::event::{DomainEvent, RecordedEvent};
+use actors::teamwork::TeamworkSettings;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,8 @@ pub struct AccountRow {
     pub access_token: Option<Json<Sealed>>,
     pub verify_token: Option<Json<Sealed>>,
     pub app_secret: Option<Json<Sealed>>,
+    /// Business hours, away message and automatic assignment, as last saved; `None`: never saved.
+    pub teamwork: Option<Json<TeamworkSettings>>,
 }
 
 impl ViewRow for AccountRow {
@@ -85,6 +88,13 @@ pub enum AccountFactSeen {
         account_id: String,
     },
     Event(AccountEvent),
+    /// A number's team-work settings were saved (the event names the number only by its stream).
+    Teamwork {
+        /// The number.
+        account_id: String,
+        /// What was saved, whole.
+        settings: TeamworkSettings,
+    },
 }
 
 pub fn digits(s: &str) -> String {
@@ -105,6 +115,18 @@ pub fn decode(event: &RecordedEvent) -> anyhow::Result<Option<AccountFactSeen>> 
         AccountEvent::ACCOUNT_UPDATED,
         AccountEvent::CHANGE_RECORDED,
     ];
+    if event.event_type == AccountEvent::TEAMWORK_CONFIGURED {
+        let (Some(account_id), AccountEvent::TeamworkConfigured(t)) = (
+            event.stream_id.as_str().strip_prefix("account-"),
+            AccountEvent::from_recorded(event)?,
+        ) else {
+            return Ok(None);
+        };
+        return Ok(Some(AccountFactSeen::Teamwork {
+            account_id: account_id.to_owned(),
+            settings: t.settings,
+        }));
+    }
     if !known.contains(&event.event_type.as_str()) {
         return Ok(None);
     }
@@ -153,6 +175,7 @@ pub fn apply(view: &mut AccountsView, event: &RecordedEvent, fact: &AccountFactS
             access_token: None,
             verify_token: None,
             app_secret: None,
+            teamwork: None,
         })
     };
     match fact {
@@ -175,6 +198,16 @@ pub fn apply(view: &mut AccountsView, event: &RecordedEvent, fact: &AccountFactS
             row.updated_at = at;
             row.position = position;
             view.accounts.insert(c.phone_number_id.clone(), row);
+        }
+        AccountFactSeen::Teamwork {
+            account_id,
+            settings,
+        } => {
+            let mut row = account(view, account_id);
+            row.teamwork = Some(Json(settings.clone()));
+            row.updated_at = at;
+            row.position = position;
+            view.accounts.insert(account_id.clone(), row);
         }
         AccountFactSeen::Event(AccountEvent::QualityUpdated(change)) => {
             let Some(number) = change.str("display_phone_number") else {
@@ -241,7 +274,8 @@ impl Projection for AccountsProjection {
         let mut numbers = std::collections::BTreeSet::new();
         for (_, fact) in &facts {
             match fact {
-                AccountFactSeen::NumberSeen { account_id } => {
+                AccountFactSeen::NumberSeen { account_id }
+                | AccountFactSeen::Teamwork { account_id, .. } => {
                     account_ids.insert(account_id.as_str());
                 }
                 AccountFactSeen::Event(AccountEvent::Configured(c)) => {
@@ -268,7 +302,8 @@ impl Projection for AccountsProjection {
                       t.business_account_id,
                       t.access_token as "access_token: Json<Sealed>",
                       t.verify_token as "verify_token: Json<Sealed>",
-                      t.app_secret as "app_secret: Json<Sealed>"
+                      t.app_secret as "app_secret: Json<Sealed>",
+                      t.teamwork as "teamwork: Json<TeamworkSettings>"
                from unnest($1::text[]) k(id)
                cross join lateral (select * from inbox_accounts t where t.account_id = k.id offset 0) t"#,
             &account_ids as &[&str],

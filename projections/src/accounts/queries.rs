@@ -3,6 +3,7 @@
 use super::{digits, AccountRow, NumberQualityRow};
 use crate::scope::{AccountScope, Binds};
 use actors::account::sealed::Sealed;
+use actors::teamwork::TeamworkSettings;
 use sqlx::types::Json;
 use sqlx::{PgExecutor, PgPool};
 use std::collections::HashMap;
@@ -28,7 +29,8 @@ pub async fn list_accounts(
                   name, business_account_id,
                   access_token as "access_token: Json<Sealed>",
                   verify_token as "verify_token: Json<Sealed>",
-                  app_secret as "app_secret: Json<Sealed>"
+                  app_secret as "app_secret: Json<Sealed>",
+                  teamwork as "teamwork: Json<TeamworkSettings>"
            from inbox_accounts
            where account_in_scope(account_id, $1, $2)
            order by account_id"#,
@@ -53,7 +55,8 @@ pub async fn account(
                   name, business_account_id,
                   access_token as "access_token: Json<Sealed>",
                   verify_token as "verify_token: Json<Sealed>",
-                  app_secret as "app_secret: Json<Sealed>"
+                  app_secret as "app_secret: Json<Sealed>",
+                  teamwork as "teamwork: Json<TeamworkSettings>"
            from inbox_accounts
            where account_id = $1 and account_in_scope(account_id, $2, $3)"#,
         id,
@@ -115,7 +118,8 @@ pub async fn configured_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Ac
                   name, business_account_id,
                   access_token as "access_token: Json<Sealed>",
                   verify_token as "verify_token: Json<Sealed>",
-                  app_secret as "app_secret: Json<Sealed>"
+                  app_secret as "app_secret: Json<Sealed>",
+                  teamwork as "teamwork: Json<TeamworkSettings>"
            from inbox_accounts where configured"#
     )
     .fetch_all(db)

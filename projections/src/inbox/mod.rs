@@ -306,3 +306,5 @@ impl CsvRow for MessageRow {
         Ok(())
     }
 }
+
+pub mod queries_teamwork;

@@ -133,6 +133,7 @@ impl Log {
                     template_text: None,
                 },
                 by: by.map(str::to_owned),
+                away_for: None,
             }),
         );
     }

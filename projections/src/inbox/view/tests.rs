@@ -62,6 +62,7 @@ fn queued(i: usize, at: i64) -> ConversationEvent {
             template_text: None,
         },
         by: None,
+        away_for: None,
     })
 }
 
