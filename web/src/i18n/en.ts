@@ -3,6 +3,7 @@ import { settingsEn } from "../settings/texts";
 import { listingsEn } from "../listings/texts";
 import { searchEn } from "../search/texts";
 import { botEn } from "../bot/texts";
+import { teamworkEn } from "../teamwork/texts";
 
 /** The English texts; `fr.ts` has the same keys (the compiler checks it). Screens with many texts keep
  * theirs beside them (`numbers/texts.ts`, `settings/texts.ts`). */
@@ -12,6 +13,7 @@ export const en = {
   ...listingsEn,
   ...searchEn,
   ...botEn,
+  ...teamworkEn,
   appName: "Inbox",
   loading: "Loading…",
   retry: "Try again",

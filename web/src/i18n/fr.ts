@@ -4,6 +4,7 @@ import { settingsFr } from "../settings/texts";
 import { listingsFr } from "../listings/texts";
 import { searchFr } from "../search/texts";
 import { botFr } from "../bot/texts";
+import { teamworkFr } from "../teamwork/texts";
 
 /** Les textes en français. */
 export const fr: Record<MessageKey, string> = {
@@ -12,6 +13,7 @@ export const fr: Record<MessageKey, string> = {
   ...listingsFr,
   ...searchFr,
   ...botFr,
+  ...teamworkFr,
   appName: "Inbox",
   loading: "Chargement…",
   retry: "Réessayer",
