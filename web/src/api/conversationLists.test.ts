@@ -31,7 +31,7 @@ function list(...pages: [Conversation[], string | null][]): InfiniteData<Convers
 }
 
 const ids = (data: InfiniteData<ConversationPage, string | undefined>) => data.pages.map((p) => p.conversations.map((c) => c.id));
-const all: ConversationFilter = { account: null, filter: "all", q: "" };
+const all: ConversationFilter = { account: null, filter: "all", q: "", view: "all", status: null, label: null };
 
 describe("a conversation changing in a loaded list", () => {
   const a = conversation("a", "2026-03-02T10:00:00Z");

@@ -94,10 +94,10 @@ export function mentionAt(text: string, caret: number): { start: number; query: 
   return { start: caret - query.length - 1, query };
 }
 
-/** The text with the `@word` being typed replaced by `@name ` and the cursor after it. */
+/** The text with the `@word` being typed replaced by `@name` and a space, and the cursor after it. */
 export function insertMention(text: string, at: { start: number; query: string }, name: string): { text: string; caret: number } {
-  const inserted = `@${name} `;
   const end = at.start + 1 + at.query.length;
+  const inserted = /^\s/.test(text.slice(end)) ? `@${name}` : `@${name} `;
   return { text: text.slice(0, at.start) + inserted + text.slice(end), caret: at.start + inserted.length };
 }
 
@@ -165,4 +165,11 @@ export function textOn(colour: string): string {
 /** A canned reply's shortcut as the server accepts it: 1 to 32 of a-z, 0-9, `_` and `-`. */
 export function validShortcut(shortcut: string): boolean {
   return /^[a-z0-9_-]{1,32}$/.test(shortcut);
+}
+
+/** The conversation to open after `id` is done with: the one below it in the list, else the one above. */
+export function nextConversation(rows: readonly { id: string }[], id: string): string | null {
+  const at = rows.findIndex((r) => r.id === id);
+  if (at < 0) return rows[0]?.id ?? null;
+  return rows[at + 1]?.id ?? rows[at - 1]?.id ?? null;
 }

@@ -1,5 +1,7 @@
 import { useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "../api/client";
+import { keys } from "../api/queries";
+import type { ConversationStatus } from "./logic";
 
 export type Team = Schemas["Team"];
 export type Label = Schemas["Label"];
@@ -76,4 +78,30 @@ export function useSetAvailability() {
     async (available: boolean) => unwrap(await api.PUT("/api/v1/me/availability", { body: { available } })),
     [teamKeys.agents],
   );
+}
+
+/** Posts a private note; the timeline shows it once read again. */
+export function useAddNote(conversation: string) {
+  return useTeamChange(
+    async (body: { text: string; mentions: string[] }) => {
+      const answer = await api.POST("/api/v1/conversations/{id}/notes", { params: { path: { id: conversation } }, body });
+      if (!answer.response.ok) unwrap({ ...answer, data: undefined });
+    },
+    [keys.messages(conversation)],
+  );
+}
+
+/** How many conversations each view holds, for the number picked (or every number) and the status shown. */
+export function useConversationCounts(account: string | null, status: ConversationStatus | null, enabled = true) {
+  return useQuery({
+    queryKey: [...keys.conversations, "counts", account ?? "", status ?? ""] as const,
+    enabled,
+    queryFn: async ({ signal }) =>
+      unwrap(
+        await api.GET("/api/v1/conversation-counts", {
+          signal,
+          params: { query: { account: account ?? undefined, status: status ?? undefined } },
+        }),
+      ),
+  });
 }

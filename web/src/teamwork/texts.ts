@@ -52,6 +52,7 @@ export const teamworkEn = {
   "teamwork.picker.label": "Canned replies",
   "teamwork.picker.none": "No canned reply matches “/{query}”.",
   "teamwork.picker.hint": "↑ ↓ to choose, Enter to insert, Escape to close",
+  "teamwork.mention.none": "Nobody matches “@{query}”.",
   "teamwork.mode": "Write a reply or a note",
   "teamwork.mode.reply": "Reply",
   "teamwork.mode.note": "Note",
@@ -61,6 +62,7 @@ export const teamworkEn = {
   "teamwork.note.add": "Add the note",
   "teamwork.note.mentions": "Colleagues to mention",
   "teamwork.note.by": "Private note · {who}",
+  "teamwork.note.preview": "Note: {text}",
   "teamwork.note.mentioned": "Mentions {names}",
 
   "teamwork.status": "Status",
@@ -160,6 +162,7 @@ export const teamworkFr: Record<keyof typeof teamworkEn, string> = {
   "teamwork.picker.label": "Réponses enregistrées",
   "teamwork.picker.none": "Aucune réponse enregistrée ne correspond à « /{query} ».",
   "teamwork.picker.hint": "↑ ↓ pour choisir, Entrée pour insérer, Échap pour fermer",
+  "teamwork.mention.none": "Personne ne correspond à « @{query} ».",
   "teamwork.mode": "Écrire une réponse ou une note",
   "teamwork.mode.reply": "Réponse",
   "teamwork.mode.note": "Note",
@@ -169,6 +172,7 @@ export const teamworkFr: Record<keyof typeof teamworkEn, string> = {
   "teamwork.note.add": "Ajouter la note",
   "teamwork.note.mentions": "Collègues à mentionner",
   "teamwork.note.by": "Note privée · {who}",
+  "teamwork.note.preview": "Note : {text}",
   "teamwork.note.mentioned": "Mentionne {names}",
 
   "teamwork.status": "Statut",
