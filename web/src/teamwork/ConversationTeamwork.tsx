@@ -84,7 +84,7 @@ export function ConversationTeamwork({
   const busy = change.isPending;
 
   return (
-    <div className="teamwork-bar" role="group" aria-label={t("teamwork.status")}>
+    <div className="teamwork-bar" role="group" aria-label={t("teamwork.bar")}>
       <StatusLine conversation={conversation} />
       {status !== "resolved" && (
         <>

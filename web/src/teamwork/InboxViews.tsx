@@ -43,10 +43,7 @@ export function InboxViews({
               {count !== undefined && (
                 <>
                   {" "}
-                  <span className="badge" aria-hidden="true">
-                    {count}
-                  </span>
-                  <span className="visually-hidden">{t("teamwork.view.count", { count })}</span>
+                  <span className="badge">{count}</span>
                 </>
               )}
             </ToggleGroup.Item>

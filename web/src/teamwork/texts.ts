@@ -65,7 +65,7 @@ export const teamworkEn = {
   "teamwork.note.preview": "Note: {text}",
   "teamwork.note.mentioned": "Mentions {names}",
 
-  "teamwork.status": "Status",
+  "teamwork.bar": "Team work",
   "teamwork.status.open": "Open",
   "teamwork.status.pending": "Pending",
   "teamwork.status.snoozed": "Snoozed",
@@ -95,7 +95,6 @@ export const teamworkEn = {
   "teamwork.view.mine": "Mine",
   "teamwork.view.unassigned": "Unassigned",
   "teamwork.view.all": "All",
-  "teamwork.view.count": "{count} conversations",
   "teamwork.filter.status": "Status",
   "teamwork.filter.anyStatus": "Any status",
   "teamwork.filter.label": "Label",
@@ -175,7 +174,7 @@ export const teamworkFr: Record<keyof typeof teamworkEn, string> = {
   "teamwork.note.preview": "Note : {text}",
   "teamwork.note.mentioned": "Mentionne {names}",
 
-  "teamwork.status": "Statut",
+  "teamwork.bar": "Travail d’équipe",
   "teamwork.status.open": "Ouverte",
   "teamwork.status.pending": "En attente",
   "teamwork.status.snoozed": "En veille",
@@ -205,7 +204,6 @@ export const teamworkFr: Record<keyof typeof teamworkEn, string> = {
   "teamwork.view.mine": "Les miennes",
   "teamwork.view.unassigned": "Non attribuées",
   "teamwork.view.all": "Toutes",
-  "teamwork.view.count": "{count} conversations",
   "teamwork.filter.status": "Statut",
   "teamwork.filter.anyStatus": "Tous les statuts",
   "teamwork.filter.label": "Étiquette",
