@@ -19,6 +19,8 @@ function conversation(id: string, lastAt: string, overrides: Partial<Conversatio
     message_count: 1,
     created_at: "2026-03-01T00:00:00Z",
     updated_at: lastAt,
+    status: "open",
+    labels: [],
     ...overrides,
   };
 }
@@ -76,5 +78,30 @@ describe("which list shows a conversation", () => {
 
   it("leaves a search to the server", () => {
     expect(shows({ ...all, q: "ann" }, base)).toBeNull();
+  });
+});
+
+describe("the team views in a loaded list", () => {
+  const open = conversation("o", "2026-03-02T10:00:00Z", { assignee: "u-ann", labels: ["vip"] });
+  const resolved = conversation("r", "2026-03-02T09:00:00Z", { status: "resolved" });
+
+  it("shows a conversation only in the status it is in", () => {
+    expect(shows({ ...all, status: "open" }, open)).toBe(true);
+    expect(shows({ ...all, status: "open" }, resolved)).toBe(false);
+    expect(shows({ ...all, status: "resolved" }, resolved)).toBe(true);
+    expect(shows(all, resolved)).toBe(true);
+  });
+
+  it("shows the caller's own under Mine, the others' under none but All, and filters by label", () => {
+    expect(shows({ ...all, view: "mine", self: "u-ann" }, open)).toBe(true);
+    expect(shows({ ...all, view: "mine", self: "u-bob" }, open)).toBe(false);
+    expect(shows({ ...all, view: "unassigned" }, open)).toBe(false);
+    expect(shows({ ...all, view: "unassigned" }, resolved)).toBe(true);
+    expect(shows({ ...all, label: "vip" }, open)).toBe(true);
+    expect(shows({ ...all, label: "vip" }, resolved)).toBe(false);
+  });
+
+  it("leaves Mine to the server when it does not know who is asking", () => {
+    expect(shows({ ...all, view: "mine" }, open)).toBeNull();
   });
 });
