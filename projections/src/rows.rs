@@ -233,6 +233,15 @@ impl CsvWriter {
         }
     }
 
+    /// A `text[]` field, as PostgreSQL's array literal: `{"a","b"}`.
+    pub fn text_array(&mut self, items: &[String]) {
+        let quoted: Vec<String> = items
+            .iter()
+            .map(|item| format!("\"{}\"", item.replace('\\', "\\\\").replace('"', "\\\"")))
+            .collect();
+        self.text(&format!("{{{}}}", quoted.join(",")));
+    }
+
     pub fn json<T: Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
         let text = serde_json::to_string(value)?;
         self.text(&text);

@@ -728,7 +728,7 @@ async fn history(
         caller.require(Permission::MessagesView, Some(account))?;
         let page = projections::inbox::queries::messages_before(&state.pool, id, None, 20).await?;
         let transcripts = projections::bot::queries::transcripts(&state.pool, id).await?;
-        for m in &page.rows {
+        for m in page.rows.iter().filter(|m| !crate::bot::is_note(m)) {
             let transcript = transcripts
                 .iter()
                 .find(|t| t.message_id == m.message_id)

@@ -9,6 +9,7 @@ use super::Tag;
 use crate::http::AppState;
 use actors::conversation::id::ConversationId;
 use actors::conversation::phone::whatsapp_id;
+use actors::conversation::workflow::ConversationStatus;
 use actors::conversation::{ConversationAction, ConversationCommand, ConversationFact};
 use actors::event::{derived_event_id, EventMetadata};
 use actors::graph::OutboundContent;
@@ -101,7 +102,8 @@ impl ConversationsApi {
 
     /// List conversations, most recent first.
     ///
-    /// Filters combine. `q` matches the contact's name (case-insensitive) or number. Pages are keyset
+    /// Filters combine: `status=open&assignee=me` is "mine", `assignee=none` "unassigned",
+    /// `team={id}` a team's. `q` matches the contact's name (case-insensitive) or number. Pages are keyset
     /// cursors: inserts and updates elsewhere never make a page repeat or skip a conversation that did not
     /// itself move.
     #[oai(
@@ -127,6 +129,17 @@ impl ConversationsApi {
         /// Text to find in the contact's name or number.
         #[oai(validator(max_length = 100))]
         q: Query<Option<String>>,
+        /// Only conversations with this status.
+        status: Query<Option<ConversationStatus>>,
+        /// `me` (assigned to the caller), `none` (to no agent), or a user id.
+        #[oai(validator(max_length = 200))]
+        assignee: Query<Option<String>>,
+        /// `none` (assigned to no team) or a team id.
+        #[oai(validator(max_length = 200))]
+        team: Query<Option<String>>,
+        /// A label id.
+        #[oai(validator(max_length = 200))]
+        label: Query<Option<String>>,
         /// 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -142,6 +155,14 @@ impl ConversationsApi {
             group: group.0,
             bot: bot.0,
             text: search_text(q.0.as_deref())?.map(str::to_owned),
+            status: status.0,
+            assignee: assignee.0.map(|a| match a.as_str() {
+                "me" => Some(caller.user_id.clone()),
+                "none" => None,
+                _ => Some(a),
+            }),
+            team: team.0.map(|t| (t != "none").then_some(t)),
+            label: label.0,
             after: after.map(|c| (c.at, c.key)),
         };
         let page =
@@ -314,6 +335,26 @@ pub(super) async fn command(
     key: Option<String>,
     action: ConversationAction,
 ) -> Result<CommandResponse, ApiError> {
+    record_fact(state, caller, id, key, |command_id, at, keyed| {
+        ConversationFact::Command(ConversationCommand {
+            command_id,
+            at,
+            action,
+            keyed,
+        })
+    })
+    .await
+}
+
+/// Records the fact `make` builds (from the command's id, its time, and whether the caller keyed it)
+/// through the conversation's actor, then waits (briefly) until the inbox view shows it.
+pub(super) async fn record_fact(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    key: Option<String>,
+    make: impl FnOnce(uuid::Uuid, DateTime<Utc>, bool) -> ConversationFact,
+) -> Result<CommandResponse, ApiError> {
     let scope = caller.accounts();
     let user_id = caller.user_id.as_str();
     load_conversation(state, &scope, id).await?;
@@ -324,12 +365,7 @@ pub(super) async fn command(
     };
     // Stored times have microsecond precision; keep the command's time exactly as it will read back.
     let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
-    let fact = ConversationFact::Command(ConversationCommand {
-        command_id,
-        at,
-        action,
-        keyed: key.is_some(),
-    });
+    let fact = make(command_id, at, key.is_some());
     let outcome = state
         .streams
         .conversations

@@ -301,6 +301,7 @@ fn change_of(event: &RecordedEvent) -> Option<LiveChange> {
                 | ConversationEvent::SendFailed(_)
                 | ConversationEvent::MediaStored(_)
                 | ConversationEvent::MediaFailed(_)
+                | ConversationEvent::NoteAdded(_)
         )
     });
     Some(LiveChange {

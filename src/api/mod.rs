@@ -23,6 +23,7 @@ pub mod permissions;
 pub mod roles;
 pub mod search;
 pub mod session;
+pub mod teamwork;
 pub mod tokens;
 pub mod users;
 pub mod whatsapp;
@@ -65,7 +66,7 @@ pub type Apis = contract::Contract<(
     roles::RolesApi,
     users::UsersApi,
     tokens::TokensApi,
-    conversations::ConversationsApi,
+    (conversations::ConversationsApi, teamwork::TeamworkApi),
     messages::MessagesApi,
     limits::LimitsApi,
     media::MediaApi,
@@ -85,7 +86,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             roles::RolesApi,
             users::UsersApi,
             tokens::TokensApi,
-            conversations::ConversationsApi,
+            (conversations::ConversationsApi, teamwork::TeamworkApi),
             messages::MessagesApi,
             limits::LimitsApi,
             media::MediaApi,

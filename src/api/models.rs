@@ -2,6 +2,7 @@
 
 use actors::conversation::outbound::ServiceWindow;
 use actors::conversation::status::{MediaState, MessageStatus};
+use actors::conversation::workflow::ConversationStatus;
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use projections::accounts::queries::AccountWithQuality;
@@ -51,6 +52,19 @@ pub struct Conversation {
     pub message_count: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Where the conversation stands: `open`, `pending`, `snoozed` or `resolved`.
+    pub status: ConversationStatus,
+    /// When the status last changed.
+    pub status_at: Option<DateTime<Utc>>,
+    /// A snoozed conversation reopens then; absent for a snooze until the customer writes.
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// The agent (user id) it is assigned to.
+    pub assignee: Option<String>,
+    /// The team (team id) it is assigned to.
+    pub team_id: Option<String>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// The label ids applied to it.
+    pub labels: Vec<String>,
 }
 
 impl Conversation {
@@ -88,6 +102,13 @@ impl Conversation {
             message_count: row.message_count,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            status: row.status,
+            status_at: row.status_at,
+            snoozed_until: row.snoozed_until,
+            assignee: row.assignee,
+            team_id: row.team_id,
+            assigned_at: row.assigned_at,
+            labels: row.labels,
         }
     }
 }
@@ -104,7 +125,8 @@ pub struct Reaction {
 pub struct Message {
     pub id: String,
     pub conversation_id: String,
-    /// `inbound` (from the customer) or `outbound`.
+    /// `inbound` (from the customer), `outbound`, or `note` (a private note of the team, never sent; its
+    /// `sender` is the user who wrote it and `content.mentions` the users it names).
     pub direction: Option<String>,
     /// Meta's message type (`text`, `image`, `interactive`, ...).
     pub kind: Option<String>,

@@ -74,6 +74,32 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
         "/api/v1/conversations/{id}/{setting}",
         p(ConversationsManage),
     ),
+    (
+        "PUT",
+        "/api/v1/conversations/{id}/status",
+        p(ConversationsManage),
+    ),
+    (
+        "PUT",
+        "/api/v1/conversations/{id}/assignee",
+        p(ConversationsAssign),
+    ),
+    (
+        "PUT",
+        "/api/v1/conversations/{id}/labels/{label}",
+        p(ConversationsManage),
+    ),
+    (
+        "DELETE",
+        "/api/v1/conversations/{id}/labels/{label}",
+        p(ConversationsManage),
+    ),
+    (
+        "POST",
+        "/api/v1/conversations/{id}/notes",
+        p(ConversationsManage),
+    ),
+    ("GET", "/api/v1/conversation-counts", p(ConversationsView)),
     ("GET", "/api/v1/conversations/{id}/events", p(AuditView)),
     ("GET", "/api/v1/accounts", p(AccountsView)),
     ("GET", "/api/v1/accounts/{id}", p(AccountsView)),

@@ -84,7 +84,8 @@ pub struct SearchHit {
     pub message_id: String,
     pub account_id: String,
     pub contact_id: String,
-    /// `inbound` (the customer wrote it) or `outbound` (the business did).
+    /// `inbound` (the customer wrote it), `outbound` (the business did), or `note` (a private note of
+    /// the team).
     pub direction: String,
     /// The message's kind (`text`, `image`, ...).
     pub kind: String,
@@ -467,7 +468,7 @@ impl SearchApi {
         account: Query<Option<String>>,
         conversation: Query<Option<String>>,
         contact: Query<Option<String>>,
-        /// `inbound` or `outbound`.
+        /// `inbound`, `outbound`, or `note` (the team's private notes).
         direction: Query<Option<String>>,
         /// The message's kind (`text`, `image`, ...).
         kind: Query<Option<String>>,
@@ -499,10 +500,10 @@ impl SearchApi {
         }
         let limit = cursor::limit(limit.0, 20, 100)?;
         if let Some(d) = direction.0.as_deref() {
-            if d != "inbound" && d != "outbound" {
+            if !["inbound", "outbound", "note"].contains(&d) {
                 return Err(ApiError::bad_request(
                     "invalid_direction",
-                    "direction must be inbound or outbound",
+                    "direction must be inbound, outbound or note",
                 ));
             }
         }

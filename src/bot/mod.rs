@@ -248,6 +248,11 @@ fn request(prompt: &Prompt) -> ChatRequest {
     }
 }
 
+/// A private note of the team: part of the timeline, never of what the model reads.
+pub fn is_note(row: &MessageRow) -> bool {
+    row.direction.as_deref() == Some("note")
+}
+
 /// A message of the inbox view as the prompt shows it: its words, its transcript, or a mark of its kind.
 pub fn history_message(row: &MessageRow, transcript: Option<&str>) -> HistoryMessage {
     let from_customer = row.direction.as_deref() == Some("inbound");

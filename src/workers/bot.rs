@@ -207,9 +207,11 @@ impl BotWorker {
             group: row.is_group,
         };
         let limit = i64::from(settings.history_messages) + 1;
-        let page =
+        let mut page =
             projections::inbox::queries::messages_before(&self.pool, conversation_id, None, limit)
                 .await?;
+        // The team's private notes are not the customer's conversation: the model never reads them.
+        page.rows.retain(|m| !crate::bot::is_note(m));
         let transcripts =
             projections::bot::queries::transcripts(&self.pool, conversation_id).await?;
         // The customer's messages of this burst: after the bot's or a person's last message.

@@ -208,6 +208,43 @@ fn cases() -> Vec<Case> {
             none.clone(),
             [200, 404, 403],
         ),
+        case(
+            "PUT",
+            "/api/v1/conversations/{id}/status",
+            json!({"status": "pending"}),
+            [200, 404, 403],
+        ),
+        case(
+            "PUT",
+            "/api/v1/conversations/{id}/assignee",
+            json!({"agent": null}),
+            [200, 404, 403],
+        ),
+        // No label of that id exists: refused for the admin, not found for the other account's user.
+        case(
+            "PUT",
+            "/api/v1/conversations/{id}/labels/{label}",
+            none.clone(),
+            [422, 404, 403],
+        ),
+        case(
+            "DELETE",
+            "/api/v1/conversations/{id}/labels/{label}",
+            none.clone(),
+            [200, 404, 403],
+        ),
+        case(
+            "POST",
+            "/api/v1/conversations/{id}/notes",
+            json!({"text": "a note of the team"}),
+            [201, 404, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/conversation-counts",
+            none.clone(),
+            [200, 200, 403],
+        ),
         case("GET", "/api/v1/accounts", none.clone(), [200, 200, 403]),
         case(
             "GET",
@@ -529,6 +566,7 @@ impl Ids {
         template
             .replace("{id}", id)
             .replace("{setting}", "favourite")
+            .replace("{label}", "7d7e2c52-0000-4000-8000-000000000000")
             .replace("{name}", name)
     }
 }

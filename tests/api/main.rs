@@ -21,6 +21,7 @@ mod search;
 mod search_semantic;
 mod sending;
 mod shutdown;
+mod teamwork;
 mod webhook;
 mod webhook_hostile;
 mod whatsapp;

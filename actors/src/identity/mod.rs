@@ -30,6 +30,9 @@ pub enum Permission {
     /// Mark read, favourite, archive, hand over from the bot.
     #[serde(rename = "conversations.manage")]
     ConversationsManage,
+    /// Assign a conversation to an agent or a team, reassign, unassign.
+    #[serde(rename = "conversations.assign")]
+    ConversationsAssign,
     #[serde(rename = "messages.view")]
     MessagesView,
     #[serde(rename = "messages.send")]
@@ -64,12 +67,13 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::AccountsView,
         Permission::AccountsManage,
         Permission::AccountsAssign,
         Permission::ConversationsView,
         Permission::ConversationsManage,
+        Permission::ConversationsAssign,
         Permission::MessagesView,
         Permission::MessagesSend,
         Permission::ContactsView,
@@ -93,6 +97,7 @@ impl Permission {
             Permission::AccountsAssign => "accounts.assign",
             Permission::ConversationsView => "conversations.view",
             Permission::ConversationsManage => "conversations.manage",
+            Permission::ConversationsAssign => "conversations.assign",
             Permission::MessagesView => "messages.view",
             Permission::MessagesSend => "messages.send",
             Permission::ContactsView => "contacts.view",
@@ -147,6 +152,7 @@ pub fn default_roles() -> Vec<(&'static str, BTreeSet<Permission>)> {
                 AccountsAssign,
                 ConversationsView,
                 ConversationsManage,
+                ConversationsAssign,
                 MessagesView,
                 MessagesSend,
                 ContactsView,
@@ -166,6 +172,7 @@ pub fn default_roles() -> Vec<(&'static str, BTreeSet<Permission>)> {
                 AccountsView,
                 ConversationsView,
                 ConversationsManage,
+                ConversationsAssign,
                 MessagesView,
                 MessagesSend,
                 ContactsView,

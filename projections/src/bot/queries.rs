@@ -183,7 +183,7 @@ pub async fn suggestions(
            from inbox_messages q
            join lateral (
                select m.message_id, m.body, m.sort_at from inbox_messages m
-               where m.conversation_id = q.conversation_id and m.present
+               where m.conversation_id = q.conversation_id and m.present and m.direction <> 'note'
                  and (m.sort_at, m.seq) > (q.sort_at, q.seq)
                order by m.sort_at, m.seq limit 1
            ) a on true

@@ -6,6 +6,7 @@ pub mod view;
 use crate::projection::Projection;
 use crate::rows::{self, unknown_column, CsvRow, CsvWriter, Table, ViewRow};
 use actors::conversation::status::{MediaState, MessageStatus, SendState};
+use actors::conversation::workflow::ConversationStatus;
 use actors::event::{RawRecordedEvent, RecordedEvent};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -165,7 +166,9 @@ async fn load(conn: &mut PgConnection, events: &[InboxEvent]) -> anyhow::Result<
                   t.favourite as "favourite!", t.archived as "archived!",
                   t.bot_enabled as "bot_enabled!", t.message_count as "message_count!",
                   t.created_at as "created_at!", t.updated_at as "updated_at!",
-                  t.sort_at as "sort_at!", t.position as "position!"
+                  t.sort_at as "sort_at!", t.position as "position!",
+                  t.status as "status!: ConversationStatus", t.status_at, t.snoozed_until, t.assignee,
+                  t.team_id, t.assigned_at, t.auto_assigned as "auto_assigned!", t.labels as "labels!"
            from unnest($1::text[]) k(id)
            cross join lateral (select * from inbox_conversations t
                                where t.conversation_id = k.id offset 0) t"#,
@@ -251,6 +254,14 @@ impl CsvRow for ConversationRow {
             "updated_at" => out.time(self.updated_at),
             "sort_at" => out.time(self.sort_at),
             "position" => out.int(self.position),
+            "status" => out.text(self.status.as_str()),
+            "status_at" => out.opt_time(self.status_at),
+            "snoozed_until" => out.opt_time(self.snoozed_until),
+            "assignee" => out.opt_text(self.assignee.as_deref()),
+            "team_id" => out.opt_text(self.team_id.as_deref()),
+            "assigned_at" => out.opt_time(self.assigned_at),
+            "auto_assigned" => out.boolean(self.auto_assigned),
+            "labels" => out.text_array(&self.labels),
             other => return Err(unknown_column(CONVERSATIONS.name, other)),
         }
         Ok(())

@@ -5,6 +5,7 @@ use super::view::{ConversationRow, MessageRow, Reaction, Transcript};
 use crate::query::{contains, probe, Page};
 use crate::scope::{AccountScope, Binds};
 use actors::conversation::status::{MediaState, MessageStatus, SendState};
+use actors::conversation::workflow::ConversationStatus;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
@@ -28,6 +29,14 @@ pub struct ConversationFilter {
     pub bot: Option<bool>,
     /// Text to find in the contact's name or username (case-insensitive), or, by its digits, number.
     pub text: Option<String>,
+    /// Only conversations with this status.
+    pub status: Option<ConversationStatus>,
+    /// Only those assigned to this agent, or (`Some(None)`) to no agent.
+    pub assignee: Option<Option<String>>,
+    /// Only those assigned to this team, or (`Some(None)`) to no team.
+    pub team: Option<Option<String>>,
+    /// Only those with this label.
+    pub label: Option<String>,
     /// Continue after this conversation of the inbox order: its `(sort_at, conversation_id)`.
     pub after: Option<(DateTime<Utc>, String)>,
 }
@@ -58,7 +67,8 @@ pub async fn list_conversations(
                   contact_username, is_group, last_message_id, last_message_at, last_message_preview,
                   last_message_kind, last_message_direction, last_inbound_at, unread_count, read_at,
                   favourite, archived, bot_enabled, message_count, created_at, updated_at, sort_at,
-                  position
+                  position, status as "status: ConversationStatus", status_at, snoozed_until, assignee,
+                  team_id, assigned_at, auto_assigned, labels
            from inbox_conversations
            where ($1::text is null or account_id = $1)
              and ($2::bool is null or (unread_count > 0) = $2)
@@ -70,6 +80,10 @@ pub async fn list_conversations(
                   or contact_id like $8 or contact_wa_id like $8)
              and ($9::timestamptz is null or (sort_at, conversation_id) < ($9, $10))
              and account_in_scope(account_id, $12, $13)
+             and ($14::text is null or status = $14)
+             and (not $15 or assignee is not distinct from $16)
+             and (not $17 or team_id is not distinct from $18)
+             and ($19::text is null or labels @> array[$19])
            order by sort_at desc, conversation_id desc
            limit $11"#,
         filter.account,
@@ -85,10 +99,129 @@ pub async fn list_conversations(
         probe(limit),
         scope.all_but,
         &scope.accounts,
+        filter.status.map(ConversationStatus::as_str),
+        filter.assignee.is_some(),
+        filter.assignee.clone().flatten(),
+        filter.team.is_some(),
+        filter.team.clone().flatten(),
+        filter.label.as_deref(),
     )
     .fetch_all(db)
     .await?;
     Ok(Page::of(rows, limit))
+}
+
+/// How many conversations the inbox's views hold (see [`counts`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub open: i64,
+    pub pending: i64,
+    pub snoozed: i64,
+    pub resolved: i64,
+    pub mine: i64,
+    pub unassigned: i64,
+    pub all: i64,
+    /// (team id, count), by id.
+    pub teams: Vec<(String, i64)>,
+    /// (label id, count), by id.
+    pub labels: Vec<(String, i64)>,
+}
+
+/// The counts of conversations on accounts in `scope` (and `account`, when given): per status; and, with
+/// `status`, those assigned to `user`, to nobody, all, and per team and label.
+pub async fn counts(
+    db: &sqlx::PgPool,
+    account: Option<&str>,
+    status: ConversationStatus,
+    user: &str,
+    scope: &AccountScope,
+) -> sqlx::Result<Counts> {
+    let scope = Binds::from(scope);
+    let totals = sqlx::query!(
+        r#"select count(*) filter (where status = 'open') as "open!",
+                  count(*) filter (where status = 'pending') as "pending!",
+                  count(*) filter (where status = 'snoozed') as "snoozed!",
+                  count(*) filter (where status = 'resolved') as "resolved!",
+                  count(*) filter (where status = $2 and assignee = $3) as "mine!",
+                  count(*) filter (where status = $2 and assignee is null) as "unassigned!",
+                  count(*) filter (where status = $2) as "all!"
+           from inbox_conversations
+           where ($1::text is null or account_id = $1) and account_in_scope(account_id, $4, $5)"#,
+        account,
+        status.as_str(),
+        user,
+        scope.all_but,
+        &scope.accounts,
+    )
+    .fetch_one(db)
+    .await?;
+    let teams = sqlx::query!(
+        r#"select team_id as "id!", count(*) as "count!" from inbox_conversations
+           where team_id is not null and status = $2
+             and ($1::text is null or account_id = $1) and account_in_scope(account_id, $3, $4)
+           group by team_id order by team_id"#,
+        account,
+        status.as_str(),
+        scope.all_but,
+        &scope.accounts,
+    )
+    .fetch_all(db)
+    .await?;
+    let labels = sqlx::query!(
+        r#"select l.label as "id!", count(*) as "count!"
+           from inbox_conversations c cross join unnest(c.labels) l(label)
+           where c.status = $2
+             and ($1::text is null or c.account_id = $1) and account_in_scope(c.account_id, $3, $4)
+           group by l.label order by l.label"#,
+        account,
+        status.as_str(),
+        scope.all_but,
+        &scope.accounts,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Counts {
+        open: totals.open,
+        pending: totals.pending,
+        snoozed: totals.snoozed,
+        resolved: totals.resolved,
+        mine: totals.mine,
+        unassigned: totals.unassigned,
+        all: totals.all,
+        teams: teams.into_iter().map(|r| (r.id, r.count)).collect(),
+        labels: labels.into_iter().map(|r| (r.id, r.count)).collect(),
+    })
+}
+
+/// One message of a conversation on an account in `scope`, if it is known.
+pub async fn message(
+    db: impl PgExecutor<'_>,
+    conversation_id: &str,
+    message_id: &str,
+    scope: &AccountScope,
+) -> sqlx::Result<Option<MessageRow>> {
+    let scope = Binds::from(scope);
+    sqlx::query_as!(
+        MessageRow,
+        r#"select conversation_id, message_id, account_id, present, direction, kind, body, media,
+                  content, reply_to, forwarded, sender, sent_at, sort_at, seq,
+                  status as "status: MessageStatus",
+                  statuses as "statuses: Json<BTreeMap<String, DateTime<Utc>>>", failure,
+                  reactions as "reactions: Json<Vec<Reaction>>", edited_at,
+                  edits as "edits: Json<Vec<Value>>", revoked_at, wamid,
+                  send_state as "send_state: SendState", attempts, next_attempt_at,
+                  media_state as "media_state: MediaState", media_file,
+                  transcript as "transcript: Json<Transcript>", position
+           from inbox_messages
+           where conversation_id = $1 and message_id = $2 and present
+             and account_in_scope(account_id, $3, $4)"#,
+        conversation_id,
+        message_id,
+        scope.all_but,
+        &scope.accounts,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// One conversation, if it is on an account in `scope`.
@@ -104,7 +237,8 @@ pub async fn conversation(
                   contact_username, is_group, last_message_id, last_message_at, last_message_preview,
                   last_message_kind, last_message_direction, last_inbound_at, unread_count, read_at,
                   favourite, archived, bot_enabled, message_count, created_at, updated_at, sort_at,
-                  position
+                  position, status as "status: ConversationStatus", status_at, snoozed_until, assignee,
+                  team_id, assigned_at, auto_assigned, labels
            from inbox_conversations
            where conversation_id = $1 and account_in_scope(account_id, $2, $3)"#,
         id,
@@ -129,7 +263,8 @@ pub async fn contact_conversations(
                   contact_username, is_group, last_message_id, last_message_at, last_message_preview,
                   last_message_kind, last_message_direction, last_inbound_at, unread_count, read_at,
                   favourite, archived, bot_enabled, message_count, created_at, updated_at, sort_at,
-                  position
+                  position, status as "status: ConversationStatus", status_at, snoozed_until, assignee,
+                  team_id, assigned_at, auto_assigned, labels
            from inbox_conversations
            where contact_id = $1 and account_in_scope(account_id, $2, $3)
            order by sort_at desc, conversation_id desc

@@ -9,6 +9,7 @@ use actors::conversation::id::ConversationId;
 use actors::conversation::message::{MessageContent, MetaError};
 use actors::conversation::outbound::{MessageQueued, MessageSent};
 use actors::conversation::status::{DeliveryStatus, MediaState, MessageStatus, SendState};
+use actors::conversation::workflow::{ConversationStatus, NoteAdded};
 use actors::event::{DecodeError, DomainEvent, RawRecordedEvent, RecordedEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,18 @@ pub struct ConversationRow {
     pub updated_at: DateTime<Utc>,
     pub sort_at: DateTime<Utc>,
     pub position: i64,
+    /// Team work (issue 19): where the conversation stands, since when, and until when it is snoozed.
+    pub status: ConversationStatus,
+    pub status_at: Option<DateTime<Utc>>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// The agent (user id) and team (team id) it is assigned to.
+    pub assignee: Option<String>,
+    pub team_id: Option<String>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// The current assignment was made by round robin.
+    pub auto_assigned: bool,
+    /// Label ids, sorted.
+    pub labels: Vec<String>,
 }
 
 /// One message of a conversation, with everything said about it since folded in. Field names are the
@@ -240,6 +253,7 @@ impl InboxEvent {
             ConversationEvent::MediaStored(m) => vec![m.wamid.clone()],
             ConversationEvent::MediaFailed(m) => vec![m.wamid.clone()],
             ConversationEvent::MessageTranscribed(t) => vec![t.message_id.clone()],
+            ConversationEvent::NoteAdded(n) => vec![n.note_id.to_string()],
             ConversationEvent::ContactProfileSeen(_)
             | ConversationEvent::WatchDetected(_)
             | ConversationEvent::BotTurnClaimed(_)
@@ -248,7 +262,6 @@ impl InboxEvent {
             | ConversationEvent::StatusChanged(_)
             | ConversationEvent::Assigned(_)
             | ConversationEvent::LabelSet(_)
-            | ConversationEvent::NoteAdded(_)
             | ConversationEvent::Responded(_)
             | ConversationEvent::ReadMarked(_)
             | ConversationEvent::FavouriteSet(_)
@@ -402,12 +415,32 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
         ConversationEvent::BotTurnClaimed(_)
         | ConversationEvent::BotReplied(_)
         | ConversationEvent::BotEscalated(_) => {}
-        // Team work (shown by the inbox's team columns) and response times (the reports').
-        ConversationEvent::StatusChanged(_)
-        | ConversationEvent::Assigned(_)
-        | ConversationEvent::LabelSet(_)
-        | ConversationEvent::NoteAdded(_)
-        | ConversationEvent::Responded(_) => {}
+        ConversationEvent::StatusChanged(s) => {
+            let conversation = conversation_mut(view, e);
+            conversation.status = s.status;
+            conversation.status_at = Some(s.at);
+            conversation.snoozed_until = s.snoozed_until;
+        }
+        ConversationEvent::Assigned(a) => {
+            let conversation = conversation_mut(view, e);
+            conversation.assignee.clone_from(&a.agent);
+            conversation.team_id.clone_from(&a.team);
+            conversation.assigned_at = Some(a.at);
+            conversation.auto_assigned = a.reason.as_deref() == Some("round_robin");
+        }
+        ConversationEvent::LabelSet(l) => {
+            let labels = &mut conversation_mut(view, e).labels;
+            match (labels.binary_search(&l.label), l.applied) {
+                (Err(at), true) => labels.insert(at, l.label.clone()),
+                (Ok(at), false) => {
+                    labels.remove(at);
+                }
+                _ => {}
+            }
+        }
+        ConversationEvent::NoteAdded(n) => record_note(view, e, n),
+        // Response times are the reports'.
+        ConversationEvent::Responded(_) => {}
         ConversationEvent::MessageTranscribed(t) => {
             let row = message_mut(view, e, &t.message_id, at);
             row.transcript = Some(Json(Transcript {
@@ -455,6 +488,24 @@ pub fn apply(view: &mut InboxView, e: &InboxEvent) {
     let conversation = conversation_mut(view, e);
     conversation.updated_at = conversation.updated_at.max(e.recorded_at);
     conversation.position = e.position;
+}
+
+/// A private note: a row of the timeline (direction `note`) that is never a conversation's last message,
+/// never unread, and never sent.
+fn record_note(view: &mut InboxView, e: &InboxEvent, n: &NoteAdded) {
+    let row = message_mut(view, e, &n.note_id.to_string(), n.at);
+    if row.present {
+        return;
+    }
+    row.present = true;
+    row.direction = Some("note".to_owned());
+    row.kind = Some("note".to_owned());
+    row.body = Some(n.text.clone());
+    row.content = Some(serde_json::json!({ "mentions": n.mentions }));
+    row.sender.clone_from(&n.by);
+    row.sent_at = Some(n.at);
+    row.sort_at = n.at;
+    row.seq = e.position;
 }
 
 /// A message the inbox is about to send: shown at once, with its sending state.
@@ -693,6 +744,14 @@ fn conversation_mut<'v>(view: &'v mut InboxView, e: &InboxEvent) -> &'v mut Conv
             updated_at: e.recorded_at,
             sort_at: at,
             position: e.position,
+            status: ConversationStatus::Open,
+            status_at: None,
+            snoozed_until: None,
+            assignee: None,
+            team_id: None,
+            assigned_at: None,
+            auto_assigned: false,
+            labels: Vec::new(),
         })
 }
 

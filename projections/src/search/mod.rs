@@ -45,6 +45,7 @@ impl Projection for SearchProjection {
                     | ConversationEvent::MESSAGE_QUEUED
                     | ConversationEvent::WATCH_DETECTED
                     | ConversationEvent::MESSAGE_TRANSCRIBED
+                    | ConversationEvent::NOTE_ADDED
             ) {
                 decoded.extend(InboxEvent::decode(event)?);
             }

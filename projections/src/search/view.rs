@@ -5,6 +5,7 @@
 //! - A watch reading (`watch.detected`) sets the document's listing facets, the highest-ranked reading
 //!   winning (the newest extractor version, then a model's over the rules'), as in the listings view.
 //! - A voice note's transcript (`message.transcribed`) is its words: the note becomes a document.
+//! - A private note of the team (`note.added`) is a document with direction `note`.
 //! - Words are folded (lower case, no accents) for the text index, and tokens that look like references
 //!   are kept exactly, so `116610LN` or `5711/1A` find their messages and nothing else.
 
@@ -66,6 +67,7 @@ pub fn touched(e: &InboxEvent) -> Option<String> {
     match &e.event {
         ConversationEvent::WatchDetected(w) => Some(w.message_id.clone()),
         ConversationEvent::MessageTranscribed(t) => Some(t.message_id.clone()),
+        ConversationEvent::NoteAdded(n) => Some(n.note_id.to_string()),
         _ => revoked(&e.event).map(str::to_owned),
     }
 }
@@ -178,6 +180,13 @@ pub fn apply(view: &mut SearchView, e: &InboxEvent) {
                     );
                     view.insert(key, Some(doc));
                 }
+            }
+        }
+        ConversationEvent::NoteAdded(n) => {
+            let key = (e.conversation_id.clone(), n.note_id.to_string());
+            if !view.contains_key(&key) {
+                let doc = document(e, key.1.clone(), "note", "note", n.at, &n.text);
+                view.insert(key, Some(doc));
             }
         }
         event => {

@@ -5,6 +5,7 @@ use actors::conversation::events::{ContactProfile, ReadMarked, SettingChanged};
 use actors::conversation::message::{EchoedMessage, InboundMessage};
 use actors::conversation::outbound::{AttemptFailed, SendFailed};
 use actors::conversation::status::{MessageStatus, SendState, StatusReport};
+use actors::conversation::workflow::{Assigned, LabelSet, StatusChanged};
 use actors::graph::messages::TextMessage;
 use actors::graph::{CallError, OutboundContent, OutboundMessage};
 use proptest::prelude::*;
@@ -360,6 +361,118 @@ fn a_failed_send_shows_the_error_and_what_to_do() {
     assert_eq!(failure.pointer("/remedy"), Some(&json!("send a template")));
 }
 
+fn status_changed(status: ConversationStatus, at: i64) -> ConversationEvent {
+    ConversationEvent::StatusChanged(StatusChanged {
+        command_id: uuid::Uuid::nil(),
+        at: t(at),
+        status,
+        snoozed_until: (status == ConversationStatus::Snoozed).then(|| t(at + 3_600)),
+        by: Some("ann".into()),
+        reason: None,
+        open_secs: None,
+    })
+}
+
+fn assigned(agent: Option<&str>, auto: bool, at: i64) -> ConversationEvent {
+    ConversationEvent::Assigned(Assigned {
+        command_id: uuid::Uuid::nil(),
+        at: t(at),
+        agent: agent.map(str::to_owned),
+        team: Some("sales".into()),
+        by: None,
+        reason: auto.then(|| "round_robin".to_owned()),
+    })
+}
+
+fn note(i: u128, at: i64) -> ConversationEvent {
+    ConversationEvent::NoteAdded(NoteAdded {
+        note_id: uuid::Uuid::from_u128(0xbeef + i),
+        at: t(at),
+        by: Some("ann".into()),
+        text: format!("note {i}"),
+        mentions: vec!["bob".into()],
+    })
+}
+
+#[test]
+fn team_work_shows_on_the_conversation_and_a_note_in_the_timeline_only() {
+    let c = CONVERSATIONS[0];
+    let view = fold(&[
+        event(1, c, text("wamid.1", "Daytona?", 10)),
+        event(2, c, assigned(Some("bob"), true, 20)),
+        event(
+            3,
+            c,
+            ConversationEvent::LabelSet(LabelSet {
+                command_id: uuid::Uuid::nil(),
+                at: t(30),
+                label: "vip".into(),
+                applied: true,
+                by: None,
+            }),
+        ),
+        event(
+            4,
+            c,
+            ConversationEvent::LabelSet(LabelSet {
+                command_id: uuid::Uuid::nil(),
+                at: t(31),
+                label: "late".into(),
+                applied: true,
+                by: None,
+            }),
+        ),
+        event(
+            5,
+            c,
+            ConversationEvent::LabelSet(LabelSet {
+                command_id: uuid::Uuid::nil(),
+                at: t(32),
+                label: "vip".into(),
+                applied: false,
+                by: None,
+            }),
+        ),
+        event(6, c, note(1, 40)),
+        event(7, c, status_changed(ConversationStatus::Snoozed, 50)),
+    ]);
+    let row = &view.conversations[c];
+    assert_eq!(
+        (
+            row.assignee.as_deref(),
+            row.team_id.as_deref(),
+            row.auto_assigned
+        ),
+        (Some("bob"), Some("sales"), true)
+    );
+    assert_eq!(row.labels, ["late"]);
+    assert_eq!(
+        (row.status, row.status_at, row.snoozed_until),
+        (ConversationStatus::Snoozed, Some(t(50)), Some(t(3_650)))
+    );
+    // The note is in the timeline, but the customer's message stays the last one, and nothing is unread
+    // or counted because of it.
+    assert_eq!(
+        (
+            row.last_message_preview.as_deref(),
+            row.unread_count,
+            row.message_count
+        ),
+        (Some("Daytona?"), 1, 1)
+    );
+    let note = &view.messages[&(c.to_owned(), uuid::Uuid::from_u128(0xbeef + 1).to_string())];
+    assert_eq!(
+        (
+            note.direction.as_deref(),
+            note.body.as_deref(),
+            note.sender.as_deref(),
+            note.send_state
+        ),
+        (Some("note"), Some("note 1"), Some("ann"), None)
+    );
+    assert_eq!(note.content, Some(json!({"mentions": ["bob"]})));
+}
+
 fn arbitrary_event() -> impl Strategy<Value = (usize, ConversationEvent)> {
     let wamid = (0..5usize).prop_map(|i| format!("wamid.{i}"));
     let at = 0..500i64;
@@ -393,7 +506,13 @@ fn arbitrary_event() -> impl Strategy<Value = (usize, ConversationEvent)> {
             message_id: outbound_id(i), attempt: 2, at: t(a), remedy: None,
             error: CallError::Transport { message: "refused".into() } })),
         (any::<bool>(), at.clone()).prop_map(|(v, a)| ConversationEvent::FavouriteSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v, reason: None })),
-        (any::<bool>(), at).prop_map(|(v, a)| ConversationEvent::ArchivedSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v, reason: None })),
+        (any::<bool>(), at.clone()).prop_map(|(v, a)| ConversationEvent::ArchivedSet(SettingChanged { command_id: uuid::Uuid::nil(), at: t(a), value: v, reason: None })),
+        (0..4usize, at.clone()).prop_map(|(i, a)| status_changed(ConversationStatus::ALL[i], a)),
+        (prop_oneof![Just(None), Just(Some("ann")), Just(Some("bob"))], any::<bool>(), at.clone())
+            .prop_map(|(agent, auto, a)| assigned(agent, auto, a)),
+        (prop_oneof![Just("vip"), Just("late")], any::<bool>(), at.clone()).prop_map(|(l, on, a)| ConversationEvent::LabelSet(LabelSet {
+            command_id: uuid::Uuid::nil(), at: t(a), label: l.into(), applied: on, by: None })),
+        (0..3u128, at).prop_map(|(i, a)| note(i, a)),
     ];
     (0..CONVERSATIONS.len(), kind)
 }
