@@ -13,7 +13,7 @@ import { done, useChange } from "./queries";
 export function TeamsSection() {
   const { t } = useI18n();
   const teams = useTeams();
-  const agents = useAgents();
+  const agents = useAgents(true, true);
   const [editing, setEditing] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
   if (teams.isError) return <ErrorNotice error={teams.error} onRetry={() => void teams.refetch()} />;

@@ -35,7 +35,7 @@ export function ConversationTeamwork({
   const account = conversation.account_id;
   const canManage = may(me, "conversations.manage", account);
   const canAssign = may(me, "conversations.assign", account);
-  const agents = useAgents().data ?? [];
+  const agents = useAgents(true, true).data ?? [];
   const teams = useTeams().data ?? [];
   const labels = useLabels().data ?? [];
   const assigneeId = useId();

@@ -14,7 +14,8 @@ export const teamKeys = {
   labels: ["teamwork", "labels"] as const,
   replies: ["teamwork", "replies"] as const,
   repliesFor: (account: string | null) => ["teamwork", "replies", account ?? ""] as const,
-  agents: ["teamwork", "agents"] as const,
+  // Under the users' key, so a user created or changed in the settings shows here too.
+  agents: [...keys.users, "agents"] as const,
 };
 
 export function useTeams(enabled = true) {
@@ -46,11 +47,15 @@ export function useReplies(account: string | null, enabled = true) {
   });
 }
 
-/** The users who may take conversations, with whether they are available and their teams. */
-export function useAgents(enabled = true) {
+/**
+ * The users who may take conversations, with whether they are available and their teams. `fresh` reads
+ * them again as a picker opens (a colleague may have been added since); the list's rows share what is read.
+ */
+export function useAgents(enabled = true, fresh = false) {
   return useQuery({
     queryKey: teamKeys.agents,
     enabled,
+    refetchOnMount: fresh ? "always" : true,
     queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/agents", { signal })),
     staleTime: 30_000,
   });
