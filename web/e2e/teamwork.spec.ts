@@ -6,7 +6,8 @@ import { signIn, signInAsAdmin } from "./session";
  * Team work, as two people do it: the admin makes a label and a canned reply, a customer writes, the admin
  * assigns the conversation to a colleague; the colleague finds it under "Mine", labels it, answers with
  * the canned reply through the `/` picker (wa-sim receives it with the placeholders filled) and resolves
- * it, and it leaves the open view. Every element is found by its role and accessible name.
+ * it, and it leaves the open view; the admin's private note mentioning the colleague shows as a note and
+ * tells them, and never reaches wa-sim. Every element is found by its role and accessible name.
  */
 test.describe.configure({ mode: "serial" });
 
@@ -131,4 +132,27 @@ test("the colleague finds it under Mine, labels it, answers with the canned repl
   await expect(conversations(cy).getByRole("link", { name: new RegExp(customer.name) })).toBeVisible();
   await expect(conversations(cy).getByRole("link", { name: new RegExp(customer.name) })).toContainText("Resolved");
   await expectAccessible(cy);
+});
+
+test("a note mentioning the colleague stays in the inbox and tells them", async () => {
+  // The admin still has the conversation open; the colleague is on theirs.
+  await admin.getByRole("button", { name: "Note" }).click();
+  const note = admin.getByRole("textbox", { name: "Private note" });
+  await note.fill("Ask @Cy");
+  await admin.getByRole("listbox", { name: "Colleagues to mention" }).getByRole("option", { name: new RegExp(colleague.name) }).click();
+  await expect(note).toHaveValue(`Ask @${colleague.name} `);
+  await note.pressSequentially("whether it shipped");
+  await admin.getByRole("button", { name: "Add the note" }).click();
+  await expect(note).toHaveValue("");
+  const shown = admin.getByRole("log", { name: "Messages" }).getByRole("listitem").filter({ hasText: "whether it shipped" });
+  await expect(shown).toContainText("Private note · Ada Admin");
+  await expect(shown).toContainText(`Mentions ${colleague.name}`);
+  await expectAccessible(admin);
+
+  const notice = cy.getByRole("region", { name: "Notices" }).getByRole("listitem");
+  await expect(notice).toContainText(`Ada Admin mentioned you in a note on ${customer.name}.`);
+  await notice.getByRole("button", { name: "Dismiss" }).click();
+  await expect(notice).toHaveCount(0);
+  // A note never reaches WhatsApp.
+  expect(JSON.stringify(await (await cy.request.get(`${sim}/sim/sent`)).json())).not.toContain("whether it shipped");
 });
