@@ -12,8 +12,8 @@ import { signIn, signInAsAdmin } from "./session";
 test.describe.configure({ mode: "serial" });
 
 const sim = process.env.E2E_SIM_URL ?? "http://127.0.0.1:8900";
-const customer = { waId: "447700900701", name: "Tess Team" };
-const colleague = { email: "cy@example.com", password: "a colleague's passphrase", name: "Cy Colleague" };
+const customer = { waId: "447700900731", name: "Tess Team" };
+const colleague = { email: "teo@example.com", password: "a colleague's passphrase", name: "Teo Teammate" };
 
 let admin: Page;
 let cy: Page;
@@ -138,7 +138,7 @@ test("a note mentioning the colleague stays in the inbox and tells them", async 
   // The admin still has the conversation open; the colleague is on theirs.
   await admin.getByRole("button", { name: "Note" }).click();
   const note = admin.getByRole("textbox", { name: "Private note" });
-  await note.fill("Ask @Cy");
+  await note.fill("Ask @Teo");
   await admin.getByRole("listbox", { name: "Colleagues to mention" }).getByRole("option", { name: new RegExp(colleague.name) }).click();
   await expect(note).toHaveValue(`Ask @${colleague.name} `);
   await note.pressSequentially("whether it shipped");
