@@ -132,6 +132,9 @@ test("the colleague finds it under Mine, labels it, answers with the canned repl
   await expect(conversations(cy).getByRole("link", { name: new RegExp(customer.name) })).toBeVisible();
   await expect(conversations(cy).getByRole("link", { name: new RegExp(customer.name) })).toContainText("Resolved");
   await expectAccessible(cy);
+  await cy.emulateMedia({ colorScheme: "dark" });
+  await expectAccessible(cy);
+  await cy.emulateMedia({ colorScheme: "light" });
 });
 
 test("a note mentioning the colleague stays in the inbox and tells them", async () => {
@@ -148,6 +151,9 @@ test("a note mentioning the colleague stays in the inbox and tells them", async 
   await expect(shown).toContainText("Private note · Ada Admin");
   await expect(shown).toContainText(`Mentions ${colleague.name}`);
   await expectAccessible(admin);
+  await admin.emulateMedia({ colorScheme: "dark" });
+  await expectAccessible(admin);
+  await admin.emulateMedia({ colorScheme: "light" });
 
   const notice = cy.getByRole("region", { name: "Notices" }).getByRole("listitem");
   await expect(notice).toContainText(`Ada Admin mentioned you in a note on ${customer.name}.`);
