@@ -13,6 +13,7 @@
 //! - [`search`]: one document per message with words, for full-text, semantic and hybrid search;
 //! - [`bot`]: each number's bot settings, each conversation's bot state, its turns and transcripts;
 //! - [`workspace`]: teams, labels, canned replies and agents' availability, from the `workspace` stream;
+//! - [`reports`]: volumes, response and resolution times, per agent, per number, per label, bot and human;
 //! - [`rbac`]: the RBAC snapshot, folded from the identity stream;
 //! - [`uploads`]: who may see a stored media file;
 //! - [`scope`]: the account scope every query that narrows rows to a caller's accounts applies;
@@ -33,6 +34,7 @@ pub mod projection;
 pub mod query;
 pub mod rbac;
 pub mod rebuild;
+pub mod reports;
 pub mod rows;
 pub mod runner;
 pub mod scope;

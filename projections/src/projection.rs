@@ -86,6 +86,7 @@ pub fn counting(
         std::sync::Arc::new(crate::search::SearchProjection),
         std::sync::Arc::new(crate::bot::BotProjection),
         std::sync::Arc::new(crate::workspace::WorkspaceProjection),
+        std::sync::Arc::new(crate::reports::ReportsProjection),
     ]
 }
 

@@ -47,6 +47,12 @@ async fn every_view_row_type_has_exactly_its_tables_columns() {
         checked::<projections::workspace::view::LabelRow>(),
         checked::<projections::workspace::view::ReplyRow>(),
         checked::<projections::workspace::view::AvailabilityRow>(),
+        checked::<projections::reports::view::HoursRow>(),
+        checked::<projections::reports::view::ConversationRow>(),
+        checked::<projections::reports::view::ResponseRow>(),
+        checked::<projections::reports::view::ResolutionRow>(),
+        checked::<projections::reports::view::VolumeRow>(),
+        checked::<projections::reports::view::BotTurnRow>(),
     ];
 
     // Every table a projection writes has its row type checked here.

@@ -20,6 +20,7 @@ pub mod media;
 pub mod messages;
 pub mod models;
 pub mod permissions;
+pub mod reports;
 pub mod roles;
 pub mod search;
 pub mod session;
@@ -58,6 +59,8 @@ pub enum Tag {
     WhatsApp,
     /// Team work across the install: teams, labels, canned replies, and agents' availability.
     Workspace,
+    /// Volumes, response and resolution times, per agent, per number, per label; as JSON or CSV.
+    Reports,
 }
 
 /// Every API, held to [`contract::Contract`]'s promises.
@@ -74,7 +77,12 @@ pub type Apis = contract::Contract<(
     accounts::AccountsApi,
     contacts::ContactsApi,
     listings::ListingsApi,
-    (search::SearchApi, bot::BotApi, workspace::WorkspaceApi),
+    (
+        search::SearchApi,
+        bot::BotApi,
+        workspace::WorkspaceApi,
+        reports::ReportsApi,
+    ),
     audit::AuditApi,
     live::LiveApi,
 )>;
@@ -94,7 +102,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             accounts::AccountsApi,
     contacts::ContactsApi,
             listings::ListingsApi,
-            (search::SearchApi, bot::BotApi, workspace::WorkspaceApi),
+            (search::SearchApi, bot::BotApi, workspace::WorkspaceApi, reports::ReportsApi),
             audit::AuditApi,
             live::LiveApi,
         )),

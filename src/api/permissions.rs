@@ -209,6 +209,12 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("DELETE", "/api/v1/replies/{id}", p(RepliesManage)),
     ("GET", "/api/v1/agents", p(ConversationsView)),
     ("PUT", "/api/v1/me/availability", SignedIn),
+    ("GET", "/api/v1/reports/summary", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/volume", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/agents", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/accounts", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/labels", p(AnalyticsView)),
+    ("GET", "/api/v1/reports/{report}/csv", p(AnalyticsView)),
 ];
 
 /// How well a template matches a path: `None` when it does not; otherwise the number of literal

@@ -66,7 +66,7 @@ pub struct NewNote {
 pub enum NoteResponse {
     /// The note, as the timeline shows it.
     #[oai(status = 201)]
-    Added(Json<Message>),
+    Added(Json<Box<Message>>),
     /// Recorded; the timeline has not caught up yet.
     #[oai(status = 202)]
     Accepted(Json<NoteAccepted>),
@@ -290,7 +290,7 @@ impl TeamworkApi {
             CommandResponse::Accepted(_) => None,
         };
         Ok(match shown {
-            Some(m) => NoteResponse::Added(Json(Message::from(m))),
+            Some(m) => NoteResponse::Added(Json(Box::new(Message::from(m)))),
             None => NoteResponse::Accepted(Json(NoteAccepted {
                 message_id: note_id,
                 conversation_id: id.0,

@@ -529,6 +529,42 @@ fn cases() -> Vec<Case> {
             [404, 404, 403],
         ),
         case("GET", "/api/v1/agents", none.clone(), [200, 200, 403]),
+        case(
+            "GET",
+            "/api/v1/reports/summary",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/volume",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/agents",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/accounts",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/labels",
+            none.clone(),
+            [200, 200, 403],
+        ),
+        case(
+            "GET",
+            "/api/v1/reports/{report}/csv",
+            none.clone(),
+            [200, 200, 403],
+        ),
         signed_in(
             "PUT",
             "/api/v1/me/availability",
@@ -567,6 +603,7 @@ impl Ids {
             .replace("{id}", id)
             .replace("{setting}", "favourite")
             .replace("{label}", "7d7e2c52-0000-4000-8000-000000000000")
+            .replace("{report}", "accounts")
             .replace("{name}", name)
     }
 }

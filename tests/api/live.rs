@@ -211,7 +211,8 @@ async fn health_reports_each_projection() {
             "listings",
             "search",
             "bot",
-            "workspace"
+            "workspace",
+            "reports"
         ]
     );
     for p in projections {

@@ -17,6 +17,7 @@ mod listings;
 mod live;
 mod metrics;
 mod poison;
+mod reports;
 mod search;
 mod search_semantic;
 mod sending;

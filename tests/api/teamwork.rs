@@ -72,7 +72,7 @@ async fn an_assigned_labelled_and_noted_conversation_is_found_in_its_views_and_r
     let mine = "/api/v1/conversations?status=open&assignee=me";
     assert_eq!(
         ids(&ok(&w, "GET", mine, &bob_token, Value::Null, 200).await),
-        [conversation.clone()]
+        [conversation.as_str()]
     );
     assert!(ids(&ok(&w, "GET", mine, &ann_token, Value::Null, 200).await).is_empty());
     let unassigned = "/api/v1/conversations?assignee=none";
@@ -140,7 +140,7 @@ async fn an_assigned_labelled_and_noted_conversation_is_found_in_its_views_and_r
     let by_label = format!("/api/v1/conversations?label={vip}");
     assert_eq!(
         ids(&ok(&w, "GET", &by_label, &bob_token, Value::Null, 200).await),
-        [conversation.clone()]
+        [conversation.as_str()]
     );
     let counts = ok(
         &w,

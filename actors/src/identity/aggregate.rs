@@ -44,6 +44,9 @@ pub enum IdentityFact {
 pub struct Identity {
     access: Rbac,
     seeded: bool,
+    /// Every permission some role has held: what the install has met. A permission of the catalogue
+    /// outside it is new to this install (added by an upgrade).
+    met: BTreeSet<Permission>,
 }
 
 impl Identity {
@@ -348,7 +351,27 @@ impl Aggregate for Identity {
                     by: None,
                 })
                 .collect(),
-            IdentityFact::SeedDefaultRoles { .. } => vec![],
+            // An upgrade's new permissions go to the default roles that hold them by default, on
+            // installs seeded before they existed; a permission someone took away was met, and stays away.
+            IdentityFact::SeedDefaultRoles { at } => {
+                let new: BTreeSet<Permission> = Permission::ALL
+                    .into_iter()
+                    .filter(|p| !self.met.contains(p))
+                    .collect();
+                default_roles()
+                    .into_iter()
+                    .filter_map(|(role, defaults)| {
+                        let current = self.access.roles.get(role)?;
+                        let added: Vec<Permission> = defaults.intersection(&new).copied().collect();
+                        (!added.is_empty()).then(|| IdentityEvent::RoleDefined {
+                            role: role.to_owned(),
+                            permissions: current.iter().copied().chain(added).collect(),
+                            at: *at,
+                            by: None,
+                        })
+                    })
+                    .collect()
+            }
             IdentityFact::Setup(event) => {
                 let IdentityEvent::UserRegistered { user_id, at, .. } = event else {
                     return vec![];
@@ -438,8 +461,9 @@ impl Aggregate for Identity {
     }
 
     fn apply(&mut self, event: &IdentityEvent) {
-        if matches!(event, IdentityEvent::RoleDefined { .. }) {
+        if let IdentityEvent::RoleDefined { permissions, .. } = event {
             self.seeded = true;
+            self.met.extend(permissions);
         }
         self.access.apply(event);
     }

@@ -6,6 +6,9 @@
 pub mod hours;
 pub mod round_robin;
 
+/// An IANA time zone, for callers that name one (reports take `tz`) without a dependency of their own.
+pub use chrono_tz::Tz;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -184,9 +184,9 @@ pub fn apply(view: &mut SearchView, e: &InboxEvent) {
         }
         ConversationEvent::NoteAdded(n) => {
             let key = (e.conversation_id.clone(), n.note_id.to_string());
-            if !view.contains_key(&key) {
-                let doc = document(e, key.1.clone(), "note", "note", n.at, &n.text);
-                view.insert(key, Some(doc));
+            if let std::collections::btree_map::Entry::Vacant(slot) = view.entry(key) {
+                let id = n.note_id.to_string();
+                slot.insert(Some(document(e, id, "note", "note", n.at, &n.text)));
             }
         }
         event => {

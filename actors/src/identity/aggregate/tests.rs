@@ -118,6 +118,51 @@ fn default_roles_are_seeded_once_and_a_deleted_one_stays_deleted() {
 }
 
 #[test]
+fn permissions_an_upgrade_adds_go_to_the_default_roles_that_hold_them_once() {
+    // An install seeded before `conversations.assign` existed, whose supervisor role was later narrowed.
+    let old = |role: &str| {
+        let (_, mut permissions) = crate::identity::default_roles()
+            .into_iter()
+            .find(|(r, _)| *r == role)
+            .unwrap();
+        permissions.remove(&Permission::ConversationsAssign);
+        IdentityEvent::RoleDefined {
+            role: role.into(),
+            permissions,
+            at: t(),
+            by: None,
+        }
+    };
+    let mut identity = given([old("admin"), old("supervisor"), old("agent"), old("viewer")]);
+    let events = identity
+        .when(IdentityFact::SeedDefaultRoles { at: t() })
+        .events();
+    let upgraded: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            IdentityEvent::RoleDefined {
+                role, permissions, ..
+            } if permissions.contains(&Permission::ConversationsAssign) => Some(role.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(upgraded, ["admin", "supervisor", "agent"]);
+    // Once met, it is not given again: someone who takes it away from a role keeps it away.
+    let narrowed = IdentityEvent::RoleDefined {
+        role: "agent".into(),
+        permissions: [Permission::ConversationsView].into_iter().collect(),
+        at: t(),
+        by: Some("root".into()),
+    };
+    identity
+        .when(IdentityFact::Change(narrowed.clone()))
+        .then([narrowed]);
+    identity
+        .when(IdentityFact::SeedDefaultRoles { at: t() })
+        .then_nothing();
+}
+
+#[test]
 fn assignments_need_an_existing_user_and_role() {
     let mut identity = installed();
     identity
