@@ -33,7 +33,7 @@ function list(...pages: [Conversation[], string | null][]): InfiniteData<Convers
 }
 
 const ids = (data: InfiniteData<ConversationPage, string | undefined>) => data.pages.map((p) => p.conversations.map((c) => c.id));
-const all: ConversationFilter = { account: null, filter: "all", q: "", view: "all", status: null, label: null };
+const all: ConversationFilter = { account: null, filter: "all", q: "", view: "all", status: null, label: null, team: null };
 
 describe("a conversation changing in a loaded list", () => {
   const a = conversation("a", "2026-03-02T10:00:00Z");
@@ -99,6 +99,8 @@ describe("the team views in a loaded list", () => {
     expect(shows({ ...all, view: "unassigned" }, resolved)).toBe(true);
     expect(shows({ ...all, label: "vip" }, open)).toBe(true);
     expect(shows({ ...all, label: "vip" }, resolved)).toBe(false);
+    expect(shows({ ...all, team: "t1" }, { ...open, team_id: "t1" })).toBe(true);
+    expect(shows({ ...all, team: "t1" }, open)).toBe(false);
   });
 
   it("leaves Mine to the server when it does not know who is asking", () => {

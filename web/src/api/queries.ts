@@ -31,12 +31,14 @@ export interface ConversationFilter {
   /** Which status; `null`: any. */
   status: ConversationStatus | null;
   label: string | null;
+  /** A team id. */
+  team: string | null;
   /** The caller's user id, with the view "mine" only (so a changed conversation is placed without asking). */
   self?: string | undefined;
 }
 
 /** The list the inbox opens with: every open conversation. */
-export const FIRST_FILTER: ConversationFilter = { account: null, filter: "all", q: "", view: "all", status: "open", label: null };
+export const FIRST_FILTER: ConversationFilter = { account: null, filter: "all", q: "", view: "all", status: "open", label: null, team: null };
 
 const PAGE = 100;
 
@@ -66,6 +68,7 @@ export function conversationList(filter: ConversationFilter) {
               status: filter.status ?? undefined,
               assignee: filter.view === "mine" ? "me" : filter.view === "unassigned" ? "none" : undefined,
               label: filter.label ?? undefined,
+              team: filter.team ?? undefined,
             },
           },
         }),

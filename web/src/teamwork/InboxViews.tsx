@@ -2,11 +2,11 @@ import { useId } from "react";
 import * as ToggleGroup from "@radix-ui/react-toggle-group";
 import { useI18n } from "../i18n/i18n";
 import { STATUSES, VIEWS, type ConversationStatus, type InboxView, type TeamFilter } from "./logic";
-import { useConversationCounts, useLabels } from "./queries";
+import { useConversationCounts, useLabels, useTeams } from "./queries";
 
 /**
  * The inbox's team views: Mine, Unassigned and All with how many each holds (for the status shown), the
- * status (Open, Pending, Snoozed, Resolved, or any) and a label. They live in the address (`route.ts`).
+ * status (Open, Pending, Snoozed, Resolved, or any), a label and a team. They live in the address (`route.ts`).
  */
 export function InboxViews({
   account,
@@ -20,10 +20,13 @@ export function InboxViews({
   const { t } = useI18n();
   const counts = useConversationCounts(account, value.status).data;
   const labels = useLabels().data ?? [];
+  const teams = useTeams().data ?? [];
   const statusId = useId();
   const labelId = useId();
+  const teamId = useId();
   const countOf = (view: InboxView) => (counts ? counts[view] : undefined);
   const labelCount = (id: string) => counts?.labels.find((l) => l.id === id)?.count ?? 0;
+  const teamCount = (id: string) => counts?.teams.find((x) => x.id === id)?.count ?? 0;
   return (
     <div className="inbox-views">
       <ToggleGroup.Root
@@ -76,6 +79,21 @@ export function InboxViews({
             {labels.map((label) => (
               <option key={label.id} value={label.id}>
                 {label.name} ({labelCount(label.id)})
+              </option>
+            ))}
+          </select>
+        </>
+      )}
+      {teams.length > 0 && (
+        <>
+          <label htmlFor={teamId} className="visually-hidden">
+            {t("teamwork.filter.team")}
+          </label>
+          <select id={teamId} value={value.team ?? ""} onChange={(e) => onChange({ ...value, team: e.target.value === "" ? null : e.target.value })}>
+            <option value="">{t("teamwork.filter.anyTeam")}</option>
+            {teams.map((team) => (
+              <option key={team.id} value={team.id}>
+                {team.name} ({teamCount(team.id)})
               </option>
             ))}
           </select>

@@ -114,12 +114,13 @@ describe("filters in the address", () => {
 
   it("goes there and back", () => {
     const filters = [
-      { view: "mine", status: "pending", label: "l-1" },
-      { view: "unassigned", status: null, label: null },
-      { view: "all", status: "resolved", label: "a b&c" },
+      { view: "mine", status: "pending", label: "l-1", team: null },
+      { view: "unassigned", status: null, label: null, team: "t-1" },
+      { view: "all", status: "resolved", label: "a b&c", team: null },
     ] as const;
     for (const filter of filters) expect(teamFilterFromQuery(teamFilterQuery(filter))).toEqual(filter);
-    expect(teamFilterQuery({ view: "mine", status: null, label: null })).toBe("?view=mine&status=any");
+    expect(teamFilterQuery({ view: "mine", status: null, label: null, team: null })).toBe("?view=mine&status=any");
+    expect(teamFilterQuery({ view: "all", status: "open", label: null, team: "t 1" })).toBe("?team=t+1");
   });
 
   it("ignores what it does not know, and keeps other parameters out", () => {

@@ -11,30 +11,33 @@ export type ConversationStatus = (typeof STATUSES)[number];
 export const VIEWS = ["mine", "unassigned", "all"] as const;
 export type InboxView = (typeof VIEWS)[number];
 
-/** The inbox's team filters: whose, which status (`null`: any), which label. */
+/** The inbox's team filters: whose, which status (`null`: any), which label, which team. */
 export interface TeamFilter {
   view: InboxView;
   status: ConversationStatus | null;
   label: string | null;
+  team: string | null;
 }
 
 /** What the inbox shows when the address says nothing: every open conversation. */
-export const DEFAULT_TEAM_FILTER: TeamFilter = { view: "all", status: "open", label: null };
+export const DEFAULT_TEAM_FILTER: TeamFilter = { view: "all", status: "open", label: null, team: null };
 
 /** The status `any` in the address: every status. */
 const ANY = "any";
 
-/** The team filters in an address's query string (`?view=mine&status=pending&label=…`); others are kept out. */
+/** The team filters in an address's query string (`?view=mine&status=pending&label=…&team=…`); others are kept out. */
 export function teamFilterFromQuery(query: string): TeamFilter {
   const params = new URLSearchParams(query);
   const view = params.get("view");
   const status = params.get("status");
   const label = params.get("label");
+  const team = params.get("team");
   return {
     view: (VIEWS as readonly string[]).includes(view ?? "") ? (view as InboxView) : DEFAULT_TEAM_FILTER.view,
     status:
       status === ANY ? null : (STATUSES as readonly string[]).includes(status ?? "") ? (status as ConversationStatus) : DEFAULT_TEAM_FILTER.status,
     label: label === null || label === "" ? null : label,
+    team: team === null || team === "" ? null : team,
   };
 }
 
@@ -44,6 +47,7 @@ export function teamFilterQuery(filter: TeamFilter): string {
   if (filter.view !== DEFAULT_TEAM_FILTER.view) params.set("view", filter.view);
   if (filter.status !== DEFAULT_TEAM_FILTER.status) params.set("status", filter.status ?? ANY);
   if (filter.label !== null) params.set("label", filter.label);
+  if (filter.team !== null) params.set("team", filter.team);
   const text = params.toString();
   return text === "" ? "" : `?${text}`;
 }

@@ -99,6 +99,8 @@ export const teamworkEn = {
   "teamwork.filter.anyStatus": "Any status",
   "teamwork.filter.label": "Label",
   "teamwork.filter.anyLabel": "Any label",
+  "teamwork.filter.team": "Team's conversations",
+  "teamwork.filter.anyTeam": "Every team",
   "teamwork.row.assignee": "Assigned to {name}",
 
   "teamwork.notices": "Notices",
@@ -208,6 +210,8 @@ export const teamworkFr: Record<keyof typeof teamworkEn, string> = {
   "teamwork.filter.anyStatus": "Tous les statuts",
   "teamwork.filter.label": "Étiquette",
   "teamwork.filter.anyLabel": "Toutes les étiquettes",
+  "teamwork.filter.team": "Conversations de l’équipe",
+  "teamwork.filter.anyTeam": "Toutes les équipes",
   "teamwork.row.assignee": "Attribuée à {name}",
 
   "teamwork.notices": "Avis",
