@@ -33,7 +33,7 @@ function list(...pages: [Conversation[], string | null][]): InfiniteData<Convers
 }
 
 const ids = (data: InfiniteData<ConversationPage, string | undefined>) => data.pages.map((p) => p.conversations.map((c) => c.id));
-const all: ConversationFilter = { account: null, filter: "all", q: "" };
+const all: ConversationFilter = { account: null, filter: "all", q: "", view: "all", status: null, label: null, team: null };
 
 describe("a conversation changing in a loaded list", () => {
   const a = conversation("a", "2026-03-02T10:00:00Z");
@@ -78,5 +78,32 @@ describe("which list shows a conversation", () => {
 
   it("leaves a search to the server", () => {
     expect(shows({ ...all, q: "ann" }, base)).toBeNull();
+  });
+});
+
+describe("the team views in a loaded list", () => {
+  const open = conversation("o", "2026-03-02T10:00:00Z", { assignee: "u-ann", labels: ["vip"] });
+  const resolved = conversation("r", "2026-03-02T09:00:00Z", { status: "resolved" });
+
+  it("shows a conversation only in the status it is in", () => {
+    expect(shows({ ...all, status: "open" }, open)).toBe(true);
+    expect(shows({ ...all, status: "open" }, resolved)).toBe(false);
+    expect(shows({ ...all, status: "resolved" }, resolved)).toBe(true);
+    expect(shows(all, resolved)).toBe(true);
+  });
+
+  it("shows the caller's own under Mine, the others' under none but All, and filters by label", () => {
+    expect(shows({ ...all, view: "mine", self: "u-ann" }, open)).toBe(true);
+    expect(shows({ ...all, view: "mine", self: "u-bob" }, open)).toBe(false);
+    expect(shows({ ...all, view: "unassigned" }, open)).toBe(false);
+    expect(shows({ ...all, view: "unassigned" }, resolved)).toBe(true);
+    expect(shows({ ...all, label: "vip" }, open)).toBe(true);
+    expect(shows({ ...all, label: "vip" }, resolved)).toBe(false);
+    expect(shows({ ...all, team: "t1" }, { ...open, team_id: "t1" })).toBe(true);
+    expect(shows({ ...all, team: "t1" }, open)).toBe(false);
+  });
+
+  it("leaves Mine to the server when it does not know who is asking", () => {
+    expect(shows({ ...all, view: "mine" }, open)).toBeNull();
   });
 });

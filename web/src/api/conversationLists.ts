@@ -27,6 +27,14 @@ export function shows(filter: ConversationFilter, c: Conversation): boolean | nu
   if (filter.q.trim() !== "") return null;
   if (filter.account !== null && c.account_id !== filter.account) return false;
   if (c.archived !== (filter.filter === "archived")) return false;
+  if (filter.status !== null && c.status !== filter.status) return false;
+  if (filter.label !== null && !c.labels.includes(filter.label)) return false;
+  if (filter.team != null && c.team_id !== filter.team) return false;
+  if (filter.view === "unassigned" && c.assignee) return false;
+  if (filter.view === "mine") {
+    if (!filter.self) return null;
+    if (c.assignee !== filter.self) return false;
+  }
   switch (filter.filter) {
     case "unread":
       return c.unread_count > 0;

@@ -1,5 +1,6 @@
 import { infiniteQueryOptions, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, unwrap, type AuditTrail, type ContactPage, type ConversationPage, type Me, type MessagePage } from "./client";
+import type { ConversationStatus, InboxView } from "../teamwork/logic";
 
 /** The query keys, in one place so the live stream invalidates exactly what a change touches. */
 export const keys = {
@@ -25,10 +26,19 @@ export interface ConversationFilter {
   account: string | null;
   filter: ListFilter;
   q: string;
+  /** Whose: the caller's, nobody's, everybody's. */
+  view: InboxView;
+  /** Which status; `null`: any. */
+  status: ConversationStatus | null;
+  label: string | null;
+  /** A team id. */
+  team: string | null;
+  /** The caller's user id, with the view "mine" only (so a changed conversation is placed without asking). */
+  self?: string | undefined;
 }
 
-/** The list the inbox opens with. */
-export const FIRST_FILTER: ConversationFilter = { account: null, filter: "all", q: "" };
+/** The list the inbox opens with: every open conversation. */
+export const FIRST_FILTER: ConversationFilter = { account: null, filter: "all", q: "", view: "all", status: "open", label: null, team: null };
 
 const PAGE = 100;
 
@@ -55,6 +65,10 @@ export function conversationList(filter: ConversationFilter) {
               // Archived conversations are only in their own filter.
               archived: filter.filter === "archived",
               group: filter.filter === "groups" ? true : undefined,
+              status: filter.status ?? undefined,
+              assignee: filter.view === "mine" ? "me" : filter.view === "unassigned" ? "none" : undefined,
+              label: filter.label ?? undefined,
+              team: filter.team ?? undefined,
             },
           },
         }),

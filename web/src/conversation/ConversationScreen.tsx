@@ -14,6 +14,7 @@ import { ConversationSettings } from "./ConversationSettings";
 import { MessageList } from "./MessageList";
 import { Composer } from "./Composer";
 import { ConversationBotStatus } from "../bot/ConversationBot";
+import { ConversationTeamwork } from "../teamwork/ConversationTeamwork";
 
 /** One conversation: who, its settings, its messages, and the composer. Opening it marks it read. */
 export function ConversationScreen({
@@ -22,6 +23,7 @@ export function ConversationScreen({
   onBack,
   audit = false,
   target = null,
+  onNext = onBack,
 }: {
   id: string;
   me: Me;
@@ -29,6 +31,8 @@ export function ConversationScreen({
   audit?: boolean;
   /** The message to show scrolled to and highlighted (`?message=` in the address). */
   target?: string | null;
+  /** Opens the next conversation of the list ("Resolve and go to next"). */
+  onNext?: () => void;
 }) {
   const { t } = useI18n();
   const conversation = useConversation(id);
@@ -73,6 +77,7 @@ export function ConversationScreen({
         )}
         <ConversationSettings conversation={data} disabled={!canManage} />
       </header>
+      <ConversationTeamwork conversation={data} me={me} onResolvedNext={onNext} />
       <ConversationBotStatus id={id} />
       <MessageList
         conversation={data}
@@ -81,7 +86,14 @@ export function ConversationScreen({
         onReact={canSend && data.reply_window_open ? react : undefined}
         target={target}
       />
-      <Composer conversation={data} canSend={canSend} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} />
+      <Composer
+        conversation={data}
+        canSend={canSend}
+        me={me}
+        mayNote={canManage}
+        replyTo={replyTo}
+        onCancelReply={() => setReplyTo(null)}
+      />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { firstUnreadKey, reconcile } from "../messages/pending";
 import { ownReactions, whatsappId } from "../messages/content";
 import { ErrorNotice } from "../ErrorNotice";
 import { MessageBubble } from "./MessageBubble";
+import { NoteBubble } from "../teamwork/NoteBubble";
 import { pendingMessages, usePendingMessages } from "./pendingStore";
 import { useMessageListings } from "../listings/useMessageListings";
 import { useConversationBot } from "../bot/queries";
@@ -150,6 +151,9 @@ export function MessageList({
                     <h3>{t("conversation.unread", { count: unreadAtOpen })}</h3>
                   </li>
                 )}
+                {message.direction === "note" && !mine ? (
+                  <NoteBubble message={message} />
+                ) : (
                 <MessageBubble
                   message={message}
                   quoted={message.reply_to ? (byId.get(message.reply_to) ?? null) : null}
@@ -162,6 +166,7 @@ export function MessageList({
                   found={found !== undefined && !mine && message.id === found.id}
                   botTurn={mine ? null : (botTurns.get(message.id) ?? null)}
                 />
+                )}
               </Fragment>
             );
           })}

@@ -4,6 +4,7 @@ import { listingsEn } from "../listings/texts";
 import { searchEn } from "../search/texts";
 import { botEn } from "../bot/texts";
 import { reportsEn } from "../reports/texts";
+import { teamworkEn } from "../teamwork/texts";
 
 /** The English texts; `fr.ts` has the same keys (the compiler checks it). Screens with many texts keep
  * theirs beside them (`numbers/texts.ts`, `settings/texts.ts`). */
@@ -14,6 +15,7 @@ export const en = {
   ...searchEn,
   ...botEn,
   ...reportsEn,
+  ...teamworkEn,
   appName: "Inbox",
   loading: "Loading…",
   retry: "Try again",

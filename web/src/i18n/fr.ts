@@ -5,6 +5,7 @@ import { listingsFr } from "../listings/texts";
 import { searchFr } from "../search/texts";
 import { botFr } from "../bot/texts";
 import { reportsFr } from "../reports/texts";
+import { teamworkFr } from "../teamwork/texts";
 
 /** Les textes en français. */
 export const fr: Record<MessageKey, string> = {
@@ -14,6 +15,7 @@ export const fr: Record<MessageKey, string> = {
   ...searchFr,
   ...botFr,
   ...reportsFr,
+  ...teamworkFr,
   appName: "Inbox",
   loading: "Chargement…",
   retry: "Réessayer",

@@ -5,6 +5,7 @@ import { listTime } from "../format/time";
 import { Avatar } from "./Avatar";
 import { previewOf } from "./preview";
 import { conversationPath } from "./route";
+import { RowTeamwork } from "../teamwork/RowTeamwork";
 
 export const ROW_HEIGHT = 72;
 
@@ -59,6 +60,7 @@ export const ConversationRow = memo(function ConversationRow({
         </span>
         <span className="row-bottom">
           <span className="row-preview">{previewOf(conversation, t)}</span>
+          <RowTeamwork conversation={conversation} />
           {conversation.favourite && (
             <span className="badge favourite" title={t("inbox.favourite")}>
               <span aria-hidden="true">★</span>

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useState } from "react";
 import type { Me } from "../api/client";
-import { FIRST_FILTER, may, type ConversationFilter } from "../api/queries";
+import { FIRST_FILTER, may, useConversations, type ConversationFilter } from "../api/queries";
 import { useI18n } from "../i18n/i18n";
 import { useLiveUpdates } from "../live/useLiveUpdates";
 import { useNotifications } from "../live/useNotifications";
@@ -10,7 +10,10 @@ import { NewConversation } from "./NewConversation";
 import { ConversationFilters } from "./ConversationFilters";
 import { ConversationList } from "./ConversationList";
 import { TopBar } from "./TopBar";
-import { messageFromQuery, useOpenConversation, useQueryString, useRoute } from "./route";
+import { messageFromQuery, navigate, useOpenConversation, useQueryString, useRoute } from "./route";
+import { InboxViews } from "../teamwork/InboxViews";
+import { nextConversation, teamFilterFromQuery, teamFilterQuery, type TeamFilter } from "../teamwork/logic";
+import { TeamNotices, useTeamNotices } from "../teamwork/TeamNotices";
 import { MessageMatches } from "../search/MessageMatches";
 import { ContactsScreen } from "../contacts/ContactsScreen";
 
@@ -27,16 +30,33 @@ export function InboxScreen({ me }: { me: Me }) {
   const route = useRoute();
   const [openId, open] = useOpenConversation();
   const canSeeContacts = may(me, "contacts.view");
-  const [filter, setFilter] = useState<ConversationFilter>(FIRST_FILTER);
+  const [listFilter, setFilter] = useState<ConversationFilter>(FIRST_FILTER);
   const canView = may(me, "conversations.view");
   const canSearch = may(me, "messages.view");
-  const target = messageFromQuery(useQueryString());
+  const query = useQueryString();
+  const target = messageFromQuery(query);
+  // The team views (whose, status, label) are in the address, so a reload or a link keeps them.
+  const team = teamFilterFromQuery(query);
+  const filter: ConversationFilter = {
+    ...listFilter,
+    ...team,
+    self: team.view === "mine" ? (me.user?.id ?? undefined) : undefined,
+  };
+  const setTeam = (next: TeamFilter) => navigate(window.location.pathname + teamFilterQuery(next));
+  // Computed before a resolve takes the open conversation out of the list.
+  const rows = useConversations(filter, canView).data?.pages.flatMap((p) => p.conversations) ?? [];
+  const nextId = openId ? nextConversation(rows, openId) : null;
   const notifications = useNotifications();
-  const live = useLiveUpdates(canView, notifications.notify);
+  const notices = useTeamNotices(me, notifications);
+  const live = useLiveUpdates(canView, (change) => {
+    notifications.notify(change);
+    notices.onChange(change);
+  });
 
   return (
     <div className={openId || (route.view === "contacts" && route.contact) ? "inbox has-open" : "inbox"}>
       <TopBar me={me} live={live} notifications={notifications} route={route} />
+      <TeamNotices notices={notices.list} onDismiss={notices.dismiss} onOpen={(id) => open(id)} />
       {route.view === "numbers" || route.view === "settings" || route.view === "listings" || route.view === "search" || route.view === "reports" ? (
         <Suspense fallback={<p className="loading" role="status">{t("loading")}</p>}>
           {route.view === "numbers" ? (
@@ -61,6 +81,7 @@ export function InboxScreen({ me }: { me: Me }) {
             <NewConversation me={me} onOpen={open} />
             <AccountPicker me={me} value={filter.account} onChange={(account) => setFilter({ ...filter, account })} />
             <ConversationFilters value={filter} onChange={setFilter} messages={canSearch} />
+            <InboxViews account={filter.account} value={team} onChange={setTeam} />
             <ConversationList filter={filter} openId={openId} onOpen={open} />
             {canSearch && filter.q.trim() !== "" && <MessageMatches q={filter.q} account={filter.account} />}
           </>
@@ -77,6 +98,7 @@ export function InboxScreen({ me }: { me: Me }) {
             onBack={() => open(null)}
             audit={route.view === "inbox" && route.audit}
             target={target}
+            onNext={() => open(nextId)}
           />
         ) : (
           <p className="empty">{t("inbox.pick")}</p>

@@ -4,6 +4,7 @@ import { useI18n } from "../i18n/i18n";
 import type { LiveStatus } from "../live/resume";
 import type { Notifications } from "../live/useNotifications";
 import { PreferencesMenu } from "./PreferencesMenu";
+import { AvailabilitySwitch } from "../teamwork/AvailabilitySwitch";
 import { may } from "../api/queries";
 import { contactsPath, followLink, listingsPath, numbersPath, reportsPath, searchPath, settingsPath, type Route } from "./route";
 
@@ -45,6 +46,7 @@ export function TopBar({
         <NavLink path={settingsPath()} current={route.view === "settings"} label={t("settings.open")} />
       </nav>
       <div className="top-bar-end">
+        {may(me, "conversations.view") && <AvailabilitySwitch me={me} />}
         <PreferencesMenu me={me} notifications={notifications} />
         <span className="who" title={t("auth.signedInAs", { who })}>
           {who}

@@ -29,5 +29,6 @@ export function previewOf(conversation: Conversation, t: Translate): string {
   const icon = ICONS[kind];
   let text = placeholder ? kindLabel(kind, t) : raw;
   if (icon) text = `${icon} ${text}`;
+  if (last.direction === "note") return t("teamwork.note.preview", { text });
   return last.direction === "outbound" ? t("inbox.you", { text }) : text;
 }

@@ -1,4 +1,5 @@
 import { useCallback, useSyncExternalStore } from "react";
+import { teamFilterFromQuery, teamFilterQuery } from "../teamwork/logic";
 
 /**
  * Where the user is lives in the address, so a reload or a link keeps it: the inbox (`/`), one
@@ -136,7 +137,11 @@ export function useQueryString(): string {
 
 export function useOpenConversation(): [string | null, (id: string | null) => void] {
   const route = useRoute();
-  const open = useCallback((id: string | null) => navigate(id === null ? "/" : conversationPath(id)), []);
+  // The inbox's team filters stay in the address as the agent moves between conversations.
+  const open = useCallback((id: string | null) => {
+    const keep = teamFilterQuery(teamFilterFromQuery(window.location.search));
+    navigate((id === null ? "/" : conversationPath(id)) + keep);
+  }, []);
   return [route.view === "inbox" ? route.conversation : null, open];
 }
 

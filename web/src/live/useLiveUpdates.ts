@@ -85,6 +85,8 @@ export function useLiveUpdates(enabled: boolean, onChange?: (change: LiveChange)
       if (withMessages.size > 0) contactsChanged();
       for (const id of touched) void client.invalidateQueries({ queryKey: keys.audit(id), exact: true });
       if (touched.size > 0) botChanged(touched);
+      // The inbox views' counts (one small query) follow every change.
+      if (touched.size > 0) void client.invalidateQueries({ queryKey: [...keys.conversations, "counts"] });
       if (touched.size > PATCH_AT_MOST) {
         void client.invalidateQueries({ queryKey: keys.conversations });
         return;

@@ -7,10 +7,13 @@ import { UsersSection } from "./UsersSection";
 import { RolesSection } from "./RolesSection";
 import { TokensSection } from "./TokensSection";
 import { MyAccountSection } from "./MyAccountSection";
+import { TeamsSection } from "./TeamsSection";
+import { LabelsSection } from "./LabelsSection";
+import { RepliesSection } from "./RepliesSection";
 import "./settings.css";
 
 /**
- * The install's settings: numbers, users, roles, API tokens, and the caller's own account. Only the
+ * The install's settings: numbers, users, roles, teams, labels, canned replies, API tokens, and the caller's own account. Only the
  * sections the caller may use are listed. On a wide screen the list and one section side by side; on a
  * phone the list alone at `/settings`, a section alone (with a way back) at `/settings/{section}`.
  */
@@ -49,6 +52,9 @@ export function SettingsScreen({ me, section }: { me: Me; section: string | null
         {shown === "numbers" && <NumbersSection me={me} />}
         {shown === "users" && <UsersSection me={me} />}
         {shown === "roles" && <RolesSection />}
+        {shown === "teams" && <TeamsSection />}
+        {shown === "labels" && <LabelsSection />}
+        {shown === "replies" && <RepliesSection me={me} />}
         {shown === "tokens" && <TokensSection me={me} />}
         {shown === "account" && <MyAccountSection me={me} />}
       </div>

@@ -59,6 +59,13 @@ describe("sections", () => {
       "account",
     ]);
     expect(sectionsFor(me([], { a: ["conversations.view", "accounts.view"] }))).toEqual(["tokens", "account"]);
+    expect(sectionsFor(me(["teams.manage", "labels.manage"], { a: ["replies.manage"] }))).toEqual([
+      "teams",
+      "labels",
+      "replies",
+      "tokens",
+      "account",
+    ]);
   });
 
   it("has no own account for the operator token, and everything else", () => {
@@ -66,6 +73,9 @@ describe("sections", () => {
       "numbers",
       "users",
       "roles",
+      "teams",
+      "labels",
+      "replies",
       "tokens",
     ]);
   });

@@ -10,7 +10,7 @@ export type Grant = Schemas["Grant"];
 export type Override = Schemas["Override"];
 export type PermissionInfo = Schemas["PermissionInfo"];
 
-export const SECTIONS = ["numbers", "users", "roles", "tokens", "account"] as const;
+export const SECTIONS = ["numbers", "users", "roles", "teams", "labels", "replies", "tokens", "account"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export function isSection(value: string | null): value is Section {
@@ -27,6 +27,12 @@ export function sectionsFor(me: Me): Section[] {
         return may(me, "users.manage");
       case "roles":
         return may(me, "roles.manage");
+      case "teams":
+        return may(me, "teams.manage");
+      case "labels":
+        return may(me, "labels.manage");
+      case "replies":
+        return may(me, "replies.manage");
       case "tokens":
         return true;
       case "account":
@@ -44,6 +50,7 @@ export function mayAddNumber(me: Me, accounts: readonly Pick<Account, "id">[]): 
 /** Groups of permissions as an admin thinks of them; a permission the app does not know goes last. */
 export const PERMISSION_GROUPS = [
   { id: "conversations", permissions: ["conversations.view", "conversations.manage", "messages.view", "messages.send", "contacts.view", "search.use"] },
+  { id: "teamwork", permissions: ["conversations.assign", "teams.manage", "labels.manage", "replies.manage"] },
   { id: "numbers", permissions: ["accounts.view", "accounts.manage", "accounts.assign", "templates.manage", "bot.manage"] },
   { id: "oversight", permissions: ["audit.view", "analytics.view"] },
   { id: "administration", permissions: ["users.manage", "roles.manage", "settings.manage"] },
