@@ -82,9 +82,9 @@ async fn an_undecodable_event_is_set_aside_and_nothing_stops() {
     assert_eq!(health["status"], "ok", "{health}");
     for projection in health["projections"].as_array().unwrap() {
         let expected = match projection["name"].as_str().unwrap() {
-            // The contacts, search and bot views read conversation messages too; the accounts view
-            // only their stream names, the listings view only watch readings.
-            "inbox" | "contacts" | "search" | "bot" | "rbac" => 1,
+            // The contacts, search, bot and reports views read conversation messages too; the
+            // accounts view only their stream names, the listings view only watch readings.
+            "inbox" | "contacts" | "search" | "bot" | "reports" | "rbac" => 1,
             _ => 0,
         };
         assert_eq!(projection["quarantined"], expected, "{projection}");
@@ -106,6 +106,10 @@ async fn an_undecodable_event_is_set_aside_and_nothing_stops() {
     );
     assert!(
         listed.contains(&("search", conversation.as_str())),
+        "{listed:?}"
+    );
+    assert!(
+        listed.contains(&("reports", conversation.as_str())),
         "{listed:?}"
     );
     assert!(listed.contains(&("rbac", "identity")), "{listed:?}");
@@ -138,7 +142,7 @@ async fn an_undecodable_event_is_set_aside_and_nothing_stops() {
     // and a rebuild of every projection gets past the poison too, listing it once per projection.
     inbox::audit::rebuild(&pool, &[], true).await.unwrap();
     let after_rebuild = projections::runner::quarantined(&pool).await.unwrap();
-    assert_eq!(after_rebuild.len(), 5, "{after_rebuild:?}");
+    assert_eq!(after_rebuild.len(), 6, "{after_rebuild:?}");
     assert_eq!(message_bodies(&app).await, ["first", "second", "third"]);
     pool.close().await;
 }
