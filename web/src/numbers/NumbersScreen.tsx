@@ -11,6 +11,7 @@ import { ToneText } from "./parts";
 import { usePhoneNumber } from "./queries";
 import { SubscriptionSection } from "./SubscriptionSection";
 import { TemplatesSection } from "./TemplatesSection";
+import { TeamworkSection } from "./TeamworkSection";
 import { TokenSection } from "./TokenSection";
 import "./numbers.css";
 
@@ -135,6 +136,7 @@ function NumberDetail({ account, me }: { account: Account; me: Me }) {
       <NumberInfo account={account} />
       {may(me, "bot.manage", id) && <BotLink id={id} />}
       <ProfileSection id={id} canEdit={may(me, "accounts.manage", id)} />
+      <TeamworkSection id={id} canEdit={may(me, "accounts.manage", id)} />
       {may(me, "messages.send", id) && <TemplatesSection id={id} canManage={may(me, "templates.manage", id)} />}
       <SubscriptionSection id={id} canManage={may(me, "accounts.manage", id)} />
       {may(me, "accounts.manage", id) && <TokenSection id={id} />}

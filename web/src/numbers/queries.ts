@@ -14,6 +14,7 @@ export const numberKeys = {
   token: (id: string) => ["numbers", id, "token"] as const,
   templates: (id: string) => ["templates", id] as const,
   templateList: (id: string, status: string) => ["templates", id, "manage", status] as const,
+  teamwork: (id: string) => ["numbers", id, "teamwork"] as const,
 };
 
 const META = 60_000;
@@ -122,5 +123,22 @@ export function useToken(id: string) {
     staleTime: META,
     queryFn: async ({ signal }) =>
       unwrap(await api.GET("/api/v1/accounts/{id}/token", { signal, params: { path: { id } } })),
+  });
+}
+
+/** The number's team-work settings (business hours, away message, automatic assignment). */
+export function useTeamworkSettings(id: string) {
+  return useQuery({
+    queryKey: numberKeys.teamwork(id),
+    queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/accounts/{id}/teamwork", { signal, params: { path: { id } } })),
+  });
+}
+
+export function useSaveTeamworkSettings(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: Schemas["Teamwork"]) =>
+      unwrap(await api.PUT("/api/v1/accounts/{id}/teamwork", { params: { path: { id } }, body })),
+    onSuccess: (saved) => client.setQueryData(numberKeys.teamwork(id), saved),
   });
 }
