@@ -66,8 +66,9 @@ pub struct AwayCandidate {
     pub number_bot_on: bool,
 }
 
-/// Conversations whose customer wrote since `since`, on numbers whose hours are enabled with an away
-/// message.
+/// Conversations whose customer wrote since `since` and has the last word, on numbers whose hours are
+/// enabled with an away message; newest first, so a busy day's earlier customers (already answered, or
+/// written to before the number closed) never crowd the batch.
 pub async fn away_candidates(
     db: impl PgExecutor<'_>,
     since: DateTime<Utc>,
@@ -87,7 +88,8 @@ pub async fn away_candidates(
              and coalesce(a.teamwork->'hours'->>'away_message', '') <> ''
              and not c.is_group
              and c.last_inbound_at >= $1
-           order by c.last_inbound_at limit $2"#,
+             and c.last_message_direction = 'inbound'
+           order by c.last_inbound_at desc limit $2"#,
         since,
         limit
     )
