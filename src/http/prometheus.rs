@@ -76,6 +76,10 @@ pub fn install() -> PrometheusHandle {
 
 fn describe() {
     metrics::describe_counter!(
+        crate::workers::teamwork::ACTIONS,
+        "team work the inbox did by itself (snoozes ended, away messages, round-robin assignments), by action and outcome"
+    );
+    metrics::describe_counter!(
         REQUESTS,
         "HTTP requests answered, by method, route template and status"
     );

@@ -38,6 +38,9 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const MIN_GAP: Duration = Duration::from_millis(100);
 /// How long a look waits for the inbox view to show its assignments, so the next look counts them.
 const VIEW_WAIT: Duration = Duration::from_secs(5);
+/// What the worker did, by `action` (`snooze_ended`, `away_message`, `round_robin`) and `outcome`
+/// (`recorded`, `not_due`: the conversation decided there was nothing to do, `failed`).
+pub const ACTIONS: &str = "inbox_teamwork_actions_total";
 /// The views whose moves make the worker look again.
 const VIEWS: [&str; 4] = ["inbox", "accounts", "workspace", "rbac"];
 
@@ -126,8 +129,14 @@ impl TeamworkWorker {
         at: DateTime<Utc>,
         action: WorkflowAction,
     ) -> anyhow::Result<u64> {
+        let kind = match &action {
+            WorkflowAction::Wake => "snooze_ended",
+            WorkflowAction::Away { .. } => "away_message",
+            WorkflowAction::Assign { .. } => "round_robin",
+            _ => "other",
+        };
         let id = ConversationId::parse(conversation_id)?;
-        let outcome = self
+        let recorded = self
             .conversations
             .record(
                 id.stream(),
@@ -139,7 +148,14 @@ impl TeamworkWorker {
                 })],
                 EventMetadata::policy(command_id, "teamwork"),
             )
-            .await?;
+            .await;
+        let outcome = match &recorded {
+            Ok(o) if o.appended > 0 => "recorded",
+            Ok(_) => "not_due",
+            Err(_) => "failed",
+        };
+        metrics::counter!(ACTIONS, "action" => kind, "outcome" => outcome).increment(1);
+        let outcome = recorded?;
         Ok(outcome
             .last_position
             .filter(|_| outcome.appended > 0)

@@ -270,6 +270,22 @@ async fn the_away_message_is_sent_once_per_closed_period_and_never_outside_the_w
         .filter(|m| m["direction"] == "outbound")
         .collect();
     assert_eq!(outbound.len(), 1, "{messages:#}");
+    // Operators see what the worker did.
+    let metrics = w
+        .app
+        .client
+        .get(w.app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .contains("inbox_teamwork_actions_total{action=\"away_message\",outcome=\"recorded\"}"),
+        "no away message counted in /metrics"
+    );
     let queued: Vec<Value> = w
         .app
         .events()
