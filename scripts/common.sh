@@ -80,6 +80,9 @@ start_test_server() {
   export INBOX_EMBEDDINGS="${INBOX_EMBEDDINGS:-none}"
   export WHATSAPP_GRAPH_URL="http://127.0.0.1:$sim_port"
   export RUST_LOG="${RUST_LOG:-warn}"
+  # Every request of a test comes from one address at machine speed (schemathesis sends thousands with one
+  # token): no rate limits, unless the caller sets them. The limits have API tests of their own.
+  export RATE_LIMIT_DEFAULT="${RATE_LIMIT_DEFAULT:-off}" RATE_LIMIT_AUTH="${RATE_LIMIT_AUTH:-off}"
   base="http://127.0.0.1:$inbox_port"
   sim_url="http://127.0.0.1:$sim_port"
 

@@ -40,6 +40,9 @@ pub struct Settings {
     pub max_live_actors: usize,
     /// `INBOX_SHUTDOWN_GRACE_SECS`: how long in-flight requests may take to finish on SIGTERM (default 20 s).
     pub shutdown_grace: Duration,
+    /// `INBOX_SHUTDOWN_DRAIN_SECS`: on SIGTERM, how long to keep serving while `/health/ready` already
+    /// says no, so that a load balancer stops sending requests first (default 0; 5 to 10 behind one).
+    pub shutdown_drain: Duration,
     /// `INBOX_SHUTDOWN_WORK_GRACE_SECS`: once requests are done, how long sends, media downloads and read
     /// receipts under way may take to finish and record their outcome before the actors stop (default
     /// twice `WHATSAPP_GRAPH_TIMEOUT_SECS` plus 5 s: an upload and a send). At least the Graph timeout, or
@@ -80,6 +83,29 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub embeddings: EmbeddingSettings,
     pub bot: BotSettings,
+    pub limits: LimitSettings,
+    /// `CORS_ORIGINS`: the other web origins whose scripts may call the API with a bearer token
+    /// (comma-separated, such as `https://crm.example.com`; `*` for any). Empty (the default): none may.
+    pub cors_origins: Vec<String>,
+    /// `INBOX_READY_MAX_LAG_EVENTS`: `/health/ready` says ready only while every projection of this node
+    /// is at most this many events behind the log (default 5000).
+    pub ready_max_lag_events: u64,
+    /// What start-up should tell the operator about the names settings were read under: an original
+    /// system's name used for one of ours (logged once at start-up, never with a value).
+    pub notices: Vec<String>,
+}
+
+/// Request rates (see `http::rate_limit`), in the original system's notation: `600/minute`, or `off`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitSettings {
+    /// `RATE_LIMIT_DEFAULT`: API calls per user (or per client address for refused credentials);
+    /// default `600/minute`.
+    pub api: Option<crate::http::rate_limit::Rate>,
+    /// `RATE_LIMIT_AUTH`: sign-in and set-up attempts per client address; default `30/minute`.
+    pub auth: Option<crate::http::rate_limit::Rate>,
+    /// `RATE_LIMIT_WEBHOOK`: webhook deliveries per node, answered 503 above it so Meta delivers them
+    /// again; default `off` (a number may receive up to 1,000 messages a second).
+    pub webhook: Option<crate::http::rate_limit::Rate>,
 }
 
 /// The bot's model and its server-wide defaults (each number's playbook is configured through the API).
@@ -257,20 +283,50 @@ impl Settings {
     /// Reads `.env` (if present; real environment variables win) and then the environment.
     pub fn load() -> Result<Settings, ConfigError> {
         let _ = dotenvy::dotenv();
-        Settings::from_lookup(|name| std::env::var(name).ok())
+        let mut settings = Settings::from_lookup(|name| std::env::var(name).ok())?;
+        settings
+            .notices
+            .extend(not_applicable(std::env::vars().map(|(name, _)| name)));
+        Ok(settings)
     }
 
     /// Reads settings through `lookup`, so tests can configure without touching the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        let get = |name: &'static str| {
+        let notices = std::cell::RefCell::new(Vec::new());
+        let value = |name: &str| {
             lookup(name)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
+        // Our name first; else the name an original system gave the same setting.
+        let get = |name: &'static str| {
+            let ours = value(name);
+            let Some((_, theirs)) = ALIASES.iter().find(|(ours, _)| *ours == name) else {
+                return ours;
+            };
+            match (ours, value(theirs)) {
+                (Some(ours), Some(_)) => {
+                    notices.borrow_mut().push(format!(
+                        "{theirs} is ignored: {name} is set too, and is the one used"
+                    ));
+                    Some(ours)
+                }
+                (None, Some(v)) => {
+                    notices.borrow_mut().push(format!(
+                        "{name} read from {theirs}, its name in the original system"
+                    ));
+                    Some(v)
+                }
+                (ours, None) => ours,
+            }
+        };
         let required = |name: &'static str| {
-            get(name).ok_or(ConfigError {
+            get(name).ok_or_else(|| ConfigError {
                 name,
-                problem: "is not set".into(),
+                problem: match ALIASES.iter().find(|(ours, _)| *ours == name) {
+                    Some((_, theirs)) => format!("is not set (nor {theirs})"),
+                    None => "is not set".into(),
+                },
             })
         };
 
@@ -399,6 +455,15 @@ impl Settings {
             max_live_actors: usize::try_from(number(&get, "INBOX_MAX_LIVE_ACTORS", 5000)?)
                 .unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(number(&get, "INBOX_SHUTDOWN_GRACE_SECS", 20)?),
+            shutdown_drain: match get("INBOX_SHUTDOWN_DRAIN_SECS") {
+                None => Duration::ZERO,
+                Some(v) => Duration::from_secs(v.parse::<u64>().ok().filter(|s| *s <= 600).ok_or(
+                    ConfigError {
+                        name: "INBOX_SHUTDOWN_DRAIN_SECS",
+                        problem: format!("must be a whole number of seconds up to 600, not {v:?}"),
+                    },
+                )?),
+            },
             shutdown_work_grace,
             db_max_connections: u32::try_from(number(&get, "INBOX_DB_MAX_CONNECTIONS", 20)?)
                 .map_err(|_| ConfigError {
@@ -458,8 +523,97 @@ impl Settings {
             metrics: metrics_settings(&get)?,
             embeddings: embedding_settings(&get)?,
             bot: bot_settings(&get)?,
+            limits: LimitSettings {
+                api: rate(&get, "RATE_LIMIT_DEFAULT", "600/minute")?,
+                auth: rate(&get, "RATE_LIMIT_AUTH", "30/minute")?,
+                webhook: rate(&get, "RATE_LIMIT_WEBHOOK", "off")?,
+            },
+            cors_origins: cors_origins(&get)?,
+            ready_max_lag_events: number(&get, "INBOX_READY_MAX_LAG_EVENTS", 5000)?,
+            notices: {
+                let mut notices = notices.take();
+                notices.dedup();
+                notices
+            },
         })
     }
+}
+
+/// Settings the original systems named differently: (ours, theirs). Ours wins when both are set.
+const ALIASES: [(&str, &str); 2] = [
+    ("WHATSAPP_TOKEN", "WHATSAPP_ACCESS_TOKEN"),
+    ("WHATSAPP_PHONE_ID", "WHATSAPP_PHONE_NUMBER_ID"),
+];
+
+/// Prefixes of the original systems' settings that mean nothing here.
+const NOT_APPLICABLE: [(&str, &str); 1] = [(
+    "SUPABASE_",
+    "this inbox keeps everything in the PostgreSQL of DATABASE_URL",
+)];
+
+/// One warning line naming the original systems' settings that are set but do not apply, if any.
+pub fn not_applicable(names: impl Iterator<Item = String>) -> Option<String> {
+    let mut found: Vec<String> = names
+        .filter(|n| {
+            NOT_APPLICABLE
+                .iter()
+                .any(|(prefix, _)| n.starts_with(prefix))
+        })
+        .collect();
+    if found.is_empty() {
+        return None;
+    }
+    found.sort();
+    let why: Vec<&str> = NOT_APPLICABLE
+        .iter()
+        .filter(|(prefix, _)| found.iter().any(|n| n.starts_with(prefix)))
+        .map(|(_, why)| *why)
+        .collect();
+    Some(format!(
+        "ignored, they do not apply here: {} ({})",
+        found.join(", "),
+        why.join("; ")
+    ))
+}
+
+fn rate(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Option<crate::http::rate_limit::Rate>, ConfigError> {
+    crate::http::rate_limit::Rate::parse(&get(name).unwrap_or_else(|| default.to_owned()))
+        .map_err(|problem| ConfigError { name, problem })
+}
+
+/// `CORS_ORIGINS`: each an origin as a browser sends it (`https://crm.example.com`, a port if not the
+/// scheme's own), or `*`.
+fn cors_origins(get: &impl Fn(&'static str) -> Option<String>) -> Result<Vec<String>, ConfigError> {
+    let Some(text) = get("CORS_ORIGINS") else {
+        return Ok(Vec::new());
+    };
+    let mut origins = Vec::new();
+    for origin in text.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let valid = origin == "*"
+            || origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .is_some_and(|host| {
+                    !host.is_empty()
+                        && host
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+                });
+        if !valid {
+            return Err(ConfigError {
+                name: "CORS_ORIGINS",
+                problem: format!(
+                    "must list origins such as https://crm.example.com (scheme and host, no path),                      or *; not {origin:?}"
+                ),
+            });
+        }
+        origins.push(origin.to_ascii_lowercase());
+    }
+    Ok(origins)
 }
 
 fn embedding_settings(
@@ -1058,5 +1212,97 @@ mod tests {
                 && !printed.contains("scrape-token-42"),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn the_second_original_systems_names_are_read_and_said_so() {
+        let mut vars = base();
+        vars.remove("WHATSAPP_PHONE_ID");
+        vars.insert("WHATSAPP_PHONE_NUMBER_ID", "998877665544");
+        vars.insert("WHATSAPP_ACCESS_TOKEN", "EAAG-original-token");
+        let s = load(&vars).unwrap();
+        assert_eq!(s.whatsapp.phone_number_id, "998877665544");
+        assert_eq!(
+            s.whatsapp.token.as_ref().map(Secret::expose),
+            Some("EAAG-original-token")
+        );
+        assert_eq!(
+            s.notices,
+            [
+                "WHATSAPP_PHONE_ID read from WHATSAPP_PHONE_NUMBER_ID, its name in the original system",
+                "WHATSAPP_TOKEN read from WHATSAPP_ACCESS_TOKEN, its name in the original system",
+            ]
+        );
+        assert!(!format!("{:?}", s.notices).contains("EAAG"));
+        // Ours wins when both are set, and the other is named as ignored.
+        vars.insert("WHATSAPP_PHONE_ID", "1122334455667");
+        let s = load(&vars).unwrap();
+        assert_eq!(s.whatsapp.phone_number_id, "1122334455667");
+        assert!(s.notices.contains(
+            &"WHATSAPP_PHONE_NUMBER_ID is ignored: WHATSAPP_PHONE_ID is set too, and is the one used"
+                .to_owned()
+        ));
+        // Neither set: the error names both.
+        vars.remove("WHATSAPP_PHONE_ID");
+        vars.remove("WHATSAPP_PHONE_NUMBER_ID");
+        let e = load(&vars).unwrap_err();
+        assert_eq!(e.name, "WHATSAPP_PHONE_ID");
+        assert!(
+            e.to_string().contains("nor WHATSAPP_PHONE_NUMBER_ID"),
+            "{e}"
+        );
+        // Without aliases in use, nothing to say.
+        assert!(load(&base()).unwrap().notices.is_empty());
+    }
+
+    #[test]
+    fn settings_of_the_originals_that_do_not_apply_are_named_in_one_line() {
+        let names = ["SUPABASE_URL", "PATH", "SUPABASE_KEY", "GEMINI_API_KEY"].map(String::from);
+        let line = not_applicable(names.into_iter()).unwrap();
+        assert!(
+            line.starts_with("ignored, they do not apply here: SUPABASE_KEY, SUPABASE_URL ("),
+            "{line}"
+        );
+        assert_eq!(not_applicable(["PATH".to_owned()].into_iter()), None);
+    }
+
+    #[test]
+    fn rate_limits_default_to_the_api_and_sign_in_and_are_refused_when_malformed() {
+        let s = load(&base()).unwrap();
+        assert_eq!(
+            s.limits.api.map(|r| r.to_string()).as_deref(),
+            Some("600/minute")
+        );
+        assert_eq!(
+            s.limits.auth.map(|r| r.to_string()).as_deref(),
+            Some("30/minute")
+        );
+        assert_eq!(s.limits.webhook, None);
+        let mut vars = base();
+        vars.insert("RATE_LIMIT_WEBHOOK", "2000/second");
+        vars.insert("RATE_LIMIT_DEFAULT", "off");
+        let s = load(&vars).unwrap();
+        assert_eq!(s.limits.webhook.map(|r| r.count), Some(2000));
+        assert_eq!(s.limits.api, None);
+        vars.insert("RATE_LIMIT_AUTH", "many");
+        assert_eq!(load(&vars).unwrap_err().name, "RATE_LIMIT_AUTH");
+    }
+
+    #[test]
+    fn cors_is_closed_by_default_and_opened_per_origin() {
+        assert!(load(&base()).unwrap().cors_origins.is_empty());
+        let mut vars = base();
+        vars.insert(
+            "CORS_ORIGINS",
+            "https://CRM.example.com, http://localhost:5173",
+        );
+        assert_eq!(
+            load(&vars).unwrap().cors_origins,
+            ["https://crm.example.com", "http://localhost:5173"]
+        );
+        for bad in ["crm.example.com", "https://crm.example.com/app", "ftp://x"] {
+            vars.insert("CORS_ORIGINS", bad);
+            assert_eq!(load(&vars).unwrap_err().name, "CORS_ORIGINS", "{bad}");
+        }
     }
 }

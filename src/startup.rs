@@ -50,6 +50,20 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
         .context("cannot connect to the database named by DATABASE_URL")
 }
 
+/// The migrations this binary knows that the database has not applied (by version).
+pub async fn pending_migrations(pool: &PgPool) -> sqlx::Result<Vec<i64>> {
+    // sqlx's own bookkeeping table, which the compile-time check's database need not have.
+    let applied: Vec<i64> =
+        sqlx::query_scalar("select version from _sqlx_migrations where success")
+            .fetch_all(pool)
+            .await?;
+    Ok(actors::store::MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect())
+}
+
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     actors::store::MIGRATOR
         .run(pool)
@@ -75,6 +89,10 @@ pub struct App {
 impl App {
     /// Connects, migrates, starts the actors and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        // Which settings came under an original system's name, and which of theirs do not apply.
+        for notice in &settings.notices {
+            tracing::warn!(target: "inbox::config", "{notice}");
+        }
         if settings.metrics.enabled {
             // Before anything records, so start-up's own figures count.
             http::prometheus::install();
@@ -251,6 +269,7 @@ impl App {
             accounts: accounts.clone(),
             stats: Arc::new(IngestStats::default()),
         };
+        let rate_limits = crate::http::rate_limit::RateLimits::new(&settings.limits);
         let state = Arc::new(AppState {
             settings,
             store,
@@ -269,6 +288,7 @@ impl App {
             embedding,
             bot,
             stopping,
+            draining: CancellationToken::new(),
             tasks,
             outbox,
             media,
@@ -278,6 +298,7 @@ impl App {
             registry,
             idp,
             sign_in_throttle: Default::default(),
+            rate_limits,
         });
         Ok(App {
             server,
@@ -312,6 +333,7 @@ impl App {
 
     /// Serves until `shutdown` completes, then stops in this order, so that nothing Meta accepted is
     /// sent again after the restart and nothing acknowledged is lost:
+    /// 0. `/health/ready` answers 503 while everything is still served for `INBOX_SHUTDOWN_DRAIN_SECS`;
     /// 1. intake: the listener closes and requests under way finish (`INBOX_SHUTDOWN_GRACE_SECS`);
     ///    meanwhile the workers start no new work (no new send attempt, download or look at a view);
     /// 2. the workers' loops end, then the senders; the work under way (a send Meta may already have
@@ -327,8 +349,20 @@ impl App {
         let grace = self.state.settings.shutdown_grace;
         tracing::info!(address = %self.server.address(), "inbox listening");
         let stopping = self.state.stopping.clone();
+        let draining = self.state.draining.clone();
+        let drain = self.state.settings.shutdown_drain;
         let shutdown = async move {
             shutdown.await;
+            // Not ready from here on, still serving: load balancers take the node out of rotation
+            // before it stops listening.
+            draining.cancel();
+            if !drain.is_zero() {
+                tracing::info!(
+                    seconds = drain.as_secs(),
+                    "draining: not ready, still serving"
+                );
+                tokio::time::sleep(drain).await;
+            }
             // Live streams never end by themselves; end them so in-flight requests can drain. The
             // workers start no new work from here on.
             stopping.cancel();

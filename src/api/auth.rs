@@ -198,10 +198,22 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         tracing::error!(method = %req.method(), path, "route declares no permission; refused");
         poem::Error::from(ApiError::forbidden("this route declares no permission"))
     })?;
-    let mut caller = authenticate(state, &bearer.token).await.inspect_err(|e| {
-        metrics::counter!("inbox_api_auth_failures_total", "reason" => e.code().to_owned())
-            .increment(1);
-    })?;
+    let mut caller = match authenticate(state, &bearer.token).await {
+        Ok(caller) => {
+            within_api_limit(state, format!("user:{}", caller.user_id))?;
+            caller
+        }
+        Err(e) => {
+            metrics::counter!("inbox_api_auth_failures_total", "reason" => e.code().to_owned())
+                .increment(1);
+            let address = super::session::client_address(state, req);
+            within_api_limit(
+                state,
+                format!("address:{}", crate::auth::throttle::address_key(address)),
+            )?;
+            return Err(e.into());
+        }
+    };
     caller.permission = match need {
         Need::Permission(p) => Some(p),
         Need::SignedIn | Need::Public => None,
@@ -213,6 +225,17 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         })?;
     }
     Ok(caller)
+}
+
+/// `RATE_LIMIT_DEFAULT`: one more call under `key`, or 429 with `Retry-After`.
+fn within_api_limit(state: &AppState, key: String) -> Result<(), ApiError> {
+    state.rate_limits.api.check(&key).map_err(|wait| {
+        crate::http::rate_limit::refused("api");
+        ApiError::rate_limited(
+            "too many requests; slow down and retry after the time Retry-After gives",
+            wait,
+        )
+    })
 }
 
 /// Resolves a bearer token to a caller, or a 401 that says why.

@@ -48,7 +48,7 @@ pub enum ApiError {
     /// The request is well-formed but breaks a rule.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
-    /// Too many failed attempts; `Retry-After` says when to try again.
+    /// Too many attempts, or requests over the rate limit; `Retry-After` says when to try again.
     #[oai(status = 429)]
     TooManyRequests(
         Json<ErrorBody>,
@@ -102,6 +102,14 @@ impl ApiError {
         ApiError::TooManyRequests(
             body("too_many_attempts", message, None),
             Some(retry_after.as_secs().max(1).to_string()),
+        )
+    }
+
+    /// 429 `rate_limited`: more requests than the limit allows; `Retry-After` says when the next is.
+    pub fn rate_limited(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        ApiError::TooManyRequests(
+            body("rate_limited", message, None),
+            Some(crate::http::rate_limit::retry_after_seconds(retry_after).to_string()),
         )
     }
 

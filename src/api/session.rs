@@ -128,6 +128,7 @@ impl SessionApi {
         req: &Request,
         body: Json<Setup>,
     ) -> Result<SessionResponse, ApiError> {
+        within_auth_limit(&state, req)?;
         let Setup {
             email,
             password,
@@ -166,6 +167,7 @@ impl SessionApi {
         req: &Request,
         body: Json<Credentials>,
     ) -> Result<SessionResponse, ApiError> {
+        within_auth_limit(&state, req)?;
         let email = body.0.email.trim().to_owned();
         let address = client_address(&state, req);
         let attempt = match state.sign_in_throttle.admit(&email, address).await {
@@ -340,10 +342,23 @@ pub(super) async fn forget_password(state: &AppState, user_id: &str) {
     let _ = passwords::forget(&state.pool, user_id).await;
 }
 
+/// `RATE_LIMIT_AUTH`: sign-in and set-up attempts per client address, right or wrong (the throttle
+/// slows wrong ones on top of this).
+fn within_auth_limit(state: &AppState, req: &Request) -> Result<(), ApiError> {
+    let key = crate::auth::throttle::address_key(client_address(state, req));
+    state.rate_limits.auth.check(&key).map_err(|wait| {
+        crate::http::rate_limit::refused("auth");
+        ApiError::rate_limited(
+            "too many sign-in attempts from this address; try again later",
+            wait,
+        )
+    })
+}
+
 /// The client's address: the connection's peer, or what a trusted proxy says in `X-Forwarded-For`. A
 /// header line that is not text counts as an entry that is not an address (it ends the walk), so that
 /// whatever a client wrote left of it cannot be taken for a hop.
-fn client_address(state: &AppState, req: &Request) -> Option<std::net::IpAddr> {
+pub(crate) fn client_address(state: &AppState, req: &Request) -> Option<std::net::IpAddr> {
     let forwarded_for = req
         .headers()
         .get_all("x-forwarded-for")

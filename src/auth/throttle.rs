@@ -88,7 +88,7 @@ pub struct SignInThrottle {
 }
 
 /// The client address as the throttle counts it: IPv4 whole, IPv6 by its /64.
-fn address_key(address: Option<IpAddr>) -> String {
+pub(crate) fn address_key(address: Option<IpAddr>) -> String {
     match address.map(super::client::canonical) {
         Some(IpAddr::V6(v6)) => {
             let s = v6.segments();

@@ -1,11 +1,13 @@
 //! The HTTP edge: routes and the state handlers share.
 
 pub mod browser_session;
+pub mod cors;
 pub mod headers;
 pub mod health;
 pub mod limits;
 pub mod listener;
 pub mod prometheus;
+pub mod rate_limit;
 pub mod signature;
 pub mod web_app;
 pub mod webhook;
@@ -46,6 +48,9 @@ pub struct AppState {
     pub bot: Arc<crate::bot::BotService>,
     /// Cancelled when the server stops: ends live streams so shutdown need not wait for them.
     pub stopping: tokio_util::sync::CancellationToken,
+    /// Cancelled when the shutdown signal arrives, before `stopping`: `/health/ready` says no from then
+    /// on, while requests are still served for `INBOX_SHUTDOWN_DRAIN_SECS`.
+    pub draining: tokio_util::sync::CancellationToken,
     /// The work that runs beside requests and actors (sends, downloads, read receipts, the workers),
     /// which shutdown waits for; its stopping signal is `stopping`.
     pub tasks: actors::tasks::Tasks,
@@ -63,16 +68,20 @@ pub struct AppState {
     /// The external identity provider, when configured.
     pub idp: Option<Arc<crate::auth::idp::IdentityProvider>>,
     pub sign_in_throttle: crate::auth::throttle::SignInThrottle,
+    /// `RATE_LIMIT_DEFAULT`, `RATE_LIMIT_AUTH` and `RATE_LIMIT_WEBHOOK`, counted on this node.
+    pub rate_limits: rate_limit::RateLimits,
 }
 
-/// Every route, behind the middlewares that guard all of them: the browser's session cookie
-/// ([`browser_session`]), body limits ([`limits`]) and security headers ([`headers`]); and around them
+/// Every route, behind the middlewares that guard all of them: cross-origin calls when
+/// `CORS_ORIGINS` opens them ([`cors`]), the browser's session cookie ([`browser_session`]), body limits ([`limits`]) and security headers ([`headers`]); and around them
 /// the request metrics ([`prometheus`]).
 pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
     let api = crate::api::service();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let body_timeout = state.settings.http.body_timeout;
+    let cors = cors::Cors::new(&state.settings.cors_origins);
+    let cross_origin = !state.settings.cors_origins.is_empty();
     let routes = Route::new()
         // The API's paths carry their `/api/v1` prefix in the spec; it also answers unknown paths under
         // `/api`, in the API's error shape.
@@ -92,9 +101,12 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
             get(webhook::verify).post(webhook::receive),
         )
         .at("/webhook", get(webhook::verify).post(webhook::receive))
-        .at("/health", get(health::health));
+        .at("/health", get(health::health))
+        .at("/health/live", get(health::live))
+        .at("/health/ready", get(health::ready));
     prometheus::serve(routes, &state.settings.metrics)
         .data(state)
+        .with_if(cross_origin, cors)
         .with(browser_session::BrowserSession)
         .with(limits::BodyLimits {
             timeout: body_timeout,

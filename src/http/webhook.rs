@@ -96,6 +96,23 @@ async fn receive_body(
 ) -> Response {
     let stats = &state.streams.stats;
     stats.body_received(1);
+    // Above `RATE_LIMIT_WEBHOOK`, nothing is read: 503 tells Meta to deliver the body again later.
+    if let Err(wait) = state.rate_limits.webhook.check(&()) {
+        crate::http::rate_limit::refused("webhook");
+        stats.body_not_stored(1);
+        let mut response = error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "rate_limited",
+            "more deliveries than RATE_LIMIT_WEBHOOK allows; deliver this body again later",
+        );
+        if let Ok(value) = crate::http::rate_limit::retry_after_seconds(wait)
+            .to_string()
+            .parse()
+        {
+            response.headers_mut().insert("retry-after", value);
+        }
+        return response;
+    }
     let declared_too_large = request
         .header("content-length")
         .and_then(|v| v.parse::<usize>().ok())

@@ -122,3 +122,59 @@ fn a_missing_setting_is_named_in_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("META_APP_SECRET is not set"), "{stderr}");
 }
+
+/// `/health/ready` is what an orchestrator routes by: ready once the projections are live on a migrated
+/// database; not ready, with the reason, when the database lacks a migration this binary knows.
+#[tokio::test]
+async fn ready_means_migrated_and_caught_up_and_says_why_not() {
+    let app = TestApp::spawn().await;
+    app.settled().await;
+    let ready = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body, json!({"status": "ready", "reasons": []}));
+    let live = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+
+    // The components in the original system's shape, beside the details.
+    let health = app.health().await;
+    assert_eq!(health["components"]["database"]["status"], "up", "{health}");
+    assert_eq!(health["counters"], health["webhook"]);
+
+    // A database one migration behind this binary (as when an older deployment migrated it).
+    let pool = app.db.pool().await;
+    let newest: i64 = sqlx::query_scalar("select max(version) from _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    sqlx::query("delete from _sqlx_migrations where version = $1")
+        .bind(newest)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let not_ready = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_ready.status(), 503);
+    let body: Value = not_ready.json().await.unwrap();
+    assert_eq!(body["status"], "not_ready");
+    assert_eq!(
+        body["reasons"],
+        json!([format!("migrations not applied: [{newest}]")]),
+        "{body}"
+    );
+}

@@ -17,6 +17,7 @@ mod listings;
 mod live;
 mod metrics;
 mod poison;
+mod rate_limits;
 mod reports;
 mod search;
 mod search_semantic;

@@ -93,14 +93,20 @@ impl Inbox {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    /// Sends SIGTERM, as an orchestrator does, and waits for the process to exit.
-    async fn terminate(mut self) -> ExitStatus {
-        let mut child = self.child.take().expect("running");
+    /// Sends SIGTERM, as an orchestrator does.
+    fn sigterm(&self) {
+        let child = self.child.as_ref().expect("running");
         rustix::process::kill_process(
-            rustix::process::Pid::from_child(&child),
+            rustix::process::Pid::from_child(child),
             rustix::process::Signal::TERM,
         )
         .expect("SIGTERM is delivered");
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    async fn terminate(mut self) -> ExitStatus {
+        self.sigterm();
+        let mut child = self.child.take().expect("running");
         let exited = tokio::task::spawn_blocking(move || child.wait());
         tokio::time::timeout(Duration::from_secs(60), exited)
             .await
@@ -267,4 +273,46 @@ async fn outbound_events(db: &TestDatabase) -> Vec<String> {
     .unwrap();
     pool.close().await;
     kinds
+}
+
+/// An orchestrator stops the node: from SIGTERM on, `/health/ready` says no (so the load balancer takes
+/// the node out) while requests are still answered for `INBOX_SHUTDOWN_DRAIN_SECS`; `/health/live`
+/// keeps saying the process answers.
+#[tokio::test]
+async fn on_sigterm_the_node_stops_being_ready_but_keeps_serving_while_it_drains() {
+    let db = TestDatabase::create().await;
+    let dir = std::env::temp_dir().join(format!("inbox-drain-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let settings = [
+        ("DATABASE_URL", db.url.clone()),
+        ("INBOX_LISTEN", "127.0.0.1:0".to_owned()),
+        ("WHATSAPP_PHONE_ID", PHONE_NUMBER_ID.to_owned()),
+        ("WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN.to_owned()),
+        ("META_APP_SECRET", APP_SECRET.to_owned()),
+        ("INBOX_API_TOKEN", API_TOKEN.to_owned()),
+        ("INBOX_MASTER_KEY", MASTER_KEY.to_owned()),
+        ("INBOX_EMBEDDINGS", "none".to_owned()),
+        ("INBOX_SHUTDOWN_DRAIN_SECS", "30".to_owned()),
+    ];
+    let inbox = Inbox::start(&settings, &dir).await;
+    let ready = until("the node is ready", || async {
+        let (status, body) = inbox.get("/health/ready").await;
+        (status == 200).then_some(body)
+    })
+    .await;
+    assert_eq!(ready, json!({"status": "ready", "reasons": []}));
+
+    inbox.sigterm();
+    let draining = until("readiness turns false", || async {
+        let (status, body) = inbox.get("/health/ready").await;
+        (status == 503).then_some(body)
+    })
+    .await;
+    assert_eq!(draining["status"], "not_ready");
+    assert_eq!(draining["reasons"], json!(["shutting down"]), "{draining}");
+    let (status, live) = inbox.get("/health/live").await;
+    assert_eq!((status.as_u16(), live), (200, json!({"status": "live"})));
+    let (status, _) = inbox.get("/api/v1/conversations").await;
+    assert_eq!(status, 200, "requests are still served while draining");
+    let _ = std::fs::remove_dir_all(&dir);
 }
