@@ -45,8 +45,9 @@ fn read(path: &Path) -> String {
 /// `histogram!`), whose first argument is the name: a string literal, a `const` holding one (found by its
 /// last path segment anywhere in the sources), or a `$parameter` of a local `macro_rules!` whose
 /// invocations in the same file pass the names as string literals (`src/stats.rs`). Anything else is
-/// refused, so a new way of naming metrics makes this test fail rather than miss them. A histogram is
-/// exported as `_bucket`, `_sum` and `_count` series, never under its bare name.
+/// refused, so a new way of naming metrics makes this test fail rather than miss them. A histogram the
+/// exporter has buckets for is exported as `_bucket`, `_sum` and `_count` series, never under its bare
+/// name; any other as a summary (the bare name with `quantile`, `_sum`, `_count`).
 fn exported() -> BTreeSet<String> {
     let sources: Vec<(PathBuf, String)> = ["src", "actors/src", "projections/src"]
         .iter()
@@ -60,6 +61,21 @@ fn exported() -> BTreeSet<String> {
         .iter()
         .flat_map(|(_, text)| string_consts(text))
         .collect();
+    // The exporter's bucket matchers (src/http/prometheus.rs): `Matcher::Full("name")` or `Matcher::Suffix("_x")`.
+    let exporter = read(&root().join("src/http/prometheus.rs"));
+    let buckets: Vec<(bool, String)> = [("Matcher::Full(", true), ("Matcher::Suffix(", false)]
+        .iter()
+        .flat_map(|(call, full)| {
+            exporter
+                .match_indices(call)
+                .map(|(at, _)| (*full, literal(exporter[at + call.len()..].trim_start())))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        !buckets.is_empty(),
+        "no bucket matchers in src/http/prometheus.rs"
+    );
     let mut names = BTreeSet::new();
     for (path, text) in &sources {
         for (kind, at) in macro_calls(text) {
@@ -92,12 +108,22 @@ fn exported() -> BTreeSet<String> {
                 path.display()
             );
             for name in recorded {
-                if kind == "histogram" {
-                    for suffix in ["_bucket", "_sum", "_count"] {
-                        names.insert(format!("{name}{suffix}"));
-                    }
-                } else {
+                if kind != "histogram" {
                     names.insert(name);
+                    continue;
+                }
+                // With buckets it is a histogram; without, the exporter renders a summary (quantiles under
+                // the bare name).
+                let bucketed = buckets.iter().any(|(full, text)| {
+                    if *full {
+                        name == *text
+                    } else {
+                        name.ends_with(text.as_str())
+                    }
+                });
+                let first = if bucketed { "_bucket" } else { "" };
+                for suffix in [first, "_sum", "_count"] {
+                    names.insert(format!("{name}{suffix}"));
                 }
             }
         }
@@ -383,6 +409,7 @@ fn dashboards_and_rules_query_only_metrics_the_inbox_exports() {
         "inbox_teamwork_actions_total",
         "inbox_webhook_bodies_total",
         "inbox_event_store_append_seconds_bucket",
+        "inbox_event_store_batch_requests_bucket",
     ] {
         assert!(
             exported.contains(name),
