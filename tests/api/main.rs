@@ -16,6 +16,7 @@ mod inbox;
 mod listings;
 mod live;
 mod metrics;
+mod monitoring;
 mod poison;
 mod rate_limits;
 mod reports;
