@@ -300,6 +300,7 @@ impl App {
             sign_in_throttle: Default::default(),
             rate_limits,
         });
+        let database_watch = tokio::spawn(http::health::watch_database(state.clone()));
         Ok(App {
             server,
             state,
@@ -316,6 +317,7 @@ impl App {
                 embedder_worker,
                 bot_worker,
                 teamwork_worker,
+                database_watch,
             ]
             .into_iter()
             .chain(listing_reader)

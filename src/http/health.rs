@@ -144,3 +144,19 @@ async fn database(state: &AppState) -> (bool, Option<String>) {
         Err(_) => (false, Some("no answer within 2 s".to_owned())),
     }
 }
+
+/// How often [`watch_database`] pings.
+const DATABASE_PING_EVERY: Duration = Duration::from_secs(10);
+
+/// Sets `inbox_database_up` (1 or 0) every 10 s, so an alert sees an unreachable database even on a
+/// node that neither writes nor runs projections. Ends when the server stops.
+pub(crate) async fn watch_database(state: Arc<AppState>) {
+    loop {
+        let (reachable, _) = database(&state).await;
+        metrics::gauge!("inbox_database_up").set(if reachable { 1.0 } else { 0.0 });
+        tokio::select! {
+            _ = state.stopping.cancelled() => return,
+            _ = tokio::time::sleep(DATABASE_PING_EVERY) => {}
+        }
+    }
+}

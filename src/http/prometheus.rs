@@ -57,6 +57,7 @@ pub fn install() -> PrometheusHandle {
                 );
             }
             describe();
+            metrics_process::Collector::default().describe();
             // Scrapes fold samples too; this bounds the memory they take between scrapes. It lives as
             // long as the recorder: the process.
             let upkeep = handle.clone();
@@ -102,6 +103,9 @@ pub fn serve(routes: Route, settings: &MetricsSettings) -> Route {
 struct Scrape {
     handle: PrometheusHandle,
     token: Option<Secret>,
+    /// The process's own figures (`process_cpu_seconds_total`, `process_resident_memory_bytes`,
+    /// `process_open_fds`, `process_threads`, ...), read at each scrape.
+    process: metrics_process::Collector,
 }
 
 impl Scrape {
@@ -109,6 +113,7 @@ impl Scrape {
         Scrape {
             handle: install(),
             token: settings.auth_token.clone(),
+            process: metrics_process::Collector::default(),
         }
     }
 
@@ -144,6 +149,7 @@ impl Endpoint for Scrape {
                 .content_type("application/json; charset=utf-8")
                 .body(body.to_string()));
         }
+        self.process.collect();
         Ok(Response::builder()
             .content_type("text/plain; version=0.0.4; charset=utf-8")
             .body(self.handle.render()))
