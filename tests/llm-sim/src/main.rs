@@ -14,6 +14,10 @@ struct Args {
     /// The port on 127.0.0.1 (0 picks a free one).
     #[arg(long, env = "LLM_SIM_PORT", default_value_t = 8091)]
     port: u16,
+    /// The address and port to listen on, instead of 127.0.0.1 and `--port` (`0.0.0.0:8091` in a
+    /// container).
+    #[arg(long, env = "LLM_SIM_LISTEN")]
+    listen: Option<SocketAddr>,
     /// A JSON file holding a list of rules (`[{"pattern":"...","answer":{...}}]`), tried in order.
     #[arg(long)]
     rules: Option<PathBuf>,
@@ -70,7 +74,10 @@ async fn main() -> anyhow::Result<()> {
         latency: Duration::from_millis(args.latency_ms),
         ..SimConfig::default()
     };
-    let sim = LlmSim::start_on(config, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
+    let listen = args
+        .listen
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], args.port)));
+    let sim = LlmSim::start_on(config, listen).await?;
     for rule in rules {
         sim.add_rule(rule);
     }

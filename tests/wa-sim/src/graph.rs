@@ -319,7 +319,7 @@ fn lookup(state: &SimState, id: &str) -> Response {
     if let Some(media) = world.media.get(id) {
         return ok(json!({
             "messaging_product": "whatsapp",
-            "url": format!("http://{}/download/{id}", state.address),
+            "url": format!("{}/download/{id}", state.public_url()),
             "mime_type": media.mime_type,
             "sha256": media.sha256,
             "file_size": media.bytes.len().to_string(),

@@ -47,6 +47,10 @@ pub struct SimConfig {
     /// Refuse free-form messages to customers who have not written within 24 hours (131047), as Meta
     /// does. Customers the emulator played count as having written.
     pub enforce_window: bool,
+    /// The base URL the inbox reaches the emulator at, for the media URLs it hands out (default
+    /// `http://{the address it listens on}`); set it when that address is not reachable from the inbox,
+    /// such as `0.0.0.0:8900` in a container reached as `http://wa-sim:8900`.
+    pub public_url: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -64,6 +68,7 @@ impl Default for SimConfig {
             duplicates: false,
             latency: Duration::ZERO,
             enforce_window: false,
+            public_url: None,
         }
     }
 }
@@ -185,6 +190,14 @@ impl SimState {
             },
         );
         id
+    }
+
+    /// Where the inbox reaches the emulator: [`SimConfig::public_url`], else the address it listens on.
+    pub fn public_url(&self) -> String {
+        match &self.config.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.address),
+        }
     }
 
     pub fn inbox_webhook(&self) -> Option<String> {

@@ -14,6 +14,10 @@ struct Args {
     /// Where the emulated Graph API listens.
     #[arg(long, env = "WA_SIM_LISTEN", default_value = "127.0.0.1:8900")]
     listen: SocketAddr,
+    /// The base URL the inbox reaches the emulator at, for media URLs (default `http://{listen}`):
+    /// `http://wa-sim:8900` when it listens on 0.0.0.0:8900 in a container.
+    #[arg(long, env = "WA_SIM_PUBLIC_URL")]
+    public_url: Option<String>,
     /// The inbox's webhook URL.
     #[arg(
         long,
@@ -90,6 +94,7 @@ async fn main() -> anyhow::Result<()> {
         duplicates: args.duplicates,
         latency: Duration::from_millis(args.latency_ms),
         enforce_window: args.enforce_window,
+        public_url: args.public_url,
     };
     let handle = sim::start(config, args.listen).await?;
     tracing::info!(graph = %handle.url(), inbox = %args.inbox_url, "wa-sim listening");

@@ -175,3 +175,70 @@ async fn the_binary_plays_a_customer_and_meta_as_its_flags_and_environment_say()
     assert_eq!(sent[0]["to"], CUSTOMER);
     assert_eq!(sent[0]["text"]["body"], "hello from the inbox");
 }
+
+#[tokio::test]
+async fn media_urls_name_the_public_url_the_inbox_reaches_the_emulator_at() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sim = format!("http://127.0.0.1:{port}");
+    // As in a container: the inbox knows the emulator by a name, not by the address it listens on.
+    let public = format!("http://localhost:{port}");
+    let _sim = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_wa-sim"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("WA_SIM_PUBLIC_URL", format!("{public}/"))
+            .env("WHATSAPP_TOKEN", TOKEN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+
+    // A customer's photo, kept by the emulator once it listens.
+    let client = reqwest::Client::new();
+    let mut id = None;
+    for _ in 0..200 {
+        match client
+            .post(format!("{sim}/sim/media"))
+            .header("content-type", "image/jpeg")
+            .body(b"not really a jpeg".to_vec())
+            .send()
+            .await
+        {
+            Ok(r) => {
+                id = Some(
+                    r.json::<Value>().await.unwrap()["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                );
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    let id = id.expect("wa-sim starts");
+
+    // The inbox asks Meta where the file is, and fetches it from there.
+    let media: Value = client
+        .get(format!("{sim}/v25.0/{id}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(media["url"], format!("{public}/download/{id}"), "{media}");
+    let file = client
+        .get(media["url"].as_str().unwrap())
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 200);
+    assert_eq!(&file.bytes().await.unwrap()[..], b"not really a jpeg");
+}

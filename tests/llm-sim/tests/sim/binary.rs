@@ -67,3 +67,39 @@ async fn the_binary_listens_on_its_port_and_answers_with_the_rules_file() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_binary_listens_where_listen_says() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_llm-sim"))
+            // A container's address: every interface, so other containers reach it.
+            .env("LLM_SIM_LISTEN", format!("0.0.0.0:{port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        line.trim(),
+        format!("llm-sim listening on http://0.0.0.0:{port}")
+    );
+    let response = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/_sim/requests"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
