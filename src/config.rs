@@ -98,7 +98,8 @@ pub struct Settings {
 /// Request rates (see `http::rate_limit`), in the original system's notation: `600/minute`, or `off`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimitSettings {
-    /// `RATE_LIMIT_DEFAULT`: API calls per user (or per client address for refused credentials);
+    /// `RATE_LIMIT_DEFAULT`: API calls per user (per client address for calls without credentials or
+    /// with refused ones);
     /// default `600/minute`.
     pub api: Option<crate::http::rate_limit::Rate>,
     /// `RATE_LIMIT_AUTH`: sign-in and set-up attempts per client address; default `30/minute`.

@@ -105,7 +105,8 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .at("/health/live", get(health::live))
         .at("/health/ready", get(health::ready));
     prometheus::serve(routes, &state.settings.metrics)
-        .data(state)
+        .data(state.clone())
+        .with(rate_limit::AnonymousApiLimit { state })
         .with_if(cross_origin, cors)
         .with(browser_session::BrowserSession)
         .with(limits::BodyLimits {

@@ -4,7 +4,7 @@
 //! a burst as large as the rate, refilled steadily. A refused request is told, in `Retry-After`, when
 //! its next token is due. The three limits the original system had keep their names:
 //! - `RATE_LIMIT_DEFAULT`: every API call, per signed-in user (or token), and per client address for
-//!   calls whose credentials are refused;
+//!   calls that carry no credentials or whose credentials are refused;
 //! - `RATE_LIMIT_AUTH`: sign-in and first set-up attempts, per client address;
 //! - `RATE_LIMIT_WEBHOOK`: Meta's webhook deliveries, for the whole node (Meta sends from many
 //!   addresses); above it the webhook answers 503 so that Meta delivers again later: nothing is lost.
@@ -177,6 +177,59 @@ impl RateLimits {
             auth: RateLimiter::new(settings.auth),
             webhook: RateLimiter::new(settings.webhook),
         }
+    }
+}
+
+/// `RATE_LIMIT_DEFAULT` for API requests that carry no credentials at all (public routes, and callers
+/// without a token; sign-in and set-up have `RATE_LIMIT_AUTH` instead), per client address, in the bucket refused credentials count in. Requests with
+/// credentials are counted where they are authenticated (`api::auth`), per user.
+pub struct AnonymousApiLimit {
+    pub state: std::sync::Arc<super::AppState>,
+}
+
+impl<E: poem::Endpoint> poem::Middleware<E> for AnonymousApiLimit {
+    type Output = AnonymousApiLimitEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        AnonymousApiLimitEndpoint {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+pub struct AnonymousApiLimitEndpoint<E> {
+    inner: E,
+    state: std::sync::Arc<super::AppState>,
+}
+
+impl<E: poem::Endpoint> poem::Endpoint for AnonymousApiLimitEndpoint<E> {
+    type Output = poem::Response;
+
+    async fn call(&self, req: poem::Request) -> poem::Result<poem::Response> {
+        use poem::IntoResponse;
+        let path = req.uri().path();
+        // Sign-in and set-up have `RATE_LIMIT_AUTH`.
+        let own_limit = req.method() == poem::http::Method::POST
+            && (path == "/api/v1/auth/sign-in" || path == "/api/v1/auth/setup");
+        let anonymous = path.starts_with("/api/")
+            && !own_limit
+            && !req
+                .headers()
+                .contains_key(poem::http::header::AUTHORIZATION);
+        if anonymous {
+            let address = crate::api::session::client_address(&self.state, &req);
+            let key = format!("address:{}", crate::auth::throttle::address_key(address));
+            if let Err(wait) = self.state.rate_limits.api.check(&key) {
+                refused("api");
+                return Ok(crate::api::error::ApiError::rate_limited(
+                    "too many requests from this address; retry after the time Retry-After gives",
+                    wait,
+                )
+                .into_response());
+            }
+        }
+        self.inner.call(req).await.map(IntoResponse::into_response)
     }
 }
 

@@ -50,6 +50,15 @@ async fn a_user_past_the_api_rate_gets_429_and_others_keep_working() {
         assert_eq!(get(&app, "inbox_s_not-a-session").await.status(), 401);
     }
     assert_eq!(get(&app, "inbox_s_not-a-session").await.status(), 429);
+    // And so do calls without any credentials, in the same bucket: this address has spent it.
+    let anonymous = app
+        .client
+        .get(app.url("/api/v1/auth/setup"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 429);
+    assert!(retry_after(&anonymous) >= 1);
 }
 
 #[tokio::test]
