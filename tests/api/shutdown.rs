@@ -125,6 +125,19 @@ impl Drop for Inbox {
     }
 }
 
+/// What every binary these tests start needs: its database, a free port, the number and the secrets.
+fn server_settings(db: &TestDatabase) -> Vec<(&'static str, String)> {
+    vec![
+        ("DATABASE_URL", db.url.clone()),
+        ("INBOX_LISTEN", "127.0.0.1:0".to_owned()),
+        ("WHATSAPP_PHONE_ID", PHONE_NUMBER_ID.to_owned()),
+        ("WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN.to_owned()),
+        ("META_APP_SECRET", APP_SECRET.to_owned()),
+        ("INBOX_API_TOKEN", API_TOKEN.to_owned()),
+        ("INBOX_MASTER_KEY", MASTER_KEY.to_owned()),
+    ]
+}
+
 /// Polls `look` until it gives a value (a synchronisation point: it fails only when that never happens).
 pub(crate) async fn until<T, F: std::future::Future<Output = Option<T>>>(
     what: &str,
@@ -150,14 +163,8 @@ async fn a_send_meta_accepted_while_the_inbox_stopped_is_recorded_and_never_sent
     std::fs::create_dir_all(&dir).unwrap();
     let mut settings = sending_settings(&sim);
     settings.retain(|(k, _)| *k != "WHATSAPP_GRAPH_TIMEOUT_SECS");
+    settings.extend(server_settings(&db));
     settings.extend([
-        ("DATABASE_URL", db.url.clone()),
-        ("INBOX_LISTEN", "127.0.0.1:0".to_owned()),
-        ("WHATSAPP_PHONE_ID", PHONE_NUMBER_ID.to_owned()),
-        ("WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN.to_owned()),
-        ("META_APP_SECRET", APP_SECRET.to_owned()),
-        ("INBOX_API_TOKEN", API_TOKEN.to_owned()),
-        ("INBOX_MASTER_KEY", MASTER_KEY.to_owned()),
         // A claim lapses 6 s after it was made: a second copy would be sent within the test.
         ("WHATSAPP_GRAPH_TIMEOUT_SECS", "5".to_owned()),
         ("INBOX_SEND_LEASE_SECS", "6".to_owned()),
@@ -283,17 +290,11 @@ async fn on_sigterm_the_node_stops_being_ready_but_keeps_serving_while_it_drains
     let db = TestDatabase::create().await;
     let dir = std::env::temp_dir().join(format!("inbox-drain-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let settings = [
-        ("DATABASE_URL", db.url.clone()),
-        ("INBOX_LISTEN", "127.0.0.1:0".to_owned()),
-        ("WHATSAPP_PHONE_ID", PHONE_NUMBER_ID.to_owned()),
-        ("WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN.to_owned()),
-        ("META_APP_SECRET", APP_SECRET.to_owned()),
-        ("INBOX_API_TOKEN", API_TOKEN.to_owned()),
-        ("INBOX_MASTER_KEY", MASTER_KEY.to_owned()),
+    let mut settings = server_settings(&db);
+    settings.extend([
         ("INBOX_EMBEDDINGS", "none".to_owned()),
         ("INBOX_SHUTDOWN_DRAIN_SECS", "30".to_owned()),
-    ];
+    ]);
     let inbox = Inbox::start(&settings, &dir).await;
     let ready = until("the node is ready", || async {
         let (status, body) = inbox.get("/health/ready").await;
