@@ -44,6 +44,7 @@ if [ "${SEARCH_SCALE_VECTORS:-}" = real ]; then
   fi
   "$model_bin/python" "$root/bench/search-scale/embed.py" geometry "$vectors" \
     | tee "$out/geometry-e5.log" || true
+  grep paraphrase "$out/embed.log" >>"$out/geometry-e5.log" 2>/dev/null || true
   export SEARCH_SCALE_VECTORS="real:$vectors"
 fi
 
