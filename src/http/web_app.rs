@@ -54,6 +54,7 @@ pub struct WebApp {
 }
 
 impl WebApp {
+    /// Serves the build in `dir` (`INBOX_WEB_DIR`).
     pub fn new(dir: impl Into<PathBuf>) -> WebApp {
         WebApp { dir: dir.into() }
     }
