@@ -13,8 +13,22 @@
 //!   accepts one gets it, with `Content-Encoding` and the original's type, so nothing is compressed per
 //!   request.
 //!
-//! The app's pages get a policy of their own: scripts, styles, images, media and calls only from the
-//! inbox itself (`blob:` and `data:` for images and media the app makes), nothing framed.
+//! The app's pages get a strict policy of their own (`APP_POLICY`); `web/e2e/fixtures.ts` fails every
+//! end-to-end test in which the browser reports a violation of it, so the app is held to it:
+//! - Scripts, style sheets, images, media and calls (`fetch`, the live `EventSource`) only from the inbox
+//!   itself; everything else (fonts, frames, workers, plugins, manifests) from nowhere (`default-src
+//!   'none'`).
+//! - No inline code of any kind: no `'unsafe-inline'` for scripts or styles, so neither a `<style>`
+//!   element nor a `style="…"` attribute applies. The build links its CSS as files; the few computed
+//!   styles (a virtual list's row offsets, a label's colour, a heat map's level) are set by React through
+//!   the CSSOM (`element.style`), which a policy does not govern.
+//! - `img-src` also allows `data:`: the page's icon is the empty `data:,` (so browsers do not ask for a
+//!   `/favicon.ico` the inbox does not have).
+//! - Trusted Types are required for the DOM's script sinks (`innerHTML`, `eval`, …) and no policy may be
+//!   created: the app writes none of them (React only for `dangerouslySetInnerHTML`, which it does not
+//!   use), so markup injected through one is refused rather than run.
+//! - No `<base>`, no form submitted by the browser itself (every form is sent by the app's script), and
+//!   no page may frame the app.
 
 use crate::api::error::error_response;
 use poem::http::header::{self, HeaderValue};
@@ -23,9 +37,9 @@ use poem::web::StaticFileRequest;
 use poem::{Endpoint, FromRequest, IntoResponse, Request, Response};
 use std::path::{Component, Path, PathBuf};
 
-const APP_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; connect-src 'self'; \
-     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const APP_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; \
+     require-trusted-types-for 'script'; trusted-types 'none'";
 
 const NOT_BUILT: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <title>Inbox: the web app is not built</title></head><body>\
@@ -40,6 +54,7 @@ pub struct WebApp {
 }
 
 impl WebApp {
+    /// Serves the build in `dir` (`INBOX_WEB_DIR`).
     pub fn new(dir: impl Into<PathBuf>) -> WebApp {
         WebApp { dir: dir.into() }
     }

@@ -173,7 +173,17 @@ async fn the_built_app_is_served_at_the_root_with_its_routes_and_cached_assets()
             .to_str()
             .unwrap()
             .to_owned();
-        assert!(policy.contains("script-src 'self'"), "{policy}");
+        assert!(policy.starts_with("default-src 'none';"), "{policy}");
+        assert!(policy.contains("script-src 'self';"), "{policy}");
+        assert!(policy.contains("style-src 'self';"), "{policy}");
+        assert!(
+            !policy.contains("unsafe"),
+            "no inline code nor eval: {policy}"
+        );
+        assert!(
+            policy.contains("require-trusted-types-for 'script'"),
+            "{policy}"
+        );
         assert_eq!(
             response.text().await.unwrap(),
             "<!doctype html><title>Inbox</title>"
