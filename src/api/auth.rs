@@ -206,10 +206,10 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         Err(e) => {
             metrics::counter!("inbox_api_auth_failures_total", "reason" => e.code().to_owned())
                 .increment(1);
-            let address = super::session::client_address(state, req);
+            let address = state.settings.trusted_proxies.client_of(req);
             within_api_limit(
                 state,
-                format!("address:{}", crate::auth::throttle::address_key(address)),
+                format!("address:{}", crate::auth::client::address_key(address)),
             )?;
             return Err(e.into());
         }

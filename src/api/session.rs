@@ -345,7 +345,7 @@ pub(super) async fn forget_password(state: &AppState, user_id: &str) {
 /// `RATE_LIMIT_AUTH`: sign-in and set-up attempts per client address, right or wrong (the throttle
 /// slows wrong ones on top of this).
 fn within_auth_limit(state: &AppState, req: &Request) -> Result<(), ApiError> {
-    let key = crate::auth::throttle::address_key(client_address(state, req));
+    let key = crate::auth::client::address_key(client_address(state, req));
     state.rate_limits.auth.check(&key).map_err(|wait| {
         crate::http::rate_limit::refused("auth");
         ApiError::rate_limited(
@@ -355,19 +355,9 @@ fn within_auth_limit(state: &AppState, req: &Request) -> Result<(), ApiError> {
     })
 }
 
-/// The client's address: the connection's peer, or what a trusted proxy says in `X-Forwarded-For`. A
-/// header line that is not text counts as an entry that is not an address (it ends the walk), so that
-/// whatever a client wrote left of it cannot be taken for a hop.
-pub(crate) fn client_address(state: &AppState, req: &Request) -> Option<std::net::IpAddr> {
-    let forwarded_for = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .iter()
-        .map(|v| v.to_str().unwrap_or("not text"));
-    state.settings.trusted_proxies.client_address(
-        req.remote_addr().as_socket_addr().map(|a| a.ip()),
-        forwarded_for,
-    )
+/// The client's address: the connection's peer, or what a trusted proxy says in `X-Forwarded-For`.
+fn client_address(state: &AppState, req: &Request) -> Option<std::net::IpAddr> {
+    state.settings.trusted_proxies.client_of(req)
 }
 
 /// Opens a session for `user_id`: its token in the answer, or, for a browser (`cookie`), in the

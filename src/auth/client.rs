@@ -117,6 +117,36 @@ impl TrustedProxies {
     }
 }
 
+impl TrustedProxies {
+    /// The client of `req` ([`TrustedProxies::client_address`] over its peer and `X-Forwarded-For`). A
+    /// header line that is not text counts as an entry that is not an address (it ends the walk), so
+    /// that whatever a client wrote left of it cannot be taken for a hop.
+    pub fn client_of(&self, req: &poem::Request) -> Option<IpAddr> {
+        let forwarded_for = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .map(|v| v.to_str().unwrap_or("not text"));
+        self.client_address(
+            req.remote_addr().as_socket_addr().map(|a| a.ip()),
+            forwarded_for,
+        )
+    }
+}
+
+/// The client address as the sign-in throttle and the rate limits count it: IPv4 whole, IPv6 by its
+/// /64, which one machine usually holds whole.
+pub fn address_key(address: Option<IpAddr>) -> String {
+    match address.map(canonical) {
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(v4) => v4.to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
 /// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:80`, `[2001:db8::1]:80`).
 fn parse_hop(hop: &str) -> Option<IpAddr> {
     let hop = hop.trim();

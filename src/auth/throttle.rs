@@ -14,6 +14,7 @@
 //! [`Limits::longest_wait`] is refused without being checked (429 with `Retry-After`). Counted per node;
 //! behind a load balancer each node enforces its own share.
 
+use super::client::address_key;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -85,18 +86,6 @@ impl Key {
 pub struct SignInThrottle {
     limits: Limits,
     keys: Mutex<HashMap<String, Key>>,
-}
-
-/// The client address as the throttle counts it: IPv4 whole, IPv6 by its /64.
-pub(crate) fn address_key(address: Option<IpAddr>) -> String {
-    match address.map(super::client::canonical) {
-        Some(IpAddr::V6(v6)) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Some(v4) => v4.to_string(),
-        None => "unknown".to_owned(),
-    }
 }
 
 /// An admitted attempt: report how it went with [`Attempt::succeeded`] or [`Attempt::failed`]. Dropped

@@ -218,8 +218,8 @@ impl<E: poem::Endpoint> poem::Endpoint for AnonymousApiLimitEndpoint<E> {
                 .headers()
                 .contains_key(poem::http::header::AUTHORIZATION);
         if anonymous {
-            let address = crate::api::session::client_address(&self.state, &req);
-            let key = format!("address:{}", crate::auth::throttle::address_key(address));
+            let address = self.state.settings.trusted_proxies.client_of(&req);
+            let key = format!("address:{}", crate::auth::client::address_key(address));
             if let Err(wait) = self.state.rate_limits.api.check(&key) {
                 refused("api");
                 return Ok(crate::api::error::ApiError::rate_limited(
