@@ -62,6 +62,8 @@ contract!(
     reads_page_through_streams_and_the_global_log,
     a_follower_sees_every_event_of_concurrent_writers_exactly_once_in_order,
     a_payload_too_deep_to_read_back_is_refused_and_nothing_of_its_request_is_stored,
+    a_stream_twice_in_one_batch_is_decided_request_by_request,
+    an_id_of_a_refused_request_stays_free_for_a_later_one,
 );
 
 /// `[[...[1]...]]`, `levels` deep.
@@ -289,6 +291,103 @@ async fn an_id_in_two_requests_of_one_batch_is_stored_once(store: Arc<dyn EventS
     let second = store.read_stream(&s2, 0, 10).await.unwrap();
     assert_eq!(second.len(), 1);
     assert_ne!(second[0].id, shared.id);
+}
+
+async fn a_stream_twice_in_one_batch_is_decided_request_by_request(store: Arc<dyn EventStore>) {
+    let s = stream();
+    let results = store
+        .append_batch(vec![
+            AppendRequest {
+                stream_id: s.clone(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![event(1), event(2)],
+            },
+            AppendRequest {
+                stream_id: s.clone(),
+                expected: ExpectedVersion::Exact(2),
+                events: vec![event(3)],
+            },
+            AppendRequest {
+                stream_id: s.clone(),
+                expected: ExpectedVersion::Exact(2),
+                events: vec![event(4)],
+            },
+            AppendRequest {
+                stream_id: s.clone(),
+                expected: ExpectedVersion::Any,
+                events: vec![event(5)],
+            },
+        ])
+        .await;
+    let versions: Vec<Vec<u64>> = results
+        .iter()
+        .map(|r| {
+            r.as_ref()
+                .map(|o| o.appended.iter().map(|a| a.stream_version).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(versions, vec![vec![1, 2], vec![3], vec![], vec![4]]);
+    assert!(
+        matches!(results[2], Err(AppendError::Conflict { actual: 3, .. })),
+        "{:?}",
+        results[2]
+    );
+    let stored: Vec<u64> = store
+        .read_stream(&s, 0, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.payload["n"].as_u64().unwrap())
+        .collect();
+    assert_eq!(stored, vec![1, 2, 3, 5]);
+    let positions: Vec<u64> = results
+        .iter()
+        .flatten()
+        .flat_map(|o| o.appended.iter().map(|a| a.global_position))
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "a stream's events take increasing positions in version order: {positions:?}"
+    );
+}
+
+async fn an_id_of_a_refused_request_stays_free_for_a_later_one(store: Arc<dyn EventStore>) {
+    let (refused, taker, late) = (stream(), stream(), stream());
+    let shared = event(1);
+    let results = store
+        .append_batch(vec![
+            AppendRequest {
+                stream_id: refused.clone(),
+                expected: ExpectedVersion::Exact(5),
+                events: vec![shared.clone()],
+            },
+            AppendRequest {
+                stream_id: taker.clone(),
+                expected: ExpectedVersion::Any,
+                events: vec![shared.clone(), shared.clone(), event(2)],
+            },
+            AppendRequest {
+                stream_id: late.clone(),
+                expected: ExpectedVersion::Exact(3),
+                events: vec![shared.clone()],
+            },
+        ])
+        .await;
+    assert!(matches!(results[0], Err(AppendError::Conflict { .. })));
+    assert!(
+        matches!(results[1], Ok(ref o) if o.appended.len() == 2 && o.duplicates == 1 && o.appended[0].id == shared.id),
+        "{:?}",
+        results[1]
+    );
+    assert!(
+        matches!(results[2], Ok(ref o) if o.appended.is_empty() && o.duplicates == 1 && o.version == 0),
+        "a request holding only stored ids succeeds whatever it expects: {:?}",
+        results[2]
+    );
+    assert_eq!(store.stream_version(&refused).await.unwrap(), 0);
+    assert_eq!(store.read_stream(&taker, 0, 10).await.unwrap().len(), 2);
+    assert_eq!(store.stream_version(&late).await.unwrap(), 0);
 }
 
 async fn reads_page_through_streams_and_the_global_log(store: Arc<dyn EventStore>) {

@@ -1,9 +1,10 @@
 //! PostgreSQL backend (the default). The schema and why readers never skip an event are explained in
-//! `migrations/20261121000001_event_store.sql`.
+//! `migrations/20261121000001_event_store.sql`; an append batch is one call of the `append_events`
+//! function (`migrations/20270108000020_append_function.sql`), which decides every request on the server.
 
 use super::{
-    validate, without_known_ids, AppendError, AppendOutcome, AppendRequest, AppendedEvent,
-    EventStore, StoreError,
+    validate, AppendError, AppendOutcome, AppendRequest, AppendedEvent, EventStore,
+    ExpectedVersion, StoreError,
 };
 use crate::event::{EventMetadata, NewEvent, RawRecordedEvent, RecordedEvent, StreamId};
 use anyhow::Context;
@@ -93,86 +94,70 @@ impl PostgresEventStore {
         self.listener.abort();
     }
 
+    /// Appends the batch with one statement, `append_events` (see its migration), which commits on its
+    /// own: the decisions are the server's, so the stream rows stay locked for no round trip.
     async fn try_append(
         &self,
         requests: &[AppendRequest],
     ) -> Result<Vec<Result<AppendOutcome, AppendError>>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-
-        let all_ids: Vec<Uuid> = requests
-            .iter()
-            .flat_map(|r| r.events.iter().map(|e| e.id))
-            .collect();
-        let mut known = known_event_ids(&mut tx, &all_ids).await?;
-
-        let mut stream_ids: Vec<String> = requests
-            .iter()
-            .map(|r| r.stream_id.as_str().to_owned())
-            .collect();
-        stream_ids.sort();
-        stream_ids.dedup();
-        let mut versions = lock_streams(&mut tx, &stream_ids).await?;
-
+        if requests.is_empty() {
+            return Ok(vec![]);
+        }
+        let batch = Batch::new(requests);
+        let row = sqlx::query!(
+            r#"select req_ok as "req_ok!", req_version as "req_version!", req_duplicates as "req_duplicates!",
+                      ev_version as "ev_version!: Vec<Option<i64>>",
+                      ev_position as "ev_position: Vec<Option<i64>>"
+               from append_events($1::text[], $2::int[], $3::bigint[], $4::int[], $5::int[], $6::int[],
+                                  $7::int[], $8::uuid[], $9::text[], $10::int[], $11::jsonb[], $12::jsonb[],
+                                  $13::timestamptz[])"#,
+            &batch.stream_names as &[&str],
+            &batch.req_stream,
+            &batch.req_expected as &[Option<i64>],
+            &batch.req_first,
+            &batch.req_count,
+            &batch.ev_request,
+            &batch.ev_previous,
+            &batch.rows.ids,
+            &batch.rows.types as &[&str],
+            &batch.rows.schema_versions,
+            &batch.rows.payloads as _,
+            &batch.rows.metadata as _,
+            &batch.rows.occurred as &[Option<DateTime<Utc>>],
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let positions = row.ev_position.unwrap_or_default();
         let mut results = Vec::with_capacity(requests.len());
-        let mut rows = EventRows::default();
-        for request in requests {
-            let current = versions
-                .get(request.stream_id.as_str())
-                .copied()
-                .unwrap_or(0);
-            let (fresh, duplicates) =
-                without_known_ids(request.events.clone(), |id| known.contains(id));
-            if fresh.is_empty() {
-                results.push(Ok(AppendOutcome {
-                    version: current,
-                    appended: vec![],
-                    duplicates,
-                }));
-                continue;
-            }
-            if !request.expected.admits(current) {
+        for (r, request) in requests.iter().enumerate() {
+            let version = to_u64(row.req_version.get(r).copied().unwrap_or_default());
+            if !row.req_ok.get(r).copied().unwrap_or_default() {
                 results.push(Err(AppendError::Conflict {
                     stream_id: request.stream_id.clone(),
                     expected: request.expected,
-                    actual: current,
+                    actual: version,
                 }));
                 continue;
             }
-            // An id written by an earlier request of this batch counts as stored for the later ones.
-            known.extend(fresh.iter().map(|e| e.id));
-            let version = current + fresh.len() as u64;
-            let appended = fresh
-                .iter()
-                .enumerate()
-                .map(|(i, e)| AppendedEvent {
-                    id: e.id,
-                    stream_version: current + 1 + i as u64,
-                    global_position: 0,
+            let first = batch.first_event(r);
+            let appended = (first..first + request.events.len())
+                .filter_map(|i| {
+                    let stream_version = row.ev_version.get(i).copied().flatten()?;
+                    Some(AppendedEvent {
+                        id: batch.rows.ids[i],
+                        stream_version: to_u64(stream_version),
+                        global_position: to_u64(
+                            positions.get(i).copied().flatten().unwrap_or_default(),
+                        ),
+                    })
                 })
                 .collect();
-            for (i, event) in fresh.into_iter().enumerate() {
-                rows.push(&request.stream_id, current + 1 + i as u64, event);
-            }
-            versions.insert(request.stream_id.as_str().to_owned(), version);
             results.push(Ok(AppendOutcome {
                 version,
                 appended,
-                duplicates,
+                duplicates: usize::try_from(row.req_duplicates.get(r).copied().unwrap_or_default())
+                    .unwrap_or_default(),
             }));
-        }
-
-        if rows.is_empty() {
-            tx.rollback().await?;
-            return Ok(results);
-        }
-        set_stream_versions(&mut tx, &versions).await?;
-        let positions = insert_events(&mut tx, rows).await?;
-        tx.commit().await?;
-
-        for outcome in results.iter_mut().flatten() {
-            for appended in &mut outcome.appended {
-                appended.global_position = positions.get(&appended.id).copied().unwrap_or_default();
-            }
         }
         Ok(results)
     }
@@ -362,124 +347,98 @@ fn record_append_metrics(
     }
 }
 
-/// Event ids among `ids` that are already stored.
-async fn known_event_ids(
-    tx: &mut sqlx::PgConnection,
-    ids: &[Uuid],
-) -> Result<std::collections::HashSet<Uuid>, sqlx::Error> {
-    let known = sqlx::query_scalar!("select event_id from events where event_id = any($1)", ids)
-        .fetch_all(&mut *tx)
-        .await?;
-    Ok(known.into_iter().collect())
+/// A batch as the column arrays `append_events` takes (1-based indexes, as SQL arrays are).
+struct Batch<'a> {
+    stream_names: Vec<&'a str>,
+    req_stream: Vec<i32>,
+    req_expected: Vec<Option<i64>>,
+    req_first: Vec<i32>,
+    req_count: Vec<i32>,
+    ev_request: Vec<i32>,
+    ev_previous: Vec<i32>,
+    rows: EventRows<'a>,
 }
 
-/// Creates missing stream rows, then locks the rows of `stream_ids` (sorted, so two nodes appending to
-/// overlapping streams lock them in the same order) and returns their versions.
-async fn lock_streams(
-    tx: &mut sqlx::PgConnection,
-    stream_ids: &[String],
-) -> Result<HashMap<String, u64>, sqlx::Error> {
-    sqlx::query!(
-        "insert into streams (stream_id) select * from unnest($1::text[]) on conflict (stream_id) do nothing",
-        stream_ids
-    )
-    .execute(&mut *tx)
-    .await?;
-    let rows = sqlx::query!(
-        "select stream_id, version from streams where stream_id = any($1) order by stream_id for update",
-        stream_ids
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.stream_id, to_u64(r.version)))
-        .collect())
+impl<'a> Batch<'a> {
+    fn new(requests: &'a [AppendRequest]) -> Self {
+        let events: usize = requests.iter().map(|r| r.events.len()).sum();
+        let mut batch = Batch {
+            stream_names: Vec::new(),
+            req_stream: Vec::with_capacity(requests.len()),
+            req_expected: Vec::with_capacity(requests.len()),
+            req_first: Vec::with_capacity(requests.len()),
+            req_count: Vec::with_capacity(requests.len()),
+            ev_request: Vec::with_capacity(events),
+            ev_previous: Vec::with_capacity(events),
+            rows: EventRows::with_capacity(events),
+        };
+        let mut streams: HashMap<&str, i32> = HashMap::new();
+        let mut last_seen: HashMap<Uuid, i32> = HashMap::with_capacity(events);
+        for (r, request) in requests.iter().enumerate() {
+            let next = streams.len() as i32 + 1;
+            let stream = *streams
+                .entry(request.stream_id.as_str())
+                .or_insert_with(|| {
+                    batch.stream_names.push(request.stream_id.as_str());
+                    next
+                });
+            batch.req_stream.push(stream);
+            batch.req_expected.push(match request.expected {
+                ExpectedVersion::Any => None,
+                ExpectedVersion::NoStream => Some(0),
+                ExpectedVersion::Exact(v) => Some(to_i64(v)),
+            });
+            batch.req_first.push(batch.rows.ids.len() as i32 + 1);
+            batch.req_count.push(request.events.len() as i32);
+            for event in &request.events {
+                let index = batch.rows.ids.len() as i32 + 1;
+                batch.ev_request.push(r as i32 + 1);
+                batch
+                    .ev_previous
+                    .push(last_seen.insert(event.id, index).unwrap_or(0));
+                batch.rows.push(event);
+            }
+        }
+        batch
+    }
+
+    /// The 0-based index of request `r`'s first event.
+    fn first_event(&self, r: usize) -> usize {
+        usize::try_from(self.req_first[r] - 1).unwrap_or_default()
+    }
 }
 
-async fn set_stream_versions(
-    tx: &mut sqlx::PgConnection,
-    versions: &HashMap<String, u64>,
-) -> Result<(), sqlx::Error> {
-    let (ids, values): (Vec<String>, Vec<i64>) = versions
-        .iter()
-        .map(|(k, v)| (k.clone(), to_i64(*v)))
-        .unzip();
-    sqlx::query!(
-        "update streams set version = u.version, updated_at = now()
-         from unnest($1::text[], $2::bigint[]) as u(stream_id, version)
-         where streams.stream_id = u.stream_id and streams.version <> u.version",
-        &ids,
-        &values
-    )
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
-/// Column arrays for one multi-row insert.
-#[derive(Default)]
-struct EventRows {
+/// Column arrays of the batch's events (borrowed: the JSON is written straight from the events).
+struct EventRows<'a> {
     ids: Vec<Uuid>,
-    streams: Vec<String>,
-    versions: Vec<i64>,
-    types: Vec<String>,
+    types: Vec<&'a str>,
     schema_versions: Vec<i32>,
-    payloads: Vec<serde_json::Value>,
-    metadata: Vec<serde_json::Value>,
+    payloads: Vec<Json<&'a serde_json::Value>>,
+    metadata: Vec<Json<&'a EventMetadata>>,
     occurred: Vec<Option<DateTime<Utc>>>,
 }
 
-impl EventRows {
-    fn push(&mut self, stream_id: &StreamId, version: u64, event: NewEvent) {
+impl<'a> EventRows<'a> {
+    fn with_capacity(n: usize) -> Self {
+        EventRows {
+            ids: Vec::with_capacity(n),
+            types: Vec::with_capacity(n),
+            schema_versions: Vec::with_capacity(n),
+            payloads: Vec::with_capacity(n),
+            metadata: Vec::with_capacity(n),
+            occurred: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, event: &'a NewEvent) {
         self.ids.push(event.id);
-        self.streams.push(stream_id.as_str().to_owned());
-        self.versions.push(to_i64(version));
-        self.types.push(event.event_type);
+        self.types.push(&event.event_type);
         self.schema_versions
             .push(i32::try_from(event.schema_version).unwrap_or(i32::MAX));
-        self.payloads.push(event.payload);
-        self.metadata
-            .push(serde_json::to_value(&event.metadata).unwrap_or(serde_json::Value::Null));
+        self.payloads.push(Json(&event.payload));
+        self.metadata.push(Json(&event.metadata));
         self.occurred.push(event.occurred_at);
     }
-
-    fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-}
-
-/// Inserts the rows in the order given (so a stream's events take increasing positions in version order)
-/// and returns each event's global position.
-async fn insert_events(
-    tx: &mut sqlx::PgConnection,
-    rows: EventRows,
-) -> Result<HashMap<Uuid, u64>, sqlx::Error> {
-    let inserted = sqlx::query!(
-        r#"insert into events (event_id, stream_id, stream_version, event_type, schema_version, payload,
-                               metadata, occurred_at)
-           select event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, occurred_at
-           from unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[],
-                       $8::timestamptz[])
-                with ordinality as t(event_id, stream_id, stream_version, event_type, schema_version, payload,
-                                     metadata, occurred_at, ord)
-           order by ord
-           returning event_id, global_position"#,
-        &rows.ids,
-        &rows.streams,
-        &rows.versions,
-        &rows.types,
-        &rows.schema_versions,
-        &rows.payloads,
-        &rows.metadata,
-        &rows.occurred as &[Option<DateTime<Utc>>],
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    Ok(inserted
-        .into_iter()
-        .map(|r| (r.event_id, to_u64(r.global_position)))
-        .collect())
 }
 
 /// A deadlock, a serialization failure, or the same event id inserted by a concurrent transaction: the
