@@ -29,10 +29,15 @@ cpu_seconds() {
   python3 -c "print(round($total / $tick, 1))"
 }
 
-# inbox_env PORT: release builds of the inbox and inbox-load, and the environment of an inbox on PORT with
-# random secrets, for the number inbox-load signs for (WHATSAPP_PHONE_ID).
+# The binaries the benches run: this checkout's release builds, or those in BENCH_BIN_DIR (to compare two
+# builds from one checkout, run after run, with the same scripts).
+bin=${BENCH_BIN_DIR:-target/release}
+
+# inbox_env PORT: release builds of the inbox and inbox-load (unless BENCH_BIN_DIR names them), and the
+# environment of an inbox on PORT with random secrets, for the number inbox-load signs for
+# (WHATSAPP_PHONE_ID).
 inbox_env() {
-  cargo build --release --locked -p inbox -p inbox-load
+  [ -n "${BENCH_BIN_DIR:-}" ] || cargo build --release --locked -p inbox -p inbox-load
   export WHATSAPP_PHONE_ID=1122334455667 META_APP_SECRET="$(secret)" WHATSAPP_VERIFY_TOKEN="$(secret)"
   export INBOX_MASTER_KEY="$(master_key)"
   export INBOX_LISTEN=127.0.0.1:$1 RUST_LOG=${RUST_LOG:-warn}

@@ -429,6 +429,9 @@ impl Runner {
                 batch.events(),
             )
             .await?;
+            if applied == batch.to {
+                record_visibility_delay(self.projection.name(), batch.events());
+            }
             position = applied;
             if set_aside > 0 {
                 self.status
@@ -444,6 +447,20 @@ impl Runner {
                 last_batch = Some(started);
             }
         }
+    }
+}
+
+/// How long after it was recorded each event became visible in the view
+/// (`inbox_projection_visibility_seconds`): the append's transaction starts just before the webhook is
+/// acknowledged, so for the inbox view this is the wait between a 200 to Meta and the message in the API,
+/// slightly over-counted by the append's own commit.
+fn record_visibility_delay(projection: &'static str, events: &[RecordedEvent]) {
+    let now = chrono::Utc::now();
+    let histogram =
+        metrics::histogram!("inbox_projection_visibility_seconds", "projection" => projection);
+    for event in events {
+        let delay = (now - event.recorded_at).to_std().unwrap_or_default();
+        histogram.record(delay.as_secs_f64());
     }
 }
 

@@ -85,6 +85,11 @@ fn describe() {
         "HTTP requests answered, by method, route template and status"
     );
     metrics::describe_histogram!(
+        "inbox_projection_visibility_seconds",
+        metrics::Unit::Seconds,
+        "time from an event's append until its view committed it, by projection (for the inbox view: from the webhook's acknowledgement until the message shows in the API)"
+    );
+    metrics::describe_histogram!(
         REQUEST_SECONDS,
         metrics::Unit::Seconds,
         "time from a request's arrival to its response's headers, by method and route template"
