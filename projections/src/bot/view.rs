@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub const SETTINGS: Table = Table {
@@ -166,7 +167,8 @@ pub enum BotEvent {
         account_id: String,
         qa_id: Uuid,
     },
-    Conversation(InboxEvent),
+    /// A conversation's event, as the node's projections share it.
+    Conversation(Arc<InboxEvent>),
 }
 
 /// The rows a batch touches, keyed as their tables are.
