@@ -151,6 +151,10 @@ impl ViewRow for QaRow {
 }
 
 /// An event the bot view folds.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "settings are rare and folded once per batch; conversation events, the many, are shared (Arc)"
+)]
 #[derive(Debug, Clone)]
 pub enum BotEvent {
     Settings {
