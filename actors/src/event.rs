@@ -224,7 +224,7 @@ pub trait DomainEvent: Sized {
 
 /// A stored event that does not decode into the expected domain type. Readers that must not stop at one
 /// (projections, stream actors) find it in an error's chain and set the event aside.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error(
     "cannot decode event at position {global_position} ({event_type} v{schema_version}): {reason}"
 )]

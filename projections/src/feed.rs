@@ -13,12 +13,15 @@
 //! - The feed reads only while some runner of this node holds its projection's lock: it starts where the
 //!   first runner that caught up on its own stands, and stops when none is left, so a standby node reads
 //!   nothing.
+//! - A page's events are [`TypedEvent`]s: the first runner that needs an event's typed form decodes it,
+//!   and every other runner of the node finds it there.
 //! - Like a live runner, it reads the first events after a pause at once, then at most every
 //!   `live_interval`: under load, fewer and larger pages.
 //! - A failed read is counted and retried with back-off. Runners waiting on a feed that does not move
 //!   look at the store themselves after a while, so a database outage still shows in their health.
 
 use crate::projection::Interest;
+use crate::typed::{typed, TypedEvent};
 use actors::event::RecordedEvent;
 use actors::store::EventStore;
 use serde::Serialize;
@@ -72,7 +75,7 @@ struct State {
 struct Page {
     after: u64,
     /// Never empty.
-    events: Arc<[RecordedEvent]>,
+    events: Arc<[TypedEvent]>,
 }
 
 impl Page {
@@ -117,8 +120,9 @@ pub(crate) struct Batch {
 
 enum Events {
     /// A suffix of one page, handed over without copying.
-    Page(Arc<[RecordedEvent]>, usize),
-    Owned(Vec<RecordedEvent>),
+    Page(Arc<[TypedEvent]>, usize),
+    /// Events of pages (shared with them), or read by the runner itself.
+    Owned(Vec<TypedEvent>),
 }
 
 impl Batch {
@@ -132,12 +136,13 @@ impl Batch {
         Some(Batch {
             to,
             covered,
-            events: Events::Owned(events),
+            events: Events::Owned(typed(events)),
         })
     }
 
-    /// The events after `after` in `pages` (contiguous, the first one covering `after`). Events are
-    /// copied only when more than one page is taken or the projection wants some of them only.
+    /// The events after `after` in `pages` (contiguous, the first one covering `after`). The list is
+    /// copied only when more than one page is taken or the projection wants some of them only; the events
+    /// themselves (and their typed forms) are always the pages' own.
     fn from_pages(after: u64, pages: &[Page], interest: Interest) -> Option<Batch> {
         let to = pages.last()?.last();
         let from = |p: &Page| p.events.partition_point(|e| e.global_position <= after);
@@ -163,7 +168,7 @@ impl Batch {
     }
 
     /// The events to apply, in log order.
-    pub(crate) fn events(&self) -> &[RecordedEvent] {
+    pub(crate) fn events(&self) -> &[TypedEvent] {
         match &self.events {
             Events::Page(page, from) => &page[*from..],
             Events::Owned(events) => events,
@@ -364,7 +369,7 @@ impl Feed {
             let full = events.len() >= batch;
             let page = Page {
                 after: position,
-                events: events.into(),
+                events: typed(events).into(),
             };
             position = page.last();
             self.push(page);
@@ -429,7 +434,7 @@ mod tests {
         }
         let mut after = start;
         for page in pages {
-            let events: Vec<RecordedEvent> = page.iter().map(|p| event(*p, "a")).collect();
+            let events: Vec<TypedEvent> = page.iter().map(|p| event(*p, "a").into()).collect();
             let page = Page {
                 after,
                 events: events.into(),
@@ -523,7 +528,7 @@ mod tests {
         let feed = Feed::new(100);
         feed.start_at(0);
         feed.state().position = Some(0);
-        let events = vec![event(1, "identity"), event(2, "conversation-1-2")];
+        let events = typed(vec![event(1, "identity"), event(2, "conversation-1-2")]);
         feed.push(Page {
             after: 0,
             events: events.into(),
@@ -537,5 +542,56 @@ mod tests {
             positions(feed.take(1, 100, Interest::StreamPrefix("identity"))),
             Some((vec![], 2, 1))
         );
+    }
+
+    #[test]
+    fn every_runner_of_the_node_reads_the_same_events_and_the_typed_form_the_first_one_decoded() {
+        let message = |position: u64| {
+            let mut e = event(position, "conversation-1122-447700900001");
+            e.event_type = "message.received".into();
+            e.payload = serde_json::json!({
+                "wamid": format!("wamid.{position}"), "from": "447700900001", "timestamp": null,
+                "kind": "text", "content": {"content_type": "text", "body": "hello"},
+                "context": {"forwarded": false, "frequently_forwarded": false}, "errors": [], "raw": {}
+            });
+            e
+        };
+        let feed = feed(0, &[], 100);
+        for (after, positions) in [(0, [1, 2]), (2, [3, 4])] {
+            feed.push(Page {
+                after,
+                events: typed(positions.iter().map(|p| message(*p)).collect()).into(),
+            });
+        }
+        // Runners with different interests and positions: one page handed over whole, a copied list of
+        // two pages, a filtered list.
+        let batches: Vec<Batch> = [
+            (2, Interest::Everything),
+            (0, Interest::Everything),
+            (0, Interest::StreamPrefix("conversation-")),
+            (0, Interest::EventTypes(&["message.received"])),
+        ]
+        .into_iter()
+        .map(|(after, interest)| match feed.take(after, 100, interest) {
+            Take::Fed(batch) => batch,
+            Take::Waiting | Take::Behind => panic!("the feed holds these events"),
+        })
+        .collect();
+        // The first runner decodes event 3; every other one reads that very value.
+        let first = batches[0].events()[0]
+            .conversation()
+            .unwrap()
+            .expect("a conversation event")
+            .clone();
+        for batch in &batches[1..] {
+            let third = batch
+                .events()
+                .iter()
+                .find(|e| e.global_position == 3)
+                .unwrap();
+            assert!(third.shares_with(&batches[0].events()[0]));
+            let read = third.conversation().unwrap().unwrap();
+            assert!(Arc::ptr_eq(read, &first), "decoded again");
+        }
     }
 }

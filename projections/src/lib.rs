@@ -5,6 +5,7 @@
 //! - [`projection`]: what a projection is, and the list this build runs;
 //! - [`runner`]: follows the log from a checkpoint, one runner per projection across all nodes;
 //! - [`feed`]: the node's one reader of the log, whose pages every runner of the node shares;
+//! - [`typed`]: the events of those pages, each decoded into its typed form once for all projections;
 //! - [`inbox`]: conversations and messages (its pure fold is [`inbox::view`], its reads
 //!   [`inbox::queries`]);
 //! - [`contacts`], [`accounts`]: customers across accounts, and the business numbers (each with its
@@ -39,6 +40,7 @@ pub mod rows;
 pub mod runner;
 pub mod scope;
 pub mod search;
+pub mod typed;
 pub mod uploads;
 pub mod workspace;
 

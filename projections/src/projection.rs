@@ -1,6 +1,7 @@
 //! What a projection is: a name, the tables it owns, and how it applies a batch of events.
 
 use crate::rows::Table;
+use crate::typed::TypedEvent;
 use actors::event::{RawRecordedEvent, RecordedEvent};
 use async_trait::async_trait;
 use sqlx::PgConnection;
@@ -15,8 +16,10 @@ pub trait Projection: Send + Sync + 'static {
 
     /// Applies events (in global order, possibly including events it ignores) inside the caller's
     /// transaction. Loading the touched rows, folding them with the projection's pure function and
-    /// writing them back is the usual shape.
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()>;
+    /// writing them back is the usual shape. Each event's typed form comes from the event itself
+    /// ([`TypedEvent::conversation`], [`TypedEvent::account`]): decoded once for all the projections of
+    /// the node that read it.
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()>;
 
     /// For a view whose rows each belong to one stream with this name prefix (and that ignores every
     /// other stream): a rebuild may then fold whole streams and bulk-load the rows, instead of following

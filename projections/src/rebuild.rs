@@ -15,6 +15,7 @@
 use crate::projection::Projection;
 use crate::rows;
 use crate::runner::{apply_setting_aside, record_quarantined, Quarantined};
+use crate::typed::typed;
 use actors::event::{DecodeError, RawRecordedEvent};
 use actors::store::{EventStore, PostgresEventStore};
 use sqlx::postgres::PgPool;
@@ -98,7 +99,7 @@ pub async fn rebuild(
 
     let store: Arc<dyn EventStore> = store;
     loop {
-        let events = store.read_all(position, BATCH).await?;
+        let events = typed(store.read_all(position, BATCH).await?);
         let Some(last) = events.last().map(|e| e.global_position) else {
             break;
         };
@@ -136,7 +137,7 @@ pub async fn rebuild(
     .fetch_one(&mut *tx)
     .await?;
     loop {
-        let events = store.read_all(position, BATCH).await?;
+        let events = typed(store.read_all(position, BATCH).await?);
         let Some(last) = events.last().map(|e| e.global_position) else {
             break;
         };

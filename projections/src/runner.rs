@@ -15,7 +15,8 @@
 
 use crate::feed::{Batch, Feed, FeedReport, Take};
 use crate::projection::{Interest, Projection};
-use actors::event::{DecodeError, RecordedEvent};
+use crate::typed::TypedEvent;
+use actors::event::DecodeError;
 use actors::store::EventStore;
 use serde::Serialize;
 use sqlx::postgres::PgPool;
@@ -483,11 +484,11 @@ pub struct Quarantined {
 pub async fn apply_setting_aside(
     conn: &mut PgConnection,
     projection: &dyn Projection,
-    events: &[RecordedEvent],
+    events: &[TypedEvent],
 ) -> anyhow::Result<usize> {
     let mut set_aside: Vec<Quarantined> = Vec::new();
     loop {
-        let kept: Vec<RecordedEvent>;
+        let kept: Vec<TypedEvent>;
         let batch = if set_aside.is_empty() {
             events
         } else {
@@ -556,7 +557,7 @@ pub async fn apply_batch(
     projection: &dyn Projection,
     expected: u64,
     to: u64,
-    events: &[RecordedEvent],
+    events: &[TypedEvent],
 ) -> anyhow::Result<(u64, usize)> {
     let mut tx = conn.begin().await?;
     // A view is derived from the log and its checkpoint commits with it, so it need not wait for its own

@@ -2,13 +2,14 @@
 //! pages, and one that falls behind them (failing for a while, or taking over late) reads on its own
 //! until it reaches them again, without losing or repeating an event.
 
-use actors::event::{EventMetadata, NewEvent, RecordedEvent, StreamId};
+use actors::event::{EventMetadata, NewEvent, StreamId};
 use actors::store::{EventStore, ExpectedVersion, PostgresEventStore};
 use actors::testing::TestDatabase;
 use async_trait::async_trait;
 use projections::projection::Projection;
 use projections::rows::Table;
 use projections::runner::{RunnerState, RunnerStatus, Runners, Tuning, LOCK_CLASS};
+use projections::typed::TypedEvent;
 use serde_json::json;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,7 +42,7 @@ impl Projection for Recorder {
     fn tables(&self) -> &'static [Table] {
         &[]
     }
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
         if self.failing.load(Ordering::SeqCst) {
             anyhow::bail!("{} is broken for now", self.name);
         }

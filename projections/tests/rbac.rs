@@ -63,7 +63,7 @@ async fn the_snapshot_read_back_is_the_aggregates_state_and_its_row_has_the_tabl
         .append(stream(), ExpectedVersion::NoStream, decided)
         .await
         .unwrap();
-    let recorded = store.read_all(0, 1000).await.unwrap();
+    let recorded = projections::typed::typed(store.read_all(0, 1000).await.unwrap());
     let last = recorded.last().unwrap().global_position as i64;
 
     let mut conn = pool.acquire().await.unwrap();

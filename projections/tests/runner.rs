@@ -1,7 +1,7 @@
 //! The projection runner against a real PostgreSQL: checkpoints, one runner per projection across nodes,
 //! and failures that stay contained.
 
-use actors::event::{EventMetadata, NewEvent, RecordedEvent, StreamId};
+use actors::event::{EventMetadata, NewEvent, StreamId};
 use actors::store::{EventStore, ExpectedVersion, PostgresEventStore};
 use actors::testing::TestDatabase;
 use async_trait::async_trait;
@@ -9,6 +9,7 @@ use projections::inbox::InboxProjection;
 use projections::projection::Projection;
 use projections::rows::Table;
 use projections::runner::{RunnerState, Runners};
+use projections::typed::TypedEvent;
 use serde_json::json;
 use sqlx::PgConnection;
 use std::sync::Arc;
@@ -41,7 +42,7 @@ impl Projection for Broken {
     fn tables(&self) -> &'static [Table] {
         &[]
     }
-    async fn apply(&self, _: &mut PgConnection, _: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, _: &mut PgConnection, _: &[TypedEvent]) -> anyhow::Result<()> {
         anyhow::bail!("this projection cannot apply anything")
     }
 }
@@ -133,5 +134,76 @@ async fn each_projection_runs_on_one_node_and_a_failing_one_holds_nobody_back() 
     wait_until(|| survivor.report().position >= 7).await;
     stop_standby.cancel();
     standby.join().await;
+    pool.close().await;
+}
+
+/// Every projection of the build on one node, live: the feed's pages (and each event's typed form) are
+/// shared by all runners, yet an event that does not decode is set aside by exactly the projections that
+/// fold its kind, and every projection goes on past it.
+#[tokio::test]
+async fn an_undecodable_event_in_a_shared_page_is_set_aside_by_the_projections_that_fold_it_only() {
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    let store: Arc<dyn EventStore> = Arc::new(PostgresEventStore::new(pool.clone()));
+    let stop = CancellationToken::new();
+    let runners = Runners::start(
+        pool.clone(),
+        store.clone(),
+        projections::projection::all(),
+        stop.clone(),
+    );
+    wait_until(|| {
+        runners
+            .statuses
+            .iter()
+            .all(|s| s.state() == RunnerState::Live)
+    })
+    .await;
+
+    // Appended while the runners follow the feed: a message, one that no version can decode, another.
+    let mut poison = message(1);
+    poison.payload = json!({"wamid": ["not", "a", "string"], "type": 42});
+    let outcome = store
+        .append(
+            StreamId::conversation("1122", "447700900001"),
+            ExpectedVersion::NoStream,
+            vec![message(0), poison, message(2)],
+        )
+        .await
+        .unwrap();
+    let head = outcome.appended.last().unwrap().global_position;
+    wait_until(|| runners.statuses.iter().all(|s| s.report().position >= head)).await;
+
+    let mut set_aside: Vec<String> = projections::runner::quarantined(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|q| {
+            assert_eq!(q.global_position, head - 1);
+            q.projection
+        })
+        .collect();
+    set_aside.sort();
+    // The views that fold customer messages; accounts reads only the stream's name, listings only watch
+    // readings, rbac and workspace other streams.
+    assert_eq!(set_aside, ["bot", "contacts", "inbox", "reports", "search"]);
+    for status in &runners.statuses {
+        let report = status.report();
+        assert!(status.healthy(), "{report:?}");
+        let expected = u64::from(set_aside.contains(&report.name.to_owned()));
+        assert_eq!(report.quarantined, expected, "{report:?}");
+    }
+    let count: i32 = sqlx::query_scalar("select message_count from inbox_conversations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 2, "the messages on both sides of the poison");
+    let documents: i64 = sqlx::query_scalar("select count(*) from search_documents")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(documents, 2);
+    stop.cancel();
+    runners.join().await;
     pool.close().await;
 }

@@ -6,9 +6,10 @@ pub mod queries;
 use crate::inbox::view::conversation_ids;
 use crate::projection::Projection;
 use crate::rows::{self, Table, ViewRow};
+use crate::typed::TypedEvent;
 use actors::account::events::AccountEvent;
 use actors::account::sealed::Sealed;
-use actors::event::{DomainEvent, RecordedEvent};
+use actors::event::RecordedEvent;
 use actors::teamwork::TeamworkSettings;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -102,7 +103,7 @@ pub fn digits(s: &str) -> String {
 }
 
 /// Decodes what the accounts projection needs; `Ok(None)` for anything else.
-pub fn decode(event: &RecordedEvent) -> anyhow::Result<Option<AccountFactSeen>> {
+pub fn decode(event: &TypedEvent) -> anyhow::Result<Option<AccountFactSeen>> {
     if let Some((_, account_id, _)) = conversation_ids(event.stream_id.as_str()) {
         return Ok(Some(AccountFactSeen::NumberSeen {
             account_id: account_id.to_owned(),
@@ -118,21 +119,19 @@ pub fn decode(event: &RecordedEvent) -> anyhow::Result<Option<AccountFactSeen>> 
     if event.event_type == AccountEvent::TEAMWORK_CONFIGURED {
         let (Some(account_id), AccountEvent::TeamworkConfigured(t)) = (
             event.stream_id.as_str().strip_prefix("account-"),
-            AccountEvent::from_recorded(event)?,
+            event.account()?,
         ) else {
             return Ok(None);
         };
         return Ok(Some(AccountFactSeen::Teamwork {
             account_id: account_id.to_owned(),
-            settings: t.settings,
+            settings: t.settings.clone(),
         }));
     }
     if !known.contains(&event.event_type.as_str()) {
         return Ok(None);
     }
-    Ok(Some(AccountFactSeen::Event(AccountEvent::from_recorded(
-        event,
-    )?)))
+    Ok(Some(AccountFactSeen::Event(event.account()?.clone())))
 }
 
 /// The webhook field that reports a number's display-name review.
@@ -259,7 +258,7 @@ impl Projection for AccountsProjection {
         &[ACCOUNTS, NUMBER_QUALITY]
     }
 
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
         let mut facts = Vec::new();
         for event in events {
             if let Some(fact) = decode(event)? {

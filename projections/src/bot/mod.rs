@@ -5,12 +5,11 @@
 pub mod queries;
 pub mod view;
 
-use crate::inbox::view::InboxEvent;
 use crate::projection::{Interest, Projection};
 use crate::rows::{self, Table};
+use crate::typed::TypedEvent;
 use actors::account::events::AccountEvent;
 use actors::conversation::events::ConversationEvent;
-use actors::event::{DomainEvent, RecordedEvent};
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use view::{BotEvent, BotView, CONVERSATIONS, QA, SETTINGS, TRANSCRIPTS, TURNS};
@@ -34,20 +33,20 @@ impl BotProjection {
     pub const NAME: &'static str = "bot";
 }
 
-fn decode(event: &RecordedEvent) -> anyhow::Result<Option<BotEvent>> {
+fn decode(event: &TypedEvent) -> anyhow::Result<Option<BotEvent>> {
     if let Some(account_id) = event.stream_id.as_str().strip_prefix("account-") {
         let account_id = account_id.to_owned();
         let position = i64::try_from(event.global_position).unwrap_or(i64::MAX);
-        return Ok(match AccountEvent::from_recorded(event)? {
+        return Ok(match event.account()? {
             AccountEvent::BotConfigured(configured) => Some(BotEvent::Settings {
                 account_id,
                 position,
-                configured,
+                configured: configured.clone(),
             }),
             AccountEvent::BotQaSaved(saved) => Some(BotEvent::QaSaved {
                 account_id,
                 position,
-                saved,
+                saved: saved.clone(),
             }),
             AccountEvent::BotQaRemoved(removed) => Some(BotEvent::QaRemoved {
                 account_id,
@@ -56,7 +55,7 @@ fn decode(event: &RecordedEvent) -> anyhow::Result<Option<BotEvent>> {
             _ => None,
         });
     }
-    Ok(InboxEvent::decode(event)?.map(BotEvent::Conversation))
+    Ok(event.conversation()?.cloned().map(BotEvent::Conversation))
 }
 
 #[async_trait]
@@ -73,7 +72,7 @@ impl Projection for BotProjection {
         Interest::EventTypes(TYPES)
     }
 
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
         let mut decoded = Vec::new();
         for event in events
             .iter()
@@ -166,18 +165,20 @@ impl Projection for BotProjection {
 mod tests {
     use super::view::*;
     use super::*;
+    use crate::inbox::view::InboxEvent;
     use actors::bot::events::{BotEscalated, BotReplied, BotTurnClaimed, TurnDetails};
     use actors::bot::EscalationReason;
     use actors::conversation::events::SettingChanged;
     use actors::conversation::message::{InboundMessage, MessageContent, MessageContext};
     use chrono::DateTime;
+    use std::sync::Arc;
 
     fn at(s: i64) -> chrono::DateTime<chrono::Utc> {
         DateTime::from_timestamp(s, 0).unwrap()
     }
 
     fn event(position: i64, event: ConversationEvent) -> BotEvent {
-        BotEvent::Conversation(InboxEvent {
+        BotEvent::Conversation(Arc::new(InboxEvent {
             conversation_id: "1122-4477".into(),
             account_id: "1122".into(),
             contact_id: "4477".into(),
@@ -185,7 +186,7 @@ mod tests {
             recorded_at: at(position),
             occurred_at: Some(at(position)),
             event,
-        })
+        }))
     }
 
     fn received(wamid: &str, content: MessageContent) -> ConversationEvent {

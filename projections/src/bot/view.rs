@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub const SETTINGS: Table = Table {
@@ -150,6 +151,10 @@ impl ViewRow for QaRow {
 }
 
 /// An event the bot view folds.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "settings are rare and folded once per batch; conversation events, the many, are shared (Arc)"
+)]
 #[derive(Debug, Clone)]
 pub enum BotEvent {
     Settings {
@@ -166,7 +171,8 @@ pub enum BotEvent {
         account_id: String,
         qa_id: Uuid,
     },
-    Conversation(InboxEvent),
+    /// A conversation's event, as the node's projections share it.
+    Conversation(Arc<InboxEvent>),
 }
 
 /// The rows a batch touches, keyed as their tables are.

@@ -2,12 +2,12 @@
 
 pub mod queries;
 
-use crate::inbox::decode_all;
+use crate::inbox::conversation_events;
 use crate::inbox::view::InboxEvent;
 use crate::projection::Projection;
 use crate::rows::{self, Table, ViewRow};
+use crate::typed::TypedEvent;
 use actors::conversation::events::ConversationEvent;
-use actors::event::RecordedEvent;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -84,8 +84,8 @@ impl Projection for ContactsProjection {
         &[CONTACTS]
     }
 
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
-        let events: Vec<InboxEvent> = decode_all(events)?
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
+        let events: Vec<&InboxEvent> = conversation_events(events)?
             .into_iter()
             .filter(|e| {
                 matches!(

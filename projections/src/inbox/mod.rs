@@ -5,6 +5,7 @@ pub mod view;
 
 use crate::projection::Projection;
 use crate::rows::{self, unknown_column, CsvRow, CsvWriter, Table, ViewRow};
+use crate::typed::TypedEvent;
 use actors::conversation::status::{MediaState, MessageStatus, SendState};
 use actors::conversation::workflow::ConversationStatus;
 use actors::event::{RawRecordedEvent, RecordedEvent};
@@ -49,9 +50,9 @@ impl Projection for InboxProjection {
         &[CONVERSATIONS, MESSAGES]
     }
 
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
-        let events = decode_all(events)?;
+        let events = conversation_events(events)?;
         if events.is_empty() {
             return Ok(());
         }
@@ -120,8 +121,23 @@ impl Projection for InboxProjection {
     }
 }
 
-/// The conversation events among `events` that the inbox and contacts views fold, decoded (others
-/// skipped). Watch readings are the listings view's alone: skipped by their type, unparsed.
+/// The conversation events among `events` that the inbox and contacts views fold, in the typed form
+/// the node's projections share (others skipped). Watch readings are the listings view's alone: skipped by
+/// their type, unparsed.
+pub fn conversation_events(events: &[TypedEvent]) -> anyhow::Result<Vec<&InboxEvent>> {
+    let mut decoded = Vec::with_capacity(events.len());
+    for event in events {
+        if event.event_type == actors::conversation::events::ConversationEvent::WATCH_DETECTED {
+            continue;
+        }
+        if let Some(e) = event.conversation()? {
+            decoded.push(&**e);
+        }
+    }
+    Ok(decoded)
+}
+
+/// Like [`conversation_events`], decoding events read on their own (an audit's replay).
 pub fn decode_all(events: &[RecordedEvent]) -> anyhow::Result<Vec<InboxEvent>> {
     let mut decoded = Vec::with_capacity(events.len());
     for event in events {
@@ -136,7 +152,7 @@ pub fn decode_all(events: &[RecordedEvent]) -> anyhow::Result<Vec<InboxEvent>> {
 }
 
 /// Loads every row the events can touch.
-async fn load(conn: &mut PgConnection, events: &[InboxEvent]) -> anyhow::Result<InboxView> {
+async fn load(conn: &mut PgConnection, events: &[&InboxEvent]) -> anyhow::Result<InboxView> {
     let conversation_ids: Vec<String> = events
         .iter()
         .map(|e| e.conversation_id.clone())

@@ -46,7 +46,7 @@ impl WatchCounters {
     }
 
     /// Counts the readings of a batch of the log as the projection applies it.
-    pub fn count(&self, events: &[InboxEvent]) {
+    pub fn count(&self, events: &[&InboxEvent]) {
         for e in events {
             let ConversationEvent::WatchDetected(w) = &e.event else {
                 continue;

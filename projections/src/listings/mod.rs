@@ -7,8 +7,8 @@ pub mod queries;
 use crate::inbox::view::InboxEvent;
 use crate::projection::Projection;
 use crate::rows::{self, Table, ViewRow};
+use crate::typed::TypedEvent;
 use actors::conversation::events::{ConversationEvent, WatchDetected};
-use actors::event::RecordedEvent;
 use actors::listings::ReadingMethod;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -186,14 +186,16 @@ impl Projection for ListingsProjection {
         &[LISTINGS]
     }
 
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
         // Only readings are decoded: the messages themselves are told apart by their type, so this view
         // does not parse every message of the log again.
         let mut analysed = 0;
         let mut readings = Vec::new();
         for event in events {
             match event.event_type.as_str() {
-                ConversationEvent::WATCH_DETECTED => readings.extend(InboxEvent::decode(event)?),
+                ConversationEvent::WATCH_DETECTED => {
+                    readings.extend(event.conversation()?.map(|e| &**e))
+                }
                 ConversationEvent::MESSAGE_RECEIVED
                 | ConversationEvent::MESSAGE_ECHOED
                 | ConversationEvent::MESSAGE_QUEUED

@@ -3,7 +3,8 @@
 
 use crate::projection::{Interest, Projection};
 use crate::rows::{self, Table, ViewRow};
-use actors::event::{DomainEvent, RecordedEvent};
+use crate::typed::TypedEvent;
+use actors::event::DomainEvent;
 use actors::identity::aggregate::stream;
 use actors::identity::{IdentityEvent, Rbac};
 use async_trait::async_trait;
@@ -60,7 +61,7 @@ impl Projection for RbacProjection {
         Interest::StreamPrefix("identity")
     }
 
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
         let identity = stream();
         let mut decoded = Vec::new();
         for event in events.iter().filter(|e| e.stream_id == identity) {

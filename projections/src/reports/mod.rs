@@ -10,12 +10,11 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-use crate::inbox::view::InboxEvent;
 use crate::projection::{Interest, Projection};
 use crate::rows::{self, Table};
+use crate::typed::TypedEvent;
 use actors::account::events::AccountEvent;
 use actors::conversation::events::ConversationEvent;
-use actors::event::{DomainEvent, RecordedEvent};
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use std::collections::BTreeSet;
@@ -44,18 +43,21 @@ impl ReportsProjection {
     pub const NAME: &'static str = "reports";
 }
 
-fn decode(event: &RecordedEvent) -> anyhow::Result<Option<ReportEvent>> {
+fn decode(event: &TypedEvent) -> anyhow::Result<Option<ReportEvent>> {
     if let Some(account_id) = event.stream_id.as_str().strip_prefix("account-") {
-        return Ok(match AccountEvent::from_recorded(event)? {
+        return Ok(match event.account()? {
             AccountEvent::TeamworkConfigured(configured) => Some(ReportEvent::Hours {
                 account_id: account_id.to_owned(),
                 position: i64::try_from(event.global_position).unwrap_or(i64::MAX),
-                hours: configured.settings.hours,
+                hours: configured.settings.hours.clone(),
             }),
             _ => None,
         });
     }
-    Ok(InboxEvent::decode(event)?.map(ReportEvent::Conversation))
+    Ok(event
+        .conversation()?
+        .cloned()
+        .map(ReportEvent::Conversation))
 }
 
 #[async_trait]
@@ -79,7 +81,7 @@ impl Projection for ReportsProjection {
         Interest::EventTypes(TYPES)
     }
 
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
         let mut decoded = Vec::new();
         for event in events
             .iter()

@@ -271,8 +271,8 @@ fn history(with_hours: bool) -> Vec<RecordedEvent> {
 
 fn fold(events: &[RecordedEvent]) -> ReportsView {
     let mut view = ReportsView::default();
-    for event in events {
-        if let Some(e) = super::decode(event).unwrap() {
+    for event in crate::typed::typed(events.to_vec()) {
+        if let Some(e) = super::decode(&event).unwrap() {
             view::apply(&mut view, &e);
         }
     }
@@ -499,6 +499,7 @@ async fn the_figures_of_the_scripted_history_are_the_hand_computed_ones() {
         .unwrap()
         + 1;
     let mut conn = pool.acquire().await.unwrap();
+    let events = crate::typed::typed(events);
     for batch in [&events[..7], &events[7..cut], &events[cut..]] {
         ReportsProjection.apply(&mut conn, batch).await.unwrap();
     }

@@ -10,6 +10,7 @@ use actors::teamwork::hours::BusinessHours;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Each number's business hours as last saved.
@@ -198,8 +199,8 @@ pub enum ReportEvent {
         /// The hours saved.
         hours: BusinessHours,
     },
-    /// A conversation's event, with its envelope.
-    Conversation(InboxEvent),
+    /// A conversation's event, with its envelope, as the node's projections share it.
+    Conversation(Arc<InboxEvent>),
 }
 
 /// The rows a batch touches: those loaded before it (hours, conversations, volume counts) and those it

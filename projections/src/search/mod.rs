@@ -7,11 +7,10 @@ pub mod queries;
 pub mod snippet;
 pub mod view;
 
-use crate::inbox::view::InboxEvent;
 use crate::projection::Projection;
 use crate::rows::{self, Table};
+use crate::typed::TypedEvent;
 use actors::conversation::events::ConversationEvent;
-use actors::event::RecordedEvent;
 use async_trait::async_trait;
 use serde_json::json;
 use sqlx::PgConnection;
@@ -33,7 +32,7 @@ impl Projection for SearchProjection {
         &[DOCUMENTS]
     }
 
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
         // Only the events that carry words or readings are decoded; statuses, reads and sends are told
         // apart by their type and skipped unparsed.
         let mut decoded = Vec::new();
@@ -47,7 +46,7 @@ impl Projection for SearchProjection {
                     | ConversationEvent::MESSAGE_TRANSCRIBED
                     | ConversationEvent::NOTE_ADDED
             ) {
-                decoded.extend(InboxEvent::decode(event)?);
+                decoded.extend(event.conversation()?.map(|e| &**e));
             }
         }
         let keys: Vec<(String, String)> = decoded

@@ -6,7 +6,8 @@ pub mod view;
 
 use crate::projection::{Interest, Projection};
 use crate::rows::{self, Table};
-use actors::event::{DomainEvent, RecordedEvent, StreamId};
+use crate::typed::TypedEvent;
+use actors::event::{DomainEvent, StreamId};
 use actors::workspace::events::WorkspaceEvent;
 use async_trait::async_trait;
 use serde_json::json;
@@ -48,7 +49,7 @@ impl Projection for WorkspaceProjection {
         Interest::StreamPrefix("workspace")
     }
 
-    async fn apply(&self, conn: &mut PgConnection, events: &[RecordedEvent]) -> anyhow::Result<()> {
+    async fn apply(&self, conn: &mut PgConnection, events: &[TypedEvent]) -> anyhow::Result<()> {
         let stream = StreamId::workspace();
         let mut view = WorkspaceView::default();
         let mut any = false;
