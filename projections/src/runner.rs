@@ -455,7 +455,7 @@ impl Runner {
 /// (`inbox_projection_visibility_seconds`): the append's transaction starts just before the webhook is
 /// acknowledged, so for the inbox view this is the wait between a 200 to Meta and the message in the API,
 /// slightly over-counted by the append's own commit.
-fn record_visibility_delay(projection: &'static str, events: &[RecordedEvent]) {
+fn record_visibility_delay(projection: &'static str, events: &[TypedEvent]) {
     let now = chrono::Utc::now();
     let histogram =
         metrics::histogram!("inbox_projection_visibility_seconds", "projection" => projection);
