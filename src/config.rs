@@ -56,9 +56,10 @@ pub struct Settings {
     /// `INBOX_API_TOKEN`: the bearer token the inbox API accepts (at least 16 characters). Without it the
     /// API refuses every call; the webhook keeps working.
     pub api_token: Option<Secret>,
-    /// `INBOX_RUN_PROJECTIONS`: whether this node runs projections (default true). Several nodes may all
-    /// run them: each projection is applied by one node at a time.
-    pub run_projections: bool,
+    /// `INBOX_RUN_PROJECTIONS`: which views this node applies: `true` (all, the default), `false` (none),
+    /// or a comma-separated list of view names (`inbox,contacts`), to spread the views over nodes or to
+    /// measure one alone. Several nodes may run the same view: it is applied by one node at a time.
+    pub run_projections: RunProjections,
     pub graph: GraphSettings,
     pub sending: SendingSettings,
     /// `INBOX_MEDIA_DIR`: where media files are kept (default `media` in the working directory).
@@ -270,6 +271,58 @@ pub struct WhatsAppSettings {
     /// `WHATSAPP_BUSINESS_ACCOUNT_ID`: the WhatsApp Business Account (WABA) the number belongs to; needed
     /// for templates, phone numbers and the webhook subscription (optional).
     pub business_account_id: Option<String>,
+}
+
+/// The views a node applies (`INBOX_RUN_PROJECTIONS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunProjections {
+    /// Every view of this build.
+    All,
+    /// None: the node only takes webhooks and serves the API.
+    None,
+    /// These views, by name.
+    Only(Vec<String>),
+}
+
+impl RunProjections {
+    fn parse(value: Option<&str>) -> Result<RunProjections, String> {
+        let value = match value.map(str::trim) {
+            None | Some("true") | Some("1") => return Ok(RunProjections::All),
+            Some("false") | Some("0") => return Ok(RunProjections::None),
+            Some(v) => v,
+        };
+        let known: Vec<&'static str> = projections::projection::all()
+            .iter()
+            .map(|p| p.name())
+            .collect();
+        let mut names = Vec::new();
+        for name in value.split(',').map(str::trim) {
+            if !known.contains(&name) {
+                return Err(format!(
+                    "must be true, false or a comma-separated list of views ({}), not {value:?}: {name:?} is not a view",
+                    known.join(", ")
+                ));
+            }
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+        Ok(RunProjections::Only(names))
+    }
+
+    /// Whether the node applies the view `name`.
+    pub fn runs(&self, name: &str) -> bool {
+        match self {
+            RunProjections::All => true,
+            RunProjections::None => false,
+            RunProjections::Only(names) => names.iter().any(|n| n == name),
+        }
+    }
+
+    /// Whether the node applies any view.
+    pub fn any(&self) -> bool {
+        *self != RunProjections::None
+    }
 }
 
 /// A setting that is missing or malformed; the message names it.
@@ -489,16 +542,11 @@ impl Settings {
                 }
                 t => t.map(|t| secret("INBOX_API_TOKEN", t)).transpose()?,
             },
-            run_projections: match get("INBOX_RUN_PROJECTIONS").as_deref() {
-                None | Some("true") | Some("1") => true,
-                Some("false") | Some("0") => false,
-                Some(v) => {
-                    return Err(ConfigError {
-                        name: "INBOX_RUN_PROJECTIONS",
-                        problem: format!("must be true or false, not {v:?}"),
-                    })
-                }
-            },
+            run_projections: RunProjections::parse(get("INBOX_RUN_PROJECTIONS").as_deref())
+                .map_err(|problem| ConfigError {
+                    name: "INBOX_RUN_PROJECTIONS",
+                    problem,
+                })?,
             graph,
             sending,
             media_dir: get("INBOX_MEDIA_DIR")
@@ -1128,6 +1176,32 @@ mod tests {
     }
 
     #[test]
+    fn a_node_runs_all_views_none_or_the_ones_it_names() {
+        let runs = |value: Option<&'static str>| {
+            let mut vars = base();
+            if let Some(value) = value {
+                vars.insert("INBOX_RUN_PROJECTIONS", value);
+            }
+            load(&vars).expect("valid settings").run_projections
+        };
+        assert_eq!(runs(None), RunProjections::All);
+        assert_eq!(runs(Some("false")), RunProjections::None);
+        let some = runs(Some(" inbox, search,inbox"));
+        assert_eq!(
+            some,
+            RunProjections::Only(vec!["inbox".into(), "search".into()])
+        );
+        assert!(some.runs("search") && !some.runs("reports") && some.any());
+        let mut vars = base();
+        vars.insert("INBOX_RUN_PROJECTIONS", "inbox,serach");
+        let err = load(&vars).unwrap_err().to_string();
+        assert!(
+            err.contains("\"serach\" is not a view") && err.contains("reports"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn malformed_settings_are_named() {
         for (name, bad) in [
             ("INBOX_LISTEN", "localhost"),
@@ -1137,6 +1211,8 @@ mod tests {
             ("INBOX_ACTOR_IDLE_SECS", "-1"),
             ("INBOX_API_TOKEN", "short"),
             ("INBOX_RUN_PROJECTIONS", "maybe"),
+            ("INBOX_RUN_PROJECTIONS", "inbox,nope"),
+            ("INBOX_RUN_PROJECTIONS", "inbox,"),
             ("WHATSAPP_GRAPH_URL", "graph.facebook.com"),
             ("WHATSAPP_GRAPH_VERSION", "25"),
             ("INBOX_SEND_RATE", "0"),

@@ -175,9 +175,14 @@ impl App {
         let names: Vec<&'static str> = all.iter().map(|p| p.name()).collect();
         let checkpoints = Checkpoints::follow(pool.clone(), &names);
         let projections_stop = CancellationToken::new();
+        let mine: Vec<_> = all
+            .into_iter()
+            .filter(|p| settings.run_projections.runs(p.name()))
+            .collect();
         let runners = settings
             .run_projections
-            .then(|| Runners::start(pool.clone(), store.clone(), all, projections_stop.clone()));
+            .any()
+            .then(|| Runners::start(pool.clone(), store.clone(), mine, projections_stop.clone()));
         let dispatcher = crate::workers::sending::start(
             pool.clone(),
             checkpoints.clone(),

@@ -178,3 +178,34 @@ async fn ready_means_migrated_and_caught_up_and_says_why_not() {
         "{body}"
     );
 }
+
+/// A node told to run some views runs those and no others: the conversation is in the inbox, and the
+/// search view, left to another node, has not moved.
+#[tokio::test]
+async fn a_node_runs_only_the_views_it_is_told_to() {
+    let app = TestApp::spawn_with(&[("INBOX_RUN_PROJECTIONS", "contacts,inbox")]).await;
+    app.post_signed(&messages_body(
+        json!([contact("33611111111", "Alice")]),
+        json!([text("33611111111", "wamid.only-some", "hello")]),
+    ))
+    .await;
+    app.settled().await;
+    let health = app.health().await;
+    let names: Vec<&str> = health["projections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["inbox", "contacts"]);
+    let page = app.get_ok("/api/v1/conversations").await;
+    assert_eq!(page["conversations"].as_array().unwrap().len(), 1, "{page}");
+    let pool = app.db.pool().await;
+    let search: i64 =
+        sqlx::query_scalar("select position from projection_checkpoints where name = 'search'")
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+            .unwrap_or(0);
+    assert_eq!(search, 0, "the search view runs on another node");
+}
