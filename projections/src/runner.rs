@@ -330,6 +330,7 @@ impl Runner {
     /// Takes the projection's lock and applies events until shutdown. Returns `Ok` when in standby (the
     /// caller tries again) and on shutdown.
     async fn serve(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        let serving_since = chrono::Utc::now();
         let mut conn = PgConnection::connect_with(&self.pool.connect_options()).await?;
         let locked = sqlx::query_scalar!(
             r#"select pg_try_advisory_lock($1, hashtext($2)) as "locked!""#,
@@ -431,7 +432,7 @@ impl Runner {
             )
             .await?;
             if applied == batch.to {
-                record_visibility_delay(self.projection.name(), batch.events());
+                record_visibility_delay(self.projection.name(), serving_since, batch.events());
             }
             position = applied;
             if set_aside > 0 {
@@ -454,12 +455,18 @@ impl Runner {
 /// How long after it was recorded each event became visible in the view
 /// (`inbox_projection_visibility_seconds`): the append's transaction starts just before the webhook is
 /// acknowledged, so for the inbox view this is the wait between a 200 to Meta and the message in the API,
-/// slightly over-counted by the append's own commit.
-fn record_visibility_delay(projection: &'static str, events: &[TypedEvent]) {
+/// slightly over-counted by the append's own commit. Events appended before this runner began serving
+/// (the backlog of a restart, a take-over or a failure, which `inbox_projection_lag_events` and the
+/// failure counters show) are left out, so a catch-up does not read as slow live traffic.
+fn record_visibility_delay(
+    projection: &'static str,
+    serving_since: chrono::DateTime<chrono::Utc>,
+    events: &[TypedEvent],
+) {
     let now = chrono::Utc::now();
     let histogram =
         metrics::histogram!("inbox_projection_visibility_seconds", "projection" => projection);
-    for event in events {
+    for event in events.iter().filter(|e| e.recorded_at >= serving_since) {
         let delay = (now - event.recorded_at).to_std().unwrap_or_default();
         histogram.record(delay.as_secs_f64());
     }
