@@ -6,8 +6,8 @@
 //!   store's head watch, its NOTIFY, not on a timer).
 //! - One runner per projection across all nodes: each holds a session advisory lock on a connection of its
 //!   own while it works; the others wait in standby and take over when that connection goes away. The
-//!   checkpoint row is also locked (`for update`) in every batch, so even two runners could never apply the
-//!   same events twice.
+//!   checkpoint row is also claimed (a conditional update, which locks it) in every batch, so even two
+//!   runners could never apply the same events twice.
 //! - A failure (database down, a bug) rolls the batch back, is counted and shown in `/health`, and is
 //!   retried with exponential back-off; other projections carry on.
 //! - An event the projection cannot decode is not a failure to retry for ever: it is set aside in
@@ -20,7 +20,7 @@ use actors::event::DecodeError;
 use actors::store::EventStore;
 use serde::Serialize;
 use sqlx::postgres::PgPool;
-use sqlx::{Connection, PgConnection};
+use sqlx::{Connection, Executor, PgConnection};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -348,6 +348,11 @@ impl Runner {
             }
             return Ok(());
         }
+        // A view is derived from the log and its checkpoint commits with it, so it need not wait for its
+        // own WAL flush: after a crash PostgreSQL loses at most the last few batches *whole* (view and
+        // checkpoint together), and they are applied again from the log. The events themselves stay
+        // synchronous. Set once for this connection of the runner's own, not in every batch.
+        conn.execute("set synchronous_commit = off").await?;
         let _following = self.feed.follow();
         let mut moved = self.feed.moved();
         let mut position = checkpoint(&mut conn, self.projection.name()).await?;
@@ -488,6 +493,7 @@ pub struct Quarantined {
 /// Applies events inside the caller's transaction. When the projection fails on an event it cannot
 /// decode, that event is set aside (recorded in `projection_quarantine`, in the same transaction) and the
 /// rest is applied again, so one poison event never stops the view. Returns how many were set aside.
+/// Each attempt runs in a savepoint; the live runner's [`apply_batch`] does without (see there).
 pub async fn apply_setting_aside(
     conn: &mut PgConnection,
     projection: &dyn Projection,
@@ -495,24 +501,10 @@ pub async fn apply_setting_aside(
 ) -> anyhow::Result<usize> {
     let mut set_aside: Vec<Quarantined> = Vec::new();
     loop {
-        let kept: Vec<TypedEvent>;
-        let batch = if set_aside.is_empty() {
-            events
-        } else {
-            kept = events
-                .iter()
-                .filter(|e| {
-                    set_aside
-                        .iter()
-                        .all(|q| q.global_position != e.global_position)
-                })
-                .cloned()
-                .collect();
-            &kept
-        };
+        let kept = without(events, &set_aside);
         // A savepoint, so a failed attempt leaves the caller's transaction usable.
         let mut attempt = conn.begin().await?;
-        let error = match projection.apply(&mut attempt, batch).await {
+        let error = match projection.apply(&mut attempt, &kept).await {
             Ok(()) => {
                 attempt.commit().await?;
                 break;
@@ -520,84 +512,133 @@ pub async fn apply_setting_aside(
             Err(e) => e,
         };
         attempt.rollback().await?;
-        let poison = DecodeError::find(&error).and_then(|d| {
-            let event = batch
-                .iter()
-                .find(|e| e.global_position == d.global_position)?;
-            Some(Quarantined {
-                projection: projection.name().to_owned(),
-                global_position: event.global_position,
-                event_id: Some(event.id),
-                stream_id: event.stream_id.to_string(),
-                event_type: event.event_type.clone(),
-                schema_version: event.schema_version,
-                error: d.to_string(),
-                quarantined_at: None,
-            })
-        });
-        let Some(poison) = poison else {
-            return Err(error);
-        };
-        tracing::error!(
-            projection = projection.name(),
-            position = poison.global_position,
-            stream = %poison.stream_id,
-            error = %poison.error,
-            "event cannot be decoded; set aside in projection_quarantine"
-        );
-        set_aside.push(poison);
+        set_aside.push(poison(projection, &kept, error)?);
     }
     record_quarantined(conn, &set_aside).await?;
+    count_quarantined(projection, &set_aside);
+    Ok(set_aside.len())
+}
+
+/// The events not set aside (all of them, shared, when none is).
+fn without<'a>(
+    events: &'a [TypedEvent],
+    set_aside: &[Quarantined],
+) -> std::borrow::Cow<'a, [TypedEvent]> {
+    if set_aside.is_empty() {
+        return std::borrow::Cow::Borrowed(events);
+    }
+    events
+        .iter()
+        .filter(|e| {
+            set_aside
+                .iter()
+                .all(|q| q.global_position != e.global_position)
+        })
+        .cloned()
+        .collect()
+}
+
+/// The event of `batch` that `error` says could not be decoded, to set aside; any other error is returned
+/// as it is (a failure to retry, not a poison event).
+fn poison(
+    projection: &dyn Projection,
+    batch: &[TypedEvent],
+    error: anyhow::Error,
+) -> anyhow::Result<Quarantined> {
+    let found = DecodeError::find(&error).and_then(|d| {
+        let event = batch
+            .iter()
+            .find(|e| e.global_position == d.global_position)?;
+        Some(Quarantined {
+            projection: projection.name().to_owned(),
+            global_position: event.global_position,
+            event_id: Some(event.id),
+            stream_id: event.stream_id.to_string(),
+            event_type: event.event_type.clone(),
+            schema_version: event.schema_version,
+            error: d.to_string(),
+            quarantined_at: None,
+        })
+    });
+    let Some(poison) = found else {
+        return Err(error);
+    };
+    tracing::error!(
+        projection = projection.name(),
+        position = poison.global_position,
+        stream = %poison.stream_id,
+        error = %poison.error,
+        "event cannot be decoded; set aside in projection_quarantine"
+    );
+    Ok(poison)
+}
+
+fn count_quarantined(projection: &dyn Projection, set_aside: &[Quarantined]) {
     if !set_aside.is_empty() {
         metrics::counter!("inbox_projection_quarantined_total", "projection" => projection.name())
             .increment(set_aside.len() as u64);
     }
-    Ok(set_aside.len())
 }
 
 /// Applies one batch and moves the checkpoint to `to` (the last position of the range the events come
 /// from: a projection may want none of them), in one transaction. If the stored checkpoint is not where
 /// this runner believed (another runner moved it), nothing is applied and the stored one is returned.
 /// Also returns how many events were set aside.
-pub async fn apply_batch(
+///
+/// Every view pays this for every page of the feed, so it takes as few round trips as it can: `begin`,
+/// the checkpoint claimed and moved in one conditional update (which also locks its row until the
+/// commit), the projection's own statements, `commit`. A poison event rolls the whole attempt back and it
+/// starts again without that event, rather than paying a savepoint on every batch for the rare failure.
+/// The runner's connection has `synchronous_commit` off (see [`Runner::serve`]).
+async fn apply_batch(
     conn: &mut PgConnection,
     projection: &dyn Projection,
     expected: u64,
     to: u64,
     events: &[TypedEvent],
 ) -> anyhow::Result<(u64, usize)> {
-    let mut tx = conn.begin().await?;
-    // A view is derived from the log and its checkpoint commits with it, so it need not wait for its own
-    // WAL flush: after a crash PostgreSQL loses at most the last few batches *whole* (view and checkpoint
-    // together), and they are applied again from the log. The events themselves stay synchronous.
-    sqlx::query!("set local synchronous_commit = off")
-        .execute(&mut *tx)
+    let mut set_aside: Vec<Quarantined> = Vec::new();
+    loop {
+        let mut tx = conn.begin().await?;
+        let claimed = sqlx::query_scalar!(
+            "update projection_checkpoints set position = $3, updated_at = now()
+             where name = $1 and position = $2 and position < $3
+             returning position",
+            projection.name(),
+            i64::try_from(expected)?,
+            i64::try_from(to)?
+        )
+        .fetch_optional(&mut *tx)
         .await?;
-    let stored = sqlx::query_scalar!(
-        "select position from projection_checkpoints where name = $1 for update",
-        projection.name()
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let stored = u64::try_from(stored).unwrap_or(0);
-    if stored != expected || to <= stored {
-        tx.rollback().await?;
-        return Ok((stored, 0));
+        if claimed.is_none() {
+            tx.rollback().await?;
+            let stored = sqlx::query_scalar!(
+                "select position from projection_checkpoints where name = $1",
+                projection.name()
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            return Ok((u64::try_from(stored).unwrap_or(0), 0));
+        }
+        let kept = without(events, &set_aside);
+        let outcome = if kept.is_empty() {
+            Ok(())
+        } else {
+            projection.apply(&mut tx, &kept).await
+        };
+        match outcome {
+            Ok(()) => {
+                record_quarantined(&mut tx, &set_aside).await?;
+                tx.commit().await?;
+                count_quarantined(projection, &set_aside);
+                return Ok((to, set_aside.len()));
+            }
+            Err(error) => {
+                tx.rollback().await?;
+                set_aside.push(poison(projection, &kept, error)?);
+            }
+        }
     }
-    let set_aside = if events.is_empty() {
-        0
-    } else {
-        apply_setting_aside(&mut tx, projection, events).await?
-    };
-    sqlx::query!(
-        "update projection_checkpoints set position = $2, updated_at = now() where name = $1",
-        projection.name(),
-        i64::try_from(to)?
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok((to, set_aside))
 }
 
 /// Records events set aside (inside the caller's transaction); one already recorded gets the new error and
