@@ -5,17 +5,22 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-/// The conversations of `ids`, as the view holds them.
+/// The conversations of `ids`, as the view holds them. Each id is probed through the primary key (a
+/// lateral lookup): with `= any($1)` the planner picks a sequential scan of a table still small but full of
+/// the fold's dead row versions, which made this the slowest statement of a live batch.
 pub async fn conversations(
     db: impl PgExecutor<'_>,
     ids: &[String],
 ) -> sqlx::Result<Vec<ConversationRow>> {
     sqlx::query_as!(
         ConversationRow,
-        r#"select conversation_id, account_id, enabled, latest_message_id, latest_at, answered_through,
-                  claimed_turn, claimed_at, replies, escalations, last_escalated_at,
-                  last_escalation_reason, off_reason, position
-           from bot_conversations where conversation_id = any($1)"#,
+        r#"select t.conversation_id as "conversation_id!", t.account_id as "account_id!",
+                  t.enabled as "enabled!", t.latest_message_id, t.latest_at, t.answered_through,
+                  t.claimed_turn, t.claimed_at, t.replies as "replies!", t.escalations as "escalations!",
+                  t.last_escalated_at, t.last_escalation_reason, t.off_reason, t.position as "position!"
+           from unnest($1::text[]) k(id)
+           cross join lateral (select * from bot_conversations t
+                               where t.conversation_id = k.id offset 0) t"#,
         ids
     )
     .fetch_all(db)

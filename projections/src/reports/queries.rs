@@ -20,16 +20,21 @@ pub async fn hours_of(db: impl PgExecutor<'_>, accounts: &[String]) -> sqlx::Res
     .await
 }
 
-/// What the fold remembers of these conversations.
+/// What the fold remembers of these conversations, each probed through the primary key (see
+/// [`crate::bot::queries::conversations`] for why not `= any($1)`).
 pub async fn conversations_of(
     db: impl PgExecutor<'_>,
     ids: &[String],
 ) -> sqlx::Result<Vec<ConversationRow>> {
     sqlx::query_as!(
         ConversationRow,
-        r#"select conversation_id, account_id, labels, resolved, bot_replied, person_wrote, escalated,
-                  bot_messages, position
-           from report_conversations where conversation_id = any($1)"#,
+        r#"select t.conversation_id as "conversation_id!", t.account_id as "account_id!",
+                  t.labels as "labels!", t.resolved as "resolved!", t.bot_replied as "bot_replied!",
+                  t.person_wrote as "person_wrote!", t.escalated as "escalated!",
+                  t.bot_messages as "bot_messages!", t.position as "position!"
+           from unnest($1::text[]) k(id)
+           cross join lateral (select * from report_conversations t
+                               where t.conversation_id = k.id offset 0) t"#,
         ids
     )
     .fetch_all(db)
