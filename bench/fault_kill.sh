@@ -11,13 +11,13 @@ source bench/common.sh
 fresh_database inbox_fault_bench
 inbox_env 8004
 start() {
-  target/release/inbox serve &
+  "$bin/inbox" serve &
   inbox=$!
   wait_for_inbox
 }
 start
 trap 'kill $inbox $load 2>/dev/null || true' EXIT
-target/release/inbox-load --url http://127.0.0.1:8004 --rate 300 --bodies 12000 --retry-for-secs 120 "$@" &
+"$bin/inbox-load" --url http://127.0.0.1:8004 --rate 300 --bodies 12000 --retry-for-secs 120 "$@" &
 load=$!
 for k in $(seq "$kills"); do
   sleep "$(python3 -c 'import random; print(round(random.uniform(3, 8), 2))')"

@@ -14,11 +14,11 @@ fresh_database inbox_fault_pg_bench
 inbox_env 8005
 mkdir -p target
 # Every 503 is logged; the log is kept apart from the figures.
-target/release/inbox serve 2>target/fault_pg_stop.inbox.log &
+"$bin/inbox" serve 2>target/fault_pg_stop.inbox.log &
 inbox=$!
 trap 'kill $inbox $load 2>/dev/null || true; scripts/db up >/dev/null 2>&1 || true' EXIT
 wait_for_inbox
-target/release/inbox-load --url http://127.0.0.1:8005 --rate 300 --bodies 9000 --retry-for-secs 120 "$@" &
+"$bin/inbox-load" --url http://127.0.0.1:8005 --rate 300 --bodies 9000 --retry-for-secs 120 "$@" &
 load=$!
 sleep 8
 echo "fault_pg_stop: stopping PostgreSQL for ${down_for} s" >&2

@@ -8,13 +8,13 @@ conversations=${1:-100000}
 source bench/common.sh
 fresh_database inbox_memory_bench
 inbox_env 8006
-target/release/inbox serve &
+"$bin/inbox" serve &
 inbox=$!
 trap 'kill $inbox 2>/dev/null || true' EXIT
 wait_for_inbox
 rss() { awk -v k="$1" '$1 == k":" {printf "%.1f MB", $2 / 1024}' "/proc/$inbox/status"; }
 echo "memory: at start: resident $(rss VmRSS)"
-target/release/inbox-load --url http://127.0.0.1:8006 --round-robin --conversations "$conversations" \
+"$bin/inbox-load" --url http://127.0.0.1:8006 --round-robin --conversations "$conversations" \
   --bodies "$conversations"
 echo "memory: after $conversations conversations: resident $(rss VmRSS), peak $(rss VmHWM)"
 curl -s http://127.0.0.1:8006/health | python3 -c \

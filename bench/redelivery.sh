@@ -16,10 +16,10 @@ facts() { # the stored facts of the conversations, as one digest and a count
 }
 run() { # database deliveries
   fresh_database "$1"
-  target/release/inbox serve &
+  "$bin/inbox" serve &
   local inbox=$!
   wait_for_inbox
-  target/release/inbox-load --url http://127.0.0.1:8007 --run redelivery --bodies "$bodies" \
+  "$bin/inbox-load" --url http://127.0.0.1:8007 --run redelivery --bodies "$bodies" \
     --conversations "$conversations" --deliveries "$2" >&2
   kill "$inbox"; wait "$inbox" 2>/dev/null || true
   facts

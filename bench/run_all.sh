@@ -3,7 +3,8 @@
 # should run meanwhile). The whole output goes to target/bench-results.log as well.
 #   1. ingest at full speed for 60 s (256 connections), then, in the same run, the pgbench ceiling with rows
 #      of the size just stored;
-#   1c. the same without projections on this node (they can run on another: INBOX_RUN_PROJECTIONS);
+#   1c. every projection rebuilt from the log that step 1 stored (events/s of the log, all of them in turn);
+#   1d. the same as 1 without projections on this node (they can run on another: INBOX_RUN_PROJECTIONS);
 #   2. ingest at 1,000 messages/s for 60 s (833 bodies/s: the mix averages 1.2 messages a body);
 #   3. every body delivered three times, shuffled; and the store compared with one in-order delivery;
 #   4. SIGKILL at random moments under load, restart, redelivery;
@@ -31,7 +32,14 @@ echo "events stored in conversation streams: $events" | tee -a "$log"
 step "1b. the ceiling, same run"
 CEILING_SIZES_FROM="${DATABASE_URL%/*}/inbox_ingest_bench" bench/ceiling.sh 10 50 2>&1 | tee -a "$log"
 
-step "1c. ingest, full speed, 60 s, projections left to another node (INBOX_RUN_PROJECTIONS=false)"
+step "1c. rebuild every projection from the log of step 1"
+(
+  bin=${BENCH_BIN_DIR:-target/release}
+  DATABASE_URL="${DATABASE_URL%/*}/inbox_ingest_bench" SQLX_OFFLINE=true INBOX_EMBEDDINGS=none RUST_LOG=warn \
+    "$bin/inbox" projections rebuild --all 2>/dev/null
+) | tee -a "$log"
+
+step "1d. ingest, full speed, 60 s, projections left to another node (INBOX_RUN_PROJECTIONS=false)"
 INBOX_RUN_PROJECTIONS=false bench/ingest.sh --bodies 400000 --conversations 10000 --connections 256 \
   --duration-secs 60 2>&1 | tee -a "$log"
 
@@ -53,5 +61,5 @@ bench/memory.sh 100000 2>&1 | tee -a "$log"
 
 echo
 echo "=== summary" | tee -a "$log"
-grep -E '^(===|acknowledged|acknowledgement latency|answers by status|exactly-once|projections caught|cpu:|inbox-load itself|ceiling|memory:|fault_|redelivered|redelivery:)' "$log" \
+grep -E '^(===|all [0-9]+ projections|acknowledged|acknowledgement latency|answers by status|exactly-once|projections caught|cpu:|inbox-load itself|ceiling|memory:|fault_|redelivered|redelivery:)' "$log" \
   | grep -v '^=== summary'
