@@ -13,6 +13,9 @@
 //! - The feed reads only while some runner of this node holds its projection's lock: it starts where the
 //!   first runner that caught up on its own stands, and stops when none is left, so a standby node reads
 //!   nothing.
+//! - Pages are let go once every runner following the feed stands past them (and, whatever the runners
+//!   do, beyond the latest `feed_events`): a caught-up node keeps about one page in memory, not thousands
+//!   of decoded events.
 //! - A page's events are [`TypedEvent`]s: the first runner that needs an event's typed form decodes it,
 //!   and every other runner of the node finds it there.
 //! - Like a live runner, it reads the first events after a pause at once, then at most every
@@ -25,7 +28,7 @@ use crate::typed::{typed, TypedEvent};
 use actors::event::RecordedEvent;
 use actors::store::EventStore;
 use serde::Serialize;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -52,6 +55,8 @@ struct Shared {
     start: Notify,
     /// Runners of this node holding their projection's lock.
     followers: AtomicUsize,
+    /// Names the next [`Following`].
+    next_follower: AtomicU64,
     /// How many of the latest events the pages keep.
     keep: usize,
     pages_read: AtomicU64,
@@ -68,6 +73,28 @@ struct State {
     pages: VecDeque<Page>,
     /// Events in `pages`.
     events: usize,
+    /// Where each following runner last said it stands (0 until it says).
+    standing: HashMap<u64, u64>,
+}
+
+impl State {
+    /// Lets go of the oldest pages while they hold more than `keep` events or every following runner
+    /// stands past them; the newest page always stays.
+    fn trim(&mut self, keep: usize) {
+        let needed_after = self.standing.values().min().copied();
+        while self.pages.len() > 1 {
+            let Some(oldest) = self.pages.front() else {
+                break;
+            };
+            let passed = needed_after.is_some_and(|p| oldest.last() <= p);
+            if self.events <= keep && !passed {
+                break;
+            }
+            if let Some(old) = self.pages.pop_front() {
+                self.events -= old.events.len();
+            }
+        }
+    }
 }
 
 /// Events of the log read in one go: every event after `after`, up to its last one.
@@ -179,12 +206,35 @@ impl Batch {
 /// Marks a runner as following the feed while it holds its lock; the feed stops when none does.
 pub(crate) struct Following {
     shared: Arc<Shared>,
+    id: u64,
+}
+
+impl Following {
+    /// The runner stands at `position` (it needs only the events after it): pages every following runner
+    /// stands past are let go.
+    pub(crate) fn stands_at(&self, position: u64) {
+        let mut state = lock(&self.shared);
+        state.standing.insert(self.id, position);
+        state.trim(self.shared.keep);
+    }
 }
 
 impl Drop for Following {
     fn drop(&mut self) {
+        let mut state = lock(&self.shared);
+        state.standing.remove(&self.id);
+        state.trim(self.shared.keep);
+        drop(state);
         self.shared.followers.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+fn lock(shared: &Shared) -> MutexGuard<'_, State> {
+    // A panic while holding the lock leaves consistent pages (every change is one assignment).
+    shared
+        .state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Feed {
@@ -196,6 +246,7 @@ impl Feed {
                 moved: watch::channel(0).0,
                 start: Notify::new(),
                 followers: AtomicUsize::new(0),
+                next_follower: AtomicU64::new(0),
                 keep,
                 pages_read: AtomicU64::new(0),
                 events_read: AtomicU64::new(0),
@@ -215,18 +266,17 @@ impl Feed {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock leaves consistent pages (every change is one assignment).
-        self.shared
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.shared)
     }
 
-    /// Called by a runner that took its lock.
+    /// Called by a runner that took its lock. Until it says where it stands, the pages are kept for it.
     pub(crate) fn follow(&self) -> Following {
         self.shared.followers.fetch_add(1, Ordering::Relaxed);
+        let id = self.shared.next_follower.fetch_add(1, Ordering::Relaxed);
+        self.state().standing.insert(id, 0);
         Following {
             shared: self.shared.clone(),
+            id,
         }
     }
 
@@ -386,11 +436,7 @@ impl Feed {
             state.position = Some(position);
             state.events += len;
             state.pages.push_back(page);
-            while state.events > self.shared.keep && state.pages.len() > 1 {
-                if let Some(old) = state.pages.pop_front() {
-                    state.events -= old.events.len();
-                }
-            }
+            state.trim(self.shared.keep);
         }
         self.shared.pages_read.fetch_add(1, Ordering::Relaxed);
         self.shared
@@ -515,6 +561,39 @@ mod tests {
         assert_eq!(
             positions(feed.take(0, 100, Interest::Everything)),
             Some((vec![1, 2, 3, 4, 5, 6], 6, 6))
+        );
+    }
+
+    #[test]
+    fn pages_every_following_runner_stands_past_are_let_go_and_the_newest_stays() {
+        let feed = feed(0, &[&[1, 2, 3], &[4, 5, 6], &[7, 8, 9]], 100);
+        let ahead = feed.follow();
+        let behind = feed.follow();
+        ahead.stands_at(6);
+        // One runner has not said where it stands yet: every page is kept for it.
+        assert_eq!(
+            positions(feed.take(0, 100, Interest::Everything)),
+            Some((vec![1, 2, 3, 4, 5, 6, 7, 8, 9], 9, 9))
+        );
+        behind.stands_at(3);
+        assert!(matches!(
+            feed.take(0, 100, Interest::Everything),
+            Take::Behind
+        ));
+        assert_eq!(
+            positions(feed.take(3, 100, Interest::Everything)),
+            Some((vec![4, 5, 6, 7, 8, 9], 9, 6))
+        );
+        // The runner behind stops following (it lost its lock): only the one ahead counts.
+        drop(behind);
+        assert!(matches!(
+            feed.take(3, 100, Interest::Everything),
+            Take::Behind
+        ));
+        ahead.stands_at(9);
+        assert_eq!(
+            positions(feed.take(6, 100, Interest::Everything)),
+            Some((vec![7, 8, 9], 9, 3))
         );
     }
 

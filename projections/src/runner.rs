@@ -353,7 +353,7 @@ impl Runner {
         // checkpoint together), and they are applied again from the log. The events themselves stay
         // synchronous. Set once for this connection of the runner's own, not in every batch.
         conn.execute("set synchronous_commit = off").await?;
-        let _following = self.feed.follow();
+        let following = self.feed.follow();
         let mut moved = self.feed.moved();
         let mut position = checkpoint(&mut conn, self.projection.name()).await?;
         self.status.progressed(position, 0, position);
@@ -372,6 +372,7 @@ impl Runner {
             }
             head.borrow_and_update();
             moved.borrow_and_update();
+            following.stands_at(position);
             let fed = match self.feed.take(position, self.tuning.batch, self.interest) {
                 Take::Fed(batch) => Some(batch),
                 Take::Behind => None,
