@@ -580,6 +580,16 @@ async fn group_commit_lingers_under_steady_traffic_only() {
     tokio::time::sleep(GroupCommitConfig::STEADY).await;
     assert_eq!(append(4).await.unwrap(), Duration::ZERO);
     assert_eq!(counts(), (3, 4));
+
+    // And under steady traffic, a batch large by itself (as at full speed) does not wait either.
+    let started = tokio::time::Instant::now();
+    let large = (0..GroupCommitConfig::SMALL as u64).map(event).collect();
+    store
+        .append(stream(), ExpectedVersion::NoStream, large)
+        .await
+        .unwrap();
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert_eq!(counts(), (4, 5));
 }
 
 /// A request PostgreSQL refuses (jsonb cannot hold U+0000) fails alone, as invalid input rather than an
