@@ -54,7 +54,7 @@ pub struct Settings {
     /// in flight at once (default 1; see `actors::store::GroupCommitStore`).
     pub store_writers: usize,
     /// `INBOX_STORE_LINGER_MS`: under steady traffic, how long a writer waits for more appends before it
-    /// commits a batch (default 2, at most 50; 0 commits at once; see `actors::store::GroupCommitStore`).
+    /// commits a batch (default 0: at once; at most 50; see `actors::store::GroupCommitStore`).
     pub store_linger: Duration,
     /// `INBOX_API_TOKEN`: the bearer token the inbox API accepts (at least 16 characters). Without it the
     /// API refuses every call; the webhook keeps working.
@@ -537,7 +537,7 @@ impl Settings {
                 }
             },
             store_linger: match get("INBOX_STORE_LINGER_MS").map(|v| (v.parse::<u64>(), v)) {
-                None => Duration::from_millis(2),
+                None => Duration::ZERO,
                 Some((Ok(n @ 0..=50), _)) => Duration::from_millis(n),
                 Some((_, v)) => {
                     return Err(ConfigError {
@@ -1114,7 +1114,7 @@ mod tests {
         assert_eq!(s.graph.version, "v25.0");
         assert_eq!(s.sending.rate_per_second, 80);
         assert_eq!(s.store_writers, 1);
-        assert_eq!(s.store_linger, Duration::from_millis(2));
+        assert_eq!(s.store_linger, Duration::ZERO);
         assert_eq!(s.max_live_actors, 5000);
         assert_eq!(s.http.header_timeout, Duration::from_secs(10));
         assert_eq!(s.http.body_timeout, Duration::from_secs(30));

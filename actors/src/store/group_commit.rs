@@ -40,9 +40,9 @@ pub struct GroupCommitConfig {
     pub max_events: usize,
     /// How long a writer waits for more appends before it appends a batch, when its previous batch began
     /// less than [`GroupCommitConfig::STEADY`] ago and this one holds fewer than
-    /// [`GroupCommitConfig::SMALL`] events. Zero appends what is queued at once. The default, 2 ms, took a
-    /// fifth to a quarter off PostgreSQL's CPU at 1,000 messages/s, with the acknowledgement p99 unchanged
-    /// and the median 2–4 ms later (`bench/RESULTS.md`).
+    /// [`GroupCommitConfig::SMALL`] events. Zero (the default) appends what is queued at once: over 60 s at
+    /// 1,000 messages/s, 2 ms saved PostgreSQL 1–11 % of its CPU and doubled the acknowledgement median
+    /// (`bench/RESULTS.md`), so it is left to operators who would rather save CPU.
     pub linger: Duration,
 }
 
@@ -58,7 +58,7 @@ impl Default for GroupCommitConfig {
         Self {
             writers: 1,
             max_events: 2000,
-            linger: Duration::from_millis(2),
+            linger: Duration::ZERO,
         }
     }
 }
