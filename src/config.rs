@@ -53,9 +53,6 @@ pub struct Settings {
     /// `INBOX_STORE_WRITERS`: appends of all conversations are grouped into shared transactions, this many
     /// in flight at once (default 1; see `actors::store::GroupCommitStore`).
     pub store_writers: usize,
-    /// `INBOX_STORE_LINGER_MS`: under steady traffic, how long a writer waits for more appends before it
-    /// commits a batch (default 0: at once; at most 50; see `actors::store::GroupCommitStore`).
-    pub store_linger: Duration,
     /// `INBOX_API_TOKEN`: the bearer token the inbox API accepts (at least 16 characters). Without it the
     /// API refuses every call; the webhook keeps working.
     pub api_token: Option<Secret>,
@@ -533,18 +530,6 @@ impl Settings {
                     return Err(ConfigError {
                         name: "INBOX_STORE_WRITERS",
                         problem: "must be between 1 and 16".into(),
-                    })
-                }
-            },
-            store_linger: match get("INBOX_STORE_LINGER_MS").map(|v| (v.parse::<u64>(), v)) {
-                None => Duration::ZERO,
-                Some((Ok(n @ 0..=50), _)) => Duration::from_millis(n),
-                Some((_, v)) => {
-                    return Err(ConfigError {
-                        name: "INBOX_STORE_LINGER_MS",
-                        problem: format!(
-                            "must be a whole number of milliseconds from 0 to 50, not {v:?}"
-                        ),
                     })
                 }
             },
@@ -1114,7 +1099,6 @@ mod tests {
         assert_eq!(s.graph.version, "v25.0");
         assert_eq!(s.sending.rate_per_second, 80);
         assert_eq!(s.store_writers, 1);
-        assert_eq!(s.store_linger, Duration::ZERO);
         assert_eq!(s.max_live_actors, 5000);
         assert_eq!(s.http.header_timeout, Duration::from_secs(10));
         assert_eq!(s.http.body_timeout, Duration::from_secs(30));
@@ -1236,8 +1220,6 @@ mod tests {
             ("INBOX_SEND_LEASE_SECS", "30"),
             ("INBOX_STORE_WRITERS", "17"),
             ("INBOX_STORE_WRITERS", "0"),
-            ("INBOX_STORE_LINGER_MS", "51"),
-            ("INBOX_STORE_LINGER_MS", "-1"),
             ("INBOX_MAX_LIVE_ACTORS", "none"),
             ("INBOX_HTTP_HEADER_TIMEOUT_SECS", "0"),
             ("INBOX_HTTP_BODY_TIMEOUT_SECS", "3601"),

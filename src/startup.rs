@@ -104,7 +104,6 @@ impl App {
             pg_store.clone(),
             GroupCommitConfig {
                 writers: settings.store_writers,
-                linger: settings.store_linger,
                 ..GroupCommitConfig::default()
             },
         );

@@ -530,68 +530,6 @@ async fn group_commit_shares_transactions_between_concurrent_appends() {
     );
 }
 
-/// Under steady traffic a writer lingers for more appends, so a moderate load makes fewer, larger
-/// transactions; the first append after a pause is not held back. (Tokio's clock is paused: it moves only
-/// when every task waits, so the times below are exact.)
-#[tokio::test(start_paused = true)]
-async fn group_commit_lingers_under_steady_traffic_only() {
-    let linger = Duration::from_millis(5);
-    let grouped = Arc::new(GroupCommitStore::new(
-        Arc::new(InMemoryEventStore::new()),
-        GroupCommitConfig {
-            linger,
-            ..GroupCommitConfig::default()
-        },
-    ));
-    let store: Arc<dyn EventStore> = grouped.clone();
-    let stats = grouped.stats();
-    let counts = || {
-        (
-            stats.batches.load(std::sync::atomic::Ordering::Relaxed),
-            stats.requests.load(std::sync::atomic::Ordering::Relaxed),
-        )
-    };
-    let append = |n| {
-        let store = store.clone();
-        tokio::spawn(async move {
-            let started = tokio::time::Instant::now();
-            store
-                .append(stream(), ExpectedVersion::NoStream, vec![event(n)])
-                .await
-                .unwrap();
-            started.elapsed()
-        })
-    };
-
-    // Given a quiet store, an append is committed at once.
-    assert_eq!(append(1).await.unwrap(), Duration::ZERO);
-    assert_eq!(counts(), (1, 1));
-
-    // When the next comes right after (steady traffic), its writer waits for more, and one arriving
-    // within the linger shares its transaction.
-    let second = append(2);
-    tokio::time::sleep(Duration::from_millis(2)).await;
-    let third = append(3);
-    assert_eq!(second.await.unwrap(), linger);
-    assert_eq!(third.await.unwrap(), Duration::from_millis(3));
-    assert_eq!(counts(), (2, 3));
-
-    // Then, after a pause, the first append goes at once again.
-    tokio::time::sleep(GroupCommitConfig::STEADY).await;
-    assert_eq!(append(4).await.unwrap(), Duration::ZERO);
-    assert_eq!(counts(), (3, 4));
-
-    // And under steady traffic, a batch large by itself (as at full speed) does not wait either.
-    let started = tokio::time::Instant::now();
-    let large = (0..GroupCommitConfig::SMALL as u64).map(event).collect();
-    store
-        .append(stream(), ExpectedVersion::NoStream, large)
-        .await
-        .unwrap();
-    assert_eq!(started.elapsed(), Duration::ZERO);
-    assert_eq!(counts(), (4, 5));
-}
-
 /// A request PostgreSQL refuses (jsonb cannot hold U+0000) fails alone, as invalid input rather than an
 /// outage; the requests that shared its transaction are stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

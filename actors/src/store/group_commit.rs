@@ -9,13 +9,6 @@
 //! batch size follows the load by itself: one request when the node is quiet (no added wait), hundreds
 //! under load.
 //!
-//! Between those, a steady moderate load (a number's 1,000 messages/s) made batches of two or three
-//! requests, and PostgreSQL spent more CPU per message on those small transactions than at full speed.
-//! With a `linger`, a writer whose previous batch was recent (the traffic is steady) and whose batch is
-//! still small waits that long for more before it appends. The first append after a pause still goes at
-//! once, and at full speed, where batches are large by themselves, nobody waits (waiting there measured
-//! 5–15 % slower).
-//!
 //! Nothing changes for the caller: an append is answered only after its own transaction committed, with
 //! its own outcome (a conflict on one stream does not fail the others).
 
@@ -24,10 +17,8 @@ use crate::event::{RecordedEvent, StreamId};
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 /// How a group-committing store batches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,19 +29,6 @@ pub struct GroupCommitConfig {
     pub writers: usize,
     /// A batch closes at this many events (a few hundred kB of rows).
     pub max_events: usize,
-    /// How long a writer waits for more appends before it appends a batch, when its previous batch began
-    /// less than [`GroupCommitConfig::STEADY`] ago and this one holds fewer than
-    /// [`GroupCommitConfig::SMALL`] events. Zero (the default) appends what is queued at once: over 60 s at
-    /// 1,000 messages/s, 2 ms saved PostgreSQL 1–11 % of its CPU and doubled the acknowledgement median
-    /// (`bench/RESULTS.md`), so it is left to operators who would rather save CPU.
-    pub linger: Duration,
-}
-
-impl GroupCommitConfig {
-    /// A writer whose previous batch began less than this long ago is under steady traffic, and lingers.
-    pub const STEADY: Duration = Duration::from_millis(20);
-    /// A batch with fewer events than this is worth waiting for more.
-    pub const SMALL: usize = 32;
 }
 
 impl Default for GroupCommitConfig {
@@ -58,7 +36,6 @@ impl Default for GroupCommitConfig {
         Self {
             writers: 1,
             max_events: 2000,
-            linger: Duration::ZERO,
         }
     }
 }
@@ -98,7 +75,6 @@ impl GroupCommitStore {
                     inner.clone(),
                     receiver.clone(),
                     config.max_events.max(1),
-                    config.linger,
                     stats.clone(),
                 ))
             })
@@ -125,42 +101,29 @@ impl Drop for GroupCommitStore {
 }
 
 /// One writer: takes the first queued append (waiting for it), everything else already queued up to
-/// the limit (and, under steady traffic, what arrives within `linger`), and appends them as one batch.
+/// the limit, and appends them as one batch.
 async fn write_batches(
     store: Arc<dyn EventStore>,
     receiver: Arc<Mutex<mpsc::UnboundedReceiver<Pending>>>,
     max_events: usize,
-    linger: Duration,
     stats: Arc<GroupCommitStats>,
 ) {
-    let mut previous: Option<Instant> = None;
     loop {
         let batch = {
             let mut receiver = receiver.lock().await;
             let Some(first) = receiver.recv().await else {
                 return;
             };
-            let began = Instant::now();
-            let steady =
-                previous.is_some_and(|p| began.duration_since(p) < GroupCommitConfig::STEADY);
-            previous = Some(began);
             let mut events = first.request.events.len();
             let mut batch = vec![first];
-            let until = began + if steady { linger } else { Duration::ZERO };
             while events < max_events {
-                let next = match receiver.try_recv() {
-                    Ok(next) => Some(next),
-                    Err(_) if events < GroupCommitConfig::SMALL && Instant::now() < until => {
-                        tokio::time::timeout_at(until, receiver.recv())
-                            .await
-                            .ok()
-                            .flatten()
+                match receiver.try_recv() {
+                    Ok(next) => {
+                        events += next.request.events.len();
+                        batch.push(next);
                     }
-                    Err(_) => None,
-                };
-                let Some(next) = next else { break };
-                events += next.request.events.len();
-                batch.push(next);
+                    Err(_) => break,
+                }
             }
             batch
         };
