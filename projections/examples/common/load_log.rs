@@ -28,7 +28,7 @@ impl Lcg {
 }
 
 /// Webhook bodies in `bench/load`'s mix.
-fn bodies(count: usize) -> Vec<Value> {
+pub(crate) fn bodies(count: usize) -> Vec<Value> {
     let mut rng = Lcg(7);
     let conversations = count.div_ceil(5).max(1) as u64;
     (0..count)
