@@ -3,6 +3,7 @@
 //! Domain events (`conversation::events`, `account::events`) are typed Rust enums; the store only sees
 //! their wire name, schema version and JSON payload, so a Rust rename never changes what is stored.
 
+use crate::json::JsonText;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -151,7 +152,8 @@ pub struct NewEvent {
     /// Stable wire name, such as `message.received`.
     pub event_type: String,
     pub schema_version: u32,
-    pub payload: serde_json::Value,
+    /// Serialised once, straight from the domain event (no `serde_json::Value` tree in between).
+    pub payload: JsonText,
     pub metadata: EventMetadata,
     /// When the fact happened according to its source (Meta's timestamp), if it gave one.
     pub occurred_at: Option<DateTime<Utc>>,
@@ -203,7 +205,7 @@ pub trait DomainEvent: Sized {
     fn occurred_at(&self) -> Option<DateTime<Utc>>;
 
     /// The JSON stored as the event's payload.
-    fn payload(&self) -> serde_json::Value;
+    fn payload(&self) -> JsonText;
 
     /// Wraps the event for appending.
     fn to_new_event(&self, metadata: &EventMetadata) -> NewEvent {

@@ -9,6 +9,8 @@
 //!   limit (on a growing stack), so whatever an older version stored still reads.
 
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The deepest JSON accepted from outside: webhook bodies and API request bodies. Meta's deepest bodies
@@ -73,6 +75,58 @@ pub fn from_stored_str<T: DeserializeOwned>(text: &str) -> serde_json::Result<T>
     let value = T::deserialize(serde_stacker::Deserializer::new(&mut de))?;
     de.end()?;
     Ok(value)
+}
+
+/// A JSON value kept as its text: a new event's payload, a message exactly as Meta sent it. Written out
+/// as it is and copied as a string, never as a `serde_json::Value` tree: building, cloning, serialising
+/// and dropping those trees was a large part of the write path's work (issue 21). It reads from JSON text
+/// as a slice, and from a `Value` (a reader that has one) as that value's text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JsonText(Box<RawValue>);
+
+impl JsonText {
+    /// `value` as JSON text; `null` if it cannot be JSON (a map whose keys are not strings, which none
+    /// of our types has).
+    pub fn of<T: Serialize + ?Sized>(value: &T) -> JsonText {
+        serde_json::value::to_raw_value(value).map_or_else(|_| JsonText::default(), JsonText)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value as a tree, for the few readers that walk it.
+    pub fn to_value(&self) -> Value {
+        from_stored_str(self.as_str()).unwrap_or_default()
+    }
+}
+
+impl Default for JsonText {
+    fn default() -> JsonText {
+        JsonText(RawValue::NULL.to_owned())
+    }
+}
+
+/// The same JSON value, however it is spelled: the text read back from the store (key order, spaces)
+/// need not be the text that was written.
+impl PartialEq for JsonText {
+    fn eq(&self, other: &JsonText) -> bool {
+        self.as_str() == other.as_str() || self.to_value() == other.to_value()
+    }
+}
+
+impl From<Value> for JsonText {
+    fn from(value: Value) -> JsonText {
+        JsonText::of(&value)
+    }
+}
+
+impl From<&Value> for JsonText {
+    fn from(value: &Value) -> JsonText {
+        JsonText::of(value)
+    }
 }
 
 #[cfg(test)]

@@ -209,9 +209,9 @@ pub fn refusal_note(stream: &StreamId, reason: &str) -> (StreamId, AccountFact) 
 
 fn raw_conversation_fact(fact: &ConversationFact) -> Value {
     match fact {
-        ConversationFact::Message(m) => m.raw.clone(),
-        ConversationFact::Echo(m) => m.raw.clone(),
-        ConversationFact::Status(s) => s.raw.clone(),
+        ConversationFact::Message(m) => m.raw.to_value(),
+        ConversationFact::Echo(m) => m.raw.to_value(),
+        ConversationFact::Status(s) => s.raw.to_value(),
         ConversationFact::Contact(c) => serde_json::to_value(c).unwrap_or_default(),
         // Not routed from a webhook.
         _ => Value::Null,

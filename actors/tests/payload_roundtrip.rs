@@ -103,7 +103,7 @@ fn every_accepted_payload_reads_back_unchanged_and_the_rest_is_refused_as_invali
             id: uuid::Uuid::new_v4(),
             event_type: "test.happened".into(),
             schema_version: 1,
-            payload: payload.clone(),
+            payload: payload.clone().into(),
             metadata: EventMetadata::system("property test"),
             occurred_at: None,
         };

@@ -16,7 +16,7 @@ fn event(n: u64) -> NewEvent {
         id: Uuid::new_v4(),
         event_type: "test.happened".into(),
         schema_version: 1,
-        payload: serde_json::json!({"n": n}),
+        payload: serde_json::json!({"n": n}).into(),
         metadata: EventMetadata::system("contract test"),
         occurred_at: None,
     }
@@ -73,7 +73,7 @@ fn nested(levels: usize) -> serde_json::Value {
 
 fn event_with(payload: serde_json::Value) -> NewEvent {
     NewEvent {
-        payload,
+        payload: payload.into(),
         ..event(0)
     }
 }

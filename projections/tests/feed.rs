@@ -107,7 +107,7 @@ impl Node {
                 id: uuid::Uuid::new_v4(),
                 event_type: "test.happened".into(),
                 schema_version: 1,
-                payload: json!({ "n": i }),
+                payload: json!({ "n": i }).into(),
                 metadata: EventMetadata::system("test"),
                 occurred_at: None,
             })

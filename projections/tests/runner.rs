@@ -25,7 +25,8 @@ fn message(i: u32) -> NewEvent {
             "wamid": format!("wamid.{i}"), "from": "447700900001", "timestamp": "2023-11-14T22:13:20Z",
             "kind": "text", "content": {"content_type": "text", "body": format!("message {i}")},
             "context": {"forwarded": false, "frequently_forwarded": false}, "errors": [], "raw": {}
-        }),
+        })
+        .into(),
         metadata: EventMetadata::system("test"),
         occurred_at: None,
     }

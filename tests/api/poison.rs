@@ -14,7 +14,7 @@ fn undecodable(event_type: &str) -> NewEvent {
         id: uuid::Uuid::new_v4(),
         event_type: event_type.into(),
         schema_version: 1,
-        payload: json!({"wamid": ["not", "a", "string"], "type": 42}),
+        payload: json!({"wamid": ["not", "a", "string"], "type": 42}).into(),
         metadata: EventMetadata::system("poison test"),
         occurred_at: None,
     }

@@ -3,6 +3,7 @@
 use super::sealed::Sealed;
 use crate::conversation::message::str_at;
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
+use crate::json::JsonText;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -216,16 +217,15 @@ impl DomainEvent for AccountEvent {
         }
     }
 
-    fn payload(&self) -> Value {
-        let value = match self {
-            AccountEvent::Configured(c) => serde_json::to_value(c),
-            AccountEvent::BotConfigured(b) => serde_json::to_value(b),
-            AccountEvent::BotQaSaved(q) => serde_json::to_value(q),
-            AccountEvent::BotQaRemoved(q) => serde_json::to_value(q),
-            AccountEvent::TeamworkConfigured(t) => serde_json::to_value(t),
-            other => serde_json::to_value(other.change()),
-        };
-        value.unwrap_or_default()
+    fn payload(&self) -> JsonText {
+        match self {
+            AccountEvent::Configured(c) => JsonText::of(c),
+            AccountEvent::BotConfigured(b) => JsonText::of(b),
+            AccountEvent::BotQaSaved(q) => JsonText::of(q),
+            AccountEvent::BotQaRemoved(q) => JsonText::of(q),
+            AccountEvent::TeamworkConfigured(t) => JsonText::of(t),
+            other => JsonText::of(&other.change()),
+        }
     }
 
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {

@@ -93,7 +93,7 @@ fn a_secret_sealed_again_is_no_change_and_a_new_secret_is() {
         .events();
     assert_eq!(rotated.len(), 1);
     // The stored payload holds the sealed token, never the token.
-    let payload = rotated[0].payload().to_string();
+    let payload = rotated[0].payload().as_str().to_owned();
     assert!(!payload.contains("EAAG-2"), "{payload}");
     assert!(payload.contains("ciphertext"));
 }

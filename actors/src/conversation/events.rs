@@ -8,6 +8,7 @@ use super::status::StatusReport;
 use super::workflow::{Assigned, LabelSet, NoteAdded, Responded, StatusChanged};
 use crate::bot::events::{BotEscalated, BotReplied, BotTurnClaimed, MessageTranscribed};
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
+use crate::json::JsonText;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -405,36 +406,34 @@ impl DomainEvent for ConversationEvent {
         }
     }
 
-    fn payload(&self) -> serde_json::Value {
-        let value = match self {
-            ConversationEvent::MessageReceived(m) => serde_json::to_value(m),
-            ConversationEvent::MessageEchoed(m) => serde_json::to_value(m),
-            ConversationEvent::MessageStatusChanged(s) => serde_json::to_value(s),
-            ConversationEvent::ContactProfileSeen(c) => serde_json::to_value(c),
-            ConversationEvent::ReadMarked(r) => serde_json::to_value(r),
+    fn payload(&self) -> JsonText {
+        match self {
+            ConversationEvent::MessageReceived(m) => JsonText::of(m),
+            ConversationEvent::MessageEchoed(m) => JsonText::of(m),
+            ConversationEvent::MessageStatusChanged(s) => JsonText::of(s),
+            ConversationEvent::ContactProfileSeen(c) => JsonText::of(c),
+            ConversationEvent::ReadMarked(r) => JsonText::of(r),
             ConversationEvent::FavouriteSet(c)
             | ConversationEvent::ArchivedSet(c)
-            | ConversationEvent::BotSet(c) => serde_json::to_value(c),
-            ConversationEvent::MessageQueued(q) => serde_json::to_value(q),
-            ConversationEvent::SendAttempted(a) => serde_json::to_value(a),
-            ConversationEvent::AttemptFailed(f) => serde_json::to_value(f),
-            ConversationEvent::MessageSent(s) => serde_json::to_value(s),
-            ConversationEvent::SendFailed(f) => serde_json::to_value(f),
-            ConversationEvent::MediaStored(m) => serde_json::to_value(m),
-            ConversationEvent::MediaFailed(m) => serde_json::to_value(m),
-            ConversationEvent::WatchDetected(w) => serde_json::to_value(w),
-            ConversationEvent::BotTurnClaimed(t) => serde_json::to_value(t),
-            ConversationEvent::BotReplied(r) => serde_json::to_value(r),
-            ConversationEvent::BotEscalated(e) => serde_json::to_value(e),
-            ConversationEvent::MessageTranscribed(t) => serde_json::to_value(t),
-            ConversationEvent::StatusChanged(s) => serde_json::to_value(s),
-            ConversationEvent::Assigned(a) => serde_json::to_value(a),
-            ConversationEvent::LabelSet(l) => serde_json::to_value(l),
-            ConversationEvent::NoteAdded(n) => serde_json::to_value(n),
-            ConversationEvent::Responded(r) => serde_json::to_value(r),
-        };
-        // These types have only string keys, so serialising them cannot fail.
-        value.unwrap_or_default()
+            | ConversationEvent::BotSet(c) => JsonText::of(c),
+            ConversationEvent::MessageQueued(q) => JsonText::of(q),
+            ConversationEvent::SendAttempted(a) => JsonText::of(a),
+            ConversationEvent::AttemptFailed(f) => JsonText::of(f),
+            ConversationEvent::MessageSent(s) => JsonText::of(s),
+            ConversationEvent::SendFailed(f) => JsonText::of(f),
+            ConversationEvent::MediaStored(m) => JsonText::of(m),
+            ConversationEvent::MediaFailed(m) => JsonText::of(m),
+            ConversationEvent::WatchDetected(w) => JsonText::of(w),
+            ConversationEvent::BotTurnClaimed(t) => JsonText::of(t),
+            ConversationEvent::BotReplied(r) => JsonText::of(r),
+            ConversationEvent::BotEscalated(e) => JsonText::of(e),
+            ConversationEvent::MessageTranscribed(t) => JsonText::of(t),
+            ConversationEvent::StatusChanged(s) => JsonText::of(s),
+            ConversationEvent::Assigned(a) => JsonText::of(a),
+            ConversationEvent::LabelSet(l) => JsonText::of(l),
+            ConversationEvent::NoteAdded(n) => JsonText::of(n),
+            ConversationEvent::Responded(r) => JsonText::of(r),
+        }
     }
 
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {

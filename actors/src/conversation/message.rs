@@ -7,6 +7,7 @@
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use crate::json::JsonText;
 
 /// A message a customer sent to the business.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,8 +28,8 @@ pub struct InboundMessage {
     pub context: MessageContext,
     /// Problems Meta reports with this message (for example 131051 for unsupported types).
     pub errors: Vec<MetaError>,
-    /// The message object exactly as Meta sent it.
-    pub raw: Value,
+    /// The message object exactly as Meta sent it, kept as text: it is only ever written back out.
+    pub raw: JsonText,
 }
 
 /// A message the business sent from the WhatsApp Business app (coexistence `smb_message_echoes`).
@@ -41,7 +42,8 @@ pub struct EchoedMessage {
     pub timestamp: Option<DateTime<Utc>>,
     pub kind: String,
     pub content: MessageContent,
-    pub raw: Value,
+    /// As Meta sent it, as text (see [`InboundMessage::raw`]).
+    pub raw: JsonText,
 }
 
 /// Where a message points: the message it replies to, whether it was forwarded, the ad it came from.
@@ -274,7 +276,7 @@ impl InboundMessage {
             },
             errors: MetaError::parse_list(raw.get("errors")),
             kind,
-            raw: raw.clone(),
+            raw: JsonText::of(raw),
         })
     }
 }
@@ -290,7 +292,7 @@ impl EchoedMessage {
             timestamp: timestamp_at(raw, "timestamp"),
             content: MessageContent::parse(&kind, raw),
             kind,
-            raw: raw.clone(),
+            raw: JsonText::of(raw),
         })
     }
 }

@@ -10,6 +10,7 @@ use super::message::{str_at, timestamp_at, MetaError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use crate::json::JsonText;
 
 /// A status Meta reports for an outbound message, in the order they can only move forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -64,7 +65,8 @@ pub struct StatusReport {
     pub biz_opaque_callback_data: Option<String>,
     pub pricing: Option<Value>,
     pub conversation: Option<Value>,
-    pub raw: Value,
+    /// As Meta sent it, as text (see [`super::message::InboundMessage::raw`]).
+    pub raw: JsonText,
 }
 
 impl StatusReport {
@@ -80,7 +82,7 @@ impl StatusReport {
             biz_opaque_callback_data: str_at(raw, "biz_opaque_callback_data"),
             pricing: raw.get("pricing").cloned(),
             conversation: raw.get("conversation").cloned(),
-            raw: raw.clone(),
+            raw: JsonText::of(raw),
         })
     }
 

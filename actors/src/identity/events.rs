@@ -3,6 +3,7 @@
 
 use super::{Effect, Permission, Scope};
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
+use crate::json::JsonText;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -160,8 +161,8 @@ impl DomainEvent for IdentityEvent {
         Some(self.at())
     }
 
-    fn payload(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
+    fn payload(&self) -> JsonText {
+        JsonText::of(self)
     }
 
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {

@@ -226,7 +226,9 @@ fn validate(request: &AppendRequest) -> Result<(), AppendError> {
     if let Some(event) = request
         .events
         .iter()
-        .find(|e| crate::json::depth(&e.payload) > crate::json::MAX_STORED_DEPTH)
+        .find(|e| {
+            crate::json::depth_exceeds(e.payload.as_str().as_bytes(), crate::json::MAX_STORED_DEPTH)
+        })
     {
         return invalid(format!(
             "the payload of {} nests deeper than {} levels",

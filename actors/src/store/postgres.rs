@@ -7,6 +7,7 @@ use super::{
     ExpectedVersion, StoreError,
 };
 use crate::event::{EventMetadata, NewEvent, RawRecordedEvent, RecordedEvent, StreamId};
+use crate::json::JsonText;
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -413,7 +414,7 @@ struct EventRows<'a> {
     ids: Vec<Uuid>,
     types: Vec<&'a str>,
     schema_versions: Vec<i32>,
-    payloads: Vec<Json<&'a serde_json::Value>>,
+    payloads: Vec<Json<&'a JsonText>>,
     metadata: Vec<Json<&'a EventMetadata>>,
     occurred: Vec<Option<DateTime<Utc>>>,
 }

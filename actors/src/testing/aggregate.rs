@@ -113,6 +113,7 @@ mod tests {
 
     use super::*;
     use crate::event::{DecodeError, DomainEvent, RecordedEvent};
+use crate::json::JsonText;
     use chrono::{DateTime, Utc};
 
     /// A running total that refuses negative amounts and records nothing for zero.
@@ -137,8 +138,8 @@ mod tests {
             None
         }
 
-        fn payload(&self) -> serde_json::Value {
-            self.0.into()
+        fn payload(&self) -> JsonText {
+            JsonText::of(&self.0)
         }
 
         fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {

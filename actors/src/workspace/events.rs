@@ -2,6 +2,7 @@
 //! Every event names when it happened (`at`) and who made it (`by`; `None` for the system).
 
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
+use crate::json::JsonText;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -153,7 +154,8 @@ impl DomainEvent for WorkspaceEvent {
             "{}:{}:{}",
             self.subject(),
             self.at().timestamp_nanos_opt().unwrap_or_default(),
-            self.payload()
+            // As a tree, so its keys print sorted, as every id derived so far was.
+            self.payload().to_value()
         )
     }
 
@@ -161,17 +163,16 @@ impl DomainEvent for WorkspaceEvent {
         Some(self.at())
     }
 
-    fn payload(&self) -> Value {
-        let value = match self {
-            WorkspaceEvent::TeamSaved(e) => serde_json::to_value(e),
-            WorkspaceEvent::TeamDeleted(e) => serde_json::to_value(e),
-            WorkspaceEvent::LabelSaved(e) => serde_json::to_value(e),
-            WorkspaceEvent::LabelDeleted(e) => serde_json::to_value(e),
-            WorkspaceEvent::ReplySaved(e) => serde_json::to_value(e),
-            WorkspaceEvent::ReplyDeleted(e) => serde_json::to_value(e),
-            WorkspaceEvent::AvailabilitySet(e) => serde_json::to_value(e),
-        };
-        value.unwrap_or_default()
+    fn payload(&self) -> JsonText {
+        match self {
+            WorkspaceEvent::TeamSaved(e) => JsonText::of(e),
+            WorkspaceEvent::TeamDeleted(e) => JsonText::of(e),
+            WorkspaceEvent::LabelSaved(e) => JsonText::of(e),
+            WorkspaceEvent::LabelDeleted(e) => JsonText::of(e),
+            WorkspaceEvent::ReplySaved(e) => JsonText::of(e),
+            WorkspaceEvent::ReplyDeleted(e) => JsonText::of(e),
+            WorkspaceEvent::AvailabilitySet(e) => JsonText::of(e),
+        }
     }
 
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {

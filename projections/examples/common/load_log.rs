@@ -136,7 +136,8 @@ pub(crate) fn page(count: usize) -> Vec<(RecordedEvent, String)> {
         for new in events {
             let version = versions.entry(stream.clone()).or_default();
             *version += 1;
-            let text = serde_json::to_string(&new.payload).expect("JSON");
+            let payload = new.payload.to_value();
+            let text = serde_json::to_string(&payload).expect("JSON");
             let recorded = RecordedEvent {
                 id: new.id,
                 stream_id: stream.clone(),
@@ -144,7 +145,7 @@ pub(crate) fn page(count: usize) -> Vec<(RecordedEvent, String)> {
                 global_position: page.len() as u64 + 1,
                 event_type: new.event_type,
                 schema_version: new.schema_version,
-                payload: new.payload,
+                payload,
                 metadata: new.metadata,
                 occurred_at: new.occurred_at,
                 recorded_at: chrono::Utc::now(),

@@ -200,7 +200,7 @@ mod tests {
             content,
             context: MessageContext::default(),
             errors: vec![],
-            raw: serde_json::Value::Null,
+            raw: Default::default(),
         })
     }
 

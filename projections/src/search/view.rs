@@ -305,7 +305,7 @@ mod tests {
             group_id: None,
             context: Default::default(),
             errors: Vec::new(),
-            raw: serde_json::Value::Null,
+            raw: Default::default(),
         })
     }
 
@@ -420,7 +420,7 @@ mod tests {
                     to: Some("4477".to_owned()),
                     to_user_id: None,
                     timestamp: None,
-                    raw: serde_json::Value::Null,
+                    raw: Default::default(),
                 }),
             ),
         );
