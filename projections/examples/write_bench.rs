@@ -14,8 +14,9 @@
 //! - `decide`: each stream's facts → events, through the conversation aggregate as its actor records
 //!   them (`actors::aggregate::record`, one state per stream, kept across bodies);
 //! - `encode`: each event → the event to append (`to_new_event`) → its payload as the JSON text bound to
-//!   the append statement;
-//! and everything dropped at the end of each body, as the handler drops it.
+//!   the append statement.
+//!
+//! Everything is dropped at the end of each body, as the handler drops it.
 
 #[path = "common/load_log.rs"]
 mod load_log;
@@ -59,7 +60,8 @@ fn run(step: &str, bodies: &[Vec<u8>]) {
         }
         for (stream, facts) in routed.conversations {
             let state = states.entry(stream).or_default();
-            let decided = actors::aggregate::record(state, &facts).expect("facts are never refused");
+            let decided =
+                actors::aggregate::record(state, &facts).expect("facts are never refused");
             if depth == 3 {
                 black_box(decided);
                 continue;

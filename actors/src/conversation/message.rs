@@ -4,10 +4,10 @@
 //! kept as [`MessageContent::Unknown`]. The raw message JSON is always kept beside the parsed form, so a
 //! later schema can re-read what we did not model.
 
+use crate::json::JsonText;
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use crate::json::JsonText;
 
 /// A message a customer sent to the business.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

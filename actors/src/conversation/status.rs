@@ -7,10 +7,10 @@
 //! `failed` is a flag of its own: it is kept even if a later status arrives.
 
 use super::message::{str_at, timestamp_at, MetaError};
+use crate::json::JsonText;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use crate::json::JsonText;
 
 /// A status Meta reports for an outbound message, in the order they can only move forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

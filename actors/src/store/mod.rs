@@ -223,13 +223,9 @@ fn validate(request: &AppendRequest) -> Result<(), AppendError> {
             StreamId::MAX_LEN
         ));
     }
-    if let Some(event) = request
-        .events
-        .iter()
-        .find(|e| {
-            crate::json::depth_exceeds(e.payload.as_str().as_bytes(), crate::json::MAX_STORED_DEPTH)
-        })
-    {
+    if let Some(event) = request.events.iter().find(|e| {
+        crate::json::depth_exceeds(e.payload.as_str().as_bytes(), crate::json::MAX_STORED_DEPTH)
+    }) {
         return invalid(format!(
             "the payload of {} nests deeper than {} levels",
             event.event_type,

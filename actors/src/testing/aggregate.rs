@@ -113,7 +113,7 @@ mod tests {
 
     use super::*;
     use crate::event::{DecodeError, DomainEvent, RecordedEvent};
-use crate::json::JsonText;
+    use crate::json::JsonText;
     use chrono::{DateTime, Utc};
 
     /// A running total that refuses negative amounts and records nothing for zero.
