@@ -3,7 +3,7 @@
 //! Domain events (`conversation::events`, `account::events`) are typed Rust enums; the store only sees
 //! their wire name, schema version and JSON payload, so a Rust rename never changes what is stored.
 
-use crate::json::JsonText;
+use crate::json::{JsonText, StoredJson};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -170,7 +170,8 @@ pub struct RecordedEvent {
     pub global_position: u64,
     pub event_type: String,
     pub schema_version: u32,
-    pub payload: serde_json::Value,
+    /// As the store read it: typed readers decode its text; a tree is parsed only if asked for.
+    pub payload: StoredJson,
     pub metadata: EventMetadata,
     pub occurred_at: Option<DateTime<Utc>>,
     pub recorded_at: DateTime<Utc>,

@@ -538,7 +538,7 @@ async fn postgres_a_request_the_database_refuses_fails_alone() {
     let store = PostgresEventStore::new(db.pool().await);
     let (good, bad, other) = (stream(), stream(), stream());
     let mut poison = event(2);
-    poison.payload = serde_json::json!({"text": "nul \u{0} inside"});
+    poison.payload = serde_json::json!({"text": "nul \u{0} inside"}).into();
     let results = store
         .append_batch(vec![
             AppendRequest {

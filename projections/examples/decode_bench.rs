@@ -10,16 +10,18 @@
 //! ```
 //!
 //! Steps:
-//! - `parse`: text → `serde_json::Value` (what the store's `read_all` does for every event);
-//! - `typed`: `Value` → typed (`InboxEvent::decode`), once per event;
-//! - `projections`: `Value` → typed as often as the projections of a node decode each event (each decodes
+//! - `parse`: text → `serde_json::Value` (what the store's `read_all` did for every event until payloads
+//!   were kept as text: now only a reader that asks for a tree pays it);
+//! - `typed`: stored text → typed (`InboxEvent::decode`), once per event;
+//! - `projections`: the same, as often as the projections of a node decode each event (each decodes
 //!   the events it folds on its own: `message.received` five times);
 //! - `shared`: the same reads through the node's shared typed form ([`projections::typed::TypedEvent`]):
 //!   the page's events wrapped, each read as often as in `projections` (the first read decodes, the others
-//!   find it), then the page dropped (its `Value` trees with it);
-//! - `drop`: dropping the page's events (their `Value` trees), to compare `projections` + `drop` (a page's
-//!   life before) with `shared` (after);
-//! - `direct`: text → typed without a `Value` (`InboxEvent::decode_raw`, what rebuilds do).
+//!   find it), then the page dropped;
+//! - `drop`: dropping the page's events (their payload text), to compare `projections` + `drop` (a
+//!   page's life without the shared form) with `shared`;
+//! - `direct`: text → typed from a [`RawRecordedEvent`] (`InboxEvent::decode_raw`, what rebuilds do);
+//!   the same work as `typed` since the store keeps payloads as text.
 
 #[path = "common/load_log.rs"]
 mod load_log;

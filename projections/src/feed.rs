@@ -462,7 +462,7 @@ mod tests {
             global_position: position,
             event_type: "test.happened".into(),
             schema_version: 1,
-            payload: serde_json::json!({}),
+            payload: serde_json::json!({}).into(),
             metadata: EventMetadata::system("test"),
             occurred_at: None,
             recorded_at: chrono::Utc::now(),
@@ -632,7 +632,8 @@ mod tests {
                 "wamid": format!("wamid.{position}"), "from": "447700900001", "timestamp": null,
                 "kind": "text", "content": {"content_type": "text", "body": "hello"},
                 "context": {"forwarded": false, "frequently_forwarded": false}, "errors": [], "raw": {}
-            });
+            })
+            .into();
             e
         };
         let feed = feed(0, &[], 100);

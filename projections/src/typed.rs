@@ -118,7 +118,7 @@ mod tests {
             global_position: 7,
             event_type: event_type.into(),
             schema_version: 1,
-            payload,
+            payload: payload.into(),
             metadata: EventMetadata::system("test"),
             occurred_at: None,
             recorded_at: chrono::Utc::now(),

@@ -163,7 +163,7 @@ async fn an_undecodable_event_in_a_shared_page_is_set_aside_by_the_projections_t
 
     // Appended while the runners follow the feed: a message, one that no version can decode, another.
     let mut poison = message(1);
-    poison.payload = json!({"wamid": ["not", "a", "string"], "type": 42});
+    poison.payload = json!({"wamid": ["not", "a", "string"], "type": 42}).into();
     let outcome = store
         .append(
             StreamId::conversation("1122", "447700900001"),

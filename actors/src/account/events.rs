@@ -3,7 +3,7 @@
 use super::sealed::Sealed;
 use crate::conversation::message::str_at;
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
-use crate::json::JsonText;
+use crate::json::{from_stored_str, JsonText};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -229,27 +229,19 @@ impl DomainEvent for AccountEvent {
     }
 
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {
-        let payload = event.payload.clone();
-        let change = || serde_json::from_value::<AccountChange>(payload.clone());
+        let payload = event.payload.text();
+        let change = || from_stored_str::<AccountChange>(payload);
         let decoded = match (event.event_type.as_str(), event.schema_version) {
-            (Self::CONFIGURED, 1) => {
-                serde_json::from_value(payload.clone()).map(AccountEvent::Configured)
-            }
+            (Self::CONFIGURED, 1) => from_stored_str(payload).map(AccountEvent::Configured),
             (Self::QUALITY_UPDATED, 1) => change().map(AccountEvent::QualityUpdated),
             (Self::TEMPLATE_STATUS_UPDATED, 1) => change().map(AccountEvent::TemplateStatusUpdated),
             (Self::ACCOUNT_UPDATED, 1) => change().map(AccountEvent::AccountUpdated),
             (Self::CHANGE_RECORDED, 1) => change().map(AccountEvent::ChangeRecorded),
-            (Self::BOT_CONFIGURED, 1) => {
-                serde_json::from_value(payload.clone()).map(AccountEvent::BotConfigured)
-            }
-            (Self::BOT_QA_SAVED, 1) => {
-                serde_json::from_value(payload.clone()).map(AccountEvent::BotQaSaved)
-            }
-            (Self::BOT_QA_REMOVED, 1) => {
-                serde_json::from_value(payload.clone()).map(AccountEvent::BotQaRemoved)
-            }
+            (Self::BOT_CONFIGURED, 1) => from_stored_str(payload).map(AccountEvent::BotConfigured),
+            (Self::BOT_QA_SAVED, 1) => from_stored_str(payload).map(AccountEvent::BotQaSaved),
+            (Self::BOT_QA_REMOVED, 1) => from_stored_str(payload).map(AccountEvent::BotQaRemoved),
             (Self::TEAMWORK_CONFIGURED, 1) => {
-                serde_json::from_value(payload.clone()).map(AccountEvent::TeamworkConfigured)
+                from_stored_str(payload).map(AccountEvent::TeamworkConfigured)
             }
             _ => {
                 return Err(DecodeError::new(

@@ -437,8 +437,12 @@ impl DomainEvent for ConversationEvent {
     }
 
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {
-        // Deserialising from a borrowed value avoids copying the whole payload first.
-        Self::decode(&event.event_type, event.schema_version, &event.payload)
-            .map_err(|reason| DecodeError::new(event, reason))
+        // From the stored text: no tree is built for the event.
+        Self::from_json(
+            &event.event_type,
+            event.schema_version,
+            event.payload.text(),
+        )
+        .map_err(|reason| DecodeError::new(event, reason))
     }
 }

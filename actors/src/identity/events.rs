@@ -169,7 +169,7 @@ impl DomainEvent for IdentityEvent {
         if event.schema_version != Self::SCHEMA_VERSION {
             return Err(DecodeError::new(event, "unknown schema version"));
         }
-        let decoded: IdentityEvent = serde_json::from_value(event.payload.clone())
+        let decoded: IdentityEvent = crate::json::from_stored_str(event.payload.text())
             .map_err(|e| DecodeError::new(event, e.to_string()))?;
         if decoded.event_type() != event.event_type {
             return Err(DecodeError::new(

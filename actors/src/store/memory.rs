@@ -94,7 +94,7 @@ impl EventStore for InMemoryEventStore {
                     global_position: index as u64 + 1,
                     event_type: event.event_type,
                     schema_version: event.schema_version,
-                    payload: event.payload.to_value(),
+                    payload: event.payload.into(),
                     metadata: event.metadata,
                     occurred_at: event.occurred_at,
                     recorded_at: now,

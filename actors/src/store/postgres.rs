@@ -7,7 +7,7 @@ use super::{
     ExpectedVersion, StoreError,
 };
 use crate::event::{EventMetadata, NewEvent, RawRecordedEvent, RecordedEvent, StreamId};
-use crate::json::JsonText;
+use crate::json::{JsonText, StoredJson};
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -280,7 +280,7 @@ impl EventStore for PostgresEventStore {
         .await
         .context("reading a stream")
         .map_err(StoreError)?;
-        rows.into_iter().map(RecordedEvent::try_from).collect()
+        Ok(rows.into_iter().map(RecordedEvent::from).collect())
     }
 
     async fn read_all(
@@ -303,7 +303,7 @@ impl EventStore for PostgresEventStore {
         .await
         .context("reading the global log")
         .map_err(StoreError)?;
-        rows.into_iter().map(RecordedEvent::try_from).collect()
+        Ok(rows.into_iter().map(RecordedEvent::from).collect())
     }
 
     async fn stream_version(&self, stream_id: &StreamId) -> Result<u64, StoreError> {
@@ -517,32 +517,27 @@ struct EventRow {
     stream_version: i64,
     event_type: String,
     schema_version: i32,
-    /// As text, parsed without serde_json's depth limit (see [`crate::json`]).
+    /// As text: decoded by its readers, without serde_json's depth limit (see [`crate::json`]).
     payload: String,
     metadata: Json<EventMetadata>,
     occurred_at: Option<DateTime<Utc>>,
     recorded_at: DateTime<Utc>,
 }
 
-impl TryFrom<EventRow> for RecordedEvent {
-    type Error = StoreError;
-
-    fn try_from(row: EventRow) -> Result<Self, StoreError> {
-        let payload = crate::json::from_stored_str(&row.payload)
-            .with_context(|| format!("reading the payload of event {}", row.event_id))
-            .map_err(StoreError)?;
-        Ok(RecordedEvent {
+impl From<EventRow> for RecordedEvent {
+    fn from(row: EventRow) -> Self {
+        RecordedEvent {
             id: row.event_id,
             stream_id: StreamId::new(row.stream_id),
             stream_version: to_u64(row.stream_version),
             global_position: to_u64(row.global_position),
             event_type: row.event_type,
             schema_version: u32::try_from(row.schema_version).unwrap_or(0),
-            payload,
+            payload: StoredJson::from_text(row.payload),
             metadata: row.metadata.0,
             occurred_at: row.occurred_at,
             recorded_at: row.recorded_at,
-        })
+        }
     }
 }
 

@@ -2,10 +2,9 @@
 //! Every event names when it happened (`at`) and who made it (`by`; `None` for the system).
 
 use crate::event::{DecodeError, DomainEvent, RecordedEvent};
-use crate::json::JsonText;
+use crate::json::{from_stored_str, JsonText};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
 /// A team created or changed, whole: its name, its members (user ids) and the numbers it serves
@@ -176,26 +175,16 @@ impl DomainEvent for WorkspaceEvent {
     }
 
     fn from_recorded(event: &RecordedEvent) -> Result<Self, DecodeError> {
-        let payload = event.payload.clone();
+        let payload = event.payload.text();
         let decoded = match (event.event_type.as_str(), event.schema_version) {
-            (Self::TEAM_SAVED, 1) => serde_json::from_value(payload).map(WorkspaceEvent::TeamSaved),
-            (Self::TEAM_DELETED, 1) => {
-                serde_json::from_value(payload).map(WorkspaceEvent::TeamDeleted)
-            }
-            (Self::LABEL_SAVED, 1) => {
-                serde_json::from_value(payload).map(WorkspaceEvent::LabelSaved)
-            }
-            (Self::LABEL_DELETED, 1) => {
-                serde_json::from_value(payload).map(WorkspaceEvent::LabelDeleted)
-            }
-            (Self::REPLY_SAVED, 1) => {
-                serde_json::from_value(payload).map(WorkspaceEvent::ReplySaved)
-            }
-            (Self::REPLY_DELETED, 1) => {
-                serde_json::from_value(payload).map(WorkspaceEvent::ReplyDeleted)
-            }
+            (Self::TEAM_SAVED, 1) => from_stored_str(payload).map(WorkspaceEvent::TeamSaved),
+            (Self::TEAM_DELETED, 1) => from_stored_str(payload).map(WorkspaceEvent::TeamDeleted),
+            (Self::LABEL_SAVED, 1) => from_stored_str(payload).map(WorkspaceEvent::LabelSaved),
+            (Self::LABEL_DELETED, 1) => from_stored_str(payload).map(WorkspaceEvent::LabelDeleted),
+            (Self::REPLY_SAVED, 1) => from_stored_str(payload).map(WorkspaceEvent::ReplySaved),
+            (Self::REPLY_DELETED, 1) => from_stored_str(payload).map(WorkspaceEvent::ReplyDeleted),
             (Self::AVAILABILITY_SET, 1) => {
-                serde_json::from_value(payload).map(WorkspaceEvent::AvailabilitySet)
+                from_stored_str(payload).map(WorkspaceEvent::AvailabilitySet)
             }
             _ => {
                 return Err(DecodeError::new(

@@ -299,7 +299,7 @@ fn every_event_round_trips_through_the_store_and_a_retry_gets_the_same_id() {
             global_position: i as u64 + 1,
             event_type: new.event_type,
             schema_version: new.schema_version,
-            payload: new.payload.to_value(),
+            payload: new.payload.into(),
             metadata: new.metadata,
             occurred_at: new.occurred_at,
             recorded_at: at(9),

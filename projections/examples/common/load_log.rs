@@ -9,6 +9,7 @@
 use actors::aggregate::Aggregate;
 use actors::conversation::Conversation;
 use actors::event::{DomainEvent, EventMetadata, NewEvent, RecordedEvent, StreamId};
+use actors::json::StoredJson;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -136,8 +137,8 @@ pub(crate) fn page(count: usize) -> Vec<(RecordedEvent, String)> {
         for new in events {
             let version = versions.entry(stream.clone()).or_default();
             *version += 1;
-            let payload = new.payload.to_value();
-            let text = serde_json::to_string(&payload).expect("JSON");
+            // As PostgreSQL gives it back: keys reordered, so not the text that was written.
+            let text = serde_json::to_string(&new.payload.to_value()).expect("JSON");
             let recorded = RecordedEvent {
                 id: new.id,
                 stream_id: stream.clone(),
@@ -145,7 +146,7 @@ pub(crate) fn page(count: usize) -> Vec<(RecordedEvent, String)> {
                 global_position: page.len() as u64 + 1,
                 event_type: new.event_type,
                 schema_version: new.schema_version,
-                payload,
+                payload: StoredJson::from_text(text.clone()),
                 metadata: new.metadata,
                 occurred_at: new.occurred_at,
                 recorded_at: chrono::Utc::now(),

@@ -82,7 +82,7 @@ impl Log {
             global_position: position,
             event_type: new.event_type,
             schema_version: new.schema_version,
-            payload: new.payload.to_value(),
+            payload: new.payload.into(),
             metadata: new.metadata,
             occurred_at: new.occurred_at,
             recorded_at: new.occurred_at.unwrap_or_else(|| mon("00:00:00")),
