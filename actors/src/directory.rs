@@ -2,9 +2,10 @@
 //! forwards facts to it, passivates it when idle, and forgets it when it fails.
 //!
 //! Lookup and spawn are serialised here, so two requests for the same new stream never spawn two actors.
-//! Passivation is a handshake: an idle actor asks; the directory stops routing to it and then sends it
-//! `Passivate` through the same mailbox as the facts, so every fact routed to it earlier is handled
-//! before it stops. A failed actor is not restarted eagerly: the next fact for its stream spawns a fresh
+//! Passivation: one timer of the directory's own finds the actors nothing was routed to for `idle_after`
+//! (no timer per actor: thousands of them would cost a task and a wake-up each); the directory stops
+//! routing to such an actor and then sends it `Passivate` through the same mailbox as the facts, so every
+//! fact routed to it earlier is handled before it stops. A failed actor is not restarted eagerly: the next fact for its stream spawns a fresh
 //! one, which rebuilds from the stream (if the store is down, eager restarts would only fail too).
 //! Memory therefore follows the number of recently active conversations, not of all conversations, and is
 //! capped: past `max_live` actors, the least recently used one is passivated the same way.
@@ -19,12 +20,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 pub enum DirectoryMsg<A: Aggregate> {
     /// Forward a message to the stream's actor, spawning it if needed.
     Route { stream: StreamId, msg: StreamMsg<A> },
-    /// From a stream actor that has been idle.
-    Idle { stream: StreamId, actor: ActorId },
+    /// Timer: passivate the actors nothing was routed to for `idle_after`.
+    Sweep,
     /// How many stream actors are alive.
     LiveCount(RpcReplyPort<usize>),
 }
@@ -62,10 +65,11 @@ pub struct DirectoryState<A: Aggregate> {
     args: DirectoryArgs,
     /// The actor routed to for each stream, and when it was last routed to (a tick of `clock`).
     live: HashMap<StreamId, (ActorRef<StreamMsg<A>>, u64)>,
-    /// The same streams by last use, oldest first.
-    by_use: BTreeMap<u64, StreamId>,
+    /// The same streams by last use, oldest first, with the time of that use.
+    by_use: BTreeMap<u64, (StreamId, Instant)>,
     clock: u64,
     streams_by_actor: HashMap<ActorId, StreamId>,
+    sweeper: Option<JoinHandle<()>>,
 }
 
 impl<A: Aggregate> DirectoryState<A> {
@@ -93,14 +97,28 @@ impl<A: Aggregate> DirectoryState<A> {
         if let Some((_, used)) = self.live.get_mut(stream) {
             self.by_use.remove(used);
             *used = self.clock;
-            self.by_use.insert(self.clock, stream.clone());
+            self.by_use
+                .insert(self.clock, (stream.clone(), Instant::now()));
+        }
+    }
+
+    /// Passivates the actors nothing was routed to since `idle_after` before `now`, oldest first.
+    fn passivate_idle(&mut self, now: Instant) {
+        while let Some((_, (stream, used_at))) = self.by_use.first_key_value() {
+            if now.saturating_duration_since(*used_at) < self.args.idle_after {
+                return;
+            }
+            let stream = stream.clone();
+            if let Some(actor) = self.stop_routing(&stream) {
+                let _ = actor.send_message(StreamMsg::Passivate);
+            }
         }
     }
 
     /// Passivates the least recently used actors until there is room for one more.
     fn make_room(&mut self) {
         while self.live.len() >= self.args.max_live.max(1) {
-            let Some((_, stream)) = self.by_use.pop_first() else {
+            let Some((_, (stream, _))) = self.by_use.pop_first() else {
                 return;
             };
             if let Some((actor, _)) = self.live.remove(&stream) {
@@ -119,16 +137,31 @@ impl<A: Aggregate> Actor for Directory<A> {
 
     async fn pre_start(
         &self,
-        _: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         args: DirectoryArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
+        // An actor is passivated between `idle_after` and 1.5 × `idle_after` after its last use.
+        let period = (args.idle_after / 2).max(Duration::from_millis(10));
+        let sweeper = myself.send_interval(period, || DirectoryMsg::Sweep);
         Ok(DirectoryState {
             args,
             live: HashMap::new(),
             by_use: BTreeMap::new(),
             clock: 0,
             streams_by_actor: HashMap::new(),
+            sweeper: Some(sweeper),
         })
+    }
+
+    async fn post_stop(
+        &self,
+        _: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        if let Some(sweeper) = state.sweeper.take() {
+            sweeper.abort();
+        }
+        Ok(())
     }
 
     async fn handle(
@@ -146,8 +179,6 @@ impl<A: Aggregate> Actor for Directory<A> {
                         let args = StreamActorArgs {
                             stream: stream.clone(),
                             store: state.args.store.clone(),
-                            directory: myself.clone(),
-                            idle_after: state.args.idle_after,
                         };
                         // `pre_start` does no I/O (the actor loads its stream when its first message
                         // arrives), so this does not hold up the directory.
@@ -180,15 +211,7 @@ impl<A: Aggregate> Actor for Directory<A> {
                     tracing::warn!(%stream, error = %e, "stream actor gone before its message arrived");
                 }
             }
-            DirectoryMsg::Idle { stream, actor } => {
-                let current = state
-                    .live
-                    .get(&stream)
-                    .is_some_and(|(a, _)| a.get_id() == actor);
-                if let Some(current) = current.then(|| state.stop_routing(&stream)).flatten() {
-                    let _ = current.send_message(StreamMsg::Passivate);
-                }
-            }
+            DirectoryMsg::Sweep => state.passivate_idle(Instant::now()),
             DirectoryMsg::LiveCount(reply) => {
                 let _ = reply.send(state.live.len());
             }
@@ -324,5 +347,91 @@ impl<A: Aggregate> StreamRouter<A> {
             .directory
             .stop_and_wait(Some("shutdown".into()), Some(timeout))
             .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::message::InboundMessage;
+    use crate::conversation::{Conversation, ConversationFact};
+    use crate::store::InMemoryEventStore;
+
+    const IDLE: Duration = Duration::from_secs(300);
+
+    async fn directory() -> (StreamRouter<Conversation>, Arc<DirectoryStats>) {
+        let stats = Arc::new(DirectoryStats::default());
+        let router = StreamRouter::start(
+            DirectoryArgs {
+                store: Arc::new(InMemoryEventStore::new()),
+                idle_after: IDLE,
+                max_live: 100,
+                stats: stats.clone(),
+            },
+            Duration::from_secs(3_600),
+        )
+        .await
+        .unwrap();
+        (router, stats)
+    }
+
+    async fn hello(router: &StreamRouter<Conversation>, contact: &str) {
+        let raw = serde_json::json!({"from": contact, "id": format!("wamid.{contact}"),
+            "timestamp": "1700000000", "type": "text", "text": {"body": "hello"}});
+        let fact = ConversationFact::Message(InboundMessage::parse(&raw).unwrap());
+        let stream = StreamId::conversation("777", contact);
+        let outcome = router
+            .record(
+                stream,
+                vec![fact],
+                EventMetadata::webhook(uuid::Uuid::new_v4()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(outcome.appended, 1);
+    }
+
+    /// Lets the directory's timer and the actors run until `passivated` actors have stopped.
+    async fn until_passivated(stats: &DirectoryStats, passivated: u64) {
+        for _ in 0..10_000 {
+            if stats.passivated.load(Ordering::Relaxed) >= passivated {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!(
+            "{} actors passivated, {passivated} expected",
+            stats.passivated.load(Ordering::Relaxed)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_the_actors_nothing_was_routed_to_for_idle_after_are_passivated() {
+        let (router, stats) = directory().await;
+        // Given one conversation used at 0 s and another at 200 s,
+        hello(&router, "15550000001").await;
+        tokio::time::advance(Duration::from_secs(200)).await;
+        hello(&router, "15550000002").await;
+        assert_eq!(router.live_count().await.unwrap(), 2);
+
+        // when 300 s have passed since the first (and 100 s since the second) and the timer has run,
+        tokio::time::advance(Duration::from_secs(160)).await;
+        until_passivated(&stats, 1).await;
+
+        // then only the first was passivated,
+        assert_eq!(router.live_count().await.unwrap(), 1);
+        assert_eq!(stats.passivated.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.evicted.load(Ordering::Relaxed), 0);
+
+        // and the second follows once it, too, has been idle long enough.
+        tokio::time::advance(Duration::from_secs(300)).await;
+        until_passivated(&stats, 2).await;
+        assert_eq!(router.live_count().await.unwrap(), 0);
+
+        // A passivated conversation is rebuilt from its stream on its next fact: its message is known.
+        let stream = StreamId::conversation("777", "15550000001");
+        let (_, version) = router.inspect(stream).await.unwrap();
+        assert_eq!(version, 1);
+        router.stop(Duration::from_secs(5)).await;
     }
 }

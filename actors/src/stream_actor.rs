@@ -1,5 +1,5 @@
-//! One actor per stream: it rebuilds its aggregate from the stream, decides events from facts, appends
-//! them with the expected version, and asks to be passivated when idle.
+//! One actor per stream: it rebuilds its aggregate from the stream, decides events from facts, and
+//! appends them with the expected version. Its directory decides when it is idle and passivates it.
 //!
 //! The actor is the one writer of its stream inside a node. Across nodes the expected-version check
 //! decides: on a conflict the actor reloads its stream and decides again. When the store fails, the
@@ -7,14 +7,10 @@
 //! directory then rebuilds it from the stream on the next fact.
 
 use crate::aggregate::{Aggregate, Refusal};
-use crate::directory::DirectoryMsg;
 use crate::event::{DecodeError, DomainEvent, EventMetadata, StreamId};
 use crate::store::{read_whole_stream, AppendError, EventStore, ExpectedVersion, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 /// How many times a conflicting append is reloaded and decided again before giving up.
 const CONFLICT_RETRIES: usize = 3;
@@ -69,8 +65,6 @@ pub enum StreamMsg<A: Aggregate> {
     },
     /// A copy of the current state and version (loading it if needed).
     Inspect(RpcReplyPort<Result<(A, u64), CommandError>>),
-    /// Timer: check whether the actor has been idle long enough to passivate.
-    Tick,
     /// From the directory, after it has stopped routing to this actor: stop now. Everything the directory
     /// routed here earlier is already handled, since its messages arrive in order.
     Passivate,
@@ -84,59 +78,34 @@ impl<A> Default for StreamActor<A> {
     }
 }
 
-pub struct StreamActorArgs<A: Aggregate> {
+pub struct StreamActorArgs {
     pub stream: StreamId,
     pub store: Arc<dyn EventStore>,
-    pub directory: ActorRef<DirectoryMsg<A>>,
-    pub idle_after: Duration,
 }
 
 pub struct StreamState<A: Aggregate> {
     stream: StreamId,
     store: Arc<dyn EventStore>,
-    directory: ActorRef<DirectoryMsg<A>>,
-    idle_after: Duration,
     /// `None` until the first message: loading happens in the actor's own task, so spawning never
     /// blocks the directory.
     loaded: Option<(A, u64)>,
-    last_active: Instant,
-    asked_to_passivate: bool,
-    ticker: Option<JoinHandle<()>>,
 }
 
 impl<A: Aggregate> Actor for StreamActor<A> {
     type Msg = StreamMsg<A>;
     type State = StreamState<A>;
-    type Arguments = StreamActorArgs<A>;
+    type Arguments = StreamActorArgs;
 
     async fn pre_start(
         &self,
-        myself: ActorRef<Self::Msg>,
+        _: ActorRef<Self::Msg>,
         args: Self::Arguments,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let period = (args.idle_after / 2).max(Duration::from_millis(10));
-        let ticker = myself.send_interval(period, || StreamMsg::Tick);
         Ok(StreamState {
             stream: args.stream,
             store: args.store,
-            directory: args.directory,
-            idle_after: args.idle_after,
             loaded: None,
-            last_active: Instant::now(),
-            asked_to_passivate: false,
-            ticker: Some(ticker),
         })
-    }
-
-    async fn post_stop(
-        &self,
-        _: ActorRef<Self::Msg>,
-        state: &mut Self::State,
-    ) -> Result<(), ActorProcessingErr> {
-        if let Some(ticker) = state.ticker.take() {
-            ticker.abort();
-        }
-        Ok(())
     }
 
     async fn handle(
@@ -151,7 +120,6 @@ impl<A: Aggregate> Actor for StreamActor<A> {
                 metadata,
                 reply,
             } => {
-                state.last_active = Instant::now();
                 let result = state.record(&facts, &metadata).await;
                 let failed = matches!(&result, Err(CommandError::Unavailable(_)));
                 let _ = reply.send(result.clone());
@@ -161,18 +129,8 @@ impl<A: Aggregate> Actor for StreamActor<A> {
                 }
             }
             StreamMsg::Inspect(reply) => {
-                state.last_active = Instant::now();
                 let result = state.ensure_loaded().await.map(|(a, v)| (a.clone(), *v));
                 let _ = reply.send(result);
-            }
-            StreamMsg::Tick => {
-                if !state.asked_to_passivate && state.last_active.elapsed() >= state.idle_after {
-                    state.asked_to_passivate = true;
-                    let _ = state.directory.cast(DirectoryMsg::Idle {
-                        stream: state.stream.clone(),
-                        actor: myself.get_id(),
-                    });
-                }
             }
             StreamMsg::Passivate => myself.stop(Some("passivated".into())),
         }
