@@ -72,7 +72,7 @@ bin="$CARGO_TARGET_DIR/debug/examples/search_scale"
 {
   echo "# $(date -u +%FT%TZ) N=$n queries=$queries, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
   "$bin" fill "$n"
-  "$bin" hnsw ${HNSW:-}   # HNSW="16 128": m and ef_construction (default: pgvector's 16 64)
+  "$bin" hnsw ${HNSW:-}   # HNSW="16 128": m and ef_construction (default: the migration's 32 200; "16 64" for pgvector's own)
   "$bin" bench "$queries" ${SEARCH_SCALE_ONLY:-}   # SEARCH_SCALE_ONLY=nearest or keyword
   echo "# done $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 } 2>&1 | tee "$out/$n${SEARCH_SCALE_LOG:-}.log"

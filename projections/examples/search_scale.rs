@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! DATABASE_URL=... search_scale fill N     # empties the search tables, COPYs N documents + vectors, indexes (no HNSW)
-//! DATABASE_URL=... search_scale hnsw [M EF_CONSTRUCTION]  # builds the HNSW index (pgvector's defaults 16 64), timed
+//! DATABASE_URL=... search_scale hnsw [M EF_CONSTRUCTION]  # builds the HNSW index (default: the migration's 32 200), timed
 //! DATABASE_URL=... search_scale bench [Q [keyword|nearest]]  # Q queries (default 200): latencies and recall@10
 //! search_scale geometry N [PROBES]  # cosine percentiles of the space (no database)
 //! ```
@@ -600,14 +600,12 @@ async fn hnsw(pool: &PgPool, m: Option<u32>, ef: Option<u32>) -> anyhow::Result<
     sqlx::raw_sql("drop index if exists search_vectors_hnsw_idx")
         .execute(pool)
         .await?;
-    let with = match (m, ef) {
-        (None, None) => String::new(),
-        (m, ef) => format!(
-            " with (m = {}, ef_construction = {})",
-            m.unwrap_or(16),
-            ef.unwrap_or(64)
-        ),
-    };
+    // Without arguments, the graph the migrations build (20270109000021_search_hnsw_denser.sql).
+    let with = format!(
+        " with (m = {}, ef_construction = {})",
+        m.unwrap_or(32),
+        ef.unwrap_or(200)
+    );
     timed(
         pool,
         &format!("search_vectors_hnsw_idx{with} (maintenance_work_mem 4GB, 1 parallel worker)"),
@@ -883,8 +881,14 @@ fn plans(walks: bool) -> Vec<(&'static str, NearestPlan)> {
         plan(20_000, 400, IterativeScan::Off),
     );
     if !walks {
-        // Without iterative scans every plan below is round 2's.
-        return vec![round2];
+        // Without iterative scans the walking plans below are round 2's; the default differs from it
+        // only by its depth (FILTERED_EF).
+        let default = NearestPlan::default();
+        return if default.filtered_ef == round2.1.filtered_ef {
+            vec![round2]
+        } else {
+            vec![round2, ("default (no walk)", default)]
+        };
     }
     vec![
         round2,
