@@ -4,7 +4,7 @@
 //! N conversations each record one inbound text through a directory over the in-memory store. The bytes
 //! still allocated then, minus those still allocated once every actor has stopped (the store keeps its
 //! events), divided by N, are what a live actor holds: its ractor cell and channels, its task, its
-//! passivation ticker and its state.
+//! state (and, before the directory's single idle timer, a ticker task per actor).
 //!
 //!     cargo run --release -p actors --example actor_memory -- 5000
 

@@ -5,8 +5,9 @@
 //! Passivation: one timer of the directory's own finds the actors nothing was routed to for `idle_after`
 //! (no timer per actor: thousands of them would cost a task and a wake-up each); the directory stops
 //! routing to such an actor and then sends it `Passivate` through the same mailbox as the facts, so every
-//! fact routed to it earlier is handled before it stops. A failed actor is not restarted eagerly: the next fact for its stream spawns a fresh
-//! one, which rebuilds from the stream (if the store is down, eager restarts would only fail too).
+//! fact routed to it earlier is handled before it stops. A failed actor is not restarted eagerly: the
+//! next fact for its stream spawns a fresh one, which rebuilds from the stream (if the store is down,
+//! eager restarts would only fail too).
 //! Memory therefore follows the number of recently active conversations, not of all conversations, and is
 //! capped: past `max_live` actors, the least recently used one is passivated the same way.
 
@@ -43,7 +44,8 @@ impl<A> Default for Directory<A> {
 #[derive(Clone)]
 pub struct DirectoryArgs {
     pub store: Arc<dyn EventStore>,
-    /// A stream actor that handled nothing for this long passivates.
+    /// A stream actor nothing was routed to for this long is passivated (within 1.5 × this: the
+    /// directory looks every half of it).
     pub idle_after: Duration,
     /// At most this many stream actors stay alive: spawning one more passivates the one used least
     /// recently, so memory is bounded however many conversations a burst touches.
@@ -104,12 +106,13 @@ impl<A: Aggregate> DirectoryState<A> {
 
     /// Passivates the actors nothing was routed to since `idle_after` before `now`, oldest first.
     fn passivate_idle(&mut self, now: Instant) {
-        while let Some((_, (stream, used_at))) = self.by_use.first_key_value() {
-            if now.saturating_duration_since(*used_at) < self.args.idle_after {
+        while let Some(oldest) = self.by_use.first_entry() {
+            if now.saturating_duration_since(oldest.get().1) < self.args.idle_after {
                 return;
             }
-            let stream = stream.clone();
-            if let Some(actor) = self.stop_routing(&stream) {
+            let (stream, _) = oldest.remove();
+            if let Some((actor, _)) = self.live.remove(&stream) {
+                // No more routing to it, then `Passivate` behind every fact it was given.
                 let _ = actor.send_message(StreamMsg::Passivate);
             }
         }
@@ -122,7 +125,7 @@ impl<A: Aggregate> DirectoryState<A> {
                 return;
             };
             if let Some((actor, _)) = self.live.remove(&stream) {
-                // Same handshake as an idle actor: no more routing, then `Passivate` behind what it holds.
+                // As for an idle actor: no more routing, then `Passivate` behind what it holds.
                 let _ = actor.send_message(StreamMsg::Passivate);
                 self.args.stats.evicted.fetch_add(1, Ordering::Relaxed);
             }
@@ -408,29 +411,31 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn only_the_actors_nothing_was_routed_to_for_idle_after_are_passivated() {
         let (router, stats) = directory().await;
-        // Given one conversation used at 0 s and another at 200 s,
+        let first = StreamId::conversation("777", "15550000001");
+        let second = StreamId::conversation("777", "15550000002");
+        // Given two conversations that got a message at 0 s, and the first asked about again at 200 s,
         hello(&router, "15550000001").await;
-        tokio::time::advance(Duration::from_secs(200)).await;
         hello(&router, "15550000002").await;
+        tokio::time::advance(Duration::from_secs(200)).await;
+        router.inspect(first.clone()).await.unwrap();
         assert_eq!(router.live_count().await.unwrap(), 2);
 
-        // when 300 s have passed since the first (and 100 s since the second) and the timer has run,
+        // when it is 360 s (the second idle for 360 s, the first for 160 s) and the timer has run,
         tokio::time::advance(Duration::from_secs(160)).await;
         until_passivated(&stats, 1).await;
 
-        // then only the first was passivated,
+        // then only the second was passivated,
         assert_eq!(router.live_count().await.unwrap(), 1);
         assert_eq!(stats.passivated.load(Ordering::Relaxed), 1);
         assert_eq!(stats.evicted.load(Ordering::Relaxed), 0);
 
-        // and the second follows once it, too, has been idle long enough.
+        // and the first follows once it, too, has been idle long enough.
         tokio::time::advance(Duration::from_secs(300)).await;
         until_passivated(&stats, 2).await;
         assert_eq!(router.live_count().await.unwrap(), 0);
 
         // A passivated conversation is rebuilt from its stream on its next fact: its message is known.
-        let stream = StreamId::conversation("777", "15550000001");
-        let (_, version) = router.inspect(stream).await.unwrap();
+        let (_, version) = router.inspect(second).await.unwrap();
         assert_eq!(version, 1);
         router.stop(Duration::from_secs(5)).await;
     }
