@@ -63,9 +63,11 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// Whether anything narrows the search besides the caller's numbers.
+    /// Whether anything narrows the search: a filter, or a caller who may not read every number (for
+    /// [`nearest`], a caller kept to a quiet number is as narrow as a filter naming it).
     pub fn narrows(&self) -> bool {
-        self.account.is_some()
+        !matches!(&self.scope, AccountScope::All { except } if except.is_empty())
+            || self.account.is_some()
             || self.conversation.is_some()
             || self.contact.is_some()
             || self.direction.is_some()
@@ -1020,5 +1022,44 @@ mod tests {
             let got: Vec<&str> = found.iter().map(|c| c.message_id.as_str()).collect();
             assert_eq!(got, ["near", "middle"], "{iterative:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_caller_kept_to_a_quiet_number_gets_its_nearest_without_naming_it() {
+        let db = TestDatabase::create().await;
+        let pool = db.pool().await;
+        // More documents of a busy number right next to the query than the index is asked for.
+        sqlx::query(
+            "insert into search_documents (conversation_id, message_id, account_id, contact_id,
+                 direction, kind, body, folded, codes, passage_sha256, written_at, brands, models,
+                 refs, position)
+             select 'c-a1', 'busy' || i, 'a1', 'k1', 'inbound', 'text', 'busy', 'busy', '{}',
+                    'busy' || i, now(), '{}', '{}', '{}', 0
+             from generate_series(1, $1) i",
+        )
+        .bind(NEAREST as i32 + 100)
+        .execute(&pool)
+        .await
+        .expect("insert the busy number's documents");
+        sqlx::query(
+            "insert into search_vectors (model, sha256, embedding)
+             select 'm', 'busy' || i,
+                    ('[' || cos(0.0001 * i) || ',' || sin(0.0001 * i) || repeat(',0', 382) || ']')::vector
+             from generate_series(1, $1) i",
+        )
+        .bind(NEAREST as i32 + 100)
+        .execute(&pool)
+        .await
+        .expect("insert the busy number's vectors");
+        for (id, angle) in [("far", 1.2), ("near", 0.8), ("middle", 1.0)] {
+            embedded(&pool, id, "a2", &toward(angle)).await;
+        }
+        let mut f = unfiltered();
+        f.scope = AccountScope::Only(["a2".to_owned()].into());
+
+        let found = nearest(&pool, "m", &toward(0.0), &[], &f, 2).await.unwrap();
+
+        let got: Vec<&str> = found.iter().map(|c| c.message_id.as_str()).collect();
+        assert_eq!(got, ["near", "middle"]);
     }
 }
