@@ -103,6 +103,11 @@ impl AccountScope {
     pub fn is_empty(&self) -> bool {
         matches!(self, AccountScope::Only(a) if a.is_empty())
     }
+
+    /// Every number, with no exception: the scope narrows nothing (a query need not filter by it).
+    pub fn is_everything(&self) -> bool {
+        matches!(self, AccountScope::All { except } if except.is_empty())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -766,6 +771,22 @@ mod tests {
                 }
             }),
         ]
+    }
+
+    #[test]
+    fn only_a_scope_without_exceptions_is_every_number() {
+        let none = BTreeSet::new();
+        let one: BTreeSet<String> = ["111".to_owned()].into();
+        assert!(AccountScope::All {
+            except: none.clone()
+        }
+        .is_everything());
+        assert!(!AccountScope::All {
+            except: one.clone()
+        }
+        .is_everything());
+        assert!(!AccountScope::Only(one).is_everything());
+        assert!(!AccountScope::Only(none).is_everything());
     }
 
     proptest::proptest! {

@@ -66,7 +66,7 @@ impl Filters {
     /// Whether anything narrows the search: a filter, or a caller who may not read every number (for
     /// [`nearest`], a caller kept to a quiet number is as narrow as a filter naming it).
     pub fn narrows(&self) -> bool {
-        !matches!(&self.scope, AccountScope::All { except } if except.is_empty())
+        !self.scope.is_everything()
             || self.account.is_some()
             || self.conversation.is_some()
             || self.contact.is_some()
@@ -1029,6 +1029,7 @@ mod tests {
         let db = TestDatabase::create().await;
         let pool = db.pool().await;
         // More documents of a busy number right next to the query than the index is asked for.
+        let busy = NEAREST as i32 + 100;
         sqlx::query(
             "insert into search_documents (conversation_id, message_id, account_id, contact_id,
                  direction, kind, body, folded, codes, passage_sha256, written_at, brands, models,
@@ -1037,7 +1038,7 @@ mod tests {
                     'busy' || i, now(), '{}', '{}', '{}', 0
              from generate_series(1, $1) i",
         )
-        .bind(NEAREST as i32 + 100)
+        .bind(busy)
         .execute(&pool)
         .await
         .expect("insert the busy number's documents");
@@ -1047,7 +1048,7 @@ mod tests {
                     ('[' || cos(0.0001 * i) || ',' || sin(0.0001 * i) || repeat(',0', 382) || ']')::vector
              from generate_series(1, $1) i",
         )
-        .bind(NEAREST as i32 + 100)
+        .bind(busy)
         .execute(&pool)
         .await
         .expect("insert the busy number's vectors");
