@@ -16,8 +16,10 @@ db_url=$(scripts/db up | tail -n 1)
 export DATABASE_URL="${db_url#DATABASE_URL=}"
 source_url=${CEILING_SIZES_FROM:-$DATABASE_URL}
 base=${DATABASE_URL%/*}
-pgbin=.local/pgserver/pgserver/pginstall/bin
-export LD_LIBRARY_PATH=".local/pgserver/pgserver.libs:.local/pgserver/pgserver/pginstall/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
+pgbin=$pg_bin
+export LD_LIBRARY_PATH="$pg_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 sizes=$(psql "$source_url" -tAc "select coalesce(round(avg(octet_length(payload::text))), 400)::int || ' ' ||
   coalesce(round(avg(octet_length(metadata::text))), 150)::int from events where stream_id like 'conversation-%'")

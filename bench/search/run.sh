@@ -52,9 +52,7 @@ fi
 [ -z "$model_pid" ] || test_pids+=("$model_pid")
 
 # psql of scripts/db's PostgreSQL, for bench.py to see when every text has its vector.
-pg="$root/.local/pgserver"
-printf '#!/bin/sh\nLD_LIBRARY_PATH="%s" exec "%s" "$@"\n' "$pg/pgserver.libs:$pg/pgserver/pginstall/lib" \
-  "$pg/pgserver/pginstall/bin/psql" >"$work/psql"
+printf '#!/bin/sh\nLD_LIBRARY_PATH="%s" exec "%s" "$@"\n' "$pg_libs" "$pg_bin/psql" >"$work/psql"
 chmod +x "$work/psql"
 export PSQL="$work/psql"
 
