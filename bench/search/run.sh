@@ -52,9 +52,8 @@ fi
 [ -z "$model_pid" ] || test_pids+=("$model_pid")
 
 # psql of scripts/db's PostgreSQL, for bench.py to see when every text has its vector.
-printf '#!/bin/sh\nLD_LIBRARY_PATH="%s" exec "%s" "$@"\n' "$pg_libs" "$pg_bin/psql" >"$work/psql"
-chmod +x "$work/psql"
-export PSQL="$work/psql"
+PSQL=$(psql_bin)
+export PSQL
 
 log "embeddings: ${INBOX_EMBEDDINGS} ${INBOX_EMBEDDINGS_MODEL:-}; inbox at $base"
 python3 "$here/bench.py" ingest --base "$base" --json "$work/ingest.json" || { show_server_log; exit 1; }

@@ -22,7 +22,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use projections::scope::AccountScope;
 use projections::search::queries::{
     keyword_facets_within, keyword_within, nearest_planned, vector_literal, Filters, IterativeScan,
-    NearestPlan, KEYWORD_RANKED,
+    NearestPlan, KEYWORD_RANKED, NEAREST,
 };
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -890,24 +890,25 @@ fn plans(walks: bool) -> Vec<(&'static str, NearestPlan)> {
             vec![round2, ("default (no walk)", default)]
         };
     }
+    // Round 6's plan (depth 600, no walk), walks at that depth, then the default and its variants.
     vec![
         round2,
+        (
+            "no walk, ef 600 (round 6)",
+            plan(20_000, NEAREST, IterativeScan::Off),
+        ),
+        (
+            "exact up to 20000, walk relaxed, ef 600",
+            plan(20_000, NEAREST, IterativeScan::RelaxedOrder),
+        ),
         ("default", NearestPlan::default()),
         (
-            "exact up to 20000, walk strict, ef 400",
-            plan(20_000, 400, IterativeScan::StrictOrder),
+            "exact up to 20000, walk strict, ef 1000",
+            plan(20_000, 1000, IterativeScan::StrictOrder),
         ),
         (
-            "exact up to 20000, walk relaxed, ef 100",
-            plan(20_000, 100, IterativeScan::RelaxedOrder),
-        ),
-        (
-            "exact up to 20000, walk relaxed, ef 1000",
-            plan(20_000, 1000, IterativeScan::RelaxedOrder),
-        ),
-        (
-            "no count, walk relaxed, ef 400",
-            plan(0, 400, IterativeScan::RelaxedOrder),
+            "no count, walk relaxed, ef 1000",
+            plan(0, 1000, IterativeScan::RelaxedOrder),
         ),
     ]
 }
