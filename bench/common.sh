@@ -2,11 +2,18 @@
 # database of the benchmark's own beside the development one, and random secrets.
 
 # fresh_database NAME: (re)creates NAME and points DATABASE_URL at it; SQL is checked against .sqlx/.
+# BENCH_SERVER (a base URL without database, e.g. postgres://postgres@127.0.0.1:55434) puts it on another
+# server than scripts/db's, to compare two servers with the same scripts.
 fresh_database() {
-  # An assignment, not `eval "$(...)"`: a failing scripts/db stops the script here.
-  db_url=$(scripts/db up | tail -n 1)
-  export DATABASE_URL="${db_url#DATABASE_URL=}"
-  local base=${DATABASE_URL%/*}
+  local base
+  if [ -n "${BENCH_SERVER:-}" ]; then
+    base=$BENCH_SERVER
+  else
+    # An assignment, not `eval "$(...)"`: a failing scripts/db stops the script here.
+    db_url=$(scripts/db up | tail -n 1)
+    base=${db_url#DATABASE_URL=}
+    base=${base%/*}
+  fi
   psql "$base/postgres" -qc "drop database if exists $1" -c "create database $1"
   export DATABASE_URL="$base/$1"
   export SQLX_OFFLINE=true

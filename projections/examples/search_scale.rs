@@ -509,14 +509,15 @@ async fn timed(pool: &PgPool, label: &str, sql: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The secondary indexes of the search migration, built after the load (faster than during it).
+/// The secondary indexes of the search migrations, built after the load (faster than during it).
 const INDEXES: &[(&str, &str)] = &[
     ("search_documents_tsv_idx", "create index search_documents_tsv_idx on search_documents using gin (tsv)"),
     ("search_documents_codes_idx", "create index search_documents_codes_idx on search_documents using gin (codes)"),
     ("search_documents_written_idx", "create index search_documents_written_idx on search_documents (written_at desc, conversation_id, message_id)"),
     ("search_documents_account_idx", "create index search_documents_account_idx on search_documents (account_id, written_at desc)"),
     ("search_documents_position_idx", "create index search_documents_position_idx on search_documents (position)"),
-    ("search_documents_passage_idx", "create index search_documents_passage_idx on search_documents (passage_sha256)"),
+    ("search_documents_passage_hash_idx", "create index search_documents_passage_hash_idx on search_documents using hash (passage_sha256)"),
+    ("search_vectors_sha256_hash_idx", "create index search_vectors_sha256_hash_idx on search_vectors using hash (sha256)"),
 ];
 
 const MAINTENANCE: &str =
