@@ -37,12 +37,12 @@ SQL
 declare -A times
 i=0
 for v in "${vectors[@]}"; do
-  exact="select v.sha256, (v.embedding <=> '$v'::vector) + 0 from search_documents d
+  exact="select v.sha256, (v.embedding <=> '$v'::halfvec) + 0 from search_documents d
          join search_vectors v on v.model = '$model' and v.sha256 = d.passage_sha256
          where d.account_id = '$small' order by 2 limit 10"
-  walk="select v.sha256, v.embedding <=> '$v'::vector from search_vectors v
+  walk="select v.sha256, v.embedding <=> '$v'::halfvec from search_vectors v
         join search_documents d on d.passage_sha256 = v.sha256
-        where v.model = '$model' and d.account_id = '$mid' order by v.embedding <=> '$v'::vector limit 200"
+        where v.model = '$model' and d.account_id = '$mid' order by v.embedding <=> '$v'::halfvec limit 200"
   # A first run reads the query's pages into the caches; then both variants, in turns first.
   run hash "$exact" >/dev/null
   run hash "$walk" >/dev/null

@@ -5,7 +5,8 @@
 //! ```text
 //! DATABASE_URL=... search_scale fill N     # empties the search tables, COPYs N documents + vectors, indexes (no HNSW)
 //! DATABASE_URL=... search_scale hnsw [M EF_CONSTRUCTION]  # builds the HNSW index (default: the migration's 32 200), timed
-//! DATABASE_URL=... search_scale bench [Q [keyword|nearest]]  # Q queries (default 200): latencies and recall@10
+//! DATABASE_URL=... search_scale bench [Q [keyword|nearest|hybrid]]  # Q queries (default 200): latencies and recall@10
+//!                                              # (hybrid: a hybrid search's two rankings, one after the other or at once)
 //! search_scale geometry N [PROBES]  # cosine percentiles of the space (no database)
 //! ```
 //!
@@ -77,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
             unfiltered(&pool, ef).await
         }
         _ => bail!(
-            "usage: search_scale fill N | hnsw [M EF_CONSTRUCTION] | bench [QUERIES [keyword|nearest]] | unfiltered EF | geometry N [PROBES]"
+            "usage: search_scale fill N | hnsw [M EF_CONSTRUCTION] | bench [QUERIES [keyword|nearest|hybrid]] | unfiltered EF | geometry N [PROBES]"
         ),
     }
 }
@@ -483,12 +484,12 @@ fn vector_row(i: u64, v: &[f32], out: &mut Vec<u8>) {
         out.extend_from_slice(&(text.len() as i32).to_be_bytes());
         out.extend_from_slice(text.as_bytes());
     }
-    // pgvector's binary form: dimensions (int16), unused (int16), then the floats.
-    out.extend_from_slice(&((4 + 4 * DIM) as i32).to_be_bytes());
+    // pgvector's binary form of a halfvec: dimensions (int16), unused (int16), then each value's 16 bits.
+    out.extend_from_slice(&((4 + 2 * DIM) as i32).to_be_bytes());
     out.extend_from_slice(&(DIM as i16).to_be_bytes());
     out.extend_from_slice(&0i16.to_be_bytes());
     for x in v {
-        out.extend_from_slice(&x.to_be_bytes());
+        out.extend_from_slice(&half::f16::from_f32(*x).to_bits().to_be_bytes());
     }
 }
 
@@ -542,7 +543,7 @@ async fn fill(pool: &PgPool, n: u64) -> anyhow::Result<()> {
     let mut docs = conn
         .copy_in_raw("copy search_documents (conversation_id, message_id, account_id, contact_id, direction, kind, body, folded, codes, passage_sha256, written_at, brands, models, refs, listing_type, price, currency, extractor_version, position) from stdin")
         .await?;
-    let mut vectors: Vec<u8> = Vec::with_capacity((n as usize) * (DIM * 4 + 110) + 32);
+    let mut vectors: Vec<u8> = Vec::with_capacity((n as usize) * (DIM * 2 + 110) + 32);
     vectors.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
     vectors.extend_from_slice(&0i32.to_be_bytes());
     vectors.extend_from_slice(&0i32.to_be_bytes());
@@ -601,7 +602,7 @@ async fn hnsw(pool: &PgPool, m: Option<u32>, ef: Option<u32>) -> anyhow::Result<
     sqlx::raw_sql("drop index if exists search_vectors_hnsw_idx")
         .execute(pool)
         .await?;
-    // Without arguments, the graph the migrations build (20270109000021_search_hnsw_denser.sql).
+    // Without arguments, the graph the migrations build (20270111000023_search_halfvec.sql).
     let with = format!(
         " with (m = {}, ef_construction = {})",
         m.unwrap_or(32),
@@ -610,7 +611,7 @@ async fn hnsw(pool: &PgPool, m: Option<u32>, ef: Option<u32>) -> anyhow::Result<
     timed(
         pool,
         &format!("search_vectors_hnsw_idx{with} (maintenance_work_mem 4GB, 1 parallel worker)"),
-        &format!("{MAINTENANCE} create index search_vectors_hnsw_idx on search_vectors using hnsw (embedding vector_cosine_ops){with}"),
+        &format!("{MAINTENANCE} create index search_vectors_hnsw_idx on search_vectors using hnsw (embedding halfvec_cosine_ops){with}"),
     )
     .await?;
     sizes(pool).await
@@ -944,7 +945,7 @@ async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Resul
     // per case so both see the same load. `page`: what GET /api/v1/search?mode=keyword runs (a page
     // of 21 and the facets); `depth`: the keyword list of a hybrid search (200).
     for (label, account) in CASES {
-        if only == Some("nearest") {
+        if only.is_some_and(|o| o != "keyword") {
             break;
         }
         let f = filters(account);
@@ -988,6 +989,9 @@ async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Resul
 
     if only == Some("keyword") {
         return Ok(());
+    }
+    if only == Some("hybrid") {
+        return hybrid(pool, &queries, &texts).await;
     }
     let t = Instant::now();
     let truth = ground_truth(n, &queries, &space);
@@ -1086,6 +1090,53 @@ async fn bench(pool: &PgPool, count: usize, only: Option<&str>) -> anyhow::Resul
     Ok(())
 }
 
+/// A hybrid search's two rankings at the API's depth (200): the keyword list, then the nearest list, one
+/// after the other against both at once on the pool's two connections (as `GET /api/v1/search` runs
+/// them), alternating query by query so both see the same load. The first 10 queries only warm up.
+async fn hybrid(
+    pool: &PgPool,
+    queries: &[Vec<f32>],
+    texts: &[(String, Vec<String>)],
+) -> anyhow::Result<()> {
+    for (label, account) in CASES {
+        let f = filters(account);
+        let (mut one_after, mut beside) = (Vec::new(), Vec::new());
+        let began = Instant::now();
+        for (i, (q, (w, c))) in queries.iter().zip(texts).enumerate() {
+            if one_after.len() >= 20 && began.elapsed().as_secs() >= 2 * BUDGET {
+                break;
+            }
+            let keyword = keyword_within(pool, w, c, &f, None, 200, KEYWORD_RANKED);
+            let nearest = nearest_planned(pool, MODEL, q, c, &f, 200, NearestPlan::default());
+            let t = Instant::now();
+            let together = i % 2 == 1;
+            if together {
+                let (k, n) = tokio::join!(keyword, nearest);
+                k?;
+                n?;
+            } else {
+                keyword.await?;
+                nearest.await?;
+            }
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            match (i < 10, together) {
+                (true, _) => {}
+                (false, true) => beside.push(ms),
+                (false, false) => one_after.push(ms),
+            }
+        }
+        println!(
+            "hybrid {label}: keyword then nearest, {} queries, {}; both at once, {} queries, {} (load {})",
+            one_after.len(),
+            percentiles(one_after.clone()),
+            beside.len(),
+            percentiles(beside.clone()),
+            load()
+        );
+    }
+    Ok(())
+}
+
 /// Latencies (ms) of `nearest()` with this plan, after up to `warmup` queries.
 async fn timed_nearest(
     pool: &PgPool,
@@ -1143,9 +1194,9 @@ async fn deeper(
         .execute(&mut *tx)
         .await?;
         let mut ids: Vec<String> = sqlx::query_scalar(
-            "with nearest as (select v.sha256, v.embedding <=> $1::text::vector as distance
+            "with nearest as (select v.sha256, v.embedding <=> $1::text::halfvec as distance
                               from search_vectors v where v.model = $2
-                              order by v.embedding <=> $1::text::vector limit $4)
+                              order by v.embedding <=> $1::text::halfvec limit $4)
              select d.message_id from nearest c join search_documents d on d.passage_sha256 = c.sha256
              where $3::text is null or d.account_id = $3
              order by c.distance limit 10",
@@ -1162,7 +1213,7 @@ async fn deeper(
                 "select d.message_id from search_documents d
                  join search_vectors v on v.model = $2 and v.sha256 = d.passage_sha256
                  where $3::text is null or d.account_id = $3
-                 order by (v.embedding <=> $1::text::vector) + 0 limit 10",
+                 order by (v.embedding <=> $1::text::halfvec) + 0 limit 10",
             )
             .bind(vector_literal(q))
             .bind(MODEL)
@@ -1200,7 +1251,7 @@ async fn spot_check(
                 "select d.message_id from search_documents d
                  join search_vectors v on v.model = $2 and v.sha256 = d.passage_sha256
                  where $3::text is null or d.account_id = $3
-                 order by (v.embedding <=> $1::text::vector) + 0 limit 10",
+                 order by (v.embedding <=> $1::text::halfvec) + 0 limit 10",
             )
             .bind(vector_literal(&queries[qi]))
             .bind(MODEL)

@@ -3,7 +3,7 @@
 //! `/v1/embeddings` server, Gemini's `batchEmbedContents`, or none (keyword search only).
 //!
 //! Every vector has [`DIMENSIONS`] floats and is L2-normalised, whichever provider made it, so the
-//! database holds one `vector(384)` column and cosine distance ranks them. Each vector is stored with the
+//! database holds one `halfvec(384)` column and cosine distance ranks them. Each vector is stored with the
 //! [`Embedder::model`] id that made it: vectors of different models are never compared.
 
 pub mod gemini;

@@ -482,13 +482,13 @@ pub async fn nearest_planned(
         found = sqlx::query_as!(
             Candidate,
             r#"with nearest as (
-                   select v.sha256, v.embedding <=> $1::text::vector as distance
+                   select v.sha256, v.embedding <=> $1::text::halfvec as distance
                    from search_vectors v
                    where $20 = 'index' and v.model = $2
-                   order by v.embedding <=> $1::text::vector
+                   order by v.embedding <=> $1::text::halfvec
                    limit $22),
                walked as materialized (
-                   select v.sha256, v.embedding <=> $1::text::vector as distance
+                   select v.sha256, v.embedding <=> $1::text::halfvec as distance
                    from search_vectors v
                    join search_documents d on d.passage_sha256 = v.sha256
                    where $20 = 'walk' and v.model = $2
@@ -507,10 +507,10 @@ pub async fn nearest_planned(
                      and ($17::float8 is null or d.price >= $17)
                      and ($18::float8 is null or d.price <= $18)
                      and ($19::text is null or d.currency = $19)
-                   order by v.embedding <=> $1::text::vector
+                   order by v.embedding <=> $1::text::halfvec
                    limit $21),
                scanned as (
-                   select v.sha256, (v.embedding <=> $1::text::vector) + 0 as distance
+                   select v.sha256, (v.embedding <=> $1::text::halfvec) + 0 as distance
                    from search_documents d
                    join search_vectors v on v.model = $2 and v.sha256 = d.passage_sha256
                    where $20 = 'exact'
@@ -792,7 +792,7 @@ pub async fn store_vectors(
     let literals: Vec<String> = vectors.iter().map(|v| vector_literal(v)).collect();
     sqlx::query!(
         r#"insert into search_vectors (model, sha256, embedding)
-           select $1, s, v::vector from unnest($2::text[], $3::text[]) x(s, v)
+           select $1, s, v::halfvec from unnest($2::text[], $3::text[]) x(s, v)
            on conflict do nothing"#,
         model,
         sha256,
@@ -984,7 +984,7 @@ mod tests {
         .await
         .expect("insert a search document");
         sqlx::query(
-            "insert into search_vectors (model, sha256, embedding) values ('m', $1, $2::text::vector)",
+            "insert into search_vectors (model, sha256, embedding) values ('m', $1, $2::text::halfvec)",
         )
         .bind(id)
         .bind(vector_literal(vector))
@@ -1048,7 +1048,7 @@ mod tests {
         sqlx::query(
             "insert into search_vectors (model, sha256, embedding)
              select 'm', 'busy' || i,
-                    ('[' || cos(0.0001 * i) || ',' || sin(0.0001 * i) || repeat(',0', 382) || ']')::vector
+                    ('[' || cos(0.0001 * i) || ',' || sin(0.0001 * i) || repeat(',0', 382) || ']')::halfvec
              from generate_series(1, $1) i",
         )
         .bind(busy)
