@@ -381,36 +381,35 @@ impl SearchApi {
         };
         let words = actors::listings::fold(text);
         let codes = projections::search::view::codes(text, &[]);
-        let (vector, notice) = match state.search.query_vector(text).await {
-            Ok(v) => (Some(v), None),
-            Err(e) => {
-                tracing::debug!(error = %e, "the answer's search uses words only");
-                (
-                    None,
-                    Some(
-                        "no embedding model answered: messages were found by their words only"
-                            .to_owned(),
-                    ),
-                )
-            }
-        };
-        let keyword = queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH)
-            .await?
-            .hits;
-        let semantic = match &vector {
-            Some(v) => {
-                queries::nearest(
+        // The words' ranking runs beside the query's embedding and its nearest documents.
+        let semantic_side = async {
+            match state.search.query_vector(text).await {
+                Ok(v) => queries::nearest(
                     &state.pool,
                     state.search.embedder.model(),
-                    v,
+                    &v,
                     &codes,
                     &filters,
                     DEPTH,
                 )
-                .await?
+                .await
+                .map(|nearest| (nearest, None)),
+                Err(e) => {
+                    tracing::debug!(error = %e, "the answer's search uses words only");
+                    Ok((
+                        Vec::new(),
+                        Some(
+                            "no embedding model answered: messages were found by their words only"
+                                .to_owned(),
+                        ),
+                    ))
+                }
             }
-            None => Vec::new(),
         };
+        let keyword_side = queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH);
+        let (semantic, keyword) = tokio::join!(semantic_side, keyword_side);
+        let (semantic, notice) = semantic?;
+        let keyword = keyword?.hits;
         let found: Vec<Ranked> = fuse::fuse(keyword, semantic)
             .into_iter()
             .take(crate::bot::history::SOURCES)
@@ -531,37 +530,64 @@ impl SearchApi {
         let asked = mode.0.unwrap_or(SearchMode::Hybrid);
         let search = &state.search;
 
-        // The query's vector, when the mode wants one and there are words to embed.
-        let mut notice = None;
-        let vector = match asked {
-            SearchMode::Keyword => None,
-            _ if text.is_empty() => None,
-            _ => match search.query_vector(text).await {
-                Ok(v) => Some(v),
+        // The semantic side (the query's vector, then its nearest documents), when the mode wants one
+        // and there are words to embed. In hybrid mode the keyword ranking runs beside it: the model's
+        // time to embed the query and the database's time to rank the words overlap.
+        let wants_vector = asked != SearchMode::Keyword && !text.is_empty();
+        let semantic_side = async {
+            if !wants_vector {
+                return Ok::<_, ApiError>((None, None));
+            }
+            match search.query_vector(text).await {
+                Ok(v) => {
+                    let nearest = queries::nearest(
+                        &state.pool,
+                        search.embedder.model(),
+                        &v,
+                        &codes,
+                        &filters,
+                        DEPTH,
+                    )
+                    .await?;
+                    Ok((Some(nearest), None))
+                }
                 Err(EmbedError::Disabled) if asked == SearchMode::Semantic => {
-                    return Err(ApiError::bad_request(
+                    Err(ApiError::bad_request(
                         "semantic_unavailable",
                         "semantic search needs an embedding model, and this server runs without one \
                          (INBOX_EMBEDDINGS=none); use mode=keyword",
                     ))
                 }
                 Err(e) if asked == SearchMode::Semantic => {
-                    return Err(ApiError::dependency_failed("its embedding model", e))
+                    Err(ApiError::dependency_failed("its embedding model", e))
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "search falls back to keywords");
-                    notice = Some(match e {
+                    let notice = match e {
                         EmbedError::Disabled => {
                             "no embedding model is configured: keyword results only".to_owned()
                         }
                         _ => "the embedding model is unavailable: keyword results only".to_owned(),
-                    });
-                    None
+                    };
+                    Ok((None, Some(notice)))
                 }
-            },
+            }
         };
+        // The keyword ranking needs every word here too: letting any word match was measured to bring
+        // noise into the fusion (bench/search: hybrid nDCG@10 0.729 with every word, 0.694 with any).
+        let fused_keyword = async {
+            if wants_vector && asked == SearchMode::Hybrid {
+                queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH)
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (semantic, fused_keyword) = tokio::join!(semantic_side, fused_keyword);
+        let (semantic, mut notice): (Option<Vec<Candidate>>, Option<String>) = semantic?;
 
-        let Some(vector) = vector else {
+        let Some(semantic) = semantic else {
             // Keyword ranking, paged in SQL.
             let after = match after {
                 None => None,
@@ -633,28 +659,15 @@ impl SearchApi {
             Some(After::Fused(f)) => Some(f),
             Some(After::Keyword(_)) => return Err(cursor::invalid()),
         };
-        // The keyword ranking needs every word here too: letting any word match was measured to bring
-        // noise into the fusion (bench/search: hybrid nDCG@10 0.729 with every word, 0.694 with any).
-        let keyword = match asked {
-            SearchMode::Hybrid => {
-                let ranked =
-                    queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH).await?;
+        let keyword = match fused_keyword? {
+            Some(ranked) => {
                 if ranked.capped {
                     notice = joined(notice, capped());
                 }
                 ranked.hits
             }
-            _ => Vec::new(),
+            None => Vec::new(),
         };
-        let semantic = queries::nearest(
-            &state.pool,
-            search.embedder.model(),
-            &vector,
-            &codes,
-            &filters,
-            DEPTH,
-        )
-        .await?;
         let fused = fuse::fuse(keyword, semantic);
         let total = fused.len() as i64;
         let facets = count_facets(&fused);
