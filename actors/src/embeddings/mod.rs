@@ -71,6 +71,12 @@ pub trait Embedder: Send + Sync + 'static {
     /// One vector per text, in the order given, each of [`DIMENSIONS`] floats with an L2 norm of 1.
     /// An empty slice gives an empty answer without a call.
     async fn embed(&self, purpose: Purpose, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError>;
+
+    /// False when every call is sure to fail (no model, or one that could not be set up), so a search
+    /// need not start work that only a vector would use.
+    fn may_answer(&self) -> bool {
+        true
+    }
 }
 
 /// Checks a provider's answer before anyone stores it: one vector per text, each of [`DIMENSIONS`]
@@ -130,6 +136,10 @@ impl Embedder for NoEmbedder {
         }
         Err(EmbedError::Disabled)
     }
+
+    fn may_answer(&self) -> bool {
+        false
+    }
 }
 
 /// A model that could not be set up (a missing file, a bad setting): says why on every call, so the
@@ -164,6 +174,10 @@ impl Embedder for Unavailable {
             return Ok(Vec::new());
         }
         Err(self.error.clone())
+    }
+
+    fn may_answer(&self) -> bool {
+        false
     }
 }
 
