@@ -4,7 +4,9 @@
 -- memory. Recall@10 and latency did not change beyond the run-to-run noise; the build takes as long.
 -- multilingual-e5-small's vectors are unit length with components near ±0.04: half precision moves a
 -- cosine by 5e-6 (p50) to 3.5e-5 (max, 20,000 pairs of real vectors), so only near-exact ties can swap.
--- The table is rewritten and the graph rebuilt once, here: about 17 minutes per million vectors on 2 cores.
+-- The table is rewritten and the graph rebuilt once, here. The bench built a million vectors' graph in
+-- about 17 minutes on 2 cores with 4 GB of maintenance_work_mem; the 1 GB allowed here holds the graph of
+-- about 750,000 half-precision vectors, and the rest of a larger one is built on disk, slower.
 do $$
 begin
     if to_regtype('halfvec') is null then
