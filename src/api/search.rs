@@ -534,10 +534,11 @@ impl SearchApi {
         // and there are words to embed. In hybrid mode the keyword ranking runs beside it: the model's
         // time to embed the query and the database's time to rank the words overlap.
         let wants_vector = asked != SearchMode::Keyword && !text.is_empty();
-        // Without a model that may answer, hybrid falls back to the keyword ranking, paged in SQL: a cursor
-        // of the fused list is refused before any work, and no fused keyword list is started.
-        let keyword_only =
-            !wants_vector || (asked == SearchMode::Hybrid && !search.embedder.may_answer());
+        // Hybrid ranks the words for the fusion only when a model may answer; without one it falls back
+        // to the keyword ranking paged in SQL, so a cursor of the fused list is refused before any work.
+        let fuses_words =
+            wants_vector && asked == SearchMode::Hybrid && search.embedder.may_answer();
+        let keyword_only = !wants_vector || (asked == SearchMode::Hybrid && !fuses_words);
         if keyword_only && matches!(after, Some(After::Fused(_))) {
             return Err(cursor::invalid());
         }
@@ -583,7 +584,7 @@ impl SearchApi {
         // The keyword ranking needs every word here too: letting any word match was measured to bring
         // noise into the fusion (bench/search: hybrid nDCG@10 0.729 with every word, 0.694 with any).
         let fused_keyword = async {
-            if !keyword_only && asked == SearchMode::Hybrid {
+            if fuses_words {
                 queries::keyword(&state.pool, &words, &codes, &filters, None, DEPTH)
                     .await
                     .map(Some)

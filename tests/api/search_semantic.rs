@@ -158,6 +158,18 @@ async fn meaning_is_found_across_languages_and_fused_with_the_words() {
     both.sort();
     both.dedup();
     assert_eq!(both.len(), 4);
+    // A cursor of the fused ranking does not page a keyword search.
+    let (status, body) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("{}&cursor={cursor}", search("keyword", "montre à vendre")),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (400, Some("invalid_cursor")),
+        "{body}"
+    );
 
     // Filters apply to the vector ranking as well.
     let page = app
