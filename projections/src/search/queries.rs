@@ -138,6 +138,13 @@ pub struct KeywordHits {
 /// (and as many of the tokens) are ranked; `capped` says when there were more. With `words` and `codes`
 /// both empty, every document matching the filters, newest first (paged without a bound).
 /// `websearch_to_tsquery` reads any input without a syntax error.
+///
+/// The newest matches are found stretch by stretch of the log, newest first (`search_windows` and
+/// `search_words` in migration 24): the text index answers each stretch, for the number asked when one
+/// is, and the walk stops once it has enough. Reading every match of common words, or walking the
+/// newest documents back through most of the table, cost up to 600 ms at a million documents
+/// (bench/search-scale, round 10). A conversation or a contact filter keeps the plain query, which
+/// reads that conversation's or contact's documents first.
 pub async fn keyword(
     pool: &PgPool,
     words: &str,
@@ -170,8 +177,9 @@ pub async fn keyword_within(
         .await?;
     let rows = sqlx::query!(
         r#"with worded as (
-                    select d.* from search_documents d
-                    where ($3 or d.tsv @@ (websearch_to_tsquery('simple', $1)
+                    (select d.* from search_documents d
+                    where ($3 or $7::text is not null or $8::text is not null)
+                      and ($3 or d.tsv @@ (websearch_to_tsquery('simple', $1)
                                            || websearch_to_tsquery('french', $1)
                                            || websearch_to_tsquery('english', $1)))
                       and (not $3 or $22::bigint is null or d.position <= $22)
@@ -191,7 +199,35 @@ pub async fn keyword_within(
                       and ($18::float8 is null or d.price <= $18)
                       and ($19::text is null or d.currency = $19)
                     order by d.position desc
-                    limit $26),
+                    limit $26)
+                    union all
+                    (select w.* from search_windows((select max(position) from search_documents)) s(win)
+                    cross join lateral (
+                        select d.* from (
+                            select d.* from search_documents d
+                            where search_words(d.tsv, d.account_id, d.position) @@ search_in_window(
+                                websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
+                                || websearch_to_tsquery('english', $1), s.win, $6, $4, $5)
+                            offset 0) d
+                        where true
+                          and account_in_scope(d.account_id, $4, $5)
+                          and ($6::text is null or d.account_id = $6)
+                          and ($7::text is null or d.conversation_id = $7)
+                          and ($8::text is null or d.contact_id = $8)
+                          and ($9::text is null or d.direction = $9)
+                          and ($10::text is null or d.kind = $10)
+                          and ($11::timestamptz is null or d.written_at >= $11)
+                          and ($12::timestamptz is null or d.written_at < $12)
+                          and ($13::text is null or $13 = any(d.brands))
+                          and ($14::text is null or $14 = any(d.models))
+                          and ($15::text is null or $15 = any(d.refs))
+                          and ($16::text is null or d.listing_type = $16)
+                          and ($17::float8 is null or d.price >= $17)
+                          and ($18::float8 is null or d.price <= $18)
+                          and ($19::text is null or d.currency = $19)
+                        order by d.position desc) w
+                    where not $3 and $7::text is null and $8::text is null
+                    limit $26)),
                 coded as (
                     select d.* from search_documents d
                     where not $3 and cardinality($2::text[]) > 0 and d.codes && $2::text[]
@@ -631,10 +667,11 @@ pub async fn keyword_facets_within(
         .await?;
     let rows = sqlx::query!(
         r#"with worded as (
-                    select d.conversation_id, d.message_id, d.account_id, d.direction, d.kind,
+                    (select d.conversation_id, d.message_id, d.account_id, d.direction, d.kind,
                            d.listing_type, d.brands, d.models
                     from search_documents d
-                    where ($3 or d.tsv @@ (websearch_to_tsquery('simple', $1)
+                    where ($3 or $7::text is not null or $8::text is not null)
+                      and ($3 or d.tsv @@ (websearch_to_tsquery('simple', $1)
                                            || websearch_to_tsquery('french', $1)
                                            || websearch_to_tsquery('english', $1)))
                       and account_in_scope(d.account_id, $4, $5)
@@ -653,7 +690,37 @@ pub async fn keyword_facets_within(
                       and ($18::float8 is null or d.price <= $18)
                       and ($19::text is null or d.currency = $19)
                     order by d.position desc
-                    limit $20),
+                    limit $20)
+                    union all
+                    (select w.conversation_id, w.message_id, w.account_id, w.direction, w.kind,
+                            w.listing_type, w.brands, w.models
+                    from search_windows((select max(position) from search_documents)) s(win)
+                    cross join lateral (
+                        select d.* from (
+                            select d.* from search_documents d
+                            where search_words(d.tsv, d.account_id, d.position) @@ search_in_window(
+                                websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
+                                || websearch_to_tsquery('english', $1), s.win, $6, $4, $5)
+                            offset 0) d
+                        where true
+                          and account_in_scope(d.account_id, $4, $5)
+                          and ($6::text is null or d.account_id = $6)
+                          and ($7::text is null or d.conversation_id = $7)
+                          and ($8::text is null or d.contact_id = $8)
+                          and ($9::text is null or d.direction = $9)
+                          and ($10::text is null or d.kind = $10)
+                          and ($11::timestamptz is null or d.written_at >= $11)
+                          and ($12::timestamptz is null or d.written_at < $12)
+                          and ($13::text is null or $13 = any(d.brands))
+                          and ($14::text is null or $14 = any(d.models))
+                          and ($15::text is null or $15 = any(d.refs))
+                          and ($16::text is null or d.listing_type = $16)
+                          and ($17::float8 is null or d.price >= $17)
+                          and ($18::float8 is null or d.price <= $18)
+                          and ($19::text is null or d.currency = $19)
+                        order by d.position desc) w
+                    where not $3 and $7::text is null and $8::text is null
+                    limit $20)),
                 coded as (
                     select d.conversation_id, d.message_id, d.account_id, d.direction, d.kind,
                            d.listing_type, d.brands, d.models
@@ -960,6 +1027,101 @@ mod tests {
             .unwrap();
         assert_eq!(ids(&coded)[0], "m0");
         assert_eq!(coded.hits.len(), 4);
+    }
+
+    async fn placed(pool: &PgPool, id: &str, account: &str, folded: &str, position: i64) {
+        sqlx::query(
+            "insert into search_documents (conversation_id, message_id, account_id, contact_id,
+                 direction, kind, body, folded, codes, passage_sha256, written_at, brands, models,
+                 refs, position)
+             values ('c-' || $1, $1, $2, 'k1', 'inbound', 'text', $3, $3, '{}', $1, now(), '{}',
+                     '{}', '{}', $4)",
+        )
+        .bind(id)
+        .bind(account)
+        .bind(folded)
+        .bind(position)
+        .execute(pool)
+        .await
+        .expect("insert a search document");
+    }
+
+    #[tokio::test]
+    async fn the_newest_matches_are_found_across_stretches_of_the_log_for_every_number_and_operators_alone_match_nothing(
+    ) {
+        let db = TestDatabase::create().await;
+        let pool = db.pool().await;
+        // Positions in stretches of every size the index tags (2^14, 2^17, 2^20, 2^23), and a document
+        // of another number between them; the newest is written first.
+        let spots = [9_000_000_i64, 1_100_000, 200_000, 40_000, 20_000, 5];
+        for (i, position) in spots.iter().enumerate() {
+            placed(
+                &pool,
+                &format!("m{i}"),
+                "a1",
+                "une rolex a vendre",
+                *position,
+            )
+            .await;
+        }
+        placed(&pool, "other", "a2", "une rolex a vendre", 1_000_000).await;
+        let mut f = unfiltered();
+
+        let newest = keyword_within(&pool, "rolex", &[], &f, None, 10, 3)
+            .await
+            .unwrap();
+        assert!(newest.capped);
+        let mut got = ids(&newest);
+        got.sort();
+        assert_eq!(got, ["m0", "m1", "other"]);
+
+        f.account = Some("a1".into());
+        let newest = keyword_within(&pool, "rolex", &[], &f, None, 10, 4)
+            .await
+            .unwrap();
+        let mut got = ids(&newest);
+        got.sort();
+        assert_eq!(got, ["m0", "m1", "m2", "m3"]);
+        let all = keyword_within(&pool, "rolex", &[], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert!(!all.capped);
+        assert_eq!(all.hits.len(), spots.len());
+
+        f.account = None;
+        f.scope = AccountScope::Only(["a2".to_string()].into_iter().collect());
+        let kept = keyword_within(&pool, "rolex", &[], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert_eq!(ids(&kept), ["other"]);
+        let counted = keyword_facets_within(&pool, "rolex", &[], &f, 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            counted
+                .iter()
+                .filter(|(facet, _, _)| facet == "account")
+                .count(),
+            1
+        );
+        f.scope = AccountScope::Only(["a1".to_string(), "a2".to_string()].into_iter().collect());
+        let both = keyword_within(&pool, "rolex", &[], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert_eq!(both.hits.len(), spots.len() + 1);
+
+        // Operators alone leave no word: nothing matches, not every document of a stretch.
+        let f = unfiltered();
+        for query in ["& | ! : * ( )", "!", "\"'"] {
+            let found = keyword_within(&pool, query, &[], &f, None, 10, 100)
+                .await
+                .unwrap();
+            assert!(found.hits.is_empty(), "{query:?} found {:?}", ids(&found));
+            let counted = keyword_facets_within(&pool, query, &[], &f, 100)
+                .await
+                .unwrap();
+            assert!(counted.is_empty(), "{query:?} counted {counted:?}");
+        }
     }
 
     /// A unit vector at `angle` (radians) from the first axis, in the plane of the first two.
