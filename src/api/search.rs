@@ -602,22 +602,25 @@ impl SearchApi {
                 Some(After::Keyword(k)) => Some(k),
                 Some(After::Fused(_)) => return Err(cursor::invalid()),
             };
-            let ranked = queries::keyword(
-                &state.pool,
-                &words,
-                &codes,
-                &filters,
-                after.as_ref(),
-                limit + 1,
-            )
-            .await?;
+            // The page and the facet counts read the same matches on two connections, at once.
+            let (ranked, counted) = tokio::join!(
+                queries::keyword(
+                    &state.pool,
+                    &words,
+                    &codes,
+                    &filters,
+                    after.as_ref(),
+                    limit + 1,
+                ),
+                queries::keyword_facets(&state.pool, &words, &codes, &filters)
+            );
+            let (ranked, counted) = (ranked?, counted?);
             if ranked.capped {
                 notice = joined(notice, capped());
             }
             let mut found = ranked.hits;
             let more = found.len() as i64 > limit;
             found.truncate(limit as usize);
-            let counted = queries::keyword_facets(&state.pool, &words, &codes, &filters).await?;
             let total = counted
                 .iter()
                 .filter(|(facet, _, _)| facet == "direction")
