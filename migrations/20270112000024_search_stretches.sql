@@ -51,13 +51,15 @@ create function search_windows(top bigint) returns setof text
 
 -- The words of a query restricted to one stretch (a tag of search_windows), and to one number
 -- (`account`) or to the numbers a caller may read (`accounts`, unless `all_but`). A query without
--- lexemes stays without: it matches nothing, as before.
+-- lexemes stays without: it matches nothing, as before. A caller who may read no number gets null, which
+-- matches nothing without reading the index.
 create function search_in_window(words tsquery, win text, account text, all_but boolean, accounts text[])
     returns tsquery
     language sql immutable parallel safe
     as $$
         select case
             when numnode(words) = 0 then words
+            when account is null and not all_but and cardinality(accounts) = 0 then null
             when account is not null then words && ('''' || win || ' ' || md5(account) || '''')::tsquery
             when not all_but and cardinality(accounts) > 0 then
                 words && (select string_agg('''' || win || ' ' || md5(a) || '''', ' | ') from unnest(accounts) a)::tsquery

@@ -1109,6 +1109,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(both.hits.len(), spots.len() + 1);
+        f.scope = AccountScope::Only(Default::default());
+        let none = keyword_within(&pool, "rolex", &[], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert!(none.hits.is_empty());
 
         // Operators alone leave no word: nothing matches, not every document of a stretch.
         let f = unfiltered();
