@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Does the keyword index of migration 24 (search_words: the text plus stretch and number tags) slow
-# ingest? One release build, `bench/ingest.sh`'s load, in turns on two fresh databases that differ only in
-# the text index: `old` swaps it back to migration 12's `gin (tsv)` right after start-up (the database is
-# empty then, so the swap is instant), `new` keeps it. Run from the repository's root:
+# Does the keyword index of migration 25 (search_keys: the text, stretch and number tags, and each word
+# with its stretch) slow ingest? One release build, `bench/ingest.sh`'s load, in turns on two fresh
+# databases that differ only in the text index: `old` swaps it back to migration 12's `gin (tsv)` right
+# after start-up (the database is empty then, so the swap is instant), `new` keeps it. Run from the
+# repository's root:
 #
 #   bench/search-scale/ingest_ab.sh ROUNDS [inbox-load arguments]
 #   e.g. bench/search-scale/ingest_ab.sh 2 --bodies 400000 --conversations 10000 --connections 256 --duration-secs 60
@@ -20,7 +21,7 @@ for round in $(seq "$rounds"); do
     trap 'kill $inbox 2>/dev/null || true' EXIT
     wait_for_inbox
     if [ "$variant" = old ]; then
-      psql -X -q "$DATABASE_URL" -c "drop index search_documents_words_idx" \
+      psql -X -q "$DATABASE_URL" -c "drop index search_documents_keys_idx" \
         -c "create index search_documents_tsv_idx on search_documents using gin (tsv)"
     fi
     echo "# round $round, $variant text index (load $(cut -d' ' -f1-3 /proc/loadavg))"

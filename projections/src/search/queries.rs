@@ -139,12 +139,13 @@ pub struct KeywordHits {
 /// both empty, every document matching the filters, newest first (paged without a bound).
 /// `websearch_to_tsquery` reads any input without a syntax error.
 ///
-/// The newest matches are found stretch by stretch of the log, newest first (`search_windows` and
-/// `search_words` in migration 24): the text index answers each stretch, for the number asked when one
-/// is, and the walk stops once it has enough. Reading every match of common words, or walking the
+/// The newest matches are found stretch by stretch of the log, newest first (`search_windows`,
+/// migration 24): the text index answers each stretch with two keys, the words within that stretch and
+/// the stretch's tag for the numbers asked (`search_stretch_words` and `search_stretch_scope`, migration
+/// 25), and the walk stops once it has enough. Reading every match of common words, or walking the
 /// newest documents back through most of the table, cost up to 600 ms at a million documents
-/// (bench/search-scale, round 10). A conversation or a contact filter keeps the plain query, which
-/// reads that conversation's or contact's documents first.
+/// (bench/search-scale, rounds 10 and 11). A conversation or a contact filter keeps the plain query,
+/// which reads that conversation's or contact's documents first.
 pub async fn keyword(
     pool: &PgPool,
     words: &str,
@@ -205,9 +206,13 @@ pub async fn keyword_within(
                     cross join lateral (
                         select d.* from (
                             select d.* from search_documents d
-                            where search_words(d.tsv, d.account_id, d.position) @@ search_in_window(
-                                websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
-                                || websearch_to_tsquery('english', $1), s.win, $6, $4, $5)
+                            where search_keys(d.tsv, d.account_id, d.position) @@ search_stretch_words(
+                                    websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
+                                    || websearch_to_tsquery('english', $1), s.win)
+                              and search_keys(d.tsv, d.account_id, d.position)
+                                    @@ search_stretch_scope(s.win, $6, $4, $5)
+                              and d.tsv @@ (websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
+                                            || websearch_to_tsquery('english', $1))
                             offset 0) d
                         where true
                           and account_in_scope(d.account_id, $4, $5)
@@ -698,9 +703,13 @@ pub async fn keyword_facets_within(
                     cross join lateral (
                         select d.* from (
                             select d.* from search_documents d
-                            where search_words(d.tsv, d.account_id, d.position) @@ search_in_window(
-                                websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
-                                || websearch_to_tsquery('english', $1), s.win, $6, $4, $5)
+                            where search_keys(d.tsv, d.account_id, d.position) @@ search_stretch_words(
+                                    websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
+                                    || websearch_to_tsquery('english', $1), s.win)
+                              and search_keys(d.tsv, d.account_id, d.position)
+                                    @@ search_stretch_scope(s.win, $6, $4, $5)
+                              and d.tsv @@ (websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
+                                            || websearch_to_tsquery('english', $1))
                             offset 0) d
                         where true
                           and account_in_scope(d.account_id, $4, $5)
@@ -1126,6 +1135,57 @@ mod tests {
                 .await
                 .unwrap();
             assert!(counted.is_empty(), "{query:?} counted {counted:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn phrases_and_negations_find_exactly_their_documents_in_every_stretch() {
+        let db = TestDatabase::create().await;
+        let pool = db.pool().await;
+        // Each stretch's words are looked up together, without their order: the query itself decides.
+        let texts = [
+            (9_000_000_i64, "rolex daytona prix ferme"),
+            (1_100_000, "prix de la daytona rolex"),
+            (200_000, "daytona seule"),
+            (40_000, "rolex daytona bon prix"),
+            (20_000, "une montre"),
+            (5, "daytona prix"),
+        ];
+        for (i, (position, text)) in texts.iter().enumerate() {
+            placed(&pool, &format!("m{i}"), "a1", text, *position).await;
+        }
+        let f = unfiltered();
+        for (query, expected) in [
+            ("\"rolex daytona\"", vec!["m0", "m3"]),
+            ("\"daytona prix\"", vec!["m0", "m5"]),
+            ("daytona prix", vec!["m0", "m1", "m3", "m5"]),
+            ("daytona -prix", vec!["m2"]),
+            ("-prix", vec!["m2", "m4"]),
+            ("rolex -\"daytona prix\"", vec!["m1", "m3"]),
+            (
+                "daytona or montre",
+                vec!["m0", "m1", "m2", "m3", "m4", "m5"],
+            ),
+        ] {
+            let found = keyword_within(&pool, query, &[], &f, None, 10, 100)
+                .await
+                .unwrap();
+            let mut got = ids(&found);
+            got.sort();
+            assert_eq!(got, expected, "{query}");
+            let counted = keyword_facets_within(&pool, query, &[], &f, 100)
+                .await
+                .unwrap();
+            let documents: i64 = counted
+                .iter()
+                .filter(|(facet, _, _)| facet == "direction")
+                .map(|(_, _, n)| *n)
+                .sum();
+            assert_eq!(
+                documents,
+                expected.len() as i64,
+                "{query} counted {counted:?}"
+            );
         }
     }
 

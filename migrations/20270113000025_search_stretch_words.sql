@@ -1,0 +1,90 @@
+-- Keyword search walks the log stretch by stretch (migration 24), and the index answered each stretch by
+-- intersecting the query's words with the stretch's tag. The rarest of those was the tag (16,384
+-- documents for a stretch of 2^14), so words that are each common but rarely together (`daytona prix`)
+-- cost every document of every stretch walked: about 100 ms at a million (bench/search-scale, round 11).
+--
+-- The index now also holds each word of a document together with its stretch of 2^17 positions,
+-- `lexeme ~w N` (N = position >> 17; a lexeme never holds a space), so the index finds a word's
+-- documents in one stretch without reading its documents elsewhere. A query asks for its words in the
+-- stretch (search_stretch_words) and, as a second key, for the stretch's or the number's tag
+-- (search_stretch_scope); the index leapfrogs between the two keys, so each costs what is rare in it.
+-- The words' keys are a sieve: the documents it lets through are still checked against the query itself
+-- (tsv @@ words), which keeps phrases and negations exact.
+create function search_keys(tsv tsvector, account text, log_position bigint) returns tsvector
+    language sql immutable parallel safe
+    as $$
+        select tsv || array_to_tsvector(array[
+            '~s14 ' || (log_position >> 14)::text, '~s17 ' || (log_position >> 17)::text,
+            '~s20 ' || (log_position >> 20)::text, '~s23 ' || (log_position >> 23)::text,
+            '~s14 ' || (log_position >> 14)::text || ' ' || md5(account),
+            '~s17 ' || (log_position >> 17)::text || ' ' || md5(account),
+            '~s20 ' || (log_position >> 20)::text || ' ' || md5(account),
+            '~s23 ' || (log_position >> 23)::text || ' ' || md5(account)]
+            -- A lexeme is at most 2,047 bytes and a longer one is silently cut, so the longest keep no key
+            -- (search_stretch_words does not use keys for them either).
+            || array(select l || ' ~w ' || (log_position >> 17)::text
+                     from unnest(tsvector_to_array(tsv)) l where octet_length(l) <= 2000))
+    $$;
+
+-- The words of a query (from websearch_to_tsquery, which never writes weights or prefixes) as keys of
+-- the 2^17 stretches that stretch `win` (a tag of search_windows) lies in or covers: each lexeme becomes
+-- the OR of its keys there, and a phrase operator becomes AND, since keys hold no word positions. That
+-- loosens a phrase, never tightens it; the caller checks the query itself on what it lets through.
+-- A negated phrase would be tightened by that, so a query holding both, one with only negations (which
+-- an index cannot drive), or one with a lexeme too long for a key asks for the stretch's tag instead.
+-- A query without lexemes stays without: it matches nothing.
+create function search_stretch_words(words tsquery, win text) returns tsquery
+    language sql immutable parallel safe
+    as $$
+        with stretch as (
+            select substr(split_part(win, ' ', 1), 3)::int as size, split_part(win, ' ', 2)::bigint as n),
+        keys as (
+            select k from stretch, generate_series(
+                case when size <= 17 then n >> (17 - size) else n << (size - 17) end,
+                case when size <= 17 then n >> (17 - size) else ((n + 1) << (size - 17)) - 1 end) k),
+        pieces as (
+            select p[1] as piece, i
+            from regexp_matches(words::text, '(''(?:[^'']|'''')*''|<[0-9-]+>|[^''<]+)', 'g')
+                 with ordinality as m(p, i)),
+        keyed as (
+            select string_agg(
+                       case
+                           when piece like '''%' then
+                               '(' || (select string_agg(left(piece, -1) || ' ~w ' || k::text || '''', ' | ')
+                                       from keys) || ')'
+                           when piece like '<%' then '&'
+                           else piece
+                       end, '' order by i) as text,
+                   bool_or(piece like '''%' and octet_length(piece) > 2002) as too_long,
+                   bool_or(piece like '<%') and bool_or(piece not like '''%' and piece like '%!%')
+                       as negated_phrase
+            from pieces)
+        select case
+            when numnode(words) = 0 then words
+            when querytree(words) = 'T' or keyed.too_long or keyed.negated_phrase
+                then ('''' || win || '''')::tsquery
+            else keyed.text::tsquery
+        end
+        from keyed
+    $$;
+
+-- The tag that keeps a stretch's documents to one number (`account`), to the numbers a caller may read
+-- (`accounts`, unless `all_but`), or to none of them: the stretch's own tag. A caller who may read no
+-- number gets null, which matches nothing without reading the index.
+create function search_stretch_scope(win text, account text, all_but boolean, accounts text[])
+    returns tsquery
+    language sql immutable parallel safe
+    as $$
+        select case
+            when account is null and not all_but and cardinality(accounts) = 0 then null
+            when account is not null then ('''' || win || ' ' || md5(account) || '''')::tsquery
+            when not all_but and cardinality(accounts) > 0 then
+                (select string_agg('''' || win || ' ' || md5(a) || '''', ' | ') from unnest(accounts) a)::tsquery
+            else ('''' || win || '''')::tsquery
+        end
+    $$;
+
+create index search_documents_keys_idx on search_documents using gin (search_keys(tsv, account_id, position));
+drop index search_documents_words_idx;
+drop function search_in_window(tsquery, text, text, boolean, text[]);
+drop function search_words(tsvector, text, bigint);
