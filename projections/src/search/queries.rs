@@ -137,7 +137,8 @@ pub struct KeywordHits {
 /// matches, then the text rank, then the newest. Only the newest [`KEYWORD_RANKED`] matches of the words
 /// (and as many of the tokens) are ranked; `capped` says when there were more. With `words` and `codes`
 /// both empty, every document matching the filters, newest first (paged without a bound).
-/// `websearch_to_tsquery` reads any input without a syntax error.
+/// The words are read as `search_query` does (migration 25): `websearch_to_tsquery` in the simple, French
+/// and English configurations, each distinct reading once; it reads any input without a syntax error.
 ///
 /// The newest matches are found stretch by stretch of the log, newest first (`search_windows`,
 /// migration 24): the text index answers each stretch with two keys, the words within that stretch and
@@ -180,9 +181,7 @@ pub async fn keyword_within(
         r#"with worded as (
                     (select d.* from search_documents d
                     where ($3 or $7::text is not null or $8::text is not null)
-                      and ($3 or d.tsv @@ (websearch_to_tsquery('simple', $1)
-                                           || websearch_to_tsquery('french', $1)
-                                           || websearch_to_tsquery('english', $1)))
+                      and ($3 or d.tsv @@ search_query($1))
                       and (not $3 or $22::bigint is null or d.position <= $22)
                       and account_in_scope(d.account_id, $4, $5)
                       and ($6::text is null or d.account_id = $6)
@@ -206,13 +205,11 @@ pub async fn keyword_within(
                     cross join lateral (
                         select d.* from (
                             select d.* from search_documents d
-                            where search_keys(d.tsv, d.account_id, d.position) @@ search_stretch_words(
-                                    websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
-                                    || websearch_to_tsquery('english', $1), s.win)
+                            where search_keys(d.tsv, d.account_id, d.position)
+                                    @@ search_stretch_words(search_query($1), s.win)
                               and search_keys(d.tsv, d.account_id, d.position)
                                     @@ search_stretch_scope(s.win, $6, $4, $5)
-                              and d.tsv @@ (websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
-                                            || websearch_to_tsquery('english', $1))
+                              and d.tsv @@ search_query($1)
                             offset 0) d
                         where true
                           and account_in_scope(d.account_id, $4, $5)
@@ -262,9 +259,7 @@ pub async fn keyword_within(
                                         and w.message_id = c.message_id)),
                 hits as (
                     select m.*, (m.codes && $2::text[]) as exact,
-                           ts_rank_cd(m.tsv, websearch_to_tsquery('simple', $1)
-                                             || websearch_to_tsquery('french', $1)
-                                             || websearch_to_tsquery('english', $1)) as rank
+                           ts_rank_cd(m.tsv, search_query($1)) as rank
                     from matched m),
                 capped as (
                     select (select count(*) from worded) >= $26
@@ -676,9 +671,7 @@ pub async fn keyword_facets_within(
                            d.listing_type, d.brands, d.models
                     from search_documents d
                     where ($3 or $7::text is not null or $8::text is not null)
-                      and ($3 or d.tsv @@ (websearch_to_tsquery('simple', $1)
-                                           || websearch_to_tsquery('french', $1)
-                                           || websearch_to_tsquery('english', $1)))
+                      and ($3 or d.tsv @@ search_query($1))
                       and account_in_scope(d.account_id, $4, $5)
                       and ($6::text is null or d.account_id = $6)
                       and ($7::text is null or d.conversation_id = $7)
@@ -703,13 +696,11 @@ pub async fn keyword_facets_within(
                     cross join lateral (
                         select d.* from (
                             select d.* from search_documents d
-                            where search_keys(d.tsv, d.account_id, d.position) @@ search_stretch_words(
-                                    websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
-                                    || websearch_to_tsquery('english', $1), s.win)
+                            where search_keys(d.tsv, d.account_id, d.position)
+                                    @@ search_stretch_words(search_query($1), s.win)
                               and search_keys(d.tsv, d.account_id, d.position)
                                     @@ search_stretch_scope(s.win, $6, $4, $5)
-                              and d.tsv @@ (websearch_to_tsquery('simple', $1) || websearch_to_tsquery('french', $1)
-                                            || websearch_to_tsquery('english', $1))
+                              and d.tsv @@ search_query($1)
                             offset 0) d
                         where true
                           and account_in_scope(d.account_id, $4, $5)
