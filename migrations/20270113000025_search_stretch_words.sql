@@ -87,7 +87,7 @@ create function search_stretch_scope(win text, account text, all_but boolean, ac
 -- The words of a search as the text index reads them: in the simple, French and English configurations,
 -- ORed. Each distinct reading is kept once: checking and ranking a document costs in proportion to the
 -- query's branches, and three equal branches (`royal oak full set`) tripled `ts_rank_cd`'s time for the
--- same ranks (36 ms against 12 ms for 2,000 documents, bench/search-scale round 11).
+-- same ranks (39 ms against 13 ms for 2,000 documents, bench/search-scale round 11).
 create function search_query(words text) returns tsquery
     language sql immutable parallel safe
     as $$

@@ -134,7 +134,7 @@ pub struct KeywordHits {
 }
 
 /// Documents matching the words (folded, as the index is) or one of the exact tokens, best first: exact
-/// matches, then the text rank (`ts_rank`: `ts_rank_cd` cost 20–35 ms more for 2,000 matches and ranked
+/// matches, then the text rank (`ts_rank`: `ts_rank_cd` cost 9–23 ms more for 2,000 matches and ranked
 /// the labelled set of bench/search the same, round 11 of bench/search-scale), then the newest. Only the newest [`KEYWORD_RANKED`] matches of the words
 /// (and as many of the tokens) are ranked; `capped` says when there were more. With `words` and `codes`
 /// both empty, every document matching the filters, newest first (paged without a bound).
