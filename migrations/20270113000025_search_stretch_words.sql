@@ -9,8 +9,10 @@
 -- stretch (search_stretch_words) and, as a second key, for the stretch's or the number's tag
 -- (search_stretch_scope); the index leapfrogs between the two keys, so each costs what is rare in it.
 -- The words' keys are a sieve: the documents it lets through are still checked against the query itself
--- (tsv @@ words), which keeps phrases and negations exact.
-create function search_keys(tsv tsvector, account text, log_position bigint) returns tsvector
+-- (tsv @@ words), which keeps phrases and negations exact. A document's exact tokens (codes: references
+-- such as 116610LN) are keyed the same way, `~c CODE ~w N`, and once for the whole log, `~c CODE`, so the
+-- newest holders of a common reference are found stretch by stretch too (search_stretch_codes).
+create function search_keys(tsv tsvector, codes text[], account text, log_position bigint) returns tsvector
     language sql immutable parallel safe
     as $$
         select tsv || array_to_tsvector(array[
@@ -20,10 +22,14 @@ create function search_keys(tsv tsvector, account text, log_position bigint) ret
             '~s17 ' || (log_position >> 17)::text || ' ' || md5(account),
             '~s20 ' || (log_position >> 20)::text || ' ' || md5(account),
             '~s23 ' || (log_position >> 23)::text || ' ' || md5(account)]
-            -- A lexeme is at most 2,047 bytes and a longer one is silently cut, so the longest keep no key
-            -- (search_stretch_words does not use keys for them either).
+            -- A key is at most 2,047 bytes and a longer one is silently cut, so the longest words and
+            -- codes keep no key (search_stretch_words and search_stretch_codes use none for them either).
             || array(select l || ' ~w ' || (log_position >> 17)::text
-                     from unnest(tsvector_to_array(tsv)) l where octet_length(l) <= 2000))
+                     from unnest(tsvector_to_array(tsv)) l where octet_length(l) <= 2000)
+            || array(select k
+                     from unnest(codes) c,
+                          lateral (values ('~c ' || c), ('~c ' || c || ' ~w ' || (log_position >> 17)::text)) v(k)
+                     where octet_length(c) <= 2000))
     $$;
 
 -- The words of a query (from websearch_to_tsquery, which never writes weights or prefixes) for stretch
@@ -67,6 +73,28 @@ create function search_stretch_words(words tsquery, win text) returns tsquery
         from keyed
     $$;
 
+-- The exact tokens of a search (a document matches when it holds one of them) for stretch `win`: in a
+-- stretch of 2^14 or 2^17, each token's key in the stretch of 2^17 it lies in; in a larger one, the
+-- token's key for the whole log. A token too long for a key asks for the stretch's tag instead; none at
+-- all matches nothing. Tokens are quoted for tsquery (backslash and quote escaped), so no token can reach
+-- the query's syntax.
+create function search_stretch_codes(codes text[], win text) returns tsquery
+    language sql immutable parallel safe
+    as $$
+        with stretch as (
+            select substr(split_part(win, ' ', 1), 3)::int as size, split_part(win, ' ', 2)::bigint as n)
+        select case
+            when bool_or(octet_length(c) > 2000) then ('''' || win || '''')::tsquery
+            else string_agg(
+                '''' || replace(replace(
+                    case when size <= 17 then '~c ' || c || ' ~w ' || (n >> (17 - size))::text
+                         else '~c ' || c end,
+                    '\', '\\'), '''', '''''') || '''', ' | ')::tsquery
+        end
+        from stretch, unnest(codes) c
+        where c is not null
+    $$;
+
 -- The tag that keeps a stretch's documents to one number (`account`), to the numbers a caller may read
 -- (`accounts`, unless `all_but`), or to none of them: the stretch's own tag. A caller who may read no
 -- number gets null, which matches nothing without reading the index.
@@ -100,7 +128,7 @@ create function search_query(words text) returns tsquery
                      websearch_to_tsquery('english', words) as e) readings
     $$;
 
-create index search_documents_keys_idx on search_documents using gin (search_keys(tsv, account_id, position));
+create index search_documents_keys_idx on search_documents using gin (search_keys(tsv, codes, account_id, position));
 drop index search_documents_words_idx;
 drop function search_in_window(tsquery, text, text, boolean, text[]);
 drop function search_words(tsvector, text, bigint);

@@ -512,7 +512,7 @@ async fn timed(pool: &PgPool, label: &str, sql: &str) -> anyhow::Result<()> {
 
 /// The secondary indexes of the search migrations, built after the load (faster than during it).
 const INDEXES: &[(&str, &str)] = &[
-    ("search_documents_keys_idx", "create index search_documents_keys_idx on search_documents using gin (search_keys(tsv, account_id, position))"),
+    ("search_documents_keys_idx", "create index search_documents_keys_idx on search_documents using gin (search_keys(tsv, codes, account_id, position))"),
     ("search_documents_codes_idx", "create index search_documents_codes_idx on search_documents using gin (codes)"),
     ("search_documents_written_idx", "create index search_documents_written_idx on search_documents (written_at desc, conversation_id, message_id)"),
     ("search_documents_account_idx", "create index search_documents_account_idx on search_documents (account_id, written_at desc)"),

@@ -135,16 +135,18 @@ pub struct KeywordHits {
 
 /// Documents matching the words (folded, as the index is) or one of the exact tokens, best first: exact
 /// matches, then the text rank (`ts_rank`: `ts_rank_cd` cost 9–23 ms more for 2,000 matches and ranked
-/// the labelled set of bench/search the same, round 11 of bench/search-scale), then the newest. Only the newest [`KEYWORD_RANKED`] matches of the words
-/// (and as many of the tokens) are ranked; `capped` says when there were more. With `words` and `codes`
+/// the labelled set of bench/search the same, round 11 of bench/search-scale), then the newest. Only the
+/// newest [`KEYWORD_RANKED`] matches of the words (and as many of the tokens) are ranked; `capped` says
+/// when there were more. With `words` and `codes`
 /// both empty, every document matching the filters, newest first (paged without a bound).
 /// The words are read as `search_query` does (migration 25): `websearch_to_tsquery` in the simple, French
 /// and English configurations, each distinct reading once; it reads any input without a syntax error.
 ///
 /// The newest matches are found stretch by stretch of the log, newest first (`search_windows`,
-/// migration 24): the text index answers each stretch with two keys, the words within that stretch and
-/// the stretch's tag for the numbers asked (`search_stretch_words` and `search_stretch_scope`, migration
-/// 25), and the walk stops once it has enough. Reading every match of common words, or walking the
+/// migration 24): the text index answers each stretch with two keys, the words (or the exact tokens)
+/// within that stretch and the stretch's tag for the numbers asked (`search_stretch_words`,
+/// `search_stretch_codes` and `search_stretch_scope`, migration 25), and the walk stops once it has
+/// enough. Reading every match of common words, or walking the
 /// newest documents back through most of the table, cost up to 600 ms at a million documents
 /// (bench/search-scale, rounds 10 and 11). A conversation or a contact filter keeps the plain query,
 /// which reads that conversation's or contact's documents first.
@@ -206,9 +208,9 @@ pub async fn keyword_within(
                     cross join lateral (
                         select d.* from (
                             select d.* from search_documents d
-                            where search_keys(d.tsv, d.account_id, d.position)
+                            where search_keys(d.tsv, d.codes, d.account_id, d.position)
                                     @@ search_stretch_words(search_query($1), s.win)
-                              and search_keys(d.tsv, d.account_id, d.position)
+                              and search_keys(d.tsv, d.codes, d.account_id, d.position)
                                     @@ search_stretch_scope(s.win, $6, $4, $5)
                               and d.tsv @@ search_query($1)
                             offset 0) d
@@ -232,8 +234,9 @@ pub async fn keyword_within(
                     where not $3 and $7::text is null and $8::text is null
                     limit $26)),
                 coded as (
-                    select d.* from search_documents d
+                    (select d.* from search_documents d
                     where not $3 and cardinality($2::text[]) > 0 and d.codes && $2::text[]
+                      and ($7::text is not null or $8::text is not null)
                       and account_in_scope(d.account_id, $4, $5)
                       and ($6::text is null or d.account_id = $6)
                       and ($7::text is null or d.conversation_id = $7)
@@ -250,7 +253,37 @@ pub async fn keyword_within(
                       and ($18::float8 is null or d.price <= $18)
                       and ($19::text is null or d.currency = $19)
                     order by d.position desc
-                    limit $26),
+                    limit $26)
+                    union all
+                    (select w.* from search_windows((select max(position) from search_documents)) s(win)
+                    cross join lateral (
+                        select d.* from (
+                            select d.* from search_documents d
+                            where search_keys(d.tsv, d.codes, d.account_id, d.position)
+                                    @@ search_stretch_codes($2::text[], s.win)
+                              and search_keys(d.tsv, d.codes, d.account_id, d.position)
+                                    @@ search_stretch_scope(s.win, $6, $4, $5)
+                              and d.codes && $2::text[]
+                            offset 0) d
+                        where true
+                          and account_in_scope(d.account_id, $4, $5)
+                          and ($6::text is null or d.account_id = $6)
+                          and ($7::text is null or d.conversation_id = $7)
+                          and ($8::text is null or d.contact_id = $8)
+                          and ($9::text is null or d.direction = $9)
+                          and ($10::text is null or d.kind = $10)
+                          and ($11::timestamptz is null or d.written_at >= $11)
+                          and ($12::timestamptz is null or d.written_at < $12)
+                          and ($13::text is null or $13 = any(d.brands))
+                          and ($14::text is null or $14 = any(d.models))
+                          and ($15::text is null or $15 = any(d.refs))
+                          and ($16::text is null or d.listing_type = $16)
+                          and ($17::float8 is null or d.price >= $17)
+                          and ($18::float8 is null or d.price <= $18)
+                          and ($19::text is null or d.currency = $19)
+                        order by d.position desc) w
+                    where not $3 and cardinality($2::text[]) > 0 and $7::text is null and $8::text is null
+                    limit $26)),
                 matched as (
                     select * from worded
                     union all
@@ -697,9 +730,9 @@ pub async fn keyword_facets_within(
                     cross join lateral (
                         select d.* from (
                             select d.* from search_documents d
-                            where search_keys(d.tsv, d.account_id, d.position)
+                            where search_keys(d.tsv, d.codes, d.account_id, d.position)
                                     @@ search_stretch_words(search_query($1), s.win)
-                              and search_keys(d.tsv, d.account_id, d.position)
+                              and search_keys(d.tsv, d.codes, d.account_id, d.position)
                                     @@ search_stretch_scope(s.win, $6, $4, $5)
                               and d.tsv @@ search_query($1)
                             offset 0) d
@@ -723,10 +756,11 @@ pub async fn keyword_facets_within(
                     where not $3 and $7::text is null and $8::text is null
                     limit $20)),
                 coded as (
-                    select d.conversation_id, d.message_id, d.account_id, d.direction, d.kind,
+                    (select d.conversation_id, d.message_id, d.account_id, d.direction, d.kind,
                            d.listing_type, d.brands, d.models
                     from search_documents d
                     where not $3 and cardinality($2::text[]) > 0 and d.codes && $2::text[]
+                      and ($7::text is not null or $8::text is not null)
                       and account_in_scope(d.account_id, $4, $5)
                       and ($6::text is null or d.account_id = $6)
                       and ($7::text is null or d.conversation_id = $7)
@@ -743,7 +777,39 @@ pub async fn keyword_facets_within(
                       and ($18::float8 is null or d.price <= $18)
                       and ($19::text is null or d.currency = $19)
                     order by d.position desc
-                    limit $20),
+                    limit $20)
+                    union all
+                    (select w.conversation_id, w.message_id, w.account_id, w.direction, w.kind,
+                            w.listing_type, w.brands, w.models
+                    from search_windows((select max(position) from search_documents)) s(win)
+                    cross join lateral (
+                        select d.* from (
+                            select d.* from search_documents d
+                            where search_keys(d.tsv, d.codes, d.account_id, d.position)
+                                    @@ search_stretch_codes($2::text[], s.win)
+                              and search_keys(d.tsv, d.codes, d.account_id, d.position)
+                                    @@ search_stretch_scope(s.win, $6, $4, $5)
+                              and d.codes && $2::text[]
+                            offset 0) d
+                        where true
+                          and account_in_scope(d.account_id, $4, $5)
+                          and ($6::text is null or d.account_id = $6)
+                          and ($7::text is null or d.conversation_id = $7)
+                          and ($8::text is null or d.contact_id = $8)
+                          and ($9::text is null or d.direction = $9)
+                          and ($10::text is null or d.kind = $10)
+                          and ($11::timestamptz is null or d.written_at >= $11)
+                          and ($12::timestamptz is null or d.written_at < $12)
+                          and ($13::text is null or $13 = any(d.brands))
+                          and ($14::text is null or $14 = any(d.models))
+                          and ($15::text is null or $15 = any(d.refs))
+                          and ($16::text is null or d.listing_type = $16)
+                          and ($17::float8 is null or d.price >= $17)
+                          and ($18::float8 is null or d.price <= $18)
+                          and ($19::text is null or d.currency = $19)
+                        order by d.position desc) w
+                    where not $3 and cardinality($2::text[]) > 0 and $7::text is null and $8::text is null
+                    limit $20)),
                 hits as (
                     select * from worded
                     union all
@@ -1031,17 +1097,29 @@ mod tests {
     }
 
     async fn placed(pool: &PgPool, id: &str, account: &str, folded: &str, position: i64) {
+        coded(pool, id, account, folded, &[], position).await;
+    }
+
+    async fn coded(
+        pool: &PgPool,
+        id: &str,
+        account: &str,
+        folded: &str,
+        codes: &[&str],
+        position: i64,
+    ) {
         sqlx::query(
             "insert into search_documents (conversation_id, message_id, account_id, contact_id,
                  direction, kind, body, folded, codes, passage_sha256, written_at, brands, models,
                  refs, position)
-             values ('c-' || $1, $1, $2, 'k1', 'inbound', 'text', $3, $3, '{}', $1, now(), '{}',
+             values ('c-' || $1, $1, $2, 'k1', 'inbound', 'text', $3, $3, $5, $1, now(), '{}',
                      '{}', '{}', $4)",
         )
         .bind(id)
         .bind(account)
         .bind(folded)
         .bind(position)
+        .bind(codes)
         .execute(pool)
         .await
         .expect("insert a search document");
@@ -1128,6 +1206,96 @@ mod tests {
                 .unwrap();
             assert!(counted.is_empty(), "{query:?} counted {counted:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_newest_holders_of_a_reference_are_found_across_stretches_for_every_number() {
+        let db = TestDatabase::create().await;
+        let pool = db.pool().await;
+        let spots = [9_000_000_i64, 1_100_000, 200_000, 40_000, 20_000, 5];
+        for (i, position) in spots.iter().enumerate() {
+            coded(
+                &pool,
+                &format!("m{i}"),
+                "a1",
+                "une montre",
+                &["116610LN"],
+                *position,
+            )
+            .await;
+        }
+        coded(&pool, "other", "a2", "une montre", &["116610LN"], 1_000_000).await;
+        // A token is quoted into the index's query: quotes and backslashes stay text.
+        coded(
+            &pool,
+            "odd",
+            "a1",
+            "une montre",
+            &["A'B\\C", "X Y"],
+            300_000,
+        )
+        .await;
+        let reference = vec!["116610LN".to_string()];
+        let mut f = unfiltered();
+
+        let newest = keyword_within(&pool, "", &reference, &f, None, 10, 3)
+            .await
+            .unwrap();
+        assert!(newest.capped);
+        let mut got = ids(&newest);
+        got.sort();
+        assert_eq!(got, ["m0", "m1", "other"]);
+
+        f.account = Some("a1".into());
+        let newest = keyword_within(&pool, "", &reference, &f, None, 10, 4)
+            .await
+            .unwrap();
+        let mut got = ids(&newest);
+        got.sort();
+        assert_eq!(got, ["m0", "m1", "m2", "m3"]);
+        let all = keyword_within(&pool, "", &reference, &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert_eq!(all.hits.len(), spots.len());
+
+        f.account = None;
+        f.scope = AccountScope::Only(["a2".to_string()].into_iter().collect());
+        let kept = keyword_within(&pool, "", &reference, &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert_eq!(ids(&kept), ["other"]);
+        let counted = keyword_facets_within(&pool, "", &reference, &f, 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            counted
+                .iter()
+                .filter(|(facet, _, _)| facet == "account")
+                .collect::<Vec<_>>(),
+            [&("account".to_string(), "a2".to_string(), 1)]
+        );
+
+        let f = unfiltered();
+        for (tokens, expected) in [
+            (vec!["A'B\\C"], vec!["odd"]),
+            (vec!["X Y"], vec!["odd"]),
+            (vec!["A'B"], vec![]),
+            (vec!["X"], vec![]),
+        ] {
+            let tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+            let found = keyword_within(&pool, "", &tokens, &f, None, 10, 100)
+                .await
+                .unwrap();
+            assert_eq!(ids(&found), expected, "{tokens:?}");
+        }
+
+        // A conversation filter reads that conversation's documents, as before.
+        let mut f = unfiltered();
+        f.conversation = Some("c-m4".into());
+        let one = keyword_within(&pool, "", &reference, &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert_eq!(ids(&one), ["m4"]);
     }
 
     #[tokio::test]
