@@ -267,6 +267,8 @@ async fn hostile_queries_get_results_or_a_reason_never_a_server_error() {
         "\u{202e}116610LN",
         "<script>alert(1)</script>",
         &"montre ".repeat(142),
+        &format!("{}rolex", "- ".repeat(40)),
+        &"-".repeat(200),
     ] {
         for mode in ["keyword", "hybrid"] {
             let path = format!("/api/v1/search?mode={mode}&q={}", encoded(q));

@@ -1194,8 +1194,20 @@ mod tests {
             .unwrap();
         assert!(none.hits.is_empty());
 
-        // Operators alone leave no word: nothing matches, not every document of a stretch.
+        // Dashes nest negations: an even run cancels out, an odd one negates, and neither overflows.
         let f = unfiltered();
+        let cancelled = format!("{}rolex", "- ".repeat(40));
+        let found = keyword_within(&pool, &cancelled, &[], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert_eq!(found.hits.len(), spots.len() + 1);
+        let negated = format!("{}rolex", "-".repeat(41));
+        let found = keyword_within(&pool, &negated, &[], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert!(found.hits.is_empty(), "{:?}", ids(&found));
+
+        // Operators alone leave no word: nothing matches, not every document of a stretch.
         for query in ["& | ! : * ( )", "!", "\"'"] {
             let found = keyword_within(&pool, query, &[], &f, None, 10, 100)
                 .await
@@ -1288,6 +1300,30 @@ mod tests {
                 .unwrap();
             assert_eq!(ids(&found), expected, "{tokens:?}");
         }
+
+        // A text too rich for keys (over 2,000 words) and a message with over 100 codes get a marker
+        // instead, and are still found.
+        let rich: Vec<String> = (0..2500).map(|i| format!("mot{i}")).collect();
+        placed(
+            &pool,
+            "rich",
+            "a1",
+            &format!("{} daytona", rich.join(" ")),
+            250_000,
+        )
+        .await;
+        let many: Vec<String> = (0..150).map(|i| format!("REF{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        coded(&pool, "many", "a1", "une montre", &many, 260_000).await;
+        let f = unfiltered();
+        let found = keyword_within(&pool, "daytona mot2499", &[], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert_eq!(ids(&found), ["rich"]);
+        let found = keyword_within(&pool, "", &["REF149".to_string()], &f, None, 10, 100)
+            .await
+            .unwrap();
+        assert_eq!(ids(&found), ["many"]);
 
         // A conversation filter reads that conversation's documents, as before.
         let mut f = unfiltered();
