@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Does the keyword index of migration 25 (search_keys: the text, stretch and number tags, and each word
-# with its stretch) slow ingest? One release build, `bench/ingest.sh`'s load, in turns on two fresh
+# Does the keyword index (search_keys, migrations 25 and 26: stretch and number tags, each word and code
+# keyed with its stretch) slow ingest? One release build, `bench/ingest.sh`'s load, in turns on two fresh
 # databases that differ only in the text index: `old` swaps it back to migration 12's `gin (tsv)` right
 # after start-up (the database is empty then, so the swap is instant), `new` keeps it. Run from the
 # repository's root:

@@ -145,7 +145,7 @@ pub struct KeywordHits {
 /// The newest matches are found stretch by stretch of the log, newest first (`search_windows`,
 /// migration 24): the text index answers each stretch with two keys, the words (or the exact tokens)
 /// within that stretch and the stretch's tag for the numbers asked (`search_stretch_words`,
-/// `search_stretch_codes` and `search_stretch_scope`, migration 25), and the walk stops once it has
+/// `search_stretch_codes` and `search_stretch_scope`, migrations 25 and 26), and the walk stops once it has
 /// enough. Reading every match of common words, or walking the
 /// newest documents back through most of the table, cost up to 600 ms at a million documents
 /// (bench/search-scale, rounds 10 and 11). A conversation or a contact filter keeps the plain query,
@@ -1130,8 +1130,8 @@ mod tests {
     ) {
         let db = TestDatabase::create().await;
         let pool = db.pool().await;
-        // Positions in stretches of every size the index tags (2^14, 2^17, 2^20, 2^23), and a document
-        // of another number between them; the newest is written first.
+        // Positions in stretches of every size the walk reads (2^14, 2^17, 2^20, and several of 2^20
+        // past 2^23), and a document of another number between them; the newest is written first.
         let spots = [9_000_000_i64, 1_100_000, 200_000, 40_000, 20_000, 5];
         for (i, position) in spots.iter().enumerate() {
             placed(
@@ -1324,6 +1324,30 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ids(&found), ["many"]);
+
+        // A word or a token over 500 characters has no key (a key holds 2,047 bytes at most), one just
+        // under has; both are found, in the newest stretch and in one of 2^20.
+        let (longest, long) = ("x".repeat(600), "y".repeat(450));
+        let huge = "Z".repeat(600);
+        for (id, position) in [("long-new", 8_999_000), ("long-old", 270_000)] {
+            coded(
+                &pool,
+                id,
+                "a1",
+                &format!("{longest} {long} daytona"),
+                &[&huge],
+                position,
+            )
+            .await;
+        }
+        for (words, codes) in [(&longest, vec![]), (&long, vec![]), (&String::new(), vec![huge])] {
+            let found = keyword_within(&pool, words, &codes, &f, None, 10, 100)
+                .await
+                .unwrap();
+            let mut got = ids(&found);
+            got.sort();
+            assert_eq!(got, ["long-new", "long-old"], "{}", words.len());
+        }
 
         // A conversation filter reads that conversation's documents, as before.
         let mut f = unfiltered();
