@@ -1340,7 +1340,11 @@ mod tests {
             )
             .await;
         }
-        for (words, codes) in [(&longest, vec![]), (&long, vec![]), (&String::new(), vec![huge])] {
+        for (words, codes) in [
+            (&longest, vec![]),
+            (&long, vec![]),
+            (&String::new(), vec![huge]),
+        ] {
             let found = keyword_within(&pool, words, &codes, &f, None, 10, 100)
                 .await
                 .unwrap();
