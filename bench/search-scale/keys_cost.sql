@@ -81,42 +81,14 @@ select sum(length(search_keys(tsv, codes, account_id, position))) from search_do
 
 \echo '# inserting the 200,000 documents in one statement, with gin (tsv), migration 25 index, migration 26 index, twice'
 \set insert 'insert into search_documents (conversation_id, message_id, account_id, contact_id, direction, kind, body, folded, codes, passage_sha256, written_at, brands, models, refs, position) select * from keys_cost_source'
-truncate search_documents; create index keys_cost_idx on search_documents using gin (tsv); checkpoint;
-\echo gin (tsv)
-\timing on
-:insert;
-\timing off
-drop index keys_cost_idx; truncate search_documents;
-create index keys_cost_idx on search_documents using gin (search_keys_25(tsv, codes, account_id, position)); checkpoint;
-\echo migration 25
-\timing on
-:insert;
-\timing off
-drop index keys_cost_idx; truncate search_documents;
-create index keys_cost_idx on search_documents using gin (search_keys(tsv, codes, account_id, position)); checkpoint;
-\echo migration 26
-\timing on
-:insert;
-\timing off
-drop index keys_cost_idx; truncate search_documents;
-create index keys_cost_idx on search_documents using gin (tsv); checkpoint;
-\echo gin (tsv)
-\timing on
-:insert;
-\timing off
-drop index keys_cost_idx; truncate search_documents;
-create index keys_cost_idx on search_documents using gin (search_keys_25(tsv, codes, account_id, position)); checkpoint;
-\echo migration 25
-\timing on
-:insert;
-\timing off
-drop index keys_cost_idx; truncate search_documents;
-create index keys_cost_idx on search_documents using gin (search_keys(tsv, codes, account_id, position)); checkpoint;
-\echo migration 26
-\timing on
-:insert;
-\timing off
-drop index keys_cost_idx; truncate search_documents;
+\set index_26 'search_keys(tsv, codes, account_id, position)'
+\set index_25 'search_keys_25(tsv, codes, account_id, position)'
+\set index_tsv 'tsv'
+\set round 1
+\ir keys_cost_round.sql
+\set round 2
+\ir keys_cost_round.sql
+truncate search_documents;
 drop table keys_cost_source;
 drop function search_keys_25(tsvector, text[], text, bigint);
 create index search_documents_keys_idx on search_documents using gin (search_keys(tsv, codes, account_id, position));

@@ -482,11 +482,15 @@ fn document_line(i: u64, d: &Doc, n: u64, out: &mut String) {
 /// `SEARCH_SCALE_STRIDE` (default 1): the log positions between two documents. A real log holds other
 /// events between messages, so a million messages span several million positions, and the keyword walk
 /// reaches its windows of 2^20 (round 12: a stride of 8).
+/// Read once: `fill` asks for it at every document.
 fn stride() -> u64 {
-    std::env::var("SEARCH_SCALE_STRIDE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1)
+    static STRIDE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *STRIDE.get_or_init(|| {
+        std::env::var("SEARCH_SCALE_STRIDE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1)
+    })
 }
 
 /// One vector row in COPY's binary format: (model, sha256, embedding).
